@@ -1,0 +1,100 @@
+package apierr
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// HTTPStatus maps a gRPC code to the REST status. It follows grpc-gateway's table except where that table is
+// wrong for REST clients: UNIMPLEMENTED stays 501, but a path that exists with another method is 405 (see
+// RoutingErrorHandler), and CANCELLED is 499 as in Google's APIs.
+func HTTPStatus(c codes.Code) int {
+	return runtime.HTTPStatusFromCode(c)
+}
+
+// ErrorHandler writes a status as a google.rpc.Status JSON body (the same JSON the gRPC status would decode
+// to) with the mapped HTTP status. Decode errors from the gateway arrive as bare INVALID_ARGUMENT statuses;
+// they get a BadRequest detail naming the field the JSON decoder complained about, and a body that was too
+// large becomes RESOURCE_EXHAUSTED / 413.
+func ErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	st := restStatus(err)
+	if md, ok := runtime.ServerMetadataFromContext(ctx); ok {
+		for _, v := range md.HeaderMD.Get("x-request-id") {
+			w.Header().Set("X-Request-Id", v)
+		}
+	}
+	WriteStatus(w, st)
+}
+
+// RoutingErrorHandler answers unknown paths with 404 and known paths with the wrong method with 405 and an
+// Allow-less body; both as google.rpc.Status JSON.
+func RoutingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+	switch httpStatus {
+	case http.StatusMethodNotAllowed:
+		writeStatusCode(w, http.StatusMethodNotAllowed, withDetails(&Error{
+			Code: codes.Unimplemented, Reason: "METHOD_NOT_ALLOWED",
+			Message: "method " + r.Method + " is not allowed on " + r.URL.Path,
+		}))
+	case http.StatusNotFound:
+		WriteStatus(w, withDetails(&Error{Code: codes.NotFound, Reason: "ROUTE_NOT_FOUND", Message: "no route for " + r.Method + " " + r.URL.Path}))
+	default:
+		writeStatusCode(w, httpStatus, withDetails(&Error{Code: codes.InvalidArgument, Reason: "BAD_REQUEST", Message: http.StatusText(httpStatus)}))
+	}
+}
+
+// WriteStatus writes st as JSON with its mapped HTTP status.
+func WriteStatus(w http.ResponseWriter, st *status.Status) {
+	writeStatusCode(w, HTTPStatus(st.Code()), st)
+}
+
+func writeStatusCode(w http.ResponseWriter, httpStatus int, st *status.Status) {
+	body, err := protojson.Marshal(st.Proto())
+	if err != nil {
+		body = []byte(`{"code":13,"message":"internal error"}`)
+		httpStatus = http.StatusInternalServerError
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Del("Content-Length")
+	w.WriteHeader(httpStatus)
+	_, _ = w.Write(body)
+}
+
+var (
+	tooLarge       = regexp.MustCompile(`request body too large`)
+	decoderField   = regexp.MustCompile(`(?:unknown field|invalid value for [a-z0-9 ]+ field|field) "?([A-Za-z0-9_.]+)"?`)
+	protoJSONNoise = regexp.MustCompile(`^proto:\s*(\(line \d+:\d+\):\s*)?`)
+)
+
+func restStatus(err error) *status.Status {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return withDetails(&Error{Code: codes.ResourceExhausted, Reason: "REQUEST_TOO_LARGE", Message: "request body is larger than the limit"})
+	}
+	st := Status(err)
+	if st.Code() != codes.InvalidArgument || len(st.Details()) > 0 {
+		return st
+	}
+	msg := st.Message()
+	if tooLarge.MatchString(msg) {
+		return withDetails(&Error{Code: codes.ResourceExhausted, Reason: "REQUEST_TOO_LARGE", Message: "request body is larger than the limit"})
+	}
+	field := "body"
+	if m := decoderField.FindStringSubmatch(msg); m != nil {
+		field = m[1]
+	}
+	desc := protoJSONNoise.ReplaceAllString(msg, "")
+	desc = strings.TrimSpace(desc)
+	return withDetails(&Error{
+		Code: codes.InvalidArgument, Reason: "MALFORMED_REQUEST",
+		Message:    "malformed request: " + desc,
+		Violations: []FieldViolation{{Field: field, Description: desc}},
+	})
+}

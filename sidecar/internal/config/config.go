@@ -1,0 +1,176 @@
+// Package config defines kamld's configuration and loads it from, in increasing precedence: built-in defaults,
+// a YAML file (--config or KAMLD_CONFIG), KAMLD_* environment variables and command-line flags. Every key has
+// all three spellings, derived from its YAML path: `blob.s3.endpoint` is KAMLD_BLOB_S3_ENDPOINT and
+// --blob-s3-endpoint. Secrets have no flag (flags show up in process listings).
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Config is the whole configuration of `kamld serve`.
+type Config struct {
+	DataDir   string        `koanf:"data_dir" help:"directory for embedded backends, the token and the connection file (default $XDG_DATA_HOME/kamld)"`
+	GRPCAddr  string        `koanf:"grpc_addr" help:"gRPC listen address: host:port (port 0 picks one) or unix:/path"`
+	HTTPAddr  string        `koanf:"http_addr" help:"REST/OpenAPI/metrics listen address: host:port or unix:/path"`
+	TokenFile string        `koanf:"token_file" help:"file holding the bearer token; generated with mode 0600 when missing (default DATA_DIR/token)"`
+	ReadyFile string        `koanf:"ready_file" help:"file written atomically with the bound addresses once serving"`
+	Shutdown  time.Duration `koanf:"shutdown_timeout" help:"how long graceful shutdown waits for in-flight calls"`
+	Log       Log           `koanf:"log"`
+	Auth      Auth          `koanf:"auth"`
+	Limits    Limits        `koanf:"limits"`
+	Blob      Blob          `koanf:"blob"`
+	Index     Index         `koanf:"index"`
+	SQL       SQL           `koanf:"sql"`
+	Compute   Compute       `koanf:"compute"`
+}
+
+// Log configures slog.
+type Log struct {
+	Level  string `koanf:"level" help:"debug, info, warn or error"`
+	Format string `koanf:"format" help:"text or json"`
+}
+
+// Auth configures who may call and as whom.
+type Auth struct {
+	DefaultIdentity string `koanf:"default_identity" help:"acting identity for token holders that send no x-kamld-user (default: the OS user)"`
+}
+
+// Limits bounds what one request may cost.
+type Limits struct {
+	MaxMessageBytes int `koanf:"max_message_bytes" help:"largest gRPC message or REST JSON body accepted"`
+}
+
+// Blob selects the object store.
+type Blob struct {
+	Backend string `koanf:"backend" help:"fs (a local directory) or s3 (MinIO or any S3)"`
+	FS      FS     `koanf:"fs"`
+	S3      S3     `koanf:"s3"`
+}
+
+// FS configures the local directory store.
+type FS struct {
+	Dir string `koanf:"dir" help:"directory of the fs store (default DATA_DIR/store)"`
+}
+
+// S3 configures an S3-compatible store.
+type S3 struct {
+	Endpoint  string `koanf:"endpoint" help:"host:port of the S3 endpoint"`
+	Bucket    string `koanf:"bucket" help:"bucket holding all kamld objects"`
+	Prefix    string `koanf:"prefix" help:"key prefix inside the bucket"`
+	Region    string `koanf:"region" help:"region name"`
+	Secure    bool   `koanf:"secure" help:"use TLS"`
+	AccessKey string `koanf:"access_key" help:"access key id"`
+	SecretKey Secret `koanf:"secret_key" help:"secret access key (env or file only)"`
+}
+
+// Index selects the search index.
+type Index struct {
+	Backend string  `koanf:"backend" help:"bleve (embedded) or elasticsearch"`
+	Elastic Elastic `koanf:"elasticsearch"`
+}
+
+// Elastic configures Elasticsearch 8.
+type Elastic struct {
+	URLs     []string `koanf:"urls" help:"Elasticsearch URLs"`
+	Index    string   `koanf:"index" help:"alias name of the datasets index"`
+	Username string   `koanf:"username" help:"basic-auth user"`
+	Password Secret   `koanf:"password" help:"basic-auth password (env or file only)"`
+}
+
+// SQL selects the query engine.
+type SQL struct {
+	Backend string `koanf:"backend" help:"duckdb (in process) or trino"`
+	Trino   Trino  `koanf:"trino"`
+}
+
+// Trino configures a Trino coordinator.
+type Trino struct {
+	URL      string `koanf:"url" help:"coordinator URL"`
+	Catalog  string `koanf:"catalog" help:"catalog reading the object store"`
+	User     string `koanf:"user" help:"user name"`
+	Password Secret `koanf:"password" help:"password (env or file only)"`
+}
+
+// Compute selects where jobs run.
+type Compute struct {
+	Backend    string     `koanf:"backend" help:"local (processes of the sidecar) or kubernetes"`
+	Kubernetes Kubernetes `koanf:"kubernetes"`
+}
+
+// Kubernetes configures the Kubernetes Jobs backend.
+type Kubernetes struct {
+	Kubeconfig string `koanf:"kubeconfig" help:"kubeconfig path; empty means in-cluster"`
+	Namespace  string `koanf:"namespace" help:"namespace for Jobs"`
+}
+
+// Default returns the configuration used when nothing else is given.
+func Default() Config {
+	return Config{
+		GRPCAddr: "127.0.0.1:7070",
+		HTTPAddr: "127.0.0.1:7080",
+		Shutdown: 10 * time.Second,
+		Log:      Log{Level: "info", Format: "text"},
+		Limits:   Limits{MaxMessageBytes: 16 << 20},
+		Blob:     Blob{Backend: "fs", S3: S3{Bucket: "kamld", Region: "us-east-1"}},
+		Index:    Index{Backend: "bleve", Elastic: Elastic{Index: "kamld-datasets"}},
+		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}},
+		Compute:  Compute{Backend: "local", Kubernetes: Kubernetes{Namespace: "default"}},
+	}
+}
+
+// DefaultDataDir is $XDG_DATA_HOME/kamld, or ~/.local/share/kamld.
+func DefaultDataDir() string {
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "kamld")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return filepath.Join(os.TempDir(), "kamld")
+	}
+	return filepath.Join(home, ".local", "share", "kamld")
+}
+
+// fillDerived sets the defaults that depend on other keys.
+func (c *Config) fillDerived() {
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir()
+	}
+	if c.TokenFile == "" {
+		c.TokenFile = filepath.Join(c.DataDir, "token")
+	}
+	if c.Blob.FS.Dir == "" {
+		c.Blob.FS.Dir = filepath.Join(c.DataDir, "store")
+	}
+}
+
+// Validate checks values that do not depend on which backends exist (the wiring checks backend names).
+func (c *Config) Validate() error {
+	var errs []error
+	for key, addr := range map[string]string{"grpc_addr": c.GRPCAddr, "http_addr": c.HTTPAddr} {
+		if _, _, err := SplitAddr(addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", key, err))
+		}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level: %q is not one of debug, info, warn, error", c.Log.Level))
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log.format: %q is not text or json", c.Log.Format))
+	}
+	if c.Limits.MaxMessageBytes < 1<<10 || c.Limits.MaxMessageBytes > 1<<30 {
+		errs = append(errs, fmt.Errorf("limits.max_message_bytes: %d is outside 1 KiB..1 GiB", c.Limits.MaxMessageBytes))
+	}
+	if c.Shutdown < 0 {
+		errs = append(errs, errors.New("shutdown_timeout: must not be negative"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,81 @@
+// Package wiring builds the backend for each capability from configuration. It is the only place that knows
+// every backend: one factory table per capability, keyed by the configured backend name, embedded default
+// first. Adding a backend means adding a row here; the server does not change.
+package wiring
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kamld/kamld/sidecar/internal/backend"
+	"github.com/kamld/kamld/sidecar/internal/blob/fs"
+	"github.com/kamld/kamld/sidecar/internal/config"
+)
+
+// factory builds one backend from the whole configuration.
+type factory func(config.Config) (backend.Backend, error)
+
+type entry struct {
+	name string
+	new  factory
+}
+
+// pending is the factory of a backend whose capability is not built yet.
+func pending(capability, name string) entry {
+	return entry{name, func(config.Config) (backend.Backend, error) { return backend.NewPending(capability, name), nil }}
+}
+
+// factories lists, per capability, the known backends; the first is the embedded default.
+var factories = map[string][]entry{
+	backend.Blob: {
+		{"fs", func(c config.Config) (backend.Backend, error) { return fs.New(c.Blob.FS.Dir) }},
+		pending(backend.Blob, "s3"),
+	},
+	backend.Index:   {pending(backend.Index, "bleve"), pending(backend.Index, "elasticsearch")},
+	backend.SQL:     {pending(backend.SQL, "duckdb"), pending(backend.SQL, "trino")},
+	backend.Compute: {pending(backend.Compute, "local"), pending(backend.Compute, "kubernetes")},
+}
+
+// Names lists the backend names known for a capability, default first.
+func Names(capability string) []string {
+	var out []string
+	for _, e := range factories[capability] {
+		out = append(out, e.name)
+	}
+	return out
+}
+
+// Build creates the configured backend of every capability. On error, what was already built is closed.
+func Build(c config.Config) (*backend.Set, error) {
+	chosen := map[string]string{
+		backend.Blob: c.Blob.Backend, backend.Index: c.Index.Backend,
+		backend.SQL: c.SQL.Backend, backend.Compute: c.Compute.Backend,
+	}
+	built := map[string]backend.Backend{}
+	for _, capability := range backend.Capabilities {
+		b, err := build(capability, chosen[capability], c)
+		if err != nil {
+			errs := []error{err}
+			for _, done := range built {
+				errs = append(errs, done.Close())
+			}
+			return nil, errors.Join(errs...)
+		}
+		built[capability] = b
+	}
+	return backend.NewSet(built), nil
+}
+
+func build(capability, name string, c config.Config) (backend.Backend, error) {
+	i := slices.IndexFunc(factories[capability], func(e entry) bool { return e.name == name })
+	if i < 0 {
+		return nil, fmt.Errorf("%s.backend: %q is not one of %s", capability, name, strings.Join(Names(capability), ", "))
+	}
+	b, err := factories[capability][i].new(c)
+	if err != nil {
+		return nil, fmt.Errorf("%s backend %s: %w", capability, name, err)
+	}
+	return b, nil
+}
