@@ -5,6 +5,7 @@ package openapi
 import (
 	_ "embed"
 	"encoding/json"
+	"strings"
 )
 
 //go:embed kamld.swagger.json
@@ -26,5 +27,35 @@ func Document(version string) ([]byte, error) {
 		"bearer": map[string]any{"type": "apiKey", "name": "Authorization", "in": "header"},
 	}
 	doc["security"] = []any{map[string]any{"bearer": []any{}}}
+	if paths, ok := doc["paths"].(map[string]any); ok {
+		doc["paths"] = tidyPaths(paths)
+	}
 	return json.MarshalIndent(doc, "", "  ")
+}
+
+// tidyPaths repairs two quirks of protoc-gen-openapiv2's expand_slashed_path_patterns: a trailing `{path=**}`
+// comes out as "/**" (its parameter is named "path"), and `queries/*` is singularized to "{querie}".
+func tidyPaths(paths map[string]any) map[string]any {
+	out := make(map[string]any, len(paths))
+	for p, item := range paths {
+		p = strings.Replace(p, "/**", "/{path}", 1)
+		if strings.Contains(p, "{querie}") {
+			p = strings.Replace(p, "{querie}", "{query}", 1)
+			renameParam(item, "querie", "query")
+		}
+		out[p] = item
+	}
+	return out
+}
+
+func renameParam(item any, from, to string) {
+	ops, _ := item.(map[string]any)
+	for _, op := range ops {
+		params, _ := op.(map[string]any)["parameters"].([]any)
+		for _, prm := range params {
+			if m, ok := prm.(map[string]any); ok && m["name"] == from {
+				m["name"] = to
+			}
+		}
+	}
 }

@@ -13,7 +13,9 @@ type Pending struct {
 }
 
 // NewPending returns a placeholder for backend name of a capability.
-func NewPending(capability, name string) *Pending { return &Pending{name: name, capability: capability} }
+func NewPending(capability, name string) *Pending {
+	return &Pending{name: name, capability: capability}
+}
 
 // Name implements Backend.
 func (p *Pending) Name() string { return p.name }

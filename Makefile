@@ -1,0 +1,104 @@
+# kamld — the two commands are `make run` and `make test`; everything they need is installed on first use.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+VERSION     := $(shell cat VERSION)
+COMMIT      := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+BUILD_TIME  := $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+CACHE       ?= $(HOME)/.cache/kamld
+TOOLS_BIN   := $(CACHE)/tools/bin
+VENV        := .venv
+PY          := $(VENV)/bin/python
+KAMLD       := $(CURDIR)/bin/kamld
+LDFLAGS     := -s -w -X github.com/kamld/kamld/sidecar/internal/version.Commit=$(COMMIT) \
+               -X github.com/kamld/kamld/sidecar/internal/version.Time=$(BUILD_TIME)
+export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+
+## ---- build ------------------------------------------------------------------------------------------------
+
+.PHONY: build
+build: ## build the sidecar into bin/kamld
+	go build -trimpath -ldflags '$(LDFLAGS)' -o bin/kamld ./sidecar/cmd/kamld
+
+.PHONY: tools
+tools: $(TOOLS_BIN)/.stamp ## install the pinned code generators (buf, protoc plugins) into ~/.cache/kamld
+
+$(TOOLS_BIN)/.stamp: tools/go.mod tools/go.sum
+	cd tools && GOBIN=$(TOOLS_BIN) go install tool
+	touch $@
+
+.PHONY: generate
+generate: tools ## regenerate Go, gateway and OpenAPI code from proto/
+	rm -f sidecar/gen/kamld/v1/*.go sidecar/gen/openapi/*.json
+	buf generate
+
+.PHONY: check-generate
+check-generate: generate ## fail when the committed generated code is stale
+	@git diff --exit-code --stat -- sidecar/gen || { echo "generated code is stale: run make generate and commit" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- sidecar/gen)" || { git status --porcelain -- sidecar/gen; echo "untracked generated files: run make generate and commit" >&2; exit 1; }
+
+.PHONY: venv
+venv: $(VENV)/.stamp ## Python venv with JupyterLab and the extension (editable; builds the TypeScript)
+
+$(VENV)/.stamp: labextension/pyproject.toml labextension/package.json labextension/package-lock.json
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e './labextension[test]'
+	$(VENV)/bin/jupyter labextension develop --overwrite labextension >/dev/null
+	touch $@
+
+## ---- the two commands -----------------------------------------------------------------------------------
+
+.PHONY: run
+run: build venv ## start JupyterLab with the extension and a managed sidecar on embedded backends
+	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR)
+
+.PHONY: test
+test: lint check-generate test-go test-py test-js test-e2e ## every suite: lint, generated code, Go, pytest, jest, Playwright
+
+## ---- test suites ----------------------------------------------------------------------------------------
+
+.PHONY: test-go
+test-go: ## Go unit and API tests (gRPC + REST)
+	go test -count=1 ./sidecar/...
+
+.PHONY: test-py
+test-py: build venv ## pytest: server extension, client and magics against a real sidecar
+	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/pytest -q labextension/tests
+
+.PHONY: test-js
+test-js: venv ## jest: the panel's logic
+	cd labextension && npm test --silent
+
+.PHONY: test-e2e
+test-e2e: build venv chromium ## Playwright in Debian's Chromium against real JupyterLab + sidecar
+	cd labextension/ui-tests && npm ci --no-audit --no-fund --loglevel=error
+	cd labextension/ui-tests && KAMLD_BINARY=$(KAMLD) npx playwright test
+
+.PHONY: chromium
+chromium: ## install Debian's Chromium when missing
+	scripts/install-chromium.sh
+
+.PHONY: lint
+lint: tools venv ## buf lint, gofmt, go vet, ruff, eslint and prettier
+	buf lint
+	@test -z "$$(gofmt -l sidecar)" || { gofmt -l sidecar; echo "gofmt needed" >&2; exit 1; }
+	go vet ./sidecar/...
+	$(VENV)/bin/ruff check labextension/kamld labextension/tests
+	$(VENV)/bin/ruff format --check labextension/kamld labextension/tests
+	cd labextension && npm run lint --silent
+
+## ---- benchmarks -----------------------------------------------------------------------------------------
+
+.PHONY: bench
+bench: build ## measure start-up, idle RSS and the gateway's cost over gRPC
+	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD)
+
+.PHONY: clean
+clean: ## remove build outputs (keeps ~/.cache/kamld)
+	rm -rf bin $(VENV) labextension/node_modules labextension/lib labextension/kamld/labextension labextension/ui-tests/node_modules

@@ -1,0 +1,28 @@
+// Command kamld is the kamld sidecar: `kamld serve` runs the gRPC and REST API; the other subcommands
+// inspect it.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	if err := newRootCommand().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "kamld:", err)
+		os.Exit(1)
+	}
+}
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "kamld",
+		Short:         "kamld — datasets, snapshots, SQL and training jobs for JupyterLab",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newServeCommand(), newVersionCommand(), newConfigCommand())
+	return root
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"os/user"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kamld/kamld/sidecar/internal/auth"
+	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/server"
+	"github.com/kamld/kamld/sidecar/internal/wiring"
+)
+
+func newServeCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the sidecar: gRPC, REST gateway, OpenAPI, health and metrics",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load(cmd.Flags(), os.Environ())
+			if err != nil {
+				return err
+			}
+			return serve(cmd.Context(), cfg)
+		},
+	}
+	config.RegisterFlags(cmd.Flags())
+	return cmd
+}
+
+func newConfigCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Print the effective configuration of `kamld serve` (secrets redacted) and exit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load(cmd.Flags(), os.Environ())
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprint(cmd.OutOrStdout(), cfg.YAML())
+			return err
+		},
+	}
+	config.RegisterFlags(cmd.Flags())
+	return cmd
+}
+
+func serve(parent context.Context, cfg config.Config) error {
+	log := newLogger(cfg.Log)
+	slog.SetDefault(log)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	token, err := auth.LoadOrCreateToken(cfg.TokenFile)
+	if err != nil {
+		return err
+	}
+	backends, err := wiring.Build(cfg)
+	if err != nil {
+		return err
+	}
+	defer backends.Close()
+
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv := server.New(cfg, token, backends, server.WithLogger(log), server.WithDefaultIdentity(defaultIdentity(cfg)))
+	var readyErr error
+	err = srv.Run(ctx, func(b server.Bound) {
+		if cfg.ReadyFile == "" {
+			return
+		}
+		if readyErr = server.WriteReadyFile(cfg.ReadyFile, b); readyErr != nil {
+			log.Error("cannot write ready file", "path", cfg.ReadyFile, "error", readyErr)
+			stop()
+		}
+	})
+	if cfg.ReadyFile != "" {
+		_ = os.Remove(cfg.ReadyFile)
+	}
+	if err == nil {
+		err = readyErr
+	}
+	return err
+}
+
+func defaultIdentity(cfg config.Config) string {
+	if cfg.Auth.DefaultIdentity != "" {
+		return cfg.Auth.DefaultIdentity
+	}
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "kamld"
+}
+
+func newLogger(c config.Log) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.Level))
+	opts := &slog.HandlerOptions{Level: level}
+	if c.Format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

@@ -1,0 +1,71 @@
+package interceptors
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+)
+
+// RequestIDKey is the metadata key (and, over REST, the X-Request-Id header) of a call's id.
+const RequestIDKey = "x-request-id"
+
+type callKey struct{}
+
+// call is what the outer interceptors learn about a call from the inner ones: the request id is set on the
+// way in, the identity by auth further down, and logging reads both on the way out.
+type call struct {
+	requestID string
+	identity  string
+}
+
+func callOf(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{}).(*call)
+	if c == nil {
+		return &call{}
+	}
+	return c
+}
+
+// RequestID returns the id of the call.
+func RequestID(ctx context.Context) string { return callOf(ctx).requestID }
+
+// withRequestID keeps a caller's id when it is short and printable (so ids from a proxy or another service
+// join up in logs), otherwise makes one, and sends it back in the response header.
+func withRequestID(ctx context.Context) context.Context {
+	id := ""
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get(RequestIDKey); len(v) > 0 && validRequestID(v[0]) {
+			id = v[0]
+		}
+	}
+	if id == "" {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDKey, id))
+	return context.WithValue(ctx, callKey{}, &call{requestID: id})
+}
+
+func validRequestID(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x21 || c > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func requestIDUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	return h(withRequestID(ctx), req)
+}
+
+func requestIDStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+	return h(srv, &wrappedStream{ServerStream: ss, ctx: withRequestID(ss.Context())})
+}

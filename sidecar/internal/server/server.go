@@ -1,0 +1,239 @@
+// Package server runs kamld's listeners: gRPC (with reflection and grpc.health.v1), and HTTP with the REST
+// gateway, the OpenAPI document, health, readiness and Prometheus metrics.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/test/bufconn"
+
+	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
+	"github.com/kamld/kamld/sidecar/gen/openapi"
+	"github.com/kamld/kamld/sidecar/internal/auth"
+	"github.com/kamld/kamld/sidecar/internal/backend"
+	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
+	"github.com/kamld/kamld/sidecar/internal/system"
+	"github.com/kamld/kamld/sidecar/internal/version"
+)
+
+// Server is one kamld sidecar. It holds no state of its own beyond its connections: everything lives in the
+// backends, so a restart loses nothing.
+type Server struct {
+	cfg      config.Config
+	log      *slog.Logger
+	token    auth.Token
+	backends *backend.Set
+	start    time.Time
+	identity string
+}
+
+// Option customizes a Server.
+type Option func(*Server)
+
+// WithLogger sets the logger (default: slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
+
+// WithDefaultIdentity sets the identity of token holders that name no user (default: from config).
+func WithDefaultIdentity(who string) Option { return func(s *Server) { s.identity = who } }
+
+// New prepares a server; nothing listens until Run.
+func New(cfg config.Config, token auth.Token, backends *backend.Set, opts ...Option) *Server {
+	s := &Server{cfg: cfg, log: slog.Default(), token: token, backends: backends, start: time.Now(), identity: cfg.Auth.DefaultIdentity}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Bound are the addresses a running server listens on, as written to the ready file.
+type Bound struct {
+	Version  string `json:"version"`
+	GRPCAddr string `json:"grpc_addr"`
+	HTTPURL  string `json:"http_url"`
+	PID      int    `json:"pid"`
+}
+
+// Run listens, serves until ctx is cancelled, then shuts down gracefully. ready, when not nil, is called once
+// with the bound addresses after both listeners accept connections.
+func (s *Server) Run(ctx context.Context, ready func(Bound)) error {
+	grpcLis, err := listen(s.cfg.GRPCAddr)
+	if err != nil {
+		return fmt.Errorf("grpc listener: %w", err)
+	}
+	defer grpcLis.Close()
+	httpLis, err := listen(s.cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("http listener: %w", err)
+	}
+	defer httpLis.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	gs, healthSrv := s.newGRPCServer(reg)
+
+	gwLis := bufconn.Listen(gatewayBuffer)
+	gatewayCtx, stopGateway := context.WithCancel(context.Background())
+	defer stopGateway()
+	gw, gwConn, err := newGateway(gatewayCtx, gwLis, s.cfg.Limits.MaxMessageBytes)
+	if err != nil {
+		return fmt.Errorf("gateway: %w", err)
+	}
+	defer gwConn.Close()
+	doc, err := openapi.Document(version.Get().Version)
+	if err != nil {
+		return fmt.Errorf("openapi document: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           s.newHTTPHandler(limitBody(int64(s.cfg.Limits.MaxMessageBytes), gw), doc, reg),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+
+	errc := make(chan error, 3)
+	go func() { errc <- serveGRPC(gs, grpcLis) }()
+	go func() { errc <- serveGRPC(gs, gwLis) }()
+	go func() { errc <- serveHTTP(hs, httpLis) }()
+	go s.watchHealth(ctx, healthSrv)
+
+	bound := Bound{Version: version.Get().Version, GRPCAddr: displayAddr(grpcLis), HTTPURL: httpURL(httpLis), PID: os.Getpid()}
+	s.log.Info("kamld serving", "version", bound.Version, "grpc", bound.GRPCAddr, "http", bound.HTTPURL, "startup", time.Since(s.start).Round(time.Microsecond))
+	if ready != nil {
+		ready(bound)
+	}
+
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		s.log.Error("listener failed", "error", err)
+	}
+	s.shutdown(gs, healthSrv, hs)
+	return err
+}
+
+func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health.Server) {
+	opts := append(interceptors.ServerOptions(interceptors.Options{
+		Logger:          s.log,
+		Metrics:         interceptors.NewMetrics(reg),
+		Token:           s.token,
+		DefaultIdentity: s.identity,
+		Unavailable:     pendingServices,
+	}),
+		grpc.MaxRecvMsgSize(s.cfg.Limits.MaxMessageBytes),
+		grpc.MaxSendMsgSize(s.cfg.Limits.MaxMessageBytes),
+	)
+	gs := grpc.NewServer(opts...)
+	kamldv1.RegisterSystemServiceServer(gs, system.New(s.backends, s.capabilities(), s.start))
+	registerPending(gs)
+	healthSrv := health.NewServer()
+	healthpb.RegisterHealthServer(gs, healthSrv)
+	reflection.Register(gs)
+	return gs, healthSrv
+}
+
+// capabilities lists the feature names this build serves (SystemInfo.capabilities).
+func (s *Server) capabilities() []string {
+	pending := map[string]bool{}
+	for _, c := range pendingServices {
+		pending[c] = true
+	}
+	out := []string{"system"}
+	for _, c := range []string{"datasets", "search", "sql", "jobs"} {
+		if !pending[c] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// watchHealth keeps grpc.health.v1 in step with the backends, for probes that use it instead of /readyz.
+func (s *Server) watchHealth(ctx context.Context, h *health.Server) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		st := healthpb.HealthCheckResponse_SERVING
+		if err := s.backends.Ready(ctx); err != nil {
+			st = healthpb.HealthCheckResponse_NOT_SERVING
+		}
+		h.SetServingStatus("", st)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// shutdown stops taking new calls, lets running ones finish within the configured timeout, then cuts the rest.
+func (s *Server) shutdown(gs *grpc.Server, h *health.Server, hs *http.Server) {
+	h.Shutdown()
+	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Shutdown)
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		_ = hs.Shutdown(ctx)
+		gs.GracefulStop()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.log.Warn("graceful shutdown timed out; closing remaining calls", "timeout", s.cfg.Shutdown)
+		_ = hs.Close()
+		gs.Stop()
+	}
+	s.log.Info("kamld stopped")
+}
+
+func serveGRPC(gs *grpc.Server, l net.Listener) error {
+	if err := gs.Serve(l); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+		return err
+	}
+	return nil
+}
+
+func serveHTTP(hs *http.Server, l net.Listener) error {
+	if err := hs.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// WriteReadyFile writes the bound addresses atomically (temp file + rename), so a reader never sees half.
+func WriteReadyFile(path string, b Bound) error {
+	data, err := json.Marshal(b)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".ready-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,56 @@
+// Package system implements SystemService: what the sidecar is, and how its backends are doing.
+package system
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
+	"github.com/kamld/kamld/sidecar/internal/auth"
+	"github.com/kamld/kamld/sidecar/internal/backend"
+	"github.com/kamld/kamld/sidecar/internal/version"
+)
+
+// Service serves kamld.v1.SystemService.
+type Service struct {
+	kamldv1.UnimplementedSystemServiceServer
+	backends     *backend.Set
+	capabilities []string
+	start        time.Time
+}
+
+// New returns the service. capabilities are the feature names this build serves.
+func New(backends *backend.Set, capabilities []string, start time.Time) *Service {
+	return &Service{backends: backends, capabilities: capabilities, start: start}
+}
+
+// GetInfo implements kamld.v1.SystemService.
+func (s *Service) GetInfo(ctx context.Context, _ *kamldv1.GetInfoRequest) (*kamldv1.SystemInfo, error) {
+	b := version.Get()
+	info := &kamldv1.SystemInfo{
+		Version:    b.Version,
+		ApiVersion: version.APIVersion,
+		Build: &kamldv1.BuildInfo{
+			Commit: b.Commit, Time: b.Time, GoVersion: b.GoVersion, Platform: b.Platform,
+		},
+		Health:       kamldv1.Health_HEALTH_SERVING,
+		Capabilities: s.capabilities,
+		StartTime:    timestamppb.New(s.start),
+		Identity:     auth.Identity(ctx),
+	}
+	for _, st := range s.backends.Statuses(ctx) {
+		bs := &kamldv1.BackendStatus{Capability: st.Capability, Backend: st.Backend, Location: st.Location, Health: kamldv1.Health_HEALTH_SERVING}
+		switch {
+		case errors.Is(st.Err, backend.ErrNotBuilt):
+			bs.Health, bs.Message = kamldv1.Health_HEALTH_UNIMPLEMENTED, st.Err.Error()
+		case st.Err != nil:
+			bs.Health, bs.Message = kamldv1.Health_HEALTH_NOT_SERVING, st.Err.Error()
+			info.Health = kamldv1.Health_HEALTH_NOT_SERVING
+		}
+		info.Backends = append(info.Backends, bs)
+	}
+	return info, nil
+}
