@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -50,9 +51,19 @@ func RoutingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.M
 	}
 }
 
+// ReasonTooLarge marks a REST body over the size limit: RESOURCE_EXHAUSTED like an oversized gRPC message, but
+// 413 rather than the 429 that other exhausted resources (quotas, rate limits) get.
+const ReasonTooLarge = "REQUEST_TOO_LARGE"
+
 // WriteStatus writes st as JSON with its mapped HTTP status.
 func WriteStatus(w http.ResponseWriter, st *status.Status) {
-	writeStatusCode(w, HTTPStatus(st.Code()), st)
+	code := HTTPStatus(st.Code())
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == ReasonTooLarge {
+			code = http.StatusRequestEntityTooLarge
+		}
+	}
+	writeStatusCode(w, code, st)
 }
 
 func writeStatusCode(w http.ResponseWriter, httpStatus int, st *status.Status) {
@@ -76,7 +87,7 @@ var (
 func restStatus(err error) *status.Status {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return withDetails(&Error{Code: codes.ResourceExhausted, Reason: "REQUEST_TOO_LARGE", Message: "request body is larger than the limit"})
+		return withDetails(&Error{Code: codes.ResourceExhausted, Reason: ReasonTooLarge, Message: "request body is larger than the limit"})
 	}
 	st := Status(err)
 	if st.Code() != codes.InvalidArgument || len(st.Details()) > 0 {
@@ -84,7 +95,7 @@ func restStatus(err error) *status.Status {
 	}
 	msg := st.Message()
 	if tooLarge.MatchString(msg) {
-		return withDetails(&Error{Code: codes.ResourceExhausted, Reason: "REQUEST_TOO_LARGE", Message: "request body is larger than the limit"})
+		return withDetails(&Error{Code: codes.ResourceExhausted, Reason: ReasonTooLarge, Message: "request body is larger than the limit"})
 	}
 	field := "body"
 	if m := decoderField.FindStringSubmatch(msg); m != nil {

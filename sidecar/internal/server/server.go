@@ -29,6 +29,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
 	"github.com/kamld/kamld/sidecar/internal/system"
+	"github.com/kamld/kamld/sidecar/internal/validation"
 	"github.com/kamld/kamld/sidecar/internal/version"
 )
 
@@ -134,6 +135,7 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 		DefaultIdentity: s.identity,
 		Unavailable:     pendingServices,
 	}),
+		grpc.ForceServerCodecV2(validation.Codec{}),
 		grpc.MaxRecvMsgSize(s.cfg.Limits.MaxMessageBytes),
 		grpc.MaxSendMsgSize(s.cfg.Limits.MaxMessageBytes),
 	)

@@ -15,6 +15,9 @@ func validate(req any) error {
 	if !ok {
 		return nil
 	}
+	if err := validation.Decoded(m); err != nil {
+		return apierr.Status(err).Err()
+	}
 	if err := validation.Request(m); err != nil {
 		return apierr.Status(err).Err()
 	}
