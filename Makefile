@@ -65,7 +65,7 @@ test: lint check-generate test-go test-py test-js test-e2e ## every suite: lint,
 
 .PHONY: test-go
 test-go: ## Go unit and API tests (gRPC + REST)
-	go test -count=1 ./sidecar/...
+	go test -count=1 ./sidecar/... ./examples/...
 
 .PHONY: test-py
 test-py: build venv ## pytest: server extension, client and magics against a real sidecar
@@ -88,7 +88,7 @@ chromium: ## install Debian's Chromium when missing
 lint: tools venv ## buf lint, gofmt, go vet, ruff, eslint and prettier
 	buf lint
 	@test -z "$$(gofmt -l sidecar)" || { gofmt -l sidecar; echo "gofmt needed" >&2; exit 1; }
-	go vet ./sidecar/...
+	go vet ./sidecar/... ./examples/...
 	$(VENV)/bin/ruff check labextension/kamld labextension/tests
 	$(VENV)/bin/ruff format --check labextension/kamld labextension/tests
 	cd labextension && npm run lint --silent
