@@ -4,13 +4,16 @@
 package wiring
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob/fs"
+	"github.com/kamld/kamld/sidecar/internal/blob/s3"
 	"github.com/kamld/kamld/sidecar/internal/config"
 )
 
@@ -31,12 +34,30 @@ func pending(capability, name string) entry {
 var factories = map[string][]entry{
 	backend.Blob: {
 		{"fs", func(c config.Config) (backend.Backend, error) { return fs.New(c.Blob.FS.Dir) }},
-		pending(backend.Blob, "s3"),
+		{"s3", newS3},
 	},
 	backend.Index:   {pending(backend.Index, "bleve"), pending(backend.Index, "elasticsearch")},
 	backend.SQL:     {pending(backend.SQL, "duckdb"), pending(backend.SQL, "trino")},
 	backend.Compute: {pending(backend.Compute, "local"), pending(backend.Compute, "kubernetes")},
 }
+
+// newS3 opens the MinIO/S3 blob store, creating its bucket if needed. Startup waits at most s3OpenTimeout
+// for the endpoint, so a wrong address fails `kamld serve` with a clear error instead of hanging.
+func newS3(c config.Config) (backend.Backend, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), s3OpenTimeout)
+	defer cancel()
+	return s3.New(ctx, s3.Config{
+		Endpoint:  c.Blob.S3.Endpoint,
+		Secure:    c.Blob.S3.Secure,
+		Region:    c.Blob.S3.Region,
+		Bucket:    c.Blob.S3.Bucket,
+		Prefix:    c.Blob.S3.Prefix,
+		AccessKey: c.Blob.S3.AccessKey,
+		SecretKey: c.Blob.S3.SecretKey.Value(),
+	})
+}
+
+const s3OpenTimeout = 15 * time.Second
 
 // Names lists the backend names known for a capability, default first.
 func Names(capability string) []string {
