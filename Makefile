@@ -13,6 +13,7 @@ PY          := $(VENV)/bin/python
 KAMLD       := $(CURDIR)/bin/kamld
 LDFLAGS     := -s -w -X github.com/kamld/kamld/sidecar/internal/version.Commit=$(COMMIT) \
                -X github.com/kamld/kamld/sidecar/internal/version.Time=$(BUILD_TIME)
+export KAMLD_MINIO_BIN := $(CACHE)/bin/minio
 export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help
@@ -64,7 +65,7 @@ test: lint check-generate test-go test-py test-js test-e2e ## every suite: lint,
 ## ---- test suites ----------------------------------------------------------------------------------------
 
 .PHONY: test-go
-test-go: ## Go unit and API tests (gRPC + REST)
+test-go: minio ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
 	go test -count=1 ./sidecar/... ./examples/...
 
 .PHONY: test-py
@@ -79,6 +80,10 @@ test-js: venv ## jest: the panel's logic
 test-e2e: build venv chromium ## Playwright in Debian's Chromium against real JupyterLab + sidecar
 	cd labextension/ui-tests && npm ci --no-audit --no-fund --loglevel=error
 	cd labextension/ui-tests && KAMLD_BINARY=$(KAMLD) npx playwright test
+
+.PHONY: minio
+minio: ## install the pinned MinIO server (go install, cached in ~/.cache/kamld/bin)
+	KAMLD_CACHE=$(CACHE) scripts/install-minio.sh
 
 .PHONY: chromium
 chromium: ## install Debian's Chromium when missing
