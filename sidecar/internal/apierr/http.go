@@ -14,9 +14,9 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 )
 
-// HTTPStatus maps a gRPC code to the REST status. It follows grpc-gateway's table except where that table is
-// wrong for REST clients: UNIMPLEMENTED stays 501, but a path that exists with another method is 405 (see
-// RoutingErrorHandler), and CANCELLED is 499 as in Google's APIs.
+// HTTPStatus maps a gRPC code to the REST status with grpc-gateway's table (Google's mapping: NOT_FOUND 404,
+// ABORTED 409, FAILED_PRECONDITION 400, CANCELLED 499, …). The exceptions are made where the status is
+// written: a path served with another method is 405 (RoutingErrorHandler), an oversized body 413 (WriteStatus).
 func HTTPStatus(c codes.Code) int {
 	return runtime.HTTPStatusFromCode(c)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
@@ -30,10 +31,10 @@ func (a authenticator) authenticate(ctx context.Context, method string) (context
 	md, _ := metadata.FromIncomingContext(ctx)
 	presented, ok := bearer(md.Get("authorization"))
 	if !ok {
-		return nil, apierr.New(unauthenticated, "TOKEN_MISSING", "missing bearer token: send `authorization: Bearer <token>` (the token is in the sidecar's token file)")
+		return nil, apierr.New(codes.Unauthenticated, "TOKEN_MISSING", "missing bearer token: send `authorization: Bearer <token>` (the token is in the sidecar's token file)")
 	}
 	if !a.token.Matches(presented) {
-		return nil, apierr.New(unauthenticated, "TOKEN_INVALID", "invalid bearer token")
+		return nil, apierr.New(codes.Unauthenticated, "TOKEN_INVALID", "invalid bearer token")
 	}
 	who := a.defaultIdentity
 	if v := md.Get(IdentityKey); len(v) > 0 {

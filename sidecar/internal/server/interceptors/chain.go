@@ -37,9 +37,10 @@ func ServerOptions(o Options) []grpc.ServerOption {
 	log := logging{log: o.Logger}
 	au := authenticator{token: o.Token, defaultIdentity: o.DefaultIdentity}
 	capGate := capability{unavailable: o.Unavailable}
+	errs := errorMapper{log: o.Logger}
 	return []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(rec.unary, requestIDUnary, log.unary, o.Metrics.unary, au.unary, validationUnary, capGate.unary, errorsUnary),
-		grpc.ChainStreamInterceptor(rec.stream, requestIDStream, log.stream, o.Metrics.stream, au.stream, validationStream, capGate.stream, errorsStream),
+		grpc.ChainUnaryInterceptor(rec.unary, requestIDUnary, log.unary, o.Metrics.unary, au.unary, validationUnary, capGate.unary, errs.unary),
+		grpc.ChainStreamInterceptor(rec.stream, requestIDStream, log.stream, o.Metrics.stream, au.stream, validationStream, capGate.stream, errs.stream),
 	}
 }
 
