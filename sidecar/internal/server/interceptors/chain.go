@@ -24,14 +24,15 @@ type Options struct {
 
 // ServerOptions returns the interceptor chain as grpc.ServerOptions. The order is deliberate, outermost first:
 //
-//  1. recovery   – a panic anywhere below becomes INTERNAL instead of killing the sidecar;
+//  1. recovery   – the net for a panic in the interceptors themselves: INTERNAL instead of a dead sidecar;
 //  2. request id – assigned before anything logs, so every line of a call carries it;
 //  3. logging    – one line per call with its final code, identity and duration;
 //  4. metrics    – counts and times every call, rejected ones included;
 //  5. auth       – the token is checked before any request content is looked at;
 //  6. validation – generic request checks, so handlers see only well-formed input;
 //  7. capability – RPCs of capabilities this build lacks answer UNIMPLEMENTED naming the capability;
-//  8. errors     – innermost: turns handler errors into statuses (apierr), so everything above sees final codes.
+//  8. errors     – turns handler errors into statuses (apierr), so everything above sees final codes;
+//  9. recovery   – innermost: a panicking handler becomes INTERNAL here, so logging and metrics record it.
 func ServerOptions(o Options) []grpc.ServerOption {
 	rec := recovery{log: o.Logger}
 	log := logging{log: o.Logger}
@@ -39,8 +40,8 @@ func ServerOptions(o Options) []grpc.ServerOption {
 	capGate := capability{unavailable: o.Unavailable}
 	errs := errorMapper{log: o.Logger}
 	return []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(rec.unary, requestIDUnary, log.unary, o.Metrics.unary, au.unary, validationUnary, capGate.unary, errs.unary),
-		grpc.ChainStreamInterceptor(rec.stream, requestIDStream, log.stream, o.Metrics.stream, au.stream, validationStream, capGate.stream, errs.stream),
+		grpc.ChainUnaryInterceptor(rec.unary, requestIDUnary, log.unary, o.Metrics.unary, au.unary, validationUnary, capGate.unary, errs.unary, rec.unary),
+		grpc.ChainStreamInterceptor(rec.stream, requestIDStream, log.stream, o.Metrics.stream, au.stream, validationStream, capGate.stream, errs.stream, rec.stream),
 	}
 }
 
