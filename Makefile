@@ -53,10 +53,20 @@ $(VENV)/.stamp: labextension/pyproject.toml labextension/package.json labextensi
 	$(VENV)/bin/jupyter labextension develop --overwrite labextension >/dev/null
 	touch $@
 
+# The editable install builds the extension once; rebuild it whenever its TypeScript, styles or schema change.
+EXT_SOURCES := $(shell find labextension/src labextension/style labextension/schema -type f 2>/dev/null)
+
+.PHONY: ext
+ext: $(VENV)/.ext-stamp ## build the JupyterLab extension (TypeScript) when its sources changed
+
+$(VENV)/.ext-stamp: $(VENV)/.stamp $(EXT_SOURCES) labextension/tsconfig.json
+	cd labextension && npm run build
+	touch $@
+
 ## ---- the two commands -----------------------------------------------------------------------------------
 
 .PHONY: run
-run: build venv ## start JupyterLab with the extension and a managed sidecar on embedded backends
+run: build ext ## start JupyterLab with the extension and a managed sidecar on embedded backends
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR)
 
 .PHONY: test
@@ -73,11 +83,11 @@ test-py: build venv ## pytest: server extension, client and magics against a rea
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/pytest -q labextension/tests
 
 .PHONY: test-js
-test-js: venv ## jest: the panel's logic
+test-js: ext ## jest: the panel's logic
 	cd labextension && npm test --silent
 
 .PHONY: test-e2e
-test-e2e: build venv chromium ## Playwright in Debian's Chromium against real JupyterLab + sidecar
+test-e2e: build ext chromium ## Playwright in Debian's Chromium against real JupyterLab + sidecar
 	cd labextension/ui-tests && npm ci --no-audit --no-fund --loglevel=error
 	cd labextension/ui-tests && KAMLD_BINARY=$(KAMLD) npx playwright test
 

@@ -1,0 +1,71 @@
+/**
+ * The left-sidebar "Datasets" panel.
+ *
+ * A JupyterLab SidePanel whose content is an accordion: today it holds one
+ * section, the sidecar connection. The dataset list, search and jobs are
+ * meant to arrive as further sections (`addWidget`), each with its own title,
+ * without changing this class.
+ */
+import { TranslationBundle } from '@jupyterlab/translation';
+import {
+  refreshIcon,
+  SidePanel,
+  ToolbarButton
+} from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+
+import { ConnectionModel } from './connectionModel';
+import { ConnectionStatusWidget } from './connectionStatus';
+import { datasetsIcon } from './icons';
+
+export const DATASETS_PANEL_ID = 'kamld-datasets';
+
+export class DatasetsPanel extends SidePanel {
+  constructor(
+    private readonly _connection: ConnectionModel,
+    trans: TranslationBundle
+  ) {
+    super();
+    this.id = DATASETS_PANEL_ID;
+    this.addClass('kamld-DatasetsPanel');
+    this.title.icon = datasetsIcon;
+    this.title.caption = trans.__('Datasets');
+
+    const heading = document.createElement('h2');
+    heading.textContent = trans.__('Datasets');
+    this.header.addWidget(new Widget({ node: heading }));
+
+    this.toolbar.addItem(
+      'refresh',
+      new ToolbarButton({
+        icon: refreshIcon,
+        tooltip: trans.__('Check the kamld sidecar now'),
+        onClick: () => void this._connection.refresh()
+      })
+    );
+
+    this.addWidget(new ConnectionStatusWidget(_connection, trans));
+  }
+
+  // Poll only while someone can see the panel.
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._connection.active = true;
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    this._connection.active = this.isVisible;
+  }
+
+  protected onAfterHide(msg: Message): void {
+    super.onAfterHide(msg);
+    this._connection.active = false;
+  }
+
+  protected onBeforeDetach(msg: Message): void {
+    this._connection.active = false;
+    super.onBeforeDetach(msg);
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * End-to-end tests of the Datasets panel: a real JupyterLab with the kamld
+ * extension installed (`make venv`), a real `kamld` sidecar, Debian's
+ * Chromium (no browser download).
+ *
+ * Two JupyterLab servers run side by side, one project each:
+ *   connected       — managed sidecar from KAMLD_BINARY (default ../../bin/kamld)
+ *   binary-missing  — KAMLD_BINARY=/nonexistent/kamld, so the panel must explain
+ *
+ * Playwright loads this file in the runner and again in every worker, so the
+ * ports and temp dirs picked on the first load are handed on through the
+ * environment (workers inherit it); otherwise each process would pick its own.
+ */
+import { defineConfig } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  mkdtempSync,
+  writeFileSync
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+
+import { E2E_TOKEN, MISSING_BINARY } from './tests/constants';
+
+/** A port nobody listens on right now (asked of the OS in a child process, as config loading is synchronous). */
+function freePort(): string {
+  return execFileSync(
+    process.execPath,
+    [
+      '-e',
+      "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{process.stdout.write(String(s.address().port));s.close();})"
+    ],
+    { encoding: 'utf8' }
+  ).trim();
+}
+
+/** Reads `name` from the environment, computing and exporting it on first use. */
+function shared(name: string, compute: () => string): string {
+  const existing = process.env[name];
+  if (existing) {
+    return existing;
+  }
+  const value = compute();
+  process.env[name] = value;
+  return value;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** `jupyter` from PATH (the Makefile puts .venv/bin first), else the repository's venv. */
+function findJupyter(): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir && isExecutable(join(dir, 'jupyter'))) {
+      return join(dir, 'jupyter');
+    }
+  }
+  return resolve(__dirname, '../../.venv/bin/jupyter');
+}
+
+/**
+ * JupyterLab user settings for a fresh profile: no news or update prompts
+ * (they would cover the panel in screenshots and make network calls).
+ */
+function writeQuietLabSettings(settingsDir: string): void {
+  const dir = join(settingsDir, '@jupyterlab', 'apputils-extension');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'notification.jupyterlab-settings'),
+    JSON.stringify({ checkForUpdates: false, fetchNews: 'false' })
+  );
+}
+
+interface ILabServer {
+  port: string;
+  /** Extra environment of this JupyterLab (and so of its sidecar). */
+  env: Record<string, string>;
+}
+
+/** The command and environment of one isolated JupyterLab (own root, runtime, settings and data dirs). */
+function labServer(name: string, server: ILabServer) {
+  const home = join(runDir, name);
+  const dirs = {
+    root: join(home, 'notebooks'),
+    runtime: join(home, 'runtime'),
+    config: join(home, 'jupyter-config'),
+    settings: join(home, 'lab-settings'),
+    workspaces: join(home, 'lab-workspaces'),
+    data: join(home, 'kamld-data')
+  };
+  if (isFirstLoad) {
+    for (const dir of Object.values(dirs)) {
+      mkdirSync(dir, { recursive: true });
+    }
+    writeQuietLabSettings(dirs.settings);
+  }
+  const args = [
+    'lab',
+    '--no-browser',
+    // CI containers often run as root; Jupyter refuses that unless told.
+    '--allow-root',
+    '--ip=127.0.0.1',
+    `--port=${server.port}`,
+    '--ServerApp.port_retries=0',
+    `--IdentityProvider.token=${E2E_TOKEN}`,
+    `--ServerApp.root_dir=${dirs.root}`,
+    '--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate'
+  ];
+  return {
+    command: [jupyter, ...args].map(shellQuote).join(' '),
+    url: `http://127.0.0.1:${server.port}/api`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    // SIGTERM lets Jupyter stop its managed sidecar; a SIGKILL could orphan it.
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 15_000 },
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    env: {
+      ...clearedKamldEnv(process.env),
+      // No ~/.jupyter config (a c.Kamld.url there would switch to external mode).
+      JUPYTER_CONFIG_DIR: dirs.config,
+      JUPYTER_RUNTIME_DIR: dirs.runtime,
+      JUPYTERLAB_SETTINGS_DIR: dirs.settings,
+      JUPYTERLAB_WORKSPACES_DIR: dirs.workspaces,
+      KAMLD_DATA_DIR: dirs.data,
+      ...server.env
+    }
+  };
+}
+
+/**
+ * Blanks the caller's own KAMLD_* settings (KAMLD_URL or KAMLD_MODE would
+ * change what is under test; the server extension ignores empty values).
+ * Playwright always passes the runner's environment on, so unsetting is not
+ * an option; each server then sets its own values over these.
+ */
+function clearedKamldEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const cleared: Record<string, string> = {};
+  for (const key of Object.keys(env)) {
+    if (/^KAMLD_(?!E2E_)/.test(key)) {
+      cleared[key] = '';
+    }
+  }
+  return cleared;
+}
+
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word)
+    ? word
+    : `'${word.replace(/'/g, "'\\''")}'`;
+}
+
+/** Only the runner's first load creates dirs; workers reuse them (and must not recreate them after teardown). */
+const isFirstLoad = !process.env.KAMLD_E2E_RUN_DIR;
+const runDir = shared('KAMLD_E2E_RUN_DIR', () =>
+  mkdtempSync(join(tmpdir(), 'kamld-e2e-'))
+);
+const connectedPort = shared('KAMLD_E2E_PORT', freePort);
+const missingBinaryPort = shared('KAMLD_E2E_MISSING_BINARY_PORT', freePort);
+const kamldBinary = resolve(
+  process.env.KAMLD_BINARY || resolve(__dirname, '../../bin/kamld')
+);
+const jupyter = findJupyter();
+const chromium = process.env.KAMLD_E2E_CHROMIUM || '/usr/bin/chromium';
+
+export default defineConfig({
+  testDir: './tests',
+  outputDir: './test-results',
+  // Both servers and a browser share a 2-core machine: one worker per project.
+  workers: 2,
+  fullyParallel: false,
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 90_000,
+  expect: { timeout: 30_000 },
+  reporter: [
+    ['list'],
+    ['html', { outputFolder: 'artefacts/report', open: 'never' }]
+  ],
+  globalTeardown: './globalTeardown.ts',
+  use: {
+    browserName: 'chromium',
+    viewport: { width: 1280, height: 960 },
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: chromium,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run'
+      ]
+    }
+  },
+  projects: [
+    {
+      name: 'connected',
+      testMatch: 'connected.spec.ts',
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
+      name: 'binary-missing',
+      testMatch: 'binaryMissing.spec.ts',
+      use: { baseURL: `http://127.0.0.1:${missingBinaryPort}` }
+    }
+  ],
+  webServer: [
+    labServer('connected', {
+      port: connectedPort,
+      env: { KAMLD_BINARY: kamldBinary }
+    }),
+    labServer('binary-missing', {
+      port: missingBinaryPort,
+      env: { KAMLD_BINARY: MISSING_BINARY }
+    })
+  ]
+});
