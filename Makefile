@@ -67,7 +67,7 @@ $(VENV)/.ext-stamp: $(VENV)/.stamp $(EXT_SOURCES) labextension/tsconfig.json
 
 .PHONY: run
 run: build ext ## start JupyterLab with the extension and a managed sidecar on embedded backends
-	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR)
+	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: test
 test: lint check-generate test-go test-py test-js test-e2e ## every suite: lint, generated code, Go, pytest, jest, Playwright

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"unicode"
+	"unicode/utf8"
 )
 
 type identityKey struct{}
@@ -19,11 +20,14 @@ func Identity(ctx context.Context) string {
 	return who
 }
 
-// ValidIdentity checks a caller-supplied identity: 1-256 printable characters without spaces at the ends.
+// ValidIdentity checks a caller-supplied identity (after percent-decoding): 1-256 printable characters without spaces at the ends.
 // JupyterHub user names can be e-mail addresses or contain Unicode, so this does not restrict further.
 func ValidIdentity(who string) error {
 	if who == "" || len(who) > 256 {
 		return fmt.Errorf("must be 1-256 bytes")
+	}
+	if !utf8.ValidString(who) {
+		return fmt.Errorf("is not valid UTF-8")
 	}
 	for _, r := range who {
 		if !unicode.IsPrint(r) {

@@ -66,6 +66,35 @@ func TestIdentityHeaderOverREST(t *testing.T) {
 	assert.Contains(t, body, `"identity":"bob@example.org"`)
 }
 
+func TestIdentityIsPercentDecodedAndNeverFallsBack(t *testing.T) {
+	s := startSidecar(t)
+	info, err := kamldv1.NewSystemServiceClient(s.conn).GetInfo(s.authed("x-kamld-user", "zo%C3%AB"), &kamldv1.GetInfoRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "zoë", info.GetIdentity())
+
+	h := s.bearer()
+	h["X-Kamld-User"] = "J%C3%B6rg%20M%C3%BCller"
+	code, body, _ := s.rest(t, "GET", "/v1/system/info", "", h)
+	require.Equal(t, http.StatusOK, code)
+	assert.Contains(t, body, `"identity":"Jörg Müller"`)
+
+	for _, bad := range []string{"%zz", "%ff%fe", "%00root"} {
+		_, err := kamldv1.NewSystemServiceClient(s.conn).GetInfo(s.authed("x-kamld-user", bad), &kamldv1.GetInfoRequest{})
+		assertInvalidArgumentWithField(t, err, "x-kamld-user")
+		h["X-Kamld-User"] = bad
+		code, _, _ := s.rest(t, "GET", "/v1/system/info", "", h)
+		assert.Equal(t, http.StatusBadRequest, code, bad)
+	}
+}
+
+func TestFormPostIsNotAGet(t *testing.T) {
+	s := startSidecar(t)
+	h := s.bearer()
+	h["Content-Type"] = "application/x-www-form-urlencoded"
+	code, _, _ := s.rest(t, "POST", "/v1/system/info", "a=b", h)
+	assert.Equal(t, http.StatusMethodNotAllowed, code)
+}
+
 func TestUnauthenticated(t *testing.T) {
 	s := startSidecar(t)
 	client := kamldv1.NewSystemServiceClient(s.conn)

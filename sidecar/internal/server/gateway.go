@@ -69,6 +69,9 @@ func newGateway(ctx context.Context, lis *bufconn.Listener, maxMsg int) (*runtim
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithErrorHandler(apierr.ErrorHandler),
 		runtime.WithRoutingErrorHandler(apierr.RoutingErrorHandler),
+		// Without this, a form-encoded POST to a GET route is served as a GET (grpc-gateway's fallback for
+		// clients that cannot send long URLs); kamld's long requests have POST bindings instead.
+		runtime.WithDisablePathLengthFallback(),
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		kamldv1.RegisterSystemServiceHandler,

@@ -2,6 +2,7 @@ package interceptors
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"google.golang.org/grpc"
@@ -38,10 +39,16 @@ func (a authenticator) authenticate(ctx context.Context, method string) (context
 	}
 	who := a.defaultIdentity
 	if v := md.Get(IdentityKey); len(v) > 0 {
-		if err := auth.ValidIdentity(v[0]); err != nil {
+		// gRPC metadata and HTTP headers carry ASCII only, so names are percent-encoded (UTF-8) on the wire:
+		// "zoë" arrives as "zo%C3%AB". A name that cannot be decoded is refused, never replaced by the default.
+		decoded, err := url.PathUnescape(v[0])
+		if err != nil {
+			return nil, apierr.InvalidArgument(IdentityKey, "not a percent-encoded UTF-8 name: %v", err)
+		}
+		if err := auth.ValidIdentity(decoded); err != nil {
 			return nil, apierr.InvalidArgument(IdentityKey, "%v", err)
 		}
-		who = v[0]
+		who = decoded
 	}
 	callOf(ctx).identity = who
 	return auth.WithIdentity(ctx, who), nil

@@ -1,0 +1,77 @@
+package dataset
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/kamld/kamld/sidecar/internal/blob"
+	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
+)
+
+// Engine is kamld's dataset storage engine over one blob.Store. It keeps no state of its own beyond a cache of
+// immutable manifest leaves, so any number of Engines — goroutines of one sidecar, or sidecars in other pods —
+// can share a store: every mutable object changes only by compare-and-swap. Safe for concurrent use.
+//
+// Errors wrap the apierr sentinels (errors.Is works): ErrNotFound, ErrAlreadyExists, ErrFailedPrecondition,
+// ErrAborted (a lost race that retrying may win; nothing was lost), ErrDataLoss (content not matching its
+// expected digest or size, or a corrupt stored object), ErrOutOfRange, plus whatever the store reports
+// (ErrUnavailable…). Bad input is an *apierr.Error of code InvalidArgument naming the request field, using
+// the field names of the proto API (dataset_id, path, ref, page_size…).
+type Engine struct {
+	blobs   blob.Store
+	trees   *manifest.Store
+	now     func() time.Time
+	retries int
+
+	// hookAfterSeal, when set (tests only), runs after CreateSnapshot sealed the draft and before it commits.
+	hookAfterSeal func()
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithClock sets the clock for timestamps (tests).
+func WithClock(now func() time.Time) Option { return func(e *Engine) { e.now = now } }
+
+// WithRetries sets how many times a write that lost a compare-and-swap race is retried before it reports
+// ErrAborted (default 64).
+func WithRetries(n int) Option { return func(e *Engine) { e.retries = max(n, 1) } }
+
+// WithManifestOptions passes options to the manifest store (e.g. manifest.WithLeafCache).
+func WithManifestOptions(opts ...manifest.Option) Option {
+	return func(e *Engine) { e.trees = manifest.NewStore(e.blobs, opts...) }
+}
+
+// New returns an Engine storing everything in blobs.
+func New(blobs blob.Store, opts ...Option) *Engine {
+	e := &Engine{blobs: blobs, now: time.Now, retries: 64}
+	e.trees = manifest.NewStore(blobs)
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Blobs returns the store the engine writes to.
+func (e *Engine) Blobs() blob.Store { return e.blobs }
+
+func (e *Engine) clock() time.Time { return e.now().UTC() }
+
+// backoff sleeps a little, longer with each attempt and jittered, so racing writers spread out.
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.Int64N(int64(time.Millisecond)*int64(min(attempt+1, 20)))) + 100*time.Microsecond
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func abortedAfter(what string, n int) error {
+	return fmt.Errorf("%s: still losing to concurrent changes after %d attempts; retry: %w", what, n, errAborted)
+}

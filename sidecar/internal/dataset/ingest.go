@@ -1,0 +1,117 @@
+package dataset
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+
+	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/blob"
+)
+
+// ingestOptions are the checks of an ingest.
+type ingestOptions struct {
+	expectedDigest string // "sha256:<hex>" or ""
+	expectedSize   int64  // > 0 to check
+}
+
+// ingest stores r's bytes once under their sha256 (content addressing) and returns the digest and size.
+//
+// The bytes stream through once and are never held whole. Without an expected digest they go to a private
+// staging key (uploads/…) while being hashed, and are then placed at their content key create-only — a blob
+// already stored with that digest is the same bytes, so the copy is skipped (dedup). With an expected digest
+// they go straight to the content key, through a reader that fails at EOF unless digest and size match, so a
+// mismatch (ErrDataLoss) commits nothing. Either way a reader that breaks off, a cancelled context or a killed
+// process leaves no blob at a content key, only a staging object that garbage collection removes after its
+// grace period.
+func (e *Engine) ingest(ctx context.Context, r io.Reader, opts ingestOptions) (digest string, size int64, err error) {
+	v := &verifier{r: r, h: sha256.New(), want: opts}
+	if opts.expectedDigest != "" {
+		key := BlobKey(opts.expectedDigest)
+		info, err := e.blobs.Put(ctx, key, v, blob.PutOptions{IfNoneMatch: true})
+		switch {
+		case err == nil:
+			return opts.expectedDigest, info.Size, nil
+		case errors.Is(err, apierr.ErrAlreadyExists):
+			// Stored already; still read and check what the client sent, so a digest alone never proves
+			// possession of content.
+			if _, err := io.Copy(io.Discard, v); err != nil {
+				return "", 0, err
+			}
+			return opts.expectedDigest, v.n, nil
+		}
+		return "", 0, err
+	}
+
+	staging := uploadPrefix + randomID()
+	if _, err := e.blobs.Put(ctx, staging, v, blob.PutOptions{IfNoneMatch: true}); err != nil {
+		return "", 0, err
+	}
+	defer func() { _ = e.blobs.Delete(context.WithoutCancel(ctx), staging, blob.DeleteOptions{}) }()
+	digest = "sha256:" + hex.EncodeToString(v.h.Sum(nil))
+	key := BlobKey(digest)
+	if _, err := e.blobs.Stat(ctx, key); err == nil {
+		return digest, v.n, nil
+	}
+	rc, _, err := e.blobs.Get(ctx, staging, blob.GetOptions{})
+	if err != nil {
+		return "", 0, err
+	}
+	defer rc.Close()
+	check := &verifier{r: rc, h: sha256.New(), want: ingestOptions{expectedDigest: digest, expectedSize: v.n}}
+	if _, err := e.blobs.Put(ctx, key, check, blob.PutOptions{IfNoneMatch: true}); err != nil && !errors.Is(err, apierr.ErrAlreadyExists) {
+		return "", 0, err
+	}
+	return digest, v.n, nil
+}
+
+// verifier hashes and counts what it reads and, at EOF, fails with ErrDataLoss unless the expected digest and
+// size match — so a Put reading it commits only verified content.
+type verifier struct {
+	r    io.Reader
+	h    hash.Hash
+	n    int64
+	want ingestOptions
+	done bool
+}
+
+func (v *verifier) Read(p []byte) (int, error) {
+	if v.done {
+		return 0, io.EOF
+	}
+	n, err := v.r.Read(p)
+	v.h.Write(p[:n])
+	v.n += int64(n)
+	if v.want.expectedSize > 0 && v.n > v.want.expectedSize {
+		return n, fmt.Errorf("more than the expected %d bytes arrived: %w", v.want.expectedSize, apierr.ErrDataLoss)
+	}
+	if err == io.EOF {
+		if v.want.expectedSize > 0 && v.n != v.want.expectedSize {
+			return n, fmt.Errorf("%d bytes arrived, %d were expected: %w", v.n, v.want.expectedSize, apierr.ErrDataLoss)
+		}
+		if d := v.want.expectedDigest; d != "" {
+			if got := "sha256:" + hex.EncodeToString(v.h.Sum(nil)); got != d {
+				return n, fmt.Errorf("the content's digest is %s, %s was expected: %w", got, d, apierr.ErrDataLoss)
+			}
+		}
+		v.done = true
+	}
+	return n, err
+}
+
+// parseDigest checks a "sha256:<64 lowercase hex>" digest; field names the request field in errors.
+func parseDigest(field, d string) error {
+	hexPart, ok := strings.CutPrefix(d, "sha256:")
+	if !ok || len(hexPart) != 64 || strings.ToLower(hexPart) != hexPart {
+		return apierr.InvalidArgument(field, "%q is not a digest; want sha256:<64 lowercase hex digits>", d)
+	}
+	if _, err := hex.DecodeString(hexPart); err != nil {
+		return apierr.InvalidArgument(field, "%q is not a digest; want sha256:<64 lowercase hex digits>", d)
+	}
+	return nil
+}

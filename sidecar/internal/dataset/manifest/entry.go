@@ -1,0 +1,60 @@
+// Package manifest is the tree that lists a snapshot's files: its sorted entries are cut into leaves at
+// content-defined boundaries, each leaf stored once under the digest of its bytes, and a root lists the
+// leaves. It is lakeFS's range/metarange design with two levels.
+//
+// Why content-defined: a leaf ends after an entry whose path hashes to a value with its low LeafBits bits zero
+// (with a minimum and a maximum leaf length), so where leaves end depends only on the paths near the end, not
+// on how many entries came before. Editing ten entries of a 100,000-entry tree rewrites the few leaves that
+// hold them and the root; every other leaf is the very same object the parent's root names. Building,
+// diffing and restoring then cost what changed, not what exists (DESIGN.md §1.4, §8).
+//
+// A path's hash alone decides boundaries — not its digest — so changing a file's content never moves a
+// boundary; only adding or removing paths does, and only next to them.
+package manifest
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Entry is one file of a tree.
+type Entry struct {
+	// Path is the file's path in the dataset (resource.ValidatePath rules: no control characters, so no tab
+	// or newline, which the leaf encoding relies on).
+	Path string
+	// Digest is "sha256:<64 hex>".
+	Digest string
+	// Size in bytes.
+	Size int64
+	// MediaType, e.g. "text/csv".
+	MediaType string
+	// ModTime is when this content was written into the dataset.
+	ModTime time.Time
+}
+
+// Same reports whether two entries describe the same file content and metadata.
+func (e Entry) Same(o Entry) bool {
+	return e.Path == o.Path && e.Digest == o.Digest && e.Size == o.Size && e.MediaType == o.MediaType && e.ModTime.Equal(o.ModTime)
+}
+
+// Change sets (Entry != nil) or removes (Entry == nil) the file at Path.
+type Change struct {
+	Path  string
+	Entry *Entry
+}
+
+// LeafRef is the root's summary of one leaf.
+type LeafRef struct {
+	Digest      string // "sha256:<hex>" of the leaf's encoding
+	First, Last string // first and last path in the leaf
+	Count       int64  // entries
+	Bytes       int64  // sum of the entries' sizes
+}
+
+func validateText(field, s string) error {
+	if strings.ContainsAny(s, "\t\n\r") {
+		return fmt.Errorf("manifest: %s %q contains a tab or newline", field, s)
+	}
+	return nil
+}
