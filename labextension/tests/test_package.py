@@ -7,10 +7,10 @@ import os
 import stat
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 
 import kamld
 from kamld.connection import (

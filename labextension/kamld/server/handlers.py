@@ -7,7 +7,7 @@ import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote_plus
 
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
@@ -57,6 +57,9 @@ COPIED_RESPONSE_HEADERS = (
     "Location",
     "Retry-After",
 )
+
+# Query arguments Jupyter reads as credentials; never passed on.
+JUPYTER_QUERY_ARGS = frozenset({"token", "_xsrf"})
 
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 UNAVAILABLE = 14
@@ -194,7 +197,8 @@ class ProxyHandler(KamldHandler):
             else quote(self.path_args[0] if self.path_args else "")
         )
         url = f"{base}/{path}"
-        return f"{url}?{self.request.query}" if self.request.query else url
+        query = _without_jupyter_credentials(self.request.query)
+        return f"{url}?{query}" if query else url
 
     def _upstream_headers(self, token: str) -> httputil.HTTPHeaders:
         headers = httputil.HTTPHeaders()
@@ -349,6 +353,18 @@ class ProxyHandler(KamldHandler):
         self.set_status(http_status)
         self.set_header("Cache-Control", "no-store")
         self.finish(status_json(code, message))
+
+
+def _without_jupyter_credentials(query: str) -> str:
+    """The raw query string minus Jupyter's own `token` and `_xsrf` arguments, the rest untouched.
+
+    Jupyter accepts its token (and XSRF token) as query arguments; they are Jupyter's credentials and stay
+    here. Everything else keeps its encoding and order.
+    """
+    if not query:
+        return query
+    parts = query.split("&")
+    return "&".join(p for p in parts if unquote_plus(p.split("=", 1)[0]) not in JUPYTER_QUERY_ARGS)
 
 
 def _request_has_body(headers: httputil.HTTPHeaders) -> bool:

@@ -237,7 +237,7 @@ class ManagedSidecar(Sidecar):
                     f"kamld exited with {_describe_exit(returncode)} after {ran:.1f} s"
                     f"{self._tail_text()}; restarting in {delay:g} s",
                 )
-            with contextlib.suppress(asyncio.TimeoutError):
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=delay)
             delay = min(delay * 2, self.config.restart_backoff_max)
 
@@ -351,7 +351,7 @@ class ManagedSidecar(Sidecar):
             proc.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(proc.wait(), timeout=self.config.stop_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             self.log.warning(
                 "kamld | pid %s ignored SIGTERM for %g s: killing it", proc.pid, self.config.stop_timeout
             )
@@ -380,7 +380,7 @@ class ManagedSidecar(Sidecar):
 
     async def _drain_pump(self) -> None:
         if self._pump is not None:
-            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
                 await asyncio.wait_for(asyncio.shield(self._pump), timeout=1.0)
             if not self._pump.done():
                 self._pump.cancel()
