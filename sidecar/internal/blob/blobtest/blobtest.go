@@ -487,29 +487,10 @@ func testConcurrency(t *testing.T, s blob.Store) {
 		var retries atomic.Int32
 		errs := race(workers, func(int) error {
 			for range increments {
-				for {
-					rc, info, err := s.Get(ctx, "race/counter", blob.GetOptions{})
-					if err != nil {
-						return err
-					}
-					b, err := io.ReadAll(rc)
-					rc.Close()
-					if err != nil {
-						return err
-					}
-					n, err := strconv.Atoi(string(b))
-					if err != nil {
-						return fmt.Errorf("counter holds %q: %w", b, err)
-					}
-					_, err = s.Put(ctx, "race/counter", strings.NewReader(strconv.Itoa(n+1)), blob.PutOptions{IfMatch: info.Version})
-					if errors.Is(err, apierr.ErrAborted) {
-						retries.Add(1)
-						continue
-					}
-					if err != nil {
-						return err
-					}
-					break
+				lost, err := IncrementCounter(ctx, s, "race/counter")
+				retries.Add(int32(lost))
+				if err != nil {
+					return err
 				}
 			}
 			return nil
@@ -847,4 +828,30 @@ func testKeys(t *testing.T, s blob.Store) {
 	page, err = s.List(ctx, blob.ListOptions{})
 	require.NoError(t, err)
 	require.Empty(t, page.Objects)
+}
+
+// IncrementCounter adds one to the decimal counter at key with a read-modify-write loop that retries lost
+// compare-and-swap races; it returns how many races it lost. Used by the suite and by backends' own
+// cross-process tests.
+func IncrementCounter(ctx context.Context, s blob.Store, key string) (lostRaces int, err error) {
+	for {
+		rc, info, err := s.Get(ctx, key, blob.GetOptions{})
+		if err != nil {
+			return lostRaces, err
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return lostRaces, err
+		}
+		n, err := strconv.Atoi(string(b))
+		if err != nil {
+			return lostRaces, fmt.Errorf("counter holds %q: %w", b, err)
+		}
+		_, err = s.Put(ctx, key, strings.NewReader(strconv.Itoa(n+1)), blob.PutOptions{IfMatch: info.Version})
+		if !errors.Is(err, apierr.ErrAborted) {
+			return lostRaces, err
+		}
+		lostRaces++
+	}
 }

@@ -195,7 +195,7 @@ func (s *Store) writeTemp(ctx context.Context, key string, r io.Reader) (string,
 	if err != nil {
 		return "", 0, fmt.Errorf("put %q: %w", key, fsErr(err))
 	}
-	src := &sourceReader{ctx: ctx, r: r}
+	src := blob.NewSourceReader(ctx, r)
 	buf := copyBuffers.Get().(*[]byte)
 	size, err := io.CopyBuffer(onlyWriter{f}, src, *buf)
 	copyBuffers.Put(buf)
@@ -208,9 +208,9 @@ func (s *Store) writeTemp(ctx context.Context, key string, r io.Reader) (string,
 	if err != nil {
 		_ = os.Remove(f.Name())
 		switch {
-		case src.err != nil && errors.Is(err, src.err) && ctx.Err() != nil:
+		case src.Err() != nil && errors.Is(err, src.Err()) && ctx.Err() != nil:
 			return "", 0, fmt.Errorf("put %q: %w", key, ctx.Err())
-		case src.err != nil && errors.Is(err, src.err):
+		case src.Err() != nil && errors.Is(err, src.Err()):
 			return "", 0, fmt.Errorf("put %q: reading the content: %w", key, err)
 		}
 		return "", 0, fmt.Errorf("put %q: %w", key, fsErr(err))
@@ -489,26 +489,6 @@ func checkNanoMtime(dir string) error {
 }
 
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
-
-// sourceReader reads the caller's content, stops when the context is cancelled, and remembers its own error
-// so that a failure of the source is told apart from a failure of the disk.
-type sourceReader struct {
-	ctx context.Context
-	r   io.Reader
-	err error
-}
-
-func (r *sourceReader) Read(p []byte) (int, error) {
-	if err := r.ctx.Err(); err != nil {
-		r.err = err
-		return 0, err
-	}
-	n, err := r.r.Read(p)
-	if err != nil && err != io.EOF {
-		r.err = err
-	}
-	return n, err
-}
 
 // onlyWriter hides *os.File's ReadFrom so io.CopyBuffer uses our buffer and our reader sees every read.
 type onlyWriter struct{ w io.Writer }

@@ -2,7 +2,6 @@ package fs_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -238,30 +237,9 @@ func incrementCounter(dir string, n int) error {
 		return err
 	}
 	defer s.Close()
-	ctx := context.Background()
 	for range n {
-		for {
-			rc, info, err := s.Get(ctx, "counter", blob.GetOptions{})
-			if err != nil {
-				return err
-			}
-			b, err := io.ReadAll(rc)
-			rc.Close()
-			if err != nil {
-				return err
-			}
-			v, err := strconv.Atoi(string(b))
-			if err != nil {
-				return fmt.Errorf("counter holds %q: %w", b, err)
-			}
-			_, err = s.Put(ctx, "counter", strings.NewReader(fmt.Sprint(v+1)), blob.PutOptions{IfMatch: info.Version})
-			if errors.Is(err, apierr.ErrAborted) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			break
+		if _, err := blobtest.IncrementCounter(context.Background(), s, "counter"); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -205,7 +205,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 	if opts.IfMatch != "" {
 		po.SetMatchETag(opts.IfMatch)
 	}
-	src := &sourceReader{ctx: ctx, r: r}
+	src := blob.NewSourceReader(ctx, r)
 
 	// Most objects are small (pointers, manifest chunks, small files): read them into a small buffer, so
 	// many concurrent small writes do not each hold a whole part.
@@ -217,7 +217,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 		return s.putSingle(ctx, key, (*smallp)[:n], po, opts)
 	case err != nil:
 		smallBuffers.Put(smallp)
-		return blob.Info{}, src.failure(key)
+		return blob.Info{}, src.Failure(key)
 	}
 	bufp := s.parts.Get().(*[]byte)
 	defer s.parts.Put(bufp)
@@ -229,7 +229,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, opts blob.PutO
 	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
 		return s.putSingle(ctx, key, buf[:n+m], po, opts)
 	case err != nil:
-		return blob.Info{}, src.failure(key)
+		return blob.Info{}, src.Failure(key)
 	}
 	return s.putMultipart(ctx, key, src, buf, po, opts)
 }
@@ -247,7 +247,7 @@ func (s *Store) putSingle(ctx context.Context, key string, data []byte, po minio
 }
 
 // putMultipart streams content longer than one part; buf holds the first part.
-func (s *Store) putMultipart(ctx context.Context, key string, src *sourceReader, buf []byte, po minio.PutObjectOptions, opts blob.PutOptions) (info blob.Info, err error) {
+func (s *Store) putMultipart(ctx context.Context, key string, src *blob.SourceReader, buf []byte, po minio.PutObjectOptions, opts blob.PutOptions) (info blob.Info, err error) {
 	name := s.prefix + key
 	// Initiating carries the condition too: MinIO checks it there, so a doomed upload fails before sending data.
 	uploadID, err := s.core.NewMultipartUpload(ctx, s.bucket, name, po)
@@ -287,7 +287,7 @@ func (s *Store) putMultipart(ctx context.Context, key string, src *sourceReader,
 		case errors.Is(rerr, io.ErrUnexpectedEOF):
 			last = true
 		case rerr != nil:
-			return blob.Info{}, src.failure(key)
+			return blob.Info{}, src.Failure(key)
 		}
 	}
 
@@ -479,33 +479,6 @@ func (b *body) Read(p []byte) (int, error) {
 }
 
 func (b *body) Close() error { return b.rc.Close() }
-
-// sourceReader reads the caller's content, stops when the context is cancelled, and remembers its own error
-// so that a failing source is told apart from a failing store.
-type sourceReader struct {
-	ctx context.Context
-	r   io.Reader
-	err error
-}
-
-func (r *sourceReader) Read(p []byte) (int, error) {
-	if err := r.ctx.Err(); err != nil {
-		r.err = err
-		return 0, err
-	}
-	n, err := r.r.Read(p)
-	if err != nil && err != io.EOF {
-		r.err = err
-	}
-	return n, err
-}
-
-func (r *sourceReader) failure(key string) error {
-	if r.ctx.Err() != nil {
-		return fmt.Errorf("put %q: %w", key, r.ctx.Err())
-	}
-	return fmt.Errorf("put %q: reading the content: %w", key, r.err)
-}
 
 func trimETag(etag string) string { return strings.Trim(etag, `"`) }
 
