@@ -12,7 +12,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kamld/kamld/sidecar/internal/auth"
+	"github.com/kamld/kamld/sidecar/internal/backend"
+	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/server"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
@@ -70,7 +73,11 @@ func serve(parent context.Context, cfg config.Config) error {
 
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv := server.New(cfg, token, backends, server.WithLogger(log), server.WithDefaultIdentity(defaultIdentity(cfg)))
+	opts := []server.Option{server.WithLogger(log), server.WithDefaultIdentity(defaultIdentity(cfg))}
+	if store, ok := backends.Get(backend.Blob).(blob.Store); ok {
+		opts = append(opts, server.WithDatasets(dataset.New(store)))
+	}
+	srv := server.New(cfg, token, backends, opts...)
 	var readyErr error
 	err = srv.Run(ctx, func(b server.Bound) {
 		if cfg.ReadyFile == "" {

@@ -5,6 +5,7 @@ package openapi
 import (
 	_ "embed"
 	"encoding/json"
+	"regexp"
 	"strings"
 )
 
@@ -28,16 +29,26 @@ func Document(version string) ([]byte, error) {
 	}
 	doc["security"] = []any{map[string]any{"bearer": []any{}}}
 	if paths, ok := doc["paths"].(map[string]any); ok {
-		doc["paths"] = tidyPaths(paths)
+		paths = tidyPaths(paths)
+		addRawUpload(paths)
+		doc["paths"] = paths
 	}
 	return json.MarshalIndent(doc, "", "  ")
 }
 
-// tidyPaths repairs two quirks of protoc-gen-openapiv2's expand_slashed_path_patterns: a trailing `{path=**}`
-// comes out as "/**" (its parameter is named "path"), and `queries/*` is singularized to "{querie}".
+// deepPath is how protoc-gen-openapiv2 renders `{path=*/**}`: "/{file}/**", with the parameter named after
+// the singularized collection instead of "path".
+var deepPath = regexp.MustCompile(`/\{(\w+)\}/\*\*$`)
+
+// tidyPaths repairs quirks of protoc-gen-openapiv2's expand_slashed_path_patterns: a trailing `{path=**}`
+// comes out as "/**", `{path=*/**}` as "/{file}/**", and `queries/*` is singularized to "{querie}".
 func tidyPaths(paths map[string]any) map[string]any {
 	out := make(map[string]any, len(paths))
 	for p, item := range paths {
+		if m := deepPath.FindStringSubmatch(p); m != nil {
+			p = deepPath.ReplaceAllString(p, "/{path}")
+			renameParam(item, m[1], "path")
+		}
 		p = strings.Replace(p, "/**", "/{path}", 1)
 		if strings.Contains(p, "{querie}") {
 			p = strings.Replace(p, "{querie}", "{query}", 1)
@@ -57,5 +68,33 @@ func renameParam(item any, from, to string) {
 				m["name"] = to
 			}
 		}
+	}
+}
+
+// addRawUpload documents PUT .../content/{path}, served by the sidecar's raw upload handler rather than a
+// generated route (FileService.WriteFile is a client stream with no JSON binding).
+func addRawUpload(paths map[string]any) {
+	item, _ := paths["/v1/datasets/{dataset}/content/{path}"].(map[string]any)
+	if item == nil {
+		item = map[string]any{}
+		paths["/v1/datasets/{dataset}/content/{path}"] = item
+	}
+	item["put"] = map[string]any{
+		"operationId": "FileService_UploadFile",
+		"summary":     "Write a file into the dataset's draft from the raw request body (streamed; FileService.WriteFile).",
+		"consumes":    []any{"application/octet-stream", "*/*"},
+		"tags":        []any{"FileService"},
+		"parameters": []any{
+			map[string]any{"name": "dataset", "in": "path", "required": true, "type": "string"},
+			map[string]any{"name": "path", "in": "path", "required": true, "type": "string", "description": "Path of the file in the draft."},
+			map[string]any{"name": "body", "in": "body", "required": true, "schema": map[string]any{"type": "string", "format": "binary"}},
+			map[string]any{"name": "create_only", "in": "query", "type": "boolean", "description": "Fail with 409 if the path exists in the draft."},
+			map[string]any{"name": "expected_digest", "in": "query", "type": "string", "description": "sha256:<hex>; the write fails unless the bytes match."},
+			map[string]any{"name": "If-Match", "in": "header", "type": "string", "description": "Fail with 409 unless the draft's file has this ETag."},
+		},
+		"responses": map[string]any{
+			"200":     map[string]any{"description": "The written file.", "schema": map[string]any{"$ref": "#/definitions/v1FileInfo"}},
+			"default": map[string]any{"description": "An error.", "schema": map[string]any{"$ref": "#/definitions/rpcStatus"}},
+		},
 	}
 }

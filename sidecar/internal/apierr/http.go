@@ -51,16 +51,28 @@ func RoutingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.M
 	}
 }
 
-// ReasonTooLarge marks a REST body over the size limit: RESOURCE_EXHAUSTED like an oversized gRPC message, but
-// 413 rather than the 429 that other exhausted resources (quotas, rate limits) get.
-const ReasonTooLarge = "REQUEST_TOO_LARGE"
+// Reasons whose REST status is more precise than the one their gRPC code maps to.
+const (
+	// ReasonTooLarge: a body over the size limit, RESOURCE_EXHAUSTED like an oversized gRPC message, but 413
+	// rather than the 429 that quotas and rate limits get.
+	ReasonTooLarge = "REQUEST_TOO_LARGE"
+	// ReasonRangeNotSatisfiable: a Range outside the file, OUT_OF_RANGE, 416 on the raw download route.
+	ReasonRangeNotSatisfiable = "RANGE_NOT_SATISFIABLE"
+)
+
+var reasonHTTPStatus = map[string]int{
+	ReasonTooLarge:            http.StatusRequestEntityTooLarge,
+	ReasonRangeNotSatisfiable: http.StatusRequestedRangeNotSatisfiable,
+}
 
 // WriteStatus writes st as JSON with its mapped HTTP status.
 func WriteStatus(w http.ResponseWriter, st *status.Status) {
 	code := HTTPStatus(st.Code())
 	for _, d := range st.Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == ReasonTooLarge {
-			code = http.StatusRequestEntityTooLarge
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			if c, ok := reasonHTTPStatus[info.GetReason()]; ok {
+				code = c
+			}
 		}
 	}
 	writeStatusCode(w, code, st)

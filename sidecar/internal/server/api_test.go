@@ -254,6 +254,8 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 		}
 	}
 	assert.NotContains(t, body, "/**", "deep wildcards are rendered as {path}")
+	assert.Contains(t, doc.Paths, "/v1/datasets/{dataset}/files/{path}")
+	assert.Contains(t, doc.Paths["/v1/datasets/{dataset}/content/{path}"], "put", "the raw upload route is documented")
 }
 
 func joinDetails(st restStatus) []byte {

@@ -39,10 +39,17 @@ func incomingHeader(key string) (string, bool) {
 	return runtime.DefaultHeaderMatcher(key)
 }
 
-// outgoingHeader sends the request id back as a plain header; other metadata keeps grpc-gateway's prefix.
+// plainResponseHeaders are response metadata keys sent back as the HTTP headers they are named after (file
+// downloads carry their ETag and range); other metadata keeps grpc-gateway's Grpc-Metadata- prefix.
+var plainResponseHeaders = map[string]string{
+	interceptors.RequestIDKey: "X-Request-Id",
+	"etag":                    "ETag",
+	"content-range":           "Content-Range",
+}
+
 func outgoingHeader(key string) (string, bool) {
-	if strings.EqualFold(key, interceptors.RequestIDKey) {
-		return "X-Request-Id", true
+	if h, ok := plainResponseHeaders[strings.ToLower(key)]; ok {
+		return h, true
 	}
 	return runtime.MetadataHeaderPrefix + key, true
 }

@@ -21,7 +21,10 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"github.com/kamld/kamld/sidecar/internal/auth"
+	"github.com/kamld/kamld/sidecar/internal/backend"
+	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/server"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
@@ -54,7 +57,9 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 	ctx, cancel := context.WithCancel(context.Background())
 	bound := make(chan server.Bound, 1)
 	done := make(chan error, 1)
-	srv := server.New(cfg, tok, backends, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"))
+	// Wired as `kamld serve` wires it: the datasets services run on the blob store.
+	srv := server.New(cfg, tok, backends, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"),
+		server.WithDatasets(dataset.New(backends.Get(backend.Blob).(blob.Store))))
 	go func() { done <- srv.Run(ctx, func(b server.Bound) { bound <- b }) }()
 	var b server.Bound
 	select {

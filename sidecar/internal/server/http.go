@@ -11,7 +11,7 @@ import (
 
 // newHTTPHandler serves the operational endpoints (no token: they reveal nothing a caller could misuse and
 // orchestrators probe them without credentials) and hands everything else to the REST gateway.
-func (s *Server) newHTTPHandler(api http.Handler, openapi []byte, reg *prometheus.Registry) http.Handler {
+func (s *Server) newHTTPHandler(api http.Handler, raw *rawFiles, openapi []byte, reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -33,6 +33,9 @@ func (s *Server) newHTTPHandler(api http.Handler, openapi []byte, reg *prometheu
 		_, _ = w.Write(openapi)
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	// Raw file bytes bypass the JSON gateway and its body limit (see rawfiles.go); GET also serves HEAD.
+	mux.HandleFunc("GET /v1/datasets/{dataset}/content/{path...}", raw.download)
+	mux.HandleFunc("PUT /v1/datasets/{dataset}/content/{path...}", raw.upload)
 	mux.Handle("/", api)
 	return mux
 }

@@ -4,25 +4,50 @@ import (
 	"google.golang.org/grpc"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
+	"github.com/kamld/kamld/sidecar/internal/datasetsvc"
 )
 
-// pendingServices are registered with their generated "unimplemented" servers so that reflection, the
-// gateway and the OpenAPI document show the whole API; the capability interceptor answers their RPCs with
-// UNIMPLEMENTED naming the capability. Each entry goes away when its capability lands.
-var pendingServices = map[string]string{
-	kamldv1.DatasetService_ServiceDesc.ServiceName:  "datasets",
-	kamldv1.SnapshotService_ServiceDesc.ServiceName: "datasets",
-	kamldv1.FileService_ServiceDesc.ServiceName:     "datasets",
-	kamldv1.SearchService_ServiceDesc.ServiceName:   "search",
-	kamldv1.QueryService_ServiceDesc.ServiceName:    "sql",
-	kamldv1.JobService_ServiceDesc.ServiceName:      "jobs",
+// Services not served by a real implementation are registered with their generated "unimplemented" servers
+// so that reflection, the gateway and the OpenAPI document show the whole API; the capability interceptor
+// answers their RPCs with UNIMPLEMENTED naming the capability. Entries go away as capabilities land.
+var laterCapabilities = map[string]string{
+	kamldv1.SearchService_ServiceDesc.ServiceName: "search",
+	kamldv1.QueryService_ServiceDesc.ServiceName:  "sql",
+	kamldv1.JobService_ServiceDesc.ServiceName:    "jobs",
 }
 
-func registerPending(s grpc.ServiceRegistrar) {
-	kamldv1.RegisterDatasetServiceServer(s, kamldv1.UnimplementedDatasetServiceServer{})
-	kamldv1.RegisterSnapshotServiceServer(s, kamldv1.UnimplementedSnapshotServiceServer{})
-	kamldv1.RegisterFileServiceServer(s, kamldv1.UnimplementedFileServiceServer{})
-	kamldv1.RegisterSearchServiceServer(s, kamldv1.UnimplementedSearchServiceServer{})
-	kamldv1.RegisterQueryServiceServer(s, kamldv1.UnimplementedQueryServiceServer{})
-	kamldv1.RegisterJobServiceServer(s, kamldv1.UnimplementedJobServiceServer{})
+var datasetServices = []string{
+	kamldv1.DatasetService_ServiceDesc.ServiceName,
+	kamldv1.SnapshotService_ServiceDesc.ServiceName,
+	kamldv1.FileService_ServiceDesc.ServiceName,
+}
+
+// pending maps each service this server does not serve to its capability.
+func (s *Server) pending() map[string]string {
+	out := map[string]string{}
+	for svc, c := range laterCapabilities {
+		out[svc] = c
+	}
+	if s.datasets == nil {
+		for _, svc := range datasetServices {
+			out[svc] = "datasets"
+		}
+	}
+	return out
+}
+
+// registerServices registers every kamld.v1 service: the real ones this server has, placeholders for the rest.
+func (s *Server) registerServices(r grpc.ServiceRegistrar) {
+	if s.datasets != nil {
+		kamldv1.RegisterDatasetServiceServer(r, datasetsvc.NewDatasets(s.datasets))
+		kamldv1.RegisterSnapshotServiceServer(r, datasetsvc.NewSnapshots(s.datasets))
+		kamldv1.RegisterFileServiceServer(r, datasetsvc.NewFiles(s.datasets, s.cfg.Limits.MaxMessageBytes))
+	} else {
+		kamldv1.RegisterDatasetServiceServer(r, kamldv1.UnimplementedDatasetServiceServer{})
+		kamldv1.RegisterSnapshotServiceServer(r, kamldv1.UnimplementedSnapshotServiceServer{})
+		kamldv1.RegisterFileServiceServer(r, kamldv1.UnimplementedFileServiceServer{})
+	}
+	kamldv1.RegisterSearchServiceServer(r, kamldv1.UnimplementedSearchServiceServer{})
+	kamldv1.RegisterQueryServiceServer(r, kamldv1.UnimplementedQueryServiceServer{})
+	kamldv1.RegisterJobServiceServer(r, kamldv1.UnimplementedJobServiceServer{})
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
 	"github.com/kamld/kamld/sidecar/internal/system"
 	"github.com/kamld/kamld/sidecar/internal/validation"
@@ -42,6 +43,7 @@ type Server struct {
 	backends *backend.Set
 	start    time.Time
 	identity string
+	datasets *dataset.Engine
 }
 
 // Option customizes a Server.
@@ -52,6 +54,10 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 
 // WithDefaultIdentity sets the identity of token holders that name no user (default: from config).
 func WithDefaultIdentity(who string) Option { return func(s *Server) { s.identity = who } }
+
+// WithDatasets serves DatasetService, SnapshotService and FileService from engine (without it they answer
+// UNIMPLEMENTED).
+func WithDatasets(engine *dataset.Engine) Option { return func(s *Server) { s.datasets = engine } }
 
 // New prepares a server; nothing listens until Run.
 func New(cfg config.Config, token auth.Token, backends *backend.Set, opts ...Option) *Server {
@@ -101,7 +107,7 @@ func (s *Server) Run(ctx context.Context, ready func(Bound)) error {
 		return fmt.Errorf("openapi document: %w", err)
 	}
 	hs := &http.Server{
-		Handler:           s.newHTTPHandler(limitBody(int64(s.cfg.Limits.MaxMessageBytes), gw), doc, reg),
+		Handler:           s.newHTTPHandler(limitBody(int64(s.cfg.Limits.MaxMessageBytes), gw), newRawFiles(gwConn, s.cfg.Limits.MaxMessageBytes), doc, reg),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
@@ -133,7 +139,7 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 		Metrics:         interceptors.NewMetrics(reg),
 		Token:           s.token,
 		DefaultIdentity: s.identity,
-		Unavailable:     pendingServices,
+		Unavailable:     s.pending(),
 	}),
 		grpc.ForceServerCodecV2(validation.Codec{}),
 		grpc.MaxRecvMsgSize(s.cfg.Limits.MaxMessageBytes),
@@ -141,7 +147,7 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 	)
 	gs := grpc.NewServer(opts...)
 	kamldv1.RegisterSystemServiceServer(gs, system.New(s.backends, s.capabilities(), s.start))
-	registerPending(gs)
+	s.registerServices(gs)
 	healthSrv := health.NewServer()
 	healthpb.RegisterHealthServer(gs, healthSrv)
 	reflection.Register(gs)
@@ -151,7 +157,7 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 // capabilities lists the feature names this build serves (SystemInfo.capabilities).
 func (s *Server) capabilities() []string {
 	pending := map[string]bool{}
-	for _, c := range pendingServices {
+	for _, c := range s.pending() {
 		pending[c] = true
 	}
 	out := []string{"system"}

@@ -880,14 +880,14 @@ const file_kamld_v1_file_proto_rawDesc = "" +
 	"\x19CommitSignedUploadRequest\x12\x18\n" +
 	"\adataset\x18\x01 \x01(\tR\adataset\x12\x1b\n" +
 	"\tupload_id\x18\x02 \x01(\tR\buploadId\x12'\n" +
-	"\x0fexpected_digest\x18\x03 \x01(\tR\x0eexpectedDigest2\x94\x06\n" +
+	"\x0fexpected_digest\x18\x03 \x01(\tR\x0eexpectedDigest2\x98\x06\n" +
 	"\vFileService\x12l\n" +
-	"\tListFiles\x12\x1a.kamld.v1.ListFilesRequest\x1a\x1b.kamld.v1.ListFilesResponse\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{dataset=datasets/*}/files\x12k\n" +
-	"\bStatFile\x12\x19.kamld.v1.StatFileRequest\x1a\x12.kamld.v1.FileInfo\"0\x82\xd3\xe4\x93\x02*\x12(/v1/{dataset=datasets/*}/files/{path=**}\x12q\n" +
+	"\tListFiles\x12\x1a.kamld.v1.ListFilesRequest\x1a\x1b.kamld.v1.ListFilesResponse\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{dataset=datasets/*}/files\x12m\n" +
+	"\bStatFile\x12\x19.kamld.v1.StatFileRequest\x1a\x12.kamld.v1.FileInfo\"2\x82\xd3\xe4\x93\x02,\x12*/v1/{dataset=datasets/*}/files/{path=*/**}\x12q\n" +
 	"\bReadFile\x12\x19.kamld.v1.ReadFileRequest\x1a\x14.google.api.HttpBody\"2\x82\xd3\xe4\x93\x02,\x12*/v1/{dataset=datasets/*}/content/{path=**}0\x01\x12=\n" +
-	"\tWriteFile\x12\x1a.kamld.v1.WriteFileRequest\x1a\x12.kamld.v1.FileInfo(\x01\x12s\n" +
+	"\tWriteFile\x12\x1a.kamld.v1.WriteFileRequest\x1a\x12.kamld.v1.FileInfo(\x01\x12u\n" +
 	"\n" +
-	"DeleteFile\x12\x1b.kamld.v1.DeleteFileRequest\x1a\x16.google.protobuf.Empty\"0\x82\xd3\xe4\x93\x02**(/v1/{dataset=datasets/*}/files/{path=**}\x12{\n" +
+	"DeleteFile\x12\x1b.kamld.v1.DeleteFileRequest\x1a\x16.google.protobuf.Empty\"2\x82\xd3\xe4\x93\x02,**/v1/{dataset=datasets/*}/files/{path=*/**}\x12{\n" +
 	"\vSignFileUrl\x12\x1c.kamld.v1.SignFileUrlRequest\x1a\x1d.kamld.v1.SignFileUrlResponse\"/\x82\xd3\xe4\x93\x02):\x01*\"$/v1/{dataset=datasets/*}:signFileUrl\x12\x85\x01\n" +
 	"\x12CommitSignedUpload\x12#.kamld.v1.CommitSignedUploadRequest\x1a\x12.kamld.v1.FileInfo\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/{dataset=datasets/*}:commitSignedUploadB5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
 

@@ -393,7 +393,7 @@ func RegisterFileServiceHandlerServer(ctx context.Context, mux *runtime.ServeMux
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/kamld.v1.FileService/StatFile", runtime.WithHTTPPathPattern("/v1/{dataset=datasets/*}/files/{path=**}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/kamld.v1.FileService/StatFile", runtime.WithHTTPPathPattern("/v1/{dataset=datasets/*}/files/{path=*/**}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -420,7 +420,7 @@ func RegisterFileServiceHandlerServer(ctx context.Context, mux *runtime.ServeMux
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/kamld.v1.FileService/DeleteFile", runtime.WithHTTPPathPattern("/v1/{dataset=datasets/*}/files/{path=**}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/kamld.v1.FileService/DeleteFile", runtime.WithHTTPPathPattern("/v1/{dataset=datasets/*}/files/{path=*/**}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -535,7 +535,7 @@ func RegisterFileServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/kamld.v1.FileService/StatFile", runtime.WithHTTPPathPattern("/v1/{dataset=datasets/*}/files/{path=**}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/kamld.v1.FileService/StatFile", runtime.WithHTTPPathPattern("/v1/{dataset=datasets/*}/files/{path=*/**}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -569,7 +569,7 @@ func RegisterFileServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/kamld.v1.FileService/DeleteFile", runtime.WithHTTPPathPattern("/v1/{dataset=datasets/*}/files/{path=**}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/kamld.v1.FileService/DeleteFile", runtime.WithHTTPPathPattern("/v1/{dataset=datasets/*}/files/{path=*/**}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
@@ -621,9 +621,9 @@ func RegisterFileServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux
 
 var (
 	pattern_FileService_ListFiles_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "datasets", "dataset", "files"}, ""))
-	pattern_FileService_StatFile_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3, 3, 0, 4, 1, 5, 4}, []string{"v1", "datasets", "dataset", "files", "path"}, ""))
+	pattern_FileService_StatFile_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3, 1, 0, 3, 0, 4, 2, 5, 4}, []string{"v1", "datasets", "dataset", "files", "path"}, ""))
 	pattern_FileService_ReadFile_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3, 3, 0, 4, 1, 5, 4}, []string{"v1", "datasets", "dataset", "content", "path"}, ""))
-	pattern_FileService_DeleteFile_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3, 3, 0, 4, 1, 5, 4}, []string{"v1", "datasets", "dataset", "files", "path"}, ""))
+	pattern_FileService_DeleteFile_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3, 1, 0, 3, 0, 4, 2, 5, 4}, []string{"v1", "datasets", "dataset", "files", "path"}, ""))
 	pattern_FileService_SignFileUrl_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "datasets", "dataset"}, "signFileUrl"))
 	pattern_FileService_CommitSignedUpload_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2}, []string{"v1", "datasets", "dataset"}, "commitSignedUpload"))
 )

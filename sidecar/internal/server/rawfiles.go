@@ -1,0 +1,205 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
+	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/datasetsvc"
+	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
+)
+
+// File bytes over REST never go through JSON. These two handlers serve
+// GET and PUT /v1/datasets/{dataset}/content/{path...} with HTTP's own semantics (ETag, If-None-Match, a
+// single Range, Content-Type, streaming both ways) by calling FileService over the gateway's connection, so
+// every byte still passes through the interceptor chain (auth, validation, logging, metrics).
+// (grpc-gateway's own streaming would put a newline after every chunk of a file.)
+
+const maxUploadChunk = 256 << 10
+
+type rawFiles struct {
+	files kamldv1.FileServiceClient
+	chunk int
+}
+
+func newRawFiles(conn *grpc.ClientConn, maxMessage int) *rawFiles {
+	return &rawFiles{files: kamldv1.NewFileServiceClient(conn), chunk: datasetsvc.ChunkFor(maxMessage, maxUploadChunk)}
+}
+
+// callContext carries the caller's credentials and identity into the gRPC call.
+func callContext(r *http.Request) context.Context {
+	md := metadata.MD{}
+	for header, key := range map[string]string{"Authorization": "authorization", "X-Kamld-User": interceptors.IdentityKey, "X-Request-Id": interceptors.RequestIDKey} {
+		if v := r.Header.Get(header); v != "" {
+			md.Set(key, v)
+		}
+	}
+	return metadata.NewOutgoingContext(r.Context(), md)
+}
+
+func (f *rawFiles) download(w http.ResponseWriter, r *http.Request) {
+	ctx := callContext(r)
+	dataset, path, ref := "datasets/"+r.PathValue("dataset"), r.PathValue("path"), r.URL.Query().Get("ref")
+	info, err := f.files.StatFile(ctx, &kamldv1.StatFileRequest{Dataset: dataset, Path: path, Ref: ref})
+	if err != nil {
+		apierr.WriteStatus(w, status.Convert(err))
+		return
+	}
+	w.Header().Set("ETag", info.GetEtag())
+	w.Header().Set("Accept-Ranges", "bytes")
+	if etagMatches(r.Header.Get("If-None-Match"), info.GetEtag()) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	offset, length, partial, ok := parseRange(r.Header.Get("Range"), info.GetSize())
+	if !ok {
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", info.GetSize()))
+		apierr.WriteStatus(w, apierr.Status(apierr.New(codes.OutOfRange, apierr.ReasonRangeNotSatisfiable, "range %q is outside the file's %d bytes", r.Header.Get("Range"), info.GetSize())))
+		return
+	}
+	stream, err := f.files.ReadFile(ctx, &kamldv1.ReadFileRequest{Dataset: dataset, Path: path, Ref: ref, Offset: offset, Length: length})
+	if err != nil {
+		apierr.WriteStatus(w, status.Convert(err))
+		return
+	}
+	first, err := stream.Recv()
+	if err != nil {
+		apierr.WriteStatus(w, status.Convert(err))
+		return
+	}
+	w.Header().Set("Content-Type", first.GetContentType())
+	w.Header().Set("Content-Length", strconv.FormatInt(length, 10))
+	code := http.StatusOK
+	if partial {
+		code = http.StatusPartialContent
+		w.Header().Set("Content-Range", fmt.Sprintf("bytes %d-%d/%d", offset, offset+length-1, info.GetSize()))
+	}
+	w.WriteHeader(code)
+	if r.Method == http.MethodHead {
+		return
+	}
+	for msg := first; ; {
+		if _, err := w.Write(msg.GetData()); err != nil {
+			return // client gone; the stream's context ends with the request
+		}
+		if msg, err = stream.Recv(); err != nil {
+			if !errors.Is(err, io.EOF) {
+				// Headers are out: cut the connection so the client sees a short body, never a "complete" wrong one.
+				panic(http.ErrAbortHandler)
+			}
+			return
+		}
+	}
+}
+
+// parseRange reads a single "bytes=a-b", "bytes=a-" or "bytes=-n" range. Multiple ranges are answered with
+// the whole file, which RFC 9110 allows. ok is false for a range outside the file.
+func parseRange(h string, size int64) (offset, length int64, partial, ok bool) {
+	spec, found := strings.CutPrefix(h, "bytes=")
+	if !found || strings.Contains(spec, ",") {
+		return 0, size, false, true
+	}
+	first, last, found := strings.Cut(spec, "-")
+	if !found {
+		return 0, size, false, true
+	}
+	if first == "" { // suffix: the last n bytes
+		n, err := strconv.ParseInt(last, 10, 64)
+		if err != nil || n <= 0 {
+			return 0, 0, false, false
+		}
+		n = min(n, size)
+		return size - n, n, true, size > 0
+	}
+	a, err := strconv.ParseInt(first, 10, 64)
+	if err != nil || a < 0 || a >= size {
+		return 0, 0, false, false
+	}
+	b := size - 1
+	if last != "" {
+		if b, err = strconv.ParseInt(last, 10, 64); err != nil || b < a {
+			return 0, 0, false, false
+		}
+		b = min(b, size-1)
+	}
+	return a, b - a + 1, true, true
+}
+
+func etagMatches(ifNoneMatch, etag string) bool {
+	for c := range strings.SplitSeq(ifNoneMatch, ",") {
+		c = strings.TrimPrefix(strings.TrimSpace(c), "W/")
+		if c == "*" || (c != "" && c == etag) {
+			return true
+		}
+	}
+	return false
+}
+
+func (f *rawFiles) upload(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	create, _ := strconv.ParseBool(q.Get("create_only"))
+	header := &kamldv1.WriteFileHeader{
+		Dataset: "datasets/" + r.PathValue("dataset"), Path: r.PathValue("path"),
+		MediaType: r.Header.Get("Content-Type"), ExpectedDigest: q.Get("expected_digest"),
+		ExpectedSize: r.ContentLength, CreateOnly: create, IfMatch: r.Header.Get("If-Match"),
+	}
+	if header.ExpectedSize < 0 {
+		header.ExpectedSize = 0
+	}
+	ctx, cancel := context.WithCancel(callContext(r))
+	defer cancel()
+	stream, err := f.files.WriteFile(ctx)
+	if err != nil {
+		apierr.WriteStatus(w, status.Convert(err))
+		return
+	}
+	if err := f.send(stream, header, r.Body); err != nil {
+		cancel() // the body broke off: abandon the write, which leaves no trace in the draft
+		apierr.WriteStatus(w, apierr.Status(apierr.New(codes.InvalidArgument, "UPLOAD_INCOMPLETE", "reading the request body: %v", err)))
+		return
+	}
+	info, err := stream.CloseAndRecv()
+	if err != nil {
+		apierr.WriteStatus(w, status.Convert(err))
+		return
+	}
+	body, _ := protojson.MarshalOptions{EmitUnpopulated: true}.Marshal(info)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", info.GetEtag())
+	_, _ = w.Write(body)
+}
+
+// send streams the header and then the body. A send error means the server already answered (CloseAndRecv
+// returns why); only a failing body is reported here.
+func (f *rawFiles) send(stream grpc.ClientStreamingClient[kamldv1.WriteFileRequest, kamldv1.FileInfo], h *kamldv1.WriteFileHeader, body io.Reader) error {
+	if err := stream.Send(&kamldv1.WriteFileRequest{Part: &kamldv1.WriteFileRequest_Header{Header: h}}); err != nil {
+		return nil
+	}
+	buf := make([]byte, f.chunk)
+	for {
+		n, err := io.ReadFull(body, buf)
+		if n > 0 {
+			if serr := stream.Send(&kamldv1.WriteFileRequest{Part: &kamldv1.WriteFileRequest_Data{Data: buf[:n]}}); serr != nil {
+				return nil
+			}
+		}
+		switch {
+		case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+			return nil
+		case err != nil:
+			return err
+		}
+	}
+}
