@@ -24,5 +24,12 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCommand(), newVersionCommand(), newConfigCommand())
+	// Client subcommands talk to a running sidecar over gRPC.
+	var cf clientFlags
+	for _, c := range []*cobra.Command{newDatasetsCommand(&cf), newCopyCommand(&cf), newSnapshotCommand(&cf), newLogCommand(&cf),
+		newDiffCommand(&cf), newRestoreCommand(&cf), newTagCommand(&cf)} {
+		cf.register(c)
+		root.AddCommand(c)
+	}
 	return root
 }

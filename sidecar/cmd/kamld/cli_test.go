@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kamld/kamld/sidecar/internal/config"
+)
+
+// startServe runs `kamld serve` in-process on free ports and returns the client flags that reach it.
+func startServe(t *testing.T) []string {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.DataDir, cfg.TokenFile, cfg.Blob.FS.Dir = dir, filepath.Join(dir, "token"), filepath.Join(dir, "store")
+	cfg.GRPCAddr, cfg.HTTPAddr, cfg.ReadyFile = "127.0.0.1:0", "127.0.0.1:0", filepath.Join(dir, "ready.json")
+	cfg.Log.Level = "error"
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, cfg) }()
+	t.Cleanup(func() { cancel(); require.NoError(t, <-done) })
+	var bound struct {
+		GRPCAddr string `json:"grpc_addr"`
+	}
+	require.Eventually(t, func() bool {
+		b, err := os.ReadFile(cfg.ReadyFile)
+		return err == nil && json.Unmarshal(b, &bound) == nil
+	}, 10*time.Second, 5*time.Millisecond)
+	return []string{"--addr", bound.GRPCAddr, "--token-file", cfg.TokenFile}
+}
+
+func kamld(t *testing.T, conn []string, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCommand()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(append(args, conn...))
+	err := cmd.Execute()
+	return out.String(), err
+}
+
+func must(t *testing.T, conn []string, args ...string) string {
+	t.Helper()
+	out, err := kamld(t, conn, args...)
+	require.NoError(t, err, "kamld %s: %s", strings.Join(args, " "), out)
+	return out
+}
+
+func TestCLIRoundTrip(t *testing.T) {
+	conn := startServe(t)
+	local := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(local, "imgs", "sub"), 0o755))
+	write := func(rel, content string) {
+		require.NoError(t, os.WriteFile(filepath.Join(local, rel), []byte(content), 0o644))
+	}
+	write("train.csv", "a,b\n1,2\n")
+	write("imgs/one.png", "\x89PNG fake one")
+	write("imgs/sub/two.png", "\x89PNG fake two")
+
+	must(t, conn, "datasets", "create", "iris", "-d", "Fisher's irises", "-t", "tabular")
+	must(t, conn, "cp", filepath.Join(local, "train.csv"), "iris/data/")
+	must(t, conn, "cp", "-r", filepath.Join(local, "imgs"), "iris/images")
+	out := must(t, conn, "snapshot", "iris", "-m", "first")
+	assert.Contains(t, out, "iris@v1")
+
+	write("train.csv", "a,b\n1,2\n3,4\n")
+	must(t, conn, "cp", filepath.Join(local, "train.csv"), "iris/data/train.csv")
+	must(t, conn, "snapshot", "iris", "-m", "more rows")
+
+	out = must(t, conn, "log", "iris")
+	assert.Contains(t, out, "v2")
+	assert.Contains(t, out, "more rows")
+	out = must(t, conn, "diff", "iris@v1", "iris@v2")
+	assert.Contains(t, out, "M data/train.csv")
+	assert.Contains(t, out, "0 added, 0 removed, 1 modified")
+	out = must(t, conn, "datasets", "ls")
+	assert.Contains(t, out, "iris")
+	assert.Contains(t, out, "Fisher's irises")
+
+	back := t.TempDir()
+	must(t, conn, "cp", "iris@v1/data/train.csv", filepath.Join(back, "v1.csv"))
+	got, err := os.ReadFile(filepath.Join(back, "v1.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, "a,b\n1,2\n", string(got))
+	must(t, conn, "cp", "-r", "iris@v2/images/", filepath.Join(back, "images"))
+	got, err = os.ReadFile(filepath.Join(back, "images", "sub", "two.png"))
+	require.NoError(t, err)
+	assert.Equal(t, "\x89PNG fake two", string(got))
+
+	must(t, conn, "tag", "iris@v1", "first")
+	out = must(t, conn, "restore", "iris@first")
+	assert.Contains(t, out, "1 modified")
+	out = must(t, conn, "diff", "iris")
+	assert.Contains(t, out, "M data/train.csv")
+	must(t, conn, "datasets", "rm", "iris")
+	_, err = kamld(t, conn, "datasets", "show", "iris")
+	assert.ErrorContains(t, err, "NotFound")
+}
+
+func TestCLIBadInput(t *testing.T) {
+	conn := startServe(t)
+	_, err := kamld(t, conn, "datasets", "create", "Bad_Name")
+	assert.ErrorContains(t, err, "InvalidArgument")
+	_, err = kamld(t, conn, "diff", "iris@v0")
+	assert.ErrorContains(t, err, "sequence")
+	_, err = kamld(t, conn, "cp", "nope/a", "also-nope/b")
+	assert.ErrorContains(t, err, "one of SRC and DST must be local")
+	_, err = kamld(t, []string{conn[0], conn[1], "--token-file", filepath.Join(t.TempDir(), "missing")}, "log", "iris")
+	assert.ErrorContains(t, err, "token")
+}
