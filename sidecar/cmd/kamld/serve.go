@@ -11,12 +11,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kamld/kamld/datasets"
+
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/server"
+	"github.com/kamld/kamld/sidecar/internal/version"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
 
@@ -75,7 +79,14 @@ func serve(parent context.Context, cfg config.Config) error {
 	defer stop()
 	opts := []server.Option{server.WithLogger(log), server.WithDefaultIdentity(defaultIdentity(cfg))}
 	if store, ok := backends.Get(backend.Blob).(blob.Store); ok {
-		opts = append(opts, server.WithDatasets(dataset.New(store)))
+		engine := dataset.New(store)
+		opts = append(opts, server.WithDatasets(engine))
+		if cfg.Samples {
+			// A failed import must not keep the sidecar down; it is retried on the next start.
+			if _, err := samples.ImportOnce(ctx, engine, store, datasets.FS, version.Get().Version, log); err != nil {
+				log.Warn("sample datasets not imported", "error", err)
+			}
+		}
 	}
 	srv := server.New(cfg, token, backends, opts...)
 	var readyErr error

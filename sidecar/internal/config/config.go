@@ -20,6 +20,7 @@ type Config struct {
 	TokenFile string        `koanf:"token_file" help:"file holding the bearer token; generated with mode 0600 when missing (default DATA_DIR/token)"`
 	ReadyFile string        `koanf:"ready_file" help:"file written atomically with the bound addresses once serving"`
 	Shutdown  time.Duration `koanf:"shutdown_timeout" help:"how long graceful shutdown waits for in-flight calls"`
+	Samples   bool          `koanf:"import_samples" help:"import the sample datasets into a new store (once per store)"`
 	Log       Log           `koanf:"log"`
 	Auth      Auth          `koanf:"auth"`
 	Limits    Limits        `koanf:"limits"`
@@ -114,6 +115,7 @@ func Default() Config {
 		GRPCAddr: "127.0.0.1:7070",
 		HTTPAddr: "127.0.0.1:7080",
 		Shutdown: 10 * time.Second,
+		Samples:  true,
 		Log:      Log{Level: "info", Format: "text"},
 		Limits:   Limits{MaxMessageBytes: 16 << 20},
 		Blob:     Blob{Backend: "fs", S3: S3{Bucket: "kamld", Region: "us-east-1"}},

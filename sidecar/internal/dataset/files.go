@@ -131,15 +131,22 @@ func (e *Engine) DeleteFile(ctx context.Context, id, path string, recursive bool
 	}
 	now := e.clock()
 	var gone []draftEntry
-	if _, ok, err := v.tree.Get(ctx, path); err != nil {
+	_, isFile, err := v.tree.Get(ctx, path)
+	if err != nil {
 		return err
-	} else if ok {
+	}
+	if isFile {
 		gone = append(gone, draftEntry{Path: path, Deleted: true, ModTime: now})
 	}
+	// A path can be a file and a folder at once (object-store semantics): without recursive, the file goes
+	// and the folder stays; a folder alone needs recursive.
 	folder := path + "/"
 	it := v.tree.Scan(folder)
 	for ent, ok := it.Next(ctx); ok && isUnder(ent.Path, folder); ent, ok = it.Next(ctx) {
 		if !recursive {
+			if isFile {
+				break
+			}
 			return fmt.Errorf("%q is a folder of dataset %q; delete it recursively: %w", path, id, apierr.ErrFailedPrecondition)
 		}
 		gone = append(gone, draftEntry{Path: ent.Path, Deleted: true, ModTime: now})

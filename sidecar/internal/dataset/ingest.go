@@ -33,7 +33,13 @@ func (e *Engine) ingest(ctx context.Context, r io.Reader, opts ingestOptions) (d
 	v := &verifier{r: r, h: sha256.New(), want: opts}
 	if opts.expectedDigest != "" {
 		key := BlobKey(opts.expectedDigest)
-		info, err := e.blobs.Put(ctx, key, v, blob.PutOptions{IfNoneMatch: true})
+		var info blob.Info
+		_, err := e.blobs.Stat(ctx, key)
+		if err == nil {
+			err = fmt.Errorf("blob %s: %w", opts.expectedDigest, apierr.ErrAlreadyExists) // dedup: no second copy
+		} else {
+			info, err = e.blobs.Put(ctx, key, v, blob.PutOptions{IfNoneMatch: true})
+		}
 		switch {
 		case err == nil:
 			return opts.expectedDigest, info.Size, nil

@@ -223,6 +223,9 @@ func (s *Store) writeTemp(ctx context.Context, key string, r io.Reader) (string,
 func (s *Store) rename(key, tmp, path string) error {
 	for attempt := 0; ; attempt++ {
 		if err := s.mkdirs(filepath.Dir(path)); err != nil {
+			if errors.Is(err, syscall.ENOENT) && attempt < 10 {
+				continue // a concurrent Delete pruned a folder mkdirs had just created
+			}
 			if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EEXIST) {
 				return fmt.Errorf("put %q: a parent of this key is an object, and the fs store cannot hold a key that is also a folder of keys: %w", key, apierr.ErrFailedPrecondition)
 			}

@@ -52,9 +52,19 @@ type LeafRef struct {
 	Bytes       int64  // sum of the entries' sizes
 }
 
-func validateText(field, s string) error {
-	if strings.ContainsAny(s, "\t\n\r") {
-		return fmt.Errorf("manifest: %s %q contains a tab or newline", field, s)
+// validate refuses what the line encoding cannot hold: callers validate paths and media types first
+// (resource.ValidatePath), so this is a safety net that keeps a stored tree decodable.
+func (c Change) validate() error {
+	if c.Path == "" || strings.ContainsAny(c.Path, "\t\n\r") {
+		return fmt.Errorf("manifest: path %q is empty or contains a tab or newline", c.Path)
+	}
+	if e := c.Entry; e != nil {
+		if e.Path != c.Path {
+			return fmt.Errorf("manifest: change of %q carries an entry for %q", c.Path, e.Path)
+		}
+		if strings.ContainsAny(e.Digest+e.MediaType, "\t\n\r") {
+			return fmt.Errorf("manifest: entry %q has a tab or newline in its digest or media type", c.Path)
+		}
 	}
 	return nil
 }

@@ -92,6 +92,14 @@ func TestApplyMatchesAMap(t *testing.T) {
 		}
 		n, _ := tr.Stats()
 		require.EqualValues(t, len(want), n)
+		// Canonical: built incrementally or from scratch, the same entries give the same root.
+		var fresh []manifest.Change
+		for _, e := range want {
+			fresh = append(fresh, set(e))
+		}
+		scratch, err := s.Empty().Apply(ctx, fresh)
+		require.NoError(t, err)
+		require.Equal(t, scratch.Digest(), tr.Digest(), "round %d", round)
 
 		// Diff prev → tr equals the difference of their contents.
 		before := all(t, prev)

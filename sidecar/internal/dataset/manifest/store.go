@@ -33,17 +33,20 @@ func ChunkKey(digest string) (string, error) {
 type Store struct {
 	blobs blob.Store
 	cache *leafCache
+	roots *leafCache // decoded roots, keyed by digest (immutable like leaves)
 }
 
 // Option configures a Store.
 type Option func(*Store)
 
 // WithLeafCache bounds the decoded-leaf cache to n leaves (default 256, about 150k entries); 0 disables it.
-func WithLeafCache(n int) Option { return func(s *Store) { s.cache = newLeafCache(n) } }
+func WithLeafCache(n int) Option {
+	return func(s *Store) { s.cache, s.roots = newLeafCache(n), newLeafCache(min(n, 64)) }
+}
 
 // NewStore returns a Store over blobs.
 func NewStore(blobs blob.Store, opts ...Option) *Store {
-	s := &Store{blobs: blobs, cache: newLeafCache(256)}
+	s := &Store{blobs: blobs, cache: newLeafCache(256), roots: newLeafCache(64)}
 	for _, o := range opts {
 		o(s)
 	}
@@ -63,6 +66,9 @@ func (s *Store) Load(ctx context.Context, root string) (*Tree, error) {
 	if root == EmptyRoot || root == "" {
 		return s.Empty(), nil
 	}
+	if v, ok := s.roots.getAny(root); ok {
+		return &Tree{s: s, leaves: v.([]LeafRef), pending: map[string]pendingLeaf{}, digest: root}, nil
+	}
 	data, err := s.read(ctx, root)
 	if err != nil {
 		return nil, fmt.Errorf("manifest root %s: %w", root, err)
@@ -71,6 +77,7 @@ func (s *Store) Load(ctx context.Context, root string) (*Tree, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.roots.putAny(root, leaves)
 	return &Tree{s: s, leaves: leaves, pending: map[string]pendingLeaf{}, digest: root}, nil
 }
 
@@ -127,22 +134,33 @@ func (s *Store) leaf(ctx context.Context, digest string) ([]Entry, error) {
 	return entries, nil
 }
 
+// leafCache is a bounded map of immutable decoded chunks by digest.
 type leafCache struct {
 	mu  sync.Mutex
 	max int
-	m   map[string][]Entry
+	m   map[string]any
 }
 
-func newLeafCache(n int) *leafCache { return &leafCache{max: n, m: map[string][]Entry{}} }
+func newLeafCache(n int) *leafCache { return &leafCache{max: n, m: map[string]any{}} }
 
 func (c *leafCache) get(d string) ([]Entry, bool) {
+	v, ok := c.getAny(d)
+	if !ok {
+		return nil, false
+	}
+	return v.([]Entry), true
+}
+
+func (c *leafCache) put(d string, e []Entry) { c.putAny(d, e) }
+
+func (c *leafCache) getAny(d string) (any, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[d]
 	return e, ok
 }
 
-func (c *leafCache) put(d string, e []Entry) {
+func (c *leafCache) putAny(d string, e any) {
 	if c.max <= 0 {
 		return
 	}

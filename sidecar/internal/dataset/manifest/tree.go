@@ -3,8 +3,10 @@ package manifest
 import (
 	"cmp"
 	"context"
+	"errors"
 	"slices"
 	"sort"
+	"sync"
 )
 
 // Tree is one immutable state of a manifest: a root and its leaves. A tree returned by Apply may hold leaves
@@ -58,6 +60,11 @@ func (t *Tree) Apply(ctx context.Context, changes []Change) (*Tree, error) {
 	changes = normalize(changes)
 	if len(changes) == 0 {
 		return t, nil
+	}
+	for _, c := range changes {
+		if err := c.validate(); err != nil {
+			return nil, err
+		}
 	}
 	nt := &Tree{s: t.s, pending: make(map[string]pendingLeaf, len(t.pending)+len(changes))}
 	for d, p := range t.pending { // unsaved leaves of t that nt may reuse
@@ -134,19 +141,41 @@ func normalize(changes []Change) []Change {
 // Save stores the tree's new leaves and its root, create-only, and returns the root digest and how many
 // chunk objects it newly wrote (leaves already stored, by this or any other tree, are not written again).
 func (t *Tree) Save(ctx context.Context) (root string, written int, err error) {
+	// New leaves are written in parallel: each is an independent create-only put, and on a store that syncs
+	// every write (fs) or answers over the network (S3) their latencies then overlap instead of adding up.
+	var todo []string
 	for _, l := range t.leaves {
-		p, ok := t.pending[l.Digest]
-		if !ok {
-			continue
+		if _, ok := t.pending[l.Digest]; ok && !slices.Contains(todo, l.Digest) {
+			todo = append(todo, l.Digest)
 		}
-		w, err := t.s.write(ctx, l.Digest, p.enc)
-		if err != nil {
-			return "", written, err
-		}
-		if w {
-			written++
-		}
-		t.s.cache.put(l.Digest, p.entries)
+	}
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, 8)
+	)
+	for _, d := range todo {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			p := t.pending[d]
+			w, err := t.s.write(ctx, d, p.enc)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+				return
+			}
+			if w {
+				written++
+			}
+			t.s.cache.put(d, p.entries)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return "", written, err
 	}
 	enc := encodeRoot(t.leaves)
 	root = digestOf(enc)
@@ -158,6 +187,7 @@ func (t *Tree) Save(ctx context.Context) (root string, written int, err error) {
 		written++
 	}
 	t.digest = root
+	t.s.roots.putAny(root, t.leaves)
 	return root, written, nil
 }
 
