@@ -24,6 +24,7 @@ func startServe(t *testing.T) []string {
 	cfg.DataDir, cfg.TokenFile, cfg.Blob.FS.Dir = dir, filepath.Join(dir, "token"), filepath.Join(dir, "store")
 	cfg.GRPCAddr, cfg.HTTPAddr, cfg.ReadyFile = "127.0.0.1:0", "127.0.0.1:0", filepath.Join(dir, "ready.json")
 	cfg.Log.Level = "error"
+	cfg.Samples = false // the importer has its own tests; this one wants an empty store
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg) }()
