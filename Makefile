@@ -111,8 +111,9 @@ lint: tools venv ## buf lint, gofmt, go vet, ruff, eslint and prettier
 ## ---- benchmarks -----------------------------------------------------------------------------------------
 
 .PHONY: bench
-bench: build ## measure start-up, idle RSS and the gateway's cost over gRPC
+bench: build minio ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files
 	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD)
+	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/bench/
 
 .PHONY: clean
 clean: ## remove build outputs (keeps ~/.cache/kamld)
