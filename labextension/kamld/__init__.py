@@ -1,5 +1,9 @@
 """kamld for Jupyter: the Python client (`kamld.Client`), IPython magics and the server extension hooks.
 
+In a notebook: `kamld.datasets()`, `kamld.load("iris@v1")`, `kamld.open("iris@v1/iris.csv")`,
+`kamld.upload("data/", "iris/raw/")`, `kamld.snapshot("iris", "message")`, `kamld.diff("iris@v1", "iris@v2")`,
+`kamld.log("iris")`, `kamld.restore("iris@v1")`, `kamld.tag("iris@v2", "prod")`, `kamld.create("iris")`.
+
 Nothing here imports jupyter_server: kernels import this package, and only the Jupyter server loads
 `kamld.server` (named as a string below, imported when the server loads the extension).
 """
@@ -9,10 +13,46 @@ from __future__ import annotations
 from typing import Any
 
 from ._version import __version__
+from .api import (
+    create,
+    datasets,
+    diff,
+    get_client,
+    load,
+    log,
+    ls,
+    open,
+    restore,
+    set_client,
+    snapshot,
+    tag,
+    upload,
+)
 from .client import Client
 from .errors import KamldError
+from .refs import ShortRef, parse_short_ref
 
-__all__ = ["Client", "KamldError", "__version__", "load_ipython_extension"]
+__all__ = [
+    "Client",
+    "KamldError",
+    "ShortRef",
+    "__version__",
+    "create",
+    "datasets",
+    "diff",
+    "get_client",
+    "load",
+    "load_ipython_extension",
+    "log",
+    "ls",
+    "open",
+    "parse_short_ref",
+    "restore",
+    "set_client",
+    "snapshot",
+    "tag",
+    "upload",
+]
 
 
 def _jupyter_labextension_paths() -> list[dict[str, str]]:

@@ -6,8 +6,9 @@ so a notebook needs no configuration. No jupyter_server import here: this runs i
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypedDict
+from collections.abc import Iterable, Iterator, Mapping
+from typing import IO, Any, TypedDict
+from urllib.parse import quote
 
 import requests
 
@@ -44,6 +45,104 @@ class SystemInfo(TypedDict, total=False):
     capabilities: list[str]
     startTime: str
     identity: str
+
+
+class Stats(TypedDict, total=False):
+    """common.proto Stats; int64 fields arrive as JSON strings."""
+
+    fileCount: str
+    totalBytes: str
+    rowCount: str
+
+
+class Dataset(TypedDict, total=False):
+    """DatasetService's Dataset as proto3 JSON."""
+
+    name: str
+    description: str
+    tags: list[str]
+    labels: dict[str, str]
+    owner: str
+    createTime: str
+    updateTime: str
+    stats: Stats
+    tables: list[dict[str, Any]]
+    headSnapshot: str
+    snapshotCount: str
+    hasDraftChanges: bool
+    etag: str
+
+
+class Snapshot(TypedDict, total=False):
+    """SnapshotService's Snapshot as proto3 JSON."""
+
+    name: str
+    id: str
+    sequence: str
+    version: str
+    parent: str
+    message: str
+    author: str
+    createTime: str
+    stats: Stats
+    manifestRoot: str
+    tags: list[str]
+    tables: list[dict[str, Any]]
+
+
+class FileInfo(TypedDict, total=False):
+    """common.proto FileInfo as proto3 JSON."""
+
+    path: str
+    size: str
+    digest: str
+    mediaType: str
+    modifyTime: str
+    etag: str
+
+
+class FileChange(TypedDict, total=False):
+    """One difference of DiffSnapshots; `type` is CHANGE_TYPE_ADDED, _REMOVED or _MODIFIED."""
+
+    path: str
+    type: str
+    to: FileInfo | None
+
+
+class DiffStats(TypedDict, total=False):
+    added: str
+    removed: str
+    modified: str
+    bytesDelta: str
+
+
+class Diff(TypedDict, total=False):
+    """DiffSnapshots over all pages: every change, the totals and the resolved snapshot names."""
+
+    changes: list[FileChange]
+    stats: DiffStats
+    fromSnapshot: str
+    toSnapshot: str
+
+
+class Tag(TypedDict, total=False):
+    name: str
+    snapshot: str
+    author: str
+    createTime: str
+
+
+def _ds(dataset_id: str) -> str:
+    """The URL path of a dataset; ids are DNS labels, quoting only guards against misuse."""
+    return f"/v1/datasets/{quote(dataset_id, safe='')}"
+
+
+def _file_path(path: str) -> str:
+    """A dataset file path for a URL: every segment percent-encoded, the '/' kept."""
+    return quote(path, safe="/")
+
+
+Body = bytes | IO[bytes] | Iterable[bytes]
 
 
 class Client:
@@ -83,6 +182,167 @@ class Client:
         result: SystemInfo = self.request("GET", "/v1/system/info")
         return result
 
+    # DatasetService
+
+    def create_dataset(
+        self,
+        dataset_id: str,
+        *,
+        description: str = "",
+        tags: Iterable[str] = (),
+        labels: Mapping[str, str] | None = None,
+        owner: str = "",
+    ) -> Dataset:
+        """CreateDataset: an empty dataset (no snapshots, empty draft). ALREADY_EXISTS when taken."""
+        body: dict[str, Any] = {"description": description, "tags": list(tags), "labels": dict(labels or {})}
+        if owner:
+            body["owner"] = owner
+        result: Dataset = self.request("POST", "/v1/datasets", params={"datasetId": dataset_id}, json=body)
+        return result
+
+    def get_dataset(self, dataset_id: str) -> Dataset:
+        result: Dataset = self.request("GET", _ds(dataset_id))
+        return result
+
+    def list_datasets(self, *, order_by: str = "") -> list[Dataset]:
+        """ListDatasets, every page."""
+        params = {"orderBy": order_by} if order_by else {}
+        return list(self._pages("/v1/datasets", "datasets", params))
+
+    def update_dataset(
+        self,
+        dataset_id: str,
+        *,
+        description: str | None = None,
+        tags: Iterable[str] | None = None,
+        labels: Mapping[str, str] | None = None,
+        owner: str | None = None,
+    ) -> Dataset:
+        """UpdateDataset: only the fields passed (not None) change."""
+        body: dict[str, Any] = {}
+        if description is not None:
+            body["description"] = description
+        if tags is not None:
+            body["tags"] = list(tags)
+        if labels is not None:
+            body["labels"] = dict(labels)
+        if owner is not None:
+            body["owner"] = owner
+        if not body:
+            raise ValueError("update_dataset: pass at least one of description, tags, labels, owner")
+        result: Dataset = self.request(
+            "PATCH", _ds(dataset_id), params={"updateMask": ",".join(body)}, json=body
+        )
+        return result
+
+    def delete_dataset(self, dataset_id: str) -> None:
+        self.request("DELETE", _ds(dataset_id))
+
+    # SnapshotService
+
+    def create_snapshot(self, dataset_id: str, message: str = "", *, allow_empty: bool = False) -> Snapshot:
+        """CreateSnapshot: commit the draft. FAILED_PRECONDITION when nothing changed (unless allow_empty)."""
+        body = {"message": message, "allowEmpty": allow_empty}
+        result: Snapshot = self.request("POST", f"{_ds(dataset_id)}/snapshots", json=body)
+        return result
+
+    def get_snapshot(self, dataset_id: str, ref: str) -> Snapshot:
+        result: Snapshot = self.request("GET", f"{_ds(dataset_id)}/snapshots/{quote(ref, safe='')}")
+        return result
+
+    def list_snapshots(self, dataset_id: str) -> list[Snapshot]:
+        """ListSnapshots, every page, newest first."""
+        return list(self._pages(f"{_ds(dataset_id)}/snapshots", "snapshots", {}))
+
+    def diff_snapshots(
+        self, dataset_id: str, from_ref: str = "", to_ref: str = "", *, path_prefix: str = ""
+    ) -> Diff:
+        """DiffSnapshots over every page. Empty from_ref: the parent of to_ref; empty to_ref: the draft."""
+        params = {"fromRef": from_ref, "toRef": to_ref, "pathPrefix": path_prefix}
+        diff: Diff = {"changes": []}
+        for page in self._raw_pages(f"{_ds(dataset_id)}:diff", params):
+            diff["changes"].extend(page.get("changes") or [])
+            for key in ("stats", "fromSnapshot", "toSnapshot"):
+                if page.get(key) and key not in diff:
+                    diff[key] = page[key]
+        return diff
+
+    def restore_snapshot(self, dataset_id: str, ref: str) -> DiffStats:
+        """RestoreSnapshot: the draft becomes the snapshot's content; returns what changed in the draft."""
+        result = self.request("POST", f"{_ds(dataset_id)}/snapshots/{quote(ref, safe='')}:restore", json={})
+        changes: DiffStats = {}
+        if isinstance(result, dict) and isinstance(result.get("changes"), dict):
+            changes = result["changes"]
+        return changes
+
+    def create_tag(self, dataset_id: str, tag_id: str, snapshot: str, *, overwrite: bool = False) -> Tag:
+        """CreateTag: `snapshot` is a snapshot name or any ref ("v2", an id prefix, another tag)."""
+        params: dict[str, Any] = {"tagId": tag_id}
+        if overwrite:
+            params["overwrite"] = "true"
+        result: Tag = self.request(
+            "POST", f"{_ds(dataset_id)}/tags", params=params, json={"snapshot": snapshot}
+        )
+        return result
+
+    def list_tags(self, dataset_id: str) -> list[Tag]:
+        return list(self._pages(f"{_ds(dataset_id)}/tags", "tags", {}))
+
+    def delete_tag(self, dataset_id: str, tag_id: str) -> None:
+        self.request("DELETE", f"{_ds(dataset_id)}/tags/{quote(tag_id, safe='')}")
+
+    # FileService
+
+    def list_files(
+        self, dataset_id: str, *, ref: str = "", prefix: str = "", recursive: bool = True
+    ) -> list[FileInfo]:
+        """ListFiles, every page: the files at `ref` under `prefix` (all levels unless recursive=False)."""
+        params = {"ref": ref, "prefix": prefix, "recursive": "true" if recursive else "false"}
+        return list(self._pages(f"{_ds(dataset_id)}/files", "files", params))
+
+    def stat_file(self, dataset_id: str, path: str, *, ref: str = "") -> FileInfo:
+        result: FileInfo = self.request(
+            "GET", f"{_ds(dataset_id)}/files/{_file_path(path)}", params={"ref": ref}
+        )
+        return result
+
+    def delete_file(self, dataset_id: str, path: str, *, recursive: bool = False) -> None:
+        """DeleteFile in the draft; recursive=True deletes a folder."""
+        params = {"recursive": "true"} if recursive else {}
+        self.request("DELETE", f"{_ds(dataset_id)}/files/{_file_path(path)}", params=params)
+
+    def download(
+        self, dataset_id: str, path: str, *, ref: str = "", offset: int = 0, length: int | None = None
+    ) -> requests.Response:
+        """GET .../content/{path}: the raw bytes, streamed (the caller reads and closes the response).
+
+        `offset`/`length` become a Range header; the response is then 206 Partial Content.
+        """
+        headers = {}
+        if offset or length is not None:
+            end = "" if length is None else str(offset + length - 1)
+            headers["Range"] = f"bytes={offset}-{end}"
+        return self.send(
+            "GET",
+            f"{_ds(dataset_id)}/content/{_file_path(path)}",
+            params={"ref": ref} if ref else None,
+            headers=headers,
+            stream=True,
+        )
+
+    def upload(self, dataset_id: str, path: str, data: Body, *, media_type: str | None = None) -> FileInfo:
+        """PUT .../content/{path}: write a file into the draft from bytes, a binary file or byte chunks.
+
+        Files and iterables are streamed, never read whole. Without `media_type` the sidecar guesses it
+        from the path's extension and the first bytes.
+        """
+        headers = {"Content-Type": media_type} if media_type else {}
+        resp = self.send("PUT", f"{_ds(dataset_id)}/content/{_file_path(path)}", data=data, headers=headers)
+        result: FileInfo = resp.json()
+        return result
+
+    # any route
+
     def request(
         self,
         method: str,
@@ -92,12 +352,37 @@ class Client:
         json: Any = None,
     ) -> Any:
         """Call any REST route (e.g. "/v1/system/info") and return its decoded JSON body."""
+        resp = self.send(method, path, params=params, json=json)
+        return resp.json() if resp.content else None
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Body | None = None,
+        headers: Mapping[str, str] | None = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        """Call any REST route and return the successful response; KamldError otherwise."""
+        start = data.tell() if _rewindable(data) else None  # type: ignore[union-attr]
         try:
-            return self._request_once(method, path, params=params, json=json)
+            return self._send_once(method, path, params, json, data, headers, stream)
         except KamldError as exc:
             # The sidecar may have been restarted on a new port with a new token since we looked it up.
-            if self._discover and exc.code in (UNAVAILABLE, UNAUTHENTICATED) and self._rediscover():
-                return self._request_once(method, path, params=params, json=json)
+            # A body can be sent again only when it is bytes or a file we can seek back in.
+            retry_body = data is None or isinstance(data, bytes) or start is not None
+            if (
+                retry_body
+                and self._discover
+                and exc.code in (UNAVAILABLE, UNAUTHENTICATED)
+                and self._rediscover()
+            ):
+                if start is not None:
+                    data.seek(start)  # type: ignore[union-attr]
+                return self._send_once(method, path, params, json, data, headers, stream)
             raise
 
     # -- plumbing ----------------------------------------------------------------------------------------
@@ -138,10 +423,45 @@ class Client:
         self._apply_auth()
         return True
 
-    def _request_once(self, method: str, path: str, *, params: Mapping[str, Any] | None, json: Any) -> Any:
+    def _pages(self, path: str, key: str, params: Mapping[str, Any]) -> Iterator[Any]:
+        """The items under `key` of every page of a List route."""
+        for page in self._raw_pages(path, params):
+            yield from page.get(key) or []
+
+    def _raw_pages(self, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+        token = ""
+        while True:
+            query = {**params, "pageSize": 1000}
+            if token:
+                query["pageToken"] = token
+            page = self.request("GET", path, params=query) or {}
+            yield page
+            token = page.get("nextPageToken") or ""
+            if not token:
+                return
+
+    def _send_once(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        data: Body | None,
+        headers: Mapping[str, str] | None,
+        stream: bool,
+    ) -> requests.Response:
         url = f"{self._conn.url}/{path.lstrip('/')}"
         try:
-            resp = self._session.request(method, url, params=params, json=json, timeout=self.timeout)
+            resp = self._session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                data=data,
+                headers=headers,
+                stream=stream,
+                timeout=self.timeout,
+            )
         except requests.ConnectionError as exc:
             raise KamldError(
                 UNAVAILABLE,
@@ -153,8 +473,20 @@ class Client:
                 4, f"the kamld sidecar at {self._conn.url} did not answer within {self.timeout} s"
             ) from exc
         if resp.ok:
-            return resp.json() if resp.content else None
-        raise _error_from_response(resp)
+            return resp
+        try:
+            raise _error_from_response(resp)
+        finally:
+            resp.close()
+
+
+def _rewindable(data: object) -> bool:
+    """True for a file object whose position we can go back to."""
+    seekable = getattr(data, "seekable", None)
+    try:
+        return bool(seekable and seekable() and hasattr(data, "tell"))
+    except (OSError, ValueError):
+        return False
 
 
 def _error_from_response(resp: requests.Response) -> KamldError:

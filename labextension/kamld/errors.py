@@ -26,6 +26,10 @@ GRPC_CODE_NAMES: dict[int, str] = {
 }
 
 UNKNOWN = 2
+INVALID_ARGUMENT = 3
+NOT_FOUND = 5
+ALREADY_EXISTS = 6
+FAILED_PRECONDITION = 9
 UNAVAILABLE = 14
 UNAUTHENTICATED = 16
 
@@ -89,8 +93,23 @@ class KamldError(Exception):
                 return str(reason) if reason is not None else None
         return None
 
+    @property
+    def field_violations(self) -> list[tuple[str, str]]:
+        """(field, description) of every google.rpc.BadRequest violation: which request field was wrong."""
+        out: list[tuple[str, str]] = []
+        for detail in self.details:
+            if str(detail.get("@type", "")).endswith("google.rpc.BadRequest"):
+                for v in detail.get("fieldViolations") or []:
+                    if isinstance(v, dict):
+                        out.append((str(v.get("field", "")), str(v.get("description", ""))))
+        return out
+
     def __str__(self) -> str:
-        return f"{self.code_name} ({self.code}): {self.message}"
+        text = f"{self.code_name} ({self.code}): {self.message}"
+        fields = [f for f, _ in self.field_violations if f and f not in self.message]
+        if fields:
+            text += f" [field: {', '.join(fields)}]"
+        return text
 
     def __repr__(self) -> str:
         return f"KamldError(code={self.code}, message={self.message!r}, details={self.details!r})"

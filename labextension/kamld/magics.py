@@ -1,23 +1,114 @@
-"""IPython magics: `%load_ext kamld`, then `%kamld status`.
+"""IPython magics: `%load_ext kamld`, then `%kamld ls`, `%kamld snapshot iris -m "msg"`, `%kamld status`, ...
 
-They use the same `kamld.Client` (and so the same connection lookup) as notebook code.
+They use the same `kamld.Client` (and so the same connection lookup) as notebook code, and print text:
+a mistake (bad arguments, an unknown dataset, no sidecar) prints one readable line, never a traceback.
+They need neither pandas nor pyarrow.
 """
 
 from __future__ import annotations
 
+import argparse
+import shlex
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
 from IPython.core.magic import Magics, line_magic, magics_class
 
+from . import api
 from ._version import __version__
 from .client import BackendInfo, Client, SystemInfo
 from .errors import KamldError
 
 USAGE = """\
-Usage: %kamld <subcommand>
+Usage: %kamld <subcommand> [arguments]
 
 Subcommands:
-  status    the sidecar's version, overall health and one line per backend
-  help      this text
+  ls [dataset[@ref][/folder/]]     list datasets, or the files of a dataset at a ref
+  snapshot <dataset> -m "message"  commit the dataset's draft as a new snapshot
+  diff <dataset@ref> [<dataset@ref>]
+                                   files added, removed and modified between two refs (default: the draft)
+  log <dataset>                    the dataset's snapshots, newest first
+  status                           the sidecar's version, overall health and one line per backend
+  help [subcommand]                this text, or one subcommand's
+
+Refs: "iris" (latest snapshot), "iris@v3", "iris@draft", "iris@prod" (a tag), "iris@4f2a9c" (an id prefix).
+In Python: kamld.load("iris@v3"), kamld.open("iris@v3/train.csv"), kamld.upload(...), kamld.diff(...).
 """
+
+
+class _UsageError(Exception):
+    """Bad arguments: printed with the subcommand's usage."""
+
+
+class _HelpShown(Exception):
+    """-h was given and the help is printed."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that never exits the kernel: errors and -h become exceptions the magic catches."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(message)
+
+    def print_help(self, file: Any = None) -> NoReturn:
+        raise _HelpShown
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            raise _UsageError(message.strip())
+        raise _HelpShown
+
+
+def _parsers() -> dict[str, _Parser]:
+    def parser(name: str, description: str) -> _Parser:
+        return _Parser(prog=f"%kamld {name}", description=description, add_help=True)
+
+    ls = parser("ls", "Without an argument, list the datasets; with one, list its files at the ref.")
+    ls.add_argument("ref", nargs="?", help='"iris", "iris@v2", "iris@v2/images/"')
+    snap = parser("snapshot", "Commit the dataset's draft (files written since the last snapshot).")
+    snap.add_argument("dataset", help='the dataset, e.g. "iris"')
+    snap.add_argument("-m", "--message", default="", help="what changed")
+    snap.add_argument("--allow-empty", action="store_true", help="snapshot even when nothing changed")
+    diff = parser("diff", "Files added, removed and modified from the first ref to the second.")
+    diff.add_argument("a", metavar="FROM", help='the older ref, e.g. "iris@v1"')
+    diff.add_argument("b", metavar="TO", nargs="?", help='the newer ref, e.g. "iris@v2" (default: the draft)')
+    log = parser("log", "The dataset's snapshots, newest first.")
+    log.add_argument("dataset", help='the dataset, e.g. "iris"')
+    status = parser("status", "The sidecar's version, health and backends.")
+    helpp = parser("help", "Usage of %kamld or of one subcommand.")
+    helpp.add_argument("subcommand", nargs="?")
+    return {"ls": ls, "snapshot": snap, "diff": diff, "log": log, "status": status, "help": helpp}
+
+
+def _cell(value: Any, width: int) -> str:
+    if isinstance(value, list):
+        value = ",".join(str(v) for v in value)
+    text = "" if value is None else str(value).replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def format_table(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], widths: dict[str, int] | None = None
+) -> str:
+    """A plain-text table of `rows` (dicts) with a header; cells are cut at `widths` (default 40)."""
+    widths = widths or {}
+    cells = [[_cell(row.get(c), widths.get(c, 40)) for c in columns] for row in rows]
+    size = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(size[i]) for i, c in enumerate(columns)).rstrip()]
+    for r in cells:
+        lines.append("  ".join(v.ljust(size[i]) for i, v in enumerate(r)).rstrip())
+    return "\n".join(lines)
+
+
+def human_bytes(n: int | None) -> str:
+    if n is None:
+        return "-"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"  # pragma: no cover
 
 
 def _short_health(health: str) -> str:
@@ -50,26 +141,113 @@ def format_status(info: SystemInfo, url: str) -> str:
     return "\n".join(lines)
 
 
+def _ls(args: argparse.Namespace) -> str:
+    if not args.ref:
+        rows = api.dataset_records()
+        for r in rows:
+            r["bytes"] = human_bytes(r["bytes"])
+            r["updated"] = (r["updated"] or "")[:19].replace("T", " ")
+        if not rows:
+            return 'no datasets yet: kamld.create("name"), then kamld.upload(...)'
+        columns = ["name", "snapshots", "files", "bytes", "updated", "owner", "tags", "description"]
+        return format_table(rows, columns, {"description": 50, "tags": 30})
+    files = api.file_records(args.ref)
+    if not files:
+        return f"{args.ref}: no files"
+    for f in files:
+        f["size"] = human_bytes(f["size"])
+        f["modified"] = (f["modified"] or "")[:19].replace("T", " ")
+    return format_table(files, ["path", "size", "media_type", "modified"], {"path": 80})
+
+
+def _snapshot(args: argparse.Namespace) -> str:
+    snap = api.snapshot(args.dataset, args.message, allow_empty=args.allow_empty)
+    stats = snap.get("stats") or {}
+    name = snap.get("name", "").split("/snapshots/")[0].removeprefix("datasets/")
+    return (
+        f"{name}@{snap.get('version', '?')} ({snap.get('id', '')[:12]}): {stats.get('fileCount', 0)} files, "
+        f"{human_bytes(int(stats.get('totalBytes') or 0))}"
+        + (f" - {snap.get('message')}" if snap.get("message") else "")
+    )
+
+
+def _diff(args: argparse.Namespace) -> str:
+    rows = api.diff_records(args.a, args.b)
+    if not rows:
+        return "no changes"
+    counts = {k: sum(r["change"] == k for r in rows) for k in ("added", "removed", "modified")}
+    for r in rows:
+        r["before"], r["after"] = human_bytes(r["size_before"]), human_bytes(r["size_after"])
+    table = format_table(rows, ["change", "path", "before", "after"], {"path": 80})
+    return f"{table}\n{counts['added']} added, {counts['removed']} removed, {counts['modified']} modified"
+
+
+def _log(args: argparse.Namespace) -> str:
+    rows = api.snapshot_records(args.dataset)
+    if not rows:
+        return f"{args.dataset}: no snapshots yet"
+    for r in rows:
+        r["id"] = r["id"][:12]
+        r["created"] = (r["created"] or "")[:19].replace("T", " ")
+        r["bytes"] = human_bytes(r["bytes"])
+    return format_table(
+        rows, ["version", "id", "created", "author", "files", "bytes", "tags", "message"], {"message": 60}
+    )
+
+
+def _status(args: argparse.Namespace) -> str:
+    with Client() as client:
+        return format_status(client.info(), client.url)
+
+
+_COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
+    "ls": _ls,
+    "snapshot": _snapshot,
+    "diff": _diff,
+    "log": _log,
+    "status": _status,
+}
+
+
+def run(line: str) -> str:
+    """What `%kamld <line>` prints; never raises for bad input or kamld errors (a pure function for tests)."""
+    try:
+        words = shlex.split(line)
+    except ValueError as exc:
+        return f"%kamld: cannot parse the arguments ({exc})\n\n{USAGE}"
+    command, rest = (words[0], words[1:]) if words else ("help", [])
+    if command in ("-h", "--help"):
+        command = "help"
+    parsers = _parsers()
+    parser = parsers.get(command)
+    if parser is None:
+        return f"%kamld: unknown subcommand {command!r}\n\n{USAGE}"
+    try:
+        args = parser.parse_args(rest)
+    except _HelpShown:
+        return parser.format_help()
+    except _UsageError as exc:
+        return f"{parser.prog}: {exc}\n{parser.format_usage()}"
+    if command == "help":
+        sub = parsers.get(args.subcommand or "")
+        if args.subcommand and sub is None:
+            return f"%kamld: unknown subcommand {args.subcommand!r}\n\n{USAGE}"
+        return sub.format_help() if sub else USAGE
+    try:
+        return _COMMANDS[command](args)
+    except ValueError as exc:  # a malformed ref: the caller's typo
+        return f"{parser.prog}: {exc}\n{parser.format_usage()}"
+    except KamldError as exc:
+        return f"kamld: {exc}"
+    except ImportError as exc:
+        return f"kamld: {exc}"
+
+
 @magics_class
 class KamldMagics(Magics):
     """The `%kamld` line magic."""
 
     @line_magic
     def kamld(self, line: str) -> None:
-        """%kamld status | help"""
-        args = line.split()
-        command = args[0] if args else "help"
-        if command == "status":
-            self._status()
-        elif command in ("help", "-h", "--help"):
-            print(USAGE, end="")
-        else:
-            print(f"%kamld: unknown subcommand {command!r}\n\n{USAGE}", end="")
-
-    def _status(self) -> None:
-        # A magic prints a readable one-line error instead of a traceback: the user asked for a status.
-        try:
-            with Client() as client:
-                print(format_status(client.info(), client.url))
-        except KamldError as exc:
-            print(f"kamld: {exc}")
+        """%kamld ls | snapshot | diff | log | status | help: see `%kamld help`."""
+        print(run(line).rstrip("\n"))

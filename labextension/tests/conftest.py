@@ -56,6 +56,33 @@ def _binary_from_env() -> Path:
 KAMLD_BINARY = _binary_from_env()
 
 
+def _child_processes() -> list[str]:
+    """Live (non-zombie) child processes of this pytest process, as command lines."""
+    me = str(os.getpid())
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if fields[1] == me and fields[0] != "Z":
+                children.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip())
+        except (OSError, IndexError):
+            continue
+    return children
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """After every test's fixtures are torn down (Jupyter stopped), no sidecar may be left running."""
+    result = yield
+    deadline = time.monotonic() + 5
+    while (left := _child_processes()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not left, f"processes outlived {item.nodeid}: {left}"
+    return result
+
+
 @pytest.fixture(scope="session")
 def kamld_binary() -> Path:
     if not (KAMLD_BINARY.is_file() and os.access(KAMLD_BINARY, os.X_OK)):

@@ -72,6 +72,13 @@ func TestDatasetLifecycle_GRPCAndREST(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(body), &list))
 	assert.Len(t, list.Files, 2)
 
+	// Stat over REST, at the root and in a folder (the listing route must not swallow either).
+	for _, p := range []string{"README.md", "data/iris.csv"} {
+		code, body, _ = s.rest(t, "GET", "/v1/datasets/iris/files/"+p+"?ref=v2", "", s.bearer())
+		require.Equal(t, http.StatusOK, code, body)
+		assert.Contains(t, body, `"path":"`+p+`"`)
+	}
+
 	// Restore v1 into the draft, tag, and read the tag.
 	restored, err := snc.RestoreSnapshot(ctx, &kamldv1.RestoreSnapshotRequest{Name: "datasets/iris/snapshots/v1"})
 	require.NoError(t, err)

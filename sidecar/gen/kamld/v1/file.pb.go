@@ -880,14 +880,14 @@ const file_kamld_v1_file_proto_rawDesc = "" +
 	"\x19CommitSignedUploadRequest\x12\x18\n" +
 	"\adataset\x18\x01 \x01(\tR\adataset\x12\x1b\n" +
 	"\tupload_id\x18\x02 \x01(\tR\buploadId\x12'\n" +
-	"\x0fexpected_digest\x18\x03 \x01(\tR\x0eexpectedDigest2\x98\x06\n" +
-	"\vFileService\x12l\n" +
-	"\tListFiles\x12\x1a.kamld.v1.ListFilesRequest\x1a\x1b.kamld.v1.ListFilesResponse\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{dataset=datasets/*}/files\x12m\n" +
-	"\bStatFile\x12\x19.kamld.v1.StatFileRequest\x1a\x12.kamld.v1.FileInfo\"2\x82\xd3\xe4\x93\x02,\x12*/v1/{dataset=datasets/*}/files/{path=*/**}\x12q\n" +
+	"\x0fexpected_digest\x18\x03 \x01(\tR\x0eexpectedDigest2\x94\x06\n" +
+	"\vFileService\x12k\n" +
+	"\bStatFile\x12\x19.kamld.v1.StatFileRequest\x1a\x12.kamld.v1.FileInfo\"0\x82\xd3\xe4\x93\x02*\x12(/v1/{dataset=datasets/*}/files/{path=**}\x12l\n" +
+	"\tListFiles\x12\x1a.kamld.v1.ListFilesRequest\x1a\x1b.kamld.v1.ListFilesResponse\"&\x82\xd3\xe4\x93\x02 \x12\x1e/v1/{dataset=datasets/*}/files\x12q\n" +
 	"\bReadFile\x12\x19.kamld.v1.ReadFileRequest\x1a\x14.google.api.HttpBody\"2\x82\xd3\xe4\x93\x02,\x12*/v1/{dataset=datasets/*}/content/{path=**}0\x01\x12=\n" +
-	"\tWriteFile\x12\x1a.kamld.v1.WriteFileRequest\x1a\x12.kamld.v1.FileInfo(\x01\x12u\n" +
+	"\tWriteFile\x12\x1a.kamld.v1.WriteFileRequest\x1a\x12.kamld.v1.FileInfo(\x01\x12s\n" +
 	"\n" +
-	"DeleteFile\x12\x1b.kamld.v1.DeleteFileRequest\x1a\x16.google.protobuf.Empty\"2\x82\xd3\xe4\x93\x02,**/v1/{dataset=datasets/*}/files/{path=*/**}\x12{\n" +
+	"DeleteFile\x12\x1b.kamld.v1.DeleteFileRequest\x1a\x16.google.protobuf.Empty\"0\x82\xd3\xe4\x93\x02**(/v1/{dataset=datasets/*}/files/{path=**}\x12{\n" +
 	"\vSignFileUrl\x12\x1c.kamld.v1.SignFileUrlRequest\x1a\x1d.kamld.v1.SignFileUrlResponse\"/\x82\xd3\xe4\x93\x02):\x01*\"$/v1/{dataset=datasets/*}:signFileUrl\x12\x85\x01\n" +
 	"\x12CommitSignedUpload\x12#.kamld.v1.CommitSignedUploadRequest\x1a\x12.kamld.v1.FileInfo\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/{dataset=datasets/*}:commitSignedUploadB5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
 
@@ -928,15 +928,15 @@ var file_kamld_v1_file_proto_depIdxs = []int32{
 	12, // 2: kamld.v1.SignFileUrlRequest.ttl:type_name -> google.protobuf.Duration
 	10, // 3: kamld.v1.SignFileUrlResponse.headers:type_name -> kamld.v1.SignFileUrlResponse.HeadersEntry
 	13, // 4: kamld.v1.SignFileUrlResponse.expire_time:type_name -> google.protobuf.Timestamp
-	0,  // 5: kamld.v1.FileService.ListFiles:input_type -> kamld.v1.ListFilesRequest
-	2,  // 6: kamld.v1.FileService.StatFile:input_type -> kamld.v1.StatFileRequest
+	2,  // 5: kamld.v1.FileService.StatFile:input_type -> kamld.v1.StatFileRequest
+	0,  // 6: kamld.v1.FileService.ListFiles:input_type -> kamld.v1.ListFilesRequest
 	3,  // 7: kamld.v1.FileService.ReadFile:input_type -> kamld.v1.ReadFileRequest
 	4,  // 8: kamld.v1.FileService.WriteFile:input_type -> kamld.v1.WriteFileRequest
 	6,  // 9: kamld.v1.FileService.DeleteFile:input_type -> kamld.v1.DeleteFileRequest
 	7,  // 10: kamld.v1.FileService.SignFileUrl:input_type -> kamld.v1.SignFileUrlRequest
 	9,  // 11: kamld.v1.FileService.CommitSignedUpload:input_type -> kamld.v1.CommitSignedUploadRequest
-	1,  // 12: kamld.v1.FileService.ListFiles:output_type -> kamld.v1.ListFilesResponse
-	11, // 13: kamld.v1.FileService.StatFile:output_type -> kamld.v1.FileInfo
+	11, // 12: kamld.v1.FileService.StatFile:output_type -> kamld.v1.FileInfo
+	1,  // 13: kamld.v1.FileService.ListFiles:output_type -> kamld.v1.ListFilesResponse
 	14, // 14: kamld.v1.FileService.ReadFile:output_type -> google.api.HttpBody
 	11, // 15: kamld.v1.FileService.WriteFile:output_type -> kamld.v1.FileInfo
 	15, // 16: kamld.v1.FileService.DeleteFile:output_type -> google.protobuf.Empty

@@ -21,8 +21,8 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	FileService_ListFiles_FullMethodName          = "/kamld.v1.FileService/ListFiles"
 	FileService_StatFile_FullMethodName           = "/kamld.v1.FileService/StatFile"
+	FileService_ListFiles_FullMethodName          = "/kamld.v1.FileService/ListFiles"
 	FileService_ReadFile_FullMethodName           = "/kamld.v1.FileService/ReadFile"
 	FileService_WriteFile_FullMethodName          = "/kamld.v1.FileService/WriteFile"
 	FileService_DeleteFile_FullMethodName         = "/kamld.v1.FileService/DeleteFile"
@@ -41,13 +41,16 @@ const (
 // Range, If-None-Match and the file's ETag and Content-Type), and PUT .../content/{path} with the raw bytes as
 // the request body writes a file (Content-Type becomes its media type; the body is streamed, never buffered).
 type FileServiceClient interface {
+	// StatFile returns one file's metadata at a ref.
+	// (Declared before ListFiles on purpose: grpc-gateway tries routes registered later first, so the exact
+	// ".../files" route of ListFiles must come after the ".../files/{path=**}" one, whose ** also matches
+	// nothing.)
+	// Errors: NOT_FOUND for the dataset, ref or path; INVALID_ARGUMENT for a malformed path.
+	StatFile(ctx context.Context, in *StatFileRequest, opts ...grpc.CallOption) (*FileInfo, error)
 	// ListFiles lists the files at a ref under a prefix, sorted by path. Without `recursive`, files in sub-folders
 	// are folded into `folders`, as in a file browser.
 	// Errors: NOT_FOUND for the dataset or ref; INVALID_ARGUMENT for a malformed prefix, ref or paging.
 	ListFiles(ctx context.Context, in *ListFilesRequest, opts ...grpc.CallOption) (*ListFilesResponse, error)
-	// StatFile returns one file's metadata at a ref.
-	// Errors: NOT_FOUND for the dataset, ref or path; INVALID_ARGUMENT for a malformed path.
-	StatFile(ctx context.Context, in *StatFileRequest, opts ...grpc.CallOption) (*FileInfo, error)
 	// ReadFile streams a file's bytes, from `offset` for `length` bytes (0 = to the end), in chunks of at most
 	// 1 MiB. The first chunk carries the media type. The response header metadata carries "etag",
 	// "content-length" and, for a partial read, "content-range".
@@ -88,20 +91,20 @@ func NewFileServiceClient(cc grpc.ClientConnInterface) FileServiceClient {
 	return &fileServiceClient{cc}
 }
 
-func (c *fileServiceClient) ListFiles(ctx context.Context, in *ListFilesRequest, opts ...grpc.CallOption) (*ListFilesResponse, error) {
+func (c *fileServiceClient) StatFile(ctx context.Context, in *StatFileRequest, opts ...grpc.CallOption) (*FileInfo, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ListFilesResponse)
-	err := c.cc.Invoke(ctx, FileService_ListFiles_FullMethodName, in, out, cOpts...)
+	out := new(FileInfo)
+	err := c.cc.Invoke(ctx, FileService_StatFile_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *fileServiceClient) StatFile(ctx context.Context, in *StatFileRequest, opts ...grpc.CallOption) (*FileInfo, error) {
+func (c *fileServiceClient) ListFiles(ctx context.Context, in *ListFilesRequest, opts ...grpc.CallOption) (*ListFilesResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(FileInfo)
-	err := c.cc.Invoke(ctx, FileService_StatFile_FullMethodName, in, out, cOpts...)
+	out := new(ListFilesResponse)
+	err := c.cc.Invoke(ctx, FileService_ListFiles_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -181,13 +184,16 @@ func (c *fileServiceClient) CommitSignedUpload(ctx context.Context, in *CommitSi
 // Range, If-None-Match and the file's ETag and Content-Type), and PUT .../content/{path} with the raw bytes as
 // the request body writes a file (Content-Type becomes its media type; the body is streamed, never buffered).
 type FileServiceServer interface {
+	// StatFile returns one file's metadata at a ref.
+	// (Declared before ListFiles on purpose: grpc-gateway tries routes registered later first, so the exact
+	// ".../files" route of ListFiles must come after the ".../files/{path=**}" one, whose ** also matches
+	// nothing.)
+	// Errors: NOT_FOUND for the dataset, ref or path; INVALID_ARGUMENT for a malformed path.
+	StatFile(context.Context, *StatFileRequest) (*FileInfo, error)
 	// ListFiles lists the files at a ref under a prefix, sorted by path. Without `recursive`, files in sub-folders
 	// are folded into `folders`, as in a file browser.
 	// Errors: NOT_FOUND for the dataset or ref; INVALID_ARGUMENT for a malformed prefix, ref or paging.
 	ListFiles(context.Context, *ListFilesRequest) (*ListFilesResponse, error)
-	// StatFile returns one file's metadata at a ref.
-	// Errors: NOT_FOUND for the dataset, ref or path; INVALID_ARGUMENT for a malformed path.
-	StatFile(context.Context, *StatFileRequest) (*FileInfo, error)
 	// ReadFile streams a file's bytes, from `offset` for `length` bytes (0 = to the end), in chunks of at most
 	// 1 MiB. The first chunk carries the media type. The response header metadata carries "etag",
 	// "content-length" and, for a partial read, "content-range".
@@ -228,11 +234,11 @@ type FileServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedFileServiceServer struct{}
 
-func (UnimplementedFileServiceServer) ListFiles(context.Context, *ListFilesRequest) (*ListFilesResponse, error) {
-	return nil, status.Errorf(codes.Unimplemented, "method ListFiles not implemented")
-}
 func (UnimplementedFileServiceServer) StatFile(context.Context, *StatFileRequest) (*FileInfo, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method StatFile not implemented")
+}
+func (UnimplementedFileServiceServer) ListFiles(context.Context, *ListFilesRequest) (*ListFilesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListFiles not implemented")
 }
 func (UnimplementedFileServiceServer) ReadFile(*ReadFileRequest, grpc.ServerStreamingServer[httpbody.HttpBody]) error {
 	return status.Errorf(codes.Unimplemented, "method ReadFile not implemented")
@@ -270,24 +276,6 @@ func RegisterFileServiceServer(s grpc.ServiceRegistrar, srv FileServiceServer) {
 	s.RegisterService(&FileService_ServiceDesc, srv)
 }
 
-func _FileService_ListFiles_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ListFilesRequest)
-	if err := dec(in); err != nil {
-		return nil, err
-	}
-	if interceptor == nil {
-		return srv.(FileServiceServer).ListFiles(ctx, in)
-	}
-	info := &grpc.UnaryServerInfo{
-		Server:     srv,
-		FullMethod: FileService_ListFiles_FullMethodName,
-	}
-	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(FileServiceServer).ListFiles(ctx, req.(*ListFilesRequest))
-	}
-	return interceptor(ctx, in, info, handler)
-}
-
 func _FileService_StatFile_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(StatFileRequest)
 	if err := dec(in); err != nil {
@@ -302,6 +290,24 @@ func _FileService_StatFile_Handler(srv interface{}, ctx context.Context, dec fun
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(FileServiceServer).StatFile(ctx, req.(*StatFileRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _FileService_ListFiles_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListFilesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(FileServiceServer).ListFiles(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: FileService_ListFiles_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(FileServiceServer).ListFiles(ctx, req.(*ListFilesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -386,12 +392,12 @@ var FileService_ServiceDesc = grpc.ServiceDesc{
 	HandlerType: (*FileServiceServer)(nil),
 	Methods: []grpc.MethodDesc{
 		{
-			MethodName: "ListFiles",
-			Handler:    _FileService_ListFiles_Handler,
-		},
-		{
 			MethodName: "StatFile",
 			Handler:    _FileService_StatFile_Handler,
+		},
+		{
+			MethodName: "ListFiles",
+			Handler:    _FileService_ListFiles_Handler,
 		},
 		{
 			MethodName: "DeleteFile",

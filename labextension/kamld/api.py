@@ -1,0 +1,553 @@
+"""Notebook-level functions over a default `kamld.Client`: `kamld.datasets()`, `kamld.load("iris@v3")`, ...
+
+Datasets, snapshots and files are named with short refs, "dataset[@ref][/path]" (see `kamld.refs`).
+pandas (and pyarrow for Parquet) are optional: `pip install 'kamld[dataframes]'`; they are imported only by
+the functions that return DataFrames. The `*_records` functions return plain dicts and need neither (the
+magics use them).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+import threading
+import unicodedata
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO, TYPE_CHECKING, Any, Literal, overload
+
+import requests
+
+from .client import Client, Dataset, DiffStats, FileInfo, Snapshot, Tag
+from .errors import KamldError
+from .refs import DRAFT, ShortRef, parse_short_ref, validate_path, validate_tag_id
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "TABULAR_FORMATS",
+    "DatasetFile",
+    "create",
+    "datasets",
+    "diff",
+    "get_client",
+    "load",
+    "log",
+    "ls",
+    "open",
+    "restore",
+    "set_client",
+    "snapshot",
+    "tag",
+    "upload",
+]
+
+# File extension -> format name load() reads.
+TABULAR_FORMATS: dict[str, str] = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+
+UPLOAD_WORKERS = 4
+
+_client_lock = threading.Lock()
+_client: Client | None = None
+
+
+# -- the default client ---------------------------------------------------------------------------------
+
+
+def get_client() -> Client:
+    """The Client the module-level functions use, created on first use (it finds the sidecar itself)."""
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = Client()
+        return _client
+
+
+def set_client(client: Client | None) -> None:
+    """Make `client` the default (None: find the sidecar again on next use)."""
+    global _client
+    with _client_lock:
+        old, _client = _client, client
+    if old is not None and old is not client:
+        old.close()
+
+
+def _c(client: Client | None) -> Client:
+    return client if client is not None else get_client()
+
+
+def _pandas() -> Any:
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise ImportError(
+            "this kamld function returns a pandas DataFrame, but pandas is not installed: "
+            "pip install 'kamld[dataframes]' (or pip install pandas pyarrow)"
+        ) from exc
+    return pd
+
+
+def _int(value: Any) -> int:
+    """proto3 JSON int64 values arrive as strings."""
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _frame(rows: list[dict[str, Any]], columns: list[str], times: tuple[str, ...] = ()) -> pd.DataFrame:
+    pd = _pandas()
+    df = pd.DataFrame(rows, columns=columns)
+    for col in times:
+        df[col] = pd.to_datetime(df[col], utc=True, format="ISO8601")
+    return df
+
+
+def _short_id(name: str) -> str:
+    """datasets/iris -> iris; datasets/iris/snapshots/4f2a... -> 4f2a..."""
+    return name.rsplit("/", 1)[-1]
+
+
+def _parse_folder(text: str) -> ShortRef:
+    """A short ref where "iris/" (the dataset's root folder) is accepted as well as "iris"."""
+    head, sep, rest = text.partition("/")
+    return parse_short_ref(head if sep and not rest else text)
+
+
+def _no_path(ref: ShortRef, what: str) -> None:
+    if ref.path:
+        raise ValueError(f"{what} takes a dataset or dataset@ref, not a file path: {str(ref)!r}")
+
+
+# -- datasets -------------------------------------------------------------------------------------------
+
+
+def dataset_records(*, client: Client | None = None) -> list[dict[str, Any]]:
+    """One dict per dataset: name, description, tags, owner, files, bytes, snapshots, updated."""
+    return [_dataset_row(d) for d in _c(client).list_datasets()]
+
+
+def _dataset_row(d: Dataset) -> dict[str, Any]:
+    stats = d.get("stats") or {}
+    return {
+        "name": _short_id(d.get("name", "")),
+        "description": d.get("description", ""),
+        "tags": list(d.get("tags") or []),
+        "owner": d.get("owner", ""),
+        "files": _int(stats.get("fileCount")),
+        "bytes": _int(stats.get("totalBytes")),
+        "snapshots": _int(d.get("snapshotCount")),
+        "updated": d.get("updateTime"),
+    }
+
+
+DATASET_COLUMNS = ["name", "description", "tags", "owner", "files", "bytes", "snapshots", "updated"]
+
+
+def datasets(*, client: Client | None = None) -> pd.DataFrame:
+    """All datasets as a DataFrame: name, description, tags, owner, files, bytes, snapshots, updated."""
+    return _frame(dataset_records(client=client), DATASET_COLUMNS, ("updated",))
+
+
+def create(
+    name: str,
+    *,
+    description: str = "",
+    tags: list[str] | tuple[str, ...] = (),
+    labels: dict[str, str] | None = None,
+    client: Client | None = None,
+) -> Dataset:
+    """Create an empty dataset; ALREADY_EXISTS (KamldError code 6) when the name is taken."""
+    ref = parse_short_ref(name)
+    if ref.ref or ref.path:
+        raise ValueError(f"create takes a bare dataset name like 'iris', not {name!r}")
+    return _c(client).create_dataset(ref.dataset, description=description, tags=tags, labels=labels)
+
+
+# -- files ----------------------------------------------------------------------------------------------
+
+
+def file_records(ref: str, *, recursive: bool = True, client: Client | None = None) -> list[dict[str, Any]]:
+    """The files at "dataset[@ref][/folder/]": path, size, media_type, modified, digest."""
+    r = _parse_folder(ref)
+    prefix = r.path if not r.path or r.path.endswith("/") else r.path + "/"
+    files = _c(client).list_files(r.dataset, ref=r.ref, prefix=prefix, recursive=recursive)
+    return [
+        {
+            "path": f.get("path", ""),
+            "size": _int(f.get("size")),
+            "media_type": f.get("mediaType", ""),
+            "modified": f.get("modifyTime"),
+            "digest": f.get("digest", ""),
+        }
+        for f in files
+    ]
+
+
+def ls(ref: str, *, recursive: bool = True, client: Client | None = None) -> pd.DataFrame:
+    """The files at "dataset[@ref][/folder/]" as a DataFrame: path, size, media_type, modified, digest."""
+    records = file_records(ref, recursive=recursive, client=client)
+    return _frame(records, ["path", "size", "media_type", "modified", "digest"], ("modified",))
+
+
+class DatasetFile(io.RawIOBase):
+    """The raw, streamed body of one file download. Use `kamld.open`, which buffers (and decodes) it."""
+
+    def __init__(self, response: requests.Response, name: str) -> None:
+        super().__init__()
+        self._response = response
+        self.name = name
+        self.size = _int(response.headers.get("Content-Length"))
+        self.etag = response.headers.get("ETag", "")
+        self.media_type = response.headers.get("Content-Type", "")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._response.raw.read(len(view), decode_content=True)
+        n = len(data)
+        view[:n] = data
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            self._response.close()
+        super().close()
+
+
+def _open_file(r: ShortRef, client: Client | None) -> DatasetFile:
+    if r.is_folder:
+        what = "a folder" if r.path else "a whole dataset"
+        raise ValueError(f"open needs a file path like 'iris@v1/train.csv'; {str(r)!r} names {what}")
+    resp = _c(client).download(r.dataset, r.path, ref=r.ref)
+    return DatasetFile(resp, str(r))
+
+
+@overload
+def open(
+    ref: str,
+    mode: Literal["rb"] = "rb",
+    *,
+    encoding: str | None = None,
+    client: Client | None = None,
+) -> io.BufferedReader: ...
+@overload
+def open(
+    ref: str,
+    mode: Literal["r", "rt"],
+    *,
+    encoding: str | None = None,
+    client: Client | None = None,
+) -> io.TextIOWrapper: ...
+def open(
+    ref: str,
+    mode: str = "rb",
+    *,
+    encoding: str | None = None,
+    client: Client | None = None,
+) -> IO[Any]:
+    """Open "dataset[@ref]/path" for reading, streamed from the sidecar.
+
+    mode "rb" (default) gives a binary file, "r"/"rt" a text file (UTF-8 unless `encoding`). The result
+    supports read, readline, iteration over lines and `with`; close it (or use `with`) to free the
+    connection. Writing is `kamld.upload`.
+    """
+    if mode not in ("rb", "r", "rt"):
+        raise ValueError(f"mode {mode!r}: kamld.open reads only, use 'rb' or 'r' (write with kamld.upload)")
+    if mode == "rb" and encoding is not None:
+        raise ValueError("binary mode doesn't take an encoding argument")
+    raw = _open_file(parse_short_ref(ref), client)
+    buffered = io.BufferedReader(raw, buffer_size=1 << 16)
+    if mode == "rb":
+        return buffered
+    return io.TextIOWrapper(buffered, encoding=encoding or "utf-8", newline=None)
+
+
+# -- load -----------------------------------------------------------------------------------------------
+
+
+def _format_of(path: str) -> str | None:
+    return TABULAR_FORMATS.get(PurePosixPath(path).suffix.lower())
+
+
+def _pick_table(r: ShortRef, client: Client) -> str:
+    """The one tabular file under the dataset or folder `r` names; ValueError when none or several."""
+    files = client.list_files(r.dataset, ref=r.ref, prefix=r.path, recursive=True)
+    tables = [f["path"] for f in files if _format_of(f.get("path", ""))]
+    where = str(r)
+    if not tables:
+        kinds = ", ".join(sorted(set(TABULAR_FORMATS)))
+        raise ValueError(f"{where!r} holds no tabular file ({kinds}); found {len(files)} other file(s)")
+    if len(tables) > 1:
+        base = f"{r.dataset}@{r.ref}" if r.ref else r.dataset
+        listing = "\n".join(f"  kamld.load({base + '/' + p!r})" for p in tables[:20])
+        more = f"\n  ... and {len(tables) - 20} more" if len(tables) > 20 else ""
+        raise ValueError(f"{where!r} holds {len(tables)} tabular files; load one of them:\n{listing}{more}")
+    return tables[0]
+
+
+def load(ref: str, *, client: Client | None = None, **read_kwargs: Any) -> pd.DataFrame:
+    """A DataFrame from "dataset[@ref][/path]": a CSV, TSV, Parquet, JSON or JSON-lines file.
+
+    Without a path (or with a folder path ending in '/'), the dataset or folder must hold exactly one
+    tabular file. `read_kwargs` go to the pandas reader (read_csv, read_parquet, read_json).
+    """
+    pd = _pandas()
+    c = _c(client)
+    r = _parse_folder(ref)
+    path = _pick_table(r, c) if r.is_folder else r.path
+    fmt = _format_of(path)
+    if fmt is None:
+        kinds = ", ".join(sorted(set(TABULAR_FORMATS)))
+        raise ValueError(f"cannot load {path!r} into a DataFrame: not a tabular file ({kinds})")
+    target = ShortRef(r.dataset, r.ref, path)
+    with io.BufferedReader(_open_file(target, c), buffer_size=1 << 16) as f:
+        if fmt == "csv":
+            return pd.read_csv(f, **read_kwargs)
+        if fmt == "tsv":
+            return pd.read_csv(f, **{"sep": "\t", **read_kwargs})
+        # Parquet needs random access and JSON is parsed whole anyway: read the bytes.
+        data = io.BytesIO(f.read())
+    if fmt == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError as exc:
+            raise ImportError(
+                "loading Parquet needs pyarrow: pip install 'kamld[dataframes]' (or pip install pyarrow)"
+            ) from exc
+        return pd.read_parquet(data, **read_kwargs)
+    if fmt == "jsonl":
+        return pd.read_json(data, **{"lines": True, **read_kwargs})
+    try:
+        return pd.read_json(data, **read_kwargs)
+    except ValueError:
+        if "lines" in read_kwargs:
+            raise
+        data.seek(0)  # a .json file holding JSON lines
+        return pd.read_json(data, lines=True, **read_kwargs)
+
+
+# -- upload ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Upload:
+    local: Path
+    path: str
+    size: int
+
+
+Progress = Callable[[str, int, int, int], None]
+
+
+def _print_progress(path: str, size: int, done: int, total: int) -> None:
+    print(f"kamld: uploaded {done}/{total} {path} ({size:,} bytes)", file=sys.stderr, flush=True)
+
+
+def _plan_upload(local: Path, r: ShortRef) -> list[_Upload]:
+    if local.is_dir():
+        prefix = r.path if not r.path or r.path.endswith("/") else r.path + "/"
+        plan = []
+        for p in sorted(local.rglob("*")):
+            if p.is_file():
+                rel = unicodedata.normalize("NFC", p.relative_to(local).as_posix())
+                plan.append(_Upload(p, validate_path(prefix + rel), p.stat().st_size))
+        return plan
+    if local.is_file():
+        name = unicodedata.normalize("NFC", local.name)
+        path = r.path + name if r.is_folder else r.path
+        return [_Upload(local, validate_path(path), local.stat().st_size)]
+    raise FileNotFoundError(f"nothing to upload at {str(local)!r}: no such file or folder")
+
+
+def upload(
+    local: str | os.PathLike[str],
+    dest: str,
+    *,
+    progress: bool | Progress = False,
+    workers: int = UPLOAD_WORKERS,
+    client: Client | None = None,
+) -> list[FileInfo]:
+    """Upload a local file or folder into a dataset's draft; returns the written files' FileInfo.
+
+    `dest` is "dataset[/path]": a file goes to `path`, or into it when it ends in '/' (or is absent);
+    a folder's files go under `path/` keeping their relative paths, a few in parallel. Bytes are streamed,
+    never read whole. `progress=True` prints one line per file to stderr; a callable gets
+    (path, size, files_done, files_total). Take a snapshot afterwards to record the change.
+    """
+    r = _parse_folder(dest)
+    if r.ref not in ("", DRAFT):
+        raise ValueError(f"uploads go to the draft; {dest!r} names ref {r.ref!r} (write 'dataset/path')")
+    plan = _plan_upload(Path(local).expanduser(), r)
+    c = _c(client)
+    report: Progress | None = _print_progress if progress is True else (progress or None)
+    done = 0
+    lock = threading.Lock()
+
+    def one(item: _Upload) -> FileInfo:
+        nonlocal done
+        try:
+            with item.local.open("rb") as f:
+                info = c.upload(r.dataset, item.path, f)
+        except KamldError as exc:
+            # Say which file: a folder upload fails on one of many.
+            raise KamldError(
+                exc.code,
+                f"uploading {str(item.local)!r} to {r.dataset}/{item.path}: {exc.message}",
+                exc.details,
+                http_status=exc.http_status,
+            ) from exc
+        if report:
+            with lock:
+                done += 1
+                report(item.path, item.size, done, len(plan))
+        return info
+
+    if len(plan) <= 1 or workers <= 1:
+        return [one(item) for item in plan]
+    with ThreadPoolExecutor(max_workers=min(workers, len(plan)), thread_name_prefix="kamld-upload") as pool:
+        futures: list[Future[FileInfo]] = [pool.submit(one, item) for item in plan]
+        finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = next((f for f in futures if f in finished and f.exception() is not None), None)
+        if failed is not None:
+            for f in futures:
+                f.cancel()
+            raise failed.exception()  # type: ignore[misc]
+        return [f.result() for f in futures]
+
+
+# -- snapshots ------------------------------------------------------------------------------------------
+
+
+def snapshot(
+    dataset: str, message: str = "", *, allow_empty: bool = False, client: Client | None = None
+) -> Snapshot:
+    """Commit the dataset's draft as a new snapshot (v1, v2, ...) and return it."""
+    r = parse_short_ref(dataset)
+    _no_path(r, "snapshot")
+    if r.ref not in ("", DRAFT):
+        raise ValueError(f"snapshot commits the draft; pass the dataset name, not {dataset!r}")
+    return _c(client).create_snapshot(r.dataset, message, allow_empty=allow_empty)
+
+
+def snapshot_records(dataset: str, *, client: Client | None = None) -> list[dict[str, Any]]:
+    """The dataset's history, newest first: version, id, message, author, created, files, bytes, tags."""
+    r = parse_short_ref(dataset)
+    _no_path(r, "log")
+    if r.ref:
+        raise ValueError(f"log lists a whole history; pass the dataset name, not {dataset!r}")
+    return [
+        {
+            "version": s.get("version", ""),
+            "id": s.get("id", ""),
+            "message": s.get("message", ""),
+            "author": s.get("author", ""),
+            "created": s.get("createTime"),
+            "files": _int((s.get("stats") or {}).get("fileCount")),
+            "bytes": _int((s.get("stats") or {}).get("totalBytes")),
+            "tags": list(s.get("tags") or []),
+        }
+        for s in _c(client).list_snapshots(r.dataset)
+    ]
+
+
+LOG_COLUMNS = ["version", "id", "message", "author", "created", "files", "bytes", "tags"]
+
+
+def log(dataset: str, *, client: Client | None = None) -> pd.DataFrame:
+    """The dataset's snapshots, newest first, as a DataFrame."""
+    return _frame(snapshot_records(dataset, client=client), LOG_COLUMNS, ("created",))
+
+
+def _diff_refs(a: str, b: str | None) -> tuple[str, str, str, str]:
+    """(dataset, from_ref, to_ref, path_prefix) of diff(a, b)."""
+    ra = parse_short_ref(a)
+    rb = parse_short_ref(b) if b is not None else ShortRef(ra.dataset, DRAFT, ra.path)
+    if ra.dataset != rb.dataset:
+        raise ValueError(f"diff compares two refs of one dataset, not {ra.dataset!r} and {rb.dataset!r}")
+    if ra.path and rb.path and ra.path != rb.path:
+        raise ValueError(f"diff takes at most one path prefix, not {ra.path!r} and {rb.path!r}")
+    return ra.dataset, ra.ref, rb.ref or "", ra.path or rb.path
+
+
+_CHANGE_NAMES = {
+    "CHANGE_TYPE_ADDED": "added",
+    "CHANGE_TYPE_REMOVED": "removed",
+    "CHANGE_TYPE_MODIFIED": "modified",
+}
+DIFF_COLUMNS = ["path", "change", "size_before", "size_after", "digest_before", "digest_after"]
+
+
+def diff_records(a: str, b: str | None = None, *, client: Client | None = None) -> list[dict[str, Any]]:
+    """The changes from `a` to `b` (default: the draft), sorted by path; see `diff`."""
+    dataset, from_ref, to_ref, prefix = _diff_refs(a, b)
+    if b is not None and to_ref == "":
+        # "iris" means the latest snapshot in a short ref, but an empty to_ref would mean the draft.
+        to_ref = _short_id(_c(client).get_dataset(dataset).get("headSnapshot", "")) or DRAFT
+    result = _c(client).diff_snapshots(dataset, from_ref, to_ref, path_prefix=prefix)
+    rows = []
+    for ch in result.get("changes") or []:
+        before: dict[str, Any] = ch.get("from") or {}  # type: ignore[assignment]
+        after: dict[str, Any] = ch.get("to") or {}  # type: ignore[assignment]
+        rows.append(
+            {
+                "path": ch.get("path", ""),
+                "change": _CHANGE_NAMES.get(ch.get("type", ""), ch.get("type", "")),
+                "size_before": _int(before.get("size")) if before else None,
+                "size_after": _int(after.get("size")) if after else None,
+                "digest_before": before.get("digest"),
+                "digest_after": after.get("digest"),
+            }
+        )
+    return rows
+
+
+def diff(a: str, b: str | None = None, *, client: Client | None = None) -> pd.DataFrame:
+    """What changed from `a` to `b`: diff("iris@v1", "iris@v2"); without `b`, from `a` to the draft.
+
+    One row per changed file: path, change (added/removed/modified), size_before, size_after and the
+    digests. A path in either ref ("iris@v1/images/") limits the diff to that prefix.
+    """
+    df = _frame(diff_records(a, b, client=client), DIFF_COLUMNS)
+    for col in ("size_before", "size_after"):
+        df[col] = df[col].astype("Int64")
+    return df
+
+
+def restore(ref: str, *, client: Client | None = None) -> DiffStats:
+    """Reset the draft to the snapshot "dataset@ref"; the next `snapshot` records it. Returns the changes."""
+    r = parse_short_ref(ref)
+    _no_path(r, "restore")
+    if not r.ref or r.ref == DRAFT:
+        raise ValueError(f"restore needs a snapshot to go back to, e.g. 'iris@v1', not {ref!r}")
+    stats = _c(client).restore_snapshot(r.dataset, r.ref)
+    return {k: _int(v) for k, v in stats.items()}  # type: ignore[return-value]
+
+
+def tag(ref: str, name: str, *, overwrite: bool = False, client: Client | None = None) -> Tag:
+    """Tag the snapshot "dataset@ref" (the latest when no ref) as `name`; then "dataset@name" reads it."""
+    r = parse_short_ref(ref)
+    _no_path(r, "tag")
+    validate_tag_id(name)
+    if r.ref == DRAFT:
+        raise ValueError("only snapshots can be tagged, not the draft; take a snapshot first")
+    c = _c(client)
+    target = r.ref or c.get_dataset(r.dataset).get("headSnapshot", "")
+    if not target:
+        raise ValueError(f"dataset {r.dataset!r} has no snapshot to tag yet")
+    return c.create_tag(r.dataset, name, target, overwrite=overwrite)
