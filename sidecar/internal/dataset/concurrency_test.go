@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -59,6 +60,7 @@ func TestConcurrentWritersAndSnapshots(t *testing.T) {
 					mu.Lock()
 					writes = append(writes, done{p, fi.Digest, time.Now()})
 					mu.Unlock()
+					time.Sleep(time.Duration(rand.IntN(2000)) * time.Microsecond) // clients pause; snapshots interleave
 				}
 			}()
 		}

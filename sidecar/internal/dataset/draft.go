@@ -319,3 +319,58 @@ var errRetry = errors.New("retry")
 
 // isUnder reports whether path is inside folder (which ends in '/').
 func isUnder(path, folder string) bool { return strings.HasPrefix(path, folder) }
+
+// draftChanged reports whether the draft differs from the head, reading only the pending entries and the
+// head's leaves they fall in — not re-chunking anything (CreateSnapshot asks this before every seal).
+func (d *ds) draftChanged(ctx context.Context) (bool, error) {
+	for attempt := 0; attempt < d.e.retries; attempt++ {
+		p, pv, err := d.readPointer(ctx)
+		if err != nil {
+			return false, err
+		}
+		head, _, err := d.loadHead(ctx)
+		if err != nil {
+			return false, err
+		}
+		gens := pending(p, head)
+		base := head.rootOrEmpty()
+		for i := len(gens) - 1; i >= 0; i-- {
+			if gens[i].Base != "" { // a restore: only the last one and what follows it count
+				base, gens = gens[i].Base, gens[i:]
+				break
+			}
+		}
+		if base != head.rootOrEmpty() {
+			return true, nil // restored to another tree (the restored tree equal to the head is rare)
+		}
+		last := map[string]draftEntry{}
+		for _, g := range gens {
+			entries, err := d.readGen(ctx, g.ID)
+			if err != nil {
+				return false, err
+			}
+			for _, e := range entries {
+				last[e.Path] = e
+			}
+		}
+		tree, err := d.e.trees.Load(ctx, base)
+		if err != nil {
+			return false, err
+		}
+		changed := false
+		for path, e := range last {
+			cur, ok, err := tree.Get(ctx, path)
+			if err != nil {
+				return false, err
+			}
+			if c := e.change(); (c.Entry == nil && ok) || (c.Entry != nil && (!ok || !c.Entry.Same(cur))) {
+				changed = true
+				break
+			}
+		}
+		if _, pv2, err := d.readPointer(ctx); err != nil || pv2 == pv {
+			return changed, err
+		}
+	}
+	return false, abortedAfter("read the draft", d.e.retries)
+}

@@ -168,6 +168,11 @@ func TestLifecycle(t *testing.T) {
 		require.Equal(t, []string{"README.md", "data/test.csv", "data/train.csv", "images/noext"}, paths(t, e, "iris", ""))
 		_, err = e.CreateSnapshot(ctx, "iris", SnapshotOptions{})
 		require.ErrorIs(t, err, apierr.ErrFailedPrecondition, "nothing changed")
+		st, err := e.Restore(ctx, "iris", "v1")
+		require.NoError(t, err)
+		require.Equal(t, DiffStats{}, st)
+		_, err = e.CreateSnapshot(ctx, "iris", SnapshotOptions{})
+		require.ErrorIs(t, err, apierr.ErrFailedPrecondition, "restoring the head changes nothing")
 		ds, err = e.GetDataset(ctx, "iris")
 		require.NoError(t, err)
 		require.False(t, ds.HasDraftChanges)
@@ -282,7 +287,7 @@ func TestLifecycle(t *testing.T) {
 		require.ErrorIs(t, err, apierr.ErrNotFound)
 
 		// Restore v1 into the draft, snapshot it as v3 on top of v2.
-		st, err := e.Restore(ctx, "iris", "v1")
+		st, err = e.Restore(ctx, "iris", "v1")
 		require.NoError(t, err)
 		require.Equal(t, DiffStats{Added: 1, Removed: 2, Modified: 1, BytesDelta: int64(len(png)) - 4 - 2 - 2}, st)
 		require.Equal(t, paths(t, e, "iris", "v1"), paths(t, e, "iris", "draft"))

@@ -166,6 +166,17 @@ func (e *Engine) CreateSnapshot(ctx context.Context, id string, opts SnapshotOpt
 		if opts.ExpectedHead != "" && opts.ExpectedHead != head.ID {
 			return nil, fmt.Errorf("the head is %q, not the expected %q: %w", head.ID, opts.ExpectedHead, apierr.ErrAborted)
 		}
+		if !opts.AllowEmpty {
+			// Check for changes before sealing: a seal moves the pointer, which makes every writer in flight
+			// write its entry again, so an empty snapshot must not seal (a loop of them would starve writers).
+			changed, err := d.draftChanged(ctx)
+			if err != nil {
+				return nil, err
+			}
+			if !changed {
+				return nil, errNoChanges(id)
+			}
+		}
 		// Seal: close the current generation (and drop the ones the head covers), open a new one.
 		p, pv, err := d.current(ctx)
 		if err != nil {
@@ -191,7 +202,7 @@ func (e *Engine) CreateSnapshot(ctx context.Context, id string, opts SnapshotOpt
 			// Nothing to commit. Drop the sealed generations (they change nothing) if no one moved the
 			// pointer meanwhile, so repeated empty attempts do not pile them up.
 			_, _ = putJSON(ctx, e.blobs, d.keys.draft(), draftPointer{Cur: next.Cur}, blob.PutOptions{IfMatch: sv})
-			return nil, fmt.Errorf("dataset %q: the draft has no changes since the head (set allow_empty to snapshot anyway): %w", id, apierr.ErrFailedPrecondition)
+			return nil, errNoChanges(id)
 		}
 		root, _, err := tree.Save(ctx)
 		if err != nil {
@@ -351,4 +362,8 @@ func (e *Engine) ListSnapshots(ctx context.Context, id string, page Page) ([]*Sn
 		next = cur.next(itoa(out[len(out)-1].Sequence))
 	}
 	return out, next, nil
+}
+
+func errNoChanges(id string) error {
+	return fmt.Errorf("dataset %q: the draft has no changes since the head (set allow_empty to snapshot anyway): %w", id, apierr.ErrFailedPrecondition)
 }
