@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"path"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -128,16 +130,9 @@ func newRestoreCommand(f *clientFlags) *cobra.Command {
 			if r.Ref.Kind == resource.RefDraft || r.Path != "" {
 				return fmt.Errorf("restore takes a snapshot ref such as iris@v3")
 			}
-			ref := r.Ref.String()
-			if ref == "" {
-				ds, err := c.datasets.GetDataset(c.ctx(cmd.Context()), &kamldv1.GetDatasetRequest{Name: resource.DatasetName(r.Dataset)})
-				if err != nil {
-					return err
-				}
-				if ref = ds.GetHeadSnapshot(); ref == "" {
-					return fmt.Errorf("%s has no snapshot to restore", r.Dataset)
-				}
-				ref = ref[len(resource.DatasetName(r.Dataset)+"/snapshots/"):]
+			ref, err := c.snapshotRef(cmd.Context(), r)
+			if err != nil {
+				return err
 			}
 			resp, err := c.snapshots.RestoreSnapshot(c.ctx(cmd.Context()), &kamldv1.RestoreSnapshotRequest{Name: resource.DatasetName(r.Dataset) + "/snapshots/" + ref})
 			if err != nil {
@@ -159,15 +154,9 @@ func newTagCommand(f *clientFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ref := r.Ref.String()
-			if ref == "" {
-				ds, err := c.datasets.GetDataset(c.ctx(cmd.Context()), &kamldv1.GetDatasetRequest{Name: resource.DatasetName(r.Dataset)})
-				if err != nil {
-					return err
-				}
-				if ref = ds.GetHeadSnapshot(); ref == "" {
-					return fmt.Errorf("%s has no snapshot to tag", r.Dataset)
-				}
+			ref, err := c.snapshotRef(cmd.Context(), r)
+			if err != nil {
+				return err
 			}
 			t, err := c.snapshots.CreateTag(c.ctx(cmd.Context()), &kamldv1.CreateTagRequest{
 				Parent: resource.DatasetName(r.Dataset), TagId: args[1], Tag: &kamldv1.Tag{Snapshot: ref}, Overwrite: force,
@@ -181,4 +170,20 @@ func newTagCommand(f *clientFlags) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "move the tag if it exists")
 	return cmd
+}
+
+// snapshotRef is the ref of r as a snapshot: r's own ref, or for a bare dataset its latest snapshot (resource
+// names need an explicit ref, so "latest" is looked up).
+func (c *client) snapshotRef(ctx context.Context, r resource.ShortRef) (string, error) {
+	if ref := r.Ref.String(); ref != "" {
+		return ref, nil
+	}
+	ds, err := c.datasets.GetDataset(c.ctx(ctx), &kamldv1.GetDatasetRequest{Name: resource.DatasetName(r.Dataset)})
+	if err != nil {
+		return "", err
+	}
+	if ds.GetHeadSnapshot() == "" {
+		return "", fmt.Errorf("%s has no snapshot yet", r.Dataset)
+	}
+	return path.Base(ds.GetHeadSnapshot()), nil
 }
