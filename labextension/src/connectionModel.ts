@@ -58,6 +58,11 @@ export class ConnectionModel implements IDisposable {
     return this._viewModel;
   }
 
+  /** GetInfo's capabilities from the last successful answer (`[]` otherwise). */
+  get capabilities(): readonly string[] {
+    return this._capabilities;
+  }
+
   /** Emits every new view model (also when unchanged, e.g. after a retry). */
   get changed(): ISignal<this, IConnectionViewModel> {
     return this._changed;
@@ -104,6 +109,7 @@ export class ConnectionModel implements IDisposable {
     if (this.isDisposed) {
       return;
     }
+    this._capabilities = info.ok ? info.value.capabilities : [];
     this._viewModel = describeConnection(
       { extensionVersion: this._extensionVersion, status, info },
       this._trans
@@ -115,6 +121,7 @@ export class ConnectionModel implements IDisposable {
     }
   }
 
+  private _capabilities: readonly string[] = [];
   private readonly _client: KamldClient;
   private readonly _trans: ITranslate;
   private readonly _extensionVersion: string;

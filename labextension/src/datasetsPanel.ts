@@ -2,9 +2,8 @@
  * The left-sidebar "Datasets" panel.
  *
  * A JupyterLab SidePanel whose content is an accordion: today it holds one
- * section, the sidecar connection. The dataset list, search and jobs are
- * meant to arrive as further sections (`addWidget`), each with its own title,
- * without changing this class.
+ * the sidecar connection first, then the dataset list; search and jobs are
+ * meant to arrive as further sections (`addSection`), each with its own title.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import {
@@ -13,7 +12,7 @@ import {
   ToolbarButton
 } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
-import { Widget } from '@lumino/widgets';
+import { AccordionPanel, Widget } from '@lumino/widgets';
 
 import { ConnectionModel } from './connectionModel';
 import { ConnectionStatusWidget } from './connectionStatus';
@@ -40,12 +39,34 @@ export class DatasetsPanel extends SidePanel {
       'refresh',
       new ToolbarButton({
         icon: refreshIcon,
-        tooltip: trans.__('Check the kamld sidecar now'),
-        onClick: () => void this._connection.refresh()
+        tooltip: trans.__('Check the kamld sidecar and reload the lists now'),
+        onClick: () => {
+          void this._connection.refresh();
+          for (const handler of this._refreshHandlers) {
+            handler();
+          }
+        }
       })
     );
 
     this.addWidget(new ConnectionStatusWidget(_connection, trans));
+  }
+
+  /** Runs `handler` too when the panel's refresh button is pressed. */
+  addRefreshHandler(handler: () => void): void {
+    this._refreshHandlers.push(handler);
+  }
+
+  /**
+   * Adds a section below the existing ones; the list sections get two thirds
+   * of the height, the connection section (a few facts) one third.
+   */
+  addSection(widget: Widget): void {
+    this.addWidget(widget);
+    if (this.content instanceof AccordionPanel) {
+      const count = this.content.widgets.length;
+      this.content.setRelativeSizes([1, ...Array(count - 1).fill(2)]);
+    }
   }
 
   // Poll only while someone can see the panel.
@@ -68,4 +89,6 @@ export class DatasetsPanel extends SidePanel {
     this._connection.active = false;
     super.onBeforeDetach(msg);
   }
+
+  private readonly _refreshHandlers: Array<() => void> = [];
 }

@@ -1,14 +1,22 @@
 /**
- * kamld:plugin — adds the Datasets panel to the left sidebar and keeps it
- * connected to the kamld sidecar through the kamld server extension.
+ * kamld:plugin — adds the Datasets panel to the left sidebar (the sidecar
+ * connection and the dataset list), keeps it connected to the kamld sidecar
+ * through the kamld server extension, and opens dataset views in the main
+ * area.
  */
 import {
   ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import {
+  MainAreaWidget,
+  Notification,
+  WidgetTracker
+} from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { addIcon, refreshIcon, ToolbarButton } from '@jupyterlab/ui-components';
 
 import { KamldClient } from './api';
 import {
@@ -16,17 +24,33 @@ import {
   DEFAULT_POLL_SETTINGS,
   IPollSettings
 } from './connectionModel';
+import { DatasetClient } from './datasetApi';
+import { loadSnippet } from './datasetModel';
 import { DatasetsPanel } from './datasetsPanel';
+import { DatasetListModel } from './datasetListModel';
+import { DatasetsSectionWidget } from './datasetsSection';
+import { DatasetViewWidget } from './datasetView';
+import { DatasetViewModel } from './datasetViewModel';
+import { datasetsIcon } from './icons';
+import { NotebookInserter } from './notebookInsert';
+import { jupyterTransport, uploadWithProgress } from './transport';
 import { EXTENSION_VERSION } from './version';
 
 export const PLUGIN_ID = 'kamld:plugin';
+
+/** Command ids. */
+export const CommandIds = {
+  openDataset: 'kamld:open-dataset',
+  newDataset: 'kamld:new-dataset'
+} as const;
 
 /** Where the panel sits among the left sidebar's tabs (after the built-ins). */
 const SIDEBAR_RANK = 600;
 
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
-  description: 'The Datasets panel: connection to the kamld sidecar.',
+  description:
+    'The Datasets panel (sidecar connection and dataset list) and the dataset views.',
   autoStart: true,
   optional: [ILayoutRestorer, ISettingRegistry, ITranslator],
   activate: (
@@ -45,6 +69,137 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
     const panel = new DatasetsPanel(connection, trans);
     panel.disposed.connect(() => connection.dispose());
+
+    const serverSettings = app.serviceManager.serverSettings;
+    const datasetClient = new DatasetClient({
+      baseUrl: serverSettings.baseUrl,
+      transport: jupyterTransport(serverSettings)
+    });
+    const datasetList = new DatasetListModel(datasetClient);
+    const inserter = new NotebookInserter(app);
+    const views = new WidgetTracker<MainAreaWidget<DatasetViewWidget>>({
+      namespace: 'kamld-dataset'
+    });
+
+    const openDataset = (id: string): void => {
+      const existing = views.find(view => view.content.model.datasetId === id);
+      if (existing) {
+        app.shell.activateById(existing.id);
+        return;
+      }
+      const model = new DatasetViewModel(
+        id,
+        datasetClient,
+        (url, body, onProgress) =>
+          uploadWithProgress({
+            url,
+            body,
+            settings: serverSettings,
+            onProgress
+          }),
+        trans
+      );
+      model.datasetChanged.connect((_, dataset) => datasetList.upsert(dataset));
+      const content = new DatasetViewWidget(
+        model,
+        {
+          insertIntoNotebook: (datasetId, ref) => {
+            inserter
+              .insert(loadSnippet(datasetId, ref))
+              .catch(reason =>
+                Notification.error(
+                  trans.__(
+                    'Could not insert into a notebook: %1',
+                    String(reason)
+                  )
+                )
+              );
+          }
+        },
+        trans
+      );
+      const view = new MainAreaWidget({ content });
+      view.id = `kamld-dataset-${id}`;
+      view.title.label = id;
+      view.title.caption = trans.__('Dataset %1', id);
+      view.title.icon = datasetsIcon;
+      view.title.closable = true;
+      view.toolbar.addItem(
+        'refresh',
+        new ToolbarButton({
+          className: 'kamld-RefreshButton',
+          icon: refreshIcon,
+          tooltip: trans.__('Reload the dataset'),
+          onClick: () => void model.refresh()
+        })
+      );
+      view.toolbar.addItem(
+        'snapshot',
+        new ToolbarButton({
+          className: 'kamld-SnapshotButton',
+          label: trans.__('Snapshot…'),
+          tooltip: trans.__('Record the draft as a new snapshot'),
+          onClick: () => void content.snapshotDialog()
+        })
+      );
+      view.toolbar.addItem(
+        'insert',
+        new ToolbarButton({
+          className: 'kamld-InsertButton',
+          icon: addIcon,
+          label: trans.__('Insert into notebook'),
+          tooltip: trans.__(
+            'Add a cell that loads this dataset at the ref shown (or its newest snapshot)'
+          ),
+          onClick: () => content.insertIntoNotebook()
+        })
+      );
+      void views.add(view);
+      app.shell.add(view, 'main');
+      app.shell.activateById(view.id);
+      void model.refresh();
+    };
+
+    const section = new DatasetsSectionWidget({
+      connection,
+      client: datasetClient,
+      model: datasetList,
+      trans,
+      open: openDataset
+    });
+    panel.addSection(section);
+    panel.addRefreshHandler(() => {
+      if (section.available) {
+        void datasetList.reload();
+      }
+    });
+
+    app.commands.addCommand(CommandIds.openDataset, {
+      label: args =>
+        args.id
+          ? trans.__('Open Dataset %1', String(args.id))
+          : trans.__('Open Dataset'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { id: { type: 'string' } },
+          required: ['id']
+        }
+      },
+      execute: args => openDataset(String(args.id))
+    });
+    // Dataset tabs open at the last session come back (they load on their own).
+    void restorer?.restore(views, {
+      command: CommandIds.openDataset,
+      args: view => ({ id: view.content.model.datasetId }),
+      name: view => view.content.model.datasetId
+    });
+
+    app.commands.addCommand(CommandIds.newDataset, {
+      label: trans.__('New Dataset…'),
+      isEnabled: () => section.available,
+      execute: () => section.createDataset()
+    });
 
     app.shell.add(panel, 'left', { rank: SIDEBAR_RANK });
     restorer?.add(panel, panel.id);

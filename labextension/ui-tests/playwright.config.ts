@@ -211,6 +211,14 @@ export default defineConfig({
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
     {
+      // The same JupyterLab as `connected`, after it: that project kills the
+      // sidecar, which must not happen in the middle of these tests.
+      name: 'datasets',
+      testMatch: 'datasets.spec.ts',
+      dependencies: ['connected'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
       name: 'binary-missing',
       testMatch: 'binaryMissing.spec.ts',
       use: { baseURL: `http://127.0.0.1:${missingBinaryPort}` }

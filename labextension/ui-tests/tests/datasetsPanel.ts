@@ -64,15 +64,19 @@ export async function openDatasetsPanel(
 export async function keepScreenshot(
   page: Page,
   testInfo: TestInfo,
-  name: string
+  name: string,
+  options: { waitForLauncher?: boolean } = {}
 ): Promise<string> {
   // A fresh workspace opens the Launcher once the layout is restored; wait for
-  // it (without failing) so the picture shows a settled JupyterLab.
-  await page
-    .locator('.jp-Launcher')
-    .first()
-    .waitFor({ timeout: 10_000 })
-    .catch(() => undefined);
+  // it (without failing) so the picture shows a settled JupyterLab. Tests
+  // that opened their own tabs pass `waitForLauncher: false`.
+  if (options.waitForLauncher !== false) {
+    await page
+      .locator('.jp-Launcher')
+      .first()
+      .waitFor({ timeout: 10_000 })
+      .catch(() => undefined);
+  }
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
   const path = join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path });

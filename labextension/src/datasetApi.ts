@@ -1,0 +1,703 @@
+/**
+ * Typed client for the sidecar's DatasetService, SnapshotService and
+ * FileService REST routes (proto/kamld/v1/{dataset,snapshot,file}.proto), as
+ * the browser reaches them through Jupyter's proxy `{base_url}kamld/api/`.
+ *
+ * No JupyterLab imports: the transport (ServerConnection.makeRequest in the
+ * extension, a fake in jest) is handed in, so every route, query string and
+ * parser here is tested directly.
+ */
+import { ApiResult, IApiFailure } from './contract';
+
+/** Prefix of every proxied sidecar route, relative to Jupyter's base_url. */
+export const API_PREFIX = 'kamld/api/';
+
+export interface IStats {
+  fileCount: number;
+  totalBytes: number;
+  rowCount: number;
+}
+
+export interface IDataset {
+  /** Resource name, `datasets/{id}`. */
+  name: string;
+  /** The `{id}` part of `name`. */
+  id: string;
+  description: string;
+  tags: string[];
+  labels: Record<string, string>;
+  owner: string;
+  createTime: string;
+  updateTime: string;
+  stats: IStats;
+  /** Resource name of the newest snapshot, empty when there is none. */
+  headSnapshot: string;
+  snapshotCount: number;
+  hasDraftChanges: boolean;
+  etag: string;
+}
+
+export interface ISnapshot {
+  name: string;
+  id: string;
+  sequence: number;
+  /** `v1`, `v2`, … */
+  version: string;
+  message: string;
+  author: string;
+  createTime: string;
+  stats: IStats;
+  tags: string[];
+}
+
+export interface ITag {
+  name: string;
+  /** The tag's own id, the last segment of `name`. */
+  id: string;
+  /** Resource name of the tagged snapshot. */
+  snapshot: string;
+  author: string;
+  createTime: string;
+}
+
+export interface IFileInfo {
+  path: string;
+  size: number;
+  digest: string;
+  mediaType: string;
+  modifyTime: string;
+}
+
+export interface IFileListing {
+  files: IFileInfo[];
+  /** Full folder paths ending in `/`. */
+  folders: string[];
+  nextPageToken: string;
+  resolvedSnapshot: string;
+}
+
+export type ChangeType = 'added' | 'removed' | 'modified' | 'unknown';
+
+export interface IFileChange {
+  path: string;
+  type: ChangeType;
+  from: IFileInfo | null;
+  to: IFileInfo | null;
+}
+
+export interface IDiffStats {
+  added: number;
+  removed: number;
+  modified: number;
+  bytesDelta: number;
+}
+
+export interface IDiff {
+  changes: IFileChange[];
+  stats: IDiffStats;
+  nextPageToken: string;
+}
+
+export interface IPage<T> {
+  items: T[];
+  nextPageToken: string;
+}
+
+/** A field the server rejected (google.rpc.BadRequest), in proto names. */
+export interface IFieldViolation {
+  field: string;
+  description: string;
+}
+
+/** An API failure with the structured details the dataset routes send. */
+export interface IDatasetApiFailure extends IApiFailure {
+  /** google.rpc.ErrorInfo reason, e.g. `ALREADY_EXISTS`. */
+  reason?: string;
+  fieldViolations: IFieldViolation[];
+}
+
+export type DatasetResult<T> =
+  { ok: true; value: T } | { ok: false; failure: IDatasetApiFailure };
+
+/** gRPC codes the dataset views explain specially. */
+export const DatasetGrpcCode = {
+  InvalidArgument: 3,
+  NotFound: 5,
+  AlreadyExists: 6,
+  FailedPrecondition: 9,
+  Aborted: 10
+} as const;
+
+/** A concurrent edit: the etag no longer matches. */
+export function isConflict(failure: IApiFailure): boolean {
+  return (
+    failure.grpcCode === DatasetGrpcCode.Aborted ||
+    failure.grpcCode === DatasetGrpcCode.FailedPrecondition ||
+    failure.httpStatus === 409 ||
+    failure.httpStatus === 412
+  );
+}
+
+/** Sends one request; resolves with the response or rejects on network failure. */
+export type Transport = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface IDatasetClientOptions {
+  /** Jupyter's base URL, ending in `/`. */
+  baseUrl: string;
+  transport: Transport;
+}
+
+type JsonObject = Record<string, unknown>;
+
+function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** proto3 JSON renders int64 as a string. */
+function int(value: unknown): number {
+  if (typeof value === 'number') {
+    return value;
+  }
+  if (typeof value === 'string' && value.trim() !== '') {
+    const n = Number(value);
+    return Number.isFinite(n) ? n : 0;
+  }
+  return 0;
+}
+
+function strings(value: unknown): string[] {
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === 'string')
+    : [];
+}
+
+function lastSegment(name: string): string {
+  const slash = name.lastIndexOf('/');
+  return slash >= 0 ? name.slice(slash + 1) : name;
+}
+
+export function parseStats(value: unknown): IStats {
+  const stats = isObject(value) ? value : {};
+  return {
+    fileCount: int(stats.fileCount),
+    totalBytes: int(stats.totalBytes),
+    rowCount: int(stats.rowCount)
+  };
+}
+
+export function parseDataset(value: unknown): IDataset | undefined {
+  if (!isObject(value) || typeof value.name !== 'string' || !value.name) {
+    return undefined;
+  }
+  const labels: Record<string, string> = {};
+  if (isObject(value.labels)) {
+    for (const [key, label] of Object.entries(value.labels)) {
+      if (typeof label === 'string') {
+        labels[key] = label;
+      }
+    }
+  }
+  return {
+    name: value.name,
+    id: lastSegment(value.name),
+    description: str(value.description),
+    tags: strings(value.tags),
+    labels,
+    owner: str(value.owner),
+    createTime: str(value.createTime),
+    updateTime: str(value.updateTime),
+    stats: parseStats(value.stats),
+    headSnapshot: str(value.headSnapshot),
+    snapshotCount: int(value.snapshotCount),
+    hasDraftChanges: value.hasDraftChanges === true,
+    etag: str(value.etag)
+  };
+}
+
+export function parseSnapshot(value: unknown): ISnapshot | undefined {
+  if (!isObject(value) || typeof value.version !== 'string') {
+    return undefined;
+  }
+  return {
+    name: str(value.name),
+    id: str(value.id),
+    sequence: int(value.sequence),
+    version: value.version,
+    message: str(value.message),
+    author: str(value.author),
+    createTime: str(value.createTime),
+    stats: parseStats(value.stats),
+    tags: strings(value.tags)
+  };
+}
+
+export function parseTag(value: unknown): ITag | undefined {
+  if (!isObject(value) || typeof value.name !== 'string') {
+    return undefined;
+  }
+  return {
+    name: value.name,
+    id: lastSegment(value.name),
+    snapshot: str(value.snapshot),
+    author: str(value.author),
+    createTime: str(value.createTime)
+  };
+}
+
+export function parseFileInfo(value: unknown): IFileInfo | undefined {
+  if (!isObject(value) || typeof value.path !== 'string') {
+    return undefined;
+  }
+  return {
+    path: value.path,
+    size: int(value.size),
+    digest: str(value.digest),
+    mediaType: str(value.mediaType),
+    modifyTime: str(value.modifyTime)
+  };
+}
+
+const CHANGE_TYPES: Record<string, ChangeType> = {
+  CHANGE_TYPE_ADDED: 'added',
+  CHANGE_TYPE_REMOVED: 'removed',
+  CHANGE_TYPE_DELETED: 'removed',
+  CHANGE_TYPE_MODIFIED: 'modified'
+};
+
+export function parseChange(value: unknown): IFileChange | undefined {
+  if (!isObject(value) || typeof value.path !== 'string') {
+    return undefined;
+  }
+  return {
+    path: value.path,
+    type: CHANGE_TYPES[str(value.type)] ?? 'unknown',
+    from: parseFileInfo(value.from) ?? null,
+    to: parseFileInfo(value.to) ?? null
+  };
+}
+
+export function parseDiffStats(value: unknown): IDiffStats {
+  const stats = isObject(value) ? value : {};
+  return {
+    added: int(stats.added),
+    removed: int(stats.removed),
+    modified: int(stats.modified),
+    bytesDelta: int(stats.bytesDelta)
+  };
+}
+
+/** Parses every element or fails as a whole: a half-read list would mislead. */
+function parseList<T>(
+  value: unknown,
+  parse: (item: unknown) => T | undefined
+): T[] | undefined {
+  const list = value ?? [];
+  if (!Array.isArray(list)) {
+    return undefined;
+  }
+  const items = list.map(parse);
+  return items.some(item => item === undefined) ? undefined : (items as T[]);
+}
+
+function pageParser<T>(
+  key: string,
+  parse: (item: unknown) => T | undefined
+): (body: unknown) => IPage<T> | undefined {
+  return body => {
+    if (!isObject(body)) {
+      return undefined;
+    }
+    const items = parseList(body[key], parse);
+    return items && { items, nextPageToken: str(body.nextPageToken) };
+  };
+}
+
+export function parseFileListing(body: unknown): IFileListing | undefined {
+  if (!isObject(body)) {
+    return undefined;
+  }
+  const files = parseList(body.files, parseFileInfo);
+  if (!files) {
+    return undefined;
+  }
+  return {
+    files,
+    folders: strings(body.folders),
+    nextPageToken: str(body.nextPageToken),
+    resolvedSnapshot: str(body.resolvedSnapshot)
+  };
+}
+
+export function parseDiff(body: unknown): IDiff | undefined {
+  if (!isObject(body)) {
+    return undefined;
+  }
+  const changes = parseList(body.changes, parseChange);
+  if (!changes) {
+    return undefined;
+  }
+  return {
+    changes,
+    stats: parseDiffStats(body.stats),
+    nextPageToken: str(body.nextPageToken)
+  };
+}
+
+/** RestoreSnapshot answers `{changes: DiffStats}`. */
+export function parseRestore(body: unknown): IDiffStats | undefined {
+  return isObject(body) ? parseDiffStats(body.changes) : undefined;
+}
+
+/**
+ * Reads a google.rpc.Status error body with its ErrorInfo reason and
+ * BadRequest field violations.
+ */
+export function parseErrorBody(body: unknown):
+  | {
+      code: number;
+      message: string;
+      reason?: string;
+      fieldViolations: IFieldViolation[];
+    }
+  | undefined {
+  if (
+    !isObject(body) ||
+    typeof body.code !== 'number' ||
+    typeof body.message !== 'string'
+  ) {
+    return undefined;
+  }
+  let reason: string | undefined;
+  const fieldViolations: IFieldViolation[] = [];
+  for (const detail of Array.isArray(body.details) ? body.details : []) {
+    if (!isObject(detail)) {
+      continue;
+    }
+    const type = str(detail['@type']);
+    if (type.endsWith('google.rpc.ErrorInfo') && !reason) {
+      reason = str(detail.reason) || undefined;
+    } else if (type.endsWith('google.rpc.BadRequest')) {
+      for (const violation of Array.isArray(detail.fieldViolations)
+        ? detail.fieldViolations
+        : []) {
+        if (isObject(violation)) {
+          fieldViolations.push({
+            field: str(violation.field),
+            description: str(violation.description)
+          });
+        }
+      }
+    }
+  }
+  return { code: body.code, message: body.message, reason, fieldViolations };
+}
+
+function encodePath(path: string): string {
+  return path
+    .split('/')
+    .filter(part => part !== '')
+    .map(encodeURIComponent)
+    .join('/');
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== '') {
+      parts.push(
+        `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`
+      );
+    }
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+/** `datasets/{id}` → path segment for the route. */
+function ds(id: string): string {
+  return `v1/datasets/${encodeURIComponent(id)}`;
+}
+
+/** Sidecar route paths (relative to the proxy prefix), exported for tests and links. */
+export const routes = {
+  datasets: (pageSize?: number, pageToken?: string): string =>
+    `v1/datasets${query({ pageSize, pageToken })}`,
+  createDataset: (id: string): string =>
+    `v1/datasets${query({ datasetId: id })}`,
+  dataset: (id: string): string => ds(id),
+  updateDataset: (id: string, mask: string[]): string =>
+    `${ds(id)}${query({ updateMask: mask.join(',') })}`,
+  snapshots: (id: string, pageSize?: number, pageToken?: string): string =>
+    `${ds(id)}/snapshots${query({ pageSize, pageToken })}`,
+  restore: (id: string, ref: string): string =>
+    `${ds(id)}/snapshots/${encodeURIComponent(ref)}:restore`,
+  diff: (
+    id: string,
+    fromRef: string,
+    toRef: string,
+    pageSize?: number,
+    pageToken?: string
+  ): string =>
+    `${ds(id)}:diff${query({ fromRef, toRef, pageSize, pageToken })}`,
+  tags: (id: string, tagId?: string): string =>
+    `${ds(id)}/tags${query({ tagId })}`,
+  files: (
+    id: string,
+    options: {
+      ref?: string;
+      prefix?: string;
+      pageSize?: number;
+      pageToken?: string;
+    }
+  ): string =>
+    `${ds(id)}/files${query({
+      ref: options.ref,
+      prefix: options.prefix,
+      pageSize: options.pageSize,
+      pageToken: options.pageToken
+    })}`,
+  content: (id: string, path: string, ref?: string): string =>
+    `${ds(id)}/content/${encodePath(path)}${query({ ref })}`
+};
+
+/** Joins Jupyter's base URL, the proxy prefix and a sidecar route. */
+export function proxiedUrl(baseUrl: string, route: string): string {
+  return `${baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`}${API_PREFIX}${route}`;
+}
+
+export interface IDatasetPatch {
+  description?: string;
+  tags?: string[];
+  labels?: Record<string, string>;
+}
+
+export class DatasetClient {
+  constructor(options: IDatasetClientOptions) {
+    this.baseUrl = options.baseUrl;
+    this._transport = options.transport;
+  }
+
+  readonly baseUrl: string;
+
+  /** Absolute URL of a sidecar route through the proxy. */
+  url(route: string): string {
+    return proxiedUrl(this.baseUrl, route);
+  }
+
+  listDatasets(
+    pageSize?: number,
+    pageToken?: string
+  ): Promise<DatasetResult<IPage<IDataset>>> {
+    return this._json(
+      'GET',
+      routes.datasets(pageSize, pageToken),
+      undefined,
+      pageParser('datasets', parseDataset)
+    );
+  }
+
+  getDataset(id: string): Promise<DatasetResult<IDataset>> {
+    return this._json('GET', routes.dataset(id), undefined, parseDataset);
+  }
+
+  createDataset(
+    id: string,
+    fields: IDatasetPatch
+  ): Promise<DatasetResult<IDataset>> {
+    return this._json(
+      'POST',
+      routes.createDataset(id),
+      {
+        description: fields.description ?? '',
+        tags: fields.tags ?? [],
+        labels: fields.labels ?? {}
+      },
+      parseDataset
+    );
+  }
+
+  /** Updates the fields present in `patch`, only if `etag` still matches. */
+  updateDataset(
+    id: string,
+    patch: IDatasetPatch,
+    etag: string
+  ): Promise<DatasetResult<IDataset>> {
+    const mask = (['description', 'tags', 'labels'] as const).filter(
+      key => patch[key] !== undefined
+    );
+    return this._json(
+      'PATCH',
+      routes.updateDataset(id, mask),
+      { ...patch, etag },
+      parseDataset
+    );
+  }
+
+  listSnapshots(
+    id: string,
+    pageSize?: number,
+    pageToken?: string
+  ): Promise<DatasetResult<IPage<ISnapshot>>> {
+    return this._json(
+      'GET',
+      routes.snapshots(id, pageSize, pageToken),
+      undefined,
+      pageParser('snapshots', parseSnapshot)
+    );
+  }
+
+  createSnapshot(
+    id: string,
+    message: string
+  ): Promise<DatasetResult<ISnapshot>> {
+    return this._json('POST', routes.snapshots(id), { message }, parseSnapshot);
+  }
+
+  restoreSnapshot(id: string, ref: string): Promise<DatasetResult<IDiffStats>> {
+    return this._json('POST', routes.restore(id, ref), {}, parseRestore);
+  }
+
+  /** One page of differences; `stats` covers the whole diff on the first page only. */
+  diff(
+    id: string,
+    fromRef: string,
+    toRef: string,
+    pageSize?: number,
+    pageToken?: string
+  ): Promise<DatasetResult<IDiff>> {
+    return this._json(
+      'GET',
+      routes.diff(id, fromRef, toRef, pageSize, pageToken),
+      undefined,
+      parseDiff
+    );
+  }
+
+  listTags(id: string): Promise<DatasetResult<IPage<ITag>>> {
+    return this._json(
+      'GET',
+      routes.tags(id),
+      undefined,
+      pageParser('tags', parseTag)
+    );
+  }
+
+  createTag(
+    id: string,
+    tagId: string,
+    snapshot: string
+  ): Promise<DatasetResult<ITag>> {
+    return this._json('POST', routes.tags(id, tagId), { snapshot }, parseTag);
+  }
+
+  listFiles(
+    id: string,
+    options: {
+      ref?: string;
+      prefix?: string;
+      pageSize?: number;
+      pageToken?: string;
+    }
+  ): Promise<DatasetResult<IFileListing>> {
+    return this._json(
+      'GET',
+      routes.files(id, options),
+      undefined,
+      parseFileListing
+    );
+  }
+
+  private async _json<T>(
+    method: string,
+    route: string,
+    body: unknown,
+    parse: (body: unknown) => T | undefined
+  ): Promise<DatasetResult<T>> {
+    let response: Response;
+    let payload: unknown;
+    try {
+      response = await this._transport(this.url(route), {
+        method,
+        // See api.ts: `no-store` would append a cache-busting query parameter.
+        cache: 'no-cache',
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headers:
+          body === undefined
+            ? undefined
+            : { 'Content-Type': 'application/json' }
+      });
+      const text = await response.text();
+      payload = text ? safeJson(text) : undefined;
+    } catch (error) {
+      return {
+        ok: false,
+        failure: {
+          kind: 'network',
+          message: error instanceof Error ? error.message : String(error),
+          fieldViolations: []
+        }
+      };
+    }
+    if (!response.ok) {
+      return { ok: false, failure: httpFailure(response, payload) };
+    }
+    const value = parse(payload);
+    if (value === undefined) {
+      return {
+        ok: false,
+        failure: {
+          kind: 'invalid-response',
+          httpStatus: response.status,
+          message: `unexpected response from ${route}`,
+          fieldViolations: []
+        }
+      };
+    }
+    return { ok: true, value };
+  }
+
+  private readonly _transport: Transport;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The failure of a non-2xx answer, from its google.rpc.Status body if any. */
+export function httpFailure(
+  response: { status: number; statusText: string },
+  payload: unknown
+): IDatasetApiFailure {
+  const status = parseErrorBody(payload);
+  const jupyterMessage =
+    isObject(payload) && typeof payload.message === 'string'
+      ? payload.message
+      : undefined;
+  return {
+    kind: 'http',
+    httpStatus: response.status,
+    grpcCode: status?.code,
+    reason: status?.reason,
+    fieldViolations: status?.fieldViolations ?? [],
+    message:
+      status?.message ||
+      jupyterMessage ||
+      response.statusText ||
+      `HTTP ${response.status}`
+  };
+}
+
+/** Type guard used by callers that only care about success. */
+export function isOk<T>(result: ApiResult<T> | DatasetResult<T>): result is {
+  ok: true;
+  value: T;
+} {
+  return result.ok;
+}
