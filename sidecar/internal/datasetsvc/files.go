@@ -5,13 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
+	"time"
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
@@ -198,13 +200,59 @@ func (s *Files) DeleteFile(ctx context.Context, req *kamldv1.DeleteFileRequest) 
 	return &emptypb.Empty{}, nil
 }
 
-// SignFileUrl implements kamld.v1.FileService. Presigning needs the s3 store and is not built yet; the
-// message says so rather than the generic "not implemented".
-func (s *Files) SignFileUrl(context.Context, *kamldv1.SignFileUrlRequest) (*kamldv1.SignFileUrlResponse, error) {
-	return nil, apierr.New(codes.Unimplemented, "PRESIGN_UNSUPPORTED", "presigned URLs are not available from this blob store; read and write through ReadFile/WriteFile (REST: GET/PUT .../content/{path})")
+// Limits of SignFileUrl's ttl (file.proto).
+const (
+	defaultSignTTL = 15 * time.Minute
+	minSignTTL     = time.Minute
+	maxSignTTL     = 7 * 24 * time.Hour
+)
+
+// SignFileUrl implements kamld.v1.FileService: stores that cannot presign answer UNIMPLEMENTED saying so.
+func (s *Files) SignFileUrl(ctx context.Context, req *kamldv1.SignFileUrlRequest) (*kamldv1.SignFileUrlResponse, error) {
+	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	if err != nil {
+		return nil, err
+	}
+	ttl := defaultSignTTL
+	if req.GetTtl() != nil {
+		if ttl = req.GetTtl().AsDuration(); ttl < minSignTTL || ttl > maxSignTTL {
+			return nil, apierr.InvalidArgument("ttl", "%s is outside 1 minute to 7 days", ttl)
+		}
+	}
+	expires := timestamppb.New(time.Now().Add(ttl))
+	switch req.GetMethod() {
+	case http.MethodGet:
+		if err := checkRef(req.GetRef()); err != nil {
+			return nil, err
+		}
+		u, _, err := s.engine.SignDownload(ctx, id, req.GetRef(), req.GetPath(), ttl)
+		if err != nil {
+			return nil, err
+		}
+		return &kamldv1.SignFileUrlResponse{Url: u, Method: http.MethodGet, ExpireTime: expires}, nil
+	case http.MethodPut:
+		if ref := req.GetRef(); ref != "" && ref != resource.DraftRef {
+			return nil, apierr.InvalidArgument("ref", "uploads go into the draft; leave ref empty")
+		}
+		u, uploadID, err := s.engine.SignUpload(ctx, id, req.GetPath(), ttl)
+		if err != nil {
+			return nil, err
+		}
+		return &kamldv1.SignFileUrlResponse{Url: u, Method: http.MethodPut, ExpireTime: expires, UploadId: uploadID}, nil
+	default:
+		return nil, apierr.InvalidArgument("method", "%q: want GET (download) or PUT (upload)", req.GetMethod())
+	}
 }
 
-// CommitSignedUpload implements kamld.v1.FileService; see SignFileUrl.
-func (s *Files) CommitSignedUpload(context.Context, *kamldv1.CommitSignedUploadRequest) (*kamldv1.FileInfo, error) {
-	return nil, apierr.New(codes.Unimplemented, "PRESIGN_UNSUPPORTED", "presigned uploads are not available from this blob store")
+// CommitSignedUpload implements kamld.v1.FileService.
+func (s *Files) CommitSignedUpload(ctx context.Context, req *kamldv1.CommitSignedUploadRequest) (*kamldv1.FileInfo, error) {
+	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.engine.CommitUpload(ctx, id, req.GetUploadId(), req.GetExpectedDigest())
+	if err != nil {
+		return nil, err
+	}
+	return toFileInfo(info), nil
 }

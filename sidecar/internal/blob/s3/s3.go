@@ -43,6 +43,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -498,4 +499,34 @@ func contentRangeTotal(h string) (int64, bool) {
 	}
 	n, err := strconv.ParseInt(h[i+1:], 10, 64)
 	return n, err == nil
+}
+
+var _ blob.Presigner = (*Store)(nil)
+
+// PresignGet implements blob.Presigner.
+func (s *Store) PresignGet(ctx context.Context, key string, ttl time.Duration, downloadName string) (string, error) {
+	if err := blob.ValidateKey(key); err != nil {
+		return "", err
+	}
+	params := url.Values{}
+	if downloadName != "" {
+		params.Set("response-content-disposition", "attachment; filename="+strconv.Quote(downloadName))
+	}
+	u, err := s.client.PresignedGetObject(ctx, s.bucket, s.prefix+key, ttl, params)
+	if err != nil {
+		return "", fmt.Errorf("presign get %q: %w", key, err)
+	}
+	return u.String(), nil
+}
+
+// PresignPut implements blob.Presigner.
+func (s *Store) PresignPut(ctx context.Context, key string, ttl time.Duration) (string, error) {
+	if err := blob.ValidateKey(key); err != nil {
+		return "", err
+	}
+	u, err := s.client.PresignedPutObject(ctx, s.bucket, s.prefix+key, ttl)
+	if err != nil {
+		return "", fmt.Errorf("presign put %q: %w", key, err)
+	}
+	return u.String(), nil
 }
