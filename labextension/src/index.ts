@@ -14,20 +14,22 @@ import {
   Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { addIcon, refreshIcon, ToolbarButton } from '@jupyterlab/ui-components';
 
+import { addToDatasetDialog, runWorkspaceUpload } from './addToDataset';
 import { KamldClient } from './api';
 import {
   ConnectionModel,
   DEFAULT_POLL_SETTINGS,
   IPollSettings
 } from './connectionModel';
-import { DatasetClient } from './datasetApi';
+import { DatasetClient, IDataset } from './datasetApi';
 import { loadSnippet } from './datasetModel';
 import { DatasetsPanel } from './datasetsPanel';
-import { DatasetListModel } from './datasetListModel';
+import { DATASET_PAGE_SIZE, DatasetListModel } from './datasetListModel';
 import { DatasetsSectionWidget } from './datasetsSection';
 import { DatasetViewWidget } from './datasetView';
 import { DatasetViewModel } from './datasetViewModel';
@@ -41,7 +43,8 @@ export const PLUGIN_ID = 'kamld:plugin';
 /** Command ids. */
 export const CommandIds = {
   openDataset: 'kamld:open-dataset',
-  newDataset: 'kamld:new-dataset'
+  newDataset: 'kamld:new-dataset',
+  addToDataset: 'kamld:add-to-dataset'
 } as const;
 
 /** Where the panel sits among the left sidebar's tabs (after the built-ins). */
@@ -52,12 +55,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
   description:
     'The Datasets panel (sidecar connection and dataset list) and the dataset views.',
   autoStart: true,
-  optional: [ILayoutRestorer, ISettingRegistry, ITranslator],
+  optional: [
+    ILayoutRestorer,
+    ISettingRegistry,
+    ITranslator,
+    IDefaultFileBrowser
+  ],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
-    translator: ITranslator | null
+    translator: ITranslator | null,
+    fileBrowser: IDefaultFileBrowser | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('kamld');
     const connection = new ConnectionModel({
@@ -200,6 +209,71 @@ const plugin: JupyterFrontEndPlugin<void> = {
       isEnabled: () => section.available,
       execute: () => section.createDataset()
     });
+
+    if (fileBrowser) {
+      const selectedPaths = (): string[] =>
+        Array.from(fileBrowser.selectedItems(), item => item.path);
+      app.commands.addCommand(CommandIds.addToDataset, {
+        label: trans.__('Add to dataset…'),
+        caption: trans.__(
+          'Copy the selected files and folders into a dataset’s draft'
+        ),
+        isEnabled: () => selectedPaths().length > 0,
+        execute: async () => {
+          const paths = selectedPaths();
+          if (paths.length === 0) {
+            return;
+          }
+          // Every dataset, not just the pages the panel has loaded.
+          const datasets: IDataset[] = [];
+          let pageToken: string | undefined;
+          do {
+            const page = await datasetClient.listDatasets(
+              DATASET_PAGE_SIZE,
+              pageToken
+            );
+            if (!page.ok) {
+              Notification.error(
+                trans.__('Could not list datasets: %1', page.failure.message)
+              );
+              return;
+            }
+            datasets.push(...page.value.items);
+            pageToken = page.value.nextPageToken || undefined;
+          } while (pageToken);
+          if (datasets.length === 0) {
+            Notification.warning(
+              trans.__('There is no dataset to add to yet.')
+            );
+            return;
+          }
+          const choice = await addToDatasetDialog(datasets, paths, trans);
+          if (!choice) {
+            return;
+          }
+          const progress = await runWorkspaceUpload(
+            { paths, dataset: choice.dataset, prefix: choice.prefix },
+            serverSettings,
+            trans
+          );
+          if (progress && progress.doneFiles.length > 0) {
+            const view = views.find(
+              v => v.content.model.datasetId === choice.dataset
+            );
+            void view?.content.model.refresh();
+            const updated = await datasetClient.getDataset(choice.dataset);
+            if (updated.ok) {
+              datasetList.upsert(updated.value);
+            }
+          }
+        }
+      });
+      app.contextMenu.addItem({
+        command: CommandIds.addToDataset,
+        selector: '.jp-DirListing-item',
+        rank: 11
+      });
+    }
 
     app.shell.add(panel, 'left', { rank: SIDEBAR_RANK });
     restorer?.add(panel, panel.id);

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from .config import Kamld
 from .handlers import setup_handlers
 from .sidecar import ManagedSidecar, Sidecar, make_sidecar
+from .workspace_upload import setup_workspace_upload
 
 if TYPE_CHECKING:
     from jupyter_server.serverapp import ServerApp
@@ -32,6 +33,7 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
     sidecar = make_sidecar(config, serverapp.log)
     serverapp.web_app.settings[SETTINGS_KEY] = sidecar
     setup_handlers(serverapp.web_app, sidecar)
+    setup_workspace_upload(serverapp.web_app, sidecar)
     _stop_with_server(serverapp, sidecar)
     # The loop is not running yet when a real server loads extensions; start once it is. (The
     # _start_jupyter_server_extension hook would do too, but test harnesses never call it.)

@@ -369,3 +369,60 @@ async function setTheme(page: Page, theme: string): Promise<void> {
     timeout: 30_000
   });
 }
+
+test('a workspace file is added to a dataset from the file browser', async ({
+  page
+}, testInfo) => {
+  const consoleErrors = kamldConsoleErrors(page);
+  const auth = { Authorization: `token ${E2E_TOKEN}` };
+  const id = `addto-${Date.now().toString(36)}`;
+  const fileName = `${id}-measurements.csv`;
+  const created = await page.request.post(
+    `/kamld/api/v1/datasets?datasetId=${id}`,
+    { headers: auth, data: { description: '', tags: [], labels: {} } }
+  );
+  expect(created.status()).toBe(200);
+  const written = await page.request.put(`/api/contents/${fileName}`, {
+    headers: auth,
+    data: { type: 'file', format: 'text', content: V2_CSV }
+  });
+  expect(written.status()).toBe(201);
+
+  await openDatasetsPanel(page, testInfo);
+  await page
+    .locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="filebrowser"]')
+    .click();
+  const item = page
+    .locator('.jp-DirListing-item')
+    .filter({ hasText: fileName });
+  await expect(item).toBeVisible();
+  await item.click({ button: 'right' });
+  await page
+    .locator('.lm-Menu-itemLabel', { hasText: /^Add to dataset…$/ })
+    .click();
+
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('.kamld-AddToDatasetForm')).toBeVisible();
+  await dialog.locator('select[name="dataset"]').selectOption(id);
+  await dialog.locator('input[name="prefix"]').fill('incoming');
+  await keepScreenshot(page, testInfo, 'add-to-dataset-dialog', NO_LAUNCHER);
+  await dialog.locator('.jp-mod-accept').click();
+  await expect(dialog).toHaveCount(0);
+
+  await expect
+    .poll(async () => {
+      const listing = await page.request.get(
+        `/kamld/api/v1/datasets/${id}/files?ref=draft&recursive=true`,
+        { headers: auth }
+      );
+      const body = (await listing.json()) as {
+        files?: Array<{ path: string; size: string | number }>;
+      };
+      return (body.files ?? []).map(f => [f.path, Number(f.size)]);
+    })
+    .toEqual([[`incoming/${fileName}`, V2_CSV.length]]);
+  await expect(
+    page.locator('.jp-Notification-Toast-success, .Toastify__toast--success')
+  ).toContainText(id);
+  expect(consoleErrors).toEqual([]);
+});
