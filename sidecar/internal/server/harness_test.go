@@ -26,6 +26,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/server"
+	"github.com/kamld/kamld/sidecar/internal/testserver/minio"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
 
@@ -147,4 +148,15 @@ func allServices() []protoreflect.ServiceDescriptor {
 
 func hasHTTPRule(m protoreflect.MethodDescriptor) bool {
 	return proto.HasExtension(m.Options(), annotations.E_Http)
+}
+
+// startSidecarOnMinIO runs a sidecar whose blob store is a real MinIO, returned so tests can stop it.
+func startSidecarOnMinIO(t *testing.T) (*sidecar, *minio.Server) {
+	t.Helper()
+	srv := minio.Start(t)
+	s := startSidecar(t, func(c *config.Config) {
+		c.Blob.Backend = "s3"
+		c.Blob.S3 = config.S3{Endpoint: srv.Endpoint, Bucket: "kamld", Region: "us-east-1", AccessKey: srv.AccessKey, SecretKey: config.Secret(srv.SecretKey)}
+	})
+	return s, srv
 }

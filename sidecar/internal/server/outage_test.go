@@ -11,18 +11,12 @@ import (
 	"google.golang.org/grpc/status"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
-	"github.com/kamld/kamld/sidecar/internal/config"
-	"github.com/kamld/kamld/sidecar/internal/testserver/minio"
 )
 
 // TestMinIOOutage: with the s3 blob store, a stopped MinIO makes calls answer UNAVAILABLE (503 over REST) with
 // a message naming the store, readiness goes down, and everything works again, data intact, when it returns.
 func TestMinIOOutage(t *testing.T) {
-	srv := minio.Start(t)
-	s := startSidecar(t, func(c *config.Config) {
-		c.Blob.Backend = "s3"
-		c.Blob.S3 = config.S3{Endpoint: srv.Endpoint, Bucket: "kamld", Region: "us-east-1", AccessKey: srv.AccessKey, SecretKey: config.Secret(srv.SecretKey)}
-	})
+	s, srv := startSidecarOnMinIO(t)
 	dsc := kamldv1.NewDatasetServiceClient(s.conn)
 	_, err := dsc.CreateDataset(s.authed(), &kamldv1.CreateDatasetRequest{DatasetId: "survivor", Dataset: &kamldv1.Dataset{Description: "kept"}})
 	require.NoError(t, err)

@@ -14,18 +14,12 @@ import (
 	"google.golang.org/protobuf/types/known/durationpb"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
-	"github.com/kamld/kamld/sidecar/internal/config"
-	"github.com/kamld/kamld/sidecar/internal/testserver/minio"
 )
 
 // TestPresignedURLsOnMinIO: a client uploads and downloads with presigned URLs straight against MinIO; the
 // upload enters the draft only when committed, verified.
 func TestPresignedURLsOnMinIO(t *testing.T) {
-	srv := minio.Start(t)
-	s := startSidecar(t, func(c *config.Config) {
-		c.Blob.Backend = "s3"
-		c.Blob.S3 = config.S3{Endpoint: srv.Endpoint, Bucket: "kamld", Region: "us-east-1", AccessKey: srv.AccessKey, SecretKey: config.Secret(srv.SecretKey)}
-	})
+	s, _ := startSidecarOnMinIO(t)
 	ctx := s.authed()
 	fc := kamldv1.NewFileServiceClient(s.conn)
 	_, err := kamldv1.NewDatasetServiceClient(s.conn).CreateDataset(ctx, &kamldv1.CreateDatasetRequest{DatasetId: "direct"})
