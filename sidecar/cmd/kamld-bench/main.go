@@ -87,7 +87,6 @@ func run(binary string, starts, calls int) error {
 
 type proc struct {
 	cmd        *exec.Cmd
-	dir        string
 	grpcAddr   string
 	httpURL    string
 	token      string
@@ -104,7 +103,7 @@ func start(binary, dir string) (*proc, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p := &proc{cmd: cmd, dir: dir}
+	p := &proc{cmd: cmd}
 	deadline := t0.Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		if b, err := os.ReadFile(readyFile); err == nil {

@@ -13,6 +13,15 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/resource"
 )
 
+// each converts every element of in with f, keeping nil for an empty input (as proto fields expect).
+func each[T, U any](in []T, f func(T) U) []U {
+	var out []U
+	for _, v := range in {
+		out = append(out, f(v))
+	}
+	return out
+}
+
 func ts(t time.Time) *timestamppb.Timestamp {
 	if t.IsZero() {
 		return nil
@@ -82,6 +91,10 @@ func toFileInfo(f *dataset.FileInfo) *kamldv1.FileInfo {
 		return nil
 	}
 	return &kamldv1.FileInfo{Path: f.Path, Size: f.Size, Digest: f.Digest, MediaType: f.MediaType, ModifyTime: ts(f.ModifyTime), Etag: f.ETag}
+}
+
+func toFileChange(c *dataset.FileChange) *kamldv1.FileChange {
+	return &kamldv1.FileChange{Path: c.Path, Type: changeTypes[c.Type], From: toFileInfo(c.From), To: toFileInfo(c.To)}
 }
 
 func toDiffStats(s dataset.DiffStats) *kamldv1.DiffStats {

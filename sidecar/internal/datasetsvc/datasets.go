@@ -64,11 +64,7 @@ func (s *Datasets) ListDatasets(ctx context.Context, req *kamldv1.ListDatasetsRe
 	if err != nil {
 		return nil, err
 	}
-	out := &kamldv1.ListDatasetsResponse{NextPageToken: next}
-	for _, d := range list {
-		out.Datasets = append(out.Datasets, toDataset(d))
-	}
-	return out, nil
+	return &kamldv1.ListDatasetsResponse{Datasets: each(list, toDataset), NextPageToken: next}, nil
 }
 
 // UpdateDataset implements kamld.v1.DatasetService.

@@ -62,11 +62,10 @@ func (s *Files) ListFiles(ctx context.Context, req *kamldv1.ListFilesRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	out := &kamldv1.ListFilesResponse{Folders: list.Folders, NextPageToken: list.NextToken, ResolvedSnapshot: resolvedName(id, list.Resolved)}
-	for _, f := range list.Files {
-		out.Files = append(out.Files, toFileInfo(f))
-	}
-	return out, nil
+	return &kamldv1.ListFilesResponse{
+		Files: each(list.Files, toFileInfo), Folders: list.Folders,
+		NextPageToken: list.NextToken, ResolvedSnapshot: resolvedName(id, list.Resolved),
+	}, nil
 }
 
 // StatFile implements kamld.v1.FileService.

@@ -86,11 +86,7 @@ func (s *Snapshots) ListSnapshots(ctx context.Context, req *kamldv1.ListSnapshot
 	if err != nil {
 		return nil, err
 	}
-	out := &kamldv1.ListSnapshotsResponse{NextPageToken: next}
-	for _, snap := range list {
-		out.Snapshots = append(out.Snapshots, toSnapshot(snap))
-	}
-	return out, nil
+	return &kamldv1.ListSnapshotsResponse{Snapshots: each(list, toSnapshot), NextPageToken: next}, nil
 }
 
 // DiffSnapshots implements kamld.v1.SnapshotService.
@@ -106,14 +102,10 @@ func (s *Snapshots) DiffSnapshots(ctx context.Context, req *kamldv1.DiffSnapshot
 	if err != nil {
 		return nil, err
 	}
-	out := &kamldv1.DiffSnapshotsResponse{
-		NextPageToken: res.NextToken, Stats: toDiffStats(res.Stats),
+	return &kamldv1.DiffSnapshotsResponse{
+		Changes: each(res.Changes, toFileChange), NextPageToken: res.NextToken, Stats: toDiffStats(res.Stats),
 		FromSnapshot: resolvedName(id, res.From), ToSnapshot: resolvedName(id, res.To),
-	}
-	for _, c := range res.Changes {
-		out.Changes = append(out.Changes, &kamldv1.FileChange{Path: c.Path, Type: changeTypes[c.Type], From: toFileInfo(c.From), To: toFileInfo(c.To)})
-	}
-	return out, nil
+	}, nil
 }
 
 // RestoreSnapshot implements kamld.v1.SnapshotService.
@@ -169,11 +161,8 @@ func (s *Snapshots) ListTags(ctx context.Context, req *kamldv1.ListTagsRequest) 
 	if err != nil {
 		return nil, err
 	}
-	out := &kamldv1.ListTagsResponse{NextPageToken: next}
-	for _, t := range tags {
-		out.Tags = append(out.Tags, toTag(id, t))
-	}
-	return out, nil
+	toTagOf := func(t *dataset.Tag) *kamldv1.Tag { return toTag(id, t) }
+	return &kamldv1.ListTagsResponse{Tags: each(tags, toTagOf), NextPageToken: next}, nil
 }
 
 // DeleteTag implements kamld.v1.SnapshotService.
