@@ -5,21 +5,18 @@
 import { expect, test } from '@playwright/test';
 
 import { MISSING_BINARY } from './constants';
-import { keepScreenshot, openDatasetsPanel } from './datasetsPanel';
+import {
+  keepScreenshot,
+  openDatasetsPanel,
+  expectConnection
+} from './datasetsPanel';
 
 test('the Datasets panel explains a missing sidecar binary', async ({
   page
 }, testInfo) => {
   const datasets = await openDatasetsPanel(page, testInfo);
 
-  await expect(datasets.connection).toHaveAttribute(
-    'data-kamld-state',
-    'binary-not-found'
-  );
-  await expect(datasets.connection).toHaveAttribute(
-    'data-kamld-severity',
-    'error'
-  );
+  await expectConnection(datasets, 'binary-not-found', 'error');
   await expect(datasets.title).toBeVisible();
   // What was looked for, and both ways to fix it.
   await expect(datasets.details).toContainText(MISSING_BINARY);

@@ -10,7 +10,8 @@ import {
   kamldConsoleErrors,
   keepScreenshot,
   managedSidecarPid,
-  openDatasetsPanel
+  openDatasetsPanel,
+  expectConnection
 } from './datasetsPanel';
 
 // The second test kills the sidecar the first one looks at.
@@ -27,14 +28,7 @@ test('the Datasets panel shows the connected sidecar and its backends', async ({
   const consoleErrors = kamldConsoleErrors(page);
   const datasets = await openDatasetsPanel(page, testInfo);
 
-  await expect(datasets.connection).toHaveAttribute(
-    'data-kamld-state',
-    'connected'
-  );
-  await expect(datasets.connection).toHaveAttribute(
-    'data-kamld-severity',
-    'ok'
-  );
+  await expectConnection(datasets, 'connected', 'ok');
   await expect(datasets.title).toContainText(`kamld ${VERSION}`);
   await expect(datasets.panel.locator('.kamld-Versions')).toContainText(
     VERSION
@@ -57,10 +51,7 @@ test('the Datasets panel reconnects by itself after the sidecar dies', async ({
   page
 }, testInfo) => {
   const datasets = await openDatasetsPanel(page, testInfo);
-  await expect(datasets.connection).toHaveAttribute(
-    'data-kamld-state',
-    'connected'
-  );
+  await expectConnection(datasets, 'connected');
   const facts = datasets.panel.locator('.kamld-SidecarFacts');
   await expect(facts).not.toContainText('Restarts');
 
@@ -69,10 +60,7 @@ test('the Datasets panel reconnects by itself after the sidecar dies', async ({
 
   // Without any click the panel picks up the new sidecar, which Jupyter counts as a restart.
   await expect(facts).toContainText('Restarts', { timeout: 45_000 });
-  await expect(datasets.connection).toHaveAttribute(
-    'data-kamld-state',
-    'connected'
-  );
+  await expectConnection(datasets, 'connected');
   await expect(datasets.backendRow('blob')).toContainText('fs');
 
   await keepScreenshot(page, testInfo, 'datasets-panel-reconnected');

@@ -11,7 +11,8 @@ import { E2E_TOKEN } from './constants';
 import {
   kamldConsoleErrors,
   keepScreenshot,
-  openDatasetsPanel
+  openDatasetsPanel,
+  expectConnection
 } from './datasetsPanel';
 
 test.describe.configure({ mode: 'serial' });
@@ -63,10 +64,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   const consoleErrors = kamldConsoleErrors(page);
   const id = `iris-${Date.now().toString(36)}`;
   const datasets = await openDatasetsPanel(page, testInfo);
-  await expect(datasets.connection).toHaveAttribute(
-    'data-kamld-state',
-    'connected'
-  );
+  await expectConnection(datasets, 'connected');
 
   // ---- create from the panel --------------------------------------------
   const section = datasets.panel.locator('.kamld-DatasetsSection');

@@ -24,6 +24,21 @@ export interface IDatasetsPanel {
   backendRow: (capability: string) => Locator;
 }
 
+/** Waits until the connection section shows `state` (and `severity`, when given). */
+export async function expectConnection(
+  datasets: IDatasetsPanel,
+  state: string,
+  severity?: string
+): Promise<void> {
+  await expect(datasets.connection).toHaveAttribute('data-kamld-state', state);
+  if (severity !== undefined) {
+    await expect(datasets.connection).toHaveAttribute(
+      'data-kamld-severity',
+      severity
+    );
+  }
+}
+
 /**
  * Opens JupyterLab and then the Datasets panel through its left-sidebar tab.
  *
