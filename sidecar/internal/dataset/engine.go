@@ -25,8 +25,16 @@ type Engine struct {
 	now     func() time.Time
 	retries int
 
+	// refreshAge: a stored blob or chunk older than this that a write reuses is written again, so that
+	// garbage collection (whose grace must be at least twice this) cannot take it (see doc.go).
+	refreshAge   time.Duration
+	manifestOpts []manifest.Option
+
 	// hookAfterSeal, when set (tests only), runs after CreateSnapshot sealed the draft and before it commits.
 	hookAfterSeal func()
+	// hookRewrite, when set (tests only), runs before reuse writes an old object again (attempt counts from 0;
+	// a later attempt means a sweep took the object after the previous rewrite).
+	hookRewrite func(key string, attempt int)
 }
 
 // Option configures an Engine.
@@ -41,16 +49,25 @@ func WithRetries(n int) Option { return func(e *Engine) { e.retries = max(n, 1) 
 
 // WithManifestOptions passes options to the manifest store (e.g. manifest.WithLeafCache).
 func WithManifestOptions(opts ...manifest.Option) Option {
-	return func(e *Engine) { e.trees = manifest.NewStore(e.blobs, opts...) }
+	return func(e *Engine) { e.manifestOpts = append(e.manifestOpts, opts...) }
 }
+
+// WithRefreshAge sets how old a stored object must be for a write that reuses it to write it again
+// (default DefaultRefreshAge). Garbage collection with this engine requires a grace of at least twice it.
+// Tests shorten it to exercise collection in seconds.
+func WithRefreshAge(d time.Duration) Option { return func(e *Engine) { e.refreshAge = max(d, time.Millisecond) } }
+
+// DefaultRefreshAge is the default of WithRefreshAge. It bounds from below the grace of garbage collection
+// (twice it), and how long one write may take between finding its content stored and publishing its entry.
+const DefaultRefreshAge = 10 * time.Minute
 
 // New returns an Engine storing everything in blobs.
 func New(blobs blob.Store, opts ...Option) *Engine {
-	e := &Engine{blobs: blobs, now: time.Now, retries: 64}
-	e.trees = manifest.NewStore(blobs)
+	e := &Engine{blobs: blobs, now: time.Now, retries: 64, refreshAge: DefaultRefreshAge}
 	for _, o := range opts {
 		o(e)
 	}
+	e.trees = manifest.NewStore(blobs, append(e.manifestOpts, manifest.WithReuse(e.reuse))...)
 	return e
 }
 

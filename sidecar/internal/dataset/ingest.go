@@ -33,19 +33,16 @@ func (e *Engine) ingest(ctx context.Context, r io.Reader, opts ingestOptions) (d
 	v := &verifier{r: r, h: sha256.New(), want: opts}
 	if opts.expectedDigest != "" {
 		key := BlobKey(opts.expectedDigest)
-		var info blob.Info
-		_, err := e.blobs.Stat(ctx, key)
-		if err == nil {
-			err = fmt.Errorf("blob %s: %w", opts.expectedDigest, apierr.ErrAlreadyExists) // dedup: no second copy
-		} else {
-			info, err = e.blobs.Put(ctx, key, v, blob.PutOptions{IfNoneMatch: true})
+		if info, err := e.blobs.Stat(ctx, key); err == nil {
+			return e.ingestStored(ctx, key, info, v)
 		}
+		info, err := e.blobs.Put(ctx, key, v, blob.PutOptions{IfNoneMatch: true})
 		switch {
 		case err == nil:
 			return opts.expectedDigest, info.Size, nil
 		case errors.Is(err, apierr.ErrAlreadyExists):
-			// Stored already; still read and check what the client sent, so a digest alone never proves
-			// possession of content.
+			// Stored just now by a concurrent writer (so young: see reuse); still read and check what the
+			// client sent, so a digest alone never proves possession of content.
 			if _, err := io.Copy(io.Discard, v); err != nil {
 				return "", 0, err
 			}
@@ -61,17 +58,55 @@ func (e *Engine) ingest(ctx context.Context, r io.Reader, opts ingestOptions) (d
 	defer func() { _ = e.blobs.Delete(context.WithoutCancel(ctx), staging, blob.DeleteOptions{}) }()
 	digest = "sha256:" + hex.EncodeToString(v.h.Sum(nil))
 	key := BlobKey(digest)
-	if _, err := e.blobs.Stat(ctx, key); err == nil {
+	if info, err := e.blobs.Stat(ctx, key); err == nil {
+		// Dedup: no second copy, unless the blob is old enough for garbage collection to be taking it.
+		err := e.reuse(ctx, key, info, func(ctx context.Context) error {
+			return e.copyStaged(ctx, staging, key, digest, v.n, blob.PutOptions{})
+		})
+		if err != nil {
+			return "", 0, err
+		}
 		return digest, v.n, nil
 	}
+	if err := e.copyStaged(ctx, staging, key, digest, v.n, blob.PutOptions{IfNoneMatch: true}); err != nil && !errors.Is(err, apierr.ErrAlreadyExists) {
+		return "", 0, err
+	}
+	return digest, v.n, nil
+}
+
+// copyStaged copies a staging object to its content key, checking the digest and size on the way.
+func (e *Engine) copyStaged(ctx context.Context, staging, key, digest string, size int64, opts blob.PutOptions) error {
 	rc, _, err := e.blobs.Get(ctx, staging, blob.GetOptions{})
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	check := &verifier{r: rc, h: sha256.New(), want: ingestOptions{expectedDigest: digest, expectedSize: size}}
+	_, err = e.blobs.Put(ctx, key, check, opts)
+	return err
+}
+
+// ingestStored finishes an ingest with an expected digest whose blob is stored already: the client's bytes
+// are still read and checked (a digest alone never proves possession of the content), and written again
+// over the blob if it is old enough for garbage collection to be taking it (see reuse).
+func (e *Engine) ingestStored(ctx context.Context, key string, info blob.Info, v *verifier) (string, int64, error) {
+	digest := v.want.expectedDigest
+	rewritten := false
+	err := e.reuse(ctx, key, info, func(ctx context.Context) error {
+		if rewritten { // the bytes were consumed by the first rewrite, which a sweep then deleted
+			return fmt.Errorf("blob %s was removed by garbage collection while being written; retry: %w", digest, errAborted)
+		}
+		rewritten = true
+		_, err := e.blobs.Put(ctx, key, v, blob.PutOptions{}) // v fails at EOF on a mismatch: nothing commits
+		return err
+	})
 	if err != nil {
 		return "", 0, err
 	}
-	defer rc.Close()
-	check := &verifier{r: rc, h: sha256.New(), want: ingestOptions{expectedDigest: digest, expectedSize: v.n}}
-	if _, err := e.blobs.Put(ctx, key, check, blob.PutOptions{IfNoneMatch: true}); err != nil && !errors.Is(err, apierr.ErrAlreadyExists) {
-		return "", 0, err
+	if !rewritten {
+		if _, err := io.Copy(io.Discard, v); err != nil {
+			return "", 0, err
+		}
 	}
 	return digest, v.n, nil
 }

@@ -34,7 +34,17 @@ type Store struct {
 	blobs blob.Store
 	cache *leafCache
 	roots *leafCache // decoded roots, keyed by digest (immutable like leaves)
+	reuse ReuseFunc
 }
+
+// ReuseFunc is called when a chunk about to be referenced is found stored already (info is its Stat), instead
+// of writing it again. It must make sure the object survives garbage collection until the caller's reference
+// is published — typically by writing it again (rewrite) if it is old; see the dataset package's doc. It
+// returns an error if it cannot.
+type ReuseFunc func(ctx context.Context, key string, info blob.Info, rewrite func(context.Context) error) error
+
+// WithReuse sets what happens when a chunk to write exists already (default: nothing, the chunk is reused).
+func WithReuse(f ReuseFunc) Option { return func(s *Store) { s.reuse = f } }
 
 // Option configures a Store.
 type Option func(*Store)
@@ -108,8 +118,14 @@ func (s *Store) write(ctx context.Context, digest string, data []byte) (bool, er
 	if err != nil {
 		return false, err
 	}
-	if _, err := s.blobs.Stat(ctx, key); err == nil {
-		return false, nil
+	if info, err := s.blobs.Stat(ctx, key); err == nil {
+		if s.reuse == nil {
+			return false, nil
+		}
+		return false, s.reuse(ctx, key, info, func(ctx context.Context) error {
+			_, err := s.blobs.Put(ctx, key, bytes.NewReader(data), blob.PutOptions{})
+			return err
+		})
 	}
 	_, err = s.blobs.Put(ctx, key, bytes.NewReader(data), blob.PutOptions{IfNoneMatch: true})
 	if errors.Is(err, apierr.ErrAlreadyExists) {
@@ -117,6 +133,10 @@ func (s *Store) write(ctx context.Context, digest string, data []byte) (bool, er
 	}
 	return err == nil, err
 }
+
+// Leaf returns the entries of the leaf with the given digest (garbage collection walks trees leaf by leaf, so
+// that a leaf shared by many snapshots is read once).
+func (s *Store) Leaf(ctx context.Context, digest string) ([]Entry, error) { return s.leaf(ctx, digest) }
 
 func (s *Store) leaf(ctx context.Context, digest string) ([]Entry, error) {
 	if e, ok := s.cache.get(digest); ok {
