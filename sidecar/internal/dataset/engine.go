@@ -55,7 +55,9 @@ func WithManifestOptions(opts ...manifest.Option) Option {
 // WithRefreshAge sets how old a stored object must be for a write that reuses it to write it again
 // (default DefaultRefreshAge). Garbage collection with this engine requires a grace of at least twice it.
 // Tests shorten it to exercise collection in seconds.
-func WithRefreshAge(d time.Duration) Option { return func(e *Engine) { e.refreshAge = max(d, time.Millisecond) } }
+func WithRefreshAge(d time.Duration) Option {
+	return func(e *Engine) { e.refreshAge = max(d, time.Millisecond) }
+}
 
 // DefaultRefreshAge is the default of WithRefreshAge. It bounds from below the grace of garbage collection
 // (twice it), and how long one write may take between finding its content stored and publishing its entry.
