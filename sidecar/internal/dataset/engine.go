@@ -32,9 +32,11 @@ type Engine struct {
 
 	// hookAfterSeal, when set (tests only), runs after CreateSnapshot sealed the draft and before it commits.
 	hookAfterSeal func()
-	// hookRewrite, when set (tests only), runs before reuse writes an old object again (attempt counts from 0;
-	// a later attempt means a sweep took the object after the previous rewrite).
+	// hookRewrite, when set (tests only), runs after reuse wrote an old object again (attempt counts from 0; a
+	// later attempt means a sweep took the object after the previous rewrite).
 	hookRewrite func(key string, attempt int)
+	// hookSweepDelete, when set (tests only), runs between a sweep's re-check of an object and its delete.
+	hookSweepDelete func(key string)
 }
 
 // Option configures an Engine.

@@ -40,11 +40,11 @@ func (e *Engine) reuse(ctx context.Context, key string, info blob.Info, rewrite 
 		return nil
 	}
 	for attempt := 0; attempt < e.retries; attempt++ {
-		if e.hookRewrite != nil {
-			e.hookRewrite(key, attempt)
-		}
 		if err := rewrite(ctx); err != nil {
 			return err
+		}
+		if e.hookRewrite != nil {
+			e.hookRewrite(key, attempt)
 		}
 		if err := e.awaitSweeps(ctx); err != nil {
 			return err

@@ -294,6 +294,9 @@ func (e *Engine) sweepOne(ctx context.Context, c gcCandidate) (removed, young bo
 	if !info.ModTime.Before(c.before) {
 		return false, true, nil // written again since it was listed: a writer is reusing it
 	}
+	if e.hookSweepDelete != nil {
+		e.hookSweepDelete(c.key)
+	}
 	if err := e.blobs.Delete(ctx, c.key, blob.DeleteOptions{}); err != nil {
 		return false, false, err
 	}

@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
@@ -26,29 +27,35 @@ type ingestOptions struct {
 // staging key (uploads/…) while being hashed, and are then placed at their content key create-only — a blob
 // already stored with that digest is the same bytes, so the copy is skipped (dedup). With an expected digest
 // they go straight to the content key, through a reader that fails at EOF unless digest and size match, so a
-// mismatch (ErrDataLoss) commits nothing. Either way a reader that breaks off, a cancelled context or a killed
+// mismatch (ErrDataLoss) commits nothing. A stored blob older than the refresh age is not skipped but written
+// again, from staging, and confirmed to survive any garbage collection in progress (reuse, fence.go). Either way a reader that breaks off, a cancelled context or a killed
 // process leaves no blob at a content key, only a staging object that garbage collection removes after its
 // grace period.
 func (e *Engine) ingest(ctx context.Context, r io.Reader, opts ingestOptions) (digest string, size int64, err error) {
 	v := &verifier{r: r, h: sha256.New(), want: opts}
 	if opts.expectedDigest != "" {
 		key := BlobKey(opts.expectedDigest)
-		if info, err := e.blobs.Stat(ctx, key); err == nil {
-			return e.ingestStored(ctx, key, info, v)
+		info, err := e.blobs.Stat(ctx, key)
+		if err != nil {
+			info, err = e.blobs.Put(ctx, key, v, blob.PutOptions{IfNoneMatch: true})
+			if err == nil {
+				return opts.expectedDigest, info.Size, nil
+			}
+			if !errors.Is(err, apierr.ErrAlreadyExists) {
+				return "", 0, err
+			}
+			info.ModTime = time.Now() // stored just now by a concurrent writer
 		}
-		info, err := e.blobs.Put(ctx, key, v, blob.PutOptions{IfNoneMatch: true})
-		switch {
-		case err == nil:
-			return opts.expectedDigest, info.Size, nil
-		case errors.Is(err, apierr.ErrAlreadyExists):
-			// Stored just now by a concurrent writer (so young: see reuse); still read and check what the
-			// client sent, so a digest alone never proves possession of content.
+		if time.Since(info.ModTime) < e.refreshAge {
+			// Stored already (dedup); still read and check what the client sent, so a digest alone never
+			// proves possession of the content.
 			if _, err := io.Copy(io.Discard, v); err != nil {
 				return "", 0, err
 			}
 			return opts.expectedDigest, v.n, nil
 		}
-		return "", 0, err
+		// Stored, but old enough for garbage collection to be taking it: stage the bytes, so that they can
+		// be written again over it as often as a sweep needs (reuse, below).
 	}
 
 	staging := uploadPrefix + randomID()
@@ -84,31 +91,6 @@ func (e *Engine) copyStaged(ctx context.Context, staging, key, digest string, si
 	check := &verifier{r: rc, h: sha256.New(), want: ingestOptions{expectedDigest: digest, expectedSize: size}}
 	_, err = e.blobs.Put(ctx, key, check, opts)
 	return err
-}
-
-// ingestStored finishes an ingest with an expected digest whose blob is stored already: the client's bytes
-// are still read and checked (a digest alone never proves possession of the content), and written again
-// over the blob if it is old enough for garbage collection to be taking it (see reuse).
-func (e *Engine) ingestStored(ctx context.Context, key string, info blob.Info, v *verifier) (string, int64, error) {
-	digest := v.want.expectedDigest
-	rewritten := false
-	err := e.reuse(ctx, key, info, func(ctx context.Context) error {
-		if rewritten { // the bytes were consumed by the first rewrite, which a sweep then deleted
-			return fmt.Errorf("blob %s was removed by garbage collection while being written; retry: %w", digest, errAborted)
-		}
-		rewritten = true
-		_, err := e.blobs.Put(ctx, key, v, blob.PutOptions{}) // v fails at EOF on a mismatch: nothing commits
-		return err
-	})
-	if err != nil {
-		return "", 0, err
-	}
-	if !rewritten {
-		if _, err := io.Copy(io.Discard, v); err != nil {
-			return "", 0, err
-		}
-	}
-	return digest, v.n, nil
 }
 
 // verifier hashes and counts what it reads and, at EOF, fails with ErrDataLoss unless the expected digest and
