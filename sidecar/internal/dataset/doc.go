@@ -19,6 +19,8 @@
 //	datasets/<id>/<uid>/draft                draft pointer: current generation + sealed generations. CAS only.
 //	datasets/<id>/<uid>/gens/<gen>/<sha256(path)>  one draft entry (file written or deleted) of a generation.
 //	datasets/<id>/<uid>/tags/<tag>           tag pointer, CAS only; a tombstone marks a deleted tag.
+//	gc/sweeps/<run>-<n>                      marker of a garbage collection's batch of deletes in progress.
+//	gc/clock/<run>                           probe a collection writes to read the store's clock; removed at once.
 //
 // A dataset's objects live under an incarnation uid, so deleting a dataset (tombstone first, then removing
 // its objects best effort) and creating one of the same id can never mix their histories. No key is both an
@@ -55,6 +57,56 @@
 // A crash anywhere leaves a consistent state: an upload killed midway leaves only a staging object; a
 // snapshot killed after sealing leaves sealed generations that the draft still shows and the next snapshot
 // folds; one killed after committing is finished by the next reader.
+//
+// # Garbage collection
+//
+// Nothing above deletes a blob or a chunk: they are shared by digest, so a dataset's deletion, an overwritten
+// file or a restore only drops references. CollectGarbage (`kamld gc`) removes what nothing refers to: blobs,
+// chunks, staging uploads, the objects of deleted incarnations, and draft entries of generations the draft
+// pointer no longer names (folded into a snapshot, or dropped by a restore). Dataset tombstones stay: a
+// deletion racing a create would turn its compare-and-swap into a false ALREADY_EXISTS.
+//
+//  1. Start: the collection writes gc/clock/<run> and reads back its time T0 — the store's clock, which is
+//     what object times are in. The cutoff is T0 − grace.
+//  2. Mark, after T0: every live dataset record; for each, the draft pointer FIRST (the entries of its
+//     current and sealed generations, their restore bases), THEN every seq/<n> record's tree, each leaf read
+//     once. A generation a snapshot covers and then drops from the pointer is thus seen in one or the other.
+//  3. Candidates: objects under blobs/, chunks/, uploads/, datasets/ and gc/ that nothing marked refers to
+//     and whose time is before the cutoff (a presigned upload: until its URL expired a grace ago; a sweep
+//     marker: once stale). Keys outside this layout are never touched. A dry run stops here and reports.
+//  4. Sweep, in batches of at most 1,000: write the marker gc/sweeps/<run>-<n>; for each candidate, Stat it
+//     again and delete it only if its time is still before the cutoff; stop deleting 20 s after the marker
+//     was written (the rest go to the next batch); delete the marker.
+//
+// Why a reference published during a collection is never left dangling. A reference is a draft entry (to a
+// blob) or a snapshot record (to a root, hence leaves). Anything published before the mark reads it is
+// marked. Leaves a new tree shares with the tree it was built on (the head, or a restore base) are named by
+// that tree's snapshot record, which lives as long as the dataset, so they are marked through it. One published after was prepared by a write that either
+//
+//   - stored the object itself, at t ≥ its start: the object is younger than the cutoff unless the write
+//     took longer than the grace between storing and publishing; or
+//   - found it stored already (dedup) at its Stat. If the object was younger than the refresh age R, a
+//     collection that may remove it has T0 > Stat + grace − R, so the write must have taken longer than
+//     grace − R ≥ R (the grace is at least 2R; CollectGarbage refuses less). Otherwise (older than R) the
+//     write writes the object again (Put of the same bytes, from staging or the new chunk's bytes) and then
+//     waits until no live sweep marker is listed and Stats the object: present, it is safe; missing, it
+//     writes it again and repeats.
+//
+// The last case is the race a touch-then-delete design loses (S3 has no conditional DELETE, and an ETag does
+// not change when the same bytes are written again): a sweep's re-check can read the old time just before
+// the rewrite and its delete land just after. Then the re-check came after the sweep's marker was written,
+// and before the rewrite, which came before the writer lists the markers — so the writer either sees that
+// marker and waits for it to go, or it is gone already; both mean the delete is done before the writer's
+// Stat, which then finds the object missing and writes it again. A sweep that re-checks after the rewrite
+// sees a young object and keeps it. TestGCSweepDeletesAfterWriterRewrote forces this interleaving;
+// TestGCRacesWriters runs writers, snapshots, dataset churn and collections together.
+//
+// What it assumes: one write (WriteFile's Stat or Put of the content → its draft entry; a snapshot's chunk
+// writes → its seq record) takes less than R (10 min by default), and a sweep's single delete takes effect
+// before writers treat its marker as stale (5 min after it was written; a batch stops deleting after 20 s),
+// with clocks of sidecars and store within a few minutes of each other. A collection killed mid-sweep leaves
+// a marker that makes writers that refresh an old object wait until it goes stale; the next collection
+// removes it. Collections may run concurrently with each other.
 //
 // # Costs
 //
