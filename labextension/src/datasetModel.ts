@@ -336,6 +336,39 @@ export function parseTagsInput(text: string): string[] {
   return tags;
 }
 
+/** The result of parsing the labels field: the labels, or the first line that is not `key=value`. */
+export type LabelsInput =
+  { ok: true; labels: Record<string, string> } | { ok: false; line: string };
+
+/**
+ * Parses labels typed one `key=value` per line (values may hold commas,
+ * spaces and `=`; blank lines are skipped; a later key wins). Key syntax is
+ * the sidecar's to judge: it answers with a field violation on `labels`.
+ */
+export function parseLabelsInput(text: string): LabelsInput {
+  const labels: Record<string, string> = {};
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line) {
+      continue;
+    }
+    const eq = line.indexOf('=');
+    if (eq <= 0) {
+      return { ok: false, line };
+    }
+    labels[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+  }
+  return { ok: true, labels };
+}
+
+/** Renders labels for the labels field: one `key=value` per line, by key. */
+export function formatLabelsInput(labels: Record<string, string>): string {
+  return Object.keys(labels)
+    .sort()
+    .map(key => `${key}=${labels[key]}`)
+    .join('\n');
+}
+
 /** Which form field a server-side violation is about (proto field names). */
 export type DatasetFormField = 'id' | 'description' | 'tags' | 'labels';
 

@@ -26,6 +26,7 @@ import {
   DRAFT_REF,
   formatBytes,
   formatBytesDelta,
+  formatLabelsInput,
   formatTime,
   notebookRef,
   refOptions,
@@ -265,13 +266,15 @@ function Metadata(props: {
   const [editing, setEditing] = React.useState(false);
   const [description, setDescription] = React.useState('');
   const [tags, setTags] = React.useState('');
+  const [labelsText, setLabelsText] = React.useState('');
   const startEdit = (): void => {
     setDescription(dataset.description);
     setTags(dataset.tags.join(', '));
+    setLabelsText(formatLabelsInput(dataset.labels));
     setEditing(true);
   };
   const save = async (): Promise<void> => {
-    if (await model.saveMetadata(description.trim(), tags)) {
+    if (await model.saveMetadata(description.trim(), tags, labelsText)) {
       setEditing(false);
     }
   };
@@ -303,6 +306,20 @@ function Metadata(props: {
               {trans.__('Separated by commas or spaces.')}
             </span>
           </label>
+          <label className="kamld-Form-field">
+            <span className="kamld-Form-label">{trans.__('Labels')}</span>
+            <textarea
+              className="jp-mod-styled"
+              name="labels"
+              rows={Math.max(2, labels.length + 1)}
+              placeholder="team=vision"
+              value={labelsText}
+              onChange={event => setLabelsText(event.target.value)}
+            />
+            <span className="kamld-Form-hint">
+              {trans.__('One key=value per line.')}
+            </span>
+          </label>
           <div className="kamld-Form-buttons">
             <Button small onClick={() => void save()}>
               {trans.__('Save')}
@@ -332,7 +349,7 @@ function Metadata(props: {
             className="kamld-Metadata-editButton"
             onClick={startEdit}
           >
-            {trans.__('Edit description and tags')}
+            {trans.__('Edit description, tags and labels')}
           </Button>
         </div>
       )}

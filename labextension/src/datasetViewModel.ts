@@ -22,6 +22,7 @@ import {
 import {
   DRAFT_REF,
   IDiffSummary,
+  parseLabelsInput,
   parseTagsInput,
   percent,
   summarizeDiff,
@@ -159,14 +160,38 @@ export class DatasetViewModel {
     this._changed.emit();
   }
 
-  /** Saves description and tags if nobody changed the dataset meanwhile. */
-  async saveMetadata(description: string, tagsText: string): Promise<boolean> {
+  /**
+   * Saves description, tags and (when given) labels — one `key=value` per
+   * line — if nobody changed the dataset meanwhile.
+   */
+  async saveMetadata(
+    description: string,
+    tagsText: string,
+    labelsText?: string
+  ): Promise<boolean> {
     if (!this.dataset) {
+      return false;
+    }
+    const labels =
+      labelsText === undefined ? undefined : parseLabelsInput(labelsText);
+    if (labels && !labels.ok) {
+      this.notice = {
+        kind: 'error',
+        message: this._trans.__(
+          'Labels are written key=value, one per line; "%1" is not.',
+          labels.line
+        )
+      };
+      this._changed.emit();
       return false;
     }
     const result = await this._client.updateDataset(
       this.datasetId,
-      { description, tags: parseTagsInput(tagsText) },
+      {
+        description,
+        tags: parseTagsInput(tagsText),
+        ...(labels ? { labels: labels.labels } : {})
+      },
       this.dataset.etag
     );
     if (result.ok) {

@@ -16,7 +16,9 @@ import {
   PagedList,
   parentPrefix,
   parseRef,
+  parseLabelsInput,
   parseTagsInput,
+  formatLabelsInput,
   percent,
   refOptions,
   snapshotLabel,
@@ -269,6 +271,28 @@ describe('forms', () => {
   it('splits tags on commas and spaces, dropping blanks and repeats', () => {
     expect(parseTagsInput(' a, b  c,,a ')).toEqual(['a', 'b', 'c']);
     expect(parseTagsInput('')).toEqual([]);
+  });
+
+  it('parses labels one key=value per line; values keep commas, spaces and =', () => {
+    expect(
+      parseLabelsInput(' team = vision \n\nurl=a=b, c\nteam=ml\n')
+    ).toEqual({ ok: true, labels: { team: 'ml', url: 'a=b, c' } });
+    expect(parseLabelsInput('')).toEqual({ ok: true, labels: {} });
+    expect(parseLabelsInput('team=ml\njust a word')).toEqual({
+      ok: false,
+      line: 'just a word'
+    });
+    expect(parseLabelsInput('=value')).toEqual({ ok: false, line: '=value' });
+  });
+
+  it('renders labels for editing by key, and they parse back the same', () => {
+    const labels = { zone: 'eu', team: 'ml', empty: '' };
+    expect(formatLabelsInput(labels)).toBe('empty=\nteam=ml\nzone=eu');
+    expect(parseLabelsInput(formatLabelsInput(labels))).toEqual({
+      ok: true,
+      labels
+    });
+    expect(formatLabelsInput({})).toBe('');
   });
 
   it('validates dataset ids like the sidecar', () => {

@@ -201,6 +201,42 @@ describe('DatasetViewModel', () => {
     expect(model.notice).toBeNull();
   });
 
+  it('saves labels with the metadata, and refuses a malformed line without a request', async () => {
+    const { model, requests } = makeModel({
+      'PATCH v1/datasets/iris?updateMask=description%2Ctags%2Clabels': [
+        200,
+        { ...DATASET, labels: { team: 'ml', zone: 'eu' }, etag: 'e2' }
+      ]
+    });
+    await model.refresh();
+    const before = requests.length;
+    expect(await model.saveMetadata('d', 'a', 'team=ml\nnot a label')).toBe(
+      false
+    );
+    expect(requests.length).toBe(before);
+    expect(model.notice).toEqual({
+      kind: 'error',
+      message:
+        'Labels are written key=value, one per line; "not a label" is not.'
+    });
+
+    expect(await model.saveMetadata('d', 'a', 'team=ml\nzone = eu\n')).toBe(
+      true
+    );
+    expect(requests[requests.length - 1].body).toEqual({
+      description: 'd',
+      tags: ['a'],
+      labels: { team: 'ml', zone: 'eu' },
+      etag: 'e1'
+    });
+    expect(model.dataset?.labels).toEqual({ team: 'ml', zone: 'eu' });
+    expect(model.notice).toBeNull();
+
+    // Emptying the field removes every label.
+    await model.saveMetadata('d', 'a', '');
+    expect(requests[requests.length - 1].body).toMatchObject({ labels: {} });
+  });
+
   it('explains a lost race as a conflict, other failures as errors', async () => {
     let answer: Route = [
       409,

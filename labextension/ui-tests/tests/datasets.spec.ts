@@ -231,11 +231,23 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   await view
     .locator('.kamld-Metadata-edit input[name="tags"]')
     .fill('tabular classic');
+  await view
+    .locator('.kamld-Metadata-edit textarea[name="labels"]')
+    .fill('team=botany\nsource=UCI, 1936');
   await view.locator('.kamld-Metadata-edit').getByText('Save').click();
   await expect(view.locator('.kamld-Metadata-description')).toHaveText(
     'Iris flower measurements'
   );
   await expect(view.locator('.kamld-Tags')).toContainText('classic');
+  await expect(view.locator('.kamld-Metadata-facts')).toContainText(
+    'team=botany'
+  );
+  await expect(view.locator('.kamld-Metadata-facts')).toContainText(
+    'source=UCI, 1936'
+  );
+  // The labels are the sidecar's now, not just the view's.
+  const saved = await (await page.request.get(api, { headers: auth })).json();
+  expect(saved.labels).toEqual({ team: 'botany', source: 'UCI, 1936' });
 
   // Someone else changes the dataset behind the view's back...
   const current = await (await page.request.get(api, { headers: auth })).json();
