@@ -114,7 +114,8 @@ lint: tools venv ## buf lint, gofmt, go vet, ruff, eslint and prettier
 bench: build minio ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files
 	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD)
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/bench/
-	go test -run '^$$' -bench . -benchtime 10x ./sidecar/internal/dataset/
+	go test -run '^$$' -bench 'Snapshot|Diff' -benchtime 10x ./sidecar/internal/dataset/
+	go test -run '^$$' -bench GC -benchtime 2x ./sidecar/internal/dataset/
 
 .PHONY: clean
 clean: ## remove build outputs (keeps ~/.cache/kamld)
