@@ -36,7 +36,12 @@ type Option func(*config)
 
 type config struct {
 	conditionalDelete bool
+	mover             bool
 }
+
+// WithoutMover declares that the store does not implement blob.Mover; the suite then checks nothing of it.
+// blob/fs and blob/s3 both implement it.
+func WithoutMover() Option { return func(c *config) { c.mover = false } }
 
 // WithoutConditionalDelete declares that the store refuses a Delete with IfMatch (blob/s3: S3 has no
 // preconditions on DELETE). The suite then checks that it answers ErrUnimplemented and deletes nothing.
@@ -48,7 +53,7 @@ const LargeSize = 64 << 20
 
 // Run runs the whole suite.
 func Run(t *testing.T, newStore NewStore, opts ...Option) {
-	cfg := config{conditionalDelete: true}
+	cfg := config{conditionalDelete: true, mover: true}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -64,6 +69,14 @@ func Run(t *testing.T, newStore NewStore, opts ...Option) {
 	t.Run("Sizes", func(t *testing.T) { testSizes(t, newStore(t)) })
 	t.Run("Streaming", func(t *testing.T) { testStreaming(t, newStore(t)) })
 	t.Run("Keys", func(t *testing.T) { testKeys(t, newStore(t)) })
+	t.Run("Move", func(t *testing.T) {
+		s := newStore(t)
+		m, ok := s.(blob.Mover)
+		require.True(t, ok || !cfg.mover, "the store must implement blob.Mover")
+		if ok {
+			testMove(t, s, m)
+		}
+	})
 }
 
 // ---- helpers -----------------------------------------------------------------------------------------------
