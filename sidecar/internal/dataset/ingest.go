@@ -24,8 +24,9 @@ type ingestOptions struct {
 // ingest stores r's bytes once under their sha256 (content addressing) and returns the digest and size.
 //
 // The bytes stream through once and are never held whole. Without an expected digest they go to a private
-// staging key (uploads/…) while being hashed, and are then placed at their content key create-only — a blob
-// already stored with that digest is the same bytes, so the copy is skipped (dedup). With an expected digest
+// staging key (uploads/…) while being hashed, and are then placed at their content key — moved there by the
+// store (blob.Mover: a rename, a server-side copy) or else copied and checked again; a blob already stored
+// with that digest is the same bytes, so the move is skipped (dedup). With an expected digest
 // they go straight to the content key, through a reader that fails at EOF unless digest and size match, so a
 // mismatch (ErrDataLoss) commits nothing. A stored blob older than the refresh age is not skipped but written
 // again, from staging, and confirmed to survive any garbage collection in progress (reuse, fence.go). Either way a reader that breaks off, a cancelled context or a killed
@@ -71,6 +72,14 @@ func (e *Engine) ingest(ctx context.Context, r io.Reader, opts ingestOptions) (d
 			return e.copyStaged(ctx, staging, key, digest, v.n, blob.PutOptions{})
 		})
 		if err != nil {
+			return "", 0, err
+		}
+		return digest, v.n, nil
+	}
+	if m, ok := e.blobs.(blob.Mover); ok {
+		// The store renames or copies server-side: the bytes are not read and written a second time. An
+		// unconditional move is right here: whatever a concurrent writer put at key is the same bytes.
+		if _, err := m.Move(ctx, staging, key); err != nil {
 			return "", 0, err
 		}
 		return digest, v.n, nil

@@ -4,7 +4,7 @@
 //
 //	DIR/objects/KEY   each object is a plain file at its key's path, so tools and query engines
 //	                  (DuckDB, a Hive table) can read a blob in place
-//	DIR/tmp/          writes in flight; renamed into objects/ when complete
+//	DIR/tmp/          writes in flight, renamed into objects/ when complete; objects being moved (Move)
 //	DIR/locks/NN      lock stripes (flock) that make conditional writes atomic across processes
 //
 // # Atomicity and durability
@@ -431,7 +431,7 @@ func (s *Store) removeStaleTmp() {
 	}
 	for _, e := range entries {
 		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleTmpAge {
-			_ = os.Remove(filepath.Join(s.tmp, e.Name()))
+			_ = os.RemoveAll(filepath.Join(s.tmp, e.Name())) // a file of a Put, or a folder of a Move
 		}
 	}
 }
