@@ -7,8 +7,8 @@
 //	blobs/sha256/<2 hex>/<64 hex>/data      file contents, once per digest, immutable. Each blob has a folder of
 //	                                         its own so a Hive/Trino external table can point LOCATION at one
 //	                                         blob in place; the 2-hex fan-out keeps fs directories small.
-//	uploads/<random>                         staging for an ingest whose digest is not yet known; deleted after
-//	                                         the copy to blobs/, or by GC after its grace period if the writer died.
+//	uploads/<random>                         staging for an ingest whose digest is not yet known; moved to blobs/
+//	                                         (or copied, then deleted), or removed by GC once the writer died.
 //	chunks/sha256/<2 hex>/<64 hex>           manifest leaves and roots (package manifest), immutable, shared.
 //	meta/datasets/<id>                       dataset record (description, tags, labels, owner, times, and the
 //	                                         incarnation uid). CAS only; its version is the dataset etag; a

@@ -63,7 +63,12 @@ func (e *Engine) ingest(ctx context.Context, r io.Reader, opts ingestOptions) (d
 	if _, err := e.blobs.Put(ctx, staging, v, blob.PutOptions{IfNoneMatch: true}); err != nil {
 		return "", 0, err
 	}
-	defer func() { _ = e.blobs.Delete(context.WithoutCancel(ctx), staging, blob.DeleteOptions{}) }()
+	moved := false
+	defer func() {
+		if !moved {
+			_ = e.blobs.Delete(context.WithoutCancel(ctx), staging, blob.DeleteOptions{})
+		}
+	}()
 	digest = "sha256:" + hex.EncodeToString(v.h.Sum(nil))
 	key := BlobKey(digest)
 	if info, err := e.blobs.Stat(ctx, key); err == nil {
@@ -82,6 +87,7 @@ func (e *Engine) ingest(ctx context.Context, r io.Reader, opts ingestOptions) (d
 		if _, err := m.Move(ctx, staging, key); err != nil {
 			return "", 0, err
 		}
+		moved = true
 		return digest, v.n, nil
 	}
 	if err := e.copyStaged(ctx, staging, key, digest, v.n, blob.PutOptions{IfNoneMatch: true}); err != nil && !errors.Is(err, apierr.ErrAlreadyExists) {

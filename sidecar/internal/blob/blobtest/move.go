@@ -3,6 +3,7 @@ package blobtest
 import (
 	"crypto/sha256"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -57,6 +58,22 @@ func testMove(t *testing.T, s blob.Store, m blob.Mover) {
 	_, err = m.Move(ctx, "mv/old", "mv//bad")
 	requireCode(t, codes.InvalidArgument, err)
 	requireContent(t, s, "mv/old", "after")
+
+	// Many moves at once out of one folder (which the last one empties) and into another.
+	const n = 32
+	for i := range n {
+		put(t, s, "mv/many/"+strconv.Itoa(i), "content "+strconv.Itoa(i))
+	}
+	for i, err := range race(n, func(i int) error {
+		_, err := m.Move(ctx, "mv/many/"+strconv.Itoa(i), "mv/moved/"+strconv.Itoa(i))
+		return err
+	}) {
+		require.NoError(t, err, "move %d", i)
+		requireContent(t, s, "mv/moved/"+strconv.Itoa(i), "content "+strconv.Itoa(i))
+	}
+	p, err = s.List(ctx, blob.ListOptions{Prefix: "mv/many/"})
+	require.NoError(t, err)
+	require.Empty(t, p.Objects)
 
 	// A large object moves whole.
 	gen := newGenerator(LargeSize)

@@ -2,7 +2,9 @@ package fs
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	iofs "io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -62,7 +64,10 @@ func (s *Store) takeOut(src string) (string, int64, error) {
 		_ = os.Remove(dir)
 		return "", 0, fmt.Errorf("move %q: %w", src, fsErr(err))
 	}
-	if err := s.syncDir(filepath.Dir(path)); err != nil {
+	// A concurrent Move or Delete of a sibling may have pruned the emptied folder already: nothing to sync.
+	if err := s.syncDir(filepath.Dir(path)); err != nil && !errors.Is(err, iofs.ErrNotExist) {
+		_ = os.Rename(tmp, path)
+		_ = os.Remove(dir)
 		return "", 0, fmt.Errorf("move %q: %w", src, fsErr(err))
 	}
 	s.prune(filepath.Dir(path))
