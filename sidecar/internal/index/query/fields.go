@@ -251,6 +251,31 @@ func timeRange(f TimeField) fieldParser {
 				return nil, errAt(pos, "%s: the range %s is empty (it ends before it starts)", f, v)
 			}
 		}
-		return r, nil
+		return clamp(r), nil
 	}
+}
+
+// Bounds outside timeFloor..timeCeiling are clamped to them: no dataset has times outside, and every backend
+// can then represent the range (bleve keeps times as int64 nanoseconds, 1678..2262).
+var (
+	timeFloor   = time.Date(1700, 1, 1, 0, 0, 0, 0, time.UTC)
+	timeCeiling = time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+func clamp(r TimeRange) TimeRange {
+	switch {
+	case r.Start.IsZero():
+	case r.Start.Before(timeFloor):
+		r.Start = time.Time{} // open: every dataset is later
+	case r.Start.After(timeCeiling):
+		r.Start = timeCeiling // nothing matches, as written
+	}
+	switch {
+	case r.End.IsZero():
+	case r.End.After(timeCeiling):
+		r.End = time.Time{}
+	case r.End.Before(timeFloor):
+		r.End = timeFloor
+	}
+	return r
 }
