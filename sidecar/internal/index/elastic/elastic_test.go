@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,27 +18,30 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/testserver/elasticsearch"
 )
 
-// server is one real Elasticsearch for the whole package (a start costs 10-20 s); each test gets its own
-// alias on it. nil when it is not installed outside CI, and then the tests that need it skip.
-var (
-	server     *elasticsearch.Server
-	serverSkip error
-)
+// shared is one real Elasticsearch for the whole package (a start costs 10-20 s), started by the first test
+// that needs it; each test gets its own alias on it.
+var shared struct {
+	once   sync.Once
+	server *elasticsearch.Server
+	stop   func()
+	err    error
+}
+
+// sharedServer returns the package's server, skipping the test when it is not installed (outside CI).
+func sharedServer(t *testing.T) *elasticsearch.Server {
+	t.Helper()
+	shared.once.Do(func() { shared.server, shared.stop, shared.err = elasticsearch.StartMain() })
+	if errors.Is(shared.err, elasticsearch.ErrNotInstalled) {
+		t.Skip(shared.err)
+	}
+	require.NoError(t, shared.err, "starting Elasticsearch")
+	return shared.server
+}
 
 func TestMain(m *testing.M) {
-	s, stop, err := elasticsearch.StartMain()
-	switch {
-	case errors.Is(err, elasticsearch.ErrNotInstalled):
-		serverSkip = err
-	case err != nil:
-		fmt.Fprintln(os.Stderr, "starting Elasticsearch:", err)
-		os.Exit(1)
-	default:
-		server = s
-	}
 	code := m.Run()
-	if stop != nil {
-		stop()
+	if shared.stop != nil {
+		shared.stop()
 	}
 	os.Exit(code)
 }
@@ -47,9 +51,7 @@ var aliasSeq atomic.Int64
 // newIndex returns an index under a fresh alias on the shared server, whose indices the test deletes after.
 func newIndex(t *testing.T) *Index {
 	t.Helper()
-	if server == nil {
-		t.Skip(serverSkip)
-	}
+	server := sharedServer(t)
 	alias := fmt.Sprintf("kamld-test-%d-%d", time.Now().UnixNano()%1e6, aliasSeq.Add(1))
 	ix, err := New(Config{URLs: []string{server.URL()}, Alias: alias})
 	require.NoError(t, err)
