@@ -165,7 +165,9 @@ func toHit(h *search.DocumentMatch) (index.Hit, error) {
 	}
 	hit := index.Hit{Doc: &d, Score: h.Score}
 	for _, f := range textFields {
-		if frags := h.Fragments[f.field]; len(frags) > 0 {
+		// bleve returns the start of a field even where nothing matched; only fragments with a match count.
+		frags := slices.DeleteFunc(slices.Clone(h.Fragments[f.field]), func(s string) bool { return !strings.Contains(s, "<mark>") })
+		if len(frags) > 0 {
 			hit.Highlights = append(hit.Highlights, index.Highlight{Field: f.api, Fragments: frags})
 		}
 	}
