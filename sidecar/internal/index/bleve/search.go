@@ -80,6 +80,9 @@ func request(req *index.Request) (*blv.SearchRequest, error) {
 	}
 	sr := blv.NewSearchRequestOptions(q, req.PageSize+1, 0, false)
 	sr.SortByCustom(order)
+	if req.Sort.By != index.ByRelevance && req.Sort.By != "" {
+		sr.Score = blv.ScoreNone // ordered by a field: computing scores would be wasted work
+	}
 	sr.Fields = []string{fSource}
 	if req.After != nil {
 		if err := checkCursor(req.Sort.By, req.After); err != nil {
