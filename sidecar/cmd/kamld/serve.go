@@ -17,7 +17,6 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/config"
-	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/server"
 	"github.com/kamld/kamld/sidecar/internal/version"
@@ -79,8 +78,9 @@ func serve(parent context.Context, cfg config.Config) error {
 	defer stop()
 	opts := []server.Option{server.WithLogger(log), server.WithDefaultIdentity(defaultIdentity(cfg))}
 	if store, ok := backends.Get(backend.Blob).(blob.Store); ok {
-		engine := dataset.New(store)
+		engine, searchOpts := newEngine(ctx, store, backends, log)
 		opts = append(opts, server.WithDatasets(engine))
+		opts = append(opts, searchOpts...)
 		if cfg.Samples {
 			// A failed import must not keep the sidecar down; it is retried on the next start.
 			if _, err := samples.ImportOnce(ctx, engine, store, datasets.FS, version.Get().Version, log); err != nil {

@@ -72,7 +72,13 @@ type S3 struct {
 // Index selects the search index.
 type Index struct {
 	Backend string  `koanf:"backend" help:"bleve (embedded) or elasticsearch"`
+	Bleve   Bleve   `koanf:"bleve"`
 	Elastic Elastic `koanf:"elasticsearch"`
+}
+
+// Bleve configures the embedded index.
+type Bleve struct {
+	Dir string `koanf:"dir" help:"directory of the bleve index (default DATA_DIR/index)"`
 }
 
 // Elastic configures Elasticsearch 8.
@@ -147,6 +153,9 @@ func (c *Config) fillDerived() {
 	}
 	if c.Blob.FS.Dir == "" {
 		c.Blob.FS.Dir = filepath.Join(c.DataDir, "store")
+	}
+	if c.Index.Bleve.Dir == "" {
+		c.Index.Bleve.Dir = filepath.Join(c.DataDir, "index")
 	}
 }
 

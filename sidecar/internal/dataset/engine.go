@@ -24,6 +24,8 @@ type Engine struct {
 	trees   *manifest.Store
 	now     func() time.Time
 	retries int
+	// observer, when set, hears about metadata and snapshot writes (WithObserver).
+	observer Observer
 
 	// hookAfterSeal, when set (tests only), runs after CreateSnapshot sealed the draft and before it commits.
 	hookAfterSeal func()

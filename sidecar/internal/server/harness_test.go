@@ -25,6 +25,8 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/index"
+	"github.com/kamld/kamld/sidecar/internal/search"
 	"github.com/kamld/kamld/sidecar/internal/server"
 	"github.com/kamld/kamld/sidecar/internal/testserver/minio"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
@@ -58,9 +60,16 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 	ctx, cancel := context.WithCancel(context.Background())
 	bound := make(chan server.Bound, 1)
 	done := make(chan error, 1)
-	// Wired as `kamld serve` wires it: the datasets services run on the blob store.
-	srv := server.New(cfg, tok, backends, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"),
-		server.WithDatasets(dataset.New(backends.Get(backend.Blob).(blob.Store))))
+	// Wired as `kamld serve` wires it: the datasets services run on the blob store, kept in step with the index.
+	opts := []server.Option{server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester")}
+	store := backends.Get(backend.Blob).(blob.Store)
+	if ix, ok := backends.Get(backend.Index).(index.Index); ok {
+		engine, _ := search.Start(ctx, store, ix, search.WithSyncLogger(slog.New(slog.DiscardHandler)))
+		opts = append(opts, server.WithDatasets(engine), server.WithSearch(search.NewService(ix)))
+	} else {
+		opts = append(opts, server.WithDatasets(dataset.New(store)))
+	}
+	srv := server.New(cfg, tok, backends, opts...)
 	go func() { done <- srv.Run(ctx, func(b server.Bound) { bound <- b }) }()
 	var b server.Bound
 	select {

@@ -28,6 +28,9 @@ func (s *Server) pending() map[string]string {
 	for svc, c := range laterCapabilities {
 		out[svc] = c
 	}
+	if s.search != nil {
+		delete(out, kamldv1.SearchService_ServiceDesc.ServiceName)
+	}
 	if s.datasets == nil {
 		for _, svc := range datasetServices {
 			out[svc] = "datasets"
@@ -47,7 +50,11 @@ func (s *Server) registerServices(r grpc.ServiceRegistrar) {
 		kamldv1.RegisterSnapshotServiceServer(r, kamldv1.UnimplementedSnapshotServiceServer{})
 		kamldv1.RegisterFileServiceServer(r, kamldv1.UnimplementedFileServiceServer{})
 	}
-	kamldv1.RegisterSearchServiceServer(r, kamldv1.UnimplementedSearchServiceServer{})
+	if s.search != nil {
+		kamldv1.RegisterSearchServiceServer(r, s.search)
+	} else {
+		kamldv1.RegisterSearchServiceServer(r, kamldv1.UnimplementedSearchServiceServer{})
+	}
 	kamldv1.RegisterQueryServiceServer(r, kamldv1.UnimplementedQueryServiceServer{})
 	kamldv1.RegisterJobServiceServer(r, kamldv1.UnimplementedJobServiceServer{})
 }

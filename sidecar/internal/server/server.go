@@ -44,6 +44,7 @@ type Server struct {
 	start    time.Time
 	identity string
 	datasets *dataset.Engine
+	search   kamldv1.SearchServiceServer
 }
 
 // Option customizes a Server.
@@ -58,6 +59,9 @@ func WithDefaultIdentity(who string) Option { return func(s *Server) { s.identit
 // WithDatasets serves DatasetService, SnapshotService and FileService from engine (without it they answer
 // UNIMPLEMENTED).
 func WithDatasets(engine *dataset.Engine) Option { return func(s *Server) { s.datasets = engine } }
+
+// WithSearch serves SearchService with svc (without it, it answers UNIMPLEMENTED).
+func WithSearch(svc kamldv1.SearchServiceServer) Option { return func(s *Server) { s.search = svc } }
 
 // New prepares a server; nothing listens until Run.
 func New(cfg config.Config, token auth.Token, backends *backend.Set, opts ...Option) *Server {

@@ -80,6 +80,9 @@ func request(req *index.Request) (*blv.SearchRequest, error) {
 	}
 	sr := blv.NewSearchRequestOptions(q, req.PageSize+1, 0, false)
 	sr.SortByCustom(order)
+	if req.Sort.By != index.ByRelevance && req.Sort.By != "" {
+		sr.Score = blv.ScoreNone // ordered by a field: computing scores would be wasted work
+	}
 	sr.Fields = []string{fSource}
 	if req.After != nil {
 		if err := checkCursor(req.Sort.By, req.After); err != nil {
@@ -165,7 +168,9 @@ func toHit(h *search.DocumentMatch) (index.Hit, error) {
 	}
 	hit := index.Hit{Doc: &d, Score: h.Score}
 	for _, f := range textFields {
-		if frags := h.Fragments[f.field]; len(frags) > 0 {
+		// bleve returns the start of a field even where nothing matched; only fragments with a match count.
+		frags := slices.DeleteFunc(slices.Clone(h.Fragments[f.field]), func(s string) bool { return !strings.Contains(s, "<mark>") })
+		if len(frags) > 0 {
 			hit.Highlights = append(hit.Highlights, index.Highlight{Field: f.api, Fragments: frags})
 		}
 	}

@@ -244,6 +244,11 @@ func testHighlights(t *testing.T, ix index.Index) {
 	assert.Contains(t, frags["description"][0], "<mark>ledger</mark>")
 	assert.Contains(t, frags["description"][0], "&lt;2024&gt; &amp; journals", "the rest is escaped")
 	assert.NotEmpty(t, frags["name"])
+	for _, h := range res.Hits[0].Highlights {
+		for _, f := range h.Fragments {
+			assert.Contains(t, f, "<mark>", "only fields with a match are highlighted: %s", h.Field)
+		}
+	}
 
 	res, err = ix.Search(ctxFor(t), &index.Request{Query: parse(t, `"penguin species"`), PageSize: 10, Highlight: true})
 	require.NoError(t, err)
