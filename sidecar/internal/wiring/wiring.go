@@ -17,6 +17,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/blob/s3"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/index/bleve"
+	"github.com/kamld/kamld/sidecar/internal/index/elastic"
 )
 
 // factory builds one backend from the whole configuration.
@@ -40,7 +41,7 @@ var factories = map[string][]entry{
 	},
 	backend.Index: {
 		{"bleve", newBleve},
-		pending(backend.Index, "elasticsearch"),
+		{elastic.Name, newElastic},
 	},
 	backend.SQL:     {pending(backend.SQL, "duckdb"), pending(backend.SQL, "trino")},
 	backend.Compute: {pending(backend.Compute, "local"), pending(backend.Compute, "kubernetes")},
@@ -56,6 +57,17 @@ func newBleve(c config.Config) (backend.Backend, error) {
 		dir = filepath.Join(c.DataDir, "index")
 	}
 	return bleve.New(dir)
+}
+
+// newElastic returns the Elasticsearch index. It does not contact the cluster: the sidecar starts while
+// Elasticsearch is down (writes still succeed, search answers UNAVAILABLE, /readyz says why).
+func newElastic(c config.Config) (backend.Backend, error) {
+	return elastic.New(elastic.Config{
+		URLs:     c.Index.Elastic.URLs,
+		Alias:    c.Index.Elastic.Index,
+		Username: c.Index.Elastic.Username,
+		Password: c.Index.Elastic.Password.Value(),
+	})
 }
 
 // newS3 opens the MinIO/S3 blob store, creating its bucket if needed. Startup waits at most s3OpenTimeout

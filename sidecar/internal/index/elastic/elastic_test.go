@@ -28,7 +28,7 @@ var shared struct {
 }
 
 // sharedServer returns the package's server, skipping the test when it is not installed (outside CI).
-func sharedServer(t *testing.T) *elasticsearch.Server {
+func sharedServer(t testing.TB) *elasticsearch.Server {
 	t.Helper()
 	shared.once.Do(func() { shared.server, shared.stop, shared.err = elasticsearch.StartMain() })
 	if errors.Is(shared.err, elasticsearch.ErrNotInstalled) {
@@ -49,7 +49,7 @@ func TestMain(m *testing.M) {
 var aliasSeq atomic.Int64
 
 // newIndex returns an index under a fresh alias on the shared server, whose indices the test deletes after.
-func newIndex(t *testing.T) *Index {
+func newIndex(t testing.TB) *Index {
 	t.Helper()
 	server := sharedServer(t)
 	alias := fmt.Sprintf("kamld-test-%d-%d", time.Now().UnixNano()%1e6, aliasSeq.Add(1))
