@@ -66,6 +66,8 @@ def test_search_returns_a_dataframe_of_the_samples(sidecar: ExternalSidecar) -> 
     assert names(kamld.search("seattle")) == ["seattle-weather"]
     assert names(kamld.search('"flipper length"')) == ["penguins"]
     assert names(kamld.search("-tag:tabular")) == ["sample-images"]
+    assert names(kamld.search("column:species")) == ["iris", "penguins"]
+    assert names(kamld.search("column:precipitation rows:>1000")) == ["seattle-weather"]
 
     hit = kamld.search("microscopy")
     assert hit["name"].tolist() == ["sample-images"]
@@ -116,6 +118,9 @@ def test_magic_search(shell: InteractiveShell, capsys: pytest.CaptureFixture[str
     header, *rows = out.splitlines()
     assert header.split()[:2] == ["name", "score"]
     assert sorted(r.split()[0] for r in rows) == ["penguins", "wine"]
+
+    out = magic(shell, capsys, "search column:proline")
+    assert [r.split()[0] for r in out.splitlines()[1:]] == ["wine"]
 
     out = magic(shell, capsys, 'search "flipper length" -tag:csv')
     assert [r.split()[0] for r in out.splitlines()[1:]] == ["penguins"]
