@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/index"
 	"github.com/kamld/kamld/sidecar/internal/search"
+	"github.com/kamld/kamld/sidecar/internal/tabular"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
 
@@ -43,8 +45,15 @@ func newReindexCommand() *cobra.Command {
 			if !ok {
 				return fmt.Errorf("the %s index backend is not provided by this build", cfg.Index.Backend)
 			}
-			syncer := search.NewSyncer(store, ix, search.WithSchema(schemaSource(store)))
-			syncer.Observer(dataset.New(store))
+			syncer := search.NewSyncer(store, ix)
+			engine := dataset.New(store)
+			syncer.Observer(engine)
+			catalog, duck, err := tabular.OpenCatalog(cmd.Context(), engine, filepath.Join(cfg.DataDir, "cache", "tabular"), cfg.SQL.DuckDB)
+			if err != nil {
+				return fmt.Errorf("tabular: %w", err)
+			}
+			defer duck.Close()
+			syncer.SetSchema(search.TabularSchema(engine, catalog))
 			n, err := syncer.Reindex(cmd.Context())
 			if err != nil {
 				return err

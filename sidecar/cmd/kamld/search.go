@@ -10,19 +10,22 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/index"
 	"github.com/kamld/kamld/sidecar/internal/search"
 	"github.com/kamld/kamld/sidecar/internal/server"
+	"github.com/kamld/kamld/sidecar/internal/tabular"
 )
 
-// newEngine builds the dataset engine; when the configured index backend is built, the engine keeps it in
-// step (search.Syncer), a goroutine catches it up until ctx ends, and SearchService is served.
-func newEngine(ctx context.Context, store blob.Store, backends *backend.Set, log *slog.Logger) (*dataset.Engine, []server.Option) {
+// newEngine builds the dataset engine. When the configured index backend is built, the engine keeps it in step
+// (search.Syncer); searchOpts, called once the tabular catalog exists, starts the catch-up until ctx ends and
+// serves SearchService.
+func newEngine(ctx context.Context, store blob.Store, backends *backend.Set, log *slog.Logger) (*dataset.Engine, func(*tabular.Catalog) []server.Option) {
 	ix, ok := backends.Get(backend.Index).(index.Index)
 	if !ok {
-		return dataset.New(store), nil
+		return dataset.New(store), func(*tabular.Catalog) []server.Option { return nil }
 	}
-	engine, _ := search.Start(ctx, store, ix, search.WithSyncLogger(log), search.WithSchema(schemaSource(store)))
-	return engine, []server.Option{server.WithSearch(search.NewService(ix))}
+	syncer := search.NewSyncer(store, ix, search.WithSyncLogger(log))
+	engine := dataset.New(store, dataset.WithObserver(syncer.Observer))
+	return engine, func(catalog *tabular.Catalog) []server.Option {
+		syncer.SetSchema(search.TabularSchema(engine, catalog))
+		syncer.Start(ctx)
+		return []server.Option{server.WithSearch(search.NewService(ix))}
+	}
 }
-
-// schemaSource supplies columns and row counts to search documents once metadata extraction stores them
-// with snapshots; until then documents carry none.
-func schemaSource(blob.Store) search.SchemaFunc { return nil }

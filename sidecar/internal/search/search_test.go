@@ -18,11 +18,13 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/blob/fs"
+	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/index"
 	"github.com/kamld/kamld/sidecar/internal/index/bleve"
 	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/search"
+	"github.com/kamld/kamld/sidecar/internal/tabular"
 )
 
 // outage wraps a real index and makes it unreachable on demand: every call then fails as a lost connection
@@ -81,7 +83,13 @@ func newFixture(t *testing.T, opts ...search.SyncOption) *fixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	opts = append(opts, search.WithSyncLogger(slog.New(slog.DiscardHandler)))
-	engine, syncer := search.Start(ctx, store, ix, opts...)
+	syncer := search.NewSyncer(store, ix, opts...)
+	engine := dataset.New(store, dataset.WithObserver(syncer.Observer))
+	catalog, duck, err := tabular.OpenCatalog(ctx, engine, t.TempDir(), config.Default().SQL.DuckDB)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = duck.Close() })
+	syncer.SetSchema(search.TabularSchema(engine, catalog))
+	syncer.Start(ctx)
 	return &fixture{store: store, ix: ix, engine: engine, syncer: syncer, svc: search.NewService(ix)}
 }
 
@@ -102,21 +110,26 @@ func TestSampleDatasetsAreFindable(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, imported, 5)
 	for q, want := range map[string][]string{
-		"":                      {"iris", "penguins", "sample-images", "seattle-weather", "wine"},
-		"tag:classification":    {"iris", "penguins", "wine"},
-		"tag:images":            {"sample-images"},
-		"format:csv":            {"iris"},
-		"format:parquet":        {"penguins", "wine"},
-		"format:jsonl":          {"sample-images", "seattle-weather"},
-		"format:image":          {"sample-images"},
-		"penguins":              {"penguins"},
-		"seattle":               {"seattle-weather"},
-		`"flipper length"`:      {"penguins"},
-		"microscopy":            {"sample-images"},
-		"owner:kamld-samples":   {"iris", "penguins", "sample-images", "seattle-weather", "wine"},
-		"label:license=CC0-1.0": {"penguins", "sample-images"},
-		"size:>300KB":           {"sample-images"},
-		"-tag:tabular":          {"sample-images"},
+		"":                         {"iris", "penguins", "sample-images", "seattle-weather", "wine"},
+		"tag:classification":       {"iris", "penguins", "wine"},
+		"tag:images":               {"sample-images"},
+		"format:csv":               {"iris"},
+		"format:parquet":           {"penguins", "wine"},
+		"format:jsonl":             {"sample-images", "seattle-weather"},
+		"format:image":             {"sample-images"},
+		"penguins":                 {"penguins"},
+		"seattle":                  {"seattle-weather"},
+		`"flipper length"`:         {"penguins"},
+		"microscopy":               {"sample-images"},
+		"owner:kamld-samples":      {"iris", "penguins", "sample-images", "seattle-weather", "wine"},
+		"label:license=CC0-1.0":    {"penguins", "sample-images"},
+		"size:>300KB":              {"sample-images"},
+		"-tag:tabular":             {"sample-images"},
+		"column:species":           {"iris", "penguins"},
+		"column:flipper_length_mm": {"penguins"},
+		"column:precipitation":     {"seattle-weather"},
+		"column:proline":           {"wine"},
+		"rows:>1000":               {"seattle-weather"},
 	} {
 		assert.Equal(t, want, f.ids(t, q), "query %q", q)
 	}

@@ -255,16 +255,21 @@ func randomHex() string {
 	return fmt.Sprintf("%d-%s", time.Now().UnixNano(), hex.EncodeToString(b))
 }
 
-// Start builds the dataset engine over store, kept in step with ix by a Syncer whose catch-up runs (after
-// rebuilding an empty index from the store) until ctx ends. This is how `kamld serve` wires search.
-func Start(ctx context.Context, store blob.Store, ix index.Index, opts ...SyncOption) (*dataset.Engine, *Syncer) {
-	syncer := NewSyncer(store, ix, opts...)
-	engine := dataset.New(store, dataset.WithObserver(syncer.Observer))
+// SetSchema sets where documents get columns and row counts (see SchemaFunc). Call it before Start.
+func (s *Syncer) SetSchema(f SchemaFunc) {
+	s.schema = f
+	if s.docs != nil {
+		s.docs.schema = f
+	}
+}
+
+// Start runs the catch-up in the background until ctx ends, after rebuilding the index from the store if it
+// is empty. Build the engine with Observer first. This is how `kamld serve` wires search.
+func (s *Syncer) Start(ctx context.Context) {
 	go func() {
-		if err := syncer.EnsureBuilt(ctx); err != nil && ctx.Err() == nil {
-			syncer.log.Warn("search index not rebuilt; the catch-up keeps trying", "error", err)
+		if err := s.EnsureBuilt(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("search index not rebuilt; the catch-up keeps trying", "error", err)
 		}
-		syncer.Run(ctx)
+		s.Run(ctx)
 	}()
-	return engine, syncer
 }

@@ -61,6 +61,8 @@ func TestSearch_GRPCAndREST(t *testing.T) {
 	assert.Equal(t, []string{"datasets/photos"}, names(search("format:image")))
 	assert.Equal(t, []string{"datasets/empty", "datasets/photos"}, names(search("owner:alice")))
 	assert.Equal(t, []string{"datasets/churn"}, names(search(`"telecom operator"`)))
+	assert.Equal(t, []string{"datasets/churn"}, names(search("column:customer_id")), "columns come from the snapshot's schema")
+	assert.Equal(t, []string{"datasets/churn"}, names(search("churned rows:1")))
 	assert.Equal(t, []string{"datasets/churn", "datasets/photos"}, names(search("-owner:alice OR tag:images")))
 	assert.Equal(t, []string{"datasets/churn", "datasets/empty", "datasets/photos"}, names(search("")))
 
