@@ -14,6 +14,7 @@ KAMLD       := $(CURDIR)/bin/kamld
 LDFLAGS     := -s -w -X github.com/kamld/kamld/sidecar/internal/version.Commit=$(COMMIT) \
                -X github.com/kamld/kamld/sidecar/internal/version.Time=$(BUILD_TIME)
 export KAMLD_MINIO_BIN := $(CACHE)/bin/minio
+export KAMLD_ELASTICSEARCH_HOME := $(CACHE)/elasticsearch-8.19.21
 export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help
@@ -75,7 +76,7 @@ test: lint check-generate test-go test-py test-js test-e2e ## every suite: lint,
 ## ---- test suites ----------------------------------------------------------------------------------------
 
 .PHONY: test-go
-test-go: minio ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
+test-go: minio elasticsearch ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
 	go test -count=1 ./sidecar/... ./examples/...
 
 .PHONY: test-py
@@ -94,6 +95,10 @@ test-e2e: build ext chromium ## Playwright in Debian's Chromium against real Jup
 .PHONY: minio
 minio: ## install the pinned MinIO server (go install, cached in ~/.cache/kamld/bin)
 	KAMLD_CACHE=$(CACHE) scripts/install-minio.sh
+
+.PHONY: elasticsearch
+elasticsearch: ## install the pinned Elasticsearch 8 test distribution (Maven Central, cached in ~/.cache/kamld)
+	KAMLD_CACHE=$(CACHE) scripts/install-elasticsearch.sh
 
 .PHONY: chromium
 chromium: ## install Debian's Chromium when missing

@@ -2,7 +2,8 @@
 
 In a notebook: `kamld.datasets()`, `kamld.load("iris@v1")`, `kamld.open("iris@v1/iris.csv")`,
 `kamld.upload("data/", "iris/raw/")`, `kamld.snapshot("iris", "message")`, `kamld.diff("iris@v1", "iris@v2")`,
-`kamld.log("iris")`, `kamld.restore("iris@v1")`, `kamld.tag("iris@v2", "prod")`, `kamld.create("iris")`.
+`kamld.log("iris")`, `kamld.restore("iris@v1")`, `kamld.tag("iris@v2", "prod")`, `kamld.create("iris")`,
+`kamld.search("tag:classification format:csv")`.
 
 Nothing here imports jupyter_server: kernels import this package, and only the Jupyter server loads
 `kamld.server` (named as a string below, imported when the server loads the extension).
@@ -23,6 +24,7 @@ from .api import (
     ls,
     open,
     restore,
+    search,
     set_client,
     snapshot,
     tag,
@@ -48,6 +50,7 @@ __all__ = [
     "open",
     "parse_short_ref",
     "restore",
+    "search",
     "set_client",
     "snapshot",
     "tag",

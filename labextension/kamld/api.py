@@ -8,6 +8,7 @@ magics use them).
 
 from __future__ import annotations
 
+import html
 import io
 import os
 import sys
@@ -40,6 +41,8 @@ __all__ = [
     "ls",
     "open",
     "restore",
+    "search",
+    "search_records",
     "set_client",
     "snapshot",
     "tag",
@@ -160,6 +163,66 @@ DATASET_COLUMNS = ["name", "description", "tags", "owner", "files", "bytes", "sn
 def datasets(*, client: Client | None = None) -> pd.DataFrame:
     """All datasets as a DataFrame: name, description, tags, owner, files, bytes, snapshots, updated."""
     return _frame(dataset_records(client=client), DATASET_COLUMNS, ("updated",))
+
+
+def _plain(fragment: str) -> str:
+    """A highlight fragment as text: the <mark> tags dropped, the escaped characters restored."""
+    return html.unescape(fragment.replace("<mark>", "").replace("</mark>", ""))
+
+
+def search_records(
+    query: str = "", *, order_by: str = "", limit: int = 100, client: Client | None = None
+) -> list[dict[str, Any]]:
+    """The datasets matching `query` (syntax in search.proto, e.g. 'tag:finance format:parquet churn'), at
+    most `limit`, best first: one dict per dataset with name, score, the columns of `datasets`, rows and
+    `matches`, the highlighted text fragments of free-text matches as plain text."""
+    if limit < 1:
+        raise ValueError(f"limit must be positive, not {limit}")
+    c = _c(client)
+    rows: list[dict[str, Any]] = []
+    token = ""
+    while len(rows) < limit:
+        page = c.search_datasets(
+            query, order_by=order_by, page_size=min(limit - len(rows), 1000), page_token=token, highlight=True
+        )
+        for r in page.get("results") or []:
+            d = r.get("dataset") or {}
+            row = _dataset_row(d)
+            row["rows"] = _int((d.get("stats") or {}).get("rowCount"))
+            row["score"] = float(r.get("score") or 0.0)
+            row["matches"] = [_plain(f) for h in r.get("highlights") or [] for f in h.get("fragments") or []]
+            rows.append(row)
+        token = page.get("nextPageToken") or ""
+        if not token:
+            break
+    return rows[:limit]
+
+
+SEARCH_COLUMNS = [
+    "name",
+    "score",
+    "description",
+    "tags",
+    "owner",
+    "files",
+    "bytes",
+    "rows",
+    "snapshots",
+    "updated",
+    "matches",
+]
+
+
+def search(
+    query: str = "", *, order_by: str = "", limit: int = 100, client: Client | None = None
+) -> pd.DataFrame:
+    """The datasets matching `query` as a DataFrame, best first (or by `order_by`: "updated", "name", "size",
+    with " asc"/" desc"). Free text, "phrases", tag:, label:key=value, format:, owner:, column:, size:>10MB,
+    rows:>1000, updated:>2026-01-01, created:2025-01..2025-06, -negation, OR and (groups); a malformed query
+    raises KamldError INVALID_ARGUMENT (3) naming the position."""
+    return _frame(
+        search_records(query, order_by=order_by, limit=limit, client=client), SEARCH_COLUMNS, ("updated",)
+    )
 
 
 def create(

@@ -6,7 +6,7 @@ so a notebook needs no configuration. No jupyter_server import here: this runs i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import IO, Any, TypedDict
 from urllib.parse import quote
 
@@ -132,6 +132,34 @@ class Tag(TypedDict, total=False):
     createTime: str
 
 
+class Highlight(TypedDict, total=False):
+    field: str
+    fragments: list[str]
+
+
+class SearchResult(TypedDict, total=False):
+    dataset: Dataset
+    score: float
+    highlights: list[Highlight]
+
+
+class FacetValue(TypedDict, total=False):
+    value: str
+    count: str
+
+
+class Facet(TypedDict, total=False):
+    field: str
+    values: list[FacetValue]
+
+
+class SearchPage(TypedDict, total=False):
+    results: list[SearchResult]
+    facets: list[Facet]
+    totalSize: str
+    nextPageToken: str
+
+
 def _ds(dataset_id: str) -> str:
     """The URL path of a dataset; ids are DNS labels, quoting only guards against misuse."""
     return f"/v1/datasets/{quote(dataset_id, safe='')}"
@@ -208,6 +236,36 @@ class Client:
         """ListDatasets, every page."""
         params = {"orderBy": order_by} if order_by else {}
         return list(self._pages("/v1/datasets", "datasets", params))
+
+    def search_datasets(
+        self,
+        query: str = "",
+        *,
+        facets: Sequence[str] = (),
+        order_by: str = "",
+        page_size: int = 0,
+        page_token: str = "",
+        highlight: bool = False,
+    ) -> SearchPage:
+        """SearchDatasets, one page. The query syntax is documented on SearchService (search.proto)."""
+        body: dict[str, Any] = {"query": query, "facets": list(facets), "highlight": highlight}
+        if order_by:
+            body["orderBy"] = order_by
+        if page_size:
+            body["pageSize"] = page_size
+        if page_token:
+            body["pageToken"] = page_token
+        result: SearchPage = self.request("POST", "/v1/datasets:search", json=body) or {}
+        return result
+
+    def suggest_values(self, field: str, prefix: str = "", *, limit: int = 0) -> list[FacetValue]:
+        """SuggestValues: values of "tag", "owner", "format", "label" (keys) or "column" with a prefix."""
+        params: dict[str, Any] = {"field": field, "prefix": prefix}
+        if limit:
+            params["limit"] = limit
+        result = self.request("GET", "/v1/datasets:suggest", params=params) or {}
+        values: list[FacetValue] = result.get("values") or []
+        return values
 
     def update_dataset(
         self,

@@ -8,6 +8,7 @@ They need neither pandas nor pyarrow.
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -24,6 +25,9 @@ Usage: %kamld <subcommand> [arguments]
 
 Subcommands:
   ls [dataset[@ref][/folder/]]     list datasets, or the files of a dataset at a ref
+  search [--order O] [--limit N] QUERY
+                                   find datasets: free text, "phrases", tag:, label:k=v, format:, owner:,
+                                   column:, size:>10MB, rows:>1000, updated:>2026-01-01, -negation, OR
   snapshot <dataset> -m "message"  commit the dataset's draft as a new snapshot
   diff <dataset@ref> [<dataset@ref>]
                                    files added, removed and modified between two refs (default: the draft)
@@ -74,10 +78,29 @@ def _parsers() -> dict[str, _Parser]:
     diff.add_argument("b", metavar="TO", nargs="?", help='the newer ref, e.g. "iris@v2" (default: the draft)')
     log = parser("log", "The dataset's snapshots, newest first.")
     log.add_argument("dataset", help='the dataset, e.g. "iris"')
+    search = parser(
+        "search",
+        "Find datasets. The query is taken as typed (one pair of outer quotes dropped): free text, "
+        '"phrases", tag:x, label:key=value, format:csv, owner:x, column:x, size:>10MB, size:1KB..1GB, '
+        "rows:>1000, updated:>2026-01-01, created:2025-01..2025-06, -term or NOT term, a OR b, (groups).",
+    )
+    search.add_argument(
+        "--order", default="", help='"relevance" (default), "updated", "name" or "size" [asc|desc]'
+    )
+    search.add_argument("--limit", type=int, default=20, help="most results to show (default 20)")
+    search.add_argument("query", nargs="*", help="the query")
     status = parser("status", "The sidecar's version, health and backends.")
     helpp = parser("help", "Usage of %kamld or of one subcommand.")
     helpp.add_argument("subcommand", nargs="?")
-    return {"ls": ls, "snapshot": snap, "diff": diff, "log": log, "status": status, "help": helpp}
+    return {
+        "ls": ls,
+        "search": search,
+        "snapshot": snap,
+        "diff": diff,
+        "log": log,
+        "status": status,
+        "help": helpp,
+    }
 
 
 def _cell(value: Any, width: int) -> str:
@@ -195,6 +218,35 @@ def _log(args: argparse.Namespace) -> str:
     )
 
 
+_SEARCH_OPTION = re.compile(r"\s*(--order|--limit)(?:=|\s+)(\"[^\"]*\"|'[^']*'|\S+)")
+
+
+def split_search(rest: str) -> tuple[list[str], str]:
+    """Leading --order/--limit options of `%kamld search` as argv, and the query exactly as typed: the search
+    syntax has its own quotes, which shell-style splitting would eat. One pair of outer quotes is dropped."""
+    argv: list[str] = []
+    while m := _SEARCH_OPTION.match(rest):
+        argv += [m.group(1), m.group(2).strip("\"'")]
+        rest = rest[m.end() :]
+    query = rest.strip()
+    if len(query) >= 2 and query[0] == query[-1] and query[0] in "\"'" and query[0] not in query[1:-1]:
+        query = query[1:-1]
+    return argv, query
+
+
+def _search(args: argparse.Namespace) -> str:
+    rows = api.search_records(args.query, order_by=args.order, limit=max(args.limit, 1))
+    if not rows:
+        return "no datasets match"
+    for r in rows:
+        r["score"] = f"{r['score']:.2f}"
+        r["bytes"] = human_bytes(r["bytes"])
+        r["updated"] = (r["updated"] or "")[:10]
+        r["match"] = r["matches"][0] if r["matches"] else r["description"]
+    columns = ["name", "score", "bytes", "updated", "owner", "tags", "match"]
+    return format_table(rows, columns, {"match": 70, "tags": 30})
+
+
 def _status(args: argparse.Namespace) -> str:
     with Client() as client:
         return format_status(client.info(), client.url)
@@ -202,6 +254,7 @@ def _status(args: argparse.Namespace) -> str:
 
 _COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "ls": _ls,
+    "search": _search,
     "snapshot": _snapshot,
     "diff": _diff,
     "log": _log,
@@ -211,6 +264,10 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
 
 def run(line: str) -> str:
     """What `%kamld <line>` prints; never raises for bad input or kamld errors (a pure function for tests)."""
+    head, _, raw_rest = line.strip().partition(" ")
+    if head == "search" and not raw_rest.strip().startswith(("-h", "--help")):
+        argv, query = split_search(raw_rest)
+        line = shlex.join(["search", *argv, "--", query]) if query else shlex.join(["search", *argv])
     try:
         words = shlex.split(line)
     except ValueError as exc:
@@ -233,6 +290,8 @@ def run(line: str) -> str:
         if args.subcommand and sub is None:
             return f"%kamld: unknown subcommand {args.subcommand!r}\n\n{USAGE}"
         return sub.format_help() if sub else USAGE
+    if command == "search":
+        args.query = " ".join(args.query)
     try:
         return _COMMANDS[command](args)
     except ValueError as exc:  # a malformed ref: the caller's typo
@@ -249,5 +308,5 @@ class KamldMagics(Magics):
 
     @line_magic
     def kamld(self, line: str) -> None:
-        """%kamld ls | snapshot | diff | log | status | help: see `%kamld help`."""
+        """%kamld ls | search | snapshot | diff | log | status | help: see `%kamld help`."""
         print(run(line).rstrip("\n"))

@@ -23,7 +23,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCommand(), newVersionCommand(), newConfigCommand(), newGCCommand())
+	root.AddCommand(newServeCommand(), newVersionCommand(), newConfigCommand(), newGCCommand(), newReindexCommand())
 	// Client subcommands talk to a running sidecar over gRPC.
 	var cf clientFlags
 	for _, c := range []*cobra.Command{newDatasetsCommand(&cf), newCopyCommand(&cf), newSnapshotCommand(&cf), newLogCommand(&cf),

@@ -72,7 +72,13 @@ type S3 struct {
 // Index selects the search index.
 type Index struct {
 	Backend string  `koanf:"backend" help:"bleve (embedded) or elasticsearch"`
+	Bleve   Bleve   `koanf:"bleve"`
 	Elastic Elastic `koanf:"elasticsearch"`
+}
+
+// Bleve configures the embedded index.
+type Bleve struct {
+	Dir string `koanf:"dir" help:"directory of the bleve index (default DATA_DIR/index)"`
 }
 
 // Elastic configures Elasticsearch 8.
@@ -87,6 +93,13 @@ type Elastic struct {
 type SQL struct {
 	Backend string `koanf:"backend" help:"duckdb (in process) or trino"`
 	Trino   Trino  `koanf:"trino"`
+	DuckDB  DuckDB `koanf:"duckdb"`
+}
+
+// DuckDB configures the in-process DuckDB that extracts schemas (always) and runs queries (backend duckdb).
+type DuckDB struct {
+	MemoryLimit string `koanf:"memory_limit" help:"DuckDB memory_limit per instance, e.g. 1GB"`
+	CacheBytes  int64  `koanf:"cache_bytes" help:"bound of the local copies of MinIO/S3 blobs DuckDB reads"`
 }
 
 // Trino configures a Trino coordinator.
@@ -120,7 +133,7 @@ func Default() Config {
 		Limits:   Limits{MaxMessageBytes: 16 << 20},
 		Blob:     Blob{Backend: "fs", S3: S3{Bucket: "kamld", Region: "us-east-1"}},
 		Index:    Index{Backend: "bleve", Elastic: Elastic{Index: "kamld-datasets"}},
-		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}},
+		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}, DuckDB: DuckDB{MemoryLimit: "1GB", CacheBytes: 4 << 30}},
 		Compute:  Compute{Backend: "local", Kubernetes: Kubernetes{Namespace: "default"}},
 	}
 }
@@ -147,6 +160,9 @@ func (c *Config) fillDerived() {
 	}
 	if c.Blob.FS.Dir == "" {
 		c.Blob.FS.Dir = filepath.Join(c.DataDir, "store")
+	}
+	if c.Index.Bleve.Dir == "" {
+		c.Index.Bleve.Dir = filepath.Join(c.DataDir, "index")
 	}
 }
 

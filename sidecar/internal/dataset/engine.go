@@ -24,6 +24,8 @@ type Engine struct {
 	trees   *manifest.Store
 	now     func() time.Time
 	retries int
+	// observer, when set, hears about metadata and snapshot writes (WithObserver).
+	observer Observer
 
 	// refreshAge: a stored blob or chunk older than this that a write reuses is written again, so that
 	// garbage collection (whose grace must be at least twice this) cannot take it (see doc.go).

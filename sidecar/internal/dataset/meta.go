@@ -75,6 +75,11 @@ func (e *Engine) CreateDataset(ctx context.Context, id string, m Metadata) (*Dat
 	if err := validateMeta(m); err != nil {
 		return nil, err
 	}
+	done, err := e.changing(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	var old metaRecord
 	ver, err := getJSON(ctx, e.blobs, metaKey(id), &old)
 	switch {
@@ -180,6 +185,11 @@ func (e *Engine) UpdateDataset(ctx context.Context, id string, m Metadata, mask 
 	if err := validateMeta(m); err != nil {
 		return nil, err
 	}
+	done, err := e.changing(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	for attempt := 0; attempt < e.retries; attempt++ {
 		d, err := e.open(ctx, "dataset.name", id)
 		if err != nil {
@@ -225,6 +235,11 @@ func (e *Engine) UpdateDataset(ctx context.Context, id string, m Metadata, mask 
 // unreachable (a new dataset of the same id gets a new incarnation) and garbage collection sweeps them. File
 // contents and manifest chunks are shared by digest and reclaimed only by garbage collection.
 func (e *Engine) DeleteDataset(ctx context.Context, id, etag string) error {
+	done, err := e.changing(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer done()
 	for attempt := 0; attempt < e.retries; attempt++ {
 		d, err := e.open(ctx, "name", id)
 		if err != nil {

@@ -149,6 +149,11 @@ func (e *Engine) CreateSnapshot(ctx context.Context, id string, opts SnapshotOpt
 	if err := validateText("author", opts.Author, MaxAuthorBytes); err != nil {
 		return nil, err
 	}
+	done, err := e.changing(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	d, err := e.open(ctx, "parent", id)
 	if err != nil {
 		return nil, err

@@ -25,7 +25,10 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/index"
+	"github.com/kamld/kamld/sidecar/internal/search"
 	"github.com/kamld/kamld/sidecar/internal/server"
+	"github.com/kamld/kamld/sidecar/internal/tabular"
 	"github.com/kamld/kamld/sidecar/internal/testserver/minio"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
@@ -58,9 +61,19 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 	ctx, cancel := context.WithCancel(context.Background())
 	bound := make(chan server.Bound, 1)
 	done := make(chan error, 1)
-	// Wired as `kamld serve` wires it: the datasets services run on the blob store.
+	// Wired as `kamld serve` wires it: the datasets services run on the blob store, with tabular schemas, kept
+	// in step with the search index.
+	store := backends.Get(backend.Blob).(blob.Store)
+	ix := backends.Get(backend.Index).(index.Index)
+	syncer := search.NewSyncer(store, ix, search.WithSyncLogger(slog.New(slog.DiscardHandler)))
+	engine := dataset.New(store, dataset.WithObserver(syncer.Observer))
+	catalog, duck, err := tabular.OpenCatalog(ctx, engine, filepath.Join(dir, "cache", "tabular"), cfg.SQL.DuckDB)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = duck.Close() })
+	syncer.SetSchema(search.TabularSchema(engine, catalog))
+	syncer.Start(ctx)
 	srv := server.New(cfg, tok, backends, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"),
-		server.WithDatasets(dataset.New(backends.Get(backend.Blob).(blob.Store))))
+		server.WithDatasets(engine), server.WithTables(catalog), server.WithSearch(search.NewService(ix)))
 	go func() { done <- srv.Run(ctx, func(b server.Bound) { bound <- b }) }()
 	var b server.Bound
 	select {

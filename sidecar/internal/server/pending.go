@@ -28,6 +28,9 @@ func (s *Server) pending() map[string]string {
 	for svc, c := range laterCapabilities {
 		out[svc] = c
 	}
+	if s.search != nil {
+		delete(out, kamldv1.SearchService_ServiceDesc.ServiceName)
+	}
 	if s.datasets == nil {
 		for _, svc := range datasetServices {
 			out[svc] = "datasets"
@@ -39,15 +42,23 @@ func (s *Server) pending() map[string]string {
 // registerServices registers every kamld.v1 service: the real ones this server has, placeholders for the rest.
 func (s *Server) registerServices(r grpc.ServiceRegistrar) {
 	if s.datasets != nil {
-		kamldv1.RegisterDatasetServiceServer(r, datasetsvc.NewDatasets(s.datasets))
-		kamldv1.RegisterSnapshotServiceServer(r, datasetsvc.NewSnapshots(s.datasets))
+		var opts []datasetsvc.Option
+		if s.tables != nil {
+			opts = append(opts, datasetsvc.WithTables(s.tables))
+		}
+		kamldv1.RegisterDatasetServiceServer(r, datasetsvc.NewDatasets(s.datasets, opts...))
+		kamldv1.RegisterSnapshotServiceServer(r, datasetsvc.NewSnapshots(s.datasets, opts...))
 		kamldv1.RegisterFileServiceServer(r, datasetsvc.NewFiles(s.datasets, s.cfg.Limits.MaxMessageBytes))
 	} else {
 		kamldv1.RegisterDatasetServiceServer(r, kamldv1.UnimplementedDatasetServiceServer{})
 		kamldv1.RegisterSnapshotServiceServer(r, kamldv1.UnimplementedSnapshotServiceServer{})
 		kamldv1.RegisterFileServiceServer(r, kamldv1.UnimplementedFileServiceServer{})
 	}
-	kamldv1.RegisterSearchServiceServer(r, kamldv1.UnimplementedSearchServiceServer{})
+	if s.search != nil {
+		kamldv1.RegisterSearchServiceServer(r, s.search)
+	} else {
+		kamldv1.RegisterSearchServiceServer(r, kamldv1.UnimplementedSearchServiceServer{})
+	}
 	kamldv1.RegisterQueryServiceServer(r, kamldv1.UnimplementedQueryServiceServer{})
 	kamldv1.RegisterJobServiceServer(r, kamldv1.UnimplementedJobServiceServer{})
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -15,6 +16,8 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/blob/fs"
 	"github.com/kamld/kamld/sidecar/internal/blob/s3"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/index/bleve"
+	"github.com/kamld/kamld/sidecar/internal/index/elastic"
 )
 
 // factory builds one backend from the whole configuration.
@@ -36,9 +39,35 @@ var factories = map[string][]entry{
 		{"fs", func(c config.Config) (backend.Backend, error) { return fs.New(c.Blob.FS.Dir) }},
 		{"s3", newS3},
 	},
-	backend.Index:   {pending(backend.Index, "bleve"), pending(backend.Index, "elasticsearch")},
+	backend.Index: {
+		{"bleve", newBleve},
+		{elastic.Name, newElastic},
+	},
 	backend.SQL:     {pending(backend.SQL, "duckdb"), pending(backend.SQL, "trino")},
 	backend.Compute: {pending(backend.Compute, "local"), pending(backend.Compute, "kubernetes")},
+}
+
+// newBleve opens the embedded index, by default in DATA_DIR/index.
+func newBleve(c config.Config) (backend.Backend, error) {
+	dir := c.Index.Bleve.Dir
+	if dir == "" {
+		if c.DataDir == "" {
+			return nil, errors.New("index.bleve.dir: no directory configured (set it or data_dir)")
+		}
+		dir = filepath.Join(c.DataDir, "index")
+	}
+	return bleve.New(dir)
+}
+
+// newElastic returns the Elasticsearch index. It does not contact the cluster: the sidecar starts while
+// Elasticsearch is down (writes still succeed, search answers UNAVAILABLE, /readyz says why).
+func newElastic(c config.Config) (backend.Backend, error) {
+	return elastic.New(elastic.Config{
+		URLs:     c.Index.Elastic.URLs,
+		Alias:    c.Index.Elastic.Index,
+		Username: c.Index.Elastic.Username,
+		Password: c.Index.Elastic.Password.Value(),
+	})
 }
 
 // newS3 opens the MinIO/S3 blob store, creating its bucket if needed. Startup waits at most s3OpenTimeout

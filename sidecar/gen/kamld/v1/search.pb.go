@@ -29,7 +29,8 @@ type SearchDatasetsRequest struct {
 	Query string `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
 	// Facets to count over all matches: any of "tag", "format", "owner", "label". Empty means none.
 	Facets []string `protobuf:"bytes,2,rep,name=facets,proto3" json:"facets,omitempty"`
-	// "relevance" (default), "updated", "name" or "size"; append " asc" or " desc" to choose the direction.
+	// "relevance" (default; highest first), "updated" (newest first), "name" (A to Z) or "size" (largest first);
+	// append " asc" or " desc" to choose the direction. Ties are broken by name, so pages are stable.
 	OrderBy string `protobuf:"bytes,3,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	// See pagination in common.proto.
 	PageSize int32 `protobuf:"varint,4,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`

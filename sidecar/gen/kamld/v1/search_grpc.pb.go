@@ -31,21 +31,27 @@ const (
 // and sizes. The index behind it is derived from the object store and can be rebuilt (`kamld reindex`); writes
 // succeed while the index is down, and the index catches up when it returns.
 //
-// Query syntax (the same on every backend; parsed once and translated, never passed through raw):
+// Query syntax (the same on every backend; parsed once into one tree and translated, never passed through raw):
 //
-//	churn customers         free text: every word must match (description, name, tags, columns)
-//	"customer churn"        a phrase
-//	tag:finance             a dataset tag (exact)
-//	label:team=risk         a label; `label:team` alone matches any value
-//	format:parquet          a file format held by the latest snapshot: csv, tsv, parquet, jsonl, json, image, …
+//	churn customers         free text: every word must match; each word's tokens in one of name, description,
+//	                        tags or column names (case-insensitive, no stemming)
+//	"customer churn"        a phrase; \" and \\ escape inside quotes
+//	tag:finance             a dataset tag (exact); quote values with spaces: tag:"time series"
+//	label:team=risk         a label (exact); `label:team` alone matches any value
+//	format:parquet          a file format of the latest snapshot: csv, tsv, parquet, jsonl, json, image, text,
+//	                        or another file extension
 //	owner:alice             the owner (exact)
 //	column:age              a column name in any tabular file (exact, case-insensitive)
-//	size:>10MB  size:1KB..5GB            total bytes, with B, KB, MB, GB, TB (powers of 1024)
-//	rows:>1000                           row count
-//	updated:>2026-01-01  created:2026-01-01..2026-06-30   dates (UTC) or RFC 3339 times
-//	-tag:draft  -"old data"              negation of any term
+//	size:>10MB  size:1KB..5GB  size:<=1.5GB   total bytes, units B, KB, MB, GB, TB (powers of 1024)
+//	rows:>1000                                row count
+//	updated:>2026-01-01  created:2025-01..2025-06  updated:2025   dates (UTC) as YYYY, YYYY-MM or YYYY-MM-DD,
+//	                        or RFC 3339 times; a date covers its whole year, month or day, so `>2026-01-01`
+//	                        starts on 2026-01-02 and `2025-01..2025-06` ends with June
+//	-tag:draft  NOT tag:draft  -"old data"   negation of any term or group
+//	tag:a OR tag:b  (tag:a OR owner:bob) csv  alternatives; OR binds tighter than the implicit AND
 //
-// Terms are ANDed. A query is at most 1024 characters and 64 terms.
+// Ranges take >, >=, <, <=, an exact value, or lo..hi (inclusive; either side may be left open).
+// Terms are ANDed. A query is at most 1024 characters and 64 terms, with parentheses at most 8 deep.
 type SearchServiceClient interface {
 	// SearchDatasets returns the datasets matching a query, with facet counts and highlighted fragments.
 	// Errors: INVALID_ARGUMENT for a malformed query, with a BadRequest field violation on "query" whose
@@ -94,21 +100,27 @@ func (c *searchServiceClient) SuggestValues(ctx context.Context, in *SuggestValu
 // and sizes. The index behind it is derived from the object store and can be rebuilt (`kamld reindex`); writes
 // succeed while the index is down, and the index catches up when it returns.
 //
-// Query syntax (the same on every backend; parsed once and translated, never passed through raw):
+// Query syntax (the same on every backend; parsed once into one tree and translated, never passed through raw):
 //
-//	churn customers         free text: every word must match (description, name, tags, columns)
-//	"customer churn"        a phrase
-//	tag:finance             a dataset tag (exact)
-//	label:team=risk         a label; `label:team` alone matches any value
-//	format:parquet          a file format held by the latest snapshot: csv, tsv, parquet, jsonl, json, image, …
+//	churn customers         free text: every word must match; each word's tokens in one of name, description,
+//	                        tags or column names (case-insensitive, no stemming)
+//	"customer churn"        a phrase; \" and \\ escape inside quotes
+//	tag:finance             a dataset tag (exact); quote values with spaces: tag:"time series"
+//	label:team=risk         a label (exact); `label:team` alone matches any value
+//	format:parquet          a file format of the latest snapshot: csv, tsv, parquet, jsonl, json, image, text,
+//	                        or another file extension
 //	owner:alice             the owner (exact)
 //	column:age              a column name in any tabular file (exact, case-insensitive)
-//	size:>10MB  size:1KB..5GB            total bytes, with B, KB, MB, GB, TB (powers of 1024)
-//	rows:>1000                           row count
-//	updated:>2026-01-01  created:2026-01-01..2026-06-30   dates (UTC) or RFC 3339 times
-//	-tag:draft  -"old data"              negation of any term
+//	size:>10MB  size:1KB..5GB  size:<=1.5GB   total bytes, units B, KB, MB, GB, TB (powers of 1024)
+//	rows:>1000                                row count
+//	updated:>2026-01-01  created:2025-01..2025-06  updated:2025   dates (UTC) as YYYY, YYYY-MM or YYYY-MM-DD,
+//	                        or RFC 3339 times; a date covers its whole year, month or day, so `>2026-01-01`
+//	                        starts on 2026-01-02 and `2025-01..2025-06` ends with June
+//	-tag:draft  NOT tag:draft  -"old data"   negation of any term or group
+//	tag:a OR tag:b  (tag:a OR owner:bob) csv  alternatives; OR binds tighter than the implicit AND
 //
-// Terms are ANDed. A query is at most 1024 characters and 64 terms.
+// Ranges take >, >=, <, <=, an exact value, or lo..hi (inclusive; either side may be left open).
+// Terms are ANDed. A query is at most 1024 characters and 64 terms, with parentheses at most 8 deep.
 type SearchServiceServer interface {
 	// SearchDatasets returns the datasets matching a query, with facet counts and highlighted fragments.
 	// Errors: INVALID_ARGUMENT for a malformed query, with a BadRequest field violation on "query" whose

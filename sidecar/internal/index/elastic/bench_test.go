@@ -1,0 +1,30 @@
+package elastic
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kamld/kamld/sidecar/internal/index"
+	"github.com/kamld/kamld/sidecar/internal/index/indextest"
+)
+
+// BenchmarkSearchLatency indexes generated catalogs of 1k, 10k and 100k datasets into a real Elasticsearch
+// (the test server: one node on loopback, 512 MB heap) and reports index time and search latency p50/p99,
+// with the same generator, queries and runner as the bleve benchmark (KAMLD_BENCH_SEARCH_SIZES overrides the
+// sizes, e.g. "1000,10000"). `make bench` runs both in one `go test` call.
+func BenchmarkSearchLatency(b *testing.B) {
+	sizes := []int{1_000, 10_000, 100_000}
+	if s := os.Getenv("KAMLD_BENCH_SEARCH_SIZES"); s != "" {
+		sizes = nil
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	indextest.ReportLatency(b, func(b *testing.B) index.Index { return newIndex(b) }, sizes, 1000)
+}

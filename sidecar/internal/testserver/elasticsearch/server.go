@@ -1,0 +1,290 @@
+package elasticsearch
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Options say which installation to run and where its files go.
+type Options struct {
+	Home     string // unpacked distribution
+	JavaHome string // JDK 17 or 21
+	Dir      string // holds config/, data/, logs/ and tmp/; survives Stop so Restart serves the same indices
+	// Heap is the JVM heap options; defaults to a small heap so tests share the machine politely.
+	Heap string
+}
+
+// defaultHeap keeps Elasticsearch small: tests index thousands of documents, not millions.
+const defaultHeap = "-Xms256m -Xmx512m"
+
+// readyTimeout bounds startup; a cold start takes 10-20 s on 2 busy cores.
+const readyTimeout = 3 * time.Minute
+
+// stopTimeout bounds a graceful shutdown before the process group is killed.
+const stopTimeout = 30 * time.Second
+
+// Server is a running (or stopped) single-node Elasticsearch.
+type Server struct {
+	// HTTPAddr is host:port of the REST API on loopback.
+	HTTPAddr string
+	opts     Options
+	// transportAddr is the node-to-node port; fixed so a restarted node binds the same ports.
+	transportAddr string
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{} // closed when cmd has exited
+	log  *lockedBuffer
+}
+
+// Launch prepares opts.Dir and starts Elasticsearch on free loopback ports, waiting until the cluster is at
+// least yellow. A start that fails because another process took the chosen port is retried on new ports.
+func Launch(ctx context.Context, opts Options) (*Server, error) {
+	if opts.Heap == "" {
+		opts.Heap = defaultHeap
+	}
+	s := &Server{opts: opts}
+	var lastErr error
+	for range 3 {
+		var err error
+		if s.HTTPAddr, err = freeLoopbackAddr(); err != nil {
+			return nil, err
+		}
+		if s.transportAddr, err = freeLoopbackAddr(); err != nil {
+			return nil, err
+		}
+		if err := s.writeConfig(); err != nil {
+			return nil, err
+		}
+		if lastErr = s.start(ctx); lastErr == nil {
+			return s, nil
+		}
+		if !strings.Contains(lastErr.Error(), "BindException") {
+			break
+		}
+	}
+	return nil, lastErr
+}
+
+// URL is the server's base URL.
+func (s *Server) URL() string { return "http://" + s.HTTPAddr }
+
+// Log returns the server's console output so far, for failure messages.
+func (s *Server) Log() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.log == nil {
+		return ""
+	}
+	return s.log.String()
+}
+
+// Stop stops the server (SIGTERM, then SIGKILL to its process group after stopTimeout) and waits for it to
+// exit. Its data stays in Dir. Stopping a stopped server does nothing.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(stopTimeout):
+		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+		<-s.done
+	}
+	// The launcher exits after the server JVM; make sure no JVM of this group outlives it.
+	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
+	s.cmd = nil
+}
+
+// Restart starts a stopped server again on the same ports and data, for outage tests.
+func (s *Server) Restart(ctx context.Context) error {
+	var err error
+	// The ports were just released; retry briefly in case the kernel still holds them.
+	for range 10 {
+		if err = s.start(ctx); err == nil || !strings.Contains(err.Error(), "BindException") {
+			return err
+		}
+		time.Sleep(time.Second)
+	}
+	return fmt.Errorf("restarting Elasticsearch on %s: %w", s.HTTPAddr, err)
+}
+
+// writeConfig copies the distribution's config folder (jvm.options, log4j2.properties) into Dir and writes
+// the node settings: single node, loopback only, no security, and no disk watermarks (a nearly full disk
+// must not turn test indices read-only). Indices are never created implicitly: a backend that writes before
+// creating its index fails loudly here rather than getting dynamic mappings.
+func (s *Server) writeConfig() error {
+	conf := filepath.Join(s.opts.Dir, "config")
+	if err := os.RemoveAll(conf); err != nil {
+		return err
+	}
+	if err := os.CopyFS(conf, os.DirFS(filepath.Join(s.opts.Home, "config"))); err != nil {
+		return fmt.Errorf("copying the Elasticsearch config: %w", err)
+	}
+	settings := map[string]string{
+		"cluster.name":             "kamld-test",
+		"node.name":                "kamld-test-node",
+		"discovery.type":           "single-node",
+		"network.host":             "127.0.0.1",
+		"http.port":                port(s.HTTPAddr),
+		"transport.port":           port(s.transportAddr),
+		"path.data":                filepath.Join(s.opts.Dir, "data"),
+		"path.logs":                filepath.Join(s.opts.Dir, "logs"),
+		"xpack.security.enabled":   "false",
+		"action.auto_create_index": "false",
+		"cluster.routing.allocation.disk.threshold_enabled": "false",
+	}
+	var yml strings.Builder
+	for k, v := range settings {
+		fmt.Fprintf(&yml, "%s: %q\n", k, v)
+	}
+	return os.WriteFile(filepath.Join(conf, "elasticsearch.yml"), []byte(yml.String()), 0o644)
+}
+
+func (s *Server) start(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		return errors.New("already running")
+	}
+	tmp := filepath.Join(s.opts.Dir, "tmp")
+	if err := os.MkdirAll(tmp, 0o755); err != nil {
+		return err
+	}
+	s.log = &lockedBuffer{}
+	cmd := exec.Command(filepath.Join(s.opts.Home, "bin", "elasticsearch"))
+	cmd.Env = append(os.Environ(),
+		"ES_PATH_CONF="+filepath.Join(s.opts.Dir, "config"),
+		"ES_JAVA_HOME="+s.opts.JavaHome,
+		"ES_JAVA_OPTS="+s.opts.Heap,
+		"ES_TMPDIR="+tmp,
+	)
+	cmd.Stdout, cmd.Stderr = s.log, s.log
+	cmd.SysProcAttr = sysProcAttr()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	if err := waitReady(ctx, s.URL(), done, s.log); err != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		return err
+	}
+	s.cmd, s.done = cmd, done
+	return nil
+}
+
+// sysProcAttr puts the server in its own process group (a Ctrl-C on `go test` reaches the test, whose cleanup
+// stops it in order). Elasticsearch refuses to run as root; as root it runs in a new user namespace where it
+// is uid 1000, mapped to root outside, so it still owns the files it creates and reads the cache under /root.
+func sysProcAttr() *syscall.SysProcAttr {
+	attr := &syscall.SysProcAttr{Setpgid: true}
+	if os.Geteuid() == 0 {
+		attr.Cloneflags = syscall.CLONE_NEWUSER
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 1000, HostID: 0, Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 1000, HostID: 0, Size: 1}}
+	}
+	return attr
+}
+
+// waitReady polls cluster health until the cluster is yellow or green, the process exits, or time runs out.
+func waitReady(ctx context.Context, url string, exited <-chan struct{}, log *lockedBuffer) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	for {
+		select {
+		case <-exited:
+			return fmt.Errorf("elasticsearch exited during startup: %s", tail(log.String()))
+		case <-ctx.Done():
+			return fmt.Errorf("elasticsearch not ready after %s: %s", readyTimeout, tail(log.String()))
+		case <-time.After(200 * time.Millisecond):
+		}
+		if healthy(ctx, url) {
+			return nil
+		}
+	}
+}
+
+// healthy reports whether the cluster answers with status yellow or green.
+func healthy(ctx context.Context, url string) bool {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/_cluster/health?wait_for_status=yellow&timeout=1s", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var health struct {
+		Status string `json:"status"`
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&health) != nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return false
+	}
+	return health.Status == "yellow" || health.Status == "green"
+}
+
+func freeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("finding a free port: %w", err)
+	}
+	defer l.Close()
+	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+}
+
+func port(addr string) string {
+	_, p, _ := net.SplitHostPort(addr)
+	return p
+}
+
+// tail keeps the end of a long log, where the reason for a failed start is.
+func tail(s string) string {
+	const n = 4 << 10
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+// lockedBuffer collects the server's output for failure messages, keeping the most recent part.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.buf.Len() > 256<<10 {
+		// Keep the newest half: startup failures and the last requests are what a reader needs.
+		rest := b.buf.Bytes()[b.buf.Len()/2:]
+		b.buf = *bytes.NewBuffer(append([]byte(nil), rest...))
+	}
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
