@@ -75,7 +75,7 @@ test: lint check-generate test-go test-py test-js test-e2e ## every suite: lint,
 ## ---- test suites ----------------------------------------------------------------------------------------
 
 .PHONY: test-go
-test-go: minio ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
+test-go: minio trino ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
 	go test -count=1 ./sidecar/... ./examples/...
 
 .PHONY: test-py
@@ -94,6 +94,10 @@ test-e2e: build ext chromium ## Playwright in Debian's Chromium against real Jup
 .PHONY: minio
 minio: ## install the pinned MinIO server (go install, cached in ~/.cache/kamld/bin)
 	KAMLD_CACHE=$(CACHE) scripts/install-minio.sh
+
+.PHONY: trino
+trino: ## install the pinned Trino server (Maven Central tarball, Hive plugin only, cached in ~/.cache/kamld)
+	KAMLD_CACHE=$(CACHE) scripts/install-trino.sh
 
 .PHONY: chromium
 chromium: ## install Debian's Chromium when missing
