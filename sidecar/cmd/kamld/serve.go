@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"path/filepath"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -20,6 +21,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/server"
+	"github.com/kamld/kamld/sidecar/internal/tabular"
 	"github.com/kamld/kamld/sidecar/internal/version"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
@@ -81,6 +83,12 @@ func serve(parent context.Context, cfg config.Config) error {
 	if store, ok := backends.Get(backend.Blob).(blob.Store); ok {
 		engine := dataset.New(store)
 		opts = append(opts, server.WithDatasets(engine))
+		catalog, duck, err := tabular.OpenCatalog(ctx, engine, filepath.Join(cfg.DataDir, "cache", "tabular"), cfg.SQL.DuckDB, tabular.WithLogger(log))
+		if err != nil {
+			return fmt.Errorf("tabular: %w", err)
+		}
+		defer duck.Close()
+		opts = append(opts, server.WithTables(catalog))
 		if cfg.Samples {
 			// A failed import must not keep the sidecar down; it is retried on the next start.
 			if _, err := samples.ImportOnce(ctx, engine, store, datasets.FS, version.Get().Version, log); err != nil {

@@ -143,3 +143,12 @@ type DeleteOptions struct {
 	// IfMatch, when not empty, deletes only if the object exists with this Version (see Store.Delete).
 	IfMatch string
 }
+
+// LocalFiler is implemented by stores whose objects are plain local files (blob/fs), so that engines that read
+// files by path (DuckDB) can read them in place instead of through a copy.
+type LocalFiler interface {
+	// LocalPath returns the file holding object key; the caller must not write to it.
+	LocalPath(key string) (string, error)
+	// ObjectsDir is the directory under which every object's file lives.
+	ObjectsDir() string
+}

@@ -87,6 +87,13 @@ type Elastic struct {
 type SQL struct {
 	Backend string `koanf:"backend" help:"duckdb (in process) or trino"`
 	Trino   Trino  `koanf:"trino"`
+	DuckDB  DuckDB `koanf:"duckdb"`
+}
+
+// DuckDB configures the in-process DuckDB that extracts schemas (always) and runs queries (backend duckdb).
+type DuckDB struct {
+	MemoryLimit string `koanf:"memory_limit" help:"DuckDB memory_limit per instance, e.g. 1GB"`
+	CacheBytes  int64  `koanf:"cache_bytes" help:"bound of the local copies of MinIO/S3 blobs DuckDB reads"`
 }
 
 // Trino configures a Trino coordinator.
@@ -120,7 +127,7 @@ func Default() Config {
 		Limits:   Limits{MaxMessageBytes: 16 << 20},
 		Blob:     Blob{Backend: "fs", S3: S3{Bucket: "kamld", Region: "us-east-1"}},
 		Index:    Index{Backend: "bleve", Elastic: Elastic{Index: "kamld-datasets"}},
-		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}},
+		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}, DuckDB: DuckDB{MemoryLimit: "1GB", CacheBytes: 4 << 30}},
 		Compute:  Compute{Backend: "local", Kubernetes: Kubernetes{Namespace: "default"}},
 	}
 }

@@ -16,10 +16,13 @@ import (
 type Datasets struct {
 	kamldv1.UnimplementedDatasetServiceServer
 	engine *dataset.Engine
+	opts   options
 }
 
 // NewDatasets returns the service over engine.
-func NewDatasets(engine *dataset.Engine) *Datasets { return &Datasets{engine: engine} }
+func NewDatasets(engine *dataset.Engine, opts ...Option) *Datasets {
+	return &Datasets{engine: engine, opts: newOptions(opts)}
+}
 
 func metadataOf(d *kamldv1.Dataset) dataset.Metadata {
 	return dataset.Metadata{Description: d.GetDescription(), Tags: d.GetTags(), Labels: d.GetLabels(), Owner: d.GetOwner()}
@@ -51,7 +54,7 @@ func (s *Datasets) GetDataset(ctx context.Context, req *kamldv1.GetDatasetReques
 	if err != nil {
 		return nil, err
 	}
-	return toDataset(d), nil
+	return s.opts.withHeadTables(ctx, s.engine, d, toDataset(d)), nil
 }
 
 // ListDatasets implements kamld.v1.DatasetService. Only the default order (by name) is served by the store's

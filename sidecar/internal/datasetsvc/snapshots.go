@@ -17,10 +17,13 @@ import (
 type Snapshots struct {
 	kamldv1.UnimplementedSnapshotServiceServer
 	engine *dataset.Engine
+	opts   options
 }
 
 // NewSnapshots returns the service over engine.
-func NewSnapshots(engine *dataset.Engine) *Snapshots { return &Snapshots{engine: engine} }
+func NewSnapshots(engine *dataset.Engine, opts ...Option) *Snapshots {
+	return &Snapshots{engine: engine, opts: newOptions(opts)}
+}
 
 // snapshotRef parses "datasets/{d}/snapshots/{ref}" where ref names a snapshot (not the draft).
 func snapshotRef(field, name string) (ds, ref string, err error) {
@@ -60,7 +63,7 @@ func (s *Snapshots) CreateSnapshot(ctx context.Context, req *kamldv1.CreateSnaps
 	if err != nil {
 		return nil, err
 	}
-	return toSnapshot(snap), nil
+	return s.opts.withTables(ctx, id, snap, toSnapshot(snap)), nil
 }
 
 // GetSnapshot implements kamld.v1.SnapshotService.
@@ -73,7 +76,7 @@ func (s *Snapshots) GetSnapshot(ctx context.Context, req *kamldv1.GetSnapshotReq
 	if err != nil {
 		return nil, err
 	}
-	return toSnapshot(snap), nil
+	return s.opts.withTables(ctx, ds, snap, toSnapshot(snap)), nil
 }
 
 // ListSnapshots implements kamld.v1.SnapshotService.

@@ -26,6 +26,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/server"
+	"github.com/kamld/kamld/sidecar/internal/tabular"
 	"github.com/kamld/kamld/sidecar/internal/testserver/minio"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
@@ -58,9 +59,13 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 	ctx, cancel := context.WithCancel(context.Background())
 	bound := make(chan server.Bound, 1)
 	done := make(chan error, 1)
-	// Wired as `kamld serve` wires it: the datasets services run on the blob store.
+	// Wired as `kamld serve` wires it: the datasets services run on the blob store, with tabular schemas.
+	engine := dataset.New(backends.Get(backend.Blob).(blob.Store))
+	catalog, duck, err := tabular.OpenCatalog(ctx, engine, filepath.Join(dir, "cache", "tabular"), cfg.SQL.DuckDB)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = duck.Close() })
 	srv := server.New(cfg, tok, backends, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"),
-		server.WithDatasets(dataset.New(backends.Get(backend.Blob).(blob.Store))))
+		server.WithDatasets(engine), server.WithTables(catalog))
 	go func() { done <- srv.Run(ctx, func(b server.Bound) { bound <- b }) }()
 	var b server.Bound
 	select {

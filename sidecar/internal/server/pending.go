@@ -39,8 +39,12 @@ func (s *Server) pending() map[string]string {
 // registerServices registers every kamld.v1 service: the real ones this server has, placeholders for the rest.
 func (s *Server) registerServices(r grpc.ServiceRegistrar) {
 	if s.datasets != nil {
-		kamldv1.RegisterDatasetServiceServer(r, datasetsvc.NewDatasets(s.datasets))
-		kamldv1.RegisterSnapshotServiceServer(r, datasetsvc.NewSnapshots(s.datasets))
+		var opts []datasetsvc.Option
+		if s.tables != nil {
+			opts = append(opts, datasetsvc.WithTables(s.tables))
+		}
+		kamldv1.RegisterDatasetServiceServer(r, datasetsvc.NewDatasets(s.datasets, opts...))
+		kamldv1.RegisterSnapshotServiceServer(r, datasetsvc.NewSnapshots(s.datasets, opts...))
 		kamldv1.RegisterFileServiceServer(r, datasetsvc.NewFiles(s.datasets, s.cfg.Limits.MaxMessageBytes))
 	} else {
 		kamldv1.RegisterDatasetServiceServer(r, kamldv1.UnimplementedDatasetServiceServer{})

@@ -30,6 +30,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
 	"github.com/kamld/kamld/sidecar/internal/system"
+	"github.com/kamld/kamld/sidecar/internal/tabular"
 	"github.com/kamld/kamld/sidecar/internal/validation"
 	"github.com/kamld/kamld/sidecar/internal/version"
 )
@@ -44,6 +45,7 @@ type Server struct {
 	start    time.Time
 	identity string
 	datasets *dataset.Engine
+	tables   *tabular.Catalog
 }
 
 // Option customizes a Server.
@@ -58,6 +60,9 @@ func WithDefaultIdentity(who string) Option { return func(s *Server) { s.identit
 // WithDatasets serves DatasetService, SnapshotService and FileService from engine (without it they answer
 // UNIMPLEMENTED).
 func WithDatasets(engine *dataset.Engine) Option { return func(s *Server) { s.datasets = engine } }
+
+// WithTables makes snapshots and datasets carry the schemas of their tabular files, extracted by catalog.
+func WithTables(catalog *tabular.Catalog) Option { return func(s *Server) { s.tables = catalog } }
 
 // New prepares a server; nothing listens until Run.
 func New(cfg config.Config, token auth.Token, backends *backend.Set, opts ...Option) *Server {

@@ -504,3 +504,15 @@ type limitedFile struct {
 }
 
 func (l *limitedFile) Close() error { return l.f.Close() }
+
+// LocalPath returns the file holding object key, for readers that need a path rather than a stream (DuckDB
+// reads a dataset's files in place). The file must be treated as read-only; it may not exist.
+func (s *Store) LocalPath(key string) (string, error) {
+	if err := blob.ValidateKey(key); err != nil {
+		return "", err
+	}
+	return s.path(key), nil
+}
+
+// ObjectsDir is the directory under which every object's file lives (see LocalPath).
+func (s *Store) ObjectsDir() string { return s.objects }
