@@ -73,4 +73,3 @@ func isUnreachable(err error) bool {
 	}
 	return false
 }
-
