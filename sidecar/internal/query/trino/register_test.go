@@ -31,6 +31,7 @@ var weatherColumns = []Column{
 func TestTrino(t *testing.T) {
 	e := startEnv(t)
 	t.Run("RegisterReadsInPlace", func(t *testing.T) { testRegisterReadsInPlace(t, e) })
+	t.Run("DriverCancel", func(t *testing.T) { testDriverCancel(t, e) })
 }
 
 // splitCSV cuts a CSV file into two, each with the header.
