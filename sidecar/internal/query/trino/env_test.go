@@ -16,6 +16,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/blob/s3"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/tabular"
 	"github.com/kamld/kamld/sidecar/internal/testserver/minio"
 	trinoserver "github.com/kamld/kamld/sidecar/internal/testserver/trino"
 )
@@ -25,6 +26,7 @@ import (
 type env struct {
 	store  *s3.Store
 	engine *dataset.Engine
+	tables *tabular.Catalog // schemas extracted by DuckDB, as the sidecar has them
 	trino  *trinoserver.Server
 	db     *sql.DB
 	root   string // s3:// URL of the store's bucket and prefix
@@ -56,7 +58,14 @@ func startEnv(t *testing.T) *env {
 	db, err := sql.Open("trino", "http://kamld@"+strings.TrimPrefix(ts.URL, "http://")+"?catalog="+testCatalog)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = db.Close() })
-	return &env{store: store, engine: dataset.New(store), trino: ts, db: db, root: "s3://kamld/data"}
+	loc, err := tabular.NewLocator(store, filepath.Join(t.TempDir(), "cache"), 0)
+	require.NoError(t, err)
+	duck, err := tabular.OpenDuckDB(ctx, tabular.DuckOptions{ReadDirs: loc.Dirs(), MemoryLimit: "256MB", Threads: 1})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = duck.Close() })
+	engine := dataset.New(store)
+	return &env{store: store, engine: engine, tables: tabular.NewCatalog(engine, tabular.NewExtractor(duck, loc)),
+		trino: ts, db: db, root: "s3://kamld/data"}
 }
 
 func (e *env) registrar() *Registrar {

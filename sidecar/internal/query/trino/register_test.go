@@ -32,6 +32,7 @@ func TestTrino(t *testing.T) {
 	e := startEnv(t)
 	t.Run("RegisterReadsInPlace", func(t *testing.T) { testRegisterReadsInPlace(t, e) })
 	t.Run("DriverCancel", func(t *testing.T) { testDriverCancel(t, e) })
+	t.Run("ExtractedSchemas", func(t *testing.T) { testExtractedSchemas(t, e) })
 }
 
 // splitCSV cuts a CSV file into two, each with the header.
