@@ -48,7 +48,7 @@ func mapError(ctx context.Context, err error, pos func(line, col int) (int, int)
 			return fmt.Errorf("%s: %w", msg, apierr.ErrResourceExhausted)
 		case te.ErrorType == "USER_ERROR":
 			e := apierr.InvalidArgument("sql", "%s", msg)
-			if l, c := te.ErrorLocation.LineNumber, te.ErrorLocation.ColumnNumber; l > 0 {
+			if l, c := te.ErrorLocation.LineNumber, te.ErrorLocation.ColumnNumber; l > 0 && pos != nil {
 				l, c = pos(l, c)
 				e = apierr.InvalidArgument("sql", "line %d, column %d: %s", l, c, msg)
 			}

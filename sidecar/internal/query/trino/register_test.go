@@ -33,6 +33,8 @@ func TestTrino(t *testing.T) {
 	t.Run("RegisterReadsInPlace", func(t *testing.T) { testRegisterReadsInPlace(t, e) })
 	t.Run("DriverCancel", func(t *testing.T) { testDriverCancel(t, e) })
 	t.Run("ExtractedSchemas", func(t *testing.T) { testExtractedSchemas(t, e) })
+	t.Run("EngineQueries", func(t *testing.T) { testEngineQueries(t, e) })
+	t.Run("EngineCancel", func(t *testing.T) { testEngineCancel(t, e) })
 }
 
 // splitCSV cuts a CSV file into two, each with the header.
