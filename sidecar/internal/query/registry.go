@@ -54,3 +54,11 @@ func (r *registry) cancel(id, who string) error {
 	q.cancel(errCancelled)
 	return nil
 }
+
+// Running reports whether query id of who is running (for tests and diagnostics).
+func (s *Service) Running(id, who string) bool {
+	s.running.mu.Lock()
+	defer s.running.mu.Unlock()
+	q, ok := s.running.m[id]
+	return ok && q.owner == who
+}

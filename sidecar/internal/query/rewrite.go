@@ -71,8 +71,9 @@ func Rewrite(st *guard.Statement, schemas []Schema, name func(*Schema, *tabular.
 		default:
 			continue
 		}
-		repl := name(s, tbl)
-		if _, ok := used[tbl]; !ok {
+		repl, ok := used[tbl]
+		if !ok {
+			repl = name(s, tbl)
 			used[tbl] = repl
 			rw.Used = append(rw.Used, Replaced{Schema: s, Table: tbl, Name: repl, Original: st.SQL[t.Pos:toks[end].End]})
 		}

@@ -5,6 +5,7 @@ package duckdb
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/query"
+	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
 )
 
@@ -53,9 +55,10 @@ func (e *Engine) Close() error { return nil }
 // Query implements query.Engine.
 func (e *Engine) Query(ctx context.Context, req query.Request) (query.Rows, error) {
 	q := &rows{}
-	n := e.seq.Add(1)
-	rw, err := query.Rewrite(req.Statement, req.Schemas, func(_ *query.Schema, t *tabular.Table) string {
-		return fmt.Sprintf(`"__kamld_%d_%s"`, n, strings.ReplaceAll(t.Name, `"`, ""))
+	n, k := e.seq.Add(1), 0
+	rw, err := query.Rewrite(req.Statement, req.Schemas, func(*query.Schema, *tabular.Table) string {
+		k++
+		return fmt.Sprintf(`"__kamld_%d_%d"`, n, k)
 	})
 	if err != nil {
 		return nil, err
@@ -75,6 +78,10 @@ func (e *Engine) Query(ctx context.Context, req query.Request) (query.Rows, erro
 		q.offset = len("SELECT * FROM (\n")
 	}
 	q.sqlText = text
+	if err := verify(ctx, q.conn, req.Statement, rw.SQL); err != nil {
+		_ = q.Close()
+		return nil, err
+	}
 	r, err := q.conn.QueryContext(ctx, text)
 	if err != nil {
 		_ = q.Close()
@@ -216,6 +223,65 @@ func (q *rows) Close() error {
 		r()
 	}
 	return nil
+}
+
+// verify has DuckDB's own parser confirm that a query (or the query an EXPLAIN explains) is exactly one
+// SELECT before it runs: DuckDB may write inside its allowed directories (COPY, ATTACH), so the guard's reading
+// of the statement is checked against the engine's. DESCRIBE and SHOW, which DuckDB cannot serialize, rely on
+// the guard alone.
+func verify(ctx context.Context, conn *sql.Conn, st *guard.Statement, text string) error {
+	switch {
+	case st.Query:
+	case st.Kind == "EXPLAIN":
+		i := explained(st.Tokens)
+		if i < 0 {
+			return &query.SQLError{Pos: 0, Msg: "EXPLAIN must be followed by a SELECT or WITH query"}
+		}
+		// Offsets in text are those of the rewritten statement; the explained query starts at the same
+		// token, whose position did not move (rewrites only happen after it).
+		text = text[st.Tokens[i].Pos:]
+	default:
+		return nil
+	}
+	var out string
+	if err := conn.QueryRowContext(ctx, "SELECT CAST(json_serialize_sql(?::VARCHAR) AS VARCHAR)", text).Scan(&out); err != nil {
+		return fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
+	}
+	var res struct {
+		Error      bool              `json:"error"`
+		Statements []json.RawMessage `json:"statements"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		return fmt.Errorf("duckdb: unexpected json_serialize_sql output: %w", err)
+	}
+	if !res.Error && len(res.Statements) != 1 {
+		return &query.SQLError{Pos: -1, Msg: "only one SELECT statement is accepted"}
+	}
+	if res.Error && (st.Kind == "EXPLAIN" || !strings.Contains(out, "syntax error")) {
+		// Not a SELECT as DuckDB reads it. A query's own syntax errors are left to the query, which reports
+		// where (DuckDB parses the very same text, so it cannot run); an explained one must parse here.
+		return &query.SQLError{Pos: -1, Msg: "only SELECT, WITH, SHOW, DESCRIBE and EXPLAIN statements are accepted"}
+	}
+	return nil
+}
+
+// explained returns the index of the first token of the statement EXPLAIN [ANALYZE] [(options)] explains,
+// or -1 when it does not start like a query.
+func explained(toks []guard.Token) int {
+	i := 1
+	for i < len(toks) && (toks[i].Upper() == "ANALYZE" || toks[i].Upper() == "VERBOSE") {
+		i++
+	}
+	if i+1 < len(toks) && toks[i].Text == "(" && toks[i+1].Upper() != "SELECT" && toks[i+1].Upper() != "WITH" {
+		for i < len(toks) && toks[i].Text != ")" {
+			i++
+		}
+		i++
+	}
+	if i >= len(toks) || (toks[i].Upper() != "SELECT" && toks[i].Upper() != "WITH" && toks[i].Text != "(") {
+		return -1
+	}
+	return i
 }
 
 var (
