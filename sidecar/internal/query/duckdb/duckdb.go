@@ -8,12 +8,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/blob"
+	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
@@ -22,10 +25,10 @@ import (
 // Engine runs queries with DuckDB. Safe for concurrent use: each query has a connection of its own, on which
 // its tables are temporary views that no other query sees.
 type Engine struct {
-	db      *sql.DB
-	loc     *tabular.Locator
-	seq     atomic.Int64
-	threads int
+	db    *sql.DB
+	loc   *tabular.Locator
+	seq   atomic.Int64
+	owned bool // Close closes db
 }
 
 var _ query.Engine = (*Engine)(nil)
@@ -49,8 +52,29 @@ func (e *Engine) Health(ctx context.Context) error {
 	return nil
 }
 
-// Close implements backend.Backend; the database is the caller's to close.
-func (e *Engine) Close() error { return nil }
+// Close implements backend.Backend; it closes the database only if Open opened it.
+func (e *Engine) Close() error {
+	if e.owned {
+		return e.db.Close()
+	}
+	return nil
+}
+
+// Open returns an engine with a DuckDB of its own, reading store's blobs (caching remote ones under cacheDir,
+// bounded by cfg.CacheBytes) with cfg.MemoryLimit.
+func Open(ctx context.Context, store blob.Store, cacheDir string, cfg config.DuckDB) (*Engine, error) {
+	loc, err := tabular.NewLocator(store, filepath.Join(cacheDir, "blobs"), cfg.CacheBytes)
+	if err != nil {
+		return nil, err
+	}
+	db, err := tabular.OpenDuckDB(ctx, tabular.DuckOptions{ReadDirs: loc.Dirs(), MemoryLimit: cfg.MemoryLimit})
+	if err != nil {
+		return nil, err
+	}
+	e := New(db, loc)
+	e.owned = true
+	return e, nil
+}
 
 // Query implements query.Engine.
 func (e *Engine) Query(ctx context.Context, req query.Request) (query.Rows, error) {
