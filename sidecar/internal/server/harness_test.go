@@ -20,11 +20,13 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/server"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
 	"github.com/kamld/kamld/sidecar/internal/testserver/minio"
@@ -65,7 +67,7 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = duck.Close() })
 	srv := server.New(cfg, tok, backends, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"),
-		server.WithDatasets(engine), server.WithTables(catalog))
+		server.WithDatasets(engine), server.WithTables(catalog), server.WithQuery(queryService(backends, engine, catalog)))
 	go func() { done <- srv.Run(ctx, func(b server.Bound) { bound <- b }) }()
 	var b server.Bound
 	select {
@@ -153,6 +155,14 @@ func allServices() []protoreflect.ServiceDescriptor {
 
 func hasHTTPRule(m protoreflect.MethodDescriptor) bool {
 	return proto.HasExtension(m.Options(), annotations.E_Http)
+}
+
+// queryService is QueryService on the configured SQL engine, or nil when that engine is not built yet.
+func queryService(backends *backend.Set, engine *dataset.Engine, catalog *tabular.Catalog) kamldv1.QueryServiceServer {
+	if e, ok := backends.Get(backend.SQL).(query.Engine); ok {
+		return query.NewService(e, engine, catalog)
+	}
+	return nil
 }
 
 // startSidecarOnMinIO runs a sidecar whose blob store is a real MinIO, returned so tests can stop it.

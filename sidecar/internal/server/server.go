@@ -46,6 +46,7 @@ type Server struct {
 	identity string
 	datasets *dataset.Engine
 	tables   *tabular.Catalog
+	query    kamldv1.QueryServiceServer
 }
 
 // Option customizes a Server.
@@ -63,6 +64,9 @@ func WithDatasets(engine *dataset.Engine) Option { return func(s *Server) { s.da
 
 // WithTables makes snapshots and datasets carry the schemas of their tabular files, extracted by catalog.
 func WithTables(catalog *tabular.Catalog) Option { return func(s *Server) { s.tables = catalog } }
+
+// WithQuery serves QueryService with svc (without it, it answers UNIMPLEMENTED).
+func WithQuery(svc kamldv1.QueryServiceServer) Option { return func(s *Server) { s.query = svc } }
 
 // New prepares a server; nothing listens until Run.
 func New(cfg config.Config, token auth.Token, backends *backend.Set, opts ...Option) *Server {

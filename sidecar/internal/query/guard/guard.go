@@ -19,6 +19,9 @@ type Statement struct {
 	Datasets []DatasetRef
 	// Query reports whether the statement returns a query's rows (SELECT or WITH), as opposed to metadata.
 	Query bool
+	// TablePos[i] reports whether Tokens[i] stands where a table name goes (after FROM, JOIN, DESCRIBE, or a
+	// comma in a FROM clause), and Alias whether it is a FROM/JOIN position, where an alias may follow.
+	TablePos, AliasPos []bool
 }
 
 // DatasetRef is a dataset reference in a statement.
@@ -184,6 +187,8 @@ func (g *Guard) scan(st *Statement) error {
 	for i, t := range toks {
 		prev, next := tokenAt(toks, i-1), tokenAt(toks, i+1)
 		tablePos := isTablePosition(prev, from.in())
+		st.TablePos = append(st.TablePos, tablePos)
+		st.AliasPos = append(st.AliasPos, tablePos && (prev.Upper() == "FROM" || prev.Upper() == "JOIN" || prev.Kind == Punct))
 		from.step(t)
 		switch t.Kind {
 		case Semicolon:

@@ -30,7 +30,8 @@ const (
 type Token struct {
 	Kind Kind
 	Text string
-	Pos  int // byte offset in the statement
+	Pos  int // byte offset of its first byte in the statement
+	End  int // byte offset just after it
 }
 
 // Upper is a Word's text in upper case ("" for other kinds), for keyword comparisons.
@@ -91,7 +92,7 @@ func Tokenize(sql string) ([]Token, error) {
 			if err != nil {
 				return nil, err
 			}
-			out = append(out, Token{Kind: String, Text: s, Pos: i})
+			out = append(out, Token{Kind: String, Text: s, Pos: i, End: end})
 			i = end
 		case c == '"':
 			s, end, err := quoted(sql, i, '"')
@@ -101,7 +102,7 @@ func Tokenize(sql string) ([]Token, error) {
 			if s == "" {
 				return nil, errAt(i, "empty quoted identifier")
 			}
-			out = append(out, Token{Kind: QuotedIdent, Text: s, Pos: i})
+			out = append(out, Token{Kind: QuotedIdent, Text: s, Pos: i, End: end})
 			i = end
 		case c == '`':
 			return nil, errAt(i, "backquoted identifiers are not SQL; quote identifiers with double quotes")
@@ -110,17 +111,18 @@ func Tokenize(sql string) ([]Token, error) {
 			if err != nil {
 				return nil, err
 			}
+			tok.End = end
 			out = append(out, tok)
 			i = end
 		case c == '?':
-			out = append(out, Token{Kind: Param, Text: "?", Pos: i})
+			out = append(out, Token{Kind: Param, Text: "?", Pos: i, End: i + 1})
 			i++
 		case c == ';':
-			out = append(out, Token{Kind: Semicolon, Text: ";", Pos: i})
+			out = append(out, Token{Kind: Semicolon, Text: ";", Pos: i, End: i + 1})
 			i++
 		case c >= '0' && c <= '9' || c == '.' && i+1 < len(sql) && sql[i+1] >= '0' && sql[i+1] <= '9':
 			end := number(sql, i)
-			out = append(out, Token{Kind: Number, Text: sql[i:end], Pos: i})
+			out = append(out, Token{Kind: Number, Text: sql[i:end], Pos: i, End: end})
 			i = end
 		default:
 			r, size := utf8.DecodeRuneInString(sql[i:])
@@ -137,7 +139,7 @@ func Tokenize(sql string) ([]Token, error) {
 				if end < len(sql) && (sql[end] == '\'' || sql[end] == '&') && isStringPrefix(word, sql[end:]) {
 					return nil, errAt(i, "string prefixes (%s'…') are not supported; write a plain '…' string", word)
 				}
-				out = append(out, Token{Kind: Word, Text: word, Pos: i})
+				out = append(out, Token{Kind: Word, Text: word, Pos: i, End: end})
 				i = end
 				continue
 			}
@@ -155,7 +157,7 @@ func Tokenize(sql string) ([]Token, error) {
 				}
 				end++
 			}
-			out = append(out, Token{Kind: Punct, Text: sql[i:end], Pos: i})
+			out = append(out, Token{Kind: Punct, Text: sql[i:end], Pos: i, End: end})
 			i = end
 		}
 	}
