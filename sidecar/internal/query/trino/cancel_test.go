@@ -6,12 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// slowQuery runs for minutes on any Trino: 10^11 rows counted.
-const slowQuery = `SELECT count(*) FROM UNNEST(sequence(1, 10000)) a(x) CROSS JOIN UNNEST(sequence(1, 10000)) b(y) CROSS JOIN UNNEST(sequence(1, 1000)) c(z)`
 
 // queryStates returns the states of the queries whose text contains marker, as system.runtime.queries
 // shows them.
@@ -50,19 +46,4 @@ func waitState(t *testing.T, db *sql.DB, marker string, ok func(string) bool) []
 func isRunning(s string) bool { return s == "RUNNING" }
 func isDone(s string) bool    { return s == "FAILED" || s == "FINISHED" }
 
-// testDriverCancel pins down what the engine relies on: cancelling the context of a running query through
-// database/sql makes trino-go-client cancel it on the coordinator, so it stops running there.
-func testDriverCancel(t *testing.T, e *env) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	marker := "-- kamld-test cancel " + t.Name()
-	errc := make(chan error, 1)
-	go func() {
-		var n int64
-		errc <- e.db.QueryRowContext(ctx, slowQuery+"\n"+marker).Scan(&n)
-	}()
-	waitState(t, e.db, marker, isRunning)
-	cancel()
-	require.ErrorIs(t, <-errc, context.Canceled)
-	assert.Equal(t, []string{"FAILED"}, waitState(t, e.db, marker, isDone))
-}
+

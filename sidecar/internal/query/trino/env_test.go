@@ -30,6 +30,7 @@ type env struct {
 	trino  *trinoserver.Server
 	db     *sql.DB
 	root   string // s3:// URL of the store's bucket and prefix
+	s3cfg  s3.Config
 }
 
 const testCatalog = "kamld"
@@ -65,7 +66,7 @@ func startEnv(t *testing.T) *env {
 	t.Cleanup(func() { _ = duck.Close() })
 	engine := dataset.New(store)
 	return &env{store: store, engine: engine, tables: tabular.NewCatalog(engine, tabular.NewExtractor(duck, loc)),
-		trino: ts, db: db, root: "s3://kamld/data"}
+		trino: ts, db: db, root: "s3://kamld/data", s3cfg: cfg}
 }
 
 func (e *env) registrar() *Registrar {
@@ -111,4 +112,18 @@ func (e *env) usage(t *testing.T) storeUsage {
 			return u
 		}
 	}
+}
+
+// freshStore is a store of its own (another prefix of the bucket) and an engine reading it.
+func (e *env) freshStore(t *testing.T, prefix string) (*s3.Store, *Engine) {
+	t.Helper()
+	cfg := e.s3cfg
+	cfg.Prefix = prefix
+	store, err := s3.New(context.Background(), cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	eng, err := New(Config{URL: e.trino.URL, Catalog: testCatalog, StoreRoot: "s3://" + cfg.Bucket + "/" + prefix}, nil)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = eng.Close() })
+	return store, eng
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/trinodb/trino-go-client/trino"
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/query"
 )
 
 // rename maps the names the engine saw back to the names the user wrote, for error messages: registered
@@ -21,11 +22,11 @@ type rename struct{ from, to string }
 // leadingPosition is the "line 1:8: " Trino puts before a message that has a location.
 var leadingPosition = regexp.MustCompile(`^line \d+:\d+: `)
 
-// mapError turns an error of the driver into kamld's: user errors in the statement → INVALID_ARGUMENT with
-// the position in the user's text (pos maps the engine's line and column back) and the user's names; the
-// query's context → DEADLINE_EXCEEDED or CANCELLED; an unreachable coordinator → UNAVAILABLE; resource
-// limits → RESOURCE_EXHAUSTED. Anything else stays internal (the server logs it, the client sees INTERNAL).
-func mapError(ctx context.Context, err error, pos func(line, col int) (int, int), names []rename) error {
+// mapError turns an error of the driver into kamld's: user errors in the statement → a *query.SQLError at the
+// position in the client's text (rw maps the engine's back) in the client's names; the query's context →
+// its error (DEADLINE_EXCEEDED or CANCELLED); an unreachable coordinator → UNAVAILABLE; resource limits →
+// RESOURCE_EXHAUSTED. Anything else stays internal (the server logs it, the client sees INTERNAL).
+func mapError(ctx context.Context, err error, rw *query.Rewritten, names []rename) error {
 	if err == nil {
 		return nil
 	}
@@ -46,13 +47,16 @@ func mapError(ctx context.Context, err error, pos func(line, col int) (int, int)
 			return fmt.Errorf("the engine's time limit: %s: %w", msg, context.DeadlineExceeded)
 		case te.ErrorType == "INSUFFICIENT_RESOURCES":
 			return fmt.Errorf("%s: %w", msg, apierr.ErrResourceExhausted)
-		case te.ErrorType == "USER_ERROR":
-			e := apierr.InvalidArgument("sql", "%s", msg)
-			if l, c := te.ErrorLocation.LineNumber, te.ErrorLocation.ColumnNumber; l > 0 && pos != nil {
-				l, c = pos(l, c)
-				e = apierr.InvalidArgument("sql", "line %d, column %d: %s", l, c, msg)
+		case te.ErrorType == "USER_ERROR" && rw != nil:
+			pos := -1
+			if l, c := te.ErrorLocation.LineNumber, te.ErrorLocation.ColumnNumber; l > 0 {
+				pos = offsetOf(rw.SQL, l, c)
 			}
-			return e
+			se := rw.SQLError(pos, msg)
+			se.Msg = leadingPosition.ReplaceAllString(se.Msg, "")
+			return se
+		case te.ErrorType == "USER_ERROR":
+			return apierr.InvalidArgument("sql", "%s", msg)
 		}
 		return fmt.Errorf("trino: %s (%s)", msg, te.ErrorName)
 	}

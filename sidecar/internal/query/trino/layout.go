@@ -35,6 +35,9 @@ type Table struct {
 	Columns []Column
 	// Digests are the blobs the table reads ("sha256:<hex>" or bare hex), one per file, in path order.
 	Digests []string
+
+	// root is the store the blobs are in (set by the Registrar): two stores' identical files are two raw tables.
+	root string
 }
 
 // blobFolder is the s3:// folder holding exactly the blob with this digest, under root (s3://bucket/prefix).
@@ -53,11 +56,11 @@ func validDigest(d string) bool {
 	return err == nil && strings.ToLower(h) == h
 }
 
-// rawTableName names the raw table reading what t reads, as t reads it: a digest of its format, columns and
-// blobs (not of its name, so the same content under any name or snapshot is one raw table).
+// rawTableName names the raw table reading what t reads, as t reads it: a digest of its store, format, columns
+// and blobs (not of its name, so the same content under any name or snapshot is one raw table).
 func rawTableName(t Table) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "v1\x00%s\x00", t.Format)
+	fmt.Fprintf(h, "v1\x00%s\x00%s\x00", t.root, t.Format)
 	for _, c := range t.Columns {
 		fmt.Fprintf(h, "%s\x00%s\x00", c.Name, c.Type)
 	}

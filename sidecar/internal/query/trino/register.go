@@ -37,7 +37,7 @@ func NewRegistrar(db *sql.DB, catalog, root string, log *slog.Logger) *Registrar
 // view per table named as the table. It is idempotent, and cheap once done: a state seen complete is not
 // checked again. Tables without columns (extraction pending) or without files are left out.
 func (r *Registrar) Register(ctx context.Context, dataset string, tables []Table) (string, error) {
-	tables = registrable(tables)
+	tables = r.registrable(tables)
 	schema := stateSchemaName(dataset, tables)
 	r.mu.Lock()
 	done := r.known[schema]
@@ -60,10 +60,11 @@ func (r *Registrar) Register(ctx context.Context, dataset string, tables []Table
 	return schema, nil
 }
 
-func registrable(tables []Table) []Table {
+func (r *Registrar) registrable(tables []Table) []Table {
 	var out []Table
 	for _, t := range tables {
 		if len(t.Columns) > 0 && len(t.Digests) > 0 {
+			t.root = r.root
 			out = append(out, t)
 		}
 	}

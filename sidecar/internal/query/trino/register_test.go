@@ -31,10 +31,10 @@ var weatherColumns = []Column{
 func TestTrino(t *testing.T) {
 	e := startEnv(t)
 	t.Run("RegisterReadsInPlace", func(t *testing.T) { testRegisterReadsInPlace(t, e) })
-	t.Run("DriverCancel", func(t *testing.T) { testDriverCancel(t, e) })
 	t.Run("ExtractedSchemas", func(t *testing.T) { testExtractedSchemas(t, e) })
-	t.Run("EngineQueries", func(t *testing.T) { testEngineQueries(t, e) })
+	t.Run("EngineErrors", func(t *testing.T) { testEngineErrors(t, e) })
 	t.Run("EngineCancel", func(t *testing.T) { testEngineCancel(t, e) })
+	t.Run("Conformance", func(t *testing.T) { testConformance(t, e) })
 }
 
 // splitCSV cuts a CSV file into two, each with the header.

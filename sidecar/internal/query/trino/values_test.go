@@ -1,38 +1,31 @@
 package trino
 
 import (
-	"math"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+
+	"github.com/kamld/kamld/sidecar/internal/tabular"
 )
 
-func TestJSONValue(t *testing.T) {
-	ts := time.Date(2024, 2, 3, 4, 5, 6, 789000000, time.UTC)
-	for _, c := range []struct {
-		typ  string
-		in   any
-		want any
-	}{
-		{"bigint", int64(42), int64(42)},
-		{"bigint", int64(1<<53 + 1), "9007199254740993"},
-		{"bigint", int64(-(1<<53 + 1)), "-9007199254740993"},
-		{"double", 1.5, 1.5},
-		{"double", math.NaN(), "NaN"},
-		{"double", math.Inf(-1), "-Inf"},
-		{"decimal(10,2)", "12.50", 12.5},
-		{"decimal(38,0)", "123456789012345678901234567890", "123456789012345678901234567890"},
-		{"varchar", "x", "x"},
-		{"boolean", true, true},
-		{"date", ts, "2024-02-03"},
-		{"timestamp(6)", ts, "2024-02-03T04:05:06.789"},
-		{"timestamp(6) with time zone", ts, "2024-02-03T04:05:06.789Z"},
-		{"time(6)", ts, "04:05:06.789"},
-		{"varbinary", []byte("hi"), "aGk="},
-		{"array(bigint)", []any{int64(1), nil}, []any{int64(1), nil}},
-		{"varchar", nil, nil},
+func TestNormalize(t *testing.T) {
+	ts := time.Date(2024, 2, 3, 4, 5, 6, 0, time.UTC)
+	assert.Equal(t, tabular.Decimal("12.50"), normalize("decimal(10,2)", "12.50"))
+	assert.Equal(t, "12.50", normalize("varchar", "12.50"))
+	assert.Equal(t, []any{tabular.Decimal("1.5"), nil}, normalize("array(decimal(5,1))", []any{"1.5", nil}))
+	assert.Equal(t, ts, normalize("timestamp(6)", ts))
+	assert.Equal(t, int64(7), normalize("bigint", int64(7)))
+	assert.Nil(t, normalize("bigint", nil))
+}
+
+func TestDialectType(t *testing.T) {
+	for trino, want := range map[string]string{
+		"bigint": "BIGINT", "integer": "BIGINT", "double": "DOUBLE", "real": "DOUBLE", "varchar(5)": "VARCHAR",
+		"varchar": "VARCHAR", "decimal(10,2)": "DECIMAL(10,2)", "timestamp(6)": "TIMESTAMP", "date": "DATE",
+		"timestamp(3) with time zone": "TIMESTAMP WITH TIME ZONE", "boolean": "BOOLEAN", "varbinary": "BLOB",
+		"array(integer)": "ARRAY(BIGINT)", "time(6)": "TIME",
 	} {
-		assert.Equal(t, c.want, jsonValue(c.typ, c.in), "%s %v", c.typ, c.in)
+		assert.Equal(t, want, dialectType(trino), trino)
 	}
 }
