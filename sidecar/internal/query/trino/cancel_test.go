@@ -45,5 +45,3 @@ func waitState(t *testing.T, db *sql.DB, marker string, ok func(string) bool) []
 
 func isRunning(s string) bool { return s == "RUNNING" }
 func isDone(s string) bool    { return s == "FAILED" || s == "FINISHED" }
-
-

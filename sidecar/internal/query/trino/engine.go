@@ -76,7 +76,9 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 
 // Guard is the statement guard for this engine: the default one, with the catalog and the schema of raw
 // tables reserved, so that a statement names datasets only.
-func (e *Engine) Guard() *guard.Guard { return guard.New(guard.WithReservedSchemas(e.cfg.Catalog, filesSchema)) }
+func (e *Engine) Guard() *guard.Guard {
+	return guard.New(guard.WithReservedSchemas(e.cfg.Catalog, filesSchema))
+}
 
 // Name implements backend.Backend.
 func (e *Engine) Name() string { return "trino" }
