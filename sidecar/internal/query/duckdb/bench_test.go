@@ -37,6 +37,9 @@ func BenchmarkQueries1M(b *testing.B) {
 		p := generate(b, f)
 		fh, err := os.Open(p)
 		require.NoError(b, err)
+		if fi, err := fh.Stat(); err == nil {
+			b.Logf("%s: %.1f MB", f, float64(fi.Size())/1e6)
+		}
 		_, err = srv.Datasets.WriteFile(ctx, "bench", "t_"+f+"."+f, fh, dataset.WriteOptions{})
 		fh.Close()
 		require.NoError(b, err)
