@@ -119,6 +119,11 @@ bench: build minio ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go
 	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD)
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/bench/
 	go test -run '^$$' -bench . -benchtime 10x ./sidecar/internal/dataset/
+	$(MAKE) bench-sql
+
+.PHONY: bench-sql
+bench-sql: ## SQL on DuckDB: scan, filter and group-by over 1,000,000 rows as CSV and as Parquet
+	go test -run '^$$' -bench Queries1M -benchtime 1x ./sidecar/internal/query/duckdb/
 
 .PHONY: clean
 clean: ## remove build outputs (keeps ~/.cache/kamld)

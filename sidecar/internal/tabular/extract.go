@@ -13,13 +13,16 @@ import (
 
 // Extractor computes FileSchemas with DuckDB. Safe for concurrent use.
 type Extractor struct {
-	db  *sql.DB
+	db  *LazyDB
 	loc *Locator
 }
 
 // NewExtractor returns an Extractor reading blobs through loc with db (see OpenDuckDB; it must be allowed to
 // read loc.Dirs()).
-func NewExtractor(db *sql.DB, loc *Locator) *Extractor { return &Extractor{db: db, loc: loc} }
+func NewExtractor(db *sql.DB, loc *Locator) *Extractor { return &Extractor{db: FixedDB(db), loc: loc} }
+
+// NewLazyExtractor is NewExtractor with a database opened on first use.
+func NewLazyExtractor(db *LazyDB, loc *Locator) *Extractor { return &Extractor{db: db, loc: loc} }
 
 // Locator returns the locator the extractor reads blobs through.
 func (x *Extractor) Locator() *Locator { return x.loc }
@@ -40,7 +43,11 @@ func (x *Extractor) Extract(ctx context.Context, f Format, digest string, size i
 		return nil, err
 	}
 	defer release()
-	conn, err := x.db.Conn(ctx)
+	db, err := x.db.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
+	}
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
 	}
@@ -190,8 +197,12 @@ func (x *Extractor) Head(ctx context.Context, f Format, digest string, size int6
 		return nil, err
 	}
 	defer release()
+	db, err := x.db.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
+	}
 	src := ReaderSQL(f, path)
-	rows, err := x.db.QueryContext(ctx, fmt.Sprintf("SELECT * FROM %s LIMIT %d", src, limit+1))
+	rows, err := db.QueryContext(ctx, fmt.Sprintf("SELECT * FROM %s LIMIT %d", src, limit+1))
 	if err != nil {
 		return nil, unreadable(ctx, f, err)
 	}
@@ -232,7 +243,7 @@ func (x *Extractor) Head(ctx context.Context, f Format, digest string, size int6
 		h.TotalRows = int64(len(h.Rows))
 	case f == Parquet:
 		// Parquet keeps its row count in the footer: count(*) reads no data pages.
-		_ = x.db.QueryRowContext(ctx, "SELECT count(*) FROM "+src).Scan(&h.TotalRows)
+		_ = db.QueryRowContext(ctx, "SELECT count(*) FROM "+src).Scan(&h.TotalRows)
 	}
 	return h, nil
 }

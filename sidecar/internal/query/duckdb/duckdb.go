@@ -25,7 +25,7 @@ import (
 // Engine runs queries with DuckDB. Safe for concurrent use: each query has a connection of its own, on which
 // its tables are temporary views that no other query sees.
 type Engine struct {
-	db    *sql.DB
+	db    *tabular.LazyDB
 	loc   *tabular.Locator
 	seq   atomic.Int64
 	owned bool // Close closes db
@@ -35,7 +35,7 @@ var _ query.Engine = (*Engine)(nil)
 
 // New returns an engine reading blobs through loc with db (tabular.OpenDuckDB, allowed to read loc.Dirs()).
 // The engine does not own db: the caller closes it after the engine.
-func New(db *sql.DB, loc *tabular.Locator) *Engine { return &Engine{db: db, loc: loc} }
+func New(db *sql.DB, loc *tabular.Locator) *Engine { return &Engine{db: tabular.FixedDB(db), loc: loc} }
 
 // Name implements backend.Backend.
 func (e *Engine) Name() string { return "duckdb" }
@@ -43,16 +43,20 @@ func (e *Engine) Name() string { return "duckdb" }
 // Location implements backend.Backend.
 func (e *Engine) Location() string { return "in process" }
 
-// Health implements backend.Backend.
+// Health implements backend.Backend. A DuckDB not opened yet (no query so far) has nothing to fail.
 func (e *Engine) Health(ctx context.Context) error {
+	db := e.db.Opened()
+	if db == nil {
+		return nil
+	}
 	var one int
-	if err := e.db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+	if err := db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
 		return fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
 	}
 	return nil
 }
 
-// Close implements backend.Backend; it closes the database only if Open opened it.
+// Close implements backend.Backend; it closes the database only if Open created it.
 func (e *Engine) Close() error {
 	if e.owned {
 		return e.db.Close()
@@ -62,18 +66,14 @@ func (e *Engine) Close() error {
 
 // Open returns an engine with a DuckDB of its own, reading store's blobs (caching remote ones under cacheDir,
 // bounded by cfg.CacheBytes) with cfg.MemoryLimit.
-func Open(ctx context.Context, store blob.Store, cacheDir string, cfg config.DuckDB) (*Engine, error) {
+// DuckDB itself opens with the first query.
+func Open(_ context.Context, store blob.Store, cacheDir string, cfg config.DuckDB) (*Engine, error) {
 	loc, err := tabular.NewLocator(store, filepath.Join(cacheDir, "blobs"), cfg.CacheBytes)
 	if err != nil {
 		return nil, err
 	}
-	db, err := tabular.OpenDuckDB(ctx, tabular.DuckOptions{ReadDirs: loc.Dirs(), MemoryLimit: cfg.MemoryLimit})
-	if err != nil {
-		return nil, err
-	}
-	e := New(db, loc)
-	e.owned = true
-	return e, nil
+	db := tabular.NewLazyDB(tabular.DuckOptions{ReadDirs: loc.Dirs(), MemoryLimit: cfg.MemoryLimit})
+	return &Engine{db: db, loc: loc, owned: true}, nil
 }
 
 // Query implements query.Engine.
@@ -88,7 +88,11 @@ func (e *Engine) Query(ctx context.Context, req query.Request) (query.Rows, erro
 		return nil, err
 	}
 	q.rw = rw
-	if q.conn, err = e.db.Conn(ctx); err != nil {
+	db, err := e.db.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
+	}
+	if q.conn, err = db.Conn(ctx); err != nil {
 		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
 	}
 	if err := q.createViews(ctx, e.loc); err != nil {

@@ -19,7 +19,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/testserver/minio"
 )
 
-func harness(t *testing.T, store blob.Store) sqltest.Harness {
+func harness(t testing.TB, store blob.Store) sqltest.Harness {
 	loc, err := tabular.NewLocator(store, filepath.Join(t.TempDir(), "cache"), 0)
 	require.NoError(t, err)
 	db, err := tabular.OpenDuckDB(context.Background(), tabular.DuckOptions{ReadDirs: loc.Dirs(), MemoryLimit: "512MB", Threads: 2})

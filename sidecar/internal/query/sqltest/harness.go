@@ -62,13 +62,22 @@ type env struct {
 
 const identityHeader = "x-sqltest-user"
 
-func setup(t *testing.T, h Harness) *env {
-	t.Helper()
+// Served is a QueryService on an engine behind a real (in-memory) gRPC connection, for benchmarks and other
+// engines' own tests.
+type Served struct {
+	Client   kamldv1.QueryServiceClient
+	Datasets *dataset.Engine
+	Service  *query.Service
+}
+
+// Serve starts a QueryService on h's engine and store; it stops when tb ends.
+func Serve(tb testing.TB, h Harness) *Served {
+	tb.Helper()
 	ctx := context.Background()
 	eng := dataset.New(h.Store)
-	catalog, duck, err := tabular.OpenCatalog(ctx, eng, filepath.Join(t.TempDir(), "tabular"), config.DuckDB{MemoryLimit: "512MB"})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = duck.Close() })
+	catalog, duck, err := tabular.OpenCatalog(ctx, eng, filepath.Join(tb.TempDir(), "tabular"), config.DuckDB{MemoryLimit: "512MB"})
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = duck.Close() })
 	var opts []query.ServiceOption
 	if h.Guard != nil {
 		opts = append(opts, query.WithGuard(h.Guard))
@@ -81,9 +90,15 @@ func setup(t *testing.T, h Harness) *env {
 	go func() { _ = gs.Serve(lis) }()
 	conn, err := grpc.NewClient("passthrough:///bufnet", grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }))
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = conn.Close(); gs.Stop() })
-	e := &env{h: h, eng: eng, client: kamldv1.NewQueryServiceClient(conn), service: svc}
+	require.NoError(tb, err)
+	tb.Cleanup(func() { _ = conn.Close(); gs.Stop() })
+	return &Served{Client: kamldv1.NewQueryServiceClient(conn), Datasets: eng, Service: svc}
+}
+
+func setup(t *testing.T, h Harness) *env {
+	t.Helper()
+	s := Serve(t, h)
+	e := &env{h: h, eng: s.Datasets, client: s.Client, service: s.Service}
 	e.writeDatasets(t)
 	return e
 }
