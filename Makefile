@@ -76,7 +76,7 @@ test: lint check-generate test-go test-py test-js test-e2e ## every suite: lint,
 ## ---- test suites ----------------------------------------------------------------------------------------
 
 .PHONY: test-go
-test-go: minio elasticsearch ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
+test-go: minio elasticsearch trino ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
 	go test -count=1 ./sidecar/... ./examples/...
 
 .PHONY: test-py
@@ -100,6 +100,10 @@ minio: ## install the pinned MinIO server (go install, cached in ~/.cache/kamld/
 elasticsearch: ## install the pinned Elasticsearch 8 test distribution (Maven Central, cached in ~/.cache/kamld)
 	KAMLD_CACHE=$(CACHE) scripts/install-elasticsearch.sh
 
+.PHONY: trino
+trino: ## install the pinned Trino server (Maven Central tarball, Hive plugin only, cached in ~/.cache/kamld)
+	KAMLD_CACHE=$(CACHE) scripts/install-trino.sh
+
 .PHONY: chromium
 chromium: ## install Debian's Chromium when missing
 	scripts/install-chromium.sh
@@ -121,6 +125,11 @@ bench: build minio ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/bench/
 	go test -run '^$$' -bench 'Snapshot|Diff' -benchtime 10x ./sidecar/internal/dataset/
 	go test -run '^$$' -bench GC -benchtime 2x ./sidecar/internal/dataset/
+	$(MAKE) bench-sql
+
+.PHONY: bench-sql
+bench-sql: ## SQL on DuckDB: scan, filter and group-by over 1,000,000 rows as CSV and as Parquet
+	go test -run '^$$' -bench Queries1M -benchtime 1x ./sidecar/internal/query/duckdb/
 
 .PHONY: clean
 clean: ## remove build outputs (keeps ~/.cache/kamld)

@@ -3,7 +3,8 @@
 In a notebook: `kamld.datasets()`, `kamld.load("iris@v1")`, `kamld.open("iris@v1/iris.csv")`,
 `kamld.upload("data/", "iris/raw/")`, `kamld.snapshot("iris", "message")`, `kamld.diff("iris@v1", "iris@v2")`,
 `kamld.log("iris")`, `kamld.restore("iris@v1")`, `kamld.tag("iris@v2", "prod")`, `kamld.create("iris")`,
-`kamld.search("tag:classification format:csv")`.
+`kamld.search("tag:classification format:csv")`,
+`kamld.sql('SELECT … FROM "iris@v1".iris')`, `kamld.preview("iris@v1/iris.csv")`, `kamld.tables("iris@v1")`.
 
 Nothing here imports jupyter_server: kernels import this package, and only the Jupyter server loads
 `kamld.server` (named as a string below, imported when the server loads the extension).
@@ -32,6 +33,7 @@ from .api import (
 )
 from .client import Client
 from .errors import KamldError
+from .query import preview, sql, tables
 from .refs import ShortRef, parse_short_ref
 
 __all__ = [
@@ -49,10 +51,13 @@ __all__ = [
     "ls",
     "open",
     "parse_short_ref",
+    "preview",
     "restore",
     "search",
     "set_client",
     "snapshot",
+    "sql",
+    "tables",
     "tag",
     "upload",
 ]
@@ -69,7 +74,7 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 
 def load_ipython_extension(ipython: Any) -> None:
-    """`%load_ext kamld` registers the `%kamld` line magic."""
+    """`%load_ext kamld` registers the `%kamld` line magic and the `%%kamld_sql` cell magic."""
     # IPython is imported only here: kamld itself must import fine where IPython is absent.
     from .magics import KamldMagics
 

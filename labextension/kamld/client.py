@@ -423,11 +423,15 @@ class Client:
         data: Body | None = None,
         headers: Mapping[str, str] | None = None,
         stream: bool = False,
+        timeout: float | None = None,
     ) -> requests.Response:
-        """Call any REST route and return the successful response; KamldError otherwise."""
+        """Call any REST route and return the successful response; KamldError otherwise.
+
+        `timeout` (seconds) replaces the client's for this call, e.g. for a long query.
+        """
         start = data.tell() if _rewindable(data) else None  # type: ignore[union-attr]
         try:
-            return self._send_once(method, path, params, json, data, headers, stream)
+            return self._send_once(method, path, params, json, data, headers, stream, timeout)
         except KamldError as exc:
             # The sidecar may have been restarted on a new port with a new token since we looked it up.
             # A body can be sent again only when it is bytes or a file we can seek back in.
@@ -440,7 +444,7 @@ class Client:
             ):
                 if start is not None:
                     data.seek(start)  # type: ignore[union-attr]
-                return self._send_once(method, path, params, json, data, headers, stream)
+                return self._send_once(method, path, params, json, data, headers, stream, timeout)
             raise
 
     # -- plumbing ----------------------------------------------------------------------------------------
@@ -507,8 +511,10 @@ class Client:
         data: Body | None,
         headers: Mapping[str, str] | None,
         stream: bool,
+        timeout: float | None = None,
     ) -> requests.Response:
         url = f"{self._conn.url}/{path.lstrip('/')}"
+        wait = self.timeout if timeout is None else timeout
         try:
             resp = self._session.request(
                 method,
@@ -518,7 +524,7 @@ class Client:
                 data=data,
                 headers=headers,
                 stream=stream,
-                timeout=self.timeout,
+                timeout=wait,
             )
         except requests.ConnectionError as exc:
             raise KamldError(
@@ -528,7 +534,7 @@ class Client:
             ) from exc
         except requests.Timeout as exc:
             raise KamldError(
-                4, f"the kamld sidecar at {self._conn.url} did not answer within {self.timeout} s"
+                4, f"the kamld sidecar at {self._conn.url} did not answer within {wait} s"
             ) from exc
         if resp.ok:
             return resp
@@ -553,6 +559,8 @@ def _error_from_response(resp: requests.Response) -> KamldError:
         body = resp.json()
     except ValueError:
         body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]  # a streaming route wraps its status: {"error": {...}}
     err = KamldError.from_status_json(body, http_status=resp.status_code)
     if err is not None:
         return err

@@ -13,9 +13,10 @@ import shlex
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
-from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
 from . import api
+from . import query as sqlapi
 from ._version import __version__
 from .client import BackendInfo, Client, SystemInfo
 from .errors import KamldError
@@ -32,11 +33,14 @@ Subcommands:
   diff <dataset@ref> [<dataset@ref>]
                                    files added, removed and modified between two refs (default: the draft)
   log <dataset>                    the dataset's snapshots, newest first
+  preview <dataset@ref/path> [-n N]
+                                   the first rows of a CSV, TSV, Parquet or JSON-lines file
   status                           the sidecar's version, overall health and one line per backend
   help [subcommand]                this text, or one subcommand's
 
 Refs: "iris" (latest snapshot), "iris@v3", "iris@draft", "iris@prod" (a tag), "iris@4f2a9c" (an id prefix).
 In Python: kamld.load("iris@v3"), kamld.open("iris@v3/train.csv"), kamld.upload(...), kamld.diff(...).
+SQL: a %%kamld_sql cell (-o name keeps the DataFrame), or kamld.sql('SELECT … FROM "iris@v3".iris').
 """
 
 
@@ -89,6 +93,10 @@ def _parsers() -> dict[str, _Parser]:
     )
     search.add_argument("--limit", type=int, default=20, help="most results to show (default 20)")
     search.add_argument("query", nargs="*", help="the query")
+
+    prev = parser("preview", "The first rows of a tabular file (CSV, TSV, Parquet, JSON lines).")
+    prev.add_argument("ref", help='"iris@v1/iris.csv"')
+    prev.add_argument("-n", "--limit", type=int, default=20, help="rows to show (default 20)")
     status = parser("status", "The sidecar's version, health and backends.")
     helpp = parser("help", "Usage of %kamld or of one subcommand.")
     helpp.add_argument("subcommand", nargs="?")
@@ -98,6 +106,7 @@ def _parsers() -> dict[str, _Parser]:
         "snapshot": snap,
         "diff": diff,
         "log": log,
+        "preview": prev,
         "status": status,
         "help": helpp,
     }
@@ -247,6 +256,16 @@ def _search(args: argparse.Namespace) -> str:
     return format_table(rows, columns, {"match": 70, "tags": 30})
 
 
+def _preview(args: argparse.Namespace) -> str:
+    res = sqlapi.preview_result(args.ref, limit=args.limit)
+    names = [name for name, _ in res.columns]
+    rows = [dict(zip(names, row, strict=False)) for row in res.rows]
+    table = format_table(rows, names, dict.fromkeys(names, 30))
+    total = int(res.stats.get("totalRows") or 0)
+    more = f"first {len(rows)} of {total} rows" if total else f"first {len(rows)} rows"
+    return table + (f"\n({more})" if res.truncated else "")
+
+
 def _status(args: argparse.Namespace) -> str:
     with Client() as client:
         return format_status(client.info(), client.url)
@@ -258,6 +277,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "snapshot": _snapshot,
     "diff": _diff,
     "log": _log,
+    "preview": _preview,
     "status": _status,
 }
 
@@ -302,11 +322,54 @@ def run(line: str) -> str:
         return f"kamld: {exc}"
 
 
+def _sql_parser() -> _Parser:
+    p = _Parser(
+        prog="%%kamld_sql",
+        description="Run the cell's SQL over datasets and show the result as a DataFrame.",
+        add_help=True,
+    )
+    p.add_argument("-o", "--output", metavar="NAME", help="also assign the DataFrame to this variable")
+    p.add_argument("--max-rows", type=int, default=None, help="at most this many rows (default 10,000)")
+    p.add_argument("--timeout", type=float, default=None, help="give up after this many seconds")
+    return p
+
+
+def run_sql(line: str, cell: str, namespace: dict[str, Any]) -> Any:
+    """What `%%kamld_sql <line>` with `cell` returns: the DataFrame, or None after printing one line."""
+    parser = _sql_parser()
+    try:
+        args = parser.parse_args(shlex.split(line))
+    except _HelpShown:
+        print(parser.format_help())
+        return None
+    except (_UsageError, ValueError) as exc:
+        print(f"{parser.prog}: {exc}\n{parser.format_usage()}")
+        return None
+    if args.output is not None and not args.output.isidentifier():
+        print(f"{parser.prog}: -o needs a Python variable name, not {args.output!r}")
+        return None
+    try:
+        df = sqlapi.sql(cell, max_rows=args.max_rows, timeout=args.timeout)
+    except (KamldError, ImportError, ValueError) as exc:
+        print(f"kamld: {exc}")
+        return None
+    if args.output:
+        namespace[args.output] = df
+    if df.attrs.get("truncated"):
+        print(f"(truncated at {len(df)} rows; use --max-rows to get more)")
+    return df
+
+
 @magics_class
 class KamldMagics(Magics):
-    """The `%kamld` line magic."""
+    """The `%kamld` line magic and the `%%kamld_sql` cell magic."""
 
     @line_magic
     def kamld(self, line: str) -> None:
-        """%kamld ls | search | snapshot | diff | log | status | help: see `%kamld help`."""
+        """%kamld ls | search | snapshot | diff | log | preview | status | help: see `%kamld help`."""
         print(run(line).rstrip("\n"))
+
+    @cell_magic
+    def kamld_sql(self, line: str, cell: str) -> Any:
+        """%%kamld_sql [-o name] [--max-rows N] [--timeout S]: the cell's SQL as a DataFrame."""
+        return run_sql(line, cell, self.shell.user_ns if self.shell is not None else {})

@@ -199,7 +199,7 @@ def test_magic_status(
     for capability, backend, health in (
         ("blob", "fs", "SERVING"),
         ("index", "bleve", "UNIMPLEMENTED"),
-        ("sql", "duckdb", "UNIMPLEMENTED"),
+        ("sql", "duckdb", "SERVING"),
         ("compute", "local", "UNIMPLEMENTED"),
     ):
         matching = [line.split() for line in lines if line.split()[:1] == [capability]]

@@ -18,6 +18,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/server"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
@@ -89,6 +90,9 @@ func serve(parent context.Context, cfg config.Config) error {
 		defer duck.Close()
 		opts = append(opts, server.WithTables(catalog))
 		opts = append(opts, searchOpts(catalog)...)
+		if sqlEngine, ok := backends.Get(backend.SQL).(query.Engine); ok {
+			opts = append(opts, server.WithQuery(query.NewService(sqlEngine, engine, catalog, query.WithLogger(log))))
+		}
 		if cfg.Samples {
 			// A failed import must not keep the sidecar down; it is retried on the next start.
 			if _, err := samples.ImportOnce(ctx, engine, store, datasets.FS, version.Get().Version, log); err != nil {

@@ -20,12 +20,14 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/index"
+	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/search"
 	"github.com/kamld/kamld/sidecar/internal/server"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
@@ -73,7 +75,7 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 	syncer.SetSchema(search.TabularSchema(engine, catalog))
 	syncer.Start(ctx)
 	srv := server.New(cfg, tok, backends, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"),
-		server.WithDatasets(engine), server.WithTables(catalog), server.WithSearch(search.NewService(ix)))
+		server.WithDatasets(engine), server.WithTables(catalog), server.WithSearch(search.NewService(ix)), server.WithQuery(queryService(backends, engine, catalog)))
 	go func() { done <- srv.Run(ctx, func(b server.Bound) { bound <- b }) }()
 	var b server.Bound
 	select {
@@ -161,6 +163,14 @@ func allServices() []protoreflect.ServiceDescriptor {
 
 func hasHTTPRule(m protoreflect.MethodDescriptor) bool {
 	return proto.HasExtension(m.Options(), annotations.E_Http)
+}
+
+// queryService is QueryService on the configured SQL engine, or nil when that engine is not built yet.
+func queryService(backends *backend.Set, engine *dataset.Engine, catalog *tabular.Catalog) kamldv1.QueryServiceServer {
+	if e, ok := backends.Get(backend.SQL).(query.Engine); ok {
+		return query.NewService(e, engine, catalog)
+	}
+	return nil
 }
 
 // startSidecarOnMinIO runs a sidecar whose blob store is a real MinIO, returned so tests can stop it.

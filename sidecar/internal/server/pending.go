@@ -12,7 +12,6 @@ import (
 // answers their RPCs with UNIMPLEMENTED naming the capability. Entries go away as capabilities land.
 var laterCapabilities = map[string]string{
 	kamldv1.SearchService_ServiceDesc.ServiceName: "search",
-	kamldv1.QueryService_ServiceDesc.ServiceName:  "sql",
 	kamldv1.JobService_ServiceDesc.ServiceName:    "jobs",
 }
 
@@ -35,6 +34,9 @@ func (s *Server) pending() map[string]string {
 		for _, svc := range datasetServices {
 			out[svc] = "datasets"
 		}
+	}
+	if s.query == nil {
+		out[kamldv1.QueryService_ServiceDesc.ServiceName] = "sql"
 	}
 	return out
 }
@@ -59,6 +61,10 @@ func (s *Server) registerServices(r grpc.ServiceRegistrar) {
 	} else {
 		kamldv1.RegisterSearchServiceServer(r, kamldv1.UnimplementedSearchServiceServer{})
 	}
-	kamldv1.RegisterQueryServiceServer(r, kamldv1.UnimplementedQueryServiceServer{})
+	if s.query != nil {
+		kamldv1.RegisterQueryServiceServer(r, s.query)
+	} else {
+		kamldv1.RegisterQueryServiceServer(r, kamldv1.UnimplementedQueryServiceServer{})
+	}
 	kamldv1.RegisterJobServiceServer(r, kamldv1.UnimplementedJobServiceServer{})
 }

@@ -47,6 +47,7 @@ type Server struct {
 	datasets *dataset.Engine
 	tables   *tabular.Catalog
 	search   kamldv1.SearchServiceServer
+	query    kamldv1.QueryServiceServer
 }
 
 // Option customizes a Server.
@@ -67,6 +68,9 @@ func WithTables(catalog *tabular.Catalog) Option { return func(s *Server) { s.ta
 
 // WithSearch serves SearchService with svc (without it, it answers UNIMPLEMENTED).
 func WithSearch(svc kamldv1.SearchServiceServer) Option { return func(s *Server) { s.search = svc } }
+
+// WithQuery serves QueryService with svc (without it, it answers UNIMPLEMENTED).
+func WithQuery(svc kamldv1.QueryServiceServer) Option { return func(s *Server) { s.query = svc } }
 
 // New prepares a server; nothing listens until Run.
 func New(cfg config.Config, token auth.Token, backends *backend.Set, opts ...Option) *Server {

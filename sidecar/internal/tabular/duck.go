@@ -82,3 +82,17 @@ func ReaderSQL(f Format, path string) string {
 	}
 	return "read_csv(" + p + ")"
 }
+
+// ReaderListSQL is ReaderSQL for several files of one schema, given as SQL literals.
+func ReaderListSQL(f Format, literals []string) string {
+	list := "[" + strings.Join(literals, ", ") + "]"
+	switch f {
+	case TSV:
+		return "read_csv(" + list + ", delim = '\\t')"
+	case Parquet:
+		return "read_parquet(" + list + ")"
+	case JSONL:
+		return "read_json(" + list + ", format = 'newline_delimited')"
+	}
+	return "read_csv(" + list + ")"
+}

@@ -13,13 +13,16 @@ import (
 
 // Extractor computes FileSchemas with DuckDB. Safe for concurrent use.
 type Extractor struct {
-	db  *sql.DB
+	db  *LazyDB
 	loc *Locator
 }
 
 // NewExtractor returns an Extractor reading blobs through loc with db (see OpenDuckDB; it must be allowed to
 // read loc.Dirs()).
-func NewExtractor(db *sql.DB, loc *Locator) *Extractor { return &Extractor{db: db, loc: loc} }
+func NewExtractor(db *sql.DB, loc *Locator) *Extractor { return &Extractor{db: FixedDB(db), loc: loc} }
+
+// NewLazyExtractor is NewExtractor with a database opened on first use.
+func NewLazyExtractor(db *LazyDB, loc *Locator) *Extractor { return &Extractor{db: db, loc: loc} }
 
 // Locator returns the locator the extractor reads blobs through.
 func (x *Extractor) Locator() *Locator { return x.loc }
@@ -40,7 +43,11 @@ func (x *Extractor) Extract(ctx context.Context, f Format, digest string, size i
 		return nil, err
 	}
 	defer release()
-	conn, err := x.db.Conn(ctx)
+	db, err := x.db.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
+	}
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
 	}
@@ -171,4 +178,72 @@ func truncate(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n])
+}
+
+// Head is the first rows of a file.
+type Head struct {
+	Columns   []Column
+	Rows      [][]any
+	Truncated bool
+	// TotalRows is the file's row count when known cheaply (Parquet metadata, or a file that fit), else 0.
+	TotalRows int64
+}
+
+// Head reads the first limit rows of a file with digest and size as format f, values normalized as
+// NormalizeValue does. Unparseable content is ErrFailedPrecondition with DuckDB's reason.
+func (x *Extractor) Head(ctx context.Context, f Format, digest string, size int64, limit int) (*Head, error) {
+	path, release, err := x.loc.Path(ctx, digest, size)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	db, err := x.db.Get(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
+	}
+	src := ReaderSQL(f, path)
+	rows, err := db.QueryContext(ctx, fmt.Sprintf("SELECT * FROM %s LIMIT %d", src, limit+1))
+	if err != nil {
+		return nil, unreadable(ctx, f, err)
+	}
+	defer rows.Close()
+	h := &Head{}
+	cts, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, unreadable(ctx, f, err)
+	}
+	for _, ct := range cts {
+		t, _ := NormalizeType(ct.DatabaseTypeName())
+		h.Columns = append(h.Columns, Column{Name: ct.Name(), Type: t})
+	}
+	vals := make([]any, len(cts))
+	ptrs := make([]any, len(cts))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if len(h.Rows) == limit {
+			h.Truncated = true
+			break
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, unreadable(ctx, f, err)
+		}
+		row := make([]any, len(vals))
+		for i, v := range vals {
+			row[i] = NormalizeValue(v)
+		}
+		h.Rows = append(h.Rows, row)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, unreadable(ctx, f, err)
+	}
+	switch {
+	case !h.Truncated:
+		h.TotalRows = int64(len(h.Rows))
+	case f == Parquet:
+		// Parquet keeps its row count in the footer: count(*) reads no data pages.
+		_ = db.QueryRowContext(ctx, "SELECT count(*) FROM "+src).Scan(&h.TotalRows)
+	}
+	return h, nil
 }

@@ -2,7 +2,6 @@ package tabular
 
 import (
 	"context"
-	"database/sql"
 	"path/filepath"
 
 	"github.com/kamld/kamld/sidecar/internal/config"
@@ -11,15 +10,12 @@ import (
 
 // OpenCatalog builds the whole extraction stack for engine's store: a Locator caching remote blobs under
 // cacheDir/blobs (bounded by cfg.CacheBytes), a locked-down DuckDB (memory bounded by cfg.MemoryLimit), an
-// Extractor and a Catalog. Close the returned DB when done.
-func OpenCatalog(ctx context.Context, engine *dataset.Engine, cacheDir string, cfg config.DuckDB, opts ...CatalogOption) (*Catalog, *sql.DB, error) {
+// Extractor and a Catalog. DuckDB opens on first use; close the returned LazyDB when done.
+func OpenCatalog(_ context.Context, engine *dataset.Engine, cacheDir string, cfg config.DuckDB, opts ...CatalogOption) (*Catalog, *LazyDB, error) {
 	loc, err := NewLocator(engine.Blobs(), filepath.Join(cacheDir, "blobs"), cfg.CacheBytes)
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := OpenDuckDB(ctx, DuckOptions{ReadDirs: loc.Dirs(), MemoryLimit: cfg.MemoryLimit, Threads: 1})
-	if err != nil {
-		return nil, nil, err
-	}
-	return NewCatalog(engine, NewExtractor(db, loc), opts...), db, nil
+	db := NewLazyDB(DuckOptions{ReadDirs: loc.Dirs(), MemoryLimit: cfg.MemoryLimit, Threads: 1})
+	return NewCatalog(engine, NewLazyExtractor(db, loc), opts...), db, nil
 }

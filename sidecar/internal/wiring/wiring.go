@@ -13,11 +13,13 @@ import (
 	"time"
 
 	"github.com/kamld/kamld/sidecar/internal/backend"
+	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/blob/fs"
 	"github.com/kamld/kamld/sidecar/internal/blob/s3"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/index/bleve"
 	"github.com/kamld/kamld/sidecar/internal/index/elastic"
+	"github.com/kamld/kamld/sidecar/internal/query/duckdb"
 )
 
 // factory builds one backend from the whole configuration.
@@ -25,7 +27,13 @@ type factory func(config.Config) (backend.Backend, error)
 
 type entry struct {
 	name string
-	new  factory
+	new  factory // nil for a backend built by a dependent factory
+}
+
+// dependent lists, per capability and backend name, the factories of backends that need backends built before
+// them: capabilities are built in backend.Capabilities order, so the SQL engine finds the blob store.
+var dependent = map[string]map[string]func(config.Config, map[string]backend.Backend) (backend.Backend, error){
+	backend.SQL: {"duckdb": newDuckDB},
 }
 
 // pending is the factory of a backend whose capability is not built yet.
@@ -43,7 +51,7 @@ var factories = map[string][]entry{
 		{"bleve", newBleve},
 		{elastic.Name, newElastic},
 	},
-	backend.SQL:     {pending(backend.SQL, "duckdb"), pending(backend.SQL, "trino")},
+	backend.SQL:     {{"duckdb", nil}, pending(backend.SQL, "trino")},
 	backend.Compute: {pending(backend.Compute, "local"), pending(backend.Compute, "kubernetes")},
 }
 
@@ -88,6 +96,15 @@ func newS3(c config.Config) (backend.Backend, error) {
 
 const s3OpenTimeout = 15 * time.Second
 
+// newDuckDB opens the in-process query engine on the blob store, caching remote blobs under the data dir.
+func newDuckDB(c config.Config, built map[string]backend.Backend) (backend.Backend, error) {
+	store, ok := built[backend.Blob].(blob.Store)
+	if !ok {
+		return nil, errors.New("needs a blob store")
+	}
+	return duckdb.Open(context.Background(), store, filepath.Join(c.DataDir, "cache", "duckdb"), c.SQL.DuckDB)
+}
+
 // Names lists the backend names known for a capability, default first.
 func Names(capability string) []string {
 	var out []string
@@ -105,7 +122,7 @@ func Build(c config.Config) (*backend.Set, error) {
 	}
 	built := map[string]backend.Backend{}
 	for _, capability := range backend.Capabilities {
-		b, err := build(capability, chosen[capability], c)
+		b, err := build(capability, chosen[capability], c, built)
 		if err != nil {
 			errs := []error{err}
 			for _, done := range built {
@@ -118,12 +135,18 @@ func Build(c config.Config) (*backend.Set, error) {
 	return backend.NewSet(built), nil
 }
 
-func build(capability, name string, c config.Config) (backend.Backend, error) {
+func build(capability, name string, c config.Config, built map[string]backend.Backend) (backend.Backend, error) {
 	i := slices.IndexFunc(factories[capability], func(e entry) bool { return e.name == name })
 	if i < 0 {
 		return nil, fmt.Errorf("%s.backend: %q is not one of %s", capability, name, strings.Join(Names(capability), ", "))
 	}
-	b, err := factories[capability][i].new(c)
+	var b backend.Backend
+	var err error
+	if dep := dependent[capability][name]; dep != nil {
+		b, err = dep(c, built)
+	} else {
+		b, err = factories[capability][i].new(c)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s backend %s: %w", capability, name, err)
 	}

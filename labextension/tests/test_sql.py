@@ -1,0 +1,160 @@
+"""kamld.sql, %%kamld_sql, kamld.preview and %kamld preview against the real sidecar (DuckDB in process)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+import kamld
+from kamld.errors import KamldError
+from kamld.query import pandas_dtype, to_frame
+
+from .conftest import ExternalSidecar
+
+GROUP_BY = (
+    "SELECT species, count(*) AS n, round(avg(petal_length_cm), 3) AS avg_pl\n"
+    'FROM "iris@v1".iris GROUP BY species ORDER BY species'
+)
+
+
+@pytest.fixture
+def sidecar(
+    jp_environ: None, external_sidecar: ExternalSidecar, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ExternalSidecar]:
+    monkeypatch.setenv("KAMLD_URL", external_sidecar.url)
+    monkeypatch.setenv("KAMLD_TOKEN", external_sidecar.token)
+    kamld.set_client(None)
+    yield external_sidecar
+    kamld.set_client(None)
+
+
+@pytest.fixture
+def shell(
+    sidecar: ExternalSidecar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[InteractiveShell]:
+    runtime = tmp_path / "kernel-runtime"
+    runtime.mkdir()
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
+    ipython = InteractiveShell.instance()
+    ipython.run_line_magic("load_ext", "kamld")
+    yield ipython
+    InteractiveShell.clear_instance()
+
+
+def test_sql_returns_a_typed_dataframe(sidecar: ExternalSidecar) -> None:
+    df = kamld.sql(GROUP_BY)
+    assert list(df.columns) == ["species", "n", "avg_pl"]
+    assert str(df["species"].dtype) == "string"
+    assert str(df["n"].dtype) == "Int64"
+    assert str(df["avg_pl"].dtype) == "float64"
+    assert df["species"].tolist() == ["setosa", "versicolor", "virginica"]
+    assert df["n"].tolist() == [50, 50, 50]
+    assert df["avg_pl"].tolist() == [1.462, 4.26, 5.552]
+    assert df.attrs["stats"]["engine"] == "duckdb"
+    assert df.attrs["truncated"] is False
+
+
+def test_sql_dates_booleans_nulls_and_big_integers(sidecar: ExternalSidecar, tmp_path: Path) -> None:
+    kamld.create("typed")
+    src = tmp_path / "t.csv"
+    src.write_text("id,big,day,ok\n1,9007199254740993,2024-01-02,true\n2,,2024-03-04,\n")
+    kamld.upload(src, "typed/t.csv")
+    kamld.snapshot("typed", "types")
+    df = kamld.sql('SELECT * FROM "typed@v1".t ORDER BY id')
+    assert str(df["big"].dtype) == "Int64"
+    assert df["big"].iloc[0] == 9007199254740993, "no precision lost beyond 2^53"
+    assert pd.isna(df["big"].iloc[1])
+    assert str(df["day"].dtype).startswith("datetime64")
+    assert df["day"].iloc[1] == pd.Timestamp("2024-03-04")
+    assert str(df["ok"].dtype) == "boolean"
+    assert pd.isna(df["ok"].iloc[1])
+
+
+def test_sql_errors_are_kamld_errors_with_positions(sidecar: ExternalSidecar) -> None:
+    with pytest.raises(KamldError) as bad:
+        kamld.sql("SELECT 1; DROP TABLE x")
+    assert bad.value.code_name == "INVALID_ARGUMENT"
+    assert any(f == "sql" and "line 1, column" in d for f, d in bad.value.field_violations)
+    with pytest.raises(KamldError) as missing:
+        kamld.sql('SELECT * FROM "iris@v99".iris')
+    assert missing.value.code_name == "NOT_FOUND"
+    with pytest.raises(KamldError) as slow:
+        kamld.sql(
+            "SELECT sum(a.sepal_length_cm * b.sepal_width_cm * c.petal_length_cm * d.petal_width_cm) "
+            'FROM "iris@v1".iris a, "iris@v1".iris b, "iris@v1".iris c, "iris@v1".iris d, range(1000000) r',
+            timeout=0.3,
+        )
+    assert slow.value.code_name == "DEADLINE_EXCEEDED"
+
+
+def test_sql_max_rows(sidecar: ExternalSidecar) -> None:
+    df = kamld.sql('SELECT * FROM "iris@v1"', max_rows=7)
+    assert len(df) == 7
+    assert df.attrs["truncated"] is True
+
+
+def test_cell_magic_assigns_with_o(shell: InteractiveShell, capsys: pytest.CaptureFixture[str]) -> None:
+    result = shell.run_cell_magic("kamld_sql", "-o by_species", GROUP_BY)
+    assert isinstance(result, pd.DataFrame)
+    df = shell.user_ns["by_species"]
+    assert df is result
+    assert str(df["n"].dtype) == "Int64"
+    assert df["n"].sum() == 150
+    out = capsys.readouterr().out
+    assert "Traceback" not in out
+
+
+def test_cell_magic_prints_one_line_on_error(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert shell.run_cell_magic("kamld_sql", "", "DELETE FROM x") is None
+    out = capsys.readouterr().out
+    assert out.startswith("kamld: ")
+    assert "INVALID_ARGUMENT" in out or "only SELECT" in out
+    assert shell.run_cell_magic("kamld_sql", "-o 1bad", "SELECT 1") is None
+    assert "variable name" in capsys.readouterr().out
+
+
+def test_preview(
+    sidecar: ExternalSidecar, shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    df = kamld.preview("iris@v1/iris.csv", limit=5)
+    assert len(df) == 5
+    assert str(df["sepal_length_cm"].dtype) == "float64"
+    assert df.attrs["truncated"] is True
+    shell.run_line_magic("kamld", "preview iris@v1/iris.csv -n 3")
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0].split() == [
+        "sepal_length_cm",
+        "sepal_width_cm",
+        "petal_length_cm",
+        "petal_width_cm",
+        "species",
+    ]
+    assert lines[1].split() == ["5.1", "3.5", "1.4", "0.2", "setosa"]
+    assert lines[-1] == "(first 3 rows)"
+    shell.run_line_magic("kamld", "preview iris@v1/nope.csv")
+    assert capsys.readouterr().out.startswith("kamld: ")
+
+
+def test_tables(sidecar: ExternalSidecar) -> None:
+    tables = kamld.tables("iris@v1")
+    assert [t["name"] for t in tables] == ["iris"]
+    assert tables[0]["rowCount"] == "150"
+    assert [c["type"] for c in tables[0]["columns"]][:1] == ["DOUBLE"]
+
+
+def test_dtype_mapping_without_a_sidecar() -> None:
+    assert pandas_dtype("DECIMAL(10,0)") == "Int64"
+    assert pandas_dtype("DECIMAL(38,0)") == "float64"
+    assert pandas_dtype("DECIMAL(10,2)") == "float64"
+    assert pandas_dtype("TIMESTAMP WITH TIME ZONE") == "datetime64[ns, UTC]"
+    assert pandas_dtype("ARRAY(BIGINT)") == "object"
+    df = to_frame([("b", "BLOB"), ("x", "DOUBLE")], [["aGk=", "NaN"], [None, 1.5]])
+    assert df["b"].tolist()[0] == b"hi"
+    assert pd.isna(df["x"].iloc[0])

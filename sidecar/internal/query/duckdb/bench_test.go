@@ -1,0 +1,104 @@
+package duckdb_test
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
+	blobfs "github.com/kamld/kamld/sidecar/internal/blob/fs"
+	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/query/sqltest"
+	"github.com/kamld/kamld/sidecar/internal/tabular"
+)
+
+const benchRows = 1_000_000
+
+// BenchmarkQueries1M measures, through the real QueryService (gRPC), a scan, a filter and a group-by over one
+// generated table of 1,000,000 rows stored as CSV and as Parquet in a dataset on the local store: time to the
+// first batch and to the whole result. Run: go test -run '^$' -bench Queries1M -benchtime 1x ./sidecar/internal/query/duckdb/
+func BenchmarkQueries1M(b *testing.B) {
+	store, err := blobfs.New(b.TempDir(), blobfs.WithFsync(false))
+	require.NoError(b, err)
+	defer store.Close()
+	srv := sqltest.Serve(b, harness(b, store))
+	ctx := context.Background()
+	_, err = srv.Datasets.CreateDataset(ctx, "bench", dataset.Metadata{})
+	require.NoError(b, err)
+	for _, f := range []string{"csv", "parquet"} {
+		p := generate(b, f)
+		fh, err := os.Open(p)
+		require.NoError(b, err)
+		if fi, err := fh.Stat(); err == nil {
+			b.Logf("%s: %.1f MB", f, float64(fi.Size())/1e6)
+		}
+		_, err = srv.Datasets.WriteFile(ctx, "bench", "t_"+f+"."+f, fh, dataset.WriteOptions{})
+		fh.Close()
+		require.NoError(b, err)
+	}
+	_, err = srv.Datasets.CreateSnapshot(ctx, "bench", dataset.SnapshotOptions{Message: "1M rows"})
+	require.NoError(b, err)
+	start := time.Now()
+	_, err = srv.Client.ListTables(ctx, &kamldv1.ListTablesRequest{Dataset: "datasets/bench"})
+	require.NoError(b, err)
+	b.Logf("schema and statistics extraction of both files: %s", time.Since(start).Round(time.Millisecond))
+
+	for _, f := range []string{"csv", "parquet"} {
+		for _, q := range []struct{ name, sql string }{
+			{"scan", "SELECT * FROM bench.t_%s"},
+			{"filter", "SELECT * FROM bench.t_%s WHERE grp = 7"},
+			{"groupby", "SELECT grp, count(*) AS n, avg(value) AS mean FROM bench.t_%s GROUP BY grp"},
+		} {
+			b.Run(f+"/"+q.name, func(b *testing.B) {
+				var first, total time.Duration
+				var rows int64
+				for range b.N {
+					first, total, rows = timeQuery(b, srv.Client, fmt.Sprintf(q.sql, f))
+				}
+				b.ReportMetric(float64(first.Microseconds())/1000, "ms-first-batch")
+				b.ReportMetric(float64(total.Microseconds())/1000, "ms-total")
+				b.ReportMetric(float64(rows), "rows")
+			})
+		}
+	}
+}
+
+func timeQuery(b *testing.B, c kamldv1.QueryServiceClient, q string) (first, total time.Duration, rows int64) {
+	start := time.Now()
+	stream, err := c.ExecuteQuery(context.Background(), &kamldv1.ExecuteQueryRequest{Sql: q, MaxRows: benchRows, BatchRows: 10_000})
+	require.NoError(b, err)
+	for {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return first, time.Since(start), rows
+		}
+		require.NoError(b, err)
+		if batch := msg.GetBatch(); batch != nil {
+			if first == 0 {
+				first = time.Since(start)
+			}
+			rows += int64(len(batch.GetRows()))
+		}
+	}
+}
+
+// generate writes the benchmark table as a file of format f: an id, a group of 100, a value and a name.
+func generate(b *testing.B, f string) string {
+	db, err := sql.Open("duckdb", "")
+	require.NoError(b, err)
+	defer db.Close()
+	p := filepath.Join(b.TempDir(), "t."+f)
+	q := fmt.Sprintf(`COPY (SELECT i AS id, i %% 100 AS grp, ((i * 7919) %% 100000) / 100.0 AS value, 'name-' || (i %% 1000) AS name
+		FROM range(%d) t(i)) TO %s (FORMAT %s)`, benchRows, tabular.Literal(p), f)
+	_, err = db.Exec(q)
+	require.NoError(b, err)
+	return p
+}
