@@ -1,0 +1,68 @@
+package kubernetes
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	k8serrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/kamld/kamld/sidecar/internal/apierr"
+)
+
+// mapErr turns a client-go error into one wrapping the apierr sentinel of its gRPC code. The API server's
+// own status codes say what happened; anything without one (connection refused, TLS, timeouts) means the
+// server could not be reached: UNAVAILABLE, which a caller may retry because creates are idempotent.
+func mapErr(err error, what string) error {
+	if err == nil {
+		return nil
+	}
+	var sentinel error
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%s: %w", what, err)
+	case k8serrors.IsNotFound(err):
+		sentinel = apierr.ErrNotFound
+	case k8serrors.IsAlreadyExists(err):
+		sentinel = apierr.ErrAlreadyExists
+	case k8serrors.IsConflict(err):
+		sentinel = apierr.ErrAborted
+	case k8serrors.IsInvalid(err), k8serrors.IsBadRequest(err), k8serrors.IsRequestEntityTooLargeError(err):
+		// The spec was validated before; what the API server still refuses (a node selector's syntax, an
+		// image reference, a manifest over the annotation size limit) is a precondition the user can fix.
+		sentinel = apierr.ErrFailedPrecondition
+	case k8serrors.IsForbidden(err), k8serrors.IsUnauthorized(err):
+		// kamld's own credentials lack a permission: an operator's problem, reported as such.
+		sentinel = apierr.ErrFailedPrecondition
+		what += " (check the Role bound to kamld's service account)"
+	default:
+		sentinel = apierr.ErrUnavailable
+	}
+	return fmt.Errorf("kubernetes: %s: %w: %w", what, sentinel, err)
+}
+
+func isAlreadyExists(err error) bool { return k8serrors.IsAlreadyExists(err) }
+func isNotFound(err error) bool      { return k8serrors.IsNotFound(err) }
+
+// retryDelays are the pauses between attempts of a call that failed with UNAVAILABLE: about 3 s in all, enough
+// to ride over an API server's restart or a lost connection, short enough to answer an RPC promptly.
+var retryDelays = []time.Duration{100 * time.Millisecond, 400 * time.Millisecond, time.Second, 1500 * time.Millisecond}
+
+// retry calls fn until it succeeds, fails with something other than UNAVAILABLE, or the delays run out. Only
+// idempotent calls go through it (create by a fixed name, patch to fixed values, delete).
+func retry(ctx context.Context, fn func() error) error {
+	err := fn()
+	for _, d := range retryDelays {
+		if !errors.Is(err, apierr.ErrUnavailable) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(d):
+		}
+		err = fn()
+	}
+	return err
+}
