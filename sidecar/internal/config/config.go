@@ -105,8 +105,12 @@ type Compute struct {
 
 // Kubernetes configures the Kubernetes Jobs backend.
 type Kubernetes struct {
-	Kubeconfig string `koanf:"kubeconfig" help:"kubeconfig path; empty means in-cluster"`
-	Namespace  string `koanf:"namespace" help:"namespace for Jobs"`
+	Kubeconfig     string `koanf:"kubeconfig" help:"kubeconfig path; empty means in-cluster"`
+	Namespace      string `koanf:"namespace" help:"namespace for Jobs"`
+	HelperImage    string `koanf:"helper_image" help:"image with the kamld binary on PATH, run as the Pods' init container (required)"`
+	ServiceAccount string `koanf:"service_account" help:"service account of the runs' Pods (default: the namespace's)"`
+	StoreSecret    string `koanf:"store_secret" help:"Secret of KAMLD_BLOB_* variables giving the in-pod helper the object store"`
+	GPUResource    string `koanf:"gpu_resource" help:"extended resource requested for GPUs"`
 }
 
 // Default returns the configuration used when nothing else is given.
@@ -121,7 +125,7 @@ func Default() Config {
 		Blob:     Blob{Backend: "fs", S3: S3{Bucket: "kamld", Region: "us-east-1"}},
 		Index:    Index{Backend: "bleve", Elastic: Elastic{Index: "kamld-datasets"}},
 		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}},
-		Compute:  Compute{Backend: "local", Kubernetes: Kubernetes{Namespace: "default"}},
+		Compute:  Compute{Backend: "local", Kubernetes: Kubernetes{Namespace: "default", GPUResource: "nvidia.com/gpu"}},
 	}
 }
 

@@ -38,7 +38,7 @@ var factories = map[string][]entry{
 	},
 	backend.Index:   {pending(backend.Index, "bleve"), pending(backend.Index, "elasticsearch")},
 	backend.SQL:     {pending(backend.SQL, "duckdb"), pending(backend.SQL, "trino")},
-	backend.Compute: {pending(backend.Compute, "local"), pending(backend.Compute, "kubernetes")},
+	backend.Compute: {pending(backend.Compute, "local"), {"kubernetes", newKubernetes}},
 }
 
 // newS3 opens the MinIO/S3 blob store, creating its bucket if needed. Startup waits at most s3OpenTimeout
