@@ -37,12 +37,12 @@ func TestJobForMapsTheSpec(t *testing.T) {
 	b := testBackend(t)
 	spec := compute.Spec{
 		Run: compute.RunID{Job: "train", Attempt: 2}, Image: "python:3.12",
-		Command: []string{"python", "train.py", "--lr", "0.1; rm -rf /"},
-		Env:     map[string]string{"B": "2", "A": "1"},
-		Files:   []compute.File{{Path: "train.py", Content: []byte("print(1)\n")}},
-		Inputs:  []compute.Input{{Dataset: "iris", Snapshot: "abc", Path: "data"}},
-		Outputs: []compute.Output{{Path: "out", Dataset: "model"}},
-		Resources: compute.Resources{MilliCPU: 1500, MemoryBytes: 2 << 30, GPUs: 1},
+		Command:      []string{"python", "train.py", "--lr", "0.1; rm -rf /"},
+		Env:          map[string]string{"B": "2", "A": "1"},
+		Files:        []compute.File{{Path: "train.py", Content: []byte("print(1)\n")}},
+		Inputs:       []compute.Input{{Dataset: "iris", Snapshot: "abc", Path: "data"}},
+		Outputs:      []compute.Output{{Path: "out", Dataset: "model"}},
+		Resources:    compute.Resources{MilliCPU: 1500, MemoryBytes: 2 << 30, GPUs: 1},
 		NodeSelector: map[string]string{"pool": "gpu"}, Timeout: 90*time.Second + time.Millisecond,
 		Labels: map[string]string{"team": "vision"},
 	}
