@@ -14,6 +14,8 @@ KAMLD       := $(CURDIR)/bin/kamld
 LDFLAGS     := -s -w -X github.com/kamld/kamld/sidecar/internal/version.Commit=$(COMMIT) \
                -X github.com/kamld/kamld/sidecar/internal/version.Time=$(BUILD_TIME)
 export KAMLD_MINIO_BIN := $(CACHE)/bin/minio
+export KAMLD_ETCD_BIN := $(CACHE)/bin/etcd
+export KAMLD_KUBE_APISERVER_BIN := $(CACHE)/bin/kube-apiserver
 export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help
@@ -75,7 +77,7 @@ test: lint check-generate test-go test-py test-js test-e2e ## every suite: lint,
 ## ---- test suites ----------------------------------------------------------------------------------------
 
 .PHONY: test-go
-test-go: minio ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
+test-go: minio kube ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
 	go test -count=1 ./sidecar/... ./examples/...
 
 .PHONY: test-py
@@ -95,6 +97,10 @@ test-e2e: build ext chromium ## Playwright in Debian's Chromium against real Jup
 minio: ## install the pinned MinIO server (go install, cached in ~/.cache/kamld/bin)
 	KAMLD_CACHE=$(CACHE) scripts/install-minio.sh
 
+.PHONY: kube
+kube: ## install the pinned kube-apiserver and etcd (built from their Go modules, cached in ~/.cache/kamld/bin)
+	KAMLD_CACHE=$(CACHE) scripts/install-kube-apiserver.sh
+
 .PHONY: chromium
 chromium: ## install Debian's Chromium when missing
 	scripts/install-chromium.sh
@@ -111,10 +117,11 @@ lint: tools venv ## buf lint, gofmt, go vet, ruff, eslint and prettier
 ## ---- benchmarks -----------------------------------------------------------------------------------------
 
 .PHONY: bench
-bench: build minio ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files
+bench: build minio kube ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files
 	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD)
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/bench/
 	go test -run '^$$' -bench . -benchtime 10x ./sidecar/internal/dataset/
+	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/compute/kubernetes/
 
 .PHONY: clean
 clean: ## remove build outputs (keeps ~/.cache/kamld)

@@ -166,7 +166,7 @@ func (d *driver) jobStatus(t *testing.T, name string, edit func(*batchv1.JobStat
 }
 
 // registerNode creates the test's node with its capacity, as a kubelet registers itself.
-func registerNode(t *testing.T, core typedcore.CoreV1Interface) {
+func registerNode(t testing.TB, core typedcore.CoreV1Interface) {
 	t.Helper()
 	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: nodeName, Labels: map[string]string{
 		corev1.LabelArchStable: "amd64", corev1.LabelOSStable: "linux", corev1.LabelHostname: nodeName,

@@ -33,7 +33,7 @@ type cluster struct {
 	seq   atomic.Int32
 }
 
-func startCluster(t *testing.T) *cluster {
+func startCluster(t testing.TB) *cluster {
 	srv := kube.Start(t)
 	c := &cluster{srv: srv}
 	cfg := srv.Config()
@@ -46,7 +46,7 @@ func startCluster(t *testing.T) *cluster {
 
 // namespace creates a fresh namespace with the documented RBAC (deploy/kubernetes/rbac.yaml) and returns it
 // with a client configuration for its service account: the backend runs with exactly the documented rights.
-func (c *cluster) namespace(t *testing.T) (string, *rest.Config) {
+func (c *cluster) namespace(t testing.TB) (string, *rest.Config) {
 	t.Helper()
 	ns := fmt.Sprintf("kamld-test-%d", c.seq.Add(1))
 	_, err := c.core.Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
@@ -59,7 +59,7 @@ func (c *cluster) namespace(t *testing.T) (string, *rest.Config) {
 
 // applyRBAC creates the objects of deploy/kubernetes/rbac.yaml with ns for their namespace (and a
 // per-namespace name for the cluster-scoped binding).
-func (c *cluster) applyRBAC(t *testing.T, ns string) {
+func (c *cluster) applyRBAC(t testing.TB, ns string) {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "deploy", "kubernetes", "rbac.yaml"))
 	require.NoError(t, err)
@@ -102,7 +102,7 @@ func (c *cluster) applyRBAC(t *testing.T, ns string) {
 	}
 }
 
-func newBackend(t *testing.T, cfg *rest.Config, ns string) *kubernetes.Backend {
+func newBackend(t testing.TB, cfg *rest.Config, ns string) *kubernetes.Backend {
 	t.Helper()
 	b, err := kubernetes.New(cfg, kubernetes.Options{Namespace: ns, HelperImage: "kamld:test", StoreSecret: "kamld-store"})
 	require.NoError(t, err)
