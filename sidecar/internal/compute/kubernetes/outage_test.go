@@ -89,10 +89,11 @@ func TestOutage(t *testing.T) {
 		assert.Equal(t, compute.PhasePending, st.Phase, "the run from before the outage is still there")
 	})
 
-	t.Run("StoppedMidSubmit", func(t *testing.T) {
-		// A caller that retries until it succeeds (as the job domain does) while the API server stops and
-		// comes back: exactly one Job.
+	t.Run("RetriedThroughRestart", func(t *testing.T) {
+		// A caller that retries until it succeeds (as the job domain does) submits while the API server is
+		// down and keeps retrying while it restarts: exactly one Job.
 		b := newBackend(t, cfg, ns)
+		c.srv.StopAPIServer()
 		done := make(chan error, 1)
 		var attempts atomic.Int32
 		go func() {
@@ -107,10 +108,10 @@ func TestOutage(t *testing.T) {
 				}
 			}
 		}()
-		c.srv.StopAPIServer()
+		require.Eventually(t, func() bool { return attempts.Load() >= 2 }, time.Minute, 10*time.Millisecond,
+			"Start gives up with UNAVAILABLE after its own retries, and the caller tries again")
 		c.srv.RestartAPIServer()
 		require.NoError(t, <-done)
 		assert.Equal(t, 1, c.jobsOf(t, ns, "mid-submit"))
-		t.Logf("Start called %d times", attempts.Load())
 	})
 }

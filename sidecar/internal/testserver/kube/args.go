@@ -16,7 +16,8 @@ var disabledAdmission = []string{
 	"PersistentVolumeClaimResize", "RuntimeClass", "CertificateApproval", "CertificateSigning",
 	"ClusterTrustBundleAttest", "CertificateSubjectRestriction", "MutatingAdmissionWebhook",
 	"ValidatingAdmissionWebhook", "ValidatingAdmissionPolicy", "ResourceQuota", "TaintNodesByCondition",
-	"DefaultTolerationSeconds", "PodSecurity", "Priority", "LimitRanger",
+	"DefaultTolerationSeconds", "PodSecurity", "Priority", "LimitRanger", "PodGroupProtection", "PodTopologyLabels",
+	"NodeDeclaredFeatureValidator", "PodResizeValidator", "MutatingAdmissionPolicy",
 }
 
 // apiServerArgs are kube-apiserver's flags: loopback only, RBAC on (so a Role can be tested for being
