@@ -12,6 +12,8 @@
 # their module zips, so `go install pkg@version` refuses them. The wrapper requires the module and replaces each
 # of those siblings by its published version (k8s.io/api v0.37.2 for Kubernetes v1.37.2, etcd's at the same
 # v3.x.y), which are the same sources.
+# Verification: every module downloaded is checked against the checksum database (GOSUMDB, sum.golang.org)
+# by the Go toolchain, so the build uses exactly the published, pinned sources.
 # Cold build on 2 cores: etcd 90 s; kube-apiserver 7.5 min of CPU, 21 min wall clock on a machine shared with
 # other builds (load ~18). Each binary is verified by running it (--version) before its stamp is written.
 set -euo pipefail

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	k8serrors "k8s.io/apimachinery/pkg/api/errors"
@@ -28,9 +29,9 @@ func mapErr(err error, what string) error {
 		sentinel = apierr.ErrAlreadyExists
 	case k8serrors.IsConflict(err):
 		sentinel = apierr.ErrAborted
-	case k8serrors.IsInvalid(err), k8serrors.IsBadRequest(err), k8serrors.IsRequestEntityTooLargeError(err):
-		// The spec was validated before; what the API server still refuses (a node selector's syntax, an
-		// image reference, a manifest over the annotation size limit) is a precondition the user can fix.
+	case k8serrors.IsInvalid(err):
+		return invalidSpec(err)
+	case k8serrors.IsBadRequest(err), k8serrors.IsRequestEntityTooLargeError(err):
 		sentinel = apierr.ErrFailedPrecondition
 	case k8serrors.IsForbidden(err), k8serrors.IsUnauthorized(err):
 		// kamld's own credentials lack a permission: an operator's problem, reported as such.
@@ -40,6 +41,41 @@ func mapErr(err error, what string) error {
 		sentinel = apierr.ErrUnavailable
 	}
 	return fmt.Errorf("kubernetes: %s: %w: %w", what, sentinel, err)
+}
+
+// specFields maps the Job's fields the API server validates to the job fields they come from, so a refusal
+// names what the user wrote (a node selector's syntax, an image reference, an env name, working files over
+// the 256 KiB annotation limit).
+var specFields = []struct{ prefix, field string }{
+	{"spec.template.spec.nodeSelector", "job.node_selector"},
+	{"spec.template.spec.containers[0].image", "job.flavor"},
+	{"spec.template.spec.containers[0].env", "job.env"},
+	{"spec.template.metadata.annotations", "job.working_files"},
+	{"metadata.labels", "job.labels"},
+	{"spec.template.metadata.labels", "job.labels"},
+	{"spec.template.spec.containers[0].resources", "job.resources"},
+}
+
+// invalidSpec turns the API server's Invalid answer into INVALID_ARGUMENT with a field violation per cause.
+func invalidSpec(err error) error {
+	var violations []apierr.FieldViolation
+	var status k8serrors.APIStatus
+	if errors.As(err, &status) && status.Status().Details != nil {
+		for _, cause := range status.Status().Details.Causes {
+			field := "job"
+			for _, f := range specFields {
+				if strings.HasPrefix(cause.Field, f.prefix) {
+					field = f.field
+					break
+				}
+			}
+			violations = append(violations, apierr.FieldViolation{Field: field, Description: "Kubernetes refuses " + cause.Field + ": " + cause.Message})
+		}
+	}
+	if len(violations) == 0 {
+		violations = []apierr.FieldViolation{{Field: "job", Description: "Kubernetes refuses the Job: " + err.Error()}}
+	}
+	return apierr.InvalidArguments(violations)
 }
 
 func isAlreadyExists(err error) bool { return k8serrors.IsAlreadyExists(err) }
