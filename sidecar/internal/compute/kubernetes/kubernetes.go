@@ -77,6 +77,11 @@ func New(cfg *rest.Config, opts Options) (*Backend, error) {
 	if cfg.UserAgent == "" {
 		cfg.UserAgent = "kamld"
 	}
+	// client-go's default of 5 requests/s (burst 10) would throttle status polling of a few dozen runs and
+	// made each submit wait 200 ms in the benchmark; the API server's own priority and fairness protects it.
+	if cfg.QPS == 0 {
+		cfg.QPS, cfg.Burst = 50, 100
+	}
 	// Bounded calls: an API server that accepts connections but does not answer must not hang an RPC.
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
