@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"sync"
@@ -32,6 +33,7 @@ type Backend struct {
 	instance string
 	offer    compute.Offer
 	poll     time.Duration
+	python   string
 
 	sched *scheduler
 	ctx   context.Context
@@ -57,6 +59,10 @@ func WithLogger(l *slog.Logger) Option { return func(b *Backend) { b.log = l } }
 func WithCapacity(milliCPU, memoryBytes int64) Option {
 	return func(b *Backend) { b.offer.MilliCPU, b.offer.MemoryBytes = milliCPU, memoryBytes }
 }
+
+// WithPython puts the folder of a Python interpreter first on runs' PATH (unless a spec sets PATH), so that
+// "python" in a command and notebooks run in that environment, e.g. the one Jupyter runs in.
+func WithPython(path string) Option { return func(b *Backend) { b.python = path } }
 
 // WithPollInterval sets how often monitors check a process they did not start and a cancel marker
 // (default 50 ms).
@@ -169,6 +175,14 @@ func (b *Backend) Start(ctx context.Context, spec compute.Spec) error {
 	d := b.dir(spec.Run)
 	if d.exists() {
 		return nil
+	}
+	if _, set := spec.Env["PATH"]; b.python != "" && !set {
+		env := maps.Clone(spec.Env)
+		if env == nil {
+			env = map[string]string{}
+		}
+		env["PATH"] = filepath.Dir(b.python) + string(os.PathListSeparator) + os.Getenv("PATH")
+		spec.Env = env
 	}
 	tmp, err := os.MkdirTemp(filepath.Join(b.root, "runs"), ".new-*")
 	if err != nil {
