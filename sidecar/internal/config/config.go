@@ -108,7 +108,7 @@ type Compute struct {
 
 // Local configures the local-process compute backend.
 type Local struct {
-	Dir    string `koanf:"dir" help:"run directory of local jobs (default DATA_DIR/runs)"`
+	Dir    string `koanf:"dir" help:"directory of local job runs (default DATA_DIR/compute)"`
 	Python string `koanf:"python" help:"Python of the host environment: its folder goes first on a local run's PATH"`
 }
 
@@ -158,7 +158,7 @@ func (c *Config) fillDerived() {
 		c.Blob.FS.Dir = filepath.Join(c.DataDir, "store")
 	}
 	if c.Compute.Local.Dir == "" {
-		c.Compute.Local.Dir = filepath.Join(c.DataDir, "runs")
+		c.Compute.Local.Dir = filepath.Join(c.DataDir, "compute")
 	}
 }
 

@@ -77,7 +77,7 @@ func newLocal(c config.Config, built map[string]backend.Backend) (backend.Backen
 	}
 	dir := c.Compute.Local.Dir
 	if dir == "" {
-		dir = filepath.Join(c.DataDir, "runs")
+		dir = filepath.Join(c.DataDir, "compute")
 	}
 	return local.New(dir, compute.NewDatasetData(dataset.New(store)), local.WithPython(c.Compute.Local.Python))
 }
