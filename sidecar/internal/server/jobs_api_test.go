@@ -195,4 +195,5 @@ func TestJobBadInput_GRPCAndREST(t *testing.T) {
 	assert.Equal(t, first.CreateTime.AsTime(), again.CreateTime.AsTime())
 	code, _, _ = s.rest(t, "POST", "/v1/jobs?jobId=fixed", `{"flavor":"cpu","command":["false"]}`, s.bearer())
 	assert.Equal(t, http.StatusConflict, code)
+	waitJob(t, s, first.Name, kamldv1.JobState_JOB_STATE_SUCCEEDED) // its process ends before the test's files go
 }
