@@ -45,11 +45,21 @@ func (m *Manager) drive(id string) {
 type driver struct {
 	m          *Manager
 	id         string
-	cancelSent int32 // attempt whose run was told to cancel
+	cancelSent int32  // attempt whose run was told to cancel
+	version    string // of the record at the last step
+	lastStatus compute.Status
+	changed    bool // the last step saw the record or the run change
 }
+
+// minPoll is the driver's first poll interval after a change; it doubles while nothing changes, up to the
+// manager's poll interval. Jobs move fast right after a transition (a local run starts within tens of
+// milliseconds of being handed over) and slowly in between (a training run), so this reports quick
+// transitions quickly without polling long runs hard.
+const minPoll = 5 * time.Millisecond
 
 func (d *driver) loop() {
 	ctx := d.m.ctx
+	interval := minPoll
 	for ctx.Err() == nil {
 		done, err := d.step(ctx)
 		if done {
@@ -62,7 +72,12 @@ func (d *driver) loop() {
 			sleep(ctx, 10*d.m.poll+time.Second)
 			continue
 		}
-		sleep(ctx, d.m.poll)
+		if d.changed {
+			interval = minPoll
+		} else {
+			interval = min(2*interval, d.m.poll)
+		}
+		sleep(ctx, interval)
 	}
 }
 
@@ -84,6 +99,8 @@ func (d *driver) step(ctx context.Context) (bool, error) {
 	if r.final() {
 		return true, nil
 	}
+	d.changed = r.version != d.version
+	d.version = r.version
 	if r.Job.State == kamldv1.JobState_JOB_STATE_QUEUED {
 		return false, d.start(ctx, r)
 	}
@@ -101,6 +118,9 @@ func (d *driver) step(ctx context.Context) (bool, error) {
 			Message: "the " + d.m.compute.Name() + " backend no longer knows this run"}
 	} else if err != nil {
 		return false, err
+	}
+	if st.Phase != d.lastStatus.Phase || st.Reason != d.lastStatus.Reason {
+		d.changed, d.lastStatus = true, st
 	}
 	return d.observe(ctx, r, st)
 }

@@ -30,14 +30,14 @@ func TestMain(m *testing.M) {
 
 // env is a store, a dataset engine with an "iris" snapshot, and a run directory.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	store  blob.Store
 	engine *dataset.Engine
 	runs   string
 	iris   string // snapshot id of iris@v1
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	store, err := fs.New(t.TempDir())
 	require.NoError(t, err)
 	engine := dataset.New(store)

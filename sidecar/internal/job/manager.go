@@ -72,7 +72,8 @@ func WithPython(path string) Option { return func(m *Manager) { m.python = path 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(m *Manager) { m.log = l } }
 
-// WithPollInterval sets how often drivers ask the backend for news (default 50 ms).
+// WithPollInterval sets the longest interval between a driver's looks at the backend (default 250 ms; see
+// minPoll).
 func WithPollInterval(d time.Duration) Option { return func(m *Manager) { m.poll = d } }
 
 // WithRetryDelay sets the delay before the first retry of a failed attempt; it doubles with each retry
@@ -82,7 +83,7 @@ func WithRetryDelay(d time.Duration) Option { return func(m *Manager) { m.retryB
 // New returns a Manager. Call Start to resume the jobs of this backend instance.
 func New(store blob.Store, datasets *dataset.Engine, backend compute.Backend, opts ...Option) *Manager {
 	m := &Manager{store: store, datasets: datasets, compute: backend, flavors: DefaultFlavors(), python: "python3",
-		log: slog.Default(), now: time.Now, poll: 50 * time.Millisecond, retryBase: 10 * time.Second, drivers: map[string]bool{}}
+		log: slog.Default(), now: time.Now, poll: 250 * time.Millisecond, retryBase: 10 * time.Second, drivers: map[string]bool{}}
 	for _, o := range opts {
 		o(m)
 	}
@@ -414,8 +415,9 @@ func (m *Manager) List(ctx context.Context, o ListOptions) ([]*kamldv1.Job, stri
 		after = string(b)
 	}
 	out := []*kamldv1.Job{}
+	last := ""
 	for {
-		page, err := m.store.List(ctx, blob.ListOptions{Prefix: indexPrefix, StartAfter: after, Limit: size + 1})
+		page, err := m.store.List(ctx, blob.ListOptions{Prefix: indexPrefix, StartAfter: after, Limit: min(size+1, blob.MaxListLimit)})
 		if err != nil {
 			return nil, "", err
 		}
@@ -427,10 +429,11 @@ func (m *Manager) List(ctx context.Context, o ListOptions) ([]*kamldv1.Job, stri
 			if r == nil || !o.matches(r.Job) {
 				continue
 			}
-			if len(out) == size {
-				return out, base64.RawURLEncoding.EncodeToString([]byte(page.Objects[i-1].Key)), nil
+			if len(out) == size { // one more exists: the page is full and not the last
+				return out, base64.RawURLEncoding.EncodeToString([]byte(last)), nil
 			}
 			out = append(out, cloneJob(r.Job))
+			last = page.Objects[i].Key
 		}
 		if !page.More {
 			return out, "", nil
