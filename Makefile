@@ -117,10 +117,11 @@ lint: tools venv ## buf lint, gofmt, go vet, ruff, eslint and prettier
 ## ---- benchmarks -----------------------------------------------------------------------------------------
 
 .PHONY: bench
-bench: build minio kube ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files
+bench: build minio kube ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files; job submit → running, ListJobs
 	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD)
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/bench/
 	go test -run '^$$' -bench . -benchtime 10x ./sidecar/internal/dataset/
+	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/job/
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/compute/kubernetes/
 
 .PHONY: clean

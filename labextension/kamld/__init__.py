@@ -2,7 +2,8 @@
 
 In a notebook: `kamld.datasets()`, `kamld.load("iris@v1")`, `kamld.open("iris@v1/iris.csv")`,
 `kamld.upload("data/", "iris/raw/")`, `kamld.snapshot("iris", "message")`, `kamld.diff("iris@v1", "iris@v2")`,
-`kamld.log("iris")`, `kamld.restore("iris@v1")`, `kamld.tag("iris@v2", "prod")`, `kamld.create("iris")`.
+`kamld.log("iris")`, `kamld.restore("iris@v1")`, `kamld.tag("iris@v2", "prod")`, `kamld.create("iris")`,
+`kamld.run("train.py", inputs={"iris@v1": "data"}, outputs={"out": "model"}).wait()` (see `kamld.jobs`).
 
 Nothing here imports jupyter_server: kernels import this package, and only the Jupyter server loads
 `kamld.server` (named as a string below, imported when the server loads the extension).
@@ -30,10 +31,12 @@ from .api import (
 )
 from .client import Client
 from .errors import KamldError
+from .jobs import Job, run
 from .refs import ShortRef, parse_short_ref
 
 __all__ = [
     "Client",
+    "Job",
     "KamldError",
     "ShortRef",
     "__version__",
@@ -48,6 +51,7 @@ __all__ = [
     "open",
     "parse_short_ref",
     "restore",
+    "run",
     "set_client",
     "snapshot",
     "tag",

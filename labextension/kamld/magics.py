@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 
 from IPython.core.magic import Magics, line_magic, magics_class
 
-from . import api
+from . import api, job_magics
 from ._version import __version__
 from .client import BackendInfo, Client, SystemInfo
 from .errors import KamldError
@@ -29,11 +29,12 @@ Subcommands:
                                    files added, removed and modified between two refs (default: the draft)
   log <dataset>                    the dataset's snapshots, newest first
   status                           the sidecar's version, overall health and one line per backend
-  help [subcommand]                this text, or one subcommand's
+{jobs}  help [subcommand]                this text, or one subcommand's
 
 Refs: "iris" (latest snapshot), "iris@v3", "iris@draft", "iris@prod" (a tag), "iris@4f2a9c" (an id prefix).
-In Python: kamld.load("iris@v3"), kamld.open("iris@v3/train.csv"), kamld.upload(...), kamld.diff(...).
-"""
+In Python: kamld.load("iris@v3"), kamld.open("iris@v3/train.csv"), kamld.upload(...), kamld.diff(...),
+kamld.run("train.py", inputs={{"iris@v3": "data"}}, outputs={{"out": "model"}}).wait().
+""".format(jobs=job_magics.USAGE)
 
 
 class _UsageError(Exception):
@@ -77,7 +78,9 @@ def _parsers() -> dict[str, _Parser]:
     status = parser("status", "The sidecar's version, health and backends.")
     helpp = parser("help", "Usage of %kamld or of one subcommand.")
     helpp.add_argument("subcommand", nargs="?")
-    return {"ls": ls, "snapshot": snap, "diff": diff, "log": log, "status": status, "help": helpp}
+    return {"ls": ls, "snapshot": snap, "diff": diff, "log": log, "status": status, "help": helpp} | job_magics.add_parsers(
+        parser
+    )
 
 
 def _cell(value: Any, width: int) -> str:
@@ -206,6 +209,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "diff": _diff,
     "log": _log,
     "status": _status,
+    **job_magics.COMMANDS,
 }
 
 
@@ -249,5 +253,5 @@ class KamldMagics(Magics):
 
     @line_magic
     def kamld(self, line: str) -> None:
-        """%kamld ls | snapshot | diff | log | status | help: see `%kamld help`."""
+        """%kamld ls | snapshot | diff | log | status | run | jobs | logs | cancel | help: see `%kamld help`."""
         print(run(line).rstrip("\n"))

@@ -7,9 +7,13 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kamld/kamld/sidecar/internal/compute/local"
 )
 
 func main() {
+	// Started by the local compute backend as a run's supervisor: that, and nothing else.
+	local.MaybeSupervise()
 	if err := newRootCommand().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "kamld:", err)
 		os.Exit(1)

@@ -16,8 +16,10 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
+	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/jobsvc"
 	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/server"
 	"github.com/kamld/kamld/sidecar/internal/version"
@@ -81,6 +83,14 @@ func serve(parent context.Context, cfg config.Config) error {
 	if store, ok := backends.Get(backend.Blob).(blob.Store); ok {
 		engine := dataset.New(store)
 		opts = append(opts, server.WithDatasets(engine))
+		if cb, ok := backends.Get(backend.Compute).(compute.Backend); ok {
+			jobs, err := jobsvc.NewManager(ctx, cfg, store, engine, cb, log)
+			if err != nil {
+				return err
+			}
+			defer jobs.Close()
+			opts = append(opts, server.WithJobs(jobs))
+		}
 		if cfg.Samples {
 			// A failed import must not keep the sidecar down; it is retried on the next start.
 			if _, err := samples.ImportOnce(ctx, engine, store, datasets.FS, version.Get().Version, log); err != nil {

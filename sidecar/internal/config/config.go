@@ -100,7 +100,16 @@ type Trino struct {
 // Compute selects where jobs run.
 type Compute struct {
 	Backend    string     `koanf:"backend" help:"local (processes of the sidecar) or kubernetes"`
+	Flavors    string     `koanf:"flavors" help:"YAML file of job flavors; empty: the built-in cpu flavor"`
+	Workspace  string     `koanf:"workspace" help:"folder job working files are read from (JupyterLab's root); empty: only inline files"`
+	Local      Local      `koanf:"local"`
 	Kubernetes Kubernetes `koanf:"kubernetes"`
+}
+
+// Local configures the local-process compute backend.
+type Local struct {
+	Dir    string `koanf:"dir" help:"directory of local job runs (default DATA_DIR/compute)"`
+	Python string `koanf:"python" help:"Python of the host environment: its folder goes first on a local run's PATH"`
 }
 
 // Kubernetes configures the Kubernetes Jobs backend.
@@ -151,6 +160,9 @@ func (c *Config) fillDerived() {
 	}
 	if c.Blob.FS.Dir == "" {
 		c.Blob.FS.Dir = filepath.Join(c.DataDir, "store")
+	}
+	if c.Compute.Local.Dir == "" {
+		c.Compute.Local.Dir = filepath.Join(c.DataDir, "compute")
 	}
 }
 

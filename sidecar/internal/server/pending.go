@@ -5,6 +5,7 @@ import (
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/datasetsvc"
+	"github.com/kamld/kamld/sidecar/internal/jobsvc"
 )
 
 // Services not served by a real implementation are registered with their generated "unimplemented" servers
@@ -13,7 +14,6 @@ import (
 var laterCapabilities = map[string]string{
 	kamldv1.SearchService_ServiceDesc.ServiceName: "search",
 	kamldv1.QueryService_ServiceDesc.ServiceName:  "sql",
-	kamldv1.JobService_ServiceDesc.ServiceName:    "jobs",
 }
 
 var datasetServices = []string{
@@ -33,6 +33,9 @@ func (s *Server) pending() map[string]string {
 			out[svc] = "datasets"
 		}
 	}
+	if s.jobs == nil {
+		out[kamldv1.JobService_ServiceDesc.ServiceName] = "jobs"
+	}
 	return out
 }
 
@@ -49,5 +52,9 @@ func (s *Server) registerServices(r grpc.ServiceRegistrar) {
 	}
 	kamldv1.RegisterSearchServiceServer(r, kamldv1.UnimplementedSearchServiceServer{})
 	kamldv1.RegisterQueryServiceServer(r, kamldv1.UnimplementedQueryServiceServer{})
-	kamldv1.RegisterJobServiceServer(r, kamldv1.UnimplementedJobServiceServer{})
+	if s.jobs != nil {
+		kamldv1.RegisterJobServiceServer(r, jobsvc.New(s.jobs))
+	} else {
+		kamldv1.RegisterJobServiceServer(r, kamldv1.UnimplementedJobServiceServer{})
+	}
 }

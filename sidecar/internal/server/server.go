@@ -28,6 +28,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/job"
 	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
 	"github.com/kamld/kamld/sidecar/internal/system"
 	"github.com/kamld/kamld/sidecar/internal/validation"
@@ -44,6 +45,7 @@ type Server struct {
 	start    time.Time
 	identity string
 	datasets *dataset.Engine
+	jobs     *job.Manager
 }
 
 // Option customizes a Server.
@@ -58,6 +60,9 @@ func WithDefaultIdentity(who string) Option { return func(s *Server) { s.identit
 // WithDatasets serves DatasetService, SnapshotService and FileService from engine (without it they answer
 // UNIMPLEMENTED).
 func WithDatasets(engine *dataset.Engine) Option { return func(s *Server) { s.datasets = engine } }
+
+// WithJobs serves JobService from the job domain (without it, it answers UNIMPLEMENTED).
+func WithJobs(m *job.Manager) Option { return func(s *Server) { s.jobs = m } }
 
 // New prepares a server; nothing listens until Run.
 func New(cfg config.Config, token auth.Token, backends *backend.Set, opts ...Option) *Server {

@@ -11,7 +11,7 @@ import (
 // BlobStore builds only the configured object store, for processes that move data but serve nothing (the
 // in-pod job helper).
 func BlobStore(c config.Config) (blob.Store, error) {
-	b, err := build(backend.Blob, c.Blob.Backend, c)
+	b, err := build(backend.Blob, c.Blob.Backend, c, nil)
 	if err != nil {
 		return nil, err
 	}

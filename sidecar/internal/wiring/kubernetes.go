@@ -10,7 +10,7 @@ import (
 
 // newKubernetes builds the Kubernetes compute backend. It does not contact the cluster (a cluster that is down
 // shows in health), but a missing helper image is a configuration error caught at startup.
-func newKubernetes(c config.Config) (backend.Backend, error) {
+func newKubernetes(c config.Config, _ map[string]backend.Backend) (backend.Backend, error) {
 	k := c.Compute.Kubernetes
 	if k.HelperImage == "" {
 		return nil, errors.New("compute.kubernetes.helper_image is required: an image with the kamld binary, which fetches inputs and stores outputs inside the runs' Pods")

@@ -7,18 +7,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/kamld/kamld/sidecar/internal/backend"
+	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/blob/fs"
 	"github.com/kamld/kamld/sidecar/internal/blob/s3"
+	"github.com/kamld/kamld/sidecar/internal/compute"
+	"github.com/kamld/kamld/sidecar/internal/compute/local"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/dataset"
 )
 
-// factory builds one backend from the whole configuration.
-type factory func(config.Config) (backend.Backend, error)
+// factory builds one backend from the whole configuration and the backends built before it (capabilities
+// are built in backend.Capabilities order: compute comes after the blob store it moves data through).
+type factory func(c config.Config, built map[string]backend.Backend) (backend.Backend, error)
 
 type entry struct {
 	name string
@@ -27,23 +33,27 @@ type entry struct {
 
 // pending is the factory of a backend whose capability is not built yet.
 func pending(capability, name string) entry {
-	return entry{name, func(config.Config) (backend.Backend, error) { return backend.NewPending(capability, name), nil }}
+	return entry{name, func(config.Config, map[string]backend.Backend) (backend.Backend, error) {
+		return backend.NewPending(capability, name), nil
+	}}
 }
 
 // factories lists, per capability, the known backends; the first is the embedded default.
 var factories = map[string][]entry{
 	backend.Blob: {
-		{"fs", func(c config.Config) (backend.Backend, error) { return fs.New(c.Blob.FS.Dir) }},
+		{"fs", func(c config.Config, _ map[string]backend.Backend) (backend.Backend, error) {
+			return fs.New(c.Blob.FS.Dir)
+		}},
 		{"s3", newS3},
 	},
 	backend.Index:   {pending(backend.Index, "bleve"), pending(backend.Index, "elasticsearch")},
 	backend.SQL:     {pending(backend.SQL, "duckdb"), pending(backend.SQL, "trino")},
-	backend.Compute: {pending(backend.Compute, "local"), {"kubernetes", newKubernetes}},
+	backend.Compute: {{"local", newLocal}, {"kubernetes", newKubernetes}},
 }
 
 // newS3 opens the MinIO/S3 blob store, creating its bucket if needed. Startup waits at most s3OpenTimeout
 // for the endpoint, so a wrong address fails `kamld serve` with a clear error instead of hanging.
-func newS3(c config.Config) (backend.Backend, error) {
+func newS3(c config.Config, _ map[string]backend.Backend) (backend.Backend, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s3OpenTimeout)
 	defer cancel()
 	return s3.New(ctx, s3.Config{
@@ -58,6 +68,19 @@ func newS3(c config.Config) (backend.Backend, error) {
 }
 
 const s3OpenTimeout = 15 * time.Second
+
+// newLocal runs jobs as processes of this machine; inputs and outputs move through the blob store's datasets.
+func newLocal(c config.Config, built map[string]backend.Backend) (backend.Backend, error) {
+	store, ok := built[backend.Blob].(blob.Store)
+	if !ok {
+		return nil, errors.New("the local compute backend needs a blob store")
+	}
+	dir := c.Compute.Local.Dir
+	if dir == "" {
+		dir = filepath.Join(c.DataDir, "compute")
+	}
+	return local.New(dir, compute.NewDatasetData(dataset.New(store)), local.WithPython(c.Compute.Local.Python))
+}
 
 // Names lists the backend names known for a capability, default first.
 func Names(capability string) []string {
@@ -76,7 +99,7 @@ func Build(c config.Config) (*backend.Set, error) {
 	}
 	built := map[string]backend.Backend{}
 	for _, capability := range backend.Capabilities {
-		b, err := build(capability, chosen[capability], c)
+		b, err := build(capability, chosen[capability], c, built)
 		if err != nil {
 			errs := []error{err}
 			for _, done := range built {
@@ -89,12 +112,12 @@ func Build(c config.Config) (*backend.Set, error) {
 	return backend.NewSet(built), nil
 }
 
-func build(capability, name string, c config.Config) (backend.Backend, error) {
+func build(capability, name string, c config.Config, built map[string]backend.Backend) (backend.Backend, error) {
 	i := slices.IndexFunc(factories[capability], func(e entry) bool { return e.name == name })
 	if i < 0 {
 		return nil, fmt.Errorf("%s.backend: %q is not one of %s", capability, name, strings.Join(Names(capability), ", "))
 	}
-	b, err := factories[capability][i].new(c)
+	b, err := factories[capability][i].new(c, built)
 	if err != nil {
 		return nil, fmt.Errorf("%s backend %s: %w", capability, name, err)
 	}

@@ -132,13 +132,17 @@ func (f *fixture) waitPhase(b compute.Backend, id compute.RunID, p compute.Phase
 	return f.waitFor(b, id, p.String(), func(st compute.Status) bool { return st.Phase == p })
 }
 
-// running brings a run to PhaseRunning, through the driver when there is one.
+// running brings a run to PhaseRunning, through the driver when there is one; a real command that is quick
+// may already have ended.
 func (f *fixture) running(id compute.RunID) compute.Status {
 	f.t.Helper()
 	if f.s.h.Driver != nil {
 		f.s.h.Driver.Schedule(f.t, id)
+		return f.waitPhase(f.b, id, compute.PhaseRunning)
 	}
-	return f.waitPhase(f.b, id, compute.PhaseRunning)
+	return f.waitFor(f.b, id, "Running or later", func(st compute.Status) bool {
+		return st.Phase == compute.PhaseRunning || st.Phase.Final()
+	})
 }
 
 // exit ends a run through the driver, or lets a real command end by itself.
