@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kamld/kamld/sidecar/internal/compute"
+	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes/kubetest"
 )
 
 // submits is how many runs each benchmark iteration submits.
@@ -20,9 +21,9 @@ const submits = 100
 // p50 and p99 over 100 submits, plus the control plane's time to ready.
 func BenchmarkSubmit(b *testing.B) {
 	began := time.Now()
-	c := startCluster(b)
+	c := kubetest.Start(b)
 	ready := time.Since(began)
-	ns, cfg := c.namespace(b)
+	ns, cfg := c.Namespace(b)
 	backend := newBackend(b, cfg, ns)
 	ctx := b.Context()
 	var lat []time.Duration
@@ -36,7 +37,7 @@ func BenchmarkSubmit(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	list, err := c.batch.Jobs(ns).List(ctx, metav1.ListOptions{})
+	list, err := c.Batch.Jobs(ns).List(ctx, metav1.ListOptions{})
 	require.NoError(b, err)
 	require.Len(b, list.Items, b.N*submits, "every submit made exactly one Job")
 	slices.Sort(lat)

@@ -18,6 +18,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes"
+	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes/kubetest"
 )
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
@@ -29,9 +30,9 @@ func outageSpec(job string) compute.Spec {
 }
 
 // jobsOf counts the Jobs of a kamld job id in ns.
-func (c *cluster) jobsOf(t *testing.T, ns, job string) int {
+func jobsOf(c *kubetest.Cluster, t *testing.T, ns, job string) int {
 	t.Helper()
-	list, err := c.batch.Jobs(ns).List(t.Context(), metav1.ListOptions{LabelSelector: kubernetes.LabelJob + "=" + job})
+	list, err := c.Batch.Jobs(ns).List(t.Context(), metav1.ListOptions{LabelSelector: kubernetes.LabelJob + "=" + job})
 	require.NoError(t, err)
 	return len(list.Items)
 }
@@ -39,8 +40,8 @@ func (c *cluster) jobsOf(t *testing.T, ns, job string) int {
 // TestOutage: an API server that cannot be reached makes every call UNAVAILABLE, and submitting again after a
 // lost answer or an outage never makes a second Job.
 func TestOutage(t *testing.T) {
-	c := startCluster(t)
-	ns, cfg := c.namespace(t)
+	c := kubetest.Start(t)
+	ns, cfg := c.Namespace(t)
 	ctx := t.Context()
 
 	t.Run("LostAnswer", func(t *testing.T) {
@@ -60,13 +61,13 @@ func TestOutage(t *testing.T) {
 		b := newBackend(t, lossy, ns)
 		require.NoError(t, b.Start(ctx, outageSpec("lost-answer")), "Start retries and finds the Job it made")
 		assert.GreaterOrEqual(t, posts.Load(), int32(2), "the create was sent again")
-		assert.Equal(t, 1, c.jobsOf(t, ns, "lost-answer"))
+		assert.Equal(t, 1, jobsOf(c, t, ns, "lost-answer"))
 	})
 
 	t.Run("APIServerDown", func(t *testing.T) {
 		b := newBackend(t, cfg, ns)
 		require.NoError(t, b.Start(ctx, outageSpec("before")))
-		c.srv.StopAPIServer()
+		c.Server.StopAPIServer()
 		id := compute.RunID{Job: "before", Attempt: 1}
 		err := b.Start(ctx, outageSpec("during"))
 		assert.ErrorIs(t, err, apierr.ErrUnavailable)
@@ -80,10 +81,10 @@ func TestOutage(t *testing.T) {
 		assert.ErrorIs(t, err, apierr.ErrUnavailable)
 		assert.Error(t, b.Health(ctx))
 
-		c.srv.RestartAPIServer()
+		c.Server.RestartAPIServer()
 		require.NoError(t, b.Health(ctx))
 		require.NoError(t, b.Start(ctx, outageSpec("during")), "the caller's retry after the outage")
-		assert.Equal(t, 1, c.jobsOf(t, ns, "during"))
+		assert.Equal(t, 1, jobsOf(c, t, ns, "during"))
 		st, err := b.Status(ctx, id)
 		require.NoError(t, err)
 		assert.Equal(t, compute.PhasePending, st.Phase, "the run from before the outage is still there")
@@ -93,7 +94,7 @@ func TestOutage(t *testing.T) {
 		// A caller that retries until it succeeds (as the job domain does) submits while the API server is
 		// down and keeps retrying while it restarts: exactly one Job.
 		b := newBackend(t, cfg, ns)
-		c.srv.StopAPIServer()
+		c.Server.StopAPIServer()
 		done := make(chan error, 1)
 		var attempts atomic.Int32
 		go func() {
@@ -110,8 +111,8 @@ func TestOutage(t *testing.T) {
 		}()
 		require.Eventually(t, func() bool { return attempts.Load() >= 2 }, time.Minute, 10*time.Millisecond,
 			"Start gives up with UNAVAILABLE after its own retries, and the caller tries again")
-		c.srv.RestartAPIServer()
+		c.Server.RestartAPIServer()
 		require.NoError(t, <-done)
-		assert.Equal(t, 1, c.jobsOf(t, ns, "mid-submit"))
+		assert.Equal(t, 1, jobsOf(c, t, ns, "mid-submit"))
 	})
 }

@@ -15,16 +15,17 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes"
+	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes/kubetest"
 )
 
 // TestKubernetesSpecifics covers what the conformance suite leaves to the backend: deadlines enforced by the
 // Job controller, what Cancel does to the API objects, logs of runs that never started, and permissions.
 func TestKubernetesSpecifics(t *testing.T) {
-	c := startCluster(t)
-	d := &driver{core: c.core, batch: c.batch}
+	c := kubetest.Start(t)
+	d := c.Driver("")
 	setup := func(t *testing.T) *kubernetes.Backend {
-		ns, cfg := c.namespace(t)
-		d.ns = ns
+		ns, cfg := c.Namespace(t)
+		d.NS = ns
 		return newBackend(t, cfg, ns)
 	}
 	spec := func(job string) compute.Spec {
@@ -36,11 +37,11 @@ func TestKubernetesSpecifics(t *testing.T) {
 		s := spec("slow")
 		s.Timeout = 2 * time.Second
 		require.NoError(t, b.Start(t.Context(), s))
-		job, err := c.batch.Jobs(d.ns).Get(t.Context(), kubernetes.JobName(s.Run), metav1.GetOptions{})
+		job, err := c.Batch.Jobs(d.NS).Get(t.Context(), kubernetes.JobName(s.Run), metav1.GetOptions{})
 		require.NoError(t, err)
 		assert.Equal(t, int64(2), *job.Spec.ActiveDeadlineSeconds)
 		d.Schedule(t, s.Run)
-		d.deadline(t, s.Run)
+		d.Deadline(t, s.Run)
 		st, err := b.Status(t.Context(), s.Run)
 		require.NoError(t, err)
 		assert.Equal(t, compute.PhaseFailed, st.Phase)
@@ -54,11 +55,11 @@ func TestKubernetesSpecifics(t *testing.T) {
 		require.NoError(t, b.Start(t.Context(), s))
 		d.Unschedulable(t, s.Run) // a Pod exists but is not bound to a node, so deleting it is immediate
 		require.NoError(t, b.Cancel(t.Context(), s.Run))
-		job, err := c.batch.Jobs(d.ns).Get(t.Context(), kubernetes.JobName(s.Run), metav1.GetOptions{})
+		job, err := c.Batch.Jobs(d.NS).Get(t.Context(), kubernetes.JobName(s.Run), metav1.GetOptions{})
 		require.NoError(t, err)
 		assert.True(t, *job.Spec.Suspend, "the Job controller makes no new Pod")
 		assert.NotEmpty(t, job.Annotations[kubernetes.AnnotationCancelled])
-		pods, err := c.core.Pods(d.ns).List(t.Context(), metav1.ListOptions{LabelSelector: kubernetes.LabelJob + "=stop-me"})
+		pods, err := c.Core.Pods(d.NS).List(t.Context(), metav1.ListOptions{LabelSelector: kubernetes.LabelJob + "=stop-me"})
 		require.NoError(t, err)
 		assert.Empty(t, pods.Items)
 		st, err := b.Status(t.Context(), s.Run)
@@ -66,7 +67,7 @@ func TestKubernetesSpecifics(t *testing.T) {
 		assert.Equal(t, compute.PhaseCancelled, st.Phase)
 		// Forget deletes the Job (background propagation); then the run is unknown.
 		require.NoError(t, b.Forget(t.Context(), s.Run))
-		_, err = c.batch.Jobs(d.ns).Get(t.Context(), kubernetes.JobName(s.Run), metav1.GetOptions{})
+		_, err = c.Batch.Jobs(d.NS).Get(t.Context(), kubernetes.JobName(s.Run), metav1.GetOptions{})
 		assert.True(t, err != nil)
 	})
 
@@ -89,11 +90,11 @@ func TestKubernetesSpecifics(t *testing.T) {
 
 	t.Run("MissingPermissionIsFailedPrecondition", func(t *testing.T) {
 		setup(t)
-		_, err := c.core.ServiceAccounts(d.ns).Create(t.Context(), &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "nobody"}}, metav1.CreateOptions{})
+		_, err := c.Core.ServiceAccounts(d.NS).Create(t.Context(), &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "nobody"}}, metav1.CreateOptions{})
 		require.NoError(t, err)
-		token, err := c.srv.ServiceAccountToken(t.Context(), d.ns, "nobody")
+		token, err := c.Server.ServiceAccountToken(t.Context(), d.NS, "nobody")
 		require.NoError(t, err)
-		b := newBackend(t, c.srv.ConfigWithToken(token), d.ns)
+		b := newBackend(t, c.Server.ConfigWithToken(token), d.NS)
 		err = b.Start(t.Context(), spec("denied"))
 		assert.Equal(t, codes.FailedPrecondition, apierr.Code(err))
 		assert.Contains(t, err.Error(), "Role")

@@ -1,4 +1,7 @@
-package kubernetes_test
+// Package kubetest plays the parts of a Kubernetes cluster that tests have no binary for — the Job controller,
+// the scheduler and the kubelet — by writing, through a real API server (testserver/kube), exactly the
+// objects and status they would write. A backend reading the API cannot tell the difference.
+package kubetest
 
 import (
 	"testing"
@@ -16,28 +19,30 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes"
 )
 
-// nodeName is the one node the tests register, as a kubelet would.
-const nodeName = "node-1"
+// NodeName is the one node the tests register, as a kubelet would.
+const NodeName = "node-1"
 
-// driver plays the Job controller, the scheduler and the kubelet by writing, through the API server, exactly
+// Driver plays the Job controller, the scheduler and the kubelet by writing, through the API server, exactly
 // what they would write: the Pod from the Job's template, its binding to a node, its status, and the Job's.
-type driver struct {
+type Driver struct {
 	core  typedcore.CoreV1Interface
 	batch typedbatch.BatchV1Interface
-	ns    string // the namespace of the current test's backend
+	// NS is the namespace of the runs it drives; a suite that makes a namespace per test sets it each time.
+	NS string
 }
 
-func (d *driver) job(t *testing.T, id compute.RunID) *batchv1.Job {
+// Job reads the run's Job.
+func (d *Driver) Job(t testing.TB, id compute.RunID) *batchv1.Job {
 	t.Helper()
-	job, err := d.batch.Jobs(d.ns).Get(t.Context(), kubernetes.JobName(id), metav1.GetOptions{})
+	job, err := d.batch.Jobs(d.NS).Get(t.Context(), kubernetes.JobName(id), metav1.GetOptions{})
 	require.NoError(t, err)
 	return job
 }
 
 // pod returns the run's Pod, creating it from the Job's template as the Job controller does.
-func (d *driver) pod(t *testing.T, job *batchv1.Job) *corev1.Pod {
+func (d *Driver) pod(t testing.TB, job *batchv1.Job) *corev1.Pod {
 	t.Helper()
-	pods, err := d.core.Pods(d.ns).List(t.Context(), metav1.ListOptions{LabelSelector: metav1.FormatLabelSelector(job.Spec.Selector)})
+	pods, err := d.core.Pods(d.NS).List(t.Context(), metav1.ListOptions{LabelSelector: metav1.FormatLabelSelector(job.Spec.Selector)})
 	require.NoError(t, err)
 	if len(pods.Items) > 0 {
 		return &pods.Items[0]
@@ -50,7 +55,7 @@ func (d *driver) pod(t *testing.T, job *batchv1.Job) *corev1.Pod {
 		},
 		Spec: tmpl.Spec,
 	}
-	pod, err = d.core.Pods(d.ns).Create(t.Context(), pod, metav1.CreateOptions{})
+	pod, err = d.core.Pods(d.NS).Create(t.Context(), pod, metav1.CreateOptions{})
 	require.NoError(t, err)
 	d.jobStatus(t, job.Name, func(st *batchv1.JobStatus) {
 		st.StartTime, st.Active = ptr(metav1.Now()), 1
@@ -58,11 +63,11 @@ func (d *driver) pod(t *testing.T, job *batchv1.Job) *corev1.Pod {
 	return pod
 }
 
-func (d *driver) Schedule(t *testing.T, id compute.RunID) {
+func (d *Driver) Schedule(t *testing.T, id compute.RunID) {
 	t.Helper()
-	pod := d.pod(t, d.job(t, id))
-	binding := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: pod.Name}, Target: corev1.ObjectReference{Kind: "Node", Name: nodeName}}
-	require.NoError(t, d.core.Pods(d.ns).Bind(t.Context(), binding, metav1.CreateOptions{}))
+	pod := d.pod(t, d.Job(t, id))
+	binding := &corev1.Binding{ObjectMeta: metav1.ObjectMeta{Name: pod.Name}, Target: corev1.ObjectReference{Kind: "Node", Name: NodeName}}
+	require.NoError(t, d.core.Pods(d.NS).Bind(t.Context(), binding, metav1.CreateOptions{}))
 	now := metav1.Now()
 	d.podStatus(t, pod.Name, func(st *corev1.PodStatus) {
 		st.Phase, st.StartTime = corev1.PodRunning, &now
@@ -82,9 +87,9 @@ func (d *driver) Schedule(t *testing.T, id compute.RunID) {
 	})
 }
 
-func (d *driver) Unschedulable(t *testing.T, id compute.RunID) {
+func (d *Driver) Unschedulable(t *testing.T, id compute.RunID) {
 	t.Helper()
-	pod := d.pod(t, d.job(t, id))
+	pod := d.pod(t, d.Job(t, id))
 	d.podStatus(t, pod.Name, func(st *corev1.PodStatus) {
 		st.Phase = corev1.PodPending
 		st.Conditions = []corev1.PodCondition{{
@@ -94,9 +99,9 @@ func (d *driver) Unschedulable(t *testing.T, id compute.RunID) {
 	})
 }
 
-func (d *driver) Exit(t *testing.T, id compute.RunID, exitCode int) {
+func (d *Driver) Exit(t *testing.T, id compute.RunID, exitCode int) {
 	t.Helper()
-	job := d.job(t, id)
+	job := d.Job(t, id)
 	pod := d.pod(t, job)
 	now := metav1.Now()
 	phase := corev1.PodSucceeded
@@ -130,11 +135,11 @@ func (d *driver) Exit(t *testing.T, id compute.RunID, exitCode int) {
 	})
 }
 
-// deadline fails the Job as the Job controller does when activeDeadlineSeconds passes: it deletes the Pods and
+// Deadline fails the Job as the Job controller does when activeDeadlineSeconds passes: it deletes the Pods and
 // records DeadlineExceeded.
-func (d *driver) deadline(t *testing.T, id compute.RunID) {
+func (d *Driver) Deadline(t *testing.T, id compute.RunID) {
 	t.Helper()
-	job := d.job(t, id)
+	job := d.Job(t, id)
 	now := metav1.Now()
 	d.jobStatus(t, job.Name, func(st *batchv1.JobStatus) {
 		if st.StartTime == nil {
@@ -147,29 +152,29 @@ func (d *driver) deadline(t *testing.T, id compute.RunID) {
 	})
 }
 
-func (d *driver) podStatus(t *testing.T, name string, edit func(*corev1.PodStatus)) {
+func (d *Driver) podStatus(t testing.TB, name string, edit func(*corev1.PodStatus)) {
 	t.Helper()
-	pod, err := d.core.Pods(d.ns).Get(t.Context(), name, metav1.GetOptions{})
+	pod, err := d.core.Pods(d.NS).Get(t.Context(), name, metav1.GetOptions{})
 	require.NoError(t, err)
 	edit(&pod.Status)
-	_, err = d.core.Pods(d.ns).UpdateStatus(t.Context(), pod, metav1.UpdateOptions{})
+	_, err = d.core.Pods(d.NS).UpdateStatus(t.Context(), pod, metav1.UpdateOptions{})
 	require.NoError(t, err)
 }
 
-func (d *driver) jobStatus(t *testing.T, name string, edit func(*batchv1.JobStatus)) {
+func (d *Driver) jobStatus(t testing.TB, name string, edit func(*batchv1.JobStatus)) {
 	t.Helper()
-	job, err := d.batch.Jobs(d.ns).Get(t.Context(), name, metav1.GetOptions{})
+	job, err := d.batch.Jobs(d.NS).Get(t.Context(), name, metav1.GetOptions{})
 	require.NoError(t, err)
 	edit(&job.Status)
-	_, err = d.batch.Jobs(d.ns).UpdateStatus(t.Context(), job, metav1.UpdateOptions{})
+	_, err = d.batch.Jobs(d.NS).UpdateStatus(t.Context(), job, metav1.UpdateOptions{})
 	require.NoError(t, err)
 }
 
 // registerNode creates the test's node with its capacity, as a kubelet registers itself.
 func registerNode(t testing.TB, core typedcore.CoreV1Interface) {
 	t.Helper()
-	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: nodeName, Labels: map[string]string{
-		corev1.LabelArchStable: "amd64", corev1.LabelOSStable: "linux", corev1.LabelHostname: nodeName,
+	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: NodeName, Labels: map[string]string{
+		corev1.LabelArchStable: "amd64", corev1.LabelOSStable: "linux", corev1.LabelHostname: NodeName,
 	}}}
 	node, err := core.Nodes().Create(t.Context(), node, metav1.CreateOptions{})
 	require.NoError(t, err)
