@@ -87,10 +87,14 @@ var retryDelays = []time.Duration{100 * time.Millisecond, 400 * time.Millisecond
 
 // retry calls fn until it succeeds, fails with something other than UNAVAILABLE, or the delays run out. Only
 // idempotent calls go through it (create by a fixed name, patch to fixed values, delete).
+//
+// Forbidden and Unauthorized are retried too: an API server that is starting answers requests before its
+// RBAC and service-account caches are filled, and denies what it will allow a second later (the outage test
+// caught this). A permission that is really missing still fails, a few seconds later.
 func retry(ctx context.Context, fn func() error) error {
 	err := fn()
 	for _, d := range retryDelays {
-		if !errors.Is(err, apierr.ErrUnavailable) {
+		if !errors.Is(err, apierr.ErrUnavailable) && !k8serrors.IsForbidden(err) && !k8serrors.IsUnauthorized(err) {
 			return err
 		}
 		select {

@@ -71,6 +71,32 @@ func TestKubernetesSpecifics(t *testing.T) {
 		assert.True(t, err != nil)
 	})
 
+	t.Run("LogsLiveAndAfterThroughTheAPIServer", func(t *testing.T) {
+		b := setup(t)
+		s := spec("chatty")
+		require.NoError(t, b.Start(t.Context(), s))
+		d.Schedule(t, s.Run)
+		d.Log(t, s.Run, "line1\n")
+		rc, err := b.Logs(t.Context(), s.Run, 0, true)
+		require.NoError(t, err)
+		followed := make(chan string, 1)
+		go func() {
+			b, _ := io.ReadAll(rc)
+			followed <- string(b)
+		}()
+		d.Log(t, s.Run, "line2\n")
+		d.Exit(t, s.Run, 0)
+		select {
+		case got := <-followed:
+			assert.Equal(t, "line1\nline2\n", got, "follow streams until the container ends")
+		case <-time.After(time.Minute):
+			t.Fatal("following the log did not end with the container")
+		}
+		require.NoError(t, rc.Close())
+		assert.Equal(t, "line2\n", readLog(t, b, s.Run, 6), "an offset resumes a broken stream")
+		assert.Empty(t, readLog(t, b, s.Run, 100))
+	})
+
 	t.Run("LogsOfARunThatNeverStarted", func(t *testing.T) {
 		b := setup(t)
 		s := spec("never")
@@ -118,4 +144,14 @@ func TestKubernetesSpecifics(t *testing.T) {
 		}
 		assert.Equal(t, []string{"job.node_selector"}, fields)
 	})
+}
+
+func readLog(t *testing.T, b *kubernetes.Backend, id compute.RunID, offset int64) string {
+	t.Helper()
+	rc, err := b.Logs(t.Context(), id, offset, false)
+	require.NoError(t, err)
+	defer rc.Close()
+	got, err := io.ReadAll(rc)
+	require.NoError(t, err)
+	return string(got)
 }

@@ -24,11 +24,12 @@ import (
 
 // Cluster is a real API server with admin clients and one registered node, shared by the subtests of a test.
 type Cluster struct {
-	Server *kube.Server
-	Core   typedcore.CoreV1Interface
-	Batch  typedbatch.BatchV1Interface
-	rbac   typedrbac.RbacV1Interface
-	seq    atomic.Int32
+	Server  *kube.Server
+	Core    typedcore.CoreV1Interface
+	Batch   typedbatch.BatchV1Interface
+	rbac    typedrbac.RbacV1Interface
+	kubelet *Kubelet
+	seq     atomic.Int32
 }
 
 // Start starts the control plane (skipping tb when it is not installed, outside CI) and registers the node.
@@ -39,7 +40,8 @@ func Start(t testing.TB) *Cluster {
 	c.Core = typedcore.NewForConfigOrDie(cfg)
 	c.Batch = typedbatch.NewForConfigOrDie(cfg)
 	c.rbac = typedrbac.NewForConfigOrDie(cfg)
-	registerNode(t, c.Core)
+	c.kubelet = StartKubelet(t)
+	registerNode(t, c.Core, c.kubelet)
 	return c
 }
 
@@ -102,7 +104,9 @@ func (c *Cluster) applyRBAC(t testing.TB, ns string) {
 }
 
 // Driver returns a driver of the runs in ns.
-func (c *Cluster) Driver(ns string) *Driver { return &Driver{core: c.Core, batch: c.Batch, NS: ns} }
+func (c *Cluster) Driver(ns string) *Driver {
+	return &Driver{core: c.Core, batch: c.Batch, kubelet: c.kubelet, NS: ns}
+}
 
 // RBACFile is the path of deploy/kubernetes/rbac.yaml in the source tree.
 func RBACFile() string {

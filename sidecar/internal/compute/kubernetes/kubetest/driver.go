@@ -25,8 +25,9 @@ const NodeName = "node-1"
 // Driver plays the Job controller, the scheduler and the kubelet by writing, through the API server, exactly
 // what they would write: the Pod from the Job's template, its binding to a node, its status, and the Job's.
 type Driver struct {
-	core  typedcore.CoreV1Interface
-	batch typedbatch.BatchV1Interface
+	core    typedcore.CoreV1Interface
+	batch   typedbatch.BatchV1Interface
+	kubelet *Kubelet
 	// NS is the namespace of the runs it drives; a suite that makes a namespace per test sets it each time.
 	NS string
 }
@@ -119,6 +120,7 @@ func (d *Driver) Exit(t *testing.T, id compute.RunID, exitCode int) {
 			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: int32(exitCode), StartedAt: started, FinishedAt: now}},
 		}}
 	})
+	d.kubelet.write(d.logKey(pod), "", true)
 	d.jobStatus(t, job.Name, func(st *batchv1.JobStatus) {
 		st.Active, st.Ready = 0, ptr(int32(0))
 		if exitCode == 0 {
@@ -133,6 +135,16 @@ func (d *Driver) Exit(t *testing.T, id compute.RunID, exitCode int) {
 			batchv1.JobCondition{Type: batchv1.JobFailureTarget, Status: corev1.ConditionTrue, Reason: batchv1.JobReasonBackoffLimitExceeded, LastTransitionTime: now, LastProbeTime: now},
 			batchv1.JobCondition{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Reason: batchv1.JobReasonBackoffLimitExceeded, Message: "Job has reached the specified backoff limit", LastTransitionTime: now, LastProbeTime: now})
 	})
+}
+
+// Log appends text to the log of the run's command, as the container would write it.
+func (d *Driver) Log(t testing.TB, id compute.RunID, text string) {
+	t.Helper()
+	d.kubelet.write(d.logKey(d.pod(t, d.Job(t, id))), text, false)
+}
+
+func (d *Driver) logKey(pod *corev1.Pod) string {
+	return d.NS + "/" + pod.Name + "/" + kubernetes.RunContainer
 }
 
 // Deadline fails the Job as the Job controller does when activeDeadlineSeconds passes: it deletes the Pods and
@@ -171,7 +183,7 @@ func (d *Driver) jobStatus(t testing.TB, name string, edit func(*batchv1.JobStat
 }
 
 // registerNode creates the test's node with its capacity, as a kubelet registers itself.
-func registerNode(t testing.TB, core typedcore.CoreV1Interface) {
+func registerNode(t testing.TB, core typedcore.CoreV1Interface, kubelet *Kubelet) {
 	t.Helper()
 	node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: NodeName, Labels: map[string]string{
 		corev1.LabelArchStable: "amd64", corev1.LabelOSStable: "linux", corev1.LabelHostname: NodeName,
@@ -183,8 +195,11 @@ func registerNode(t testing.TB, core typedcore.CoreV1Interface) {
 	}
 	node.Status = corev1.NodeStatus{
 		Capacity: capacity, Allocatable: capacity,
-		NodeInfo:   corev1.NodeSystemInfo{Architecture: "amd64", OperatingSystem: "linux"},
-		Conditions: []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, LastHeartbeatTime: metav1.Now(), LastTransitionTime: metav1.NewTime(time.Now())}},
+		NodeInfo: corev1.NodeSystemInfo{Architecture: "amd64", OperatingSystem: "linux"},
+		// Where the API server finds the kubelet, for logs.
+		Addresses:       []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: "127.0.0.1"}},
+		DaemonEndpoints: corev1.NodeDaemonEndpoints{KubeletEndpoint: corev1.DaemonEndpoint{Port: kubelet.Port()}},
+		Conditions:      []corev1.NodeCondition{{Type: corev1.NodeReady, Status: corev1.ConditionTrue, LastHeartbeatTime: metav1.Now(), LastTransitionTime: metav1.NewTime(time.Now())}},
 	}
 	_, err = core.Nodes().UpdateStatus(t.Context(), node, metav1.UpdateOptions{})
 	require.NoError(t, err)
