@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -89,4 +91,38 @@ func TestJobsOnKubernetes_GRPCAndREST(t *testing.T) {
 		_, err := c.Batch.Jobs(ns).Get(t.Context(), kubernetes.JobName(stuckRun), metav1.GetOptions{})
 		return apierrors.IsNotFound(err)
 	}, time.Minute, 50*time.Millisecond)
+}
+
+// TestJobsOnKubernetes_Outage: with the API server down, SubmitJob answers UNAVAILABLE (gRPC) and 503 (REST);
+// the client's retry with the same job_id after the restart makes exactly one Job.
+func TestJobsOnKubernetes_Outage(t *testing.T) {
+	c := kubetest.Start(t)
+	ns, _ := c.Namespace(t)
+	s := startSidecar(t, func(cfg *config.Config) {
+		cfg.Compute.Backend = "kubernetes"
+		cfg.Compute.Kubernetes.Kubeconfig = c.Server.Kubeconfig
+		cfg.Compute.Kubernetes.Namespace = ns
+		cfg.Compute.Kubernetes.HelperImage = "kamld:test"
+	})
+	jobs := kamldv1.NewJobServiceClient(s.conn)
+	req := &kamldv1.SubmitJobRequest{JobId: "retried", Job: &kamldv1.Job{Flavor: "cpu", Command: []string{"true"}}}
+
+	c.Server.StopAPIServer()
+	_, err := jobs.SubmitJob(s.authed(), req)
+	assert.Equal(t, codes.Unavailable, status.Code(err), "%v", err)
+	code, body, _ := s.rest(t, "POST", "/v1/jobs?jobId=retried", `{"flavor":"cpu","command":["true"]}`, s.bearer())
+	assert.Equal(t, http.StatusServiceUnavailable, code, body)
+
+	c.Server.RestartAPIServer()
+	var j *kamldv1.Job
+	require.Eventually(t, func() bool {
+		j, err = jobs.SubmitJob(s.authed(), req)
+		return err == nil
+	}, time.Minute, 100*time.Millisecond, "the retry succeeds once the API server is back")
+	_, err = jobs.SubmitJob(s.authed(), req)
+	require.NoError(t, err, "submitting the same job_id again returns the existing job")
+	waitJob(t, s, j.Name, kamldv1.JobState_JOB_STATE_PENDING)
+	list, err := c.Batch.Jobs(ns).List(t.Context(), metav1.ListOptions{LabelSelector: kubernetes.LabelJob + "=retried"})
+	require.NoError(t, err)
+	assert.Len(t, list.Items, 1, "exactly one Job")
 }
