@@ -41,11 +41,20 @@ func ReadManifest(path string) (Manifest, error) {
 	if err != nil {
 		return Manifest{}, err
 	}
+	m, err := ParseManifest(raw)
+	if err != nil {
+		return Manifest{}, fmt.Errorf("manifest %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// ParseManifest decodes a manifest (unknown fields are errors) and checks its paths.
+func ParseManifest(raw []byte) (Manifest, error) {
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil {
-		return Manifest{}, fmt.Errorf("manifest %s: %w", path, err)
+		return Manifest{}, err
 	}
 	return m, m.validate()
 }
