@@ -15,6 +15,8 @@ LDFLAGS     := -s -w -X github.com/kamld/kamld/sidecar/internal/version.Commit=$
                -X github.com/kamld/kamld/sidecar/internal/version.Time=$(BUILD_TIME)
 export KAMLD_MINIO_BIN := $(CACHE)/bin/minio
 export KAMLD_ELASTICSEARCH_HOME := $(CACHE)/elasticsearch-8.19.21
+export KAMLD_ETCD_BIN := $(CACHE)/bin/etcd
+export KAMLD_KUBE_APISERVER_BIN := $(CACHE)/bin/kube-apiserver
 export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help
@@ -76,7 +78,7 @@ test: lint check-generate test-go test-py test-js test-e2e ## every suite: lint,
 ## ---- test suites ----------------------------------------------------------------------------------------
 
 .PHONY: test-go
-test-go: minio elasticsearch trino ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
+test-go: minio elasticsearch trino kube ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
 	go test -count=1 ./sidecar/... ./examples/...
 
 .PHONY: test-py
@@ -104,6 +106,10 @@ elasticsearch: ## install the pinned Elasticsearch 8 test distribution (Maven Ce
 trino: ## install the pinned Trino server (Maven Central tarball, Hive plugin only, cached in ~/.cache/kamld)
 	KAMLD_CACHE=$(CACHE) scripts/install-trino.sh
 
+.PHONY: kube
+kube: ## install the pinned kube-apiserver and etcd (built from their Go modules, cached in ~/.cache/kamld/bin)
+	KAMLD_CACHE=$(CACHE) scripts/install-kube-apiserver.sh
+
 .PHONY: chromium
 chromium: ## install Debian's Chromium when missing
 	scripts/install-chromium.sh
@@ -120,11 +126,13 @@ lint: tools venv ## buf lint, gofmt, go vet, ruff, eslint and prettier
 ## ---- benchmarks -----------------------------------------------------------------------------------------
 
 .PHONY: bench
-bench: build minio ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files
+bench: build minio kube ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files; job submit → running, ListJobs
 	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD)
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/bench/
 	go test -run '^$$' -bench 'Snapshot|Diff' -benchtime 10x ./sidecar/internal/dataset/
 	go test -run '^$$' -bench GC -benchtime 2x ./sidecar/internal/dataset/
+	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/job/
+	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/compute/kubernetes/
 	$(MAKE) bench-sql
 
 .PHONY: bench-sql

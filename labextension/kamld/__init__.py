@@ -4,7 +4,8 @@ In a notebook: `kamld.datasets()`, `kamld.load("iris@v1")`, `kamld.open("iris@v1
 `kamld.upload("data/", "iris/raw/")`, `kamld.snapshot("iris", "message")`, `kamld.diff("iris@v1", "iris@v2")`,
 `kamld.log("iris")`, `kamld.restore("iris@v1")`, `kamld.tag("iris@v2", "prod")`, `kamld.create("iris")`,
 `kamld.search("tag:classification format:csv")`,
-`kamld.sql('SELECT … FROM "iris@v1".iris')`, `kamld.preview("iris@v1/iris.csv")`, `kamld.tables("iris@v1")`.
+`kamld.sql('SELECT … FROM "iris@v1".iris')`, `kamld.preview("iris@v1/iris.csv")`, `kamld.tables("iris@v1")`,
+`kamld.run("train.py", inputs={"iris@v1": "data"}, outputs={"out": "model"}).wait()` (see `kamld.jobs`).
 
 Nothing here imports jupyter_server: kernels import this package, and only the Jupyter server loads
 `kamld.server` (named as a string below, imported when the server loads the extension).
@@ -34,10 +35,12 @@ from .api import (
 from .client import Client
 from .errors import KamldError
 from .query import preview, sql, tables
+from .jobs import Job, run
 from .refs import ShortRef, parse_short_ref
 
 __all__ = [
     "Client",
+    "Job",
     "KamldError",
     "ShortRef",
     "__version__",
@@ -54,6 +57,7 @@ __all__ = [
     "preview",
     "restore",
     "search",
+    "run",
     "set_client",
     "snapshot",
     "sql",

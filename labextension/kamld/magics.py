@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
-from . import api
+from . import api, job_magics
 from . import query as sqlapi
 from ._version import __version__
 from .client import BackendInfo, Client, SystemInfo
@@ -36,12 +36,13 @@ Subcommands:
   preview <dataset@ref/path> [-n N]
                                    the first rows of a CSV, TSV, Parquet or JSON-lines file
   status                           the sidecar's version, overall health and one line per backend
-  help [subcommand]                this text, or one subcommand's
+{jobs}  help [subcommand]                this text, or one subcommand's
 
 Refs: "iris" (latest snapshot), "iris@v3", "iris@draft", "iris@prod" (a tag), "iris@4f2a9c" (an id prefix).
-In Python: kamld.load("iris@v3"), kamld.open("iris@v3/train.csv"), kamld.upload(...), kamld.diff(...).
+In Python: kamld.load("iris@v3"), kamld.open("iris@v3/train.csv"), kamld.upload(...), kamld.diff(...),
+kamld.run("train.py", inputs={{"iris@v3": "data"}}, outputs={{"out": "model"}}).wait().
 SQL: a %%kamld_sql cell (-o name keeps the DataFrame), or kamld.sql('SELECT … FROM "iris@v3".iris').
-"""
+""".format(jobs=job_magics.USAGE)
 
 
 class _UsageError(Exception):
@@ -109,7 +110,7 @@ def _parsers() -> dict[str, _Parser]:
         "preview": prev,
         "status": status,
         "help": helpp,
-    }
+    } | job_magics.add_parsers(parser)
 
 
 def _cell(value: Any, width: int) -> str:
@@ -279,6 +280,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "log": _log,
     "preview": _preview,
     "status": _status,
+    **job_magics.COMMANDS,
 }
 
 
@@ -366,7 +368,7 @@ class KamldMagics(Magics):
 
     @line_magic
     def kamld(self, line: str) -> None:
-        """%kamld ls | search | snapshot | diff | log | preview | status | help: see `%kamld help`."""
+        """%kamld ls | search | snapshot | diff | log | preview | status | run | jobs | logs | cancel | help: see `%kamld help`."""
         print(run(line).rstrip("\n"))
 
     @cell_magic

@@ -31,6 +31,8 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
     config = Kamld(parent=serverapp)
     config.apply_env()
     sidecar = make_sidecar(config, serverapp.log)
+    if isinstance(sidecar, ManagedSidecar):
+        sidecar.workspace = str(getattr(serverapp, "root_dir", "") or "")
     serverapp.web_app.settings[SETTINGS_KEY] = sidecar
     setup_handlers(serverapp.web_app, sidecar)
     setup_workspace_upload(serverapp.web_app, sidecar)

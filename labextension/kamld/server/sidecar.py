@@ -170,6 +170,8 @@ class ManagedSidecar(Sidecar):
         self._stopping = asyncio.Event()
         self._private_dir: Path | None = None
         self._tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+        # JupyterLab's root directory: job working files named by path are read from it.
+        self.workspace = ""
 
     @property
     def pid(self) -> int | None:
@@ -278,6 +280,10 @@ class ManagedSidecar(Sidecar):
         ]
         if self.config.data_dir:
             argv += ["--data-dir", self.config.data_dir]
+        # Local jobs run in Jupyter's own Python environment and may read working files from its root.
+        argv += ["--compute-local-python", sys.executable]
+        if self.workspace:
+            argv += ["--compute-workspace", self.workspace]
         argv += list(self.config.extra_args)
         if self.state != RESTARTING and self.state != FAILED:
             self._set(STARTING, f"starting {binary}")

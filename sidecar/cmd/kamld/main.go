@@ -7,9 +7,13 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/kamld/kamld/sidecar/internal/compute/local"
 )
 
 func main() {
+	// Started by the local compute backend as a run's supervisor: that, and nothing else.
+	local.MaybeSupervise()
 	if err := newRootCommand().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "kamld:", err)
 		os.Exit(1)
@@ -24,6 +28,7 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCommand(), newVersionCommand(), newConfigCommand(), newGCCommand(), newReindexCommand())
+	root.AddCommand(newJobHelperCommand()) // hidden: runs inside Kubernetes runs' Pods
 	// Client subcommands talk to a running sidecar over gRPC.
 	var cf clientFlags
 	for _, c := range []*cobra.Command{newDatasetsCommand(&cf), newCopyCommand(&cf), newSnapshotCommand(&cf), newLogCommand(&cf),

@@ -17,7 +17,9 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
+	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/jobsvc"
 	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/server"
@@ -92,6 +94,14 @@ func serve(parent context.Context, cfg config.Config) error {
 		opts = append(opts, searchOpts(catalog)...)
 		if sqlEngine, ok := backends.Get(backend.SQL).(query.Engine); ok {
 			opts = append(opts, server.WithQuery(query.NewService(sqlEngine, engine, catalog, query.WithLogger(log))))
+		}
+		if cb, ok := backends.Get(backend.Compute).(compute.Backend); ok {
+			jobs, err := jobsvc.NewManager(ctx, cfg, store, engine, cb, log)
+			if err != nil {
+				return err
+			}
+			defer jobs.Close()
+			opts = append(opts, server.WithJobs(jobs))
 		}
 		if cfg.Samples {
 			// A failed import must not keep the sidecar down; it is retried on the next start.

@@ -113,13 +113,26 @@ type Trino struct {
 // Compute selects where jobs run.
 type Compute struct {
 	Backend    string     `koanf:"backend" help:"local (processes of the sidecar) or kubernetes"`
+	Flavors    string     `koanf:"flavors" help:"YAML file of job flavors; empty: the built-in cpu flavor"`
+	Workspace  string     `koanf:"workspace" help:"folder job working files are read from (JupyterLab's root); empty: only inline files"`
+	Local      Local      `koanf:"local"`
 	Kubernetes Kubernetes `koanf:"kubernetes"`
+}
+
+// Local configures the local-process compute backend.
+type Local struct {
+	Dir    string `koanf:"dir" help:"directory of local job runs (default DATA_DIR/compute)"`
+	Python string `koanf:"python" help:"Python of the host environment: its folder goes first on a local run's PATH"`
 }
 
 // Kubernetes configures the Kubernetes Jobs backend.
 type Kubernetes struct {
-	Kubeconfig string `koanf:"kubeconfig" help:"kubeconfig path; empty means in-cluster"`
-	Namespace  string `koanf:"namespace" help:"namespace for Jobs"`
+	Kubeconfig     string `koanf:"kubeconfig" help:"kubeconfig path; empty means in-cluster"`
+	Namespace      string `koanf:"namespace" help:"namespace for Jobs"`
+	HelperImage    string `koanf:"helper_image" help:"image with the kamld binary on PATH, run as the Pods' init container (required)"`
+	ServiceAccount string `koanf:"service_account" help:"service account of the runs' Pods (default: the namespace's)"`
+	StoreSecret    string `koanf:"store_secret" help:"Secret of KAMLD_BLOB_* variables giving the in-pod helper the object store"`
+	GPUResource    string `koanf:"gpu_resource" help:"extended resource requested for GPUs"`
 }
 
 // Default returns the configuration used when nothing else is given.
@@ -134,7 +147,7 @@ func Default() Config {
 		Blob:     Blob{Backend: "fs", S3: S3{Bucket: "kamld", Region: "us-east-1"}},
 		Index:    Index{Backend: "bleve", Elastic: Elastic{Index: "kamld-datasets"}},
 		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}, DuckDB: DuckDB{MemoryLimit: "1GB", CacheBytes: 4 << 30}},
-		Compute:  Compute{Backend: "local", Kubernetes: Kubernetes{Namespace: "default"}},
+		Compute:  Compute{Backend: "local", Kubernetes: Kubernetes{Namespace: "default", GPUResource: "nvidia.com/gpu"}},
 	}
 }
 
@@ -163,6 +176,9 @@ func (c *Config) fillDerived() {
 	}
 	if c.Index.Bleve.Dir == "" {
 		c.Index.Bleve.Dir = filepath.Join(c.DataDir, "index")
+	}
+	if c.Compute.Local.Dir == "" {
+		c.Compute.Local.Dir = filepath.Join(c.DataDir, "compute")
 	}
 }
 

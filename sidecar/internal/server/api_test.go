@@ -216,10 +216,10 @@ func TestOversizedRequests(t *testing.T) {
 
 func TestPendingCapabilitiesAnswerUnimplemented(t *testing.T) {
 	s := startSidecar(t)
-	_, err := kamldv1.NewJobServiceClient(s.conn).ListFlavors(s.authed(), &kamldv1.ListFlavorsRequest{})
+	_, err := kamldv1.NewQueryServiceClient(s.conn).ListTables(s.authed(), &kamldv1.ListTablesRequest{Dataset: "datasets/iris"})
 	require.Equal(t, codes.Unimplemented, status.Code(err))
-	assert.Contains(t, status.Convert(err).Message(), `"jobs" capability`)
-	code, body, _ := s.rest(t, "GET", "/v1/flavors", "", s.bearer())
+	assert.Contains(t, status.Convert(err).Message(), `"sql" capability`)
+	code, body, _ := s.rest(t, "GET", "/v1/datasets/iris/tables", "", s.bearer())
 	assert.Equal(t, http.StatusNotImplemented, code)
 	assert.Contains(t, body, "CAPABILITY_UNAVAILABLE")
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,9 +25,12 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
+	"github.com/kamld/kamld/sidecar/internal/compute"
+	"github.com/kamld/kamld/sidecar/internal/compute/local"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/index"
+	"github.com/kamld/kamld/sidecar/internal/jobsvc"
 	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/search"
 	"github.com/kamld/kamld/sidecar/internal/server"
@@ -74,8 +78,15 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 	t.Cleanup(func() { _ = duck.Close() })
 	syncer.SetSchema(search.TabularSchema(engine, catalog))
 	syncer.Start(ctx)
-	srv := server.New(cfg, tok, backends, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"),
-		server.WithDatasets(engine), server.WithTables(catalog), server.WithSearch(search.NewService(ix)), server.WithQuery(queryService(backends, engine, catalog)))
+	opts := []server.Option{server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"),
+		server.WithDatasets(engine), server.WithTables(catalog), server.WithSearch(search.NewService(ix)), server.WithQuery(queryService(backends, engine, catalog))}
+	if cb, ok := backends.Get(backend.Compute).(compute.Backend); ok {
+		jobs, err := jobsvc.NewManager(ctx, cfg, store, engine, cb, slog.New(slog.DiscardHandler))
+		require.NoError(t, err)
+		t.Cleanup(jobs.Close)
+		opts = append(opts, server.WithJobs(jobs))
+	}
+	srv := server.New(cfg, tok, backends, opts...)
 	go func() { done <- srv.Run(ctx, func(b server.Bound) { bound <- b }) }()
 	var b server.Bound
 	select {
@@ -182,4 +193,10 @@ func startSidecarOnMinIO(t *testing.T) (*sidecar, *minio.Server) {
 		c.Blob.S3 = config.S3{Endpoint: srv.Endpoint, Bucket: "kamld", Region: "us-east-1", AccessKey: srv.AccessKey, SecretKey: config.Secret(srv.SecretKey)}
 	})
 	return s, srv
+}
+
+// TestMain lets the test binary be a local job's supervisor, as the kamld binary is.
+func TestMain(m *testing.M) {
+	local.MaybeSupervise()
+	os.Exit(m.Run())
 }

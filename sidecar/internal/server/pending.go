@@ -5,16 +5,12 @@ import (
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/datasetsvc"
+	"github.com/kamld/kamld/sidecar/internal/jobsvc"
 )
 
 // Services not served by a real implementation are registered with their generated "unimplemented" servers
 // so that reflection, the gateway and the OpenAPI document show the whole API; the capability interceptor
-// answers their RPCs with UNIMPLEMENTED naming the capability. Entries go away as capabilities land.
-var laterCapabilities = map[string]string{
-	kamldv1.SearchService_ServiceDesc.ServiceName: "search",
-	kamldv1.JobService_ServiceDesc.ServiceName:    "jobs",
-}
-
+// answers their RPCs with UNIMPLEMENTED naming the capability.
 var datasetServices = []string{
 	kamldv1.DatasetService_ServiceDesc.ServiceName,
 	kamldv1.SnapshotService_ServiceDesc.ServiceName,
@@ -24,19 +20,19 @@ var datasetServices = []string{
 // pending maps each service this server does not serve to its capability.
 func (s *Server) pending() map[string]string {
 	out := map[string]string{}
-	for svc, c := range laterCapabilities {
-		out[svc] = c
-	}
-	if s.search != nil {
-		delete(out, kamldv1.SearchService_ServiceDesc.ServiceName)
-	}
 	if s.datasets == nil {
 		for _, svc := range datasetServices {
 			out[svc] = "datasets"
 		}
 	}
+	if s.search == nil {
+		out[kamldv1.SearchService_ServiceDesc.ServiceName] = "search"
+	}
 	if s.query == nil {
 		out[kamldv1.QueryService_ServiceDesc.ServiceName] = "sql"
+	}
+	if s.jobs == nil {
+		out[kamldv1.JobService_ServiceDesc.ServiceName] = "jobs"
 	}
 	return out
 }
@@ -66,5 +62,9 @@ func (s *Server) registerServices(r grpc.ServiceRegistrar) {
 	} else {
 		kamldv1.RegisterQueryServiceServer(r, kamldv1.UnimplementedQueryServiceServer{})
 	}
-	kamldv1.RegisterJobServiceServer(r, kamldv1.UnimplementedJobServiceServer{})
+	if s.jobs != nil {
+		kamldv1.RegisterJobServiceServer(r, jobsvc.New(s.jobs))
+	} else {
+		kamldv1.RegisterJobServiceServer(r, kamldv1.UnimplementedJobServiceServer{})
+	}
 }

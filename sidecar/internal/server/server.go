@@ -28,6 +28,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/job"
 	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
 	"github.com/kamld/kamld/sidecar/internal/system"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
@@ -48,6 +49,7 @@ type Server struct {
 	tables   *tabular.Catalog
 	search   kamldv1.SearchServiceServer
 	query    kamldv1.QueryServiceServer
+	jobs     *job.Manager
 }
 
 // Option customizes a Server.
@@ -71,6 +73,9 @@ func WithSearch(svc kamldv1.SearchServiceServer) Option { return func(s *Server)
 
 // WithQuery serves QueryService with svc (without it, it answers UNIMPLEMENTED).
 func WithQuery(svc kamldv1.QueryServiceServer) Option { return func(s *Server) { s.query = svc } }
+
+// WithJobs serves JobService from the job domain (without it, it answers UNIMPLEMENTED).
+func WithJobs(m *job.Manager) Option { return func(s *Server) { s.jobs = m } }
 
 // New prepares a server; nothing listens until Run.
 func New(cfg config.Config, token auth.Token, backends *backend.Set, opts ...Option) *Server {

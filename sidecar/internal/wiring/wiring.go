@@ -16,47 +16,49 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/blob/fs"
 	"github.com/kamld/kamld/sidecar/internal/blob/s3"
+	"github.com/kamld/kamld/sidecar/internal/compute"
+	"github.com/kamld/kamld/sidecar/internal/compute/local"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/index/bleve"
 	"github.com/kamld/kamld/sidecar/internal/index/elastic"
 	"github.com/kamld/kamld/sidecar/internal/query/duckdb"
 )
 
-// factory builds one backend from the whole configuration.
-type factory func(config.Config) (backend.Backend, error)
+// factory builds one backend from the whole configuration and the backends built before it (capabilities
+// are built in backend.Capabilities order: compute comes after the blob store it moves data through).
+type factory func(c config.Config, built map[string]backend.Backend) (backend.Backend, error)
 
 type entry struct {
 	name string
-	new  factory // nil for a backend built by a dependent factory
-}
-
-// dependent lists, per capability and backend name, the factories of backends that need backends built before
-// them: capabilities are built in backend.Capabilities order, so the SQL engine finds the blob store.
-var dependent = map[string]map[string]func(config.Config, map[string]backend.Backend) (backend.Backend, error){
-	backend.SQL: {"duckdb": newDuckDB},
+	new  factory
 }
 
 // pending is the factory of a backend whose capability is not built yet.
 func pending(capability, name string) entry {
-	return entry{name, func(config.Config) (backend.Backend, error) { return backend.NewPending(capability, name), nil }}
+	return entry{name, func(config.Config, map[string]backend.Backend) (backend.Backend, error) {
+		return backend.NewPending(capability, name), nil
+	}}
 }
 
 // factories lists, per capability, the known backends; the first is the embedded default.
 var factories = map[string][]entry{
 	backend.Blob: {
-		{"fs", func(c config.Config) (backend.Backend, error) { return fs.New(c.Blob.FS.Dir) }},
+		{"fs", func(c config.Config, _ map[string]backend.Backend) (backend.Backend, error) {
+			return fs.New(c.Blob.FS.Dir)
+		}},
 		{"s3", newS3},
 	},
 	backend.Index: {
 		{"bleve", newBleve},
 		{elastic.Name, newElastic},
 	},
-	backend.SQL:     {{"duckdb", nil}, pending(backend.SQL, "trino")},
-	backend.Compute: {pending(backend.Compute, "local"), pending(backend.Compute, "kubernetes")},
+	backend.SQL:     {{"duckdb", newDuckDB}, pending(backend.SQL, "trino")},
+	backend.Compute: {{"local", newLocal}, {"kubernetes", newKubernetes}},
 }
 
 // newBleve opens the embedded index, by default in DATA_DIR/index.
-func newBleve(c config.Config) (backend.Backend, error) {
+func newBleve(c config.Config, _ map[string]backend.Backend) (backend.Backend, error) {
 	dir := c.Index.Bleve.Dir
 	if dir == "" {
 		if c.DataDir == "" {
@@ -69,7 +71,7 @@ func newBleve(c config.Config) (backend.Backend, error) {
 
 // newElastic returns the Elasticsearch index. It does not contact the cluster: the sidecar starts while
 // Elasticsearch is down (writes still succeed, search answers UNAVAILABLE, /readyz says why).
-func newElastic(c config.Config) (backend.Backend, error) {
+func newElastic(c config.Config, _ map[string]backend.Backend) (backend.Backend, error) {
 	return elastic.New(elastic.Config{
 		URLs:     c.Index.Elastic.URLs,
 		Alias:    c.Index.Elastic.Index,
@@ -80,7 +82,7 @@ func newElastic(c config.Config) (backend.Backend, error) {
 
 // newS3 opens the MinIO/S3 blob store, creating its bucket if needed. Startup waits at most s3OpenTimeout
 // for the endpoint, so a wrong address fails `kamld serve` with a clear error instead of hanging.
-func newS3(c config.Config) (backend.Backend, error) {
+func newS3(c config.Config, _ map[string]backend.Backend) (backend.Backend, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), s3OpenTimeout)
 	defer cancel()
 	return s3.New(ctx, s3.Config{
@@ -103,6 +105,19 @@ func newDuckDB(c config.Config, built map[string]backend.Backend) (backend.Backe
 		return nil, errors.New("needs a blob store")
 	}
 	return duckdb.Open(context.Background(), store, filepath.Join(c.DataDir, "cache", "duckdb"), c.SQL.DuckDB)
+}
+
+// newLocal runs jobs as processes of this machine; inputs and outputs move through the blob store's datasets.
+func newLocal(c config.Config, built map[string]backend.Backend) (backend.Backend, error) {
+	store, ok := built[backend.Blob].(blob.Store)
+	if !ok {
+		return nil, errors.New("the local compute backend needs a blob store")
+	}
+	dir := c.Compute.Local.Dir
+	if dir == "" {
+		dir = filepath.Join(c.DataDir, "compute")
+	}
+	return local.New(dir, compute.NewDatasetData(dataset.New(store)), local.WithPython(c.Compute.Local.Python))
 }
 
 // Names lists the backend names known for a capability, default first.
@@ -140,13 +155,7 @@ func build(capability, name string, c config.Config, built map[string]backend.Ba
 	if i < 0 {
 		return nil, fmt.Errorf("%s.backend: %q is not one of %s", capability, name, strings.Join(Names(capability), ", "))
 	}
-	var b backend.Backend
-	var err error
-	if dep := dependent[capability][name]; dep != nil {
-		b, err = dep(c, built)
-	} else {
-		b, err = factories[capability][i].new(c)
-	}
+	b, err := factories[capability][i].new(c, built)
 	if err != nil {
 		return nil, fmt.Errorf("%s backend %s: %w", capability, name, err)
 	}

@@ -357,13 +357,19 @@ func (x *Job) GetCodeDigest() string {
 	return ""
 }
 
-// WorkFile is a file copied from the workspace.
+// WorkFile is a file copied from the workspace, or given inline.
 type WorkFile struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Path relative to the JupyterLab root directory.
+	// Path relative to the sidecar's workspace (compute.workspace: the JupyterLab root directory). Exactly one
+	// of source and content is required.
 	Source string `protobuf:"bytes,1,opt,name=source,proto3" json:"source,omitempty"`
-	// Path relative to the job's work directory; defaults to source.
-	Path          string `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	// Path relative to the job's work directory; defaults to source, required with content.
+	Path string `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	// The file's bytes, at most 1 MiB, for clients that do not share the sidecar's workspace (a kernel on
+	// another machine).
+	Content []byte `protobuf:"bytes,3,opt,name=content,proto3" json:"content,omitempty"`
+	// Make the file executable.
+	Executable    bool `protobuf:"varint,4,opt,name=executable,proto3" json:"executable,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -410,6 +416,20 @@ func (x *WorkFile) GetPath() string {
 		return x.Path
 	}
 	return ""
+}
+
+func (x *WorkFile) GetContent() []byte {
+	if x != nil {
+		return x.Content
+	}
+	return nil
+}
+
+func (x *WorkFile) GetExecutable() bool {
+	if x != nil {
+		return x.Executable
+	}
+	return false
 }
 
 // JobInput materializes a dataset at a ref into the work directory.
@@ -1518,10 +1538,14 @@ const file_kamld_v1_job_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"6\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"p\n" +
 	"\bWorkFile\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\"L\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x18\n" +
+	"\acontent\x18\x03 \x01(\fR\acontent\x12\x1e\n" +
+	"\n" +
+	"executable\x18\x04 \x01(\bR\n" +
+	"executable\"L\n" +
 	"\bJobInput\x12\x10\n" +
 	"\x03ref\x18\x01 \x01(\tR\x03ref\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1a\n" +

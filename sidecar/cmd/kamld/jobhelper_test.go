@@ -1,0 +1,101 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kamld/kamld/sidecar/internal/blob/fs"
+	"github.com/kamld/kamld/sidecar/internal/compute"
+	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes/podhelper"
+	"github.com/kamld/kamld/sidecar/internal/dataset"
+)
+
+// TestJobHelperFetchRunStore plays a Kubernetes run's Pod on this machine: `kamld job-helper fetch` (the init
+// container) reads an input snapshot from a real store configured through KAMLD_BLOB_* variables, as the
+// store Secret provides them, and installs the binary; `kamld job-helper run` runs the command without a
+// shell, without the store's variables, and stores its output into the dataset's draft.
+func TestJobHelperFetchRunStore(t *testing.T) {
+	storeDir := t.TempDir()
+	t.Setenv("KAMLD_BLOB_BACKEND", "fs")
+	t.Setenv("KAMLD_BLOB_FS_DIR", storeDir)
+	store, err := fs.New(storeDir)
+	require.NoError(t, err)
+	engine := dataset.New(store)
+	ctx := t.Context()
+	for _, id := range []string{"iris", "model"} {
+		_, err = engine.CreateDataset(ctx, id, dataset.Metadata{})
+		require.NoError(t, err)
+	}
+	_, err = engine.WriteFile(ctx, "iris", "train.csv", strings.NewReader("a,b\n1,2\n"), dataset.WriteOptions{})
+	require.NoError(t, err)
+	snap, err := engine.CreateSnapshot(ctx, "iris", dataset.SnapshotOptions{Message: "v1"})
+	require.NoError(t, err)
+
+	work, helperDir := t.TempDir(), t.TempDir()
+	manifest := filepath.Join(helperDir, "manifest.json")
+	writeJSON(t, manifest, podhelper.Manifest{
+		Run:     compute.RunID{Job: "j1", Attempt: 1},
+		Files:   []compute.File{{Path: "cfg.txt", Content: []byte("lr=0.1\n")}},
+		Inputs:  []compute.Input{{Dataset: "iris", Snapshot: snap.ID, Path: "data"}},
+		Outputs: []compute.Output{{Path: "out", Dataset: "model"}},
+	})
+	termLog := filepath.Join(helperDir, "termination-log")
+	common := []string{"--manifest", manifest, "--workdir", work, "--termination-log", termLog}
+	installed := filepath.Join(helperDir, "bin", "kamld")
+	must(t, nil, append([]string{"job-helper", "fetch", "--install", installed}, common...)...)
+	fi, err := os.Stat(installed)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm(), "the binary is installed for the run container")
+
+	// The command sees its inputs and files, and not the store's configuration.
+	script := `cat data/train.csv cfg.txt > out/seen.txt; env | grep -c '^KAMLD_BLOB' > out/store-vars.txt; true`
+	must(t, nil, append(append([]string{"job-helper", "run"}, common...), "--", "sh", "-c", script)...)
+	assert.Equal(t, map[string]string{"seen.txt": "a,b\n1,2\nlr=0.1\n", "store-vars.txt": "0\n"}, draft(t, engine, "model"))
+	assert.NoFileExists(t, termLog, "nothing failed")
+}
+
+func TestJobHelperReportsInputsFailed(t *testing.T) {
+	t.Setenv("KAMLD_BLOB_BACKEND", "fs")
+	t.Setenv("KAMLD_BLOB_FS_DIR", t.TempDir())
+	dir := t.TempDir()
+	manifest := filepath.Join(dir, "manifest.json")
+	writeJSON(t, manifest, podhelper.Manifest{Inputs: []compute.Input{{Dataset: "nope", Snapshot: strings.Repeat("0", 64), Path: "data"}}})
+	termLog := filepath.Join(dir, "termination-log")
+	out, err := kamld(t, nil, "job-helper", "fetch", "--manifest", manifest, "--workdir", t.TempDir(), "--termination-log", termLog)
+	require.Error(t, err, out)
+	msg, err := os.ReadFile(termLog)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(msg), compute.ReasonInputsFailed+": "), string(msg))
+	assert.Contains(t, string(msg), "nope")
+}
+
+func writeJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, b, 0o600))
+}
+
+// draft reads every file of a dataset's draft.
+func draft(t *testing.T, e *dataset.Engine, id string) map[string]string {
+	t.Helper()
+	list, err := e.ListFiles(t.Context(), id, "draft", dataset.ListFilesOptions{Recursive: true})
+	require.NoError(t, err)
+	out := map[string]string{}
+	for _, f := range list.Files {
+		rc, _, err := e.OpenFile(t.Context(), id, "draft", f.Path, 0, 0)
+		require.NoError(t, err)
+		b, err := io.ReadAll(rc)
+		require.NoError(t, err)
+		require.NoError(t, rc.Close())
+		out[f.Path] = string(b)
+	}
+	return out
+}
