@@ -1,4 +1,4 @@
-"""Training jobs from a notebook: `kamld.run("train.py", inputs={"iris@v1": "data"}, outputs={"out": "model"})`.
+"""Training jobs from a notebook: `kamld.run("train.py", inputs={"iris@v1": "data"}, outputs={"out": "m"})`.
 
 `run` submits a script, a notebook or a command to the sidecar's JobService and returns a `Job` handle with
 `.wait()`, `.logs()`, `.cancel()` and `.outputs` (the snapshots committed from its outputs, with their
@@ -148,7 +148,8 @@ class Job:
         return out
 
     def __repr__(self) -> str:
-        return f"<kamld.Job {self.name} {self.state.removeprefix('JOB_STATE_')} flavor={self._data.get('flavor')!r}>"
+        state = self.state.removeprefix("JOB_STATE_")
+        return f"<kamld.Job {self.name} {state} flavor={self._data.get('flavor')!r}>"
 
 
 def _stream(client: Client, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
