@@ -118,6 +118,16 @@ def test_follow_logs_live_and_cancel(sidecar: ExternalSidecar, tmp_path: Path) -
     assert long.events[-1]["reason"] == "CancelledByUser"
 
 
+def test_a_quiet_job_outlasting_the_read_timeout_is_followed_to_its_end(
+    sidecar: ExternalSidecar, tmp_path: Path
+) -> None:
+    (tmp_path / "quiet.py").write_text("import time\ntime.sleep(4)\nprint('finally', flush=True)\n")
+    client = kamld.Client(sidecar.url, sidecar.token, timeout=1.5)
+    job = kamld.run("quiet.py", client=client)
+    assert job.logs(follow=True, out=io.StringIO()) == "finally\n"
+    assert job.wait(timeout=60).state == "JOB_STATE_SUCCEEDED"
+
+
 def test_bad_jobs_are_refused_with_the_field(sidecar: ExternalSidecar, tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text(TRAIN)
     with pytest.raises(kamld.KamldError) as err:
