@@ -65,6 +65,8 @@ export interface IJob {
   outputs: IJobOutput[];
   outputSnapshots: string[];
   codeDigest: string;
+  /** The job as the API sent it, for running it again. */
+  raw: Record<string, unknown>;
 }
 
 export interface IFlavor {
@@ -142,8 +144,43 @@ export function parseJob(value: unknown): IJob | undefined {
     outputSnapshots: Array.isArray(value.outputSnapshots)
       ? value.outputSnapshots.map(String)
       : [],
-    codeDigest: str(value.codeDigest)
+    codeDigest: str(value.codeDigest),
+    raw: value
   };
+}
+
+/** Fields a client sets on a Job (job.proto); the rest is output only. */
+const SPEC_FIELDS = [
+  'displayName',
+  'flavor',
+  'command',
+  'notebook',
+  'workingFiles',
+  'outputs',
+  'resources',
+  'env',
+  'nodeSelector',
+  'timeout',
+  'maxRetries',
+  'labels'
+];
+
+/**
+ * The SubmitJob body that runs a job again: the same spec, and the same input snapshots (each input's ref
+ * becomes the snapshot it resolved to, so "iris" does not silently mean a newer version).
+ */
+export function rerunBody(job: IJob): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const key of SPEC_FIELDS) {
+    if (job.raw[key] !== undefined) {
+      body[key] = job.raw[key];
+    }
+  }
+  body.inputs = job.inputs.map(i => {
+    const m = /^datasets\/([^/]+)\/snapshots\/(.+)$/.exec(i.snapshot);
+    return { ref: m ? `${m[1]}@${m[2]}` : i.ref, path: i.path };
+  });
+  return body;
 }
 
 export function isFinal(job: IJob): boolean {

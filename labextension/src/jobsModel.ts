@@ -6,13 +6,14 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
 import { DatasetResult } from './datasetApi';
-import { IJob, isFinal } from './jobApi';
+import { IJob, isFinal, rerunBody } from './jobApi';
 
 /** What the model needs of the API client. */
 export interface IJobSource {
   listJobs(pageSize?: number): Promise<DatasetResult<IJob[]>>;
   getJob(id: string): Promise<DatasetResult<IJob>>;
   cancelJob(id: string): Promise<DatasetResult<IJob>>;
+  submitJob(job: Record<string, unknown>): Promise<DatasetResult<IJob>>;
   logs(id: string): Promise<DatasetResult<string>>;
 }
 
@@ -86,6 +87,17 @@ export class JobsModel {
     const result = await this._client.cancelJob(id);
     await this.refresh();
     return result.ok ? '' : result.failure.message;
+  }
+
+  /** Submits the job again (same spec and input snapshots) and opens the new one; an error message or "". */
+  async rerun(job: IJob): Promise<string> {
+    const result = await this._client.submitJob(rerunBody(job));
+    if (!result.ok) {
+      return result.failure.message;
+    }
+    this.track(result.value);
+    await this.select(result.value.id);
+    return '';
   }
 
   private async _refreshSelected(): Promise<void> {

@@ -111,6 +111,15 @@ function JobDetail(props: {
             {trans.__('Cancel')}
           </Button>
         )}
+        {isFinal(job) && (
+          <Button
+            className="kamld-JobRerun"
+            minimal
+            onClick={() => void model.rerun(job)}
+          >
+            {trans.__('Run again')}
+          </Button>
+        )}
       </div>
       {job.inputs.length > 0 && (
         <ul className="kamld-JobDetail-inputs">

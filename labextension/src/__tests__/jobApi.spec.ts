@@ -1,5 +1,6 @@
 import {
   buildRunRequest,
+  IJob,
   JobClient,
   jobDuration,
   jobTitle,
@@ -7,6 +8,7 @@ import {
   logText,
   parseJob,
   parseMapping,
+  rerunBody,
   shortState
 } from '../jobApi';
 import { JobsModel } from '../jobsModel';
@@ -169,6 +171,28 @@ describe('jobApi', () => {
     expect(parseMapping(':/data')).toBeUndefined();
   });
 
+  it('runs a job again with its spec and the snapshots its inputs resolved to', () => {
+    const body = rerunBody(parseJob(JOB)!);
+    expect(body.inputs).toEqual([
+      {
+        ref: 'iris@0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9',
+        path: 'data'
+      }
+    ]);
+    expect(body.command).toEqual(['python', 'train.py']);
+    expect(body.workingFiles).toEqual(JOB.workingFiles);
+    for (const outputOnly of [
+      'name',
+      'state',
+      'events',
+      'owner',
+      'image',
+      'outputSnapshots'
+    ]) {
+      expect(body).not.toHaveProperty(outputOnly);
+    }
+  });
+
   it('reads the text of an NDJSON log stream', () => {
     const body =
       '{"result":{"text":"step 1\\n","offset":"0","attempt":1}}\n' +
@@ -224,13 +248,32 @@ describe('JobsModel', () => {
   it('notifies a job that ends while watched, loads the open job’s log once it is final', async () => {
     let state = 'JOB_STATE_RUNNING';
     let logCalls = 0;
+    const submitted: Array<Record<string, unknown>> = [];
+    const again = parseJob({
+      ...JOB,
+      name: 'jobs/again',
+      state: 'JOB_STATE_QUEUED'
+    })!;
+    const extra: IJob[] = [];
     const model = new JobsModel({
       listJobs: async () => ({
         ok: true,
-        value: [parseJob({ ...JOB, state })!]
+        value: [...extra, parseJob({ ...JOB, state })!]
       }),
       getJob: async () => ({ ok: true, value: parseJob({ ...JOB, state })! }),
       cancelJob: async () => ({ ok: true, value: parseJob(JOB)! }),
+      submitJob: async body => {
+        submitted.push(body);
+        extra.push(again);
+        return {
+          ok: true,
+          value: parseJob({
+            ...JOB,
+            name: 'jobs/again',
+            state: 'JOB_STATE_QUEUED'
+          })!
+        };
+      },
       logs: async () => {
         logCalls++;
         return { ok: true, value: `log ${logCalls}` };
@@ -251,6 +294,11 @@ describe('JobsModel', () => {
     await model.refresh();
     expect(model.log).toBe('log 3'); // final: no more reads
     expect(finished).toEqual(['SUCCEEDED']); // notified once
+
+    expect(await model.rerun(model.selected!)).toBe('');
+    expect(submitted).toHaveLength(1);
+    expect(model.jobs[0].id).toBe('again');
+    expect(model.selected?.id).toBe('again');
   });
 
   it('shows a listing error', async () => {
