@@ -34,8 +34,8 @@ from .api import (
 )
 from .client import Client
 from .errors import KamldError
-from .query import preview, sql, tables
 from .jobs import Job, run
+from .query import preview, sql, tables
 from .refs import ShortRef, parse_short_ref
 
 __all__ = [
@@ -56,8 +56,8 @@ __all__ = [
     "parse_short_ref",
     "preview",
     "restore",
-    "search",
     "run",
+    "search",
     "set_client",
     "snapshot",
     "sql",

@@ -36,13 +36,16 @@ Subcommands:
   preview <dataset@ref/path> [-n N]
                                    the first rows of a CSV, TSV, Parquet or JSON-lines file
   status                           the sidecar's version, overall health and one line per backend
-{jobs}  help [subcommand]                this text, or one subcommand's
+"""
+USAGE += job_magics.USAGE
+USAGE += """\
+  help [subcommand]                this text, or one subcommand's
 
 Refs: "iris" (latest snapshot), "iris@v3", "iris@draft", "iris@prod" (a tag), "iris@4f2a9c" (an id prefix).
 In Python: kamld.load("iris@v3"), kamld.open("iris@v3/train.csv"), kamld.upload(...), kamld.diff(...),
-kamld.run("train.py", inputs={{"iris@v3": "data"}}, outputs={{"out": "model"}}).wait().
+kamld.run("train.py", inputs={"iris@v3": "data"}, outputs={"out": "model"}).wait().
 SQL: a %%kamld_sql cell (-o name keeps the DataFrame), or kamld.sql('SELECT … FROM "iris@v3".iris').
-""".format(jobs=job_magics.USAGE)
+"""
 
 
 class _UsageError(Exception):
@@ -368,7 +371,7 @@ class KamldMagics(Magics):
 
     @line_magic
     def kamld(self, line: str) -> None:
-        """%kamld ls | search | snapshot | diff | log | preview | status | run | jobs | logs | cancel | help: see `%kamld help`."""
+        """%kamld ls|search|snapshot|diff|log|preview|status|run|jobs|logs|cancel|help: see `%kamld help`."""
         print(run(line).rstrip("\n"))
 
     @cell_magic
