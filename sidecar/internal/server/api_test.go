@@ -215,13 +215,19 @@ func TestOversizedRequests(t *testing.T) {
 }
 
 func TestPendingCapabilitiesAnswerUnimplemented(t *testing.T) {
-	s := startSidecar(t)
+	s := startBareSidecar(t)
 	_, err := kamldv1.NewQueryServiceClient(s.conn).ListTables(s.authed(), &kamldv1.ListTablesRequest{Dataset: "datasets/iris"})
 	require.Equal(t, codes.Unimplemented, status.Code(err))
 	assert.Contains(t, status.Convert(err).Message(), `"sql" capability`)
-	code, body, _ := s.rest(t, "GET", "/v1/datasets/iris/tables", "", s.bearer())
-	assert.Equal(t, http.StatusNotImplemented, code)
-	assert.Contains(t, body, "CAPABILITY_UNAVAILABLE")
+	_, err = kamldv1.NewJobServiceClient(s.conn).ListFlavors(s.authed(), &kamldv1.ListFlavorsRequest{})
+	require.Equal(t, codes.Unimplemented, status.Code(err))
+	assert.Contains(t, status.Convert(err).Message(), `"jobs" capability`)
+	for path, capability := range map[string]string{"/v1/datasets/iris/tables": "sql", "/v1/datasets": "datasets"} {
+		code, body, _ := s.rest(t, "GET", path, "", s.bearer())
+		assert.Equal(t, http.StatusNotImplemented, code, path)
+		assert.Contains(t, body, "CAPABILITY_UNAVAILABLE", path)
+		assert.Contains(t, body, capability, path)
+	}
 }
 
 func TestOpenAPIListsEveryRoute(t *testing.T) {

@@ -65,8 +65,6 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 	require.NoError(t, err)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	bound := make(chan server.Bound, 1)
-	done := make(chan error, 1)
 	// Wired as `kamld serve` wires it: the datasets services run on the blob store, with tabular schemas, kept
 	// in step with the search index.
 	store := backends.Get(backend.Blob).(blob.Store)
@@ -86,6 +84,31 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 		t.Cleanup(jobs.Close)
 		opts = append(opts, server.WithJobs(jobs))
 	}
+	return runSidecar(t, ctx, cancel, cfg, tok, backends, opts...)
+}
+
+// startBareSidecar is a server with its backends built but no capability's services: every service but
+// SystemService is a placeholder.
+func startBareSidecar(t *testing.T) *sidecar {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.DataDir, cfg.TokenFile, cfg.Blob.FS.Dir = dir, filepath.Join(dir, "token"), filepath.Join(dir, "store")
+	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
+	cfg.Shutdown = 2 * time.Second
+	tok, err := auth.LoadOrCreateToken(cfg.TokenFile)
+	require.NoError(t, err)
+	backends, err := wiring.Build(cfg)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	return runSidecar(t, ctx, cancel, cfg, tok, backends, server.WithLogger(slog.New(slog.DiscardHandler)))
+}
+
+// runSidecar serves srv until the test ends, then stops it and closes the backends.
+func runSidecar(t *testing.T, ctx context.Context, cancel context.CancelFunc, cfg config.Config, tok auth.Token, backends *backend.Set, opts ...server.Option) *sidecar {
+	t.Helper()
+	bound := make(chan server.Bound, 1)
+	done := make(chan error, 1)
 	srv := server.New(cfg, tok, backends, opts...)
 	go func() { done <- srv.Run(ctx, func(b server.Bound) { bound <- b }) }()
 	var b server.Bound
