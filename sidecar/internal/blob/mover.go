@@ -14,4 +14,9 @@ type Mover interface {
 	// A Move that fails leaves dst as it was or as src was; src may or may not remain, so a caller that needs
 	// the content after a failure re-reads src and handles ErrNotFound.
 	Move(ctx context.Context, src, dst string) (Info, error)
+
+	// MoveIsRename reports whether Move costs no data copy whatever the size (fs: true). On S3 it is a copy
+	// inside the store, which saves the sidecar's bandwidth to a remote store but measured no faster than
+	// re-reading and re-writing through kamld against a MinIO on the same machine (README, Ingest).
+	MoveIsRename() bool
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
+	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
 )
 
 // orphan stores content as a blob nothing refers to (written to a dataset that is then deleted) and ages it
@@ -181,5 +182,67 @@ func TestGCRacesWriters(t *testing.T) {
 		_, err = e.CollectGarbage(ctx, GCOptions{Grace: testGrace})
 		require.NoError(t, err)
 		require.Positive(t, readEverything(t, e))
+	})
+}
+
+// TestGCSweepDeletesChunkAfterSnapshotRewrote is the same race for manifest chunks: a snapshot builds a leaf
+// and root identical to those of a deleted dataset (same paths, content and times), finds them stored and
+// old, rewrites them, and a sweep that had already re-checked one deletes it. The snapshot must write it again
+// and stay readable.
+func TestGCSweepDeletesChunkAfterSnapshotRewrote(t *testing.T) {
+	onStores(t, func(t *testing.T, store blob.Store) {
+		ctx := context.Background()
+		at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		clock := WithClock(func() time.Time { return at })
+		gc, w := New(store, WithRefreshAge(testRefresh), clock), New(store, WithRefreshAge(testRefresh), clock)
+		build := func(id string) {
+			_, err := w.CreateDataset(ctx, id, Metadata{})
+			require.NoError(t, err)
+			write(t, w, id, "a.csv", "same content")
+		}
+		build("first")
+		s, err := w.CreateSnapshot(ctx, "first", SnapshotOptions{})
+		require.NoError(t, err)
+		require.NoError(t, w.DeleteDataset(ctx, "first", ""))
+		rootKey, err := manifest.ChunkKey(s.ManifestRoot)
+		require.NoError(t, err)
+		build("second") // its draft entry refers to the blob, so only the chunks are garbage
+		age()
+
+		rewrote := make(chan struct{})
+		var attempts []int
+		w.hookRewrite = func(k string, attempt int) {
+			if k == rootKey {
+				attempts = append(attempts, attempt)
+				if attempt == 0 {
+					close(rewrote)
+				}
+			}
+		}
+		done := make(chan error, 1)
+		gc.hookSweepDelete = func(k string) {
+			if k != rootKey {
+				return
+			}
+			go func() {
+				s2, err := w.CreateSnapshot(ctx, "second", SnapshotOptions{})
+				if err == nil && s2.ManifestRoot != s.ManifestRoot {
+					err = fmt.Errorf("the trees differ (%s, %s): the test builds nothing to reuse", s2.ManifestRoot, s.ManifestRoot)
+				}
+				done <- err
+			}()
+			select {
+			case <-rewrote:
+			case <-time.After(time.Minute): // the leaf's rewrite would wait for this very sweep: fail, not hang
+				t.Error("the snapshot did not rewrite the root")
+			}
+		}
+		r, err := gc.CollectGarbage(ctx, GCOptions{Grace: testGrace})
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, r.Removed[GCChunks].Objects, int64(1))
+		require.NoError(t, <-done)
+		require.Equal(t, []int{0, 1}, attempts, "the snapshot saw the root gone after the sweep and wrote it again")
+		require.Equal(t, "same content", read(t, w, "second", "v1", "a.csv"))
+		require.Positive(t, readEverything(t, w))
 	})
 }

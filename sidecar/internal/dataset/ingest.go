@@ -24,8 +24,8 @@ type ingestOptions struct {
 // ingest stores r's bytes once under their sha256 (content addressing) and returns the digest and size.
 //
 // The bytes stream through once and are never held whole. Without an expected digest they go to a private
-// staging key (uploads/…) while being hashed, and are then placed at their content key — moved there by the
-// store (blob.Mover: a rename, a server-side copy) or else copied and checked again; a blob already stored
+// staging key (uploads/…) while being hashed, and are then placed at their content key — renamed there by
+// the store (blob.Mover) or else copied and checked again; a blob already stored
 // with that digest is the same bytes, so the move is skipped (dedup). With an expected digest
 // they go straight to the content key, through a reader that fails at EOF unless digest and size match, so a
 // mismatch (ErrDataLoss) commits nothing. A stored blob older than the refresh age is not skipped but written
@@ -81,9 +81,9 @@ func (e *Engine) ingest(ctx context.Context, r io.Reader, opts ingestOptions) (d
 		}
 		return digest, v.n, nil
 	}
-	if m, ok := e.blobs.(blob.Mover); ok {
-		// The store renames or copies server-side: the bytes are not read and written a second time. An
-		// unconditional move is right here: whatever a concurrent writer put at key is the same bytes.
+	if m, ok := e.blobs.(blob.Mover); ok && m.MoveIsRename() {
+		// The store renames: the bytes are not read and written a second time. An unconditional move is
+		// right here: whatever a concurrent writer put at key is the same bytes.
 		if _, err := m.Move(ctx, staging, key); err != nil {
 			return "", 0, err
 		}

@@ -41,6 +41,9 @@ func (s *Store) Move(ctx context.Context, src, dst string) (blob.Info, error) {
 	return info, nil
 }
 
+// MoveIsRename implements blob.Mover: yes.
+func (s *Store) MoveIsRename() bool { return true }
+
 // takeOut renames src's file into a new folder in tmp/ and returns its temporary path and size. The folder
 // is new and not empty, so a store opening meanwhile never takes it for a stale temporary file (the file
 // keeps src's possibly old mtime).

@@ -40,3 +40,6 @@ func (s *Store) Move(ctx context.Context, src, dst string) (blob.Info, error) {
 	}
 	return info, nil
 }
+
+// MoveIsRename implements blob.Mover: no, S3 copies the bytes inside the store.
+func (s *Store) MoveIsRename() bool { return false }
