@@ -3,6 +3,7 @@ package kubernetes
 import (
 	"context"
 	"io"
+	"sync"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -25,19 +26,23 @@ type client struct {
 }
 
 var (
-	scheme         = runtime.NewScheme()
-	codecs         = serializer.NewCodecFactory(scheme)
-	parameterCodec = runtime.NewParameterCodec(scheme)
+	schemeOnce     sync.Once
+	codecs         serializer.CodecFactory
+	parameterCodec runtime.ParameterCodec
 )
 
-func init() {
+// initScheme builds the scheme on first use, so a sidecar running local jobs pays nothing for it.
+func initScheme() {
+	scheme := runtime.NewScheme()
 	utilruntime.Must(batchv1.AddToScheme(scheme))
 	utilruntime.Must(corev1.AddToScheme(scheme))
 	// Unversioned options (ListOptions, DeleteOptions, …) as client-go's own scheme registers them.
 	metav1.AddToGroupVersion(scheme, schema.GroupVersion{Version: "v1"})
+	codecs, parameterCodec = serializer.NewCodecFactory(scheme), runtime.NewParameterCodec(scheme)
 }
 
 func newClient(cfg *rest.Config, ns string) (*client, error) {
+	schemeOnce.Do(initScheme)
 	batch, err := restClient(cfg, "/apis", batchv1.SchemeGroupVersion)
 	if err != nil {
 		return nil, err
