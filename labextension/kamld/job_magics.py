@@ -20,11 +20,19 @@ USAGE = """\
 
 def add_parsers(parser: Callable[[str, str], argparse.ArgumentParser]) -> dict[str, argparse.ArgumentParser]:
     """The job subcommands' parsers, built with the magics' never-exiting parser factory."""
-    run = parser("run", "Run a script or a notebook as a training job; its outputs become snapshots with lineage.")
+    run = parser(
+        "run", "Run a script or a notebook as a training job; its outputs become snapshots with lineage."
+    )
     run.add_argument("target", help="a .py script, a .ipynb notebook, or a program")
-    run.add_argument("args", nargs="*", help="arguments for the script; put them after -- when they start with -")
-    run.add_argument("-i", "--input", action="append", default=[], help='a dataset ref and its folder, "iris@v1:/data"')
-    run.add_argument("-o", "--output", action="append", default=[], help='a dataset and the folder to commit, "model:/out"')
+    run.add_argument(
+        "args", nargs="*", help="arguments for the script; put them after -- when they start with -"
+    )
+    run.add_argument(
+        "-i", "--input", action="append", default=[], help='a dataset ref and its folder, "iris@v1:/data"'
+    )
+    run.add_argument(
+        "-o", "--output", action="append", default=[], help='a dataset and the folder to commit, "model:/out"'
+    )
     run.add_argument("--flavor", default="cpu", help="the job environment (see kamld.jobs.flavors())")
     run.add_argument("--cpu", default="", help='CPU request, e.g. "500m", "2"')
     run.add_argument("--memory", default="", help='memory request, e.g. "2Gi"')
@@ -78,7 +86,10 @@ def _finished(j: jobs.Job) -> str:
     for snap in j.outputs if j.state == "JOB_STATE_SUCCEEDED" else []:
         name = str(snap.get("name", "")).split("/snapshots/")[0].removeprefix("datasets/")
         lineage: dict[str, Any] = dict(snap.get("lineage") or {})
-        inputs = ", ".join(str(i).replace("datasets/", "").replace("/snapshots/", "@")[:40] for i in lineage.get("inputs", []))
+        inputs = ", ".join(
+            str(i).replace("datasets/", "").replace("/snapshots/", "@")[:40]
+            for i in lineage.get("inputs", [])
+        )
         lines.append(f"  {name}@{snap.get('version')} ← {j.name}" + (f" ← {inputs}" if inputs else ""))
     return "\n".join(lines)
 

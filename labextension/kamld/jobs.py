@@ -1,4 +1,4 @@
-"""Training jobs from a notebook: `kamld.run("train.py", inputs={"iris@v1": "data"}, outputs={"out": "model"})`.
+"""Training jobs from a notebook: `kamld.run("train.py", inputs={"iris@v1": "data"}, outputs={"out": "m"})`.
 
 `run` submits a script, a notebook or a command to the sidecar's JobService and returns a `Job` handle with
 `.wait()`, `.logs()`, `.cancel()` and `.outputs` (the snapshots committed from its outputs, with their
@@ -35,6 +35,7 @@ __all__ = [
     "run",
 ]
 
+DEADLINE_EXCEEDED, UNAVAILABLE = 4, 14
 FINAL_STATES = ("JOB_STATE_SUCCEEDED", "JOB_STATE_FAILED", "JOB_STATE_CANCELLED")
 POLL_INTERVAL = 0.25
 
@@ -124,10 +125,20 @@ class Job:
         return "".join(parts)
 
     def iter_logs(self, *, follow: bool = False, attempt: int = 0, offset: int = 0) -> Iterator[str]:
-        """The log as pieces of text, live with `follow`."""
-        params = {"follow": "true" if follow else "false", "attempt": attempt, "offset": offset}
-        for item in _stream(self._client, f"{_job_path(self.name)}/logs", params):
-            yield str(item.get("text", ""))
+        """The log as pieces of text, live with `follow`. A followed stream that breaks (a quiet job
+        outlasting the client's read timeout, a restarted sidecar) is resumed where it stopped."""
+        while True:
+            params = {"follow": "true" if follow else "false", "attempt": attempt, "offset": offset}
+            try:
+                for item in _stream(self._client, f"{_job_path(self.name)}/logs", params):
+                    text = str(item.get("text", ""))
+                    offset = int(item.get("offset", offset)) + len(text.encode())
+                    attempt = int(item.get("attempt", attempt))
+                    yield text
+                return
+            except KamldError as exc:
+                if not follow or exc.code not in (DEADLINE_EXCEEDED, UNAVAILABLE) or self.refresh().done:
+                    raise
 
     def watch(self) -> Iterator[JobEvent]:
         """Every state change, recorded ones first, until the job is final."""
@@ -148,7 +159,8 @@ class Job:
         return out
 
     def __repr__(self) -> str:
-        return f"<kamld.Job {self.name} {self.state.removeprefix('JOB_STATE_')} flavor={self._data.get('flavor')!r}>"
+        state = self.state.removeprefix("JOB_STATE_")
+        return f"<kamld.Job {self.name} {state} flavor={self._data.get('flavor')!r}>"
 
 
 def _stream(client: Client, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -163,8 +175,8 @@ def _stream(client: Client, path: str, params: Mapping[str, Any]) -> Iterator[di
                 err = KamldError.from_status_json(item["error"], http_status=resp.status_code)
                 raise err or KamldError(13, f"stream {path} failed: {item['error']}")
             yield item.get("result") or {}
-    except requests.exceptions.ChunkedEncodingError as exc:
-        raise KamldError(14, f"the stream {path} broke off: {exc}") from exc
+    except requests.exceptions.RequestException as exc:
+        raise KamldError(UNAVAILABLE, f"the stream {path} broke off: {exc}") from exc
     finally:
         resp.close()
 

@@ -29,12 +29,15 @@ Subcommands:
                                    files added, removed and modified between two refs (default: the draft)
   log <dataset>                    the dataset's snapshots, newest first
   status                           the sidecar's version, overall health and one line per backend
-{jobs}  help [subcommand]                this text, or one subcommand's
+"""
+USAGE += job_magics.USAGE
+USAGE += """\
+  help [subcommand]                this text, or one subcommand's
 
 Refs: "iris" (latest snapshot), "iris@v3", "iris@draft", "iris@prod" (a tag), "iris@4f2a9c" (an id prefix).
 In Python: kamld.load("iris@v3"), kamld.open("iris@v3/train.csv"), kamld.upload(...), kamld.diff(...),
-kamld.run("train.py", inputs={{"iris@v3": "data"}}, outputs={{"out": "model"}}).wait().
-""".format(jobs=job_magics.USAGE)
+kamld.run("train.py", inputs={"iris@v3": "data"}, outputs={"out": "model"}).wait().
+"""
 
 
 class _UsageError(Exception):
@@ -78,9 +81,14 @@ def _parsers() -> dict[str, _Parser]:
     status = parser("status", "The sidecar's version, health and backends.")
     helpp = parser("help", "Usage of %kamld or of one subcommand.")
     helpp.add_argument("subcommand", nargs="?")
-    return {"ls": ls, "snapshot": snap, "diff": diff, "log": log, "status": status, "help": helpp} | job_magics.add_parsers(
-        parser
-    )
+    return {
+        "ls": ls,
+        "snapshot": snap,
+        "diff": diff,
+        "log": log,
+        "status": status,
+        "help": helpp,
+    } | job_magics.add_parsers(parser)
 
 
 def _cell(value: Any, width: int) -> str:
@@ -253,5 +261,5 @@ class KamldMagics(Magics):
 
     @line_magic
     def kamld(self, line: str) -> None:
-        """%kamld ls | snapshot | diff | log | status | run | jobs | logs | cancel | help: see `%kamld help`."""
+        """%kamld ls | snapshot | diff | log | status | run | jobs | logs | cancel | help (`%kamld help`)."""
         print(run(line).rstrip("\n"))

@@ -34,6 +34,7 @@ import { DatasetsSectionWidget } from './datasetsSection';
 import { DatasetViewWidget } from './datasetView';
 import { DatasetViewModel } from './datasetViewModel';
 import { datasetsIcon } from './icons';
+import { setupJobs } from './jobsPlugin';
 import { NotebookInserter } from './notebookInsert';
 import { jupyterTransport, uploadWithProgress } from './transport';
 import { EXTENSION_VERSION } from './version';
@@ -274,6 +275,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         rank: 11
       });
     }
+
+    setupJobs(app, panel, fileBrowser, trans);
 
     app.shell.add(panel, 'left', { rank: SIDEBAR_RANK });
     restorer?.add(panel, panel.id);

@@ -200,7 +200,7 @@ def test_magic_status(
         ("blob", "fs", "SERVING"),
         ("index", "bleve", "UNIMPLEMENTED"),
         ("sql", "duckdb", "UNIMPLEMENTED"),
-        ("compute", "local", "UNIMPLEMENTED"),
+        ("compute", "local", "SERVING"),
     ):
         matching = [line.split() for line in lines if line.split()[:1] == [capability]]
         assert len(matching) == 1, out

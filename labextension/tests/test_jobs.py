@@ -55,7 +55,8 @@ def test_run_a_script_and_get_its_output_with_lineage(sidecar: ExternalSidecar, 
     assert job.state == "JOB_STATE_SUCCEEDED"
     assert job.logs() == "training on 150 rows\n"
     states = [e["state"] for e in job.events]
-    assert states[0] == "JOB_STATE_QUEUED" and states[-1] == "JOB_STATE_SUCCEEDED"
+    assert states[0] == "JOB_STATE_QUEUED"
+    assert states[-1] == "JOB_STATE_SUCCEEDED"
     assert "JOB_STATE_RUNNING" in states
 
     [snap] = job.outputs
@@ -117,6 +118,16 @@ def test_follow_logs_live_and_cancel(sidecar: ExternalSidecar, tmp_path: Path) -
     assert long.events[-1]["reason"] == "CancelledByUser"
 
 
+def test_a_quiet_job_outlasting_the_read_timeout_is_followed_to_its_end(
+    sidecar: ExternalSidecar, tmp_path: Path
+) -> None:
+    (tmp_path / "quiet.py").write_text("import time\ntime.sleep(4)\nprint('finally', flush=True)\n")
+    client = kamld.Client(sidecar.url, sidecar.token, timeout=1.5)
+    job = kamld.run("quiet.py", client=client)
+    assert job.logs(follow=True, out=io.StringIO()) == "finally\n"
+    assert job.wait(timeout=60).state == "JOB_STATE_SUCCEEDED"
+
+
 def test_bad_jobs_are_refused_with_the_field(sidecar: ExternalSidecar, tmp_path: Path) -> None:
     (tmp_path / "train.py").write_text(TRAIN)
     with pytest.raises(kamld.KamldError) as err:
@@ -138,20 +149,25 @@ def test_magics_run_jobs_logs_cancel(
     sidecar: ExternalSidecar, tmp_path: Path, shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "train.py").write_text(TRAIN)
-    shell.run_line_magic("kamld", "run train.py --input iris@v1:/data --output model:/out --flavor cpu --wait")
+    shell.run_line_magic(
+        "kamld", "run train.py --input iris@v1:/data --output model:/out --flavor cpu --wait"
+    )
     out = capsys.readouterr().out
     assert "training on 150 rows" in out, out
     assert "SUCCEEDED" in out
-    assert "model@v1 ← jobs/" in out and "← iris@" in out, out
+    assert "model@v1 ← jobs/" in out, out
+    assert "← iris@" in out, out
     job_id = out.split("jobs/")[1].split()[0]
 
     listing = magic("jobs")
-    assert job_id in listing and "SUCCEEDED" in listing
+    assert job_id in listing
+    assert "SUCCEEDED" in listing
     assert magic(f"logs {job_id}") == "training on 150 rows\n"
 
     (tmp_path / "forever.py").write_text("import time\ntime.sleep(600)\n")
     started = magic("run forever.py")
-    assert "QUEUED" in started and "%kamld logs" in started
+    assert "QUEUED" in started
+    assert "%kamld logs" in started
     long_id = started.split()[0]
     cancelled = magic(f"cancel {long_id} -r enough")
     assert long_id in cancelled
@@ -167,3 +183,4 @@ def shell() -> Iterator[InteractiveShell]:
     ip = InteractiveShell.instance()
     ip.run_line_magic("load_ext", "kamld")
     yield ip
+    InteractiveShell.clear_instance()

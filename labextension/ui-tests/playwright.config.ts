@@ -219,6 +219,13 @@ export default defineConfig({
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
     {
+      // Jobs run by the same managed sidecar, after the crash test of `connected`.
+      name: 'jobs',
+      testMatch: 'jobs.spec.ts',
+      dependencies: ['connected'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
       name: 'binary-missing',
       testMatch: 'binaryMissing.spec.ts',
       use: { baseURL: `http://127.0.0.1:${missingBinaryPort}` }

@@ -339,6 +339,7 @@ func TestBadSpecs(t *testing.T) {
 		{"shell injection in an argument", func(j *kamldv1.Job) { j.Command = []string{"python3", "train.py; rm -rf ~"} }, "job.command[1]", codes.InvalidArgument},
 		{"shell in the program", func(j *kamldv1.Job) { j.Command = []string{"python3 train.py && curl x"} }, "job.command[0]", codes.InvalidArgument},
 		{"substitution", func(j *kamldv1.Job) { j.Command = []string{"echo", "$(id)"} }, "job.command[1]", codes.InvalidArgument},
+		{"-c of a non-Python program", func(j *kamldv1.Job) { j.Command = []string{"bash", "-c", "id; curl x"} }, "job.command[2]", codes.InvalidArgument},
 		{"bad ref", func(j *kamldv1.Job) { j.Inputs = []*kamldv1.JobInput{{Ref: "Iris@@v1", Path: "data"}} }, "job.inputs[0].ref", codes.InvalidArgument},
 		{"draft input", func(j *kamldv1.Job) { j.Inputs = []*kamldv1.JobInput{{Ref: "iris@draft", Path: "data"}} }, "job.inputs[0].ref", codes.InvalidArgument},
 		{"input escapes", func(j *kamldv1.Job) { j.Inputs = []*kamldv1.JobInput{{Ref: "iris@v1", Path: "../etc"}} }, "job.inputs[0].path", codes.InvalidArgument},
@@ -408,6 +409,16 @@ func TestWorkspaceFilesAreConfined(t *testing.T) {
 	spec.WorkingFiles = []*kamldv1.WorkFile{{Source: "evil.py", Path: "train.py"}}
 	_, err = m.Submit(t.Context(), spec, "", "alice")
 	assert.Equal(t, codes.InvalidArgument, apierr.Code(err), "a symlink out of the workspace is refused")
+}
+
+func TestPythonCodeMayHaveSemicolons(t *testing.T) {
+	e := newEnv(t)
+	m := e.manager()
+	j, err := m.Submit(t.Context(), &kamldv1.Job{Flavor: "cpu", Command: []string{"python3", "-c", "import sys; print(len(sys.argv))\nprint('ok')"},
+		Resources: &kamldv1.Resources{Cpu: "100m", Memory: "256Mi"}}, "", "alice")
+	require.NoError(t, err)
+	wait(t, m, id(j), kamldv1.JobState_JOB_STATE_SUCCEEDED)
+	assert.Equal(t, "1\nok\n", logs(t, m, id(j), false))
 }
 
 func TestWatchStreamsUntilFinal(t *testing.T) {

@@ -3,6 +3,7 @@ package job
 import (
 	"fmt"
 	"maps"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -42,6 +43,7 @@ const (
 var (
 	// programRE is what a program name may look like: a plain name or path, nothing a shell would read.
 	programRE = regexp.MustCompile(`^[A-Za-z0-9._+/-]+$`)
+	pythonRE  = regexp.MustCompile(`^python[0-9.]*$`)
 	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	labelRE   = regexp.MustCompile(`^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$`)
 	// shellSyntax is what, in an argument, can only be meant for a shell: commands never pass through one,
@@ -130,6 +132,9 @@ func checkCommand(v *violations, j *kamldv1.Job) {
 		if len(arg) > MaxArgBytes || !utf8.ValidString(arg) || strings.ContainsRune(arg, 0) {
 			v.add(field, "is longer than %d bytes, not UTF-8 or has NUL", MaxArgBytes)
 			continue
+		}
+		if i > 0 && j.Command[i] == "-c" && pythonRE.MatchString(path.Base(j.Command[0])) {
+			continue // Python code for `python -c`: ';' and newlines are Python's, and no shell reads it
 		}
 		for _, s := range shellSyntax {
 			if strings.Contains(arg, s) {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"syscall"
@@ -66,6 +67,10 @@ func run(d runDir, spec compute.Spec) exitRecord {
 	cmd := exec.Command(spec.Command[0], spec.Command[1:]...)
 	cmd.Dir = d.work()
 	cmd.Env = commandEnv(spec, d.work())
+	if p, ok := spec.Env["PATH"]; ok && !strings.Contains(spec.Command[0], "/") {
+		// exec.Command looked the program up in the supervisor's PATH; the run's PATH is the one that counts.
+		cmd.Path, cmd.Err = lookPath(spec.Command[0], p)
+	}
 	cmd.Stdout, cmd.Stderr = log, log
 	// Pdeathsig is tied to the thread that forks: keep this goroutine on one thread until the child runs.
 	runtime.LockOSThread()
@@ -179,4 +184,18 @@ func applyLimits(pid int, r compute.Resources, log *os.File) {
 		}
 	}
 	_ = unix.Prlimit(pid, unix.RLIMIT_CORE, &unix.Rlimit{}, nil)
+}
+
+// lookPath finds an executable file named name in the folders of pathList.
+func lookPath(name, pathList string) (string, error) {
+	for _, dir := range filepath.SplitList(pathList) {
+		if dir == "" {
+			dir = "."
+		}
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%q not found in the run's PATH: %w", name, exec.ErrNotFound)
 }
