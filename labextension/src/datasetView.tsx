@@ -32,6 +32,7 @@ import {
   snapshotLabel
 } from './datasetModel';
 import { DatasetViewModel } from './datasetViewModel';
+import { snapshotLineage } from './jobApi';
 
 /** What the view asks of the application. */
 export interface IDatasetViewActions {
@@ -635,6 +636,15 @@ function History(props: IBodyProps): React.ReactElement {
                 <td className="kamld-Mono">{snapshot.version}</td>
                 <td>
                   {snapshot.message}
+                  {snapshot.lineage && (
+                    <div className="kamld-Lineage">
+                      {snapshotLineage(
+                        model.datasetId,
+                        snapshot.version,
+                        snapshot.lineage
+                      )}
+                    </div>
+                  )}
                   {model.tags
                     .filter(tag => tag.snapshot === snapshot.name)
                     .map(tag => (

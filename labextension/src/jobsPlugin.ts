@@ -29,7 +29,9 @@ export function setupJobs(
   const settings = app.serviceManager.serverSettings;
   const client = new JobClient(settings.baseUrl, jupyterTransport(settings));
   const model = new JobsModel(client);
-  const section = new JobsSectionWidget(model, trans);
+  const section = new JobsSectionWidget(model, trans, id => {
+    void app.commands.execute('kamld:open-dataset', { id });
+  });
   panel.addSection(section);
   panel.addRefreshHandler(() => void model.refresh());
   model.finished.connect((_, job) => {

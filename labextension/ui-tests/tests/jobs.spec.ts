@@ -118,6 +118,16 @@ test('a script and a notebook run as jobs from the panel, with live logs and lin
     page.locator('.jp-Notification-Toast-success, .Toastify__toast--success')
   ).toContainText('SUCCEEDED');
   await keepScreenshot(page, testInfo, 'job-succeeded', NO_LAUNCHER);
+  // The output links to its dataset, whose history draws the lineage.
+  await lineage.locator('button').click();
+  const view = page.locator(
+    `.kamld-DatasetView[data-kamld-dataset="model-${stamp}"]`
+  );
+  await expect(view.locator('.kamld-Lineage')).toContainText(
+    `model-${stamp}@v1 ← jobs/job-`
+  );
+  await expect(view.locator('.kamld-Lineage')).toContainText('← iris@');
+  await keepScreenshot(page, testInfo, 'job-output-lineage', NO_LAUNCHER);
 
   // The notebook from its own toolbar.
   await page
