@@ -37,6 +37,16 @@ export interface IDataset {
   etag: string;
 }
 
+/** How a job produced a snapshot (Lineage in snapshot.proto). */
+export interface ILineage {
+  /** `jobs/{job}`. */
+  job: string;
+  /** Snapshot resource names the job read. */
+  inputs: string[];
+  image: string;
+  codeDigest: string;
+}
+
 export interface ISnapshot {
   name: string;
   id: string;
@@ -48,6 +58,8 @@ export interface ISnapshot {
   createTime: string;
   stats: IStats;
   tags: string[];
+  /** Set when a job produced the snapshot. */
+  lineage?: ILineage;
 }
 
 export interface ITag {
@@ -231,7 +243,16 @@ export function parseSnapshot(value: unknown): ISnapshot | undefined {
     author: str(value.author),
     createTime: str(value.createTime),
     stats: parseStats(value.stats),
-    tags: strings(value.tags)
+    tags: strings(value.tags),
+    lineage:
+      isObject(value.lineage) && str(value.lineage.job)
+        ? {
+            job: str(value.lineage.job),
+            inputs: strings(value.lineage.inputs),
+            image: str(value.lineage.image),
+            codeDigest: str(value.lineage.codeDigest)
+          }
+        : undefined
   };
 }
 

@@ -35,6 +35,7 @@ import {
 import { DatasetViewModel } from './datasetViewModel';
 import { PreviewSection } from './previewGrid';
 import { isTabular } from './previewModel';
+import { snapshotLineage } from './jobApi';
 
 /** What the view asks of the application. */
 export interface IDatasetViewActions {
@@ -668,6 +669,15 @@ function History(props: IBodyProps): React.ReactElement {
                 <td className="kamld-Mono">{snapshot.version}</td>
                 <td>
                   {snapshot.message}
+                  {snapshot.lineage && (
+                    <div className="kamld-Lineage">
+                      {snapshotLineage(
+                        model.datasetId,
+                        snapshot.version,
+                        snapshot.lineage
+                      )}
+                    </div>
+                  )}
                   {model.tags
                     .filter(tag => tag.snapshot === snapshot.name)
                     .map(tag => (

@@ -7,6 +7,7 @@ import {
   DatasetResult,
   httpFailure,
   IDatasetApiFailure,
+  ILineage,
   proxiedUrl,
   Transport
 } from './datasetApi';
@@ -221,6 +222,21 @@ export function shortSnapshot(name: string): string {
 export function lineageLine(job: IJob, output: string): string {
   const inputs = job.inputs.map(i => shortSnapshot(i.snapshot)).join(', ');
   return `${shortSnapshot(output)} ← ${job.name}${inputs ? ` ← ${inputs}` : ''}`;
+}
+
+/** A snapshot's lineage as the dataset view draws it: "model@v2 ← jobs/job-x ← iris@0a1b2c3d". */
+export function snapshotLineage(
+  dataset: string,
+  version: string,
+  lineage: ILineage
+): string {
+  const inputs = lineage.inputs.map(shortSnapshot).join(', ');
+  return `${dataset}@${version} ← ${lineage.job}${inputs ? ` ← ${inputs}` : ''}`;
+}
+
+/** The dataset id of "datasets/{id}/snapshots/…" or "datasets/{id}". */
+export function datasetOf(name: string): string {
+  return /^datasets\/([^/]+)/.exec(name)?.[1] ?? '';
 }
 
 /** Splits "iris@v1:/data" or "model:/out" at the last ':' (the folder's leading '/' dropped). */

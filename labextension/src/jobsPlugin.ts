@@ -6,6 +6,7 @@ import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
 import { DatasetsPanel } from './datasetsPanel';
@@ -28,7 +29,9 @@ export function setupJobs(
   const settings = app.serviceManager.serverSettings;
   const client = new JobClient(settings.baseUrl, jupyterTransport(settings));
   const model = new JobsModel(client);
-  const section = new JobsSectionWidget(model, trans);
+  const section = new JobsSectionWidget(model, trans, id => {
+    void app.commands.execute('kamld:open-dataset', { id });
+  });
   panel.addSection(section);
   panel.addRefreshHandler(() => void model.refresh());
   model.finished.connect((_, job) => {
@@ -45,22 +48,34 @@ export function setupJobs(
   }, POLL_MS);
   panel.disposed.connect(() => window.clearInterval(timer));
 
-  if (!fileBrowser) {
-    return model;
-  }
-  const runnable = (): string | undefined => {
-    const items = Array.from(fileBrowser.selectedItems());
-    const path = items.length === 1 ? items[0].path : '';
+  // From a notebook's toolbar (args.currentNotebook): that notebook; from the file browser: its selection.
+  const runnable = (args: ReadonlyPartialJSONObject): string | undefined => {
+    let path = '';
+    if (args.currentNotebook) {
+      const current = app.shell.currentWidget as unknown as {
+        context?: { path?: string };
+      } | null;
+      path = current?.context?.path ?? '';
+    } else if (fileBrowser) {
+      const items = Array.from(fileBrowser.selectedItems());
+      path = items.length === 1 ? items[0].path : '';
+    }
     return /\.(py|ipynb)$/.test(path) ? path : undefined;
   };
   app.commands.addCommand(RUN_AS_JOB_COMMAND, {
     label: trans.__('Run as job…'),
     caption: trans.__('Run this script or notebook as a kamld training job'),
-    isVisible: () => runnable() !== undefined,
-    execute: async () => {
-      const path = runnable();
+    // On a notebook's toolbar it is always there; the notebook is looked up when it is clicked.
+    isVisible: args =>
+      Boolean(args.currentNotebook) || runnable(args) !== undefined,
+    execute: async args => {
+      const path = runnable(args);
       if (!path) {
         return;
+      }
+      if (args.currentNotebook) {
+        // The job runs the notebook as saved.
+        await app.commands.execute('docmanager:save');
       }
       const flavors = await client.listFlavors();
       const values = await runDialog(
@@ -110,11 +125,13 @@ export function setupJobs(
       void model.select(submitted.value.id);
     }
   });
-  app.contextMenu.addItem({
-    command: RUN_AS_JOB_COMMAND,
-    selector: '.jp-DirListing-item',
-    rank: 12
-  });
+  if (fileBrowser) {
+    app.contextMenu.addItem({
+      command: RUN_AS_JOB_COMMAND,
+      selector: '.jp-DirListing-item',
+      rank: 12
+    });
+  }
   return model;
 }
 

@@ -8,6 +8,7 @@ import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
 import {
+  datasetOf,
   IJob,
   isFinal,
   jobDuration,
@@ -20,7 +21,9 @@ import { JobsModel } from './jobsModel';
 export class JobsSectionWidget extends ReactWidget {
   constructor(
     private readonly _model: JobsModel,
-    private readonly _trans: TranslationBundle
+    private readonly _trans: TranslationBundle,
+    /** Opens the view of a dataset id. */
+    private readonly _open: (dataset: string) => void
   ) {
     super();
     this.addClass('kamld-JobsSection');
@@ -31,6 +34,7 @@ export class JobsSectionWidget extends ReactWidget {
   protected render(): React.ReactElement {
     const trans = this._trans;
     const model = this._model;
+    const open = this._open;
     return (
       <UseSignal signal={model.changed}>
         {() => (
@@ -54,6 +58,7 @@ export class JobsSectionWidget extends ReactWidget {
                 open={model.selected?.id === job.id}
                 model={model}
                 trans={trans}
+                openDataset={open}
               />
             ))}
           </div>
@@ -63,13 +68,15 @@ export class JobsSectionWidget extends ReactWidget {
   }
 }
 
-function JobRow(props: {
+interface IJobProps {
   job: IJob;
-  open: boolean;
   model: JobsModel;
   trans: TranslationBundle;
-}): React.ReactElement {
-  const { job, open, model, trans } = props;
+  openDataset: (dataset: string) => void;
+}
+
+function JobRow(props: IJobProps & { open: boolean }): React.ReactElement {
+  const { job, open, model } = props;
   return (
     <div
       className={`kamld-JobRow kamld-mod-${job.state.toLowerCase()}`}
@@ -85,17 +92,13 @@ function JobRow(props: {
         <span className="kamld-JobRow-flavor">{job.flavor}</span>
         <span className="kamld-JobRow-duration">{jobDuration(job)}</span>
       </button>
-      {open && <JobDetail job={job} model={model} trans={trans} />}
+      {open && <JobDetail {...props} />}
     </div>
   );
 }
 
-function JobDetail(props: {
-  job: IJob;
-  model: JobsModel;
-  trans: TranslationBundle;
-}): React.ReactElement {
-  const { job, model, trans } = props;
+function JobDetail(props: IJobProps): React.ReactElement {
+  const { job, model, trans, openDataset } = props;
   return (
     <div className="kamld-JobDetail">
       <div className="kamld-JobDetail-facts">
@@ -125,11 +128,16 @@ function JobDetail(props: {
         <ul className="kamld-JobDetail-inputs">
           {job.inputs.map(i => (
             <li key={i.path}>
-              {trans.__(
-                'input %1 → %2',
-                shortSnapshot(i.snapshot) || i.ref,
-                i.path
-              )}
+              <button
+                className="kamld-Link"
+                onClick={() => openDataset(datasetOf(i.snapshot))}
+              >
+                {trans.__(
+                  'input %1 → %2',
+                  shortSnapshot(i.snapshot) || i.ref,
+                  i.path
+                )}
+              </button>
             </li>
           ))}
         </ul>
@@ -138,7 +146,13 @@ function JobDetail(props: {
         <ul className="kamld-JobDetail-outputs">
           {job.outputSnapshots.map(s => (
             <li key={s} className="kamld-JobLineage">
-              {lineageLine(job, s)}
+              <button
+                className="kamld-Link"
+                title={trans.__('Open the dataset')}
+                onClick={() => openDataset(datasetOf(s))}
+              >
+                {lineageLine(job, s)}
+              </button>
             </li>
           ))}
         </ul>

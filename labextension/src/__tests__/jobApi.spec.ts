@@ -9,10 +9,11 @@ import {
   parseJob,
   parseMapping,
   rerunBody,
-  shortState
+  shortState,
+  snapshotLineage
 } from '../jobApi';
 import { JobsModel } from '../jobsModel';
-import { Transport } from '../datasetApi';
+import { parseSnapshot, Transport } from '../datasetApi';
 
 /** A job as the sidecar's gateway renders it (shape captured from a real run). */
 const JOB = {
@@ -191,6 +192,27 @@ describe('jobApi', () => {
     ]) {
       expect(body).not.toHaveProperty(outputOnly);
     }
+  });
+
+  it('draws the lineage of a snapshot a job produced', () => {
+    const snap = parseSnapshot({
+      name: 'datasets/model/snapshots/fedcba98',
+      id: 'fedcba98',
+      sequence: '2',
+      version: 'v2',
+      lineage: {
+        job: 'jobs/job-42',
+        inputs: ['datasets/iris/snapshots/0a1b2c3d4e5f6071'],
+        image: 'host',
+        codeDigest: 'sha256:00'
+      }
+    })!;
+    expect(snapshotLineage('model', snap.version, snap.lineage!)).toBe(
+      'model@v2 ← jobs/job-42 ← iris@0a1b2c3d'
+    );
+    expect(
+      parseSnapshot({ version: 'v1', lineage: {} })!.lineage
+    ).toBeUndefined();
   });
 
   it('reads the text of an NDJSON log stream', () => {

@@ -1,6 +1,7 @@
 /**
  * Training jobs from the panel, against the connected JupyterLab and its managed sidecar (whose local jobs
- * run in Jupyter's own Python): a script and a notebook are run with "Run as job…" from the file browser;
+ * run in Jupyter's own Python): a script is run with "Run as job…" from the file browser, a notebook from
+ * its toolbar;
  * the Jobs section shows the log while the script runs, then SUCCEEDED and the output snapshot's lineage.
  */
 import { expect, Page, test } from '@playwright/test';
@@ -117,8 +118,39 @@ test('a script and a notebook run as jobs from the panel, with live logs and lin
     page.locator('.jp-Notification-Toast-success, .Toastify__toast--success')
   ).toContainText('SUCCEEDED');
   await keepScreenshot(page, testInfo, 'job-succeeded', NO_LAUNCHER);
+  // The output links to its dataset, whose history draws the lineage.
+  await lineage.locator('button').click();
+  const view = page.locator(
+    `.kamld-DatasetView[data-kamld-dataset="model-${stamp}"]`
+  );
+  await expect(view.locator('.kamld-Lineage')).toContainText(
+    `model-${stamp}@v1 ← jobs/job-`
+  );
+  await expect(view.locator('.kamld-Lineage')).toContainText('← iris@');
+  await keepScreenshot(page, testInfo, 'job-output-lineage', NO_LAUNCHER);
 
-  await runAsJob(page, notebook, '', `summary-${stamp}:/out`);
+  // The notebook from its own toolbar.
+  await page
+    .locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="filebrowser"]')
+    .click();
+  await page
+    .locator('.jp-DirListing-item')
+    .filter({ hasText: notebook })
+    .dblclick();
+  const nbPanel = page.locator('.jp-NotebookPanel').filter({ visible: true });
+  const toolbarButton = nbPanel.locator(
+    '.jp-Toolbar-item[data-jp-item-name="kamld-run-as-job"] button'
+  );
+  await expect(toolbarButton).toBeVisible({ timeout: 60_000 });
+  await toolbarButton.click();
+  const dialog = page.locator('.jp-Dialog');
+  await expect(dialog.locator('.kamld-RunForm')).toContainText(notebook);
+  await dialog
+    .locator('textarea[name="outputs"]')
+    .fill(`summary-${stamp}:/out`);
+  await dialog.locator('input[name="cpu"]').fill('100m');
+  await dialog.locator('.jp-mod-accept').click();
+  await expect(dialog).toHaveCount(0);
   const nbRow = datasets.panel
     .locator('.kamld-JobRow')
     .filter({ hasText: notebook });

@@ -156,7 +156,7 @@ func (m *Manager) Submit(ctx context.Context, in *kamldv1.Job, jobID, owner stri
 	} else {
 		jobID = newJobID()
 	}
-	r, err := m.prepare(ctx, j, res, timeout)
+	r, err := m.prepare(ctx, j, res, timeout, owner)
 	if err != nil {
 		return nil, err
 	}
@@ -223,7 +223,7 @@ func newJobID() string {
 
 // prepare resolves what the job needs: flavor image, working files, inputs' snapshots, output datasets,
 // the command (a notebook becomes nbconvert's), and the code digest.
-func (m *Manager) prepare(ctx context.Context, j *kamldv1.Job, res compute.Resources, timeout time.Duration) (*record, error) {
+func (m *Manager) prepare(ctx context.Context, j *kamldv1.Job, res compute.Resources, timeout time.Duration, owner string) (*record, error) {
 	offers, err := m.compute.Offers(ctx)
 	if err != nil {
 		return nil, err
@@ -247,7 +247,7 @@ func (m *Manager) prepare(ctx context.Context, j *kamldv1.Job, res compute.Resou
 	}
 	for _, out := range j.Outputs {
 		id, _ := resource.ParseDatasetName("", out.Dataset)
-		if _, err := m.datasets.CreateDataset(ctx, id, dataset.Metadata{Description: "outputs of training jobs"}); err != nil && !errors.Is(err, apierr.ErrAlreadyExists) {
+		if _, err := m.datasets.CreateDataset(ctx, id, dataset.Metadata{Description: "outputs of training jobs", Owner: owner}); err != nil && !errors.Is(err, apierr.ErrAlreadyExists) {
 			return nil, fmt.Errorf("output dataset %s: %w", out.Dataset, err)
 		}
 	}

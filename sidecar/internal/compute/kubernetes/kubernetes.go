@@ -5,8 +5,8 @@
 // a wrapper, which executes the command without a shell and, when it exits 0, stores the outputs.
 //
 // Everything the backend knows comes from the API server (the Job, its Pods, the nodes), so a restarted
-// sidecar, or another one, sees the same runs. The client is client-go's typed clients for batch/v1 and
-// core/v1 only, which keeps the sidecar binary lean.
+// sidecar, or another one, sees the same runs. The client is client-go's REST client over batch/v1 and
+// core/v1 only (client.go), which keeps the sidecar binary lean.
 package kubernetes
 
 import (
@@ -20,8 +20,6 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	typedbatch "k8s.io/client-go/kubernetes/typed/batch/v1"
-	typedcore "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -53,10 +51,9 @@ type Options struct {
 
 // Backend is the Kubernetes compute backend.
 type Backend struct {
-	opts  Options
-	host  string
-	batch typedbatch.BatchV1Interface
-	core  typedcore.CoreV1Interface
+	opts Options
+	host string
+	api  *client
 }
 
 var _ compute.Backend = (*Backend)(nil)
@@ -86,15 +83,11 @@ func New(cfg *rest.Config, opts Options) (*Backend, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 30 * time.Second
 	}
-	batch, err := typedbatch.NewForConfig(cfg)
+	api, err := newClient(cfg, opts.Namespace)
 	if err != nil {
 		return nil, fmt.Errorf("kubernetes client: %w", err)
 	}
-	core, err := typedcore.NewForConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("kubernetes client: %w", err)
-	}
-	return &Backend{opts: opts, host: cfg.Host, batch: batch, core: core}, nil
+	return &Backend{opts: opts, host: cfg.Host, api: api}, nil
 }
 
 // RESTConfig loads the client configuration from a kubeconfig file, or from the Pod's service account when
@@ -133,7 +126,7 @@ func (b *Backend) Instance() string { return "kubernetes:" + b.Location() }
 // Health lists the namespace's Jobs (at most one): it needs the API server up and the permission the backend
 // uses most.
 func (b *Backend) Health(ctx context.Context) error {
-	_, err := b.batch.Jobs(b.opts.Namespace).List(ctx, metav1.ListOptions{Limit: 1, LabelSelector: managedSelector})
+	_, err := b.api.listJobs(ctx, metav1.ListOptions{Limit: 1, LabelSelector: managedSelector})
 	return mapErr(err, "listing Jobs")
 }
 
@@ -148,7 +141,7 @@ func (b *Backend) Start(ctx context.Context, spec compute.Spec) error {
 		return err
 	}
 	return retry(ctx, func() error {
-		_, err := b.batch.Jobs(b.opts.Namespace).Create(ctx, job, metav1.CreateOptions{})
+		err := b.api.createJob(ctx, job)
 		if isAlreadyExists(err) {
 			return nil
 		}
@@ -168,11 +161,11 @@ func (b *Backend) Status(ctx context.Context, id compute.RunID) (compute.Status,
 // observe reads the run's Job and Pods.
 func (b *Backend) observe(ctx context.Context, id compute.RunID) (*batchv1.Job, []corev1.Pod, error) {
 	name := JobName(id)
-	job, err := b.batch.Jobs(b.opts.Namespace).Get(ctx, name, metav1.GetOptions{})
+	job, err := b.api.getJob(ctx, name)
 	if err != nil {
 		return nil, nil, mapErr(err, "reading Job "+name)
 	}
-	pods, err := b.core.Pods(b.opts.Namespace).List(ctx, metav1.ListOptions{LabelSelector: runSelector(id)})
+	pods, err := b.api.listPods(ctx, metav1.ListOptions{LabelSelector: runSelector(id)})
 	if err != nil {
 		return nil, nil, mapErr(err, "listing the Pods of Job "+name)
 	}
@@ -193,14 +186,14 @@ func (b *Backend) Cancel(ctx context.Context, id compute.RunID) error {
 	}
 	patch := cancelPatch(time.Now(), st.StartTime)
 	err = retry(ctx, func() error {
-		_, err := b.batch.Jobs(b.opts.Namespace).Patch(ctx, job.Name, mergePatch, patch, metav1.PatchOptions{})
+		err := b.api.mergePatchJob(ctx, job.Name, patch)
 		return mapErr(err, "cancelling Job "+job.Name)
 	})
 	if err != nil {
 		return err
 	}
 	return retry(ctx, func() error {
-		err := b.core.Pods(b.opts.Namespace).DeleteCollection(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: runSelector(id)})
+		err := b.api.deletePods(ctx, metav1.DeleteOptions{}, metav1.ListOptions{LabelSelector: runSelector(id)})
 		return mapErr(err, "deleting the Pods of Job "+job.Name)
 	})
 }
@@ -210,7 +203,7 @@ func (b *Backend) Runs(ctx context.Context) ([]compute.RunID, error) {
 	var out []compute.RunID
 	opts := metav1.ListOptions{LabelSelector: managedSelector, Limit: 500}
 	for {
-		list, err := b.batch.Jobs(b.opts.Namespace).List(ctx, opts)
+		list, err := b.api.listJobs(ctx, opts)
 		if err != nil {
 			return nil, mapErr(err, "listing Jobs")
 		}
@@ -239,7 +232,7 @@ func (b *Backend) Forget(ctx context.Context, id compute.RunID) error {
 		return fmt.Errorf("run %s is %s; cancel it first: %w", id, st.Phase, apierr.ErrFailedPrecondition)
 	}
 	propagation := metav1.DeletePropagationBackground
-	err = b.batch.Jobs(b.opts.Namespace).Delete(ctx, job.Name, metav1.DeleteOptions{PropagationPolicy: &propagation})
+	err = b.api.deleteJob(ctx, job.Name, metav1.DeleteOptions{PropagationPolicy: &propagation})
 	if isNotFound(err) {
 		return nil
 	}

@@ -28,8 +28,7 @@ func (b *Backend) Logs(ctx context.Context, id compute.RunID, offset int64, foll
 	if pod == nil {
 		return io.NopCloser(strings.NewReader("")), nil
 	}
-	req := b.core.Pods(b.opts.Namespace).GetLogs(pod.Name, &corev1.PodLogOptions{Container: RunContainer, Follow: follow})
-	rc, err := req.Stream(ctx)
+	rc, err := b.api.podLogs(ctx, pod.Name, &corev1.PodLogOptions{Container: RunContainer, Follow: follow})
 	if err != nil {
 		return nil, mapErr(err, "reading the log of Pod "+pod.Name)
 	}
