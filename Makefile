@@ -111,10 +111,14 @@ lint: tools venv ## buf lint, gofmt, go vet, ruff, eslint and prettier
 ## ---- benchmarks -----------------------------------------------------------------------------------------
 
 .PHONY: bench
-bench: build minio ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files
+bench: build minio bench-search ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files
 	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD)
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/bench/
 	go test -run '^$$' -bench . -benchtime 10x ./sidecar/internal/dataset/
+
+.PHONY: bench-search
+bench-search: ## search: index time and latency p50/p99 over 1k, 10k and 100k generated datasets (bleve)
+	go test -run '^$$' -bench SearchLatency -benchtime 1x -timeout 60m ./sidecar/internal/index/bleve/
 
 .PHONY: clean
 clean: ## remove build outputs (keeps ~/.cache/kamld)
