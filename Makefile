@@ -126,7 +126,7 @@ lint: tools venv ## buf lint, gofmt, go vet, ruff, eslint and prettier
 ## ---- benchmarks -----------------------------------------------------------------------------------------
 
 .PHONY: bench
-bench: build minio kube ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files; job submit → running, ListJobs
+bench: build minio kube bench-search ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files; search latency; job submit → running, ListJobs
 	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD)
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/bench/
 	go test -run '^$$' -bench 'Snapshot|Diff' -benchtime 10x ./sidecar/internal/dataset/
@@ -138,6 +138,10 @@ bench: build minio kube ## start-up, RSS, gateway cost; ingest vs sha256 and min
 .PHONY: bench-sql
 bench-sql: ## SQL on DuckDB: scan, filter and group-by over 1,000,000 rows as CSV and as Parquet
 	go test -run '^$$' -bench Queries1M -benchtime 1x ./sidecar/internal/query/duckdb/
+
+.PHONY: bench-search
+bench-search: ## search: index time and latency p50/p99 over 1k, 10k and 100k generated datasets (bleve)
+	go test -run '^$$' -bench SearchLatency -benchtime 1x -timeout 60m ./sidecar/internal/index/bleve/
 
 .PHONY: clean
 clean: ## remove build outputs (keeps ~/.cache/kamld)
