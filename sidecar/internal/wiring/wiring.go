@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/blob/s3"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/query/duckdb"
+	"github.com/kamld/kamld/sidecar/internal/query/trino"
 )
 
 // factory builds one backend from the whole configuration.
@@ -31,7 +33,7 @@ type entry struct {
 // dependent lists, per capability and backend name, the factories of backends that need backends built before
 // them: capabilities are built in backend.Capabilities order, so the SQL engine finds the blob store.
 var dependent = map[string]map[string]func(config.Config, map[string]backend.Backend) (backend.Backend, error){
-	backend.SQL: {"duckdb": newDuckDB},
+	backend.SQL: {"duckdb": newDuckDB, "trino": newTrino},
 }
 
 // pending is the factory of a backend whose capability is not built yet.
@@ -46,7 +48,7 @@ var factories = map[string][]entry{
 		{"s3", newS3},
 	},
 	backend.Index:   {pending(backend.Index, "bleve"), pending(backend.Index, "elasticsearch")},
-	backend.SQL:     {{"duckdb", nil}, pending(backend.SQL, "trino")},
+	backend.SQL:     {{"duckdb", nil}, {"trino", nil}},
 	backend.Compute: {pending(backend.Compute, "local"), pending(backend.Compute, "kubernetes")},
 }
 
@@ -75,6 +77,19 @@ func newDuckDB(c config.Config, built map[string]backend.Backend) (backend.Backe
 		return nil, errors.New("needs a blob store")
 	}
 	return duckdb.Open(context.Background(), store, filepath.Join(c.DataDir, "cache", "duckdb"), c.SQL.DuckDB)
+}
+
+// newTrino connects to the Trino coordinator whose catalog reads the S3/MinIO blob store in place.
+func newTrino(c config.Config, built map[string]backend.Backend) (backend.Backend, error) {
+	if _, ok := built[backend.Blob].(*s3.Store); !ok {
+		return nil, errors.New("trino reads the datasets in place on S3/MinIO: set blob.backend to s3")
+	}
+	root := "s3://" + c.Blob.S3.Bucket
+	if p := strings.Trim(c.Blob.S3.Prefix, "/"); p != "" {
+		root += "/" + p
+	}
+	t := c.SQL.Trino
+	return trino.New(trino.Config{URL: t.URL, Catalog: t.Catalog, User: t.User, Password: t.Password.Value(), StoreRoot: root}, slog.Default())
 }
 
 // Names lists the backend names known for a capability, default first.
