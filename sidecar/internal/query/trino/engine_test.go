@@ -2,6 +2,7 @@ package trino
 
 import (
 	"context"
+	"log/slog"
 	"errors"
 	"strings"
 	"testing"
@@ -17,9 +18,9 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/tabular"
 )
 
-func (e *env) newEngine(t *testing.T) *Engine {
+func (e *env) newEngine(t testing.TB) *Engine {
 	t.Helper()
-	eng, err := New(Config{URL: e.trino.URL, Catalog: testCatalog, StoreRoot: e.root}, nil)
+	eng, err := New(Config{URL: e.trino.URL, Catalog: testCatalog, StoreRoot: e.root}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
 	return eng
