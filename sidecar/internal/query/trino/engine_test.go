@@ -2,8 +2,8 @@ package trino
 
 import (
 	"context"
-	"log/slog"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
