@@ -610,6 +610,14 @@ export class DatasetClient {
     );
   }
 
+  /** GET any sidecar route and parse its JSON answer (for routes of other services, e.g. previews). */
+  getJson<T>(
+    route: string,
+    parse: (body: unknown) => T | undefined
+  ): Promise<DatasetResult<T>> {
+    return this._json('GET', route, undefined, parse);
+  }
+
   private async _json<T>(
     method: string,
     route: string,

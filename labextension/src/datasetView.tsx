@@ -32,6 +32,8 @@ import {
   snapshotLabel
 } from './datasetModel';
 import { DatasetViewModel } from './datasetViewModel';
+import { PreviewSection } from './previewGrid';
+import { isTabular } from './previewModel';
 
 /** What the view asks of the application. */
 export interface IDatasetViewActions {
@@ -250,6 +252,7 @@ function DatasetViewBody(props: IBodyProps): React.ReactElement {
         trans={trans}
       />
       <FileBrowser model={model} trans={trans} />
+      <PreviewSection model={model.preview} trans={trans} />
       <History {...props} />
       <DiffSection model={model} trans={trans} />
     </div>
@@ -555,6 +558,19 @@ function FileBrowser(props: {
                     />
                     {baseName(file.path)}
                   </span>
+                  {isTabular(file.path) && (
+                    <a
+                      href="#"
+                      className="kamld-Files-preview"
+                      title={trans.__('Preview %1', file.path)}
+                      onClick={event => {
+                        event.preventDefault();
+                        void model.preview.open(file.path, model.ref);
+                      }}
+                    >
+                      {trans.__('Preview')}
+                    </a>
+                  )}
                 </td>
                 <td className="kamld-Num">{formatBytes(file.size)}</td>
                 <td>{formatTime(file.modifyTime)}</td>

@@ -27,6 +27,7 @@ import {
   summarizeDiff,
   uploadPath
 } from './datasetModel';
+import { PreviewModel } from './previewModel';
 
 /** Files per ListFiles page (the sidecar caps pages at 1000). */
 export const FILE_PAGE_SIZE = 500;
@@ -60,7 +61,12 @@ export class DatasetViewModel {
     private readonly _client: DatasetClient,
     private readonly _upload: Uploader,
     private readonly _trans: ITranslate
-  ) {}
+  ) {
+    this.preview = new PreviewModel(datasetId, _client, _trans);
+  }
+
+  /** The preview of a tabular file of the listing. */
+  readonly preview: PreviewModel;
 
   get changed(): ISignal<this, void> {
     return this._changed;

@@ -35,6 +35,8 @@ import { DatasetViewWidget } from './datasetView';
 import { DatasetViewModel } from './datasetViewModel';
 import { datasetsIcon } from './icons';
 import { NotebookInserter } from './notebookInsert';
+import { SqlEditorWidget } from './sqlEditor';
+import { SqlEditorModel } from './sqlEditorModel';
 import { jupyterTransport, uploadWithProgress } from './transport';
 import { EXTENSION_VERSION } from './version';
 
@@ -44,7 +46,8 @@ export const PLUGIN_ID = 'kamld:plugin';
 export const CommandIds = {
   openDataset: 'kamld:open-dataset',
   newDataset: 'kamld:new-dataset',
-  addToDataset: 'kamld:add-to-dataset'
+  addToDataset: 'kamld:add-to-dataset',
+  sqlEditor: 'kamld:sql-editor'
 } as const;
 
 /** Where the panel sits among the left sidebar's tabs (after the built-ins). */
@@ -152,6 +155,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
         })
       );
       view.toolbar.addItem(
+        'sql',
+        new ToolbarButton({
+          className: 'kamld-SqlButton',
+          label: trans.__('SQL'),
+          tooltip: trans.__('Query this dataset with SQL'),
+          onClick: () => openSqlEditor(`SELECT *\nFROM "${id}"\nLIMIT 100`)
+        })
+      );
+      view.toolbar.addItem(
         'insert',
         new ToolbarButton({
           className: 'kamld-InsertButton',
@@ -168,6 +180,31 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.shell.activateById(view.id);
       void model.refresh();
     };
+
+    let sqlEditors = 0;
+    const openSqlEditor = (sql: string): void => {
+      const model = new SqlEditorModel(
+        serverSettings.baseUrl,
+        jupyterTransport(serverSettings),
+        trans,
+        sql
+      );
+      const view = new MainAreaWidget({
+        content: new SqlEditorWidget(model, trans)
+      });
+      view.id = `kamld-sql-${++sqlEditors}`;
+      view.title.label = trans.__('SQL %1', sqlEditors);
+      view.title.caption = trans.__('SQL over datasets');
+      view.title.icon = datasetsIcon;
+      view.title.closable = true;
+      app.shell.add(view, 'main');
+      app.shell.activateById(view.id);
+    };
+    app.commands.addCommand(CommandIds.sqlEditor, {
+      label: trans.__('New SQL Editor'),
+      caption: trans.__('Query datasets with SQL'),
+      execute: args => openSqlEditor(String(args.sql ?? ''))
+    });
 
     const section = new DatasetsSectionWidget({
       connection,

@@ -31,9 +31,9 @@ type edit struct{ newStart, newEnd, oldStart, oldEnd int }
 // Rewrite replaces every reference to a table of schemas in st — schema.table, or a schema alone standing for
 // its only table — with name(schema, table), an identifier or qualified name of the engine's own. Where a
 // reference stands in a FROM or JOIN without an alias, the original name is kept as its alias, so that
-// qualified column references ("iris"."species") still resolve. Unknown tables of a schema written with a ref
-// ("iris@v3".nope) are INVALID_ARGUMENT naming the tables there are; a bare word that happens to be a dataset
-// name but is used otherwise (an alias, a column) is left alone.
+// qualified column references ("iris"."species") still resolve. Unknown tables ("iris@v3".nope) are
+// INVALID_ARGUMENT naming the tables there are. A bare dataset name (iris, not "iris" or iris@v3) counts only
+// where a table goes, so an alias or a CTE of the same name elsewhere is left alone.
 func Rewrite(st *guard.Statement, schemas []Schema, name func(*Schema, *tabular.Table) string) (*Rewritten, error) {
 	byName := map[string]*Schema{}
 	for i := range schemas {
@@ -50,20 +50,25 @@ func Rewrite(st *guard.Statement, schemas []Schema, name func(*Schema, *tabular.
 		if !t.IsIdent() || s == nil || (i > 0 && toks[i-1].Kind == guard.Punct && toks[i-1].Text == ".") {
 			continue
 		}
+		// A bare word (iris) names a dataset only where a table goes (FROM, JOIN…); elsewhere it may be an
+		// alias or a CTE of the same name. A quoted or '@' name ("iris@v1") is a dataset wherever it is.
 		explicit := strings.Contains(t.Text, "@") || t.Kind == guard.QuotedIdent
+		if !explicit && !st.TablePos[i] {
+			continue
+		}
 		var tbl *tabular.Table
 		end := i
 		switch {
 		case i+2 < len(toks) && toks[i+1].Text == "." && toks[i+1].Kind == guard.Punct && toks[i+2].IsIdent():
 			tbl = findTable(s, toks[i+2].Text)
 			if tbl == nil {
-				if explicit || st.TablePos[i] {
-					return nil, guard.InvalidSQL(st.SQL, toks[i+2].Pos, fmt.Sprintf("%s has no table %q; its tables: %s", t.Text, toks[i+2].Text, tableNames(s)))
-				}
-				continue
+				return nil, guard.InvalidSQL(st.SQL, toks[i+2].Pos, fmt.Sprintf("%s has no table %q; its tables: %s", t.Text, toks[i+2].Text, tableNames(s)))
 			}
 			end = i + 2
 		case st.TablePos[i]:
+			if len(s.Tables) != 1 && !explicit {
+				continue // perhaps a CTE or view of the same name
+			}
 			if len(s.Tables) != 1 {
 				return nil, guard.InvalidSQL(st.SQL, t.Pos, fmt.Sprintf("%s has %d tables, so name one: %s.<table> (tables: %s)", t.Text, len(s.Tables), quoteIdent(t.Text), tableNames(s)))
 			}
