@@ -98,7 +98,7 @@ func testEngineErrors(t *testing.T, e *env) {
 	require.ErrorAs(t, err, &se)
 	assert.NotContains(t, se.Msg, "iris_", "registered names do not leak: %s", se.Msg)
 
-	for _, bad := range []string{`SELECT * FROM kamld.files.x`, `SELECT * FROM files.x`} {
+	for _, bad := range []string{`SELECT * FROM kamld.kamld_files.x`, `SELECT * FROM kamld_files.x`} {
 		_, err := eng.Guard().Check(bad)
 		assert.Error(t, err, "%s: the engine's own schemas are reserved", bad)
 	}
