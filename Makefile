@@ -134,6 +134,11 @@ bench: build minio kube bench-search ## start-up, RSS, gateway cost; ingest vs s
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/job/
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/compute/kubernetes/
 	$(MAKE) bench-sql
+	$(MAKE) bench-trino
+
+.PHONY: bench-trino
+bench-trino: minio trino ## SQL on Trino reading MinIO: scan, filter, group-by over 1,000,000 rows, sidecar vs direct trino-go-client
+	go test -run '^$$' -bench TrinoQueries1M -benchtime 1x -timeout 30m ./sidecar/internal/query/trino/
 
 .PHONY: bench-sql
 bench-sql: ## SQL on DuckDB: scan, filter and group-by over 1,000,000 rows as CSV and as Parquet

@@ -21,6 +21,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/jobsvc"
 	"github.com/kamld/kamld/sidecar/internal/query"
+	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/server"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
@@ -93,7 +94,11 @@ func serve(parent context.Context, cfg config.Config) error {
 		opts = append(opts, server.WithTables(catalog))
 		opts = append(opts, searchOpts(catalog)...)
 		if sqlEngine, ok := backends.Get(backend.SQL).(query.Engine); ok {
-			opts = append(opts, server.WithQuery(query.NewService(sqlEngine, engine, catalog, query.WithLogger(log))))
+			qopts := []query.ServiceOption{query.WithLogger(log)}
+			if g, ok := sqlEngine.(interface{ Guard() *guard.Guard }); ok {
+				qopts = append(qopts, query.WithGuard(g.Guard())) // an engine that reserves its own catalogs
+			}
+			opts = append(opts, server.WithQuery(query.NewService(sqlEngine, engine, catalog, qopts...)))
 		}
 		if cb, ok := backends.Get(backend.Compute).(compute.Backend); ok {
 			jobs, err := jobsvc.NewManager(ctx, cfg, store, engine, cb, log)

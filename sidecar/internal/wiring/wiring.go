@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/index/bleve"
 	"github.com/kamld/kamld/sidecar/internal/index/elastic"
 	"github.com/kamld/kamld/sidecar/internal/query/duckdb"
+	"github.com/kamld/kamld/sidecar/internal/query/trino"
 )
 
 // factory builds one backend from the whole configuration and the backends built before it (capabilities
@@ -53,7 +55,7 @@ var factories = map[string][]entry{
 		{"bleve", newBleve},
 		{elastic.Name, newElastic},
 	},
-	backend.SQL:     {{"duckdb", newDuckDB}, pending(backend.SQL, "trino")},
+	backend.SQL:     {{"duckdb", newDuckDB}, {"trino", newTrino}},
 	backend.Compute: {{"local", newLocal}, {"kubernetes", newKubernetes}},
 }
 
@@ -118,6 +120,19 @@ func newLocal(c config.Config, built map[string]backend.Backend) (backend.Backen
 		dir = filepath.Join(c.DataDir, "compute")
 	}
 	return local.New(dir, compute.NewDatasetData(dataset.New(store)), local.WithPython(c.Compute.Local.Python))
+}
+
+// newTrino connects to the Trino coordinator whose catalog reads the S3/MinIO blob store in place.
+func newTrino(c config.Config, built map[string]backend.Backend) (backend.Backend, error) {
+	if _, ok := built[backend.Blob].(*s3.Store); !ok {
+		return nil, errors.New("trino reads the datasets in place on S3/MinIO: set blob.backend to s3")
+	}
+	root := "s3://" + c.Blob.S3.Bucket
+	if p := strings.Trim(c.Blob.S3.Prefix, "/"); p != "" {
+		root += "/" + p
+	}
+	t := c.SQL.Trino
+	return trino.New(trino.Config{URL: t.URL, Catalog: t.Catalog, User: t.User, Password: t.Password.Value(), StoreRoot: root}, slog.Default())
 }
 
 // Names lists the backend names known for a capability, default first.

@@ -47,7 +47,7 @@ func TestDDLQuotesEverything(t *testing.T) {
 	tbl := Table{Name: `we"ird`, Format: TSV, Columns: []Column{{`a"b`, "VARCHAR"}}, Digests: []string{"sha256:" + d, d}}
 	cols, _ := rawColumns(tbl)
 	ddl := createRawTable(`ca"t`, "s3://b/p/", tbl, cols)
-	assert.Contains(t, ddl, `CREATE TABLE IF NOT EXISTS "ca""t"."files"."t_`)
+	assert.Contains(t, ddl, `CREATE TABLE IF NOT EXISTS "ca""t"."kamld_files"."t_`)
 	assert.Contains(t, ddl, `external_location = 's3://b/p/blobs/sha256/ab/`+d+`'`)
 	assert.Contains(t, ddl, `csv_separator = U&'\0009'`)
 	assert.Contains(t, ddl, `partitioned_by = ARRAY['kamld_part']`)

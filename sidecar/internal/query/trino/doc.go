@@ -8,7 +8,7 @@
 // (sidecar/internal/dataset). A Hive external table's LOCATION is a folder whose files it reads, so a table
 // can point at exactly one blob, in place:
 //
-//   - Raw tables, in the schema "files", one per distinct (format, columns, blobs): a single file is an
+//   - Raw tables, in the schema "kamld_files", one per distinct (format, columns, blobs): a single file is an
 //     unpartitioned external table whose LOCATION is the blob's folder; a folder of same-schema part files is a
 //     table partitioned by a hidden column, one partition per part, each partition's LOCATION a blob folder
 //     (system.register_partition). A raw table's name is a digest of what it reads, so every snapshot, tag or

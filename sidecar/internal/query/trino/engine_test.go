@@ -3,6 +3,7 @@ package trino
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +18,9 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/tabular"
 )
 
-func (e *env) newEngine(t *testing.T) *Engine {
+func (e *env) newEngine(t testing.TB) *Engine {
 	t.Helper()
-	eng, err := New(Config{URL: e.trino.URL, Catalog: testCatalog, StoreRoot: e.root}, nil)
+	eng, err := New(Config{URL: e.trino.URL, Catalog: testCatalog, StoreRoot: e.root}, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
 	return eng
@@ -97,7 +98,7 @@ func testEngineErrors(t *testing.T, e *env) {
 	require.ErrorAs(t, err, &se)
 	assert.NotContains(t, se.Msg, "iris_", "registered names do not leak: %s", se.Msg)
 
-	for _, bad := range []string{`SELECT * FROM kamld.files.x`, `SELECT * FROM files.x`} {
+	for _, bad := range []string{`SELECT * FROM kamld.kamld_files.x`, `SELECT * FROM kamld_files.x`} {
 		_, err := eng.Guard().Check(bad)
 		assert.Error(t, err, "%s: the engine's own schemas are reserved", bad)
 	}

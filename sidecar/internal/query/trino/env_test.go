@@ -37,7 +37,7 @@ const testCatalog = "kamld"
 
 // startEnv starts both servers; they stop when t ends. Trino takes ~20 s to start, so tests share one env
 // through subtests.
-func startEnv(t *testing.T) *env {
+func startEnv(t testing.TB) *env {
 	t.Helper()
 	if _, _, err := trinoserver.Installation(); err != nil && os.Getenv("CI") != "true" {
 		t.Skip(err) // before starting MinIO for nothing
@@ -74,7 +74,7 @@ func (e *env) registrar() *Registrar {
 }
 
 // sample reads a file of the repository's sample datasets.
-func sample(t *testing.T, name string) []byte {
+func sample(t testing.TB, name string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join("..", "..", "..", "..", "datasets", name))
 	require.NoError(t, err)
@@ -82,7 +82,7 @@ func sample(t *testing.T, name string) []byte {
 }
 
 // write writes a file into a dataset's draft and returns its digest.
-func (e *env) write(t *testing.T, ds, path string, content []byte) string {
+func (e *env) write(t testing.TB, ds, path string, content []byte) string {
 	t.Helper()
 	fi, err := e.engine.WriteFile(context.Background(), ds, path, bytes.NewReader(content), dataset.WriteOptions{})
 	require.NoError(t, err)

@@ -9,8 +9,9 @@ import (
 	"sync"
 )
 
-// filesSchema holds the raw tables, shared by every dataset state.
-const filesSchema = "files"
+// filesSchema holds the raw tables, shared by every dataset state. The underscore keeps it apart from every
+// dataset name (dataset ids have none), so reserving it in the guard costs no dataset its name.
+const filesSchema = "kamld_files"
 
 // Registrar makes dataset states queryable in a Trino Hive catalog (see the package doc). It is safe for
 // concurrent use, and any number of Registrars (one per sidecar) may share one catalog.

@@ -103,7 +103,7 @@ func testRegisterReadsInPlace(t *testing.T, e *env) {
 	// schema whose unchanged tables read the same raw tables (no new raw table but the new one's).
 	rawTables := func() int64 {
 		var c int64
-		q(`SELECT count(*) FROM kamld.information_schema.tables WHERE table_schema = 'files'`, &c)
+		q(`SELECT count(*) FROM kamld.information_schema.tables WHERE table_schema = '`+filesSchema+`'`, &c)
 		return c
 	}
 	raws := rawTables()
