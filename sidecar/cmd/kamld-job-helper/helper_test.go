@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"os"
@@ -17,9 +18,9 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 )
 
-// TestJobHelperFetchRunStore plays a Kubernetes run's Pod on this machine: `kamld job-helper fetch` (the init
-// container) reads an input snapshot from a real store configured through KAMLD_BLOB_* variables, as the
-// store Secret provides them, and installs the binary; `kamld job-helper run` runs the command without a
+// TestJobHelperFetchRunStore plays a Kubernetes run's Pod on this machine: `kamld-job-helper fetch` (the
+// init container) reads an input snapshot from a real store configured through KAMLD_BLOB_* variables, as
+// the store Secret provides them, and installs the binary; `kamld-job-helper run` runs the command without a
 // shell, without the store's variables, and stores its output into the dataset's draft.
 func TestJobHelperFetchRunStore(t *testing.T) {
 	storeDir := t.TempDir()
@@ -48,15 +49,15 @@ func TestJobHelperFetchRunStore(t *testing.T) {
 	})
 	termLog := filepath.Join(helperDir, "termination-log")
 	common := []string{"--manifest", manifest, "--workdir", work, "--termination-log", termLog}
-	installed := filepath.Join(helperDir, "bin", "kamld")
-	must(t, nil, append([]string{"job-helper", "fetch", "--install", installed}, common...)...)
+	installed := filepath.Join(helperDir, "bin", "kamld-job-helper")
+	must(t, append([]string{"fetch", "--install", installed}, common...)...)
 	fi, err := os.Stat(installed)
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o755), fi.Mode().Perm(), "the binary is installed for the run container")
 
 	// The command sees its inputs and files, and not the store's configuration.
 	script := `cat data/train.csv cfg.txt > out/seen.txt; env | grep -c '^KAMLD_BLOB' > out/store-vars.txt; true`
-	must(t, nil, append(append([]string{"job-helper", "run"}, common...), "--", "sh", "-c", script)...)
+	must(t, append(append([]string{"run"}, common...), "--", "sh", "-c", script)...)
 	assert.Equal(t, map[string]string{"seen.txt": "a,b\n1,2\nlr=0.1\n", "store-vars.txt": "0\n"}, draft(t, engine, "model"))
 	assert.NoFileExists(t, termLog, "nothing failed")
 }
@@ -68,12 +69,31 @@ func TestJobHelperReportsInputsFailed(t *testing.T) {
 	manifest := filepath.Join(dir, "manifest.json")
 	writeJSON(t, manifest, podhelper.Manifest{Inputs: []compute.Input{{Dataset: "nope", Snapshot: strings.Repeat("0", 64), Path: "data"}}})
 	termLog := filepath.Join(dir, "termination-log")
-	out, err := kamld(t, nil, "job-helper", "fetch", "--manifest", manifest, "--workdir", t.TempDir(), "--termination-log", termLog)
+	out, err := helper(t, "fetch", "--manifest", manifest, "--workdir", t.TempDir(), "--termination-log", termLog)
 	require.Error(t, err, out)
 	msg, err := os.ReadFile(termLog)
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(string(msg), compute.ReasonInputsFailed+": "), string(msg))
 	assert.Contains(t, string(msg), "nope")
+}
+
+// helper runs the command line in-process, as the binary would.
+func helper(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCommand()
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return out.String(), err
+}
+
+func must(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := helper(t, args...)
+	require.NoError(t, err, "kamld-job-helper %s: %s", strings.Join(args, " "), out)
+	return out
 }
 
 func writeJSON(t *testing.T, path string, v any) {
