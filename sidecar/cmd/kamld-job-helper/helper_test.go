@@ -12,29 +12,62 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kamld/kamld/sidecar/internal/blob/fs"
 	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes/podhelper"
+	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/testserver/minio"
+	"github.com/kamld/kamld/sidecar/internal/wiring/blobwiring"
 )
 
-// TestJobHelperFetchRunStore plays a Kubernetes run's Pod on this machine: `kamld-job-helper fetch` (the
-// init container) reads an input snapshot from a real store configured through KAMLD_BLOB_* variables, as
-// the store Secret provides them, and installs the binary; `kamld-job-helper run` runs the command without a
-// shell, without the store's variables, and stores its output into the dataset's draft.
+// storeEnvs configure each object store through KAMLD_BLOB_* variables, as the store Secret does in a Pod:
+// a local directory, and a real MinIO on loopback.
+var storeEnvs = map[string]func(t *testing.T) map[string]string{
+	"fs": func(t *testing.T) map[string]string {
+		return map[string]string{"KAMLD_BLOB_BACKEND": "fs", "KAMLD_BLOB_FS_DIR": t.TempDir()}
+	},
+	"s3": func(t *testing.T) map[string]string {
+		srv := minio.Start(t)
+		return map[string]string{
+			"KAMLD_BLOB_BACKEND": "s3", "KAMLD_BLOB_S3_ENDPOINT": srv.Endpoint, "KAMLD_BLOB_S3_BUCKET": "runs",
+			"KAMLD_BLOB_S3_ACCESS_KEY": srv.AccessKey, "KAMLD_BLOB_S3_SECRET_KEY": srv.SecretKey,
+		}
+	},
+}
+
+// TestJobHelperFetchRunStore plays a Kubernetes run's Pod on this machine, on each object store:
+// `kamld-job-helper fetch` (the init container) reads an input snapshot from a real store configured through
+// KAMLD_BLOB_* variables and installs the binary; `kamld-job-helper run` runs the command without a shell,
+// without the store's variables, and stores its output into the dataset's draft.
 func TestJobHelperFetchRunStore(t *testing.T) {
-	storeDir := t.TempDir()
-	t.Setenv("KAMLD_BLOB_BACKEND", "fs")
-	t.Setenv("KAMLD_BLOB_FS_DIR", storeDir)
-	store, err := fs.New(storeDir)
+	for name, env := range storeEnvs {
+		t.Run(name, func(t *testing.T) {
+			for k, v := range env(t) {
+				t.Setenv(k, v)
+			}
+			fetchRunStore(t, openEngine(t))
+		})
+	}
+}
+
+// openEngine opens the store the environment configures, the way the helper does.
+func openEngine(t *testing.T) *dataset.Engine {
+	t.Helper()
+	cfg, err := config.Load(nil, os.Environ())
 	require.NoError(t, err)
-	engine := dataset.New(store)
+	store, err := blobwiring.Store(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = store.Close() })
+	return dataset.New(store)
+}
+
+func fetchRunStore(t *testing.T, engine *dataset.Engine) {
 	ctx := t.Context()
 	for _, id := range []string{"iris", "model"} {
-		_, err = engine.CreateDataset(ctx, id, dataset.Metadata{})
+		_, err := engine.CreateDataset(ctx, id, dataset.Metadata{})
 		require.NoError(t, err)
 	}
-	_, err = engine.WriteFile(ctx, "iris", "train.csv", strings.NewReader("a,b\n1,2\n"), dataset.WriteOptions{})
+	_, err := engine.WriteFile(ctx, "iris", "train.csv", strings.NewReader("a,b\n1,2\n"), dataset.WriteOptions{})
 	require.NoError(t, err)
 	snap, err := engine.CreateSnapshot(ctx, "iris", dataset.SnapshotOptions{Message: "v1"})
 	require.NoError(t, err)
