@@ -11,6 +11,7 @@ TOOLS_BIN   := $(CACHE)/tools/bin
 VENV        := .venv
 PY          := $(VENV)/bin/python
 KAMLD       := $(CURDIR)/bin/kamld
+HELPER      := $(CURDIR)/bin/kamld-job-helper
 LDFLAGS     := -s -w -X github.com/kamld/kamld/sidecar/internal/version.Commit=$(COMMIT) \
                -X github.com/kamld/kamld/sidecar/internal/version.Time=$(BUILD_TIME)
 export KAMLD_MINIO_BIN := $(CACHE)/bin/minio
@@ -28,6 +29,11 @@ help: ## list the targets
 .PHONY: build
 build: ## build the sidecar into bin/kamld
 	go build -trimpath -ldflags '$(LDFLAGS)' -o bin/kamld ./sidecar/cmd/kamld
+
+.PHONY: helper
+helper: ## build the Kubernetes runs' in-pod helper bin/kamld-job-helper, static (CGO_ENABLED=0), and check it
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(HELPER) ./sidecar/cmd/kamld-job-helper
+	scripts/check-static.sh $(HELPER)
 
 .PHONY: tools
 tools: $(TOOLS_BIN)/.stamp ## install the pinned code generators (buf, protoc plugins) into ~/.cache/kamld
@@ -78,7 +84,7 @@ test: lint check-generate test-go test-py test-js test-e2e ## every suite: lint,
 ## ---- test suites ----------------------------------------------------------------------------------------
 
 .PHONY: test-go
-test-go: minio elasticsearch trino kube ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
+test-go: minio elasticsearch trino kube helper ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
 	go test -count=1 ./sidecar/... ./examples/...
 
 .PHONY: test-py

@@ -28,7 +28,6 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newServeCommand(), newVersionCommand(), newConfigCommand(), newGCCommand(), newReindexCommand())
-	root.AddCommand(newJobHelperCommand()) // hidden: runs inside Kubernetes runs' Pods
 	// Client subcommands talk to a running sidecar over gRPC.
 	var cf clientFlags
 	for _, c := range []*cobra.Command{newDatasetsCommand(&cf), newCopyCommand(&cf), newSnapshotCommand(&cf), newLogCommand(&cf),

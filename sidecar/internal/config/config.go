@@ -129,7 +129,7 @@ type Local struct {
 type Kubernetes struct {
 	Kubeconfig     string `koanf:"kubeconfig" help:"kubeconfig path; empty means in-cluster"`
 	Namespace      string `koanf:"namespace" help:"namespace for Jobs"`
-	HelperImage    string `koanf:"helper_image" help:"image with the kamld binary on PATH, run as the Pods' init container (required)"`
+	HelperImage    string `koanf:"helper_image" help:"image with the static kamld-job-helper binary on PATH (make helper), run as the Pods' init container (required)"`
 	ServiceAccount string `koanf:"service_account" help:"service account of the runs' Pods (default: the namespace's)"`
 	StoreSecret    string `koanf:"store_secret" help:"Secret of KAMLD_BLOB_* variables giving the in-pod helper the object store"`
 	GPUResource    string `koanf:"gpu_resource" help:"extended resource requested for GPUs"`

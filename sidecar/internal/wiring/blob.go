@@ -1,24 +1,18 @@
 package wiring
 
 import (
-	"fmt"
-
 	"github.com/kamld/kamld/sidecar/internal/backend"
-	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/wiring/blobwiring"
 )
 
-// BlobStore builds only the configured object store, for processes that move data but serve nothing (the
-// in-pod job helper).
-func BlobStore(c config.Config) (blob.Store, error) {
-	b, err := build(backend.Blob, c.Blob.Backend, c, nil)
-	if err != nil {
-		return nil, err
+// blobEntries are the blob capability's rows, one per object store of blobwiring's table.
+func blobEntries() []entry {
+	var out []entry
+	for _, name := range blobwiring.Names() {
+		out = append(out, entry{name, func(c config.Config, _ map[string]backend.Backend) (backend.Backend, error) {
+			return blobwiring.New(name, c)
+		}})
 	}
-	store, ok := b.(blob.Store)
-	if !ok {
-		_ = b.Close()
-		return nil, fmt.Errorf("blob backend %s is not an object store", c.Blob.Backend)
-	}
-	return store, nil
+	return out
 }

@@ -13,7 +13,7 @@ import (
 func newKubernetes(c config.Config, _ map[string]backend.Backend) (backend.Backend, error) {
 	k := c.Compute.Kubernetes
 	if k.HelperImage == "" {
-		return nil, errors.New("compute.kubernetes.helper_image is required: an image with the kamld binary, which fetches inputs and stores outputs inside the runs' Pods")
+		return nil, errors.New("compute.kubernetes.helper_image is required: an image with the kamld-job-helper binary (make helper), which fetches inputs and stores outputs inside the runs' Pods")
 	}
 	cfg, err := kubernetes.RESTConfig(k.Kubeconfig)
 	if err != nil {

@@ -11,12 +11,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
-	"github.com/kamld/kamld/sidecar/internal/blob/fs"
-	"github.com/kamld/kamld/sidecar/internal/blob/s3"
 	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/compute/local"
 	"github.com/kamld/kamld/sidecar/internal/config"
@@ -45,12 +42,7 @@ func pending(capability, name string) entry {
 
 // factories lists, per capability, the known backends; the first is the embedded default.
 var factories = map[string][]entry{
-	backend.Blob: {
-		{"fs", func(c config.Config, _ map[string]backend.Backend) (backend.Backend, error) {
-			return fs.New(c.Blob.FS.Dir)
-		}},
-		{"s3", newS3},
-	},
+	backend.Blob: blobEntries(), // the table lives in blobwiring, which the in-pod helper shares
 	backend.Index: {
 		{"bleve", newBleve},
 		{elastic.Name, newElastic},
@@ -81,24 +73,6 @@ func newElastic(c config.Config, _ map[string]backend.Backend) (backend.Backend,
 		Password: c.Index.Elastic.Password.Value(),
 	})
 }
-
-// newS3 opens the MinIO/S3 blob store, creating its bucket if needed. Startup waits at most s3OpenTimeout
-// for the endpoint, so a wrong address fails `kamld serve` with a clear error instead of hanging.
-func newS3(c config.Config, _ map[string]backend.Backend) (backend.Backend, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), s3OpenTimeout)
-	defer cancel()
-	return s3.New(ctx, s3.Config{
-		Endpoint:  c.Blob.S3.Endpoint,
-		Secure:    c.Blob.S3.Secure,
-		Region:    c.Blob.S3.Region,
-		Bucket:    c.Blob.S3.Bucket,
-		Prefix:    c.Blob.S3.Prefix,
-		AccessKey: c.Blob.S3.AccessKey,
-		SecretKey: c.Blob.S3.SecretKey.Value(),
-	})
-}
-
-const s3OpenTimeout = 15 * time.Second
 
 // newDuckDB opens the in-process query engine on the blob store, caching remote blobs under the data dir.
 func newDuckDB(c config.Config, built map[string]backend.Backend) (backend.Backend, error) {

@@ -40,7 +40,8 @@ const (
 const (
 	WorkDir          = "/work"
 	helperDir        = "/kamld"
-	helperBinary     = helperDir + "/bin/kamld"
+	helperName       = "kamld-job-helper" // cmd/kamld-job-helper: static, so it runs in any image
+	helperBinary     = helperDir + "/bin/" + helperName
 	manifestPath     = helperDir + "/spec/manifest.json"
 	FetchContainer   = "kamld-fetch"
 	RunContainer     = "run"
@@ -81,7 +82,7 @@ func runOf(job *batchv1.Job) (compute.RunID, bool) {
 // never retries (backoffLimit 0) and its Pod never restarts.
 func (b *Backend) jobFor(spec compute.Spec) (*batchv1.Job, error) {
 	if b.opts.HelperImage == "" {
-		return nil, fmt.Errorf("compute.kubernetes.helper_image is not set: runs need an image with the kamld binary: %w", apierr.ErrFailedPrecondition)
+		return nil, fmt.Errorf("compute.kubernetes.helper_image is not set: runs need an image with the kamld-job-helper binary: %w", apierr.ErrFailedPrecondition)
 	}
 	if len(spec.Command) == 0 {
 		return nil, apierr.InvalidArgument("job.command", "a run needs a command")
@@ -189,14 +190,14 @@ func (b *Backend) podSpec(spec compute.Spec, resources corev1.ResourceRequiremen
 		InitContainers: []corev1.Container{{
 			Name:         FetchContainer,
 			Image:        b.opts.HelperImage,
-			Command:      []string{"kamld", "job-helper", "fetch", "--manifest", manifestPath, "--workdir", WorkDir, "--install", helperBinary},
+			Command:      []string{helperName, "fetch", "--manifest", manifestPath, "--workdir", WorkDir, "--install", helperBinary},
 			EnvFrom:      envFrom,
 			VolumeMounts: mounts,
 		}},
 		Containers: []corev1.Container{{
 			Name:                     RunContainer,
 			Image:                    spec.Image,
-			Command:                  append([]string{helperBinary, "job-helper", "run", "--manifest", manifestPath, "--workdir", WorkDir, "--"}, spec.Command...),
+			Command:                  append([]string{helperBinary, "run", "--manifest", manifestPath, "--workdir", WorkDir, "--"}, spec.Command...),
 			WorkingDir:               WorkDir,
 			Env:                      runEnv(spec),
 			EnvFrom:                  envFrom,

@@ -60,10 +60,12 @@ func TestJobForMapsTheSpec(t *testing.T) {
 	require.Len(t, pod.InitContainers, 1)
 	assert.Equal(t, "kamld:1", pod.InitContainers[0].Image)
 	assert.Equal(t, "store", pod.InitContainers[0].EnvFrom[0].SecretRef.Name)
+	assert.Equal(t, []string{"kamld-job-helper", "fetch", "--manifest", "/kamld/spec/manifest.json", "--workdir", "/work",
+		"--install", "/kamld/bin/kamld-job-helper"}, pod.InitContainers[0].Command, "the static helper copies itself for the run container")
 	require.Len(t, pod.Containers, 1)
 	run := pod.Containers[0]
 	assert.Equal(t, "python:3.12", run.Image)
-	assert.Equal(t, []string{"/kamld/bin/kamld", "job-helper", "run", "--manifest", "/kamld/spec/manifest.json", "--workdir", "/work", "--",
+	assert.Equal(t, []string{"/kamld/bin/kamld-job-helper", "run", "--manifest", "/kamld/spec/manifest.json", "--workdir", "/work", "--",
 		"python", "train.py", "--lr", "0.1; rm -rf /"}, run.Command, "the command is an argv, never a shell line")
 	assert.Empty(t, run.Args)
 	assert.Equal(t, []corev1.EnvVar{{Name: "A", Value: "1"}, {Name: "B", Value: "2"}, {Name: "KAMLD_JOB", Value: "train"},

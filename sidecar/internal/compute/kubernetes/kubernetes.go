@@ -1,8 +1,9 @@
 // Package kubernetes runs jobs' attempts as batch/v1 Jobs: one Job per run, named and labelled by the run, so a
 // create retried after a lost answer finds the Job it already made instead of making a second one. The Pod
-// runs the kamld binary twice: an init container (the helper image) fetches the working files and input
-// snapshots into an emptyDir and copies the kamld binary beside them; the user's image then runs that binary as
-// a wrapper, which executes the command without a shell and, when it exits 0, stores the outputs.
+// runs the helper binary twice (cmd/kamld-job-helper, statically linked so that it runs in any image): an init
+// container (the helper image) fetches the working files and input snapshots into an emptyDir and copies the
+// helper beside them; the user's image then runs that copy as a wrapper, which executes the command without a
+// shell and, when it exits 0, stores the outputs.
 //
 // Everything the backend knows comes from the API server (the Job, its Pods, the nodes), so a restarted
 // sidecar, or another one, sees the same runs. The client is client-go's REST client over batch/v1 and
@@ -34,8 +35,9 @@ const Name = "kubernetes"
 type Options struct {
 	// Namespace holds the Jobs; "default" when empty.
 	Namespace string
-	// HelperImage is an image with the kamld binary at /usr/local/bin/kamld (or on PATH); its init container
-	// fetches inputs and hands the binary to the run container. Required to start runs.
+	// HelperImage is an image with the statically linked kamld-job-helper binary (cmd/kamld-job-helper, `make
+	// helper`) on PATH; its init container fetches inputs and copies the binary for the run container, which
+	// runs it from the user's image. Required to start runs.
 	HelperImage string
 	// ServiceAccount runs the Pods; the namespace's default when empty.
 	ServiceAccount string

@@ -1,4 +1,4 @@
-// Package podhelper is what the kamld binary does inside a run's Pod (`kamld job-helper`): before the command,
+// Package podhelper is what cmd/kamld-job-helper does inside a run's Pod: before the command,
 // write the working files and fetch the input snapshots into the work directory; around the command, run it
 // without a shell, pass signals on, and when it exits 0 store the outputs. It needs no Kubernetes client: the
 // Pod gets its Manifest through a downward-API file and the object store's configuration through environment

@@ -10,23 +10,17 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes/podhelper"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
-	"github.com/kamld/kamld/sidecar/internal/wiring"
+	"github.com/kamld/kamld/sidecar/internal/wiring/blobwiring"
 )
 
-// jobHelperFlags are the flags both steps of the in-pod helper take.
-type jobHelperFlags struct {
+// helperFlags are the flags both steps take. Failures are written to the container's termination log with a
+// reason prefix (InputsFailed:, OutputsFailed:) that the Kubernetes backend reads.
+type helperFlags struct {
 	manifest, workdir, terminationLog string
 }
 
-// newJobHelperCommand is the hidden `kamld job-helper`, which the Kubernetes backend runs inside a run's Pod:
-// `fetch` in the init container, `run` around the user's command. Its failures are written to the
-// container's termination log with a reason prefix (InputsFailed:, OutputsFailed:) that the backend reads.
-func newJobHelperCommand() *cobra.Command {
-	var f jobHelperFlags
-	cmd := &cobra.Command{Use: "job-helper", Short: "In-pod helper of Kubernetes runs (internal)", Hidden: true}
-	cmd.PersistentFlags().StringVar(&f.manifest, "manifest", "", "the run's manifest (JSON)")
-	cmd.PersistentFlags().StringVar(&f.workdir, "workdir", "", "the run's work directory")
-	cmd.PersistentFlags().StringVar(&f.terminationLog, "termination-log", "/dev/termination-log", "where a failure's reason goes")
+// newFetchCommand is the init container's step.
+func newFetchCommand(f *helperFlags) *cobra.Command {
 	var install string
 	fetch := &cobra.Command{
 		Use:   "fetch",
@@ -44,7 +38,12 @@ func newJobHelperCommand() *cobra.Command {
 		},
 	}
 	fetch.Flags().StringVar(&install, "install", "", "copy this binary here for the run container")
-	run := &cobra.Command{
+	return fetch
+}
+
+// newRunCommand is the run container's step, around the user's command.
+func newRunCommand(f *helperFlags) *cobra.Command {
+	return &cobra.Command{
 		Use:   "run -- COMMAND [ARG...]",
 		Short: "Run the command without a shell, then store the outputs if it exits 0",
 		Args:  cobra.MinimumNArgs(1),
@@ -52,20 +51,18 @@ func newJobHelperCommand() *cobra.Command {
 			return f.run(cmd, argv)
 		},
 	}
-	cmd.AddCommand(fetch, run)
-	return cmd
 }
 
 // run executes the command and, when it succeeds, stores the outputs. The helper exits with the command's
 // code, so the Pod reports it; a failure to store the outputs exits 1 with reason OutputsFailed.
-func (f jobHelperFlags) run(cmd *cobra.Command, argv []string) error {
+func (f helperFlags) run(cmd *cobra.Command, argv []string) error {
 	// A manifest the helper cannot read fails the run before the command, not after it.
 	if _, err := podhelper.ReadManifest(f.manifest); err != nil {
 		return f.fail(compute.ReasonOutputsFailed, err)
 	}
 	code, err := podhelper.Exec(cmd.Context(), argv, f.workdir, podhelper.ChildEnv(os.Environ()), os.Stdout, os.Stderr)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "kamld job-helper:", err)
+		fmt.Fprintln(os.Stderr, "kamld-job-helper:", err)
 	}
 	if code != 0 {
 		os.Exit(code)
@@ -77,7 +74,7 @@ func (f jobHelperFlags) run(cmd *cobra.Command, argv []string) error {
 
 // step reads the manifest, opens the object store if the run needs it, and runs fn; any failure is recorded
 // under reason and exits 1.
-func (f jobHelperFlags) step(reason string, fn func(podhelper.Manifest, compute.Data) error) error {
+func (f helperFlags) step(reason string, fn func(podhelper.Manifest, compute.Data) error) error {
 	m, err := podhelper.ReadManifest(f.manifest)
 	if err != nil {
 		return f.fail(reason, err)
@@ -100,7 +97,7 @@ func storeData() (compute.Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, err := wiring.BlobStore(cfg)
+	store, err := blobwiring.Store(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -108,8 +105,8 @@ func storeData() (compute.Data, error) {
 }
 
 // fail writes "<reason>: <error>" to the termination log (best effort: outside a Pod there may be none) and
-// returns the error, which makes kamld exit 1.
-func (f jobHelperFlags) fail(reason string, err error) error {
+// returns the error, which makes the helper exit 1.
+func (f helperFlags) fail(reason string, err error) error {
 	if f.terminationLog != "" {
 		_ = os.WriteFile(f.terminationLog, []byte(reason+": "+err.Error()), 0o644)
 	}
