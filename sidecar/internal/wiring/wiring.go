@@ -14,6 +14,7 @@ import (
 
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
+	"github.com/kamld/kamld/sidecar/internal/blob/s3"
 	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/compute/local"
 	"github.com/kamld/kamld/sidecar/internal/config"
