@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	"github.com/kamld/kamld/datasets"
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
@@ -32,6 +33,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/index"
 	"github.com/kamld/kamld/sidecar/internal/jobsvc"
 	"github.com/kamld/kamld/sidecar/internal/query"
+	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/search"
 	"github.com/kamld/kamld/sidecar/internal/server"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
@@ -55,6 +57,7 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 	cfg.Blob.FS.Dir = filepath.Join(dir, "store")
 	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Shutdown = 2 * time.Second
+	cfg.Samples = false // a test that wants the sample datasets turns this on
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -76,6 +79,10 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 	t.Cleanup(func() { _ = duck.Close() })
 	syncer.SetSchema(search.TabularSchema(engine, catalog))
 	syncer.Start(ctx)
+	if cfg.Samples {
+		_, err := samples.ImportOnce(ctx, engine, store, datasets.FS, "test", slog.New(slog.DiscardHandler))
+		require.NoError(t, err)
+	}
 	opts := []server.Option{server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"),
 		server.WithDatasets(engine), server.WithTables(catalog), server.WithSearch(search.NewService(ix)), server.WithQuery(queryService(backends, engine, catalog))}
 	if cb, ok := backends.Get(backend.Compute).(compute.Backend); ok {
