@@ -116,10 +116,15 @@ lint: tools venv ## buf lint, gofmt, go vet, ruff, eslint and prettier
 ## ---- benchmarks -----------------------------------------------------------------------------------------
 
 .PHONY: bench
-bench: build minio ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files
+bench: build minio bench-search ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files; search
 	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD)
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/bench/
 	go test -run '^$$' -bench . -benchtime 10x ./sidecar/internal/dataset/
+
+.PHONY: bench-search
+# -p 1: the two backends are measured one after the other, not competing for the same cores.
+bench-search: elasticsearch ## search index time and latency p50/p99 at 1k, 10k, 100k datasets: bleve and Elasticsearch in one run
+	go test -p 1 -run '^$$' -bench SearchLatency -benchtime 1x -timeout 60m ./sidecar/internal/index/bleve/ ./sidecar/internal/index/elastic/
 
 .PHONY: clean
 clean: ## remove build outputs (keeps ~/.cache/kamld)
