@@ -31,6 +31,9 @@ import { loadSnippet } from './datasetModel';
 import { DatasetsPanel } from './datasetsPanel';
 import { DATASET_PAGE_SIZE, DatasetListModel } from './datasetListModel';
 import { DatasetsSectionWidget } from './datasetsSection';
+import { SearchClient } from './searchApi';
+import { SearchModel } from './searchModel';
+import { SearchSectionWidget } from './searchSection';
 import { DatasetViewWidget } from './datasetView';
 import { DatasetViewModel } from './datasetViewModel';
 import { datasetsIcon } from './icons';
@@ -180,6 +183,28 @@ const plugin: JupyterFrontEndPlugin<void> = {
     panel.addRefreshHandler(() => {
       if (section.available) {
         void datasetList.reload();
+      }
+    });
+
+    const searchClient = new SearchClient({
+      baseUrl: serverSettings.baseUrl,
+      transport: jupyterTransport(serverSettings)
+    });
+    const searchModel = new SearchModel(searchClient);
+    const searchSection = new SearchSectionWidget({
+      connection,
+      model: searchModel,
+      trans,
+      suggest: async (field, prefix) => {
+        const result = await searchClient.suggest(field, prefix);
+        return result.ok ? result.value : [];
+      },
+      open: openDataset
+    });
+    panel.addSection(searchSection);
+    panel.addRefreshHandler(() => {
+      if (searchSection.available) {
+        void searchModel.search();
       }
     });
 

@@ -219,6 +219,14 @@ export default defineConfig({
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
     {
+      // Searches the sample datasets of the same JupyterLab, after `connected`
+      // (which kills its sidecar); it only reads, so it may run beside `datasets`.
+      name: 'search',
+      testMatch: 'search.spec.ts',
+      dependencies: ['connected'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
       name: 'binary-missing',
       testMatch: 'binaryMissing.spec.ts',
       use: { baseURL: `http://127.0.0.1:${missingBinaryPort}` }

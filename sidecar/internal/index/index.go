@@ -46,15 +46,16 @@ type Column struct {
 // Sort orders search results.
 type Sort struct {
 	By SortBy
-	// Desc reverses the natural direction; Direction gives the effective one.
+	// Desc orders by the key descending (ties still by id ascending). ByRelevance ignores it: highest score
+	// first, always.
 	Desc bool
 }
 
 // SortBy names a sort key. Every order breaks ties by dataset id ascending, so pages are stable.
 type SortBy string
 
-// Sort keys. Relevance is by score, highest first; the others follow Desc (updated, size: usually newest and
-// largest first; name: usually A→Z).
+// Sort keys. Relevance is by score, highest first; the others follow Sort.Desc (the service defaults to
+// newest and largest first, and A→Z for names).
 const (
 	ByRelevance SortBy = "relevance"
 	ByUpdated   SortBy = "updated"

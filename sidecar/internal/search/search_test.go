@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -236,4 +237,24 @@ func TestFormatOf(t *testing.T) {
 		}
 		assert.Equal(t, want, search.FormatOf(p, mt), p)
 	}
+}
+
+func TestConcurrentWritesLeaveTheIndexAtTheStoreState(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	_, err := f.engine.CreateDataset(ctx, "contended", dataset.Metadata{})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			_, err := f.engine.UpdateDataset(ctx, "contended", dataset.Metadata{Tags: []string{fmt.Sprintf("v%d", i)}}, []string{dataset.FieldTags}, "")
+			assert.NoError(t, err)
+		})
+	}
+	wg.Wait()
+	stored, err := f.engine.GetDataset(ctx, "contended")
+	require.NoError(t, err)
+	indexed, err := f.ix.Get(ctx, "contended")
+	require.NoError(t, err)
+	assert.Equal(t, stored.Tags, indexed.Tags, "the last sync wrote the last state")
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"strings"
 	"sync"
@@ -33,6 +34,9 @@ type Syncer struct {
 	sweep    time.Duration
 	kick     chan struct{}
 	mu       sync.Mutex // one catch-up at a time
+	// stripes serialise syncs of one dataset within this process: each sync reads the store after the write
+	// that triggered it finished, so the later of two racing syncs writes the newer state.
+	stripes [64]sync.Mutex
 }
 
 // SyncOption configures a Syncer.
@@ -102,6 +106,11 @@ func (s *Syncer) wake() {
 
 // Sync writes dataset id's current document to the index, or removes it if the dataset is gone.
 func (s *Syncer) Sync(ctx context.Context, id string) error {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	stripe := &s.stripes[h.Sum32()%uint32(len(s.stripes))]
+	stripe.Lock()
+	defer stripe.Unlock()
 	doc, err := s.docs.Build(ctx, id)
 	if errors.Is(err, apierr.ErrNotFound) {
 		return s.ix.Delete(ctx, id)

@@ -50,7 +50,14 @@ func (ix *Index) Search(ctx context.Context, req *index.Request) (*index.Result,
 	if len(hits) > req.PageSize {
 		hits = hits[:req.PageSize]
 	}
+	var frags map[string]search.FieldFragmentMap
+	if req.Highlight && len(hits) > 0 {
+		if frags, err = ix.highlight(ctx, sr.Query, hits); err != nil {
+			return nil, err
+		}
+	}
 	for _, h := range hits {
+		h.Fragments = frags[h.ID]
 		hit, err := toHit(h)
 		if err != nil {
 			return nil, err
@@ -97,13 +104,33 @@ func request(req *index.Request) (*blv.SearchRequest, error) {
 		}
 		sr.AddFacet(f, blv.NewFacetRequest(field, facetScan))
 	}
-	if req.Highlight {
-		sr.Highlight = blv.NewHighlightWithStyle("html")
-		for _, f := range textFields {
-			sr.Highlight.AddField(f.field)
-		}
-	}
 	return sr, nil
+}
+
+// highlight runs the query again over the page's hits only, with highlighting: asking for it in the main
+// search would make bleve record term locations for every match, not just the page.
+func (ix *Index) highlight(ctx context.Context, q bq.Query, hits []*search.DocumentMatch) (map[string]search.FieldFragmentMap, error) {
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	sr := blv.NewSearchRequestOptions(bq.NewConjunctionQuery([]bq.Query{q, bq.NewDocIDQuery(ids)}), len(ids), 0, false)
+	sr.Highlight = blv.NewHighlightWithStyle("html")
+	for _, f := range textFields {
+		sr.Highlight.AddField(f.field)
+	}
+	var res *blv.SearchResult
+	if err := ix.read(func(b blv.Index) (err error) {
+		res, err = b.SearchInContext(ctx, sr)
+		return err
+	}); err != nil {
+		return nil, searchErr(err)
+	}
+	out := make(map[string]search.FieldFragmentMap, len(res.Hits))
+	for _, h := range res.Hits {
+		out[h.ID] = h.Fragments
+	}
+	return out, nil
 }
 
 func sortOrder(s index.Sort) (search.SortOrder, error) {

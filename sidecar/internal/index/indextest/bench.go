@@ -128,20 +128,28 @@ func BenchSearch(ctx context.Context, ix index.Index, n, searches int) (Latency,
 	return lat, nil
 }
 
-// ReportLatency runs BenchSearch as a sub-benchmark per size and reports the numbers as metrics.
+// ReportLatency runs BenchSearch as a sub-benchmark per size, reports the numbers as metrics and prints them
+// as rows of a Markdown table (backend, datasets, index time, p50, p99, max) for the README.
 func ReportLatency(b *testing.B, newIndex func(b *testing.B) index.Index, sizes []int, searches int) {
+	fmt.Println("| backend | datasets | index time | search p50 | search p99 | max |")
+	fmt.Println("|---|---|---|---|---|---|")
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("docs=%d", n), func(b *testing.B) {
 			for range b.N {
-				lat, err := BenchSearch(context.Background(), newIndex(b), n, searches)
+				ix := newIndex(b)
+				lat, err := BenchSearch(context.Background(), ix, n, searches)
 				if err != nil {
 					b.Fatal(err)
 				}
+				fmt.Printf("| %s | %d | %.1f s | %.2f ms | %.2f ms | %.2f ms |\n", ix.Name(), n, lat.IndexTime.Seconds(),
+					ms(lat.P50), ms(lat.P99), ms(lat.Max))
 				b.ReportMetric(lat.IndexTime.Seconds(), "index-s")
-				b.ReportMetric(float64(lat.P50.Microseconds())/1000, "p50-ms")
-				b.ReportMetric(float64(lat.P99.Microseconds())/1000, "p99-ms")
-				b.ReportMetric(float64(lat.Max.Microseconds())/1000, "max-ms")
+				b.ReportMetric(ms(lat.P50), "p50-ms")
+				b.ReportMetric(ms(lat.P99), "p99-ms")
+				b.ReportMetric(ms(lat.Max), "max-ms")
 			}
 		})
 	}
 }
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
