@@ -77,7 +77,7 @@ test: lint check-generate test-go test-py test-js test-e2e ## every suite: lint,
 
 .PHONY: test-go
 test-go: minio elasticsearch ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
-	go test -count=1 ./sidecar/... ./examples/...
+	go test -count=1 -timeout 30m ./sidecar/... ./examples/...
 
 .PHONY: test-py
 test-py: build venv ## pytest: server extension, client and magics against a real sidecar
