@@ -198,7 +198,7 @@ def test_magic_status(
     # One line per backend: capability, backend, health.
     for capability, backend, health in (
         ("blob", "fs", "SERVING"),
-        ("index", "bleve", "UNIMPLEMENTED"),
+        ("index", "bleve", "SERVING"),
         ("sql", "duckdb", "UNIMPLEMENTED"),
         ("compute", "local", "UNIMPLEMENTED"),
     ):
