@@ -79,6 +79,14 @@ func TestElasticsearch_SearchAndOutage(t *testing.T) {
 		return code == http.StatusServiceUnavailable && assert.Contains(t, body, "index")
 	}, 15*time.Second, 200*time.Millisecond, "readiness reports the index")
 
+	// A sidecar started while Elasticsearch is down starts all the same, and is not ready until it returns.
+	late := startSidecar(t, func(c *config.Config) {
+		c.Index.Backend = "elasticsearch"
+		c.Index.Elastic.URLs = []string{es.URL()}
+	})
+	code, body, _ = late.rest(t, "GET", "/readyz", "", nil)
+	assert.Equal(t, http.StatusServiceUnavailable, code, body)
+
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	require.NoError(t, es.Restart(ctx))
@@ -92,8 +100,10 @@ func TestElasticsearch_SearchAndOutage(t *testing.T) {
 		}
 		return true
 	}, time.Minute, 250*time.Millisecond, "the index catches up with the writes it missed (created, retagged, deleted)")
-	require.Eventually(t, func() bool {
-		code, _, _ := s.rest(t, "GET", "/readyz", "", nil)
-		return code == http.StatusOK
-	}, 15*time.Second, 200*time.Millisecond, "ready again")
+	for _, sc := range []*sidecar{s, late} {
+		require.Eventually(t, func() bool {
+			code, _, _ := sc.rest(t, "GET", "/readyz", "", nil)
+			return code == http.StatusOK
+		}, 15*time.Second, 200*time.Millisecond, "ready again")
+	}
 }

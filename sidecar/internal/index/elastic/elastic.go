@@ -2,8 +2,9 @@
 // client.
 //
 // Layout: documents live in versioned indices named <alias>-g<generation>; the configured name is an alias
-// that points at exactly one of them. Rebuild fills a new generation and moves the alias in one _aliases
-// call, so searches never see a half-built index. Mappings are explicit and strict (mapping.go).
+// that points at exactly one of them, and <alias>-write a second one that writes also go to
+// (generations.go). Rebuild fills a new generation and moves the alias in one _aliases call, so searches
+// never see a half-built index. Mappings are explicit and strict (mapping.go).
 //
 // Queries: the parsed tree (index/query) is translated into Query DSL made only of bool, multi_match, term,
 // range, match_all and match_none clauses (translate.go). User text is only ever a value of those clauses,
@@ -47,17 +48,14 @@ type Config struct {
 
 // Index is an index.Index on Elasticsearch.
 type Index struct {
-	es    *elasticsearch.Client
-	alias string
-	loc   string
+	es         *elasticsearch.Client
+	alias      string // searched; see writeAliasSuffix
+	writeAlias string
+	loc        string
 
 	// ready is set once the alias is known to exist; until then every call first ensures it.
 	readyMu sync.Mutex
 	ready   bool
-
-	// rebuilding holds the indices a running Rebuild is filling: writes reach them as well as the alias.
-	rebuildMu  sync.RWMutex
-	rebuilding map[string]bool
 }
 
 var _ index.Index = (*Index)(nil)
@@ -105,7 +103,7 @@ func New(cfg Config) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("elasticsearch client: %w", err)
 	}
-	return &Index{es: es, alias: cfg.Alias, loc: locations(cfg.URLs), rebuilding: map[string]bool{}}, nil
+	return &Index{es: es, alias: cfg.Alias, writeAlias: cfg.Alias + writeAliasSuffix, loc: locations(cfg.URLs)}, nil
 }
 
 // Name implements backend.Backend.

@@ -21,9 +21,7 @@ func (x *Index) Upsert(ctx context.Context, docs ...*index.Document) error {
 	if len(docs) == 0 {
 		return nil
 	}
-	return x.write(ctx, func(target string, viaAlias bool) error {
-		return x.bulkUpsert(ctx, target, viaAlias, docs)
-	})
+	return x.write(ctx, func(targets []string) error { return x.bulkUpsert(ctx, targets, true, docs) })
 }
 
 // Delete implements index.Writer; unknown IDs are not an error.
@@ -31,37 +29,28 @@ func (x *Index) Delete(ctx context.Context, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return x.write(ctx, func(target string, viaAlias bool) error {
-		return x.bulkDelete(ctx, target, viaAlias, ids)
-	})
+	return x.write(ctx, func(targets []string) error { return x.bulkDelete(ctx, targets, true, ids) })
 }
 
-// write applies one change to the alias and to any generation a Rebuild is filling. An alias that vanished
-// (deleted by hand) is recreated once.
-func (x *Index) write(ctx context.Context, apply func(target string, viaAlias bool) error) error {
+// write applies one change through both aliases (see writeAliasSuffix), in one _bulk call. Aliases that
+// vanished (deleted by hand) are recreated once.
+func (x *Index) write(ctx context.Context, apply func(targets []string) error) error {
 	if err := x.ensureAlias(ctx); err != nil {
 		return err
 	}
-	extra := x.rebuildTargets()
-	err := apply(x.alias, true)
+	targets := []string{x.alias, x.writeAlias}
+	err := apply(targets)
 	if isType(err, "index_not_found_exception") {
 		x.forget()
 		if err = x.ensureAlias(ctx); err == nil {
-			err = apply(x.alias, true)
+			err = apply(targets)
 		}
 	}
-	if err != nil {
-		return err
-	}
-	for _, gen := range extra {
-		if err := apply(gen, false); err != nil && !isType(err, "index_not_found_exception") {
-			return fmt.Errorf("writing to the generation being rebuilt, %s: %w", gen, err)
-		}
-	}
-	return nil
+	return err
 }
 
-func (x *Index) bulkUpsert(ctx context.Context, target string, viaAlias bool, docs []*index.Document) error {
+// bulkUpsert indexes docs into every target.
+func (x *Index) bulkUpsert(ctx context.Context, targets []string, viaAlias bool, docs []*index.Document) error {
 	var body bytes.Buffer
 	for _, d := range docs {
 		if d == nil || d.ID == "" {
@@ -71,28 +60,33 @@ func (x *Index) bulkUpsert(ctx context.Context, target string, viaAlias bool, do
 		if err != nil {
 			return err
 		}
-		action := map[string]any{"index": map[string]any{"_id": d.ID}}
-		if err := appendNDJSON(&body, action, src); err != nil {
-			return err
+		for _, t := range targets {
+			action := map[string]any{"index": map[string]any{"_index": t, "_id": d.ID}}
+			if err := appendNDJSON(&body, action, src); err != nil {
+				return err
+			}
 		}
 		if body.Len() > maxBulkBytes {
-			if err := x.bulk(ctx, target, viaAlias, body.Bytes()); err != nil {
+			if err := x.bulk(ctx, viaAlias, body.Bytes()); err != nil {
 				return err
 			}
 			body.Reset()
 		}
 	}
-	return x.bulk(ctx, target, viaAlias, body.Bytes())
+	return x.bulk(ctx, viaAlias, body.Bytes())
 }
 
-func (x *Index) bulkDelete(ctx context.Context, target string, viaAlias bool, ids []string) error {
+// bulkDelete removes ids from every target.
+func (x *Index) bulkDelete(ctx context.Context, targets []string, viaAlias bool, ids []string) error {
 	var body bytes.Buffer
 	for _, id := range ids {
-		if err := appendNDJSON(&body, map[string]any{"delete": map[string]any{"_id": id}}); err != nil {
-			return err
+		for _, t := range targets {
+			if err := appendNDJSON(&body, map[string]any{"delete": map[string]any{"_index": t, "_id": id}}); err != nil {
+				return err
+			}
 		}
 	}
-	return x.bulk(ctx, target, viaAlias, body.Bytes())
+	return x.bulk(ctx, viaAlias, body.Bytes())
 }
 
 func appendNDJSON(buf *bytes.Buffer, lines ...any) error {
@@ -107,10 +101,10 @@ func appendNDJSON(buf *bytes.Buffer, lines ...any) error {
 	return nil
 }
 
-// bulk sends one _bulk body to target. Through the alias it requires the alias to exist (an index is never
-// created implicitly with guessed mappings) and refreshes, so the change is searchable on return; a
-// generation being filled is refreshed once, before the swap.
-func (x *Index) bulk(ctx context.Context, target string, viaAlias bool, ndjson []byte) error {
+// bulk sends one _bulk body. Through the aliases it requires them to be aliases (an index is never created
+// implicitly with guessed mappings) and refreshes, so the change is searchable on return; a generation being
+// filled is refreshed once, before the swap.
+func (x *Index) bulk(ctx context.Context, viaAlias bool, ndjson []byte) error {
 	if len(ndjson) == 0 {
 		return nil
 	}
@@ -127,7 +121,7 @@ func (x *Index) bulk(ctx context.Context, target string, viaAlias bool, ndjson [
 			Error  json.RawMessage `json:"error"`
 		} `json:"items"`
 	}
-	if err := x.call(ctx, req{method: http.MethodPost, path: pathOf(target, "_bulk"), query: q, ndjson: ndjson}, &resp); err != nil {
+	if err := x.call(ctx, req{method: http.MethodPost, path: "/_bulk", query: q, ndjson: ndjson}, &resp); err != nil {
 		return err
 	}
 	if !resp.Errors {
