@@ -7,7 +7,7 @@ import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { Signal } from '@lumino/signaling';
 import * as React from 'react';
 
-import { formatCell } from './previewModel';
+import { ResultGrid } from './resultGrid';
 import { SqlCatalog } from './sqlCatalog';
 import { SqlCodeEditor } from './sqlCodeEditor';
 import { SqlEditorModel } from './sqlEditorModel';
@@ -83,29 +83,12 @@ function SqlEditorBody(props: {
         </p>
       )}
       {result && (
-        <div className="kamld-Preview-scroll kamld-SqlEditor-result">
-          <table className="kamld-Table kamld-PreviewTable">
-            <thead>
-              <tr>
-                {result.columns.map((c, i) => (
-                  <th key={i} scope="col" title={c.type}>
-                    <span className="kamld-PreviewTable-name">{c.name}</span>
-                    <span className="kamld-PreviewTable-type">{c.type}</span>
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {result.rows.map((row, r) => (
-                <tr key={r}>
-                  {row.map((cell, c) => (
-                    <td key={c}>{formatCell(cell)}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ResultGrid
+          className="kamld-SqlEditor-result"
+          columns={result.columns}
+          rows={result.rows}
+          label={trans.__('Query result')}
+        />
       )}
     </div>
   );
