@@ -106,6 +106,11 @@ export class SqlCatalog {
       .map(parseDataset)
       .filter(d => d !== undefined);
     this._datasets = datasets.map(d => d.id);
+    this._heads = new Map(
+      datasets
+        .filter(d => d.headSnapshot)
+        .map(d => [d.id, d.headSnapshot.split('/').pop() ?? ''])
+    );
     const schemas = await Promise.all(
       this._datasets.map(async id => {
         try {
@@ -122,15 +127,22 @@ export class SqlCatalog {
 
   /**
    * The nested namespace that @codemirror/lang-sql completes from:
-   * schema → table → column names, plus each dataset's draft and latest
-   * names so that "iris" and "iris@draft" complete too.
+   * schema → table → column names. The tables are listed at the latest
+   * snapshot ("iris"), so its versioned name ("iris@v3") has them too; the
+   * draft's name completes, its tables are not listed.
    */
   namespace(): Record<string, Record<string, string[]>> {
     const namespace: Record<string, Record<string, string[]>> = {};
     for (const schema of this._schemas) {
-      namespace[schema.name] = Object.fromEntries(
+      const tables = Object.fromEntries(
         schema.tables.map(t => [t.name, t.columns.map(c => c.name)])
       );
+      namespace[schema.name] = tables;
+      // The latest snapshot under its own name too: "iris" is "iris@v3".
+      const head = this._heads.get(schema.name);
+      if (head) {
+        namespace[`${schema.name}@${head}`] = tables;
+      }
     }
     for (const id of this._datasets) {
       namespace[id] ??= {};
@@ -149,9 +161,13 @@ export class SqlCatalog {
     const seen = new Map<string, IPreviewColumn>();
     for (const schema of this._schemas) {
       for (const table of schema.tables) {
+        const names = [
+          schema.name,
+          `${schema.name}@${this._heads.get(schema.name)}`
+        ];
         const used = refs.some(
           r =>
-            r.schema === schema.name &&
+            names.includes(r.schema) &&
             (r.table === undefined || r.table === table.name)
         );
         for (const column of used ? table.columns : []) {
@@ -177,5 +193,6 @@ export class SqlCatalog {
   }
 
   private _datasets: string[] = [];
+  private _heads = new Map<string, string>();
   private _schemas: ISqlSchema[] = [];
 }

@@ -11,8 +11,9 @@ import { Transport } from '../datasetApi';
 import { parseTables, SqlCatalog, tableRefs } from '../sqlCatalog';
 import { sqlLanguage } from '../sqlCodeEditor';
 
+// ListTables at the latest snapshot names the schema by the dataset alone.
 const IRIS_TABLES = {
-  schema: 'iris@v1',
+  schema: 'iris',
   tables: [
     {
       name: 'iris',
@@ -28,7 +29,7 @@ const IRIS_TABLES = {
 };
 
 const WINE_TABLES = {
-  schema: 'wine@v2',
+  schema: 'wine',
   tables: [
     {
       name: 'red',
@@ -54,8 +55,8 @@ function fakeSidecar(calls: string[]): Transport {
     if (route.startsWith('v1/datasets?')) {
       return json(200, {
         datasets: [
-          { name: 'datasets/iris' },
-          { name: 'datasets/wine' },
+          { name: 'datasets/iris', headSnapshot: 'datasets/iris/snapshots/v1' },
+          { name: 'datasets/wine', headSnapshot: 'datasets/wine/snapshots/v2' },
           { name: 'datasets/empty' }
         ]
       });
@@ -106,7 +107,7 @@ function applied(option: Completion): string {
 describe('parseTables', () => {
   it('reads the schema name, tables and typed columns', () => {
     expect(parseTables(IRIS_TABLES)).toEqual({
-      name: 'iris@v1',
+      name: 'iris',
       tables: [
         {
           name: 'iris',
@@ -150,17 +151,17 @@ describe('SqlCatalog', () => {
       '/lab/kamld/api/v1/datasets/wine/tables'
     ]);
     expect(catalog.datasets).toEqual(['iris', 'wine', 'empty']);
-    expect(catalog.schemas.map(s => s.name)).toEqual(['iris@v1', 'wine@v2']);
+    expect(catalog.schemas.map(s => s.name)).toEqual(['iris', 'wine']);
   });
 
   it('gives lang-sql a namespace with latest, versioned and draft schemas', async () => {
     const catalog = await loadedCatalog();
     expect(catalog.namespace()).toEqual({
+      iris: { iris: ['sepal_length_cm', 'species'] },
       'iris@v1': { iris: ['sepal_length_cm', 'species'] },
+      wine: { red: ['alcohol'], white: ['quality'] },
       'wine@v2': { red: ['alcohol'], white: ['quality'] },
-      iris: {},
       'iris@draft': {},
-      wine: {},
       'wine@draft': {},
       empty: {},
       'empty@draft': {}
@@ -179,6 +180,10 @@ describe('SqlCatalog', () => {
     expect(
       catalog.columnsIn('SELECT  FROM "wine@v2"').map(c => c.name)
     ).toEqual(['alcohol', 'quality']);
+    expect(
+      catalog.columnsIn('SELECT  FROM "iris".iris').map(c => c.name)
+    ).toEqual(['sepal_length_cm', 'species']);
+    expect(catalog.columnsIn('SELECT  FROM "iris@v7"')).toEqual([]);
     expect(catalog.columnsIn('SELECT 1')).toEqual([]);
   });
 
