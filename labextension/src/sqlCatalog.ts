@@ -6,6 +6,7 @@
  */
 import {
   parseDataset,
+  parseSnapshot,
   parseErrorBody,
   proxiedUrl,
   Transport
@@ -93,8 +94,8 @@ export class SqlCatalog {
   }
 
   /**
-   * Lists the datasets, then the tables of each (at most
-   * CATALOG_MAX_DATASETS); a dataset whose tables cannot be listed (no
+   * Lists the datasets, then the tables and the latest snapshot's version
+   * and tags of each (at most CATALOG_MAX_DATASETS); a dataset whose tables cannot be listed (no
    * snapshot yet) is left out of the schemas but kept in `datasets`.
    */
   async load(): Promise<void> {
@@ -106,11 +107,6 @@ export class SqlCatalog {
       .map(parseDataset)
       .filter(d => d !== undefined);
     this._datasets = datasets.map(d => d.id);
-    this._heads = new Map(
-      datasets
-        .filter(d => d.headSnapshot)
-        .map(d => [d.id, d.headSnapshot.split('/').pop() ?? ''])
-    );
     const schemas = await Promise.all(
       this._datasets.map(async id => {
         try {
@@ -123,6 +119,9 @@ export class SqlCatalog {
       })
     );
     this._schemas = schemas.filter(s => s !== undefined);
+    const heads = datasets.filter(d => d.headSnapshot).map(d => d.id);
+    const aliases = await Promise.all(heads.map(id => this._latestRefs(id)));
+    this._aliases = new Map(heads.map((id, i) => [id, aliases[i]]));
   }
 
   /**
@@ -138,10 +137,9 @@ export class SqlCatalog {
         schema.tables.map(t => [t.name, t.columns.map(c => c.name)])
       );
       namespace[schema.name] = tables;
-      // The latest snapshot under its own name too: "iris" is "iris@v3".
-      const head = this._heads.get(schema.name);
-      if (head) {
-        namespace[`${schema.name}@${head}`] = tables;
+      // The latest snapshot under its other names: "iris" is "iris@v3".
+      for (const name of this._names(schema.name).slice(1)) {
+        namespace[name] = tables;
       }
     }
     for (const id of this._datasets) {
@@ -161,10 +159,7 @@ export class SqlCatalog {
     const seen = new Map<string, IPreviewColumn>();
     for (const schema of this._schemas) {
       for (const table of schema.tables) {
-        const names = [
-          schema.name,
-          `${schema.name}@${this._heads.get(schema.name)}`
-        ];
+        const names = this._names(schema.name);
         const used = refs.some(
           r =>
             names.includes(r.schema) &&
@@ -180,6 +175,26 @@ export class SqlCatalog {
     return [...seen.values()];
   }
 
+  /** A latest-snapshot schema's names: "iris", "iris@v3", "iris@prod". */
+  private _names(schema: string): string[] {
+    const refs = this._aliases.get(schema) ?? [];
+    return [schema, ...refs.map(ref => `${schema}@${ref}`)];
+  }
+
+  /** The latest snapshot's version and tags (ListSnapshots, newest first). */
+  private async _latestRefs(id: string): Promise<string[]> {
+    try {
+      const body = (await this._get(
+        `v1/datasets/${encodeURIComponent(id)}/snapshots?pageSize=1`
+      )) as Record<string, unknown>;
+      const list = Array.isArray(body.snapshots) ? body.snapshots : [];
+      const latest = parseSnapshot(list[0]);
+      return latest ? [latest.version, ...latest.tags] : [];
+    } catch {
+      return [];
+    }
+  }
+
   private async _get(route: string): Promise<unknown> {
     const response = await this._transport(proxiedUrl(this._baseUrl, route), {
       method: 'GET'
@@ -193,6 +208,6 @@ export class SqlCatalog {
   }
 
   private _datasets: string[] = [];
-  private _heads = new Map<string, string>();
+  private _aliases = new Map<string, string[]>();
   private _schemas: ISqlSchema[] = [];
 }

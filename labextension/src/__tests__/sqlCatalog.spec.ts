@@ -55,11 +55,26 @@ function fakeSidecar(calls: string[]): Transport {
     if (route.startsWith('v1/datasets?')) {
       return json(200, {
         datasets: [
-          { name: 'datasets/iris', headSnapshot: 'datasets/iris/snapshots/v1' },
-          { name: 'datasets/wine', headSnapshot: 'datasets/wine/snapshots/v2' },
+          {
+            name: 'datasets/iris',
+            headSnapshot: 'datasets/iris/snapshots/3f2a'
+          },
+          {
+            name: 'datasets/wine',
+            headSnapshot: 'datasets/wine/snapshots/9c1b'
+          },
           { name: 'datasets/empty' }
         ]
       });
+    }
+    if (route === 'v1/datasets/iris/snapshots?pageSize=1') {
+      return json(200, {
+        snapshots: [{ version: 'v1', tags: ['prod'] }],
+        nextPageToken: 'x'
+      });
+    }
+    if (route === 'v1/datasets/wine/snapshots?pageSize=1') {
+      return json(200, { snapshots: [{ version: 'v2', tags: [] }] });
     }
     if (route === 'v1/datasets/iris/tables') {
       return json(200, IRIS_TABLES);
@@ -147,7 +162,9 @@ describe('SqlCatalog', () => {
     expect(calls[0]).toBe('/lab/kamld/api/v1/datasets?pageSize=50');
     expect(calls.slice(1).sort()).toEqual([
       '/lab/kamld/api/v1/datasets/empty/tables',
+      '/lab/kamld/api/v1/datasets/iris/snapshots?pageSize=1',
       '/lab/kamld/api/v1/datasets/iris/tables',
+      '/lab/kamld/api/v1/datasets/wine/snapshots?pageSize=1',
       '/lab/kamld/api/v1/datasets/wine/tables'
     ]);
     expect(catalog.datasets).toEqual(['iris', 'wine', 'empty']);
@@ -159,6 +176,7 @@ describe('SqlCatalog', () => {
     expect(catalog.namespace()).toEqual({
       iris: { iris: ['sepal_length_cm', 'species'] },
       'iris@v1': { iris: ['sepal_length_cm', 'species'] },
+      'iris@prod': { iris: ['sepal_length_cm', 'species'] },
       wine: { red: ['alcohol'], white: ['quality'] },
       'wine@v2': { red: ['alcohol'], white: ['quality'] },
       'iris@draft': {},
