@@ -39,6 +39,7 @@ import { DatasetViewModel } from './datasetViewModel';
 import { datasetsIcon } from './icons';
 import { setupJobs } from './jobsPlugin';
 import { NotebookInserter } from './notebookInsert';
+import { SqlCatalog } from './sqlCatalog';
 import { SqlEditorWidget } from './sqlEditor';
 import { SqlEditorModel } from './sqlEditorModel';
 import { jupyterTransport, uploadWithProgress } from './transport';
@@ -194,7 +195,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
         sql
       );
       const view = new MainAreaWidget({
-        content: new SqlEditorWidget(model, trans)
+        content: new SqlEditorWidget(
+          model,
+          trans,
+          new SqlCatalog(
+            serverSettings.baseUrl,
+            jupyterTransport(serverSettings)
+          )
+        )
       });
       view.id = `kamld-sql-${++sqlEditors}`;
       view.title.label = trans.__('SQL %1', sqlEditors);

@@ -1,12 +1,13 @@
 /**
  * The preview grid under the dataset view's file list: the first rows of a
- * tabular file with typed column headers, scrolling inside a bounded box.
+ * tabular file with typed column headers, windowed in a bounded box.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Button, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { formatCell, PreviewModel } from './previewModel';
+import { PreviewModel } from './previewModel';
+import { ResultGrid } from './resultGrid';
 
 export function PreviewSection(props: {
   model: PreviewModel;
@@ -38,33 +39,11 @@ export function PreviewSection(props: {
               </p>
             )}
             {model.preview && (
-              <div className="kamld-Preview-scroll">
-                <table className="kamld-Table kamld-PreviewTable">
-                  <thead>
-                    <tr>
-                      {model.preview.columns.map((c, i) => (
-                        <th key={i} scope="col" title={c.type}>
-                          <span className="kamld-PreviewTable-name">
-                            {c.name}
-                          </span>
-                          <span className="kamld-PreviewTable-type">
-                            {c.type}
-                          </span>
-                        </th>
-                      ))}
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {model.preview.rows.map((row, r) => (
-                      <tr key={r}>
-                        {row.map((cell, c) => (
-                          <td key={c}>{formatCell(cell)}</td>
-                        ))}
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <ResultGrid
+                columns={model.preview.columns}
+                rows={model.preview.rows}
+                label={trans.__('Rows of %1', model.path)}
+              />
             )}
           </section>
         ) : (

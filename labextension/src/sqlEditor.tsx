@@ -7,13 +7,16 @@ import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import { Signal } from '@lumino/signaling';
 import * as React from 'react';
 
-import { formatCell } from './previewModel';
+import { ResultGrid } from './resultGrid';
+import { SqlCatalog } from './sqlCatalog';
+import { SqlCodeEditor } from './sqlCodeEditor';
 import { SqlEditorModel } from './sqlEditorModel';
 
 export class SqlEditorWidget extends ReactWidget {
   constructor(
     readonly model: SqlEditorModel,
-    private readonly _trans: TranslationBundle
+    private readonly _trans: TranslationBundle,
+    readonly catalog: SqlCatalog
   ) {
     super();
     this.addClass('kamld-SqlEditor');
@@ -31,7 +34,13 @@ export class SqlEditorWidget extends ReactWidget {
   render(): React.ReactElement {
     return (
       <UseSignal signal={this.model.changed}>
-        {() => <SqlEditorBody model={this.model} trans={this._trans} />}
+        {() => (
+          <SqlEditorBody
+            model={this.model}
+            trans={this._trans}
+            catalog={this.catalog}
+          />
+        )}
       </UseSignal>
     );
   }
@@ -40,29 +49,14 @@ export class SqlEditorWidget extends ReactWidget {
 function SqlEditorBody(props: {
   model: SqlEditorModel;
   trans: TranslationBundle;
+  catalog: SqlCatalog;
 }): React.ReactElement {
   const { model, trans } = props;
-  const [text, setText] = React.useState(model.sql);
-  const run = (): void => {
-    model.setSql(text);
-    void model.run();
-  };
+  const run = (): void => void model.run();
   const result = model.result;
   return (
     <div className="kamld-SqlEditor-body">
-      <textarea
-        className="jp-mod-styled kamld-SqlEditor-input"
-        aria-label={trans.__('SQL statement')}
-        spellCheck={false}
-        value={text}
-        onChange={event => setText(event.target.value)}
-        onKeyDown={event => {
-          if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
-            event.preventDefault();
-            run();
-          }
-        }}
-      />
+      <SqlInput model={model} trans={trans} catalog={props.catalog} />
       <div className="kamld-SqlEditor-toolbar">
         <Button
           className="kamld-SqlEditor-run"
@@ -89,30 +83,47 @@ function SqlEditorBody(props: {
         </p>
       )}
       {result && (
-        <div className="kamld-Preview-scroll kamld-SqlEditor-result">
-          <table className="kamld-Table kamld-PreviewTable">
-            <thead>
-              <tr>
-                {result.columns.map((c, i) => (
-                  <th key={i} scope="col" title={c.type}>
-                    <span className="kamld-PreviewTable-name">{c.name}</span>
-                    <span className="kamld-PreviewTable-type">{c.type}</span>
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {result.rows.map((row, r) => (
-                <tr key={r}>
-                  {row.map((cell, c) => (
-                    <td key={c}>{formatCell(cell)}</td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <ResultGrid
+          className="kamld-SqlEditor-result"
+          columns={result.columns}
+          rows={result.rows}
+          label={trans.__('Query result')}
+        />
       )}
     </div>
   );
+}
+
+/**
+ * Mounts one CodeMirror view for the editor's lifetime; re-renders of the
+ * body keep it (the model holds the text), and the catalog is loaded once.
+ */
+function SqlInput(props: {
+  model: SqlEditorModel;
+  trans: TranslationBundle;
+  catalog: SqlCatalog;
+}): React.ReactElement {
+  const { model, trans, catalog } = props;
+  const host = React.useRef<HTMLDivElement>(null);
+  React.useEffect(() => {
+    const editor = new SqlCodeEditor({
+      parent: host.current!,
+      doc: model.sql,
+      catalog,
+      ariaLabel: trans.__('SQL statement'),
+      placeholder: trans.__('SELECT … FROM "dataset@ref".table'),
+      onChange: doc => model.setSql(doc),
+      onRun: () => void model.run()
+    });
+    let live = true;
+    catalog.load().then(
+      () => live && editor.refreshCatalog(),
+      () => undefined // completion then offers keywords only
+    );
+    return () => {
+      live = false;
+      editor.destroy();
+    };
+  }, [model, catalog]);
+  return <div ref={host} className="kamld-SqlEditor-input" />;
 }

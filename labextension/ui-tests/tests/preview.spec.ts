@@ -36,8 +36,15 @@ test('a sample CSV is previewed with its column types', async ({
   );
   await expect(grid.locator('thead th').first()).toContainText('DOUBLE');
   await expect(grid.locator('thead th').last()).toContainText('VARCHAR');
-  await expect(grid.locator('tbody tr')).toHaveCount(100);
-  await expect(grid.locator('tbody tr').first()).toContainText('setosa');
+  // Windowed: all 100 rows are counted, only those in view are rendered.
+  const rows = grid.locator('tbody tr.kamld-PreviewTable-row');
+  await expect(grid).toHaveAttribute('aria-rowcount', '101');
+  await expect(rows.first()).toContainText('setosa');
+  expect(await rows.count()).toBeLessThan(100);
+  await preview
+    .locator('.kamld-Preview-scroll')
+    .evaluate(box => (box.scrollTop = box.scrollHeight));
+  await expect(grid.locator('tr[aria-rowindex="101"]')).toBeVisible();
   await expect(preview).toContainText('first 100 rows');
   await keepScreenshot(page, testInfo, 'preview-iris-csv', {
     waitForLauncher: false
@@ -62,8 +69,13 @@ test('a GROUP BY runs from the SQL editor', async ({ page }, testInfo) => {
     .click();
 
   const editor = page.locator('.kamld-SqlEditor').filter({ visible: true });
-  const input = editor.locator('.kamld-SqlEditor-input');
-  await expect(input).toHaveValue(/FROM "iris"/);
+  // CodeMirror's editable content, as in JupyterLab's own editors.
+  const input = editor.locator('.kamld-SqlEditor-input .cm-content');
+  await expect(input).toContainText('FROM "iris"');
+  // Highlighted: the keyword is a styled token of its own.
+  await expect(
+    input.locator('span').filter({ hasText: /^SELECT$/ })
+  ).toBeVisible();
   await input.fill(
     'SELECT species, count(*) AS n, round(avg(petal_length_cm), 2) AS mean\n' +
       'FROM "iris@v1".iris GROUP BY species ORDER BY species'
@@ -71,6 +83,7 @@ test('a GROUP BY runs from the SQL editor', async ({ page }, testInfo) => {
   await editor.locator('.kamld-SqlEditor-run').click();
   const grid = editor.locator('.kamld-PreviewTable');
   await expect(grid.locator('tbody tr')).toHaveCount(3);
+  await expect(grid).toHaveAttribute('aria-rowcount', '4');
   await expect(grid.locator('thead th').nth(1)).toContainText('BIGINT');
   await expect(grid.locator('tbody tr').first()).toContainText('setosa');
   await expect(grid.locator('tbody tr').first()).toContainText('50');
@@ -81,6 +94,27 @@ test('a GROUP BY runs from the SQL editor', async ({ page }, testInfo) => {
   await keepScreenshot(page, testInfo, 'sql-editor-group-by', {
     waitForLauncher: false
   });
+
+  // A longer result is windowed too: 150 rows counted, fewer rendered.
+  await input.fill('SELECT * FROM "iris@v1".iris');
+  await input.press('Control+Enter');
+  await expect(editor.locator('.kamld-SqlEditor-status')).toContainText(
+    '150 rows'
+  );
+  await expect(grid).toHaveAttribute('aria-rowcount', '151');
+  expect(await grid.locator('tr.kamld-PreviewTable-row').count()).toBeLessThan(
+    150
+  );
+
+  // Completion: the dataset's tables after its schema, from ListTables.
+  await input.fill('SELECT * FROM "iris@v1".');
+  await input.press('Control+Space');
+  const completions = page.locator('.cm-tooltip-autocomplete');
+  await expect(completions).toContainText('iris');
+  await keepScreenshot(page, testInfo, 'sql-editor-completion', {
+    waitForLauncher: false
+  });
+  await input.press('Escape');
 
   // A statement the guard refuses: the error says where, nothing runs.
   await input.fill('SELECT 1; DROP TABLE x');

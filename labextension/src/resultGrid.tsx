@@ -1,0 +1,76 @@
+/**
+ * A windowed table of typed rows, shared by the file preview and the SQL
+ * editor: the header stays, only the rows in view (plus a margin) are in the
+ * DOM, and spacer rows keep the scroll height of the whole result.
+ */
+import * as React from 'react';
+
+import { GRID_ROW_HEIGHT, gridWindow } from './gridWindow';
+import { formatCell, IPreviewColumn } from './previewModel';
+
+/** The viewport's height before the box is measured. */
+const DEFAULT_VIEWPORT = 360;
+
+export function ResultGrid(props: {
+  columns: IPreviewColumn[];
+  rows: unknown[][];
+  className?: string;
+  label: string;
+}): React.ReactElement {
+  const { columns, rows } = props;
+  const box = React.useRef<HTMLDivElement>(null);
+  const [view, setView] = React.useState({
+    top: 0,
+    height: DEFAULT_VIEWPORT
+  });
+  const measure = (): void => {
+    const el = box.current;
+    if (el) {
+      setView({ top: el.scrollTop, height: el.clientHeight });
+    }
+  };
+  React.useLayoutEffect(measure, [rows]);
+  const w = gridWindow(view.top, view.height, rows.length);
+  return (
+    <div
+      ref={box}
+      className={`kamld-Preview-scroll ${props.className ?? ''}`}
+      onScroll={measure}
+    >
+      <table
+        className="kamld-Table kamld-PreviewTable"
+        aria-label={props.label}
+        aria-rowcount={rows.length + 1}
+      >
+        <thead>
+          <tr aria-rowindex={1}>
+            {columns.map((c, i) => (
+              <th key={i} scope="col" title={c.type}>
+                <span className="kamld-PreviewTable-name">{c.name}</span>
+                <span className="kamld-PreviewTable-type">{c.type}</span>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {w.padTop > 0 && <tr aria-hidden style={{ height: w.padTop }} />}
+          {rows.slice(w.start, w.end).map((row, i) => (
+            <tr
+              key={w.start + i}
+              className="kamld-PreviewTable-row"
+              aria-rowindex={w.start + i + 2}
+              style={{ height: GRID_ROW_HEIGHT }}
+            >
+              {row.map((cell, c) => (
+                <td key={c}>{formatCell(cell)}</td>
+              ))}
+            </tr>
+          ))}
+          {w.padBottom > 0 && (
+            <tr aria-hidden style={{ height: w.padBottom }} />
+          )}
+        </tbody>
+      </table>
+    </div>
+  );
+}
