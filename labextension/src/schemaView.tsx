@@ -11,6 +11,7 @@ import {
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { DRAFT_REF } from './datasetModel';
 import {
   formatCount,
   formatDistinct,
@@ -35,7 +36,11 @@ export function SchemaSection(props: {
           data-kamld-schema-ref={model.ref}
           aria-busy={model.loading}
         >
-          <h3>{trans.__('Schema at %1', model.ref)}</h3>
+          <h3>
+            {model.ref === DRAFT_REF
+              ? trans.__('Schema of the draft')
+              : trans.__('Schema at %1', model.ref)}
+          </h3>
           {model.error && (
             <p className="kamld-Form-error" role="alert">
               {model.error}
