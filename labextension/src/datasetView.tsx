@@ -1,7 +1,7 @@
 /**
  * The dataset view, a main-area tab per dataset: metadata with inline edit,
  * a file browser at a chosen ref with download links and drag-and-drop
- * upload, snapshot history with restore, and the diff between two snapshots.
+ * upload, the schema and column statistics at that ref, snapshot history with restore, and the diff between two snapshots.
  *
  * DatasetViewModel holds the state and talks to the API; the React
  * components only draw it.
@@ -35,6 +35,7 @@ import {
 import { DatasetViewModel } from './datasetViewModel';
 import { PreviewSection } from './previewGrid';
 import { isTabular } from './previewModel';
+import { SchemaSection } from './schemaView';
 import { snapshotLineage } from './jobApi';
 
 /** What the view asks of the application. */
@@ -255,6 +256,7 @@ function DatasetViewBody(props: IBodyProps): React.ReactElement {
       />
       <FileBrowser model={model} trans={trans} />
       <PreviewSection model={model.preview} trans={trans} />
+      <SchemaSection model={model.schema} trans={trans} />
       <History {...props} />
       <DiffSection model={model} trans={trans} />
     </div>

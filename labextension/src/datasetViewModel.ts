@@ -29,6 +29,7 @@ import {
   uploadPath
 } from './datasetModel';
 import { PreviewModel } from './previewModel';
+import { SchemaModel } from './schemaModel';
 
 /** Files per ListFiles page (the sidecar caps pages at 1000). */
 export const FILE_PAGE_SIZE = 500;
@@ -64,10 +65,14 @@ export class DatasetViewModel {
     private readonly _trans: ITranslate
   ) {
     this.preview = new PreviewModel(datasetId, _client, _trans);
+    this.schema = new SchemaModel(datasetId, _client, _trans);
   }
 
   /** The preview of a tabular file of the listing. */
   readonly preview: PreviewModel;
+
+  /** Tables, columns and statistics at the ref shown. */
+  readonly schema: SchemaModel;
 
   get changed(): ISignal<this, void> {
     return this._changed;
@@ -102,14 +107,18 @@ export class DatasetViewModel {
   async refresh(): Promise<void> {
     // Finished uploads are old news once the view reloads.
     this.uploads = this.uploads.filter(upload => !upload.done);
-    await Promise.all([this._loadDataset(), this._loadHistory()]);
+    await Promise.all([
+      this._loadDataset(),
+      this._loadHistory(),
+      this.schema.load(this.ref)
+    ]);
     await this.listFiles();
   }
 
   async setRef(ref: string): Promise<void> {
     this.ref = ref;
     this.prefix = '';
-    await this.listFiles();
+    await Promise.all([this.listFiles(), this.schema.load(ref)]);
   }
 
   async openFolder(prefix: string): Promise<void> {
@@ -260,7 +269,11 @@ export class DatasetViewModel {
       }
       this._changed.emit();
     }
-    await Promise.all([this._loadDataset(), this.listFiles()]);
+    await Promise.all([
+      this._loadDataset(),
+      this.listFiles(),
+      this.schema.load(this.ref)
+    ]);
   }
 
   async snapshot(message: string): Promise<ISnapshot | null> {

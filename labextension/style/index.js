@@ -1,2 +1,3 @@
 import './base.css';
 import './search.css';
+import './schema.css';

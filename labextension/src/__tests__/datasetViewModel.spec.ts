@@ -95,7 +95,22 @@ const BASE_ROUTES: Record<string, Route> = {
       nextPageToken: ''
     }
   ],
-  'GET v1/datasets/iris/files?ref=draft&pageSize=500': [200, LISTING]
+  'GET v1/datasets/iris/files?ref=draft&pageSize=500': [200, LISTING],
+  'GET v1/datasets/iris/tables?ref=draft': [
+    200,
+    {
+      schema: 'iris@draft',
+      tables: [
+        {
+          name: 'a',
+          path: 'a.csv',
+          format: 'csv',
+          rowCount: '2',
+          columns: [{ name: 'x', type: 'BIGINT', nullable: false }]
+        }
+      ]
+    }
+  ]
 };
 
 function makeModel(
@@ -123,6 +138,11 @@ describe('DatasetViewModel', () => {
     expect(model.ref).toBe('draft');
     expect(model.listing?.files.map(f => f.path)).toEqual(['a.csv']);
     expect(model.listing?.folders).toEqual(['raw/']);
+    // The schema is that of the ref shown.
+    expect(model.schema.ref).toBe('draft');
+    expect(model.schema.tables?.map(t => [t.path, t.rowCount])).toEqual([
+      ['a.csv', 2]
+    ]);
     // The comparison defaults to the two newest snapshots.
     expect([model.diffFrom, model.diffTo]).toEqual(['v1', 'v2']);
     expect(seen).toEqual(['e1']);
@@ -140,6 +160,8 @@ describe('DatasetViewModel', () => {
     await model.openFolder('raw/');
     expect(requests.map(r => r.key)).toEqual([
       'GET v1/datasets/iris/files?ref=prod&pageSize=500',
+      // The schema follows the ref, not the folder.
+      'GET v1/datasets/iris/tables?ref=prod',
       'GET v1/datasets/iris/files?ref=prod&prefix=raw%2F&pageSize=500'
     ]);
     expect(model.listing?.files).toEqual([]);

@@ -436,3 +436,88 @@ test('a workspace file is added to a dataset from the file browser', async ({
   ).toContainText(id);
   expect(consoleErrors).toEqual([]);
 });
+
+test('the sample iris dataset shows its schema and column statistics', async ({
+  page
+}, testInfo) => {
+  test.setTimeout(120_000);
+  const consoleErrors = kamldConsoleErrors(page);
+  // A dataset without tabular files, for the end of the test.
+  const auth = { Authorization: `token ${E2E_TOKEN}` };
+  const id = `notes-${Date.now().toString(36)}`;
+  const created = await page.request.post(
+    `/kamld/api/v1/datasets?datasetId=${id}`,
+    { headers: auth, data: { description: '', tags: [], labels: {} } }
+  );
+  expect(created.status()).toBe(200);
+  const put = await page.request.put(
+    `/kamld/api/v1/datasets/${id}/content/README.txt`,
+    { headers: { ...auth, 'Content-Type': 'text/plain' }, data: NOTES }
+  );
+  expect(put.status()).toBe(200);
+  const datasets = await openDatasetsPanel(page, testInfo);
+  await expectConnection(datasets, 'connected');
+  const section = datasets.panel.locator('.kamld-DatasetsSection');
+  await section.locator('.kamld-DatasetList-filter').fill('iris');
+  await section.locator('[data-kamld-dataset="iris"] button').first().click();
+  const view = page.locator('.kamld-DatasetView[data-kamld-dataset="iris"]');
+
+  const schema = view.locator('.kamld-Schema[data-kamld-schema-ref="draft"]');
+  const table = schema.locator('[data-kamld-table="iris.csv"]');
+  await expect(table.locator('.kamld-SchemaTable-summary')).toHaveText(
+    '150 rows · 5 columns · CSV'
+  );
+  const rows = table.locator('tbody tr');
+  await expect(rows).toHaveCount(5);
+  expect(
+    await rows.evaluateAll(trs =>
+      trs.map(tr => tr.getAttribute('data-kamld-column'))
+    )
+  ).toEqual([
+    'sepal_length_cm',
+    'sepal_width_cm',
+    'petal_length_cm',
+    'petal_width_cm',
+    'species'
+  ]);
+  const sepal = table.locator('[data-kamld-column="sepal_length_cm"]');
+  await expect(sepal.locator('.kamld-ColumnTable-type')).toContainText(
+    'DOUBLE'
+  );
+  // Fisher's data: 4.3 to 7.9 cm, no gaps.
+  await expect(sepal).toContainText('4.3 – 7.9');
+  const species = table.locator('[data-kamld-column="species"]');
+  await expect(species.locator('.kamld-ColumnTable-type')).toContainText(
+    'VARCHAR'
+  );
+  await expect(species).toContainText('≈3');
+  await expect(species.locator('.kamld-ColumnTable-samples')).toContainText(
+    'setosa'
+  );
+  await schema.scrollIntoViewIfNeeded();
+  await keepScreenshot(page, testInfo, 'datasets-iris-schema', NO_LAUNCHER);
+
+  // Collapsible per table.
+  await table.locator('.kamld-SchemaTable-header').click();
+  await expect(table).toHaveAttribute('data-kamld-expanded', 'false');
+  await expect(rows).toHaveCount(0);
+  await table.locator('.kamld-SchemaTable-header').click();
+  await expect(rows).toHaveCount(5);
+
+  // The schema follows the ref the file browser shows.
+  await view.locator('.kamld-Files-ref select').selectOption('v1');
+  await expect(
+    view.locator('.kamld-Schema[data-kamld-schema-ref="v1"]')
+  ).toContainText('150 rows');
+
+  // A dataset of text only (made above) has no tables: a note, not an error.
+  await section.locator('.kamld-DatasetList-filter').fill(id);
+  await section.locator(`[data-kamld-dataset="${id}"] button`).first().click();
+  const notes = page.locator(`.kamld-DatasetView[data-kamld-dataset="${id}"]`);
+  await expect(notes.locator('[data-kamld-file="README.txt"]')).toBeVisible();
+  await expect(notes.locator('.kamld-Schema-empty')).toContainText(
+    'No tabular files'
+  );
+  await expect(notes.locator('.kamld-Schema .kamld-Form-error')).toHaveCount(0);
+  expect(consoleErrors).toEqual([]);
+});
