@@ -35,7 +35,7 @@ from .api import (
 from .client import Client
 from .errors import KamldError
 from .jobs import Job, run
-from .query import preview, sql, tables
+from .query import preview, save_sql, sql, tables
 from .refs import ShortRef, parse_short_ref
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "preview",
     "restore",
     "run",
+    "save_sql",
     "search",
     "set_client",
     "snapshot",

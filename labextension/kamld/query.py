@@ -119,6 +119,50 @@ def sql(
     return df
 
 
+def save_sql(
+    statement: str,
+    to: str,
+    *,
+    message: str = "",
+    create_dataset: bool = True,
+    overwrite: bool = False,
+    max_rows: int | None = None,
+    timeout: float | None = None,
+    client: Client | None = None,
+) -> dict[str, Any]:
+    """Store a query's whole result as a Parquet file in a dataset and snapshot it, e.g.
+
+    kamld.save_sql('SELECT species, count(*) AS n FROM "iris@v1".iris GROUP BY 1', "iris-stats/n.parquet")
+
+    `to` is "dataset/path.parquet". The server runs the query (SELECT or WITH only) and writes the file
+    itself; the snapshot captures the dataset's whole draft. Returns the answer: snapshot (with its
+    version), file, rows. Errors are KamldError: INVALID_ARGUMENT for the statement, the path or a result
+    over `max_rows`, NOT_FOUND for a missing dataset when `create_dataset` is false, ALREADY_EXISTS for an
+    existing file unless `overwrite`.
+    """
+    from .api import get_client
+
+    r = parse_short_ref(to)
+    if not r.path or r.is_folder or r.ref:
+        raise ValueError(f"{to!r} names no file to write: write dataset/path/to/file.parquet")
+    c = client if client is not None else get_client()
+    seconds = DEFAULT_QUERY_TIMEOUT if timeout is None else timeout
+    body: dict[str, Any] = {
+        "sql": statement,
+        "dataset": f"datasets/{r.dataset}",
+        "path": r.path,
+        "message": message,
+        "createDataset": create_dataset,
+        "overwrite": overwrite,
+        "timeout": f"{seconds:g}s",
+    }
+    if max_rows is not None:
+        body["maxRows"] = str(max_rows)
+    resp = c.send("POST", "/v1/queries:save", json=body, timeout=seconds + 30)
+    out: dict[str, Any] = resp.json()
+    return out
+
+
 def preview_result(ref: str, *, limit: int = 100, client: Client | None = None) -> QueryResult:
     """PreviewFile as a QueryResult (no pandas needed); stats hold truncated and totalRows."""
     from .api import get_client

@@ -10,7 +10,9 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { ITranslate } from './connectionState';
 import {
   httpFailure,
+  ISnapshot,
   parseErrorBody,
+  parseSnapshot,
   proxiedUrl,
   Transport
 } from './datasetApi';
@@ -25,6 +27,20 @@ export interface IQueryStats {
   truncated: boolean;
   engine: string;
 }
+
+/** Where "Save as snapshot…" stores a result. */
+export interface ISaveTarget {
+  /** Dataset id, created when it does not exist. */
+  dataset: string;
+  /** Path in the dataset, ending in .parquet. */
+  path: string;
+  message: string;
+}
+
+/** The outcome of a save: the new snapshot, or what was wrong. */
+export type SaveOutcome =
+  | { ok: true; snapshot: ISnapshot; rows: number }
+  | { ok: false; message: string; field?: string };
 
 export interface IQueryResult {
   columns: IPreviewColumn[];
@@ -108,7 +124,12 @@ export class SqlEditorModel {
   }
 
   sql: string;
+  /** The statement whose result is shown (the text may have changed since). */
+  resultSql = '';
   running = false;
+  saving = false;
+  /** The last save's outcome, shown beside the toolbar. */
+  saveNotice = '';
   queryId = '';
   result: IQueryResult | null = null;
   error = '';
@@ -164,6 +185,7 @@ export class SqlEditorModel {
         this.error = where ?? failure.message;
       } else {
         this.result = parseQueryStream(text);
+        this.resultSql = this.sql;
       }
     } catch (error) {
       if (abort.signal.aborted) {
@@ -179,6 +201,70 @@ export class SqlEditorModel {
         this.running = false;
         this._changed.emit();
       }
+    }
+  }
+
+  /**
+   * Runs the shown result's statement again on the server and stores its
+   * whole result as a Parquet file in a dataset (created if need be), then
+   * snapshots it (QueryService.SaveQueryResult).
+   */
+  async save(target: ISaveTarget): Promise<SaveOutcome> {
+    if (!this.resultSql || this.saving) {
+      return { ok: false, message: this._trans.__('Run a query first.') };
+    }
+    this.saving = true;
+    this._changed.emit();
+    try {
+      const response = await this._transport(
+        proxiedUrl(this._baseUrl, 'v1/queries:save'),
+        {
+          method: 'POST',
+          body: JSON.stringify({
+            sql: this.resultSql,
+            dataset: `datasets/${target.dataset}`,
+            path: target.path,
+            message: target.message,
+            createDataset: true
+          }),
+          headers: { 'Content-Type': 'application/json' }
+        }
+      );
+      let payload: unknown;
+      try {
+        payload = JSON.parse(await response.text()) as unknown;
+      } catch {
+        payload = undefined;
+      }
+      if (!response.ok) {
+        const failure = httpFailure(response, payload);
+        const v = failure.fieldViolations[0];
+        return v
+          ? { ok: false, message: v.description, field: v.field }
+          : { ok: false, message: failure.message };
+      }
+      const body = (payload ?? {}) as Record<string, unknown>;
+      const snapshot = parseSnapshot(body.snapshot);
+      if (!snapshot) {
+        return { ok: false, message: this._trans.__('Unexpected answer.') };
+      }
+      const rows = Number(body.rows ?? 0) || 0;
+      this.saveNotice = this._trans.__(
+        'Saved %1 rows to %2 %3 (%4).',
+        rows,
+        target.dataset,
+        snapshot.version,
+        target.path
+      );
+      return { ok: true, snapshot, rows };
+    } catch (error) {
+      return {
+        ok: false,
+        message: error instanceof Error ? error.message : String(error)
+      };
+    } finally {
+      this.saving = false;
+      this._changed.emit();
     }
   }
 

@@ -158,3 +158,20 @@ def test_dtype_mapping_without_a_sidecar() -> None:
     df = to_frame([("b", "BLOB"), ("x", "DOUBLE")], [["aGk=", "NaN"], [None, 1.5]])
     assert df["b"].tolist()[0] == b"hi"
     assert pd.isna(df["x"].iloc[0])
+
+
+def test_save_sql_stores_a_snapshot_and_reads_back(sidecar: ExternalSidecar) -> None:
+    out = kamld.save_sql(GROUP_BY, "iris-by-species/by_species.parquet", message="counts")
+    assert out["rows"] == "3"
+    assert out["snapshot"]["version"] == "v1"
+    assert out["snapshot"]["message"] == "counts"
+    df = kamld.sql('SELECT * FROM "iris-by-species@v1".by_species ORDER BY species')
+    assert df["species"].tolist() == ["setosa", "versicolor", "virginica"]
+    assert str(df["n"].dtype) == "Int64"
+    assert df["avg_pl"].tolist() == [1.462, 4.26, 5.552]
+    with pytest.raises(KamldError) as err:
+        kamld.save_sql(GROUP_BY, "iris-by-species/by_species.parquet")
+    assert err.value.code == 6  # ALREADY_EXISTS
+    with pytest.raises(KamldError) as err:
+        kamld.save_sql("DROP TABLE x", "iris-by-species/x.parquet")
+    assert err.value.code == 3

@@ -158,3 +158,81 @@ describe('SqlEditorModel', () => {
     expect(m.error).toBe('Cancelled.');
   });
 });
+
+describe('SqlEditorModel.save', () => {
+  const SAVED = {
+    snapshot: {
+      name: 'datasets/totals/snapshots/abc',
+      id: 'abc',
+      sequence: '1',
+      version: 'v1',
+      message: 'totals',
+      stats: { fileCount: '1', totalBytes: '512' }
+    },
+    file: { path: 'by_species.parquet' },
+    rows: '3'
+  };
+
+  it('posts the shown result’s statement to queries:save', async () => {
+    let answer = new Response(STREAM, { status: 200 });
+    const { transport, seen } = server(async () => answer);
+    const m = new SqlEditorModel('/lab/', transport, trans, 'SELECT 1');
+    await m.run();
+    m.setSql('SELECT 2 -- edited after the run');
+    answer = new Response(JSON.stringify(SAVED), { status: 200 });
+    const out = await m.save({
+      dataset: 'totals',
+      path: 'by_species.parquet',
+      message: 'totals'
+    });
+    expect(seen[1].url).toBe('/lab/kamld/api/v1/queries:save');
+    expect(seen[1].body).toEqual({
+      sql: 'SELECT 1',
+      dataset: 'datasets/totals',
+      path: 'by_species.parquet',
+      message: 'totals',
+      createDataset: true
+    });
+    expect(out).toMatchObject({ ok: true, rows: 3 });
+    expect(out.ok && out.snapshot.version).toBe('v1');
+    expect(m.saving).toBe(false);
+  });
+
+  it('reports the field a refused save names', async () => {
+    let answer = new Response(STREAM, { status: 200 });
+    const { transport } = server(async () => answer);
+    const m = new SqlEditorModel('/lab/', transport, trans, 'SELECT 1');
+    await m.run();
+    answer = new Response(
+      JSON.stringify({
+        code: 3,
+        message: 'invalid path',
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.BadRequest',
+            fieldViolations: [
+              { field: 'path', description: '"x.csv" must end in .parquet' }
+            ]
+          }
+        ]
+      }),
+      { status: 400 }
+    );
+    const out = await m.save({ dataset: 'd', path: 'x.csv', message: '' });
+    expect(out).toEqual({
+      ok: false,
+      field: 'path',
+      message: '"x.csv" must end in .parquet'
+    });
+  });
+
+  it('needs a result to save', async () => {
+    const { transport, seen } = server(
+      async () => new Response('{}', { status: 200 })
+    );
+    const m = new SqlEditorModel('/lab/', transport, trans, 'SELECT 1');
+    const out = await m.save({ dataset: 'd', path: 'x.parquet', message: '' });
+    expect(out.ok).toBe(false);
+    expect(seen).toHaveLength(0);
+  });
+});

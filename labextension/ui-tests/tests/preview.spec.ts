@@ -6,6 +6,7 @@
  */
 import { expect, test } from '@playwright/test';
 
+import { E2E_TOKEN } from './constants';
 import {
   expectConnection,
   kamldConsoleErrors,
@@ -115,6 +116,45 @@ test('a GROUP BY runs from the SQL editor', async ({ page }, testInfo) => {
     waitForLauncher: false
   });
   await input.press('Escape');
+
+  // Saved as a new dataset's snapshot: the server runs the GROUP BY again and stores it as Parquet.
+  await input.fill(
+    'SELECT species, count(*) AS n FROM "iris@v1".iris GROUP BY species ORDER BY species'
+  );
+  await input.press('Control+Enter');
+  await expect(editor.locator('.kamld-SqlEditor-status')).toContainText(
+    '3 rows'
+  );
+  // A new name on every attempt: a retry must not find the last one's file.
+  const saved = `iris-counts-${Date.now().toString(36)}`;
+  await editor.locator('.kamld-SqlEditor-save').click();
+  const dialog = page.locator('.jp-Dialog');
+  await dialog.locator('input[name="dataset"]').fill(saved);
+  await dialog.locator('input[name="path"]').fill('by_species.parquet');
+  await dialog.locator('input[name="message"]').fill('counts per species');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(editor.locator('.kamld-SqlEditor-saved')).toContainText(
+    `Saved 3 rows to ${saved} v1`
+  );
+  const auth = { Authorization: `token ${E2E_TOKEN}` };
+  const snaps = await (
+    await page.request.get(`/kamld/api/v1/datasets/${saved}/snapshots`, {
+      headers: auth
+    })
+  ).json();
+  expect(snaps.snapshots).toHaveLength(1);
+  expect(snaps.snapshots[0].message).toBe('counts per species');
+  const files = await (
+    await page.request.get(`/kamld/api/v1/datasets/${saved}/files?ref=v1`, {
+      headers: auth
+    })
+  ).json();
+  expect(files.files.map((f: { path: string }) => f.path)).toEqual([
+    'by_species.parquet'
+  ]);
+  await keepScreenshot(page, testInfo, 'sql-editor-saved', {
+    waitForLauncher: false
+  });
 
   // A statement the guard refuses: the error says where, nothing runs.
   await input.fill('SELECT 1; DROP TABLE x');

@@ -73,3 +73,18 @@ type SQLError struct {
 }
 
 func (e *SQLError) Error() string { return e.Msg }
+
+// Exporter is an engine that can store a query's whole result as a Parquet file (SaveQueryResult).
+//
+// Contract:
+//   - ExportParquet runs req.Statement, which must be a query (Statement.Query), with req.Schemas visible as
+//     in Query, and writes its result — at most req.MaxRows+1 rows, so the caller can tell a longer result —
+//     to a new local Parquet file of the engine's choosing. The client's text is only ever run as that query;
+//     the engine alone writes the file.
+//   - It returns the file's path, the rows written and a release function that removes the file; release is
+//     safe to call more than once. On error nothing is left behind.
+//   - Errors are those of Query: *SQLError for statements the engine rejects, ctx's error when cancelled,
+//     apierr.ErrFailedPrecondition when this engine instance cannot write files.
+type Exporter interface {
+	ExportParquet(ctx context.Context, req Request) (path string, rows int64, release func(), err error)
+}

@@ -716,11 +716,184 @@ func (x *ListTablesResponse) GetTables() []*Table {
 	return nil
 }
 
+// SaveQueryResultRequest is a query and where to store its result.
+type SaveQueryResultRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The query (SELECT or WITH … SELECT), at most 256 KiB. Required.
+	Sql string `protobuf:"bytes,1,opt,name=sql,proto3" json:"sql,omitempty"`
+	// "datasets/{dataset}" to save into. Required.
+	Dataset string `protobuf:"bytes,2,opt,name=dataset,proto3" json:"dataset,omitempty"`
+	// Path of the new file in the dataset, ending in ".parquet", e.g. "results/by_species.parquet". Required.
+	Path string `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
+	// The snapshot's message.
+	Message string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	// Create the dataset (owned by the caller) when it does not exist.
+	CreateDataset bool `protobuf:"varint,5,opt,name=create_dataset,json=createDataset,proto3" json:"create_dataset,omitempty"`
+	// Replace a file already at path in the draft; otherwise that is ALREADY_EXISTS.
+	Overwrite bool `protobuf:"varint,6,opt,name=overwrite,proto3" json:"overwrite,omitempty"`
+	// Refuse results of more rows than this (INVALID_ARGUMENT, nothing saved); default and maximum 10,000,000.
+	MaxRows int64 `protobuf:"varint,7,opt,name=max_rows,json=maxRows,proto3" json:"max_rows,omitempty"`
+	// Give up after this long; default 5 minutes, at most 1 hour.
+	Timeout       *durationpb.Duration `protobuf:"bytes,8,opt,name=timeout,proto3" json:"timeout,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SaveQueryResultRequest) Reset() {
+	*x = SaveQueryResultRequest{}
+	mi := &file_kamld_v1_query_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SaveQueryResultRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SaveQueryResultRequest) ProtoMessage() {}
+
+func (x *SaveQueryResultRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kamld_v1_query_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SaveQueryResultRequest.ProtoReflect.Descriptor instead.
+func (*SaveQueryResultRequest) Descriptor() ([]byte, []int) {
+	return file_kamld_v1_query_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *SaveQueryResultRequest) GetSql() string {
+	if x != nil {
+		return x.Sql
+	}
+	return ""
+}
+
+func (x *SaveQueryResultRequest) GetDataset() string {
+	if x != nil {
+		return x.Dataset
+	}
+	return ""
+}
+
+func (x *SaveQueryResultRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *SaveQueryResultRequest) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+func (x *SaveQueryResultRequest) GetCreateDataset() bool {
+	if x != nil {
+		return x.CreateDataset
+	}
+	return false
+}
+
+func (x *SaveQueryResultRequest) GetOverwrite() bool {
+	if x != nil {
+		return x.Overwrite
+	}
+	return false
+}
+
+func (x *SaveQueryResultRequest) GetMaxRows() int64 {
+	if x != nil {
+		return x.MaxRows
+	}
+	return 0
+}
+
+func (x *SaveQueryResultRequest) GetTimeout() *durationpb.Duration {
+	if x != nil {
+		return x.Timeout
+	}
+	return nil
+}
+
+// SaveQueryResultResponse is the stored result.
+type SaveQueryResultResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The new snapshot holding the file.
+	Snapshot *Snapshot `protobuf:"bytes,1,opt,name=snapshot,proto3" json:"snapshot,omitempty"`
+	// The stored file.
+	File *FileInfo `protobuf:"bytes,2,opt,name=file,proto3" json:"file,omitempty"`
+	// Rows written.
+	Rows          int64 `protobuf:"varint,3,opt,name=rows,proto3" json:"rows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SaveQueryResultResponse) Reset() {
+	*x = SaveQueryResultResponse{}
+	mi := &file_kamld_v1_query_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SaveQueryResultResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SaveQueryResultResponse) ProtoMessage() {}
+
+func (x *SaveQueryResultResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_kamld_v1_query_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SaveQueryResultResponse.ProtoReflect.Descriptor instead.
+func (*SaveQueryResultResponse) Descriptor() ([]byte, []int) {
+	return file_kamld_v1_query_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *SaveQueryResultResponse) GetSnapshot() *Snapshot {
+	if x != nil {
+		return x.Snapshot
+	}
+	return nil
+}
+
+func (x *SaveQueryResultResponse) GetFile() *FileInfo {
+	if x != nil {
+		return x.File
+	}
+	return nil
+}
+
+func (x *SaveQueryResultResponse) GetRows() int64 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
 var File_kamld_v1_query_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"\x14kamld/v1/query.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15kamld/v1/common.proto\"\xce\x01\n" +
+	"\x14kamld/v1/query.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15kamld/v1/common.proto\x1a\x17kamld/v1/snapshot.proto\"\xce\x01\n" +
 	"\x13ExecuteQueryRequest\x12\x10\n" +
 	"\x03sql\x18\x01 \x01(\tR\x03sql\x12\x19\n" +
 	"\bmax_rows\x18\x02 \x01(\x03R\amaxRows\x12\x1b\n" +
@@ -765,13 +938,27 @@ const file_kamld_v1_query_proto_rawDesc = "" +
 	"\x03ref\x18\x02 \x01(\tR\x03ref\"U\n" +
 	"\x12ListTablesResponse\x12\x16\n" +
 	"\x06schema\x18\x01 \x01(\tR\x06schema\x12'\n" +
-	"\x06tables\x18\x02 \x03(\v2\x0f.kamld.v1.TableR\x06tables2\xde\x03\n" +
+	"\x06tables\x18\x02 \x03(\v2\x0f.kamld.v1.TableR\x06tables\"\x87\x02\n" +
+	"\x16SaveQueryResultRequest\x12\x10\n" +
+	"\x03sql\x18\x01 \x01(\tR\x03sql\x12\x18\n" +
+	"\adataset\x18\x02 \x01(\tR\adataset\x12\x12\n" +
+	"\x04path\x18\x03 \x01(\tR\x04path\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\x12%\n" +
+	"\x0ecreate_dataset\x18\x05 \x01(\bR\rcreateDataset\x12\x1c\n" +
+	"\toverwrite\x18\x06 \x01(\bR\toverwrite\x12\x19\n" +
+	"\bmax_rows\x18\a \x01(\x03R\amaxRows\x123\n" +
+	"\atimeout\x18\b \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\x85\x01\n" +
+	"\x17SaveQueryResultResponse\x12.\n" +
+	"\bsnapshot\x18\x01 \x01(\v2\x12.kamld.v1.SnapshotR\bsnapshot\x12&\n" +
+	"\x04file\x18\x02 \x01(\v2\x12.kamld.v1.FileInfoR\x04file\x12\x12\n" +
+	"\x04rows\x18\x03 \x01(\x03R\x04rows2\xd3\x04\n" +
 	"\fQueryService\x12o\n" +
 	"\fExecuteQuery\x12\x1d.kamld.v1.ExecuteQueryRequest\x1a\x1e.kamld.v1.ExecuteQueryResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/queries:execute0\x01\x12k\n" +
 	"\vCancelQuery\x12\x1c.kamld.v1.CancelQueryRequest\x1a\x16.google.protobuf.Empty\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/{name=queries/*}:cancel\x12~\n" +
 	"\vPreviewFile\x12\x1c.kamld.v1.PreviewFileRequest\x1a\x1d.kamld.v1.PreviewFileResponse\"2\x82\xd3\xe4\x93\x02,\x12*/v1/{dataset=datasets/*}/preview/{path=**}\x12p\n" +
 	"\n" +
-	"ListTables\x12\x1b.kamld.v1.ListTablesRequest\x1a\x1c.kamld.v1.ListTablesResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{dataset=datasets/*}/tablesB5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
+	"ListTables\x12\x1b.kamld.v1.ListTablesRequest\x1a\x1c.kamld.v1.ListTablesResponse\"'\x82\xd3\xe4\x93\x02!\x12\x1f/v1/{dataset=datasets/*}/tables\x12s\n" +
+	"\x0fSaveQueryResult\x12 .kamld.v1.SaveQueryResultRequest\x1a!.kamld.v1.SaveQueryResultResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/queries:saveB5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
 
 var (
 	file_kamld_v1_query_proto_rawDescOnce sync.Once
@@ -785,49 +972,58 @@ func file_kamld_v1_query_proto_rawDescGZIP() []byte {
 	return file_kamld_v1_query_proto_rawDescData
 }
 
-var file_kamld_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_kamld_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_kamld_v1_query_proto_goTypes = []any{
-	(*ExecuteQueryRequest)(nil),  // 0: kamld.v1.ExecuteQueryRequest
-	(*ExecuteQueryResponse)(nil), // 1: kamld.v1.ExecuteQueryResponse
-	(*ResultSchema)(nil),         // 2: kamld.v1.ResultSchema
-	(*RowBatch)(nil),             // 3: kamld.v1.RowBatch
-	(*QueryStats)(nil),           // 4: kamld.v1.QueryStats
-	(*CancelQueryRequest)(nil),   // 5: kamld.v1.CancelQueryRequest
-	(*PreviewFileRequest)(nil),   // 6: kamld.v1.PreviewFileRequest
-	(*PreviewFileResponse)(nil),  // 7: kamld.v1.PreviewFileResponse
-	(*ListTablesRequest)(nil),    // 8: kamld.v1.ListTablesRequest
-	(*ListTablesResponse)(nil),   // 9: kamld.v1.ListTablesResponse
-	(*durationpb.Duration)(nil),  // 10: google.protobuf.Duration
-	(*Column)(nil),               // 11: kamld.v1.Column
-	(*structpb.ListValue)(nil),   // 12: google.protobuf.ListValue
-	(*Table)(nil),                // 13: kamld.v1.Table
-	(*emptypb.Empty)(nil),        // 14: google.protobuf.Empty
+	(*ExecuteQueryRequest)(nil),     // 0: kamld.v1.ExecuteQueryRequest
+	(*ExecuteQueryResponse)(nil),    // 1: kamld.v1.ExecuteQueryResponse
+	(*ResultSchema)(nil),            // 2: kamld.v1.ResultSchema
+	(*RowBatch)(nil),                // 3: kamld.v1.RowBatch
+	(*QueryStats)(nil),              // 4: kamld.v1.QueryStats
+	(*CancelQueryRequest)(nil),      // 5: kamld.v1.CancelQueryRequest
+	(*PreviewFileRequest)(nil),      // 6: kamld.v1.PreviewFileRequest
+	(*PreviewFileResponse)(nil),     // 7: kamld.v1.PreviewFileResponse
+	(*ListTablesRequest)(nil),       // 8: kamld.v1.ListTablesRequest
+	(*ListTablesResponse)(nil),      // 9: kamld.v1.ListTablesResponse
+	(*SaveQueryResultRequest)(nil),  // 10: kamld.v1.SaveQueryResultRequest
+	(*SaveQueryResultResponse)(nil), // 11: kamld.v1.SaveQueryResultResponse
+	(*durationpb.Duration)(nil),     // 12: google.protobuf.Duration
+	(*Column)(nil),                  // 13: kamld.v1.Column
+	(*structpb.ListValue)(nil),      // 14: google.protobuf.ListValue
+	(*Table)(nil),                   // 15: kamld.v1.Table
+	(*Snapshot)(nil),                // 16: kamld.v1.Snapshot
+	(*FileInfo)(nil),                // 17: kamld.v1.FileInfo
+	(*emptypb.Empty)(nil),           // 18: google.protobuf.Empty
 }
 var file_kamld_v1_query_proto_depIdxs = []int32{
-	10, // 0: kamld.v1.ExecuteQueryRequest.timeout:type_name -> google.protobuf.Duration
+	12, // 0: kamld.v1.ExecuteQueryRequest.timeout:type_name -> google.protobuf.Duration
 	2,  // 1: kamld.v1.ExecuteQueryResponse.schema:type_name -> kamld.v1.ResultSchema
 	3,  // 2: kamld.v1.ExecuteQueryResponse.batch:type_name -> kamld.v1.RowBatch
 	4,  // 3: kamld.v1.ExecuteQueryResponse.stats:type_name -> kamld.v1.QueryStats
-	11, // 4: kamld.v1.ResultSchema.columns:type_name -> kamld.v1.Column
-	12, // 5: kamld.v1.RowBatch.rows:type_name -> google.protobuf.ListValue
-	10, // 6: kamld.v1.QueryStats.elapsed:type_name -> google.protobuf.Duration
-	10, // 7: kamld.v1.QueryStats.time_to_first_batch:type_name -> google.protobuf.Duration
-	11, // 8: kamld.v1.PreviewFileResponse.columns:type_name -> kamld.v1.Column
-	12, // 9: kamld.v1.PreviewFileResponse.rows:type_name -> google.protobuf.ListValue
-	13, // 10: kamld.v1.ListTablesResponse.tables:type_name -> kamld.v1.Table
-	0,  // 11: kamld.v1.QueryService.ExecuteQuery:input_type -> kamld.v1.ExecuteQueryRequest
-	5,  // 12: kamld.v1.QueryService.CancelQuery:input_type -> kamld.v1.CancelQueryRequest
-	6,  // 13: kamld.v1.QueryService.PreviewFile:input_type -> kamld.v1.PreviewFileRequest
-	8,  // 14: kamld.v1.QueryService.ListTables:input_type -> kamld.v1.ListTablesRequest
-	1,  // 15: kamld.v1.QueryService.ExecuteQuery:output_type -> kamld.v1.ExecuteQueryResponse
-	14, // 16: kamld.v1.QueryService.CancelQuery:output_type -> google.protobuf.Empty
-	7,  // 17: kamld.v1.QueryService.PreviewFile:output_type -> kamld.v1.PreviewFileResponse
-	9,  // 18: kamld.v1.QueryService.ListTables:output_type -> kamld.v1.ListTablesResponse
-	15, // [15:19] is the sub-list for method output_type
-	11, // [11:15] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	13, // 4: kamld.v1.ResultSchema.columns:type_name -> kamld.v1.Column
+	14, // 5: kamld.v1.RowBatch.rows:type_name -> google.protobuf.ListValue
+	12, // 6: kamld.v1.QueryStats.elapsed:type_name -> google.protobuf.Duration
+	12, // 7: kamld.v1.QueryStats.time_to_first_batch:type_name -> google.protobuf.Duration
+	13, // 8: kamld.v1.PreviewFileResponse.columns:type_name -> kamld.v1.Column
+	14, // 9: kamld.v1.PreviewFileResponse.rows:type_name -> google.protobuf.ListValue
+	15, // 10: kamld.v1.ListTablesResponse.tables:type_name -> kamld.v1.Table
+	12, // 11: kamld.v1.SaveQueryResultRequest.timeout:type_name -> google.protobuf.Duration
+	16, // 12: kamld.v1.SaveQueryResultResponse.snapshot:type_name -> kamld.v1.Snapshot
+	17, // 13: kamld.v1.SaveQueryResultResponse.file:type_name -> kamld.v1.FileInfo
+	0,  // 14: kamld.v1.QueryService.ExecuteQuery:input_type -> kamld.v1.ExecuteQueryRequest
+	5,  // 15: kamld.v1.QueryService.CancelQuery:input_type -> kamld.v1.CancelQueryRequest
+	6,  // 16: kamld.v1.QueryService.PreviewFile:input_type -> kamld.v1.PreviewFileRequest
+	8,  // 17: kamld.v1.QueryService.ListTables:input_type -> kamld.v1.ListTablesRequest
+	10, // 18: kamld.v1.QueryService.SaveQueryResult:input_type -> kamld.v1.SaveQueryResultRequest
+	1,  // 19: kamld.v1.QueryService.ExecuteQuery:output_type -> kamld.v1.ExecuteQueryResponse
+	18, // 20: kamld.v1.QueryService.CancelQuery:output_type -> google.protobuf.Empty
+	7,  // 21: kamld.v1.QueryService.PreviewFile:output_type -> kamld.v1.PreviewFileResponse
+	9,  // 22: kamld.v1.QueryService.ListTables:output_type -> kamld.v1.ListTablesResponse
+	11, // 23: kamld.v1.QueryService.SaveQueryResult:output_type -> kamld.v1.SaveQueryResultResponse
+	19, // [19:24] is the sub-list for method output_type
+	14, // [14:19] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_kamld_v1_query_proto_init() }
@@ -836,6 +1032,7 @@ func file_kamld_v1_query_proto_init() {
 		return
 	}
 	file_kamld_v1_common_proto_init()
+	file_kamld_v1_snapshot_proto_init()
 	file_kamld_v1_query_proto_msgTypes[1].OneofWrappers = []any{
 		(*ExecuteQueryResponse_Schema)(nil),
 		(*ExecuteQueryResponse_Batch)(nil),
@@ -847,7 +1044,7 @@ func file_kamld_v1_query_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kamld_v1_query_proto_rawDesc), len(file_kamld_v1_query_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,10 +20,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	QueryService_ExecuteQuery_FullMethodName = "/kamld.v1.QueryService/ExecuteQuery"
-	QueryService_CancelQuery_FullMethodName  = "/kamld.v1.QueryService/CancelQuery"
-	QueryService_PreviewFile_FullMethodName  = "/kamld.v1.QueryService/PreviewFile"
-	QueryService_ListTables_FullMethodName   = "/kamld.v1.QueryService/ListTables"
+	QueryService_ExecuteQuery_FullMethodName    = "/kamld.v1.QueryService/ExecuteQuery"
+	QueryService_CancelQuery_FullMethodName     = "/kamld.v1.QueryService/CancelQuery"
+	QueryService_PreviewFile_FullMethodName     = "/kamld.v1.QueryService/PreviewFile"
+	QueryService_ListTables_FullMethodName      = "/kamld.v1.QueryService/ListTables"
+	QueryService_SaveQueryResult_FullMethodName = "/kamld.v1.QueryService/SaveQueryResult"
 )
 
 // QueryServiceClient is the client API for QueryService service.
@@ -65,6 +66,17 @@ type QueryServiceClient interface {
 	// ListTables lists the tables of a dataset at a ref as SQL sees them, for editors' completion.
 	// Errors: NOT_FOUND for the dataset or ref.
 	ListTables(ctx context.Context, in *ListTablesRequest, opts ...grpc.CallOption) (*ListTablesResponse, error)
+	// SaveQueryResult runs a query and stores its whole result as a Parquet file in a dataset's draft, then takes
+	// a snapshot of the draft with the message, authored by the caller. The statement is checked and named
+	// exactly as in ExecuteQuery, but must be a query (SELECT or WITH … SELECT); the server writes the file
+	// itself, so no COPY or other write ever reaches the engine from the client. The snapshot captures the whole
+	// draft: changes already pending in the dataset's draft are included. Saving runs in process on DuckDB; with
+	// the Trino engine it is FAILED_PRECONDITION.
+	// Errors: INVALID_ARGUMENT for rejected statements and engine errors (as in ExecuteQuery), a bad dataset
+	// name or path (which must end in ".parquet"), or a result longer than max_rows; NOT_FOUND for an unknown
+	// dataset (unless create_dataset) or a dataset or ref named in the statement; ALREADY_EXISTS when path is
+	// in the draft and overwrite is false; DEADLINE_EXCEEDED; FAILED_PRECONDITION when the engine cannot save.
+	SaveQueryResult(ctx context.Context, in *SaveQueryResultRequest, opts ...grpc.CallOption) (*SaveQueryResultResponse, error)
 }
 
 type queryServiceClient struct {
@@ -124,6 +136,16 @@ func (c *queryServiceClient) ListTables(ctx context.Context, in *ListTablesReque
 	return out, nil
 }
 
+func (c *queryServiceClient) SaveQueryResult(ctx context.Context, in *SaveQueryResultRequest, opts ...grpc.CallOption) (*SaveQueryResultResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SaveQueryResultResponse)
+	err := c.cc.Invoke(ctx, QueryService_SaveQueryResult_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // QueryServiceServer is the server API for QueryService service.
 // All implementations must embed UnimplementedQueryServiceServer
 // for forward compatibility.
@@ -163,6 +185,17 @@ type QueryServiceServer interface {
 	// ListTables lists the tables of a dataset at a ref as SQL sees them, for editors' completion.
 	// Errors: NOT_FOUND for the dataset or ref.
 	ListTables(context.Context, *ListTablesRequest) (*ListTablesResponse, error)
+	// SaveQueryResult runs a query and stores its whole result as a Parquet file in a dataset's draft, then takes
+	// a snapshot of the draft with the message, authored by the caller. The statement is checked and named
+	// exactly as in ExecuteQuery, but must be a query (SELECT or WITH … SELECT); the server writes the file
+	// itself, so no COPY or other write ever reaches the engine from the client. The snapshot captures the whole
+	// draft: changes already pending in the dataset's draft are included. Saving runs in process on DuckDB; with
+	// the Trino engine it is FAILED_PRECONDITION.
+	// Errors: INVALID_ARGUMENT for rejected statements and engine errors (as in ExecuteQuery), a bad dataset
+	// name or path (which must end in ".parquet"), or a result longer than max_rows; NOT_FOUND for an unknown
+	// dataset (unless create_dataset) or a dataset or ref named in the statement; ALREADY_EXISTS when path is
+	// in the draft and overwrite is false; DEADLINE_EXCEEDED; FAILED_PRECONDITION when the engine cannot save.
+	SaveQueryResult(context.Context, *SaveQueryResultRequest) (*SaveQueryResultResponse, error)
 	mustEmbedUnimplementedQueryServiceServer()
 }
 
@@ -184,6 +217,9 @@ func (UnimplementedQueryServiceServer) PreviewFile(context.Context, *PreviewFile
 }
 func (UnimplementedQueryServiceServer) ListTables(context.Context, *ListTablesRequest) (*ListTablesResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListTables not implemented")
+}
+func (UnimplementedQueryServiceServer) SaveQueryResult(context.Context, *SaveQueryResultRequest) (*SaveQueryResultResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SaveQueryResult not implemented")
 }
 func (UnimplementedQueryServiceServer) mustEmbedUnimplementedQueryServiceServer() {}
 func (UnimplementedQueryServiceServer) testEmbeddedByValue()                      {}
@@ -271,6 +307,24 @@ func _QueryService_ListTables_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _QueryService_SaveQueryResult_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SaveQueryResultRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(QueryServiceServer).SaveQueryResult(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: QueryService_SaveQueryResult_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(QueryServiceServer).SaveQueryResult(ctx, req.(*SaveQueryResultRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // QueryService_ServiceDesc is the grpc.ServiceDesc for QueryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -289,6 +343,10 @@ var QueryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListTables",
 			Handler:    _QueryService_ListTables_Handler,
+		},
+		{
+			MethodName: "SaveQueryResult",
+			Handler:    _QueryService_SaveQueryResult_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -29,6 +30,8 @@ type Engine struct {
 	loc   *tabular.Locator
 	seq   atomic.Int64
 	owned bool // Close closes db
+	// exports is where ExportParquet writes (an allowed directory of db); empty when it cannot write.
+	exports string
 }
 
 var _ query.Engine = (*Engine)(nil)
@@ -65,19 +68,50 @@ func (e *Engine) Close() error {
 }
 
 // Open returns an engine with a DuckDB of its own, reading store's blobs (caching remote ones under cacheDir,
-// bounded by cfg.CacheBytes) with cfg.MemoryLimit.
+// bounded by cfg.CacheBytes) with cfg.MemoryLimit, and writing saved results under cacheDir/exports.
 // DuckDB itself opens with the first query.
 func Open(_ context.Context, store blob.Store, cacheDir string, cfg config.DuckDB) (*Engine, error) {
 	loc, err := tabular.NewLocator(store, filepath.Join(cacheDir, "blobs"), cfg.CacheBytes)
 	if err != nil {
 		return nil, err
 	}
-	db := tabular.NewLazyDB(tabular.DuckOptions{ReadDirs: loc.Dirs(), MemoryLimit: cfg.MemoryLimit})
-	return &Engine{db: db, loc: loc, owned: true}, nil
+	exports := filepath.Join(cacheDir, exportsDir)
+	if err := os.MkdirAll(exports, 0o700); err != nil {
+		return nil, fmt.Errorf("duckdb exports: %w", err)
+	}
+	db := tabular.NewLazyDB(tabular.DuckOptions{ReadDirs: append(loc.Dirs(), exports), MemoryLimit: cfg.MemoryLimit})
+	return &Engine{db: db, loc: loc, owned: true, exports: exports}, nil
 }
 
 // Query implements query.Engine.
 func (e *Engine) Query(ctx context.Context, req query.Request) (query.Rows, error) {
+	q, err := e.prepare(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	text := q.rw.SQL
+	if req.Statement.Query && req.MaxRows > 0 {
+		// duckdb-go materializes a result before the first row is read: the limit keeps that bounded.
+		text = fmt.Sprintf("SELECT * FROM (\n%s\n) LIMIT %d", q.rw.SQL, req.MaxRows+1)
+		q.offset = len("SELECT * FROM (\n")
+	}
+	q.sqlText = text
+	r, err := q.conn.QueryContext(ctx, text)
+	if err != nil {
+		_ = q.Close()
+		return nil, q.engineError(ctx, err)
+	}
+	q.rows = r
+	if err := q.describe(); err != nil {
+		_ = q.Close()
+		return nil, q.engineError(ctx, err)
+	}
+	return q, nil
+}
+
+// prepare rewrites the statement's names, takes a connection, registers the tables it uses as views on it and
+// has DuckDB confirm the statement is what the guard says it is. The caller closes the result.
+func (e *Engine) prepare(ctx context.Context, req query.Request) (*rows, error) {
 	q := &rows{}
 	n, k := e.seq.Add(1), 0
 	rw, err := query.Rewrite(req.Statement, req.Schemas, func(*query.Schema, *tabular.Table) string {
@@ -88,6 +122,7 @@ func (e *Engine) Query(ctx context.Context, req query.Request) (query.Rows, erro
 		return nil, err
 	}
 	q.rw = rw
+	q.sqlText = rw.SQL
 	db, err := e.db.Get(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
@@ -99,26 +134,9 @@ func (e *Engine) Query(ctx context.Context, req query.Request) (query.Rows, erro
 		_ = q.Close()
 		return nil, err
 	}
-	text := rw.SQL
-	if req.Statement.Query && req.MaxRows > 0 {
-		// duckdb-go materializes a result before the first row is read: the limit keeps that bounded.
-		text = fmt.Sprintf("SELECT * FROM (\n%s\n) LIMIT %d", rw.SQL, req.MaxRows+1)
-		q.offset = len("SELECT * FROM (\n")
-	}
-	q.sqlText = text
 	if err := verify(ctx, q.conn, req.Statement, rw.SQL); err != nil {
 		_ = q.Close()
 		return nil, err
-	}
-	r, err := q.conn.QueryContext(ctx, text)
-	if err != nil {
-		_ = q.Close()
-		return nil, q.engineError(ctx, err)
-	}
-	q.rows = r
-	if err := q.describe(); err != nil {
-		_ = q.Close()
-		return nil, q.engineError(ctx, err)
 	}
 	return q, nil
 }
