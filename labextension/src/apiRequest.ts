@@ -117,25 +117,37 @@ export function httpFailure(
   };
 }
 
-/** One sidecar route, its JSON body (none when `undefined`) and the parser of its answer. */
-export interface IJsonRequest<T> {
-  method: string;
-  route: string;
-  body: unknown;
-  parse: (body: unknown) => T | undefined;
+/** Sends one JSON request to a sidecar route: see requestJson. */
+export type JsonRequester = <T>(
+  method: string,
+  route: string,
+  body: unknown,
+  parse: (body: unknown) => T | undefined
+) => Promise<DatasetResult<T>>;
+
+/** A requestJson bound to one transport and base URL, for a client's methods. */
+export function jsonRequester(
+  transport: Transport,
+  baseUrl: string
+): JsonRequester {
+  return (method, route, body, parse) =>
+    requestJson(transport, baseUrl, method, route, body, parse);
 }
 
 /**
- * Sends a JSON request through Jupyter's proxy and parses the answer. It never
- * rejects for the server's sake: no answer, a non-2xx answer and an answer the
- * parser does not recognise each resolve as a failure.
+ * Sends a JSON request (no body when `body` is `undefined`) to a sidecar route
+ * through Jupyter's proxy and parses the answer. It never rejects for the
+ * server's sake: no answer, a non-2xx answer and an answer the parser does not
+ * recognise each resolve as a failure.
  */
 export async function requestJson<T>(
   transport: Transport,
   baseUrl: string,
-  request: IJsonRequest<T>
+  method: string,
+  route: string,
+  body: unknown,
+  parse: (body: unknown) => T | undefined
 ): Promise<DatasetResult<T>> {
-  const { method, route, body, parse } = request;
   let response: Response;
   let payload: unknown;
   try {

@@ -7,7 +7,13 @@
  * extension, a fake in jest) is handed in, so every route, query string and
  * parser here is tested directly.
  */
-import { isObject, proxiedUrl, requestJson, str } from './apiRequest';
+import {
+  isObject,
+  JsonRequester,
+  jsonRequester,
+  proxiedUrl,
+  str
+} from './apiRequest';
 import { ApiResult, IApiFailure } from './contract';
 
 export {
@@ -444,7 +450,7 @@ export interface IDatasetPatch {
 export class DatasetClient {
   constructor(options: IDatasetClientOptions) {
     this.baseUrl = options.baseUrl;
-    this._transport = options.transport;
+    this._json = jsonRequester(options.transport, options.baseUrl);
   }
 
   readonly baseUrl: string;
@@ -585,21 +591,7 @@ export class DatasetClient {
     return this._json('GET', route, undefined, parse);
   }
 
-  private _json<T>(
-    method: string,
-    route: string,
-    body: unknown,
-    parse: (body: unknown) => T | undefined
-  ): Promise<DatasetResult<T>> {
-    return requestJson(this._transport, this.baseUrl, {
-      method,
-      route,
-      body,
-      parse
-    });
-  }
-
-  private readonly _transport: Transport;
+  private readonly _json: JsonRequester;
 }
 
 /** Type guard used by callers that only care about success. */

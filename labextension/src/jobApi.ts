@@ -7,9 +7,10 @@ import {
   httpFailure,
   isObject,
   JsonObject,
+  JsonRequester,
+  jsonRequester,
   networkFailure,
   proxiedUrl,
-  requestJson,
   safeJson,
   str
 } from './apiRequest';
@@ -318,7 +319,11 @@ export class JobClient {
   constructor(
     private readonly _baseUrl: string,
     private readonly _transport: Transport
-  ) {}
+  ) {
+    this._json = jsonRequester(_transport, _baseUrl);
+  }
+
+  private readonly _json: JsonRequester;
 
   listJobs(pageSize = 50): Promise<DatasetResult<IJob[]>> {
     return this._json('GET', `v1/jobs?pageSize=${pageSize}`, undefined, b =>
@@ -379,19 +384,5 @@ export class JobClient {
     } catch (error) {
       return { ok: false, failure: networkFailure(error) };
     }
-  }
-
-  private _json<T>(
-    method: string,
-    route: string,
-    body: unknown,
-    parse: (body: unknown) => T | undefined
-  ): Promise<DatasetResult<T>> {
-    return requestJson(this._transport, this._baseUrl, {
-      method,
-      route,
-      body,
-      parse
-    });
   }
 }

@@ -6,7 +6,7 @@
  * No JupyterLab imports: the transport is handed in, so jest tests the routes
  * and parsers directly.
  */
-import { isObject, requestJson } from './apiRequest';
+import { isObject, JsonRequester, jsonRequester } from './apiRequest';
 import { DatasetResult, IDataset, parseDataset, Transport } from './datasetApi';
 
 /** Facet fields the panel asks for, in sidebar order. */
@@ -168,8 +168,7 @@ export function facetTerm(field: string, value: string): string {
 
 export class SearchClient {
   constructor(options: { baseUrl: string; transport: Transport }) {
-    this._baseUrl = options.baseUrl;
-    this._transport = options.transport;
+    this._json = jsonRequester(options.transport, options.baseUrl);
   }
 
   search(request: ISearchRequest): Promise<DatasetResult<ISearchPage>> {
@@ -202,20 +201,5 @@ export class SearchClient {
     );
   }
 
-  private _json<T>(
-    method: string,
-    route: string,
-    body: unknown,
-    parse: (body: unknown) => T | undefined
-  ): Promise<DatasetResult<T>> {
-    return requestJson(this._transport, this._baseUrl, {
-      method,
-      route,
-      body,
-      parse
-    });
-  }
-
-  private readonly _baseUrl: string;
-  private readonly _transport: Transport;
+  private readonly _json: JsonRequester;
 }
