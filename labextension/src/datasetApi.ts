@@ -7,10 +7,21 @@
  * extension, a fake in jest) is handed in, so every route, query string and
  * parser here is tested directly.
  */
+import {
+  isObject,
+  JsonRequester,
+  jsonRequester,
+  proxiedUrl,
+  str
+} from './apiRequest';
 import { ApiResult, IApiFailure } from './contract';
 
-/** Prefix of every proxied sidecar route, relative to Jupyter's base_url. */
-export const API_PREFIX = 'kamld/api/';
+export {
+  API_PREFIX,
+  httpFailure,
+  parseErrorBody,
+  proxiedUrl
+} from './apiRequest';
 
 export interface IStats {
   fileCount: number;
@@ -157,16 +168,6 @@ export interface IDatasetClientOptions {
   /** Jupyter's base URL, ending in `/`. */
   baseUrl: string;
   transport: Transport;
-}
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function str(value: unknown): string {
-  return typeof value === 'string' ? value : '';
 }
 
 /** proto3 JSON renders int64 as a string. */
@@ -373,50 +374,6 @@ export function parseRestore(body: unknown): IDiffStats | undefined {
   return isObject(body) ? parseDiffStats(body.changes) : undefined;
 }
 
-/**
- * Reads a google.rpc.Status error body with its ErrorInfo reason and
- * BadRequest field violations.
- */
-export function parseErrorBody(body: unknown):
-  | {
-      code: number;
-      message: string;
-      reason?: string;
-      fieldViolations: IFieldViolation[];
-    }
-  | undefined {
-  if (
-    !isObject(body) ||
-    typeof body.code !== 'number' ||
-    typeof body.message !== 'string'
-  ) {
-    return undefined;
-  }
-  let reason: string | undefined;
-  const fieldViolations: IFieldViolation[] = [];
-  for (const detail of Array.isArray(body.details) ? body.details : []) {
-    if (!isObject(detail)) {
-      continue;
-    }
-    const type = str(detail['@type']);
-    if (type.endsWith('google.rpc.ErrorInfo') && !reason) {
-      reason = str(detail.reason) || undefined;
-    } else if (type.endsWith('google.rpc.BadRequest')) {
-      for (const violation of Array.isArray(detail.fieldViolations)
-        ? detail.fieldViolations
-        : []) {
-        if (isObject(violation)) {
-          fieldViolations.push({
-            field: str(violation.field),
-            description: str(violation.description)
-          });
-        }
-      }
-    }
-  }
-  return { code: body.code, message: body.message, reason, fieldViolations };
-}
-
 function encodePath(path: string): string {
   return path
     .split('/')
@@ -484,11 +441,6 @@ export const routes = {
     `${ds(id)}/content/${encodePath(path)}${query({ ref })}`
 };
 
-/** Joins Jupyter's base URL, the proxy prefix and a sidecar route. */
-export function proxiedUrl(baseUrl: string, route: string): string {
-  return `${baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`}${API_PREFIX}${route}`;
-}
-
 export interface IDatasetPatch {
   description?: string;
   tags?: string[];
@@ -498,7 +450,7 @@ export interface IDatasetPatch {
 export class DatasetClient {
   constructor(options: IDatasetClientOptions) {
     this.baseUrl = options.baseUrl;
-    this._transport = options.transport;
+    this._json = jsonRequester(options.transport, options.baseUrl);
   }
 
   readonly baseUrl: string;
@@ -639,88 +591,7 @@ export class DatasetClient {
     return this._json('GET', route, undefined, parse);
   }
 
-  private async _json<T>(
-    method: string,
-    route: string,
-    body: unknown,
-    parse: (body: unknown) => T | undefined
-  ): Promise<DatasetResult<T>> {
-    let response: Response;
-    let payload: unknown;
-    try {
-      response = await this._transport(this.url(route), {
-        method,
-        // See api.ts: `no-store` would append a cache-busting query parameter.
-        cache: 'no-cache',
-        body: body === undefined ? undefined : JSON.stringify(body),
-        headers:
-          body === undefined
-            ? undefined
-            : { 'Content-Type': 'application/json' }
-      });
-      const text = await response.text();
-      payload = text ? safeJson(text) : undefined;
-    } catch (error) {
-      return {
-        ok: false,
-        failure: {
-          kind: 'network',
-          message: error instanceof Error ? error.message : String(error),
-          fieldViolations: []
-        }
-      };
-    }
-    if (!response.ok) {
-      return { ok: false, failure: httpFailure(response, payload) };
-    }
-    const value = parse(payload);
-    if (value === undefined) {
-      return {
-        ok: false,
-        failure: {
-          kind: 'invalid-response',
-          httpStatus: response.status,
-          message: `unexpected response from ${route}`,
-          fieldViolations: []
-        }
-      };
-    }
-    return { ok: true, value };
-  }
-
-  private readonly _transport: Transport;
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The failure of a non-2xx answer, from its google.rpc.Status body if any. */
-export function httpFailure(
-  response: { status: number; statusText: string },
-  payload: unknown
-): IDatasetApiFailure {
-  const status = parseErrorBody(payload);
-  const jupyterMessage =
-    isObject(payload) && typeof payload.message === 'string'
-      ? payload.message
-      : undefined;
-  return {
-    kind: 'http',
-    httpStatus: response.status,
-    grpcCode: status?.code,
-    reason: status?.reason,
-    fieldViolations: status?.fieldViolations ?? [],
-    message:
-      status?.message ||
-      jupyterMessage ||
-      response.statusText ||
-      `HTTP ${response.status}`
-  };
+  private readonly _json: JsonRequester;
 }
 
 /** Type guard used by callers that only care about success. */

@@ -4,13 +4,17 @@
  * transport is handed in (a fake in jest).
  */
 import {
-  DatasetResult,
   httpFailure,
-  IDatasetApiFailure,
-  ILineage,
+  isObject,
+  JsonObject,
+  JsonRequester,
+  jsonRequester,
+  networkFailure,
   proxiedUrl,
-  Transport
-} from './datasetApi';
+  safeJson,
+  str
+} from './apiRequest';
+import { DatasetResult, ILineage, Transport } from './datasetApi';
 
 export type JobStateName =
   | 'QUEUED'
@@ -74,16 +78,6 @@ export interface IFlavor {
   name: string;
   description: string;
   available: boolean;
-}
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function str(value: unknown): string {
-  return typeof value === 'string' ? value : '';
 }
 
 function list(value: unknown): JsonObject[] {
@@ -325,7 +319,11 @@ export class JobClient {
   constructor(
     private readonly _baseUrl: string,
     private readonly _transport: Transport
-  ) {}
+  ) {
+    this._json = jsonRequester(_transport, _baseUrl);
+  }
+
+  private readonly _json: JsonRequester;
 
   listJobs(pageSize = 50): Promise<DatasetResult<IJob[]>> {
     return this._json('GET', `v1/jobs?pageSize=${pageSize}`, undefined, b =>
@@ -386,59 +384,5 @@ export class JobClient {
     } catch (error) {
       return { ok: false, failure: networkFailure(error) };
     }
-  }
-
-  private async _json<T>(
-    method: string,
-    route: string,
-    body: unknown,
-    parse: (body: unknown) => T | undefined
-  ): Promise<DatasetResult<T>> {
-    try {
-      const response = await this._transport(proxiedUrl(this._baseUrl, route), {
-        method,
-        cache: 'no-cache',
-        body: body === undefined ? undefined : JSON.stringify(body),
-        headers:
-          body === undefined
-            ? undefined
-            : { 'Content-Type': 'application/json' }
-      });
-      const text = await response.text();
-      const payload = text ? safeJson(text) : undefined;
-      if (!response.ok) {
-        return { ok: false, failure: httpFailure(response, payload) };
-      }
-      const value = parse(payload);
-      return value === undefined
-        ? {
-            ok: false,
-            failure: {
-              kind: 'invalid-response',
-              httpStatus: response.status,
-              message: `unexpected response from ${route}`,
-              fieldViolations: []
-            }
-          }
-        : { ok: true, value };
-    } catch (error) {
-      return { ok: false, failure: networkFailure(error) };
-    }
-  }
-}
-
-function networkFailure(error: unknown): IDatasetApiFailure {
-  return {
-    kind: 'network',
-    message: error instanceof Error ? error.message : String(error),
-    fieldViolations: []
-  };
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }

@@ -6,14 +6,8 @@
  * No JupyterLab imports: the transport is handed in, so jest tests the routes
  * and parsers directly.
  */
-import {
-  DatasetResult,
-  httpFailure,
-  IDataset,
-  parseDataset,
-  proxiedUrl,
-  Transport
-} from './datasetApi';
+import { isObject, JsonRequester, jsonRequester } from './apiRequest';
+import { DatasetResult, IDataset, parseDataset, Transport } from './datasetApi';
 
 /** Facet fields the panel asks for, in sidebar order. */
 export const SEARCH_FACETS = ['tag', 'format', 'owner'] as const;
@@ -56,12 +50,6 @@ export interface ISearchRequest {
   pageSize?: number;
   pageToken?: string;
   highlight?: boolean;
-}
-
-type JsonObject = Record<string, unknown>;
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function int(value: unknown): number {
@@ -178,18 +166,9 @@ export function facetTerm(field: string, value: string): string {
     : `${field}:"${value.replace(/(["\\])/g, '\\$1')}"`;
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
 export class SearchClient {
   constructor(options: { baseUrl: string; transport: Transport }) {
-    this._baseUrl = options.baseUrl;
-    this._transport = options.transport;
+    this._json = jsonRequester(options.transport, options.baseUrl);
   }
 
   search(request: ISearchRequest): Promise<DatasetResult<ISearchPage>> {
@@ -222,53 +201,5 @@ export class SearchClient {
     );
   }
 
-  private async _json<T>(
-    method: string,
-    route: string,
-    body: unknown,
-    parse: (body: unknown) => T | undefined
-  ): Promise<DatasetResult<T>> {
-    let response: Response;
-    let payload: unknown;
-    try {
-      response = await this._transport(proxiedUrl(this._baseUrl, route), {
-        method,
-        cache: 'no-cache',
-        body: body === undefined ? undefined : JSON.stringify(body),
-        headers:
-          body === undefined
-            ? undefined
-            : { 'Content-Type': 'application/json' }
-      });
-      const text = await response.text();
-      payload = text ? safeJson(text) : undefined;
-    } catch (error) {
-      return {
-        ok: false,
-        failure: {
-          kind: 'network',
-          message: error instanceof Error ? error.message : String(error),
-          fieldViolations: []
-        }
-      };
-    }
-    if (!response.ok) {
-      return { ok: false, failure: httpFailure(response, payload) };
-    }
-    const value = parse(payload);
-    return value === undefined
-      ? {
-          ok: false,
-          failure: {
-            kind: 'invalid-response',
-            httpStatus: response.status,
-            message: `unexpected response from ${route}`,
-            fieldViolations: []
-          }
-        }
-      : { ok: true, value };
-  }
-
-  private readonly _baseUrl: string;
-  private readonly _transport: Transport;
+  private readonly _json: JsonRequester;
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -14,7 +13,6 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/index"
 	"github.com/kamld/kamld/sidecar/internal/search"
-	"github.com/kamld/kamld/sidecar/internal/tabular"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
 
@@ -48,9 +46,9 @@ func newReindexCommand() *cobra.Command {
 			syncer := search.NewSyncer(store, ix)
 			engine := dataset.New(store)
 			syncer.Observer(engine)
-			catalog, duck, err := tabular.OpenCatalog(cmd.Context(), engine, filepath.Join(cfg.DataDir, "cache", "tabular"), cfg.SQL.DuckDB)
+			catalog, duck, err := openTabular(cmd.Context(), cfg, engine)
 			if err != nil {
-				return fmt.Errorf("tabular: %w", err)
+				return err
 			}
 			defer duck.Close()
 			syncer.SetSchema(search.TabularSchema(engine, catalog))

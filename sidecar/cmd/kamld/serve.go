@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
-	"path/filepath"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -86,9 +85,9 @@ func serve(parent context.Context, cfg config.Config) error {
 	if store, ok := backends.Get(backend.Blob).(blob.Store); ok {
 		engine, searchOpts := newEngine(ctx, store, backends, log)
 		opts = append(opts, server.WithDatasets(engine))
-		catalog, duck, err := tabular.OpenCatalog(ctx, engine, filepath.Join(cfg.DataDir, "cache", "tabular"), cfg.SQL.DuckDB, tabular.WithLogger(log))
+		catalog, duck, err := openTabular(ctx, cfg, engine, tabular.WithLogger(log))
 		if err != nil {
-			return fmt.Errorf("tabular: %w", err)
+			return err
 		}
 		defer duck.Close()
 		opts = append(opts, server.WithTables(catalog))

@@ -13,9 +13,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/kamld/kamld/sidecar/internal/testserver/proc"
 )
 
 // Version is the Elasticsearch release scripts/install-elasticsearch.sh installs; keep the two in step.
@@ -39,16 +40,11 @@ var jdkCandidates = []string{
 
 // Home returns the Elasticsearch installation tests use, and an error telling how to install it if absent.
 func Home() (string, error) {
-	home := os.Getenv(EnvHome)
-	if home == "" {
-		userHome, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("locating Elasticsearch: %w (set %s)", err, EnvHome)
-		}
-		home = filepath.Join(userHome, ".cache", "kamld", "elasticsearch-"+Version)
+	home, err := proc.CachePath(EnvHome, "elasticsearch-"+Version)
+	if err != nil {
+		return "", err
 	}
-	fi, err := os.Stat(filepath.Join(home, "bin", "elasticsearch"))
-	if err != nil || fi.Mode()&0o111 == 0 {
+	if !proc.IsExecutable(filepath.Join(home, "bin", "elasticsearch")) {
 		return "", fmt.Errorf("Elasticsearch %s is not installed at %s: run scripts/install-elasticsearch.sh or `make elasticsearch` (or set %s)", Version, home, EnvHome)
 	}
 	return home, nil
@@ -69,16 +65,6 @@ func JavaHome() (string, error) {
 	return "", fmt.Errorf("no JDK 17 or 21 found in %s: install openjdk-17-jre-headless or set %s", strings.Join(jdkCandidates, ", "), EnvJavaHome)
 }
 
-// InCI reports whether the tests run in CI, where a missing server is a failure rather than a skip.
-func InCI() bool {
-	v := os.Getenv("CI")
-	if v == "" {
-		return false
-	}
-	b, err := strconv.ParseBool(v)
-	return err != nil || b // any non-boolean value (e.g. "yes") counts as CI
-}
-
 // Available returns the installation and JDK, or an error saying what is missing.
 func Available() (home, javaHome string, err error) {
 	home, err = Home()
@@ -95,10 +81,7 @@ func Start(tb testing.TB) *Server {
 	tb.Helper()
 	home, javaHome, err := Available()
 	if err != nil {
-		if InCI() {
-			tb.Fatal(err)
-		}
-		tb.Skip(err)
+		proc.SkipOrFail(tb, err)
 	}
 	dir, err := os.MkdirTemp("", "kamld-es-")
 	if err != nil {
@@ -127,7 +110,7 @@ var ErrNotInstalled = errors.New("elasticsearch not installed")
 func StartMain() (s *Server, stop func(), err error) {
 	home, javaHome, err := Available()
 	if err != nil {
-		if InCI() {
+		if proc.InCI() {
 			return nil, nil, err
 		}
 		return nil, nil, fmt.Errorf("%w: %w", ErrNotInstalled, err)

@@ -41,13 +41,6 @@ func TestStartStopRestart(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
 }
 
-func TestInCI(t *testing.T) {
-	for v, want := range map[string]bool{"": false, "false": false, "0": false, "true": true, "1": true, "yes": true} {
-		t.Setenv("CI", v)
-		assert.Equal(t, want, InCI(), "CI=%q", v)
-	}
-}
-
 func TestHomeMissingSaysHowToInstall(t *testing.T) {
 	t.Setenv(EnvHome, t.TempDir())
 	_, err := Home()

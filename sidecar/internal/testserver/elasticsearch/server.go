@@ -1,7 +1,6 @@
 package elasticsearch
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,11 +11,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kamld/kamld/sidecar/internal/testserver/proc"
 )
 
 // Options say which installation to run and where its files go.
@@ -45,10 +45,10 @@ type Server struct {
 	// transportAddr is the node-to-node port; fixed so a restarted node binds the same ports.
 	transportAddr string
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
-	log  *lockedBuffer
+	mu sync.Mutex
+	p  *proc.Process // nil when stopped
+	// last is the latest process, kept after it stops so Log still shows its output.
+	last *proc.Process
 }
 
 // Launch prepares opts.Dir and starts Elasticsearch on free loopback ports, waiting until the cluster is at
@@ -61,10 +61,10 @@ func Launch(ctx context.Context, opts Options) (*Server, error) {
 	var lastErr error
 	for range 3 {
 		var err error
-		if s.HTTPAddr, err = freeLoopbackAddr(); err != nil {
+		if s.HTTPAddr, err = proc.FreeAddr(); err != nil {
 			return nil, err
 		}
-		if s.transportAddr, err = freeLoopbackAddr(); err != nil {
+		if s.transportAddr, err = proc.FreeAddr(); err != nil {
 			return nil, err
 		}
 		if err := s.writeConfig(); err != nil {
@@ -87,10 +87,10 @@ func (s *Server) URL() string { return "http://" + s.HTTPAddr }
 func (s *Server) Log() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.log == nil {
+	if s.last == nil {
 		return ""
 	}
-	return s.log.String()
+	return s.last.Output()
 }
 
 // Stop stops the server (SIGTERM, then SIGKILL to its process group after stopTimeout) and waits for it to
@@ -98,19 +98,12 @@ func (s *Server) Log() string {
 func (s *Server) Stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd == nil {
+	if s.p == nil {
 		return
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(stopTimeout):
-		_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-		<-s.done
-	}
-	// The launcher exits after the server JVM; make sure no JVM of this group outlives it.
-	_ = syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-	s.cmd = nil
+	// The launcher exits after the server JVM; Stop kills what is left of the group, so no JVM outlives it.
+	s.p.Stop(stopTimeout)
+	s.p = nil
 }
 
 // Restart starts a stopped server again on the same ports and data, for outage tests.
@@ -161,14 +154,13 @@ func (s *Server) writeConfig() error {
 func (s *Server) start(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd != nil {
+	if s.p != nil {
 		return errors.New("already running")
 	}
 	tmp := filepath.Join(s.opts.Dir, "tmp")
 	if err := os.MkdirAll(tmp, 0o755); err != nil {
 		return err
 	}
-	s.log = &lockedBuffer{}
 	cmd := exec.Command(filepath.Join(s.opts.Home, "bin", "elasticsearch"))
 	cmd.Env = append(os.Environ(),
 		"ES_PATH_CONF="+filepath.Join(s.opts.Dir, "config"),
@@ -176,19 +168,17 @@ func (s *Server) start(ctx context.Context) error {
 		"ES_JAVA_OPTS="+s.opts.Heap,
 		"ES_TMPDIR="+tmp,
 	)
-	cmd.Stdout, cmd.Stderr = s.log, s.log
 	cmd.SysProcAttr = sysProcAttr()
-	if err := cmd.Start(); err != nil {
+	p, err := proc.Start("elasticsearch", cmd)
+	if err != nil {
 		return err
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	if err := waitReady(ctx, s.URL(), done, s.log); err != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+	s.last = p
+	// Poll cluster health until the cluster is yellow or green.
+	if err := p.WaitReady(ctx, readyTimeout, 200*time.Millisecond, func(ctx context.Context) bool { return healthy(ctx, s.URL()) }); err != nil {
 		return err
 	}
-	s.cmd, s.done = cmd, done
+	s.p = p
 	return nil
 }
 
@@ -203,24 +193,6 @@ func sysProcAttr() *syscall.SysProcAttr {
 		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 1000, HostID: 0, Size: 1}}
 	}
 	return attr
-}
-
-// waitReady polls cluster health until the cluster is yellow or green, the process exits, or time runs out.
-func waitReady(ctx context.Context, url string, exited <-chan struct{}, log *lockedBuffer) error {
-	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
-	defer cancel()
-	for {
-		select {
-		case <-exited:
-			return fmt.Errorf("elasticsearch exited during startup: %s", tail(log.String()))
-		case <-ctx.Done():
-			return fmt.Errorf("elasticsearch not ready after %s: %s", readyTimeout, tail(log.String()))
-		case <-time.After(200 * time.Millisecond):
-		}
-		if healthy(ctx, url) {
-			return nil
-		}
-	}
 }
 
 // healthy reports whether the cluster answers with status yellow or green.
@@ -243,48 +215,7 @@ func healthy(ctx context.Context, url string) bool {
 	return health.Status == "yellow" || health.Status == "green"
 }
 
-func freeLoopbackAddr() (string, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", fmt.Errorf("finding a free port: %w", err)
-	}
-	defer l.Close()
-	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
-}
-
 func port(addr string) string {
 	_, p, _ := net.SplitHostPort(addr)
 	return p
-}
-
-// tail keeps the end of a long log, where the reason for a failed start is.
-func tail(s string) string {
-	const n = 4 << 10
-	if len(s) > n {
-		return "…" + s[len(s)-n:]
-	}
-	return s
-}
-
-// lockedBuffer collects the server's output for failure messages, keeping the most recent part.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() > 256<<10 {
-		// Keep the newest half: startup failures and the last requests are what a reader needs.
-		rest := b.buf.Bytes()[b.buf.Len()/2:]
-		b.buf = *bytes.NewBuffer(append([]byte(nil), rest...))
-	}
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -14,12 +14,14 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kamld/kamld/sidecar/internal/testserver/proc"
 
 	authnv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -52,8 +54,8 @@ type Server struct {
 	etcdURL string
 
 	mu   sync.Mutex
-	etcd *proc
-	api  *proc
+	etcd *proc.Process
+	api  *proc.Process
 }
 
 type binaries struct{ etcd, apiserver string }
@@ -66,29 +68,14 @@ func Binaries() (etcd, apiserver string, err error) {
 }
 
 func binary(env, name string) (string, error) {
-	bin := os.Getenv(env)
-	if bin == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("locating %s: %w (set %s)", name, err, env)
-		}
-		bin = filepath.Join(home, ".cache", "kamld", "bin", name)
+	bin, err := proc.CachePath(env, "bin", name)
+	if err != nil {
+		return "", err
 	}
-	fi, err := os.Stat(bin)
-	if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+	if !proc.IsExecutable(bin) {
 		return "", fmt.Errorf("%s is not at %s: run scripts/install-kube-apiserver.sh (or set %s)", name, bin, env)
 	}
 	return bin, nil
-}
-
-// InCI reports whether the tests run in CI, where a missing server is a failure rather than a skip.
-func InCI() bool {
-	v := os.Getenv("CI")
-	if v == "" {
-		return false
-	}
-	b, err := strconv.ParseBool(v)
-	return err != nil || b // any non-boolean value (e.g. "yes") counts as CI
 }
 
 // Start runs etcd and kube-apiserver and registers their shutdown with tb.Cleanup. It returns once the API
@@ -97,10 +84,7 @@ func Start(tb testing.TB) *Server {
 	tb.Helper()
 	etcd, apiserver, err := Binaries()
 	if err != nil {
-		if InCI() {
-			tb.Fatal(err)
-		}
-		tb.Skip(err)
+		proc.SkipOrFail(tb, err)
 	}
 	s := &Server{tb: tb, dir: tb.TempDir(), bins: binaries{etcd: etcd, apiserver: apiserver}}
 	tb.Cleanup(s.shutdown) // registered after TempDir, so it runs before the directory is removed
@@ -115,7 +99,7 @@ func Start(tb testing.TB) *Server {
 	}
 	// The kernel picks the port and the API server binds it later: retry on a new port if it was taken.
 	for range 3 {
-		s.Host = "https://" + freeLoopbackAddr(tb)
+		s.Host = "https://" + proc.MustFreeAddr(tb)
 		if err = s.startAPIServer(); err == nil {
 			break
 		}
@@ -150,7 +134,7 @@ func (s *Server) StopAPIServer() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.api != nil {
-		s.api.stop(20 * time.Second)
+		s.api.Stop(20 * time.Second)
 		s.api = nil
 	}
 }
@@ -175,7 +159,7 @@ func (s *Server) shutdown() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.etcd != nil {
-		s.etcd.stop(10 * time.Second)
+		s.etcd.Stop(10 * time.Second)
 		s.etcd = nil
 	}
 }
@@ -184,8 +168,8 @@ func (s *Server) shutdown() {
 func (s *Server) startEtcd() error {
 	var lastErr error
 	for range 3 {
-		client, peer := "http://"+freeLoopbackAddr(s.tb), "http://"+freeLoopbackAddr(s.tb)
-		p, err := startProc("etcd", s.bins.etcd,
+		client, peer := "http://"+proc.MustFreeAddr(s.tb), "http://"+proc.MustFreeAddr(s.tb)
+		p, err := proc.Start("etcd", exec.Command(s.bins.etcd,
 			"--name=kamld-test",
 			"--data-dir="+filepath.Join(s.dir, "etcd"),
 			"--listen-client-urls="+client, "--advertise-client-urls="+client,
@@ -194,7 +178,7 @@ func (s *Server) startEtcd() error {
 			"--quota-backend-bytes="+strconv.Itoa(256<<20),
 			"--unsafe-no-fsync", // test data: durability across power loss does not matter, speed does
 			"--log-level=warn",
-		)
+		))
 		if err != nil {
 			return err
 		}
@@ -216,13 +200,13 @@ func (s *Server) startAPIServer() error {
 		return errors.New("kube-apiserver is already running")
 	}
 	_, port, _ := net.SplitHostPort(s.Host[len("https://"):])
-	p, err := startProc("kube-apiserver", s.bins.apiserver, apiServerArgs(s.etcdURL, port, s.files)...)
+	p, err := proc.Start("kube-apiserver", exec.Command(s.bins.apiserver, apiServerArgs(s.etcdURL, port, s.files)...))
 	if err != nil {
 		return err
 	}
 	client, err := rest.HTTPClientFor(s.Config())
 	if err != nil {
-		p.stop(time.Second)
+		p.Stop(time.Second)
 		return err
 	}
 	if err := waitReady(p, client, s.Host+"/readyz"); err != nil {
@@ -233,44 +217,10 @@ func (s *Server) startAPIServer() error {
 }
 
 // waitReady polls url until it answers 200; it stops p and fails if p exits or the timeout passes.
-func waitReady(p *proc, client *http.Client, url string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
-	defer cancel()
-	for {
-		select {
-		case <-p.done:
-			return p.failure("exited during startup")
-		case <-ctx.Done():
-			p.stop(time.Second)
-			return p.failure("not ready after " + readyTimeout.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-		if status(ctx, client, url) == http.StatusOK {
-			return nil
-		}
-	}
-}
-
-// status is the HTTP status of a GET, or 0 when the request fails.
-func status(ctx context.Context, client *http.Client, url string) int {
-	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := client.Do(req)
-	if err != nil {
-		return 0
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode
-}
-
-func freeLoopbackAddr(tb testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("finding a free port: %v", err)
-	}
-	defer l.Close()
-	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+func waitReady(p *proc.Process, client *http.Client, url string) error {
+	return p.WaitReady(context.Background(), readyTimeout, 100*time.Millisecond, func(ctx context.Context) bool {
+		return proc.HTTPStatus(ctx, client, url) == http.StatusOK
+	})
 }
 
 // ServiceAccountToken issues a token for a service account through the TokenRequest API, as the kubelet does

@@ -7,22 +7,19 @@
 package minio
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strconv"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kamld/kamld/sidecar/internal/testserver/proc"
 )
 
 // Server is a running (or stopped) MinIO.
@@ -37,10 +34,8 @@ type Server struct {
 	tb  testing.TB
 	bin string
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{} // closed when cmd has exited
-	log  *lockedBuffer
+	mu sync.Mutex
+	p  *proc.Process // nil when stopped
 }
 
 // EnvBinary names the variable that overrides where the MinIO binary is.
@@ -51,16 +46,11 @@ const readyTimeout = 60 * time.Second
 
 // Binary returns the path of the MinIO binary tests use, and an error telling how to install it if absent.
 func Binary() (string, error) {
-	bin := os.Getenv(EnvBinary)
-	if bin == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", fmt.Errorf("locating the MinIO binary: %w (set %s)", err, EnvBinary)
-		}
-		bin = filepath.Join(home, ".cache", "kamld", "bin", "minio")
+	bin, err := proc.CachePath(EnvBinary, "bin", "minio")
+	if err != nil {
+		return "", err
 	}
-	fi, err := os.Stat(bin)
-	if err != nil || fi.IsDir() || fi.Mode()&0o111 == 0 {
+	if !proc.IsExecutable(bin) {
 		return "", fmt.Errorf("the MinIO server binary is not at %s: run scripts/install-minio.sh (or set %s to a minio binary)", bin, EnvBinary)
 	}
 	return bin, nil
@@ -88,7 +78,7 @@ func Start(tb testing.TB) *Server {
 	// a start that fails for that reason is retried on a new port.
 	var lastErr error
 	for range 3 {
-		s.Endpoint = freeLoopbackAddr(tb)
+		s.Endpoint = proc.MustFreeAddr(tb)
 		if lastErr = s.start(); lastErr == nil {
 			return s
 		}
@@ -101,17 +91,11 @@ func Start(tb testing.TB) *Server {
 func (s *Server) Stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd == nil {
+	if s.p == nil {
 		return
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(10 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-	s.cmd = nil
+	s.p.Stop(10 * time.Second)
+	s.p = nil
 }
 
 // Restart starts a stopped server again on the same address and data directory.
@@ -134,10 +118,9 @@ func (s *Server) URL() string { return "http://" + s.Endpoint }
 func (s *Server) start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd != nil {
+	if s.p != nil {
 		return errors.New("already running")
 	}
-	s.log = &lockedBuffer{}
 	cmd := exec.Command(s.bin, "server", "--quiet", "--address", s.Endpoint, s.DataDir)
 	cmd.Env = append(os.Environ(),
 		"MINIO_ROOT_USER="+s.AccessKey,
@@ -145,81 +128,25 @@ func (s *Server) start() error {
 		"MINIO_BROWSER=off", // no console on a second port
 		"MINIO_UPDATE=off",
 	)
-	cmd.Stdout, cmd.Stderr = s.log, s.log
-	// Its own process group: a Ctrl-C on `go test` reaches the test, whose cleanup stops MinIO in order.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	p, err := proc.Start("minio", cmd)
+	if err != nil {
 		return err
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
-	defer cancel()
-	for {
-		select {
-		case <-done:
-			return fmt.Errorf("minio exited during startup: %s", s.log.String())
-		case <-ctx.Done():
-			_ = cmd.Process.Kill()
-			<-done
-			return fmt.Errorf("minio not ready after %s: %s", readyTimeout, s.log.String())
-		case <-time.After(50 * time.Millisecond):
-		}
-		// /minio/health/ready answers 200 a moment before the S3 API stops answering 503
-		// XMinioServerNotInitialized; an anonymous ListBuckets tells when it really serves (403 then).
-		if status(ctx, s.URL()+"/minio/health/ready") == http.StatusOK && status(ctx, s.URL()+"/") == http.StatusForbidden {
-			s.cmd, s.done = cmd, done
-			return nil
-		}
-	}
-}
-
-// status is the HTTP status of a GET, or 0 when the request fails.
-func status(ctx context.Context, url string) int {
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	resp, err := http.DefaultClient.Do(req)
+	// /minio/health/ready answers 200 a moment before the S3 API stops answering 503
+	// XMinioServerNotInitialized; an anonymous ListBuckets tells when it really serves (403 then).
+	err = p.WaitReady(context.Background(), readyTimeout, 50*time.Millisecond, func(ctx context.Context) bool {
+		return proc.HTTPStatus(ctx, http.DefaultClient, s.URL()+"/minio/health/ready") == http.StatusOK &&
+			proc.HTTPStatus(ctx, http.DefaultClient, s.URL()+"/") == http.StatusForbidden
+	})
 	if err != nil {
-		return 0
+		return err
 	}
-	_ = resp.Body.Close()
-	return resp.StatusCode
-}
-
-func freeLoopbackAddr(tb testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("finding a free port: %v", err)
-	}
-	defer l.Close()
-	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	s.p = p
+	return nil
 }
 
 func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// lockedBuffer collects the server's output for failure messages.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() > 64<<10 {
-		return len(p), nil // enough to diagnose; do not grow without bound
-	}
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -4,14 +4,13 @@
 //
 // The server is $KAMLD_TRINO_HOME, or ~/.cache/kamld/trino-server-476; it runs on the JDK in
 // $KAMLD_TRINO_JAVA_HOME, or /usr/lib/jvm/temurin-25-jdk-amd64 (Trino 476 needs Java 24 or newer). When either
-// is missing the test is skipped with a message saying how to install it — except under CI=true, where it
-// fails, so that CI never passes by skipping.
+// is missing the test is skipped with a message saying how to install it — except in CI (see proc.InCI), where
+// it fails, so that CI never passes by skipping.
 //
 // Trino starts in about 20 s here, so a test package should start one server and share it among its tests.
 package trino
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -25,12 +24,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/kamld/kamld/sidecar/internal/testserver/proc"
 )
 
 // Version is the Trino release scripts/install-trino.sh installs.
@@ -55,10 +54,10 @@ type Server struct {
 	// Dir holds etc/ and the data directory.
 	Dir string
 
-	mu   sync.Mutex
-	cmd  *exec.Cmd
-	done chan struct{}
-	log  *lockedBuffer
+	mu sync.Mutex
+	p  *proc.Process // nil when stopped
+	// last is the latest process, kept after it stops so Log still shows its output.
+	last *proc.Process
 }
 
 // Catalog is one catalog's properties file, etc/catalog/<Name>.properties.
@@ -69,13 +68,8 @@ type Catalog struct {
 
 // Installation returns the server's home and the JDK's home, or an error saying how to install what is missing.
 func Installation() (home, javaHome string, err error) {
-	home = os.Getenv(EnvHome)
-	if home == "" {
-		u, err := os.UserHomeDir()
-		if err != nil {
-			return "", "", fmt.Errorf("locating Trino: %w (set %s)", err, EnvHome)
-		}
-		home = filepath.Join(u, ".cache", "kamld", "trino-server-"+Version)
+	if home, err = proc.CachePath(EnvHome, "trino-server-"+Version); err != nil {
+		return "", "", err
 	}
 	if _, err := os.Stat(filepath.Join(home, "kamld.installed")); err != nil {
 		return "", "", fmt.Errorf("Trino %s is not installed at %s: run scripts/install-trino.sh or `make trino` (or set %s)", Version, home, EnvHome)
@@ -96,17 +90,14 @@ func Start(tb testing.TB, catalogs ...Catalog) *Server {
 	tb.Helper()
 	home, javaHome, err := Installation()
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			tb.Fatal(err)
-		}
-		tb.Skip(err)
+		proc.SkipOrFail(tb, err)
 	}
 	s := &Server{Dir: tb.TempDir()}
 	tb.Cleanup(s.Stop)
 	// As with MinIO, the kernel picks the port and Trino binds it later: retry on a new port if it was taken.
 	var lastErr error
 	for range 3 {
-		addr := freeLoopbackAddr(tb)
+		addr := proc.MustFreeAddr(tb)
 		s.URL = "http://" + addr
 		if err := s.writeConfig(addr, catalogs); err != nil {
 			tb.Fatalf("writing Trino's configuration: %v", err)
@@ -123,21 +114,22 @@ func Start(tb testing.TB, catalogs ...Catalog) *Server {
 func (s *Server) Stop() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd == nil {
+	if s.p == nil {
 		return
 	}
-	_ = s.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-s.done:
-	case <-time.After(20 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.done
-	}
-	s.cmd = nil
+	s.p.Stop(20 * time.Second)
+	s.p = nil
 }
 
 // Log is what the server printed so far (capped), for failure messages.
-func (s *Server) Log() string { return s.log.String() }
+func (s *Server) Log() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		return ""
+	}
+	return s.last.Output()
+}
 
 func (s *Server) writeConfig(addr string, catalogs []Catalog) error {
 	_, port, _ := net.SplitHostPort(addr)
@@ -202,43 +194,28 @@ var jvmOptions = []string{
 func (s *Server) start(home, javaHome string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cmd != nil {
+	if s.p != nil {
 		return errors.New("already running")
 	}
-	s.log = &lockedBuffer{}
 	etc := filepath.Join(s.Dir, "etc")
 	// `launcher run` stays in the foreground and execs the JVM, so signals reach Trino itself.
 	cmd := exec.Command(filepath.Join(home, "bin", "launcher"), "run",
 		"--etc-dir="+etc, "--data-dir="+filepath.Join(s.Dir, "data"))
 	cmd.Env = append(os.Environ(), "JAVA_HOME="+javaHome, "PATH="+filepath.Join(javaHome, "bin")+":"+os.Getenv("PATH"))
-	cmd.Stdout, cmd.Stderr = s.log, s.log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	p, err := proc.Start("trino", cmd)
+	if err != nil {
 		return err
 	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-
-	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
-	defer cancel()
-	for {
-		select {
-		case <-done:
-			return fmt.Errorf("trino exited during startup: %s", s.log.String())
-		case <-ctx.Done():
-			_ = cmd.Process.Kill()
-			<-done
-			return fmt.Errorf("trino not ready after %s: %s", readyTimeout, s.log.String())
-		case <-time.After(250 * time.Millisecond):
-		}
-		// /v1/info says "starting": false once the server accepts queries; a trivial query then proves it.
-		if s.started(ctx) {
-			if err := s.Query(ctx, "SELECT 1"); err == nil {
-				s.cmd, s.done = cmd, done
-				return nil
-			}
-		}
+	s.last = p
+	// /v1/info says "starting": false once the server accepts queries; a trivial query then proves it.
+	err = p.WaitReady(context.Background(), readyTimeout, 250*time.Millisecond, func(ctx context.Context) bool {
+		return s.started(ctx) && s.Query(ctx, "SELECT 1") == nil
+	})
+	if err != nil {
+		return err
 	}
+	s.p = p
+	return nil
 }
 
 func (s *Server) started(ctx context.Context) bool {
@@ -305,41 +282,8 @@ func props(m map[string]string) string {
 	return b.String()
 }
 
-func freeLoopbackAddr(tb testing.TB) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatalf("finding a free port: %v", err)
-	}
-	defer l.Close()
-	return "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-}
-
 func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// lockedBuffer collects the server's output for failure messages.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.buf.Len() > 256<<10 {
-		return len(p), nil // enough to diagnose; do not grow without bound
-	}
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	if b == nil {
-		return ""
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
