@@ -218,10 +218,18 @@ func TestGCSweepDeletesChunkAfterSnapshotRewrote(t *testing.T) {
 		build("second") // its draft entry refers to the blob, so only the chunks are garbage
 		age()
 
+		// The tree has two chunks, a leaf and the root, and the sweep may delete them in either order. The race is
+		// staged on whichever it deletes last: then the snapshot finds the other one gone (and writes it anew) and
+		// this one old (and rewrites it), instead of rewriting a chunk the sweep has not reached and waiting for
+		// this very sweep to end.
 		rewrote := make(chan struct{})
+		var mu sync.Mutex
 		var attempts []int
+		var target string
 		w.hookRewrite = func(k string, attempt int) {
-			if k == rootKey {
+			mu.Lock()
+			defer mu.Unlock()
+			if k == target {
 				attempts = append(attempts, attempt)
 				if attempt == 0 {
 					close(rewrote)
@@ -229,10 +237,17 @@ func TestGCSweepDeletesChunkAfterSnapshotRewrote(t *testing.T) {
 			}
 		}
 		done := make(chan error, 1)
+		var chunksSeen int
 		gc.hookSweepDelete = func(k string) {
-			if k != rootKey {
+			if !strings.HasPrefix(k, "chunks/") {
 				return
 			}
+			if chunksSeen++; chunksSeen < 2 {
+				return
+			}
+			mu.Lock()
+			target = k
+			mu.Unlock()
 			go func() {
 				s2, err := w.CreateSnapshot(ctx, "second", SnapshotOptions{})
 				if err == nil && s2.ManifestRoot != s.ManifestRoot {
@@ -242,15 +257,19 @@ func TestGCSweepDeletesChunkAfterSnapshotRewrote(t *testing.T) {
 			}()
 			select {
 			case <-rewrote:
-			case <-time.After(time.Minute): // the leaf's rewrite would wait for this very sweep: fail, not hang
-				t.Error("the snapshot did not rewrite the root")
+			case <-time.After(time.Minute): // a rewrite waiting for this very sweep: fail, not hang
+				t.Error("the snapshot did not rewrite the chunk the sweep deletes last")
 			}
 		}
 		r, err := gc.CollectGarbage(ctx, GCOptions{Grace: testGrace})
 		require.NoError(t, err)
-		require.GreaterOrEqual(t, r.Removed[GCChunks].Objects, int64(1))
+		require.Equal(t, int64(2), r.Removed[GCChunks].Objects, "the deleted dataset's leaf and root")
 		require.NoError(t, <-done)
-		require.Equal(t, []int{0, 1}, attempts, "the snapshot saw the root gone after the sweep and wrote it again")
+		mu.Lock()
+		defer mu.Unlock()
+		_, err = store.Stat(ctx, rootKey)
+		require.NoError(t, err, "the new snapshot's root, the same as the deleted dataset's, is stored")
+		require.Equal(t, []int{0, 1}, attempts, "the snapshot saw the chunk gone after the sweep and wrote it again")
 		require.Equal(t, "same content", read(t, w, "second", "v1", "a.csv"))
 		require.Positive(t, readEverything(t, w))
 	})
