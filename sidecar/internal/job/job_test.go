@@ -323,6 +323,10 @@ func TestListPagesNewestFirstWithFilters(t *testing.T) {
 	assert.Len(t, team, 3)
 	_, _, err = m.List(t.Context(), job.ListOptions{PageToken: "garbage"})
 	assert.Equal(t, codes.InvalidArgument, apierr.Code(err))
+	// Let the runs finish: their supervisors write into the temp dirs, which the test's cleanup removes.
+	for _, n := range names {
+		wait(t, m, strings.TrimPrefix(n, "jobs/"), kamldv1.JobState_JOB_STATE_SUCCEEDED, kamldv1.JobState_JOB_STATE_FAILED)
+	}
 }
 
 func TestBadSpecs(t *testing.T) {
