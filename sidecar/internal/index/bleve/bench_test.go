@@ -1,9 +1,6 @@
 package bleve
 
 import (
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/kamld/kamld/sidecar/internal/index"
@@ -13,17 +10,7 @@ import (
 // BenchmarkSearchLatency indexes generated catalogs of 1k, 10k and 100k datasets and reports index time and
 // search latency p50/p99 (KAMLD_BENCH_SEARCH_SIZES overrides the sizes, e.g. "1000,10000").
 func BenchmarkSearchLatency(b *testing.B) {
-	sizes := []int{1_000, 10_000, 100_000}
-	if s := os.Getenv("KAMLD_BENCH_SEARCH_SIZES"); s != "" {
-		sizes = nil
-		for _, f := range strings.Split(s, ",") {
-			n, err := strconv.Atoi(f)
-			if err != nil {
-				b.Fatal(err)
-			}
-			sizes = append(sizes, n)
-		}
-	}
+	sizes := indextest.BenchSizes(b)
 	indextest.ReportLatency(b, func(b *testing.B) index.Index {
 		ix, err := New(b.TempDir())
 		if err != nil {

@@ -2,9 +2,6 @@ package elastic
 
 import (
 	"context"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/kamld/kamld/sidecar/internal/index"
@@ -16,17 +13,7 @@ import (
 // with the same generator, queries and runner as the bleve benchmark (KAMLD_BENCH_SEARCH_SIZES overrides the
 // sizes, e.g. "1000,10000"). `make bench` runs both in one `go test` call.
 func BenchmarkSearchLatency(b *testing.B) {
-	sizes := []int{1_000, 10_000, 100_000}
-	if s := os.Getenv("KAMLD_BENCH_SEARCH_SIZES"); s != "" {
-		sizes = nil
-		for _, f := range strings.Split(s, ",") {
-			n, err := strconv.Atoi(f)
-			if err != nil {
-				b.Fatal(err)
-			}
-			sizes = append(sizes, n)
-		}
-	}
+	sizes := indextest.BenchSizes(b)
 	// A freshly started JVM compiles its hot paths during the first thousands of requests; warm it up on a
 	// throwaway catalogue first, so the first size measures Elasticsearch and not its JIT (a long-running
 	// cluster is always warm).

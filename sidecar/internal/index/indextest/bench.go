@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -126,6 +129,24 @@ func BenchSearch(ctx context.Context, ix index.Index, n, searches int) (Latency,
 	slices.Sort(times)
 	lat.P50, lat.P99, lat.Max = times[len(times)/2], times[len(times)*99/100], times[len(times)-1]
 	return lat, nil
+}
+
+// BenchSizes is the catalog sizes every backend's latency benchmark runs: 1k, 10k and 100k datasets, or the
+// comma-separated list in KAMLD_BENCH_SEARCH_SIZES (e.g. "1000,10000").
+func BenchSizes(b *testing.B) []int {
+	s := os.Getenv("KAMLD_BENCH_SEARCH_SIZES")
+	if s == "" {
+		return []int{1_000, 10_000, 100_000}
+	}
+	var sizes []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sizes = append(sizes, n)
+	}
+	return sizes
 }
 
 // ReportLatency runs BenchSearch as a sub-benchmark per size, reports the numbers as metrics and prints them

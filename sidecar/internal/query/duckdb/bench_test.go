@@ -2,12 +2,10 @@ package duckdb_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,7 +15,6 @@ import (
 	blobfs "github.com/kamld/kamld/sidecar/internal/blob/fs"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/query/sqltest"
-	"github.com/kamld/kamld/sidecar/internal/tabular"
 )
 
 const benchRows = 1_000_000
@@ -34,7 +31,7 @@ func BenchmarkQueries1M(b *testing.B) {
 	_, err = srv.Datasets.CreateDataset(ctx, "bench", dataset.Metadata{})
 	require.NoError(b, err)
 	for _, f := range []string{"csv", "parquet"} {
-		p := generate(b, f)
+		p := sqltest.BenchTable(b, f, benchRows)
 		fh, err := os.Open(p)
 		require.NoError(b, err)
 		if fi, err := fh.Stat(); err == nil {
@@ -88,17 +85,4 @@ func timeQuery(b *testing.B, c kamldv1.QueryServiceClient, q string) (first, tot
 			rows += int64(len(batch.GetRows()))
 		}
 	}
-}
-
-// generate writes the benchmark table as a file of format f: an id, a group of 100, a value and a name.
-func generate(b *testing.B, f string) string {
-	db, err := sql.Open("duckdb", "")
-	require.NoError(b, err)
-	defer db.Close()
-	p := filepath.Join(b.TempDir(), "t."+f)
-	q := fmt.Sprintf(`COPY (SELECT i AS id, i %% 100 AS grp, ((i * 7919) %% 100000) / 100.0 AS value, 'name-' || (i %% 1000) AS name
-		FROM range(%d) t(i)) TO %s (FORMAT %s)`, benchRows, tabular.Literal(p), f)
-	_, err = db.Exec(q)
-	require.NoError(b, err)
-	return p
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +34,7 @@ func BenchmarkTrinoQueries1M(b *testing.B) {
 	_, err := srv.Datasets.CreateDataset(ctx, "bench", dataset.Metadata{})
 	require.NoError(b, err)
 	for _, f := range []string{"csv", "parquet"} {
-		p := generate(b, f)
+		p := sqltest.BenchTable(b, f, benchRows)
 		fh, err := os.Open(p)
 		require.NoError(b, err)
 		_, err = srv.Datasets.WriteFile(ctx, "bench", "t_"+f+"."+f, fh, dataset.WriteOptions{})
@@ -139,18 +138,4 @@ func timeDirect(b *testing.B, db *sql.DB, q string, want int64) (first, total ti
 	require.NoError(b, rows.Err())
 	require.Equal(b, want, n, q)
 	return first, time.Since(start)
-}
-
-// generate writes the benchmark table as a file of format f: an id, a group of 100, a value and a name (the
-// same table as the DuckDB benchmark's).
-func generate(b *testing.B, f string) string {
-	db, err := sql.Open("duckdb", "")
-	require.NoError(b, err)
-	defer db.Close()
-	p := filepath.Join(b.TempDir(), "t."+f)
-	q := fmt.Sprintf(`COPY (SELECT i AS id, i %% 100 AS grp, ((i * 7919) %% 100000) / 100.0 AS value, 'name-' || (i %% 1000) AS name
-		FROM range(%d) t(i)) TO %s (FORMAT %s)`, benchRows, tabular.Literal(p), f)
-	_, err = db.Exec(q)
-	require.NoError(b, err)
-	return p
 }
