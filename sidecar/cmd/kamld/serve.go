@@ -82,39 +82,49 @@ func serve(parent context.Context, cfg config.Config) error {
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	opts := []server.Option{server.WithLogger(log), server.WithDefaultIdentity(defaultIdentity(cfg))}
-	if store, ok := backends.Get(backend.Blob).(blob.Store); ok {
-		engine, searchOpts := newEngine(ctx, store, backends, log)
-		opts = append(opts, server.WithDatasets(engine))
-		catalog, duck, err := openTabular(ctx, cfg, engine, tabular.WithLogger(log))
-		if err != nil {
-			return err
-		}
-		defer duck.Close()
-		opts = append(opts, server.WithTables(catalog))
-		opts = append(opts, searchOpts(catalog)...)
-		if sqlEngine, ok := backends.Get(backend.SQL).(query.Engine); ok {
-			qopts := []query.ServiceOption{query.WithLogger(log)}
-			if g, ok := sqlEngine.(interface{ Guard() *guard.Guard }); ok {
-				qopts = append(qopts, query.WithGuard(g.Guard())) // an engine that reserves its own catalogs
-			}
-			opts = append(opts, server.WithQuery(query.NewService(sqlEngine, engine, catalog, qopts...)))
-		}
-		if cb, ok := backends.Get(backend.Compute).(compute.Backend); ok {
-			jobs, err := jobsvc.NewManager(ctx, cfg, store, engine, cb, log)
-			if err != nil {
-				return err
-			}
-			defer jobs.Close()
-			opts = append(opts, server.WithJobs(jobs))
-		}
-		if cfg.Samples {
-			// A failed import must not keep the sidecar down; it is retried on the next start.
-			if _, err := samples.ImportOnce(ctx, engine, store, datasets.FS, version.Get().Version, log); err != nil {
-				log.Warn("sample datasets not imported", "error", err)
-			}
+	store, ok := backends.Get(backend.Blob).(blob.Store)
+	if !ok {
+		return fmt.Errorf("the %s backend is not a blob store", cfg.Blob.Backend)
+	}
+	engine, startSearch, err := newEngine(ctx, store, backends, log)
+	if err != nil {
+		return err
+	}
+	catalog, duck, err := openTabular(ctx, cfg, engine, tabular.WithLogger(log))
+	if err != nil {
+		return err
+	}
+	defer duck.Close()
+	services := server.Services{Datasets: engine, Tables: catalog, Search: startSearch(catalog)}
+	sqlEngine, ok := backends.Get(backend.SQL).(query.Engine)
+	if !ok {
+		return fmt.Errorf("the %s backend is not a SQL engine", cfg.SQL.Backend)
+	}
+	qopts := []query.ServiceOption{query.WithLogger(log)}
+	if g, ok := sqlEngine.(interface{ Guard() *guard.Guard }); ok {
+		qopts = append(qopts, query.WithGuard(g.Guard())) // an engine that reserves its own catalogs
+	}
+	services.Query = query.NewService(sqlEngine, engine, catalog, qopts...)
+	cb, ok := backends.Get(backend.Compute).(compute.Backend)
+	if !ok {
+		return fmt.Errorf("the %s backend is not a compute backend", cfg.Compute.Backend)
+	}
+	jobs, err := jobsvc.NewManager(ctx, cfg, store, engine, cb, log)
+	if err != nil {
+		return err
+	}
+	defer jobs.Close()
+	services.Jobs = jobs
+	if cfg.Samples {
+		// A failed import must not keep the sidecar down; it is retried on the next start.
+		if _, err := samples.ImportOnce(ctx, engine, store, datasets.FS, version.Get().Version, log); err != nil {
+			log.Warn("sample datasets not imported", "error", err)
 		}
 	}
-	srv := server.New(cfg, token, backends, opts...)
+	srv, err := server.New(cfg, token, backends, services, opts...)
+	if err != nil {
+		return err
+	}
 	var readyErr error
 	err = srv.Run(ctx, func(b server.Bound) {
 		if cfg.ReadyFile == "" {

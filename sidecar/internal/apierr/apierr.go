@@ -105,17 +105,6 @@ func InvalidArguments(violations []FieldViolation) error {
 	}
 }
 
-// Unimplemented reports an RPC whose capability this build does not provide yet.
-func Unimplemented(method, capability string) *Error {
-	return &Error{
-		Code:     codes.Unimplemented,
-		Reason:   "CAPABILITY_UNAVAILABLE",
-		Message:  fmt.Sprintf("%s belongs to the %q capability, which this kamld build does not provide yet", method, capability),
-		Metadata: map[string]string{"capability": capability},
-		cause:    ErrUnimplemented,
-	}
-}
-
 // New builds an error with a code and reason.
 func New(code codes.Code, reason, format string, args ...any) *Error {
 	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}

@@ -33,9 +33,6 @@ type Backend interface {
 	Close() error
 }
 
-// ErrNotBuilt marks a capability whose backend this build does not provide yet.
-var ErrNotBuilt = errors.New("not provided by this build yet")
-
 // Status is the last health result of one capability's backend.
 type Status struct {
 	Capability string
@@ -44,10 +41,7 @@ type Status struct {
 	Err        error // nil when serving
 }
 
-// Implemented reports whether the backend exists in this build.
-func (s Status) Implemented() bool { return !errors.Is(s.Err, ErrNotBuilt) }
-
-// Set is the backend chosen for each capability, built by the wiring package.
+// Set is the backend chosen for each capability, built by the wiring package. Every capability has one.
 type Set struct {
 	byCapability map[string]Backend
 	mu           sync.Mutex
@@ -78,10 +72,6 @@ func (s *Set) Statuses(ctx context.Context) []Status {
 	for i, c := range Capabilities {
 		b := s.byCapability[c]
 		out[i] = Status{Capability: c}
-		if b == nil {
-			out[i].Err = ErrNotBuilt
-			continue
-		}
 		out[i].Backend, out[i].Location = b.Name(), b.Location()
 		wg.Go(func() {
 			cctx, cancel := context.WithTimeout(ctx, s.timeout)
@@ -94,10 +84,10 @@ func (s *Set) Statuses(ctx context.Context) []Status {
 	return out
 }
 
-// Ready reports whether every implemented backend is serving, and the first problem if not.
+// Ready reports whether every backend is serving, and the first problem if not.
 func (s *Set) Ready(ctx context.Context) error {
 	for _, st := range s.Statuses(ctx) {
-		if st.Err != nil && st.Implemented() {
+		if st.Err != nil {
 			return errors.New(st.Capability + " backend " + st.Backend + ": " + st.Err.Error())
 		}
 	}

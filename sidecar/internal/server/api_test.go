@@ -16,7 +16,9 @@ import (
 	"google.golang.org/grpc/status"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
+	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/server"
 )
 
 // restStatus decodes a google.rpc.Status JSON body.
@@ -45,7 +47,10 @@ func TestGetInfo_GRPCAndREST(t *testing.T) {
 	assert.Equal(t, "blob", info.GetBackends()[0].GetCapability())
 	assert.Equal(t, "fs", info.GetBackends()[0].GetBackend())
 	assert.Equal(t, kamldv1.Health_HEALTH_SERVING, info.GetBackends()[0].GetHealth())
-	assert.Contains(t, info.GetCapabilities(), "system")
+	assert.Equal(t, []string{"system", "datasets", "search", "sql", "jobs"}, info.GetCapabilities(), "a sidecar serves every capability")
+	for _, b := range info.GetBackends() {
+		assert.Equal(t, kamldv1.Health_HEALTH_SERVING, b.GetHealth(), b.GetCapability())
+	}
 
 	code, body, hdr := s.rest(t, "GET", "/v1/system/info", "", s.bearer())
 	require.Equal(t, http.StatusOK, code, body)
@@ -55,6 +60,14 @@ func TestGetInfo_GRPCAndREST(t *testing.T) {
 	assert.Equal(t, "tester", got["identity"], "no X-Kamld-User: the default identity")
 	assert.Equal(t, "HEALTH_SERVING", got["health"])
 	assert.NotEmpty(t, hdr.Get("X-Request-Id"))
+}
+
+func TestNewRefusesMissingServices(t *testing.T) {
+	_, err := server.New(config.Default(), auth.Token{}, nil, server.Services{})
+	require.Error(t, err)
+	for _, name := range []string{"datasets", "tables", "search", "query", "jobs"} {
+		assert.Contains(t, err.Error(), "no "+name+" service")
+	}
 }
 
 func TestIdentityHeaderOverREST(t *testing.T) {
@@ -212,22 +225,6 @@ func TestOversizedRequests(t *testing.T) {
 	code, body, _ := s.rest(t, "POST", "/v1/datasets?datasetId=big", `{"description":"`+big+`"}`, s.bearer())
 	assert.Equal(t, http.StatusRequestEntityTooLarge, code)
 	assert.Equal(t, int(codes.ResourceExhausted), decodeStatus(t, body).Code)
-}
-
-func TestPendingCapabilitiesAnswerUnimplemented(t *testing.T) {
-	s := startBareSidecar(t)
-	_, err := kamldv1.NewQueryServiceClient(s.conn).ListTables(s.authed(), &kamldv1.ListTablesRequest{Dataset: "datasets/iris"})
-	require.Equal(t, codes.Unimplemented, status.Code(err))
-	assert.Contains(t, status.Convert(err).Message(), `"sql" capability`)
-	_, err = kamldv1.NewJobServiceClient(s.conn).ListFlavors(s.authed(), &kamldv1.ListFlavorsRequest{})
-	require.Equal(t, codes.Unimplemented, status.Code(err))
-	assert.Contains(t, status.Convert(err).Message(), `"jobs" capability`)
-	for path, capability := range map[string]string{"/v1/datasets/iris/tables": "sql", "/v1/datasets": "datasets"} {
-		code, body, _ := s.rest(t, "GET", path, "", s.bearer())
-		assert.Equal(t, http.StatusNotImplemented, code, path)
-		assert.Contains(t, body, "CAPABILITY_UNAVAILABLE", path)
-		assert.Contains(t, body, capability, path)
-	}
 }
 
 func TestOpenAPIListsEveryRoute(t *testing.T) {

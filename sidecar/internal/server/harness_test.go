@@ -83,40 +83,21 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 		_, err := samples.ImportOnce(ctx, engine, store, datasets.FS, "test", slog.New(slog.DiscardHandler))
 		require.NoError(t, err)
 	}
-	opts := []server.Option{server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"),
-		server.WithDatasets(engine), server.WithTables(catalog), server.WithSearch(search.NewService(ix)), server.WithQuery(queryService(backends, engine, catalog))}
-	if cb, ok := backends.Get(backend.Compute).(compute.Backend); ok {
-		jobs, err := jobsvc.NewManager(ctx, cfg, store, engine, cb, slog.New(slog.DiscardHandler))
-		require.NoError(t, err)
-		t.Cleanup(jobs.Close)
-		opts = append(opts, server.WithJobs(jobs))
-	}
-	return runSidecar(t, ctx, cancel, cfg, tok, backends, opts...)
-}
-
-// startBareSidecar is a server with its backends built but no capability's services: every service but
-// SystemService is a placeholder.
-func startBareSidecar(t *testing.T) *sidecar {
-	t.Helper()
-	dir := t.TempDir()
-	cfg := config.Default()
-	cfg.DataDir, cfg.TokenFile, cfg.Blob.FS.Dir = dir, filepath.Join(dir, "token"), filepath.Join(dir, "store")
-	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
-	cfg.Shutdown = 2 * time.Second
-	tok, err := auth.LoadOrCreateToken(cfg.TokenFile)
+	cb := backends.Get(backend.Compute).(compute.Backend)
+	jobs, err := jobsvc.NewManager(ctx, cfg, store, engine, cb, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
-	backends, err := wiring.Build(cfg)
-	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	return runSidecar(t, ctx, cancel, cfg, tok, backends, server.WithLogger(slog.New(slog.DiscardHandler)))
+	t.Cleanup(jobs.Close)
+	services := server.Services{Datasets: engine, Tables: catalog, Search: search.NewService(ix), Query: queryService(backends, engine, catalog), Jobs: jobs}
+	return runSidecar(t, ctx, cancel, cfg, tok, backends, services, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"))
 }
 
 // runSidecar serves srv until the test ends, then stops it and closes the backends.
-func runSidecar(t *testing.T, ctx context.Context, cancel context.CancelFunc, cfg config.Config, tok auth.Token, backends *backend.Set, opts ...server.Option) *sidecar {
+func runSidecar(t *testing.T, ctx context.Context, cancel context.CancelFunc, cfg config.Config, tok auth.Token, backends *backend.Set, services server.Services, opts ...server.Option) *sidecar {
 	t.Helper()
 	bound := make(chan server.Bound, 1)
 	done := make(chan error, 1)
-	srv := server.New(cfg, tok, backends, opts...)
+	srv, err := server.New(cfg, tok, backends, services, opts...)
+	require.NoError(t, err)
 	go func() { done <- srv.Run(ctx, func(b server.Bound) { bound <- b }) }()
 	var b server.Bound
 	select {
@@ -206,12 +187,9 @@ func hasHTTPRule(m protoreflect.MethodDescriptor) bool {
 	return proto.HasExtension(m.Options(), annotations.E_Http)
 }
 
-// queryService is QueryService on the configured SQL engine, or nil when that engine is not built yet.
+// queryService is QueryService on the configured SQL engine.
 func queryService(backends *backend.Set, engine *dataset.Engine, catalog *tabular.Catalog) kamldv1.QueryServiceServer {
-	if e, ok := backends.Get(backend.SQL).(query.Engine); ok {
-		return query.NewService(e, engine, catalog)
-	}
-	return nil
+	return query.NewService(backends.Get(backend.SQL).(query.Engine), engine, catalog)
 }
 
 // startSidecarOnMinIO runs a sidecar whose blob store is a real MinIO, returned so tests can stop it.

@@ -27,11 +27,8 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/config"
-	"github.com/kamld/kamld/sidecar/internal/dataset"
-	"github.com/kamld/kamld/sidecar/internal/job"
 	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
 	"github.com/kamld/kamld/sidecar/internal/system"
-	"github.com/kamld/kamld/sidecar/internal/tabular"
 	"github.com/kamld/kamld/sidecar/internal/validation"
 	"github.com/kamld/kamld/sidecar/internal/version"
 )
@@ -45,11 +42,7 @@ type Server struct {
 	backends *backend.Set
 	start    time.Time
 	identity string
-	datasets *dataset.Engine
-	tables   *tabular.Catalog
-	search   kamldv1.SearchServiceServer
-	query    kamldv1.QueryServiceServer
-	jobs     *job.Manager
+	services Services
 }
 
 // Option customizes a Server.
@@ -61,29 +54,16 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 // WithDefaultIdentity sets the identity of token holders that name no user (default: from config).
 func WithDefaultIdentity(who string) Option { return func(s *Server) { s.identity = who } }
 
-// WithDatasets serves DatasetService, SnapshotService and FileService from engine (without it they answer
-// UNIMPLEMENTED).
-func WithDatasets(engine *dataset.Engine) Option { return func(s *Server) { s.datasets = engine } }
-
-// WithTables makes snapshots and datasets carry the schemas of their tabular files, extracted by catalog.
-func WithTables(catalog *tabular.Catalog) Option { return func(s *Server) { s.tables = catalog } }
-
-// WithSearch serves SearchService with svc (without it, it answers UNIMPLEMENTED).
-func WithSearch(svc kamldv1.SearchServiceServer) Option { return func(s *Server) { s.search = svc } }
-
-// WithQuery serves QueryService with svc (without it, it answers UNIMPLEMENTED).
-func WithQuery(svc kamldv1.QueryServiceServer) Option { return func(s *Server) { s.query = svc } }
-
-// WithJobs serves JobService from the job domain (without it, it answers UNIMPLEMENTED).
-func WithJobs(m *job.Manager) Option { return func(s *Server) { s.jobs = m } }
-
-// New prepares a server; nothing listens until Run.
-func New(cfg config.Config, token auth.Token, backends *backend.Set, opts ...Option) *Server {
-	s := &Server{cfg: cfg, log: slog.Default(), token: token, backends: backends, start: time.Now(), identity: cfg.Auth.DefaultIdentity}
+// New prepares a server of services; nothing listens until Run. It fails when a service is missing.
+func New(cfg config.Config, token auth.Token, backends *backend.Set, services Services, opts ...Option) (*Server, error) {
+	if err := services.check(); err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: slog.Default(), token: token, backends: backends, start: time.Now(), identity: cfg.Auth.DefaultIdentity, services: services}
 	for _, o := range opts {
 		o(s)
 	}
-	return s
+	return s, nil
 }
 
 // Bound are the addresses a running server listens on, as written to the ready file.
@@ -157,34 +137,18 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 		Metrics:         interceptors.NewMetrics(reg),
 		Token:           s.token,
 		DefaultIdentity: s.identity,
-		Unavailable:     s.pending(),
 	}),
 		grpc.ForceServerCodecV2(validation.Codec{}),
 		grpc.MaxRecvMsgSize(s.cfg.Limits.MaxMessageBytes),
 		grpc.MaxSendMsgSize(s.cfg.Limits.MaxMessageBytes),
 	)
 	gs := grpc.NewServer(opts...)
-	kamldv1.RegisterSystemServiceServer(gs, system.New(s.backends, s.capabilities(), s.start))
-	s.registerServices(gs)
+	kamldv1.RegisterSystemServiceServer(gs, system.New(s.backends, capabilities, s.start))
+	s.services.register(gs, s.cfg.Limits.MaxMessageBytes)
 	healthSrv := health.NewServer()
 	healthpb.RegisterHealthServer(gs, healthSrv)
 	reflection.Register(gs)
 	return gs, healthSrv
-}
-
-// capabilities lists the feature names this build serves (SystemInfo.capabilities).
-func (s *Server) capabilities() []string {
-	pending := map[string]bool{}
-	for _, c := range s.pending() {
-		pending[c] = true
-	}
-	out := []string{"system"}
-	for _, c := range []string{"datasets", "search", "sql", "jobs"} {
-		if !pending[c] {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // watchHealth keeps grpc.health.v1 in step with the backends, for probes that use it instead of /readyz.

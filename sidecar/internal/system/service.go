@@ -3,7 +3,6 @@ package system
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -43,10 +42,7 @@ func (s *Service) GetInfo(ctx context.Context, _ *kamldv1.GetInfoRequest) (*kaml
 	}
 	for _, st := range s.backends.Statuses(ctx) {
 		bs := &kamldv1.BackendStatus{Capability: st.Capability, Backend: st.Backend, Location: st.Location, Health: kamldv1.Health_HEALTH_SERVING}
-		switch {
-		case errors.Is(st.Err, backend.ErrNotBuilt):
-			bs.Health, bs.Message = kamldv1.Health_HEALTH_UNIMPLEMENTED, st.Err.Error()
-		case st.Err != nil:
+		if st.Err != nil {
 			bs.Health, bs.Message = kamldv1.Health_HEALTH_NOT_SERVING, st.Err.Error()
 			info.Health = kamldv1.Health_HEALTH_NOT_SERVING
 		}

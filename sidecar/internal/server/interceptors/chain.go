@@ -17,9 +17,6 @@ type Options struct {
 	Metrics         *Metrics
 	Token           auth.Token
 	DefaultIdentity string
-	// Unavailable maps a fully-qualified service name ("kamld.v1.DatasetService") to the capability this build
-	// does not provide yet.
-	Unavailable map[string]string
 }
 
 // ServerOptions returns the interceptor chain as grpc.ServerOptions. The order is deliberate, outermost first:
@@ -30,18 +27,16 @@ type Options struct {
 //  4. metrics    – counts and times every call, rejected ones included;
 //  5. auth       – the token is checked before any request content is looked at;
 //  6. validation – generic request checks, so handlers see only well-formed input;
-//  7. capability – RPCs of capabilities this build lacks answer UNIMPLEMENTED naming the capability;
-//  8. errors     – turns handler errors into statuses (apierr), so everything above sees final codes;
-//  9. recovery   – innermost: a panicking handler becomes INTERNAL here, so logging and metrics record it.
+//  7. errors     – turns handler errors into statuses (apierr), so everything above sees final codes;
+//  8. recovery   – innermost: a panicking handler becomes INTERNAL here, so logging and metrics record it.
 func ServerOptions(o Options) []grpc.ServerOption {
 	rec := recovery{log: o.Logger}
 	log := logging{log: o.Logger}
 	au := authenticator{token: o.Token, defaultIdentity: o.DefaultIdentity}
-	capGate := capability{unavailable: o.Unavailable}
 	errs := errorMapper{log: o.Logger}
 	return []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(rec.unary, requestIDUnary, log.unary, o.Metrics.unary, au.unary, validationUnary, capGate.unary, errs.unary, rec.unary),
-		grpc.ChainStreamInterceptor(rec.stream, requestIDStream, log.stream, o.Metrics.stream, au.stream, validationStream, capGate.stream, errs.stream, rec.stream),
+		grpc.ChainUnaryInterceptor(rec.unary, requestIDUnary, log.unary, o.Metrics.unary, au.unary, validationUnary, errs.unary, rec.unary),
+		grpc.ChainStreamInterceptor(rec.stream, requestIDStream, log.stream, o.Metrics.stream, au.stream, validationStream, errs.stream, rec.stream),
 	}
 }
 

@@ -42,7 +42,6 @@ func newChain(t *testing.T, svc *misbehaving) (kamldv1.SystemServiceClient, stri
 	metrics := NewMetrics(prometheus.NewRegistry())
 	gs := grpc.NewServer(ServerOptions(Options{
 		Logger: slog.New(slog.NewTextHandler(logs, nil)), Metrics: metrics, Token: tok, DefaultIdentity: "dflt",
-		Unavailable: map[string]string{"kamld.v1.JobService": "jobs"},
 	})...)
 	kamldv1.RegisterSystemServiceServer(gs, svc)
 	lis := bufconn.Listen(1 << 20)

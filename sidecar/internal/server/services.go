@@ -1,0 +1,51 @@
+package server
+
+import (
+	"errors"
+
+	"google.golang.org/grpc"
+
+	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
+	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/datasetsvc"
+	"github.com/kamld/kamld/sidecar/internal/job"
+	"github.com/kamld/kamld/sidecar/internal/jobsvc"
+	"github.com/kamld/kamld/sidecar/internal/tabular"
+)
+
+// Services are the domain objects behind the kamld.v1 services, as the wiring package assembles them. Every
+// field is required: a sidecar serves the whole API or does not start.
+type Services struct {
+	Datasets *dataset.Engine
+	Tables   *tabular.Catalog // the schemas of tabular files, carried by datasets and snapshots
+	Search   kamldv1.SearchServiceServer
+	Query    kamldv1.QueryServiceServer
+	Jobs     *job.Manager
+}
+
+// capabilities are the feature names a sidecar serves (SystemInfo.capabilities), in report order.
+var capabilities = []string{"system", "datasets", "search", "sql", "jobs"}
+
+func (v Services) check() error {
+	var errs []error
+	for name, missing := range map[string]bool{
+		"datasets": v.Datasets == nil, "tables": v.Tables == nil, "search": v.Search == nil,
+		"query": v.Query == nil, "jobs": v.Jobs == nil,
+	} {
+		if missing {
+			errs = append(errs, errors.New("server: no "+name+" service"))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// register registers every kamld.v1 service but SystemService on r.
+func (v Services) register(r grpc.ServiceRegistrar, maxMessageBytes int) {
+	withTables := datasetsvc.WithTables(v.Tables)
+	kamldv1.RegisterDatasetServiceServer(r, datasetsvc.NewDatasets(v.Datasets, withTables))
+	kamldv1.RegisterSnapshotServiceServer(r, datasetsvc.NewSnapshots(v.Datasets, withTables))
+	kamldv1.RegisterFileServiceServer(r, datasetsvc.NewFiles(v.Datasets, maxMessageBytes))
+	kamldv1.RegisterSearchServiceServer(r, v.Search)
+	kamldv1.RegisterQueryServiceServer(r, v.Query)
+	kamldv1.RegisterJobServiceServer(r, jobsvc.New(v.Jobs))
+}
