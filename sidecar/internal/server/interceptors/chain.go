@@ -19,25 +19,51 @@ type Options struct {
 	DefaultIdentity string
 }
 
-// ServerOptions returns the interceptor chain as grpc.ServerOptions. The order is deliberate, outermost first:
-//
-//  1. recovery   – the net for a panic in the interceptors themselves: INTERNAL instead of a dead sidecar;
-//  2. request id – assigned before anything logs, so every line of a call carries it;
-//  3. logging    – one line per call with its final code, identity and duration;
-//  4. metrics    – counts and times every call, rejected ones included;
-//  5. auth       – the token is checked before any request content is looked at;
-//  6. validation – generic request checks, so handlers see only well-formed input;
-//  7. errors     – turns handler errors into statuses (apierr), so everything above sees final codes;
-//  8. recovery   – innermost: a panicking handler becomes INTERNAL here, so logging and metrics record it.
-func ServerOptions(o Options) []grpc.ServerOption {
+// link is one named step of the chain: the same concern applied to unary and to streaming calls, so the two
+// paths cannot drift apart.
+type link struct {
+	name   string
+	unary  grpc.UnaryServerInterceptor
+	stream grpc.StreamServerInterceptor
+}
+
+// chain is the interceptor chain, outermost first. The order is deliberate; each line says why its link sits
+// where it does.
+func chain(o Options) []link {
 	rec := recovery{log: o.Logger}
 	log := logging{log: o.Logger}
 	au := authenticator{token: o.Token, defaultIdentity: o.DefaultIdentity}
 	errs := errorMapper{log: o.Logger}
-	return []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(rec.unary, requestIDUnary, log.unary, o.Metrics.unary, au.unary, validationUnary, errs.unary, rec.unary),
-		grpc.ChainStreamInterceptor(rec.stream, requestIDStream, log.stream, o.Metrics.stream, au.stream, validationStream, errs.stream, rec.stream),
+	return []link{
+		// the net for a panic in the interceptors themselves: INTERNAL instead of a dead sidecar.
+		{"recovery", rec.unary, rec.stream},
+		// assigned before anything logs, so every line of a call carries it.
+		{"request-id", requestIDUnary, requestIDStream},
+		// one line per call with its final code, identity and duration.
+		{"logging", log.unary, log.stream},
+		// counts and times every call, rejected ones included.
+		{"metrics", o.Metrics.unary, o.Metrics.stream},
+		// the token is checked before any request content is looked at.
+		{"auth", au.unary, au.stream},
+		// generic request checks, so handlers see only well-formed input (streams: every message received).
+		{"validation", validationUnary, validationStream},
+		// turns handler errors into statuses (apierr), so everything above sees final codes.
+		{"errors", errs.unary, errs.stream},
+		// innermost: a panicking handler becomes INTERNAL here, so logging and metrics record it.
+		{"handler-recovery", rec.unary, rec.stream},
 	}
+}
+
+// ServerOptions returns the chain as grpc.ServerOptions: one unary and one stream chain, built from the same
+// table in the same order.
+func ServerOptions(o Options) []grpc.ServerOption {
+	links := chain(o)
+	unary := make([]grpc.UnaryServerInterceptor, len(links))
+	stream := make([]grpc.StreamServerInterceptor, len(links))
+	for i, l := range links {
+		unary[i], stream[i] = l.unary, l.stream
+	}
+	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...)}
 }
 
 // wrappedStream lets a stream interceptor replace the stream's context.

@@ -35,6 +35,13 @@ func (m *misbehaving) GetInfo(ctx context.Context, _ *kamldv1.GetInfoRequest) (*
 
 func newChain(t *testing.T, svc *misbehaving) (kamldv1.SystemServiceClient, string, *bytes.Buffer, *Metrics) {
 	t.Helper()
+	conn, tok, logs, metrics := serveChain(t, func(gs *grpc.Server) { kamldv1.RegisterSystemServiceServer(gs, svc) })
+	return kamldv1.NewSystemServiceClient(conn), tok, logs, metrics
+}
+
+// serveChain serves what register registers behind the whole chain on an in-memory listener.
+func serveChain(t *testing.T, register func(*grpc.Server)) (*grpc.ClientConn, string, *bytes.Buffer, *Metrics) {
+	t.Helper()
 	tokFile := t.TempDir() + "/token"
 	tok, err := auth.LoadOrCreateToken(tokFile)
 	require.NoError(t, err)
@@ -43,14 +50,14 @@ func newChain(t *testing.T, svc *misbehaving) (kamldv1.SystemServiceClient, stri
 	gs := grpc.NewServer(ServerOptions(Options{
 		Logger: slog.New(slog.NewTextHandler(logs, nil)), Metrics: metrics, Token: tok, DefaultIdentity: "dflt",
 	})...)
-	kamldv1.RegisterSystemServiceServer(gs, svc)
+	register(gs)
 	lis := bufconn.Listen(1 << 20)
 	go func() { _ = gs.Serve(lis) }()
 	conn, err := grpc.NewClient("passthrough:///x", grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }))
 	require.NoError(t, err)
 	t.Cleanup(func() { conn.Close(); gs.Stop() })
-	return kamldv1.NewSystemServiceClient(conn), tok.Value(), logs, metrics
+	return conn, tok.Value(), logs, metrics
 }
 
 func TestChain(t *testing.T) {
