@@ -11,11 +11,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/protoadapt"
+
+	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 )
 
 // Domain is the ErrorInfo domain of every kamld error.
@@ -66,7 +69,7 @@ type FieldViolation struct {
 // Error is an error with an explicit code, a machine-readable reason and optional field violations.
 type Error struct {
 	Code       codes.Code
-	Reason     string // UPPER_SNAKE_CASE, e.g. "INVALID_NAME"; becomes ErrorInfo.reason
+	Reason     kamldv1.ErrorReason // ErrorInfo.reason (see Wire); unspecified: the code's own reason
 	Message    string
 	Violations []FieldViolation
 	Metadata   map[string]string
@@ -83,7 +86,7 @@ func InvalidArgument(field, format string, args ...any) *Error {
 	desc := fmt.Sprintf(format, args...)
 	return &Error{
 		Code:       codes.InvalidArgument,
-		Reason:     "INVALID_ARGUMENT",
+		Reason:     kamldv1.ErrorReason_ERROR_REASON_INVALID_ARGUMENT,
 		Message:    fmt.Sprintf("invalid %s: %s", field, desc),
 		Violations: []FieldViolation{{Field: field, Description: desc}},
 	}
@@ -99,14 +102,14 @@ func InvalidArguments(violations []FieldViolation) error {
 	}
 	return &Error{
 		Code:       codes.InvalidArgument,
-		Reason:     "INVALID_ARGUMENT",
+		Reason:     kamldv1.ErrorReason_ERROR_REASON_INVALID_ARGUMENT,
 		Message:    fmt.Sprintf("invalid %s: %s (and %d more)", violations[0].Field, violations[0].Description, len(violations)-1),
 		Violations: violations,
 	}
 }
 
 // New builds an error with a code and reason.
-func New(code codes.Code, reason, format string, args ...any) *Error {
+func New(code codes.Code, reason kamldv1.ErrorReason, format string, args ...any) *Error {
 	return &Error{Code: code, Reason: reason, Message: fmt.Sprintf(format, args...)}
 }
 
@@ -125,10 +128,10 @@ func Status(err error) *status.Status {
 	}
 	for _, s := range sentinelCodes {
 		if errors.Is(err, s.err) {
-			return withDetails(&Error{Code: s.code, Reason: reasonOf(s.code), Message: err.Error()})
+			return withDetails(&Error{Code: s.code, Message: err.Error()})
 		}
 	}
-	return withDetails(&Error{Code: codes.Internal, Reason: "INTERNAL", Message: "internal error"})
+	return withDetails(&Error{Code: codes.Internal, Message: "internal error"})
 }
 
 // Code is a shortcut for Status(err).Code().
@@ -137,10 +140,10 @@ func Code(err error) codes.Code { return Status(err).Code() }
 func withDetails(e *Error) *status.Status {
 	st := status.New(e.Code, e.Message)
 	reason := e.Reason
-	if reason == "" {
+	if reason == kamldv1.ErrorReason_ERROR_REASON_UNSPECIFIED {
 		reason = reasonOf(e.Code)
 	}
-	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: reason, Domain: Domain, Metadata: e.Metadata}}
+	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: Wire(reason), Domain: Domain, Metadata: e.Metadata}}
 	if len(e.Violations) > 0 {
 		br := &errdetails.BadRequest{}
 		for _, v := range e.Violations {
@@ -154,37 +157,39 @@ func withDetails(e *Error) *status.Status {
 	return st
 }
 
-func reasonOf(c codes.Code) string {
-	switch c {
-	case codes.InvalidArgument:
-		return "INVALID_ARGUMENT"
-	case codes.NotFound:
-		return "NOT_FOUND"
-	case codes.AlreadyExists:
-		return "ALREADY_EXISTS"
-	case codes.FailedPrecondition:
-		return "FAILED_PRECONDITION"
-	case codes.Aborted:
-		return "ABORTED"
-	case codes.Unavailable:
-		return "UNAVAILABLE"
-	case codes.Unauthenticated:
-		return "UNAUTHENTICATED"
-	case codes.PermissionDenied:
-		return "PERMISSION_DENIED"
-	case codes.ResourceExhausted:
-		return "RESOURCE_EXHAUSTED"
-	case codes.Unimplemented:
-		return "UNIMPLEMENTED"
-	case codes.DeadlineExceeded:
-		return "DEADLINE_EXCEEDED"
-	case codes.Canceled:
-		return "CANCELLED"
-	case codes.DataLoss:
-		return "DATA_LOSS"
-	case codes.OutOfRange:
-		return "OUT_OF_RANGE"
-	default:
-		return "INTERNAL"
+// reasonPrefix is what the enum's value names carry and the wire does not (buf's ENUM_VALUE_PREFIX rule).
+const reasonPrefix = "ERROR_REASON_"
+
+// Wire is the ErrorInfo.reason string of r: its name without the prefix, "TOKEN_INVALID" for
+// ERROR_REASON_TOKEN_INVALID.
+func Wire(r kamldv1.ErrorReason) string { return strings.TrimPrefix(r.String(), reasonPrefix) }
+
+// ParseWire is the reason whose wire string is s, or ERROR_REASON_UNSPECIFIED.
+func ParseWire(s string) kamldv1.ErrorReason {
+	return kamldv1.ErrorReason(kamldv1.ErrorReason_value[reasonPrefix+s])
+}
+
+// codeReasons are the reasons of errors with no more precise one.
+var codeReasons = map[codes.Code]kamldv1.ErrorReason{
+	codes.InvalidArgument:    kamldv1.ErrorReason_ERROR_REASON_INVALID_ARGUMENT,
+	codes.NotFound:           kamldv1.ErrorReason_ERROR_REASON_NOT_FOUND,
+	codes.AlreadyExists:      kamldv1.ErrorReason_ERROR_REASON_ALREADY_EXISTS,
+	codes.FailedPrecondition: kamldv1.ErrorReason_ERROR_REASON_FAILED_PRECONDITION,
+	codes.Aborted:            kamldv1.ErrorReason_ERROR_REASON_ABORTED,
+	codes.Unavailable:        kamldv1.ErrorReason_ERROR_REASON_UNAVAILABLE,
+	codes.Unauthenticated:    kamldv1.ErrorReason_ERROR_REASON_UNAUTHENTICATED,
+	codes.PermissionDenied:   kamldv1.ErrorReason_ERROR_REASON_PERMISSION_DENIED,
+	codes.ResourceExhausted:  kamldv1.ErrorReason_ERROR_REASON_RESOURCE_EXHAUSTED,
+	codes.Unimplemented:      kamldv1.ErrorReason_ERROR_REASON_UNIMPLEMENTED,
+	codes.DeadlineExceeded:   kamldv1.ErrorReason_ERROR_REASON_DEADLINE_EXCEEDED,
+	codes.Canceled:           kamldv1.ErrorReason_ERROR_REASON_CANCELLED,
+	codes.DataLoss:           kamldv1.ErrorReason_ERROR_REASON_DATA_LOSS,
+	codes.OutOfRange:         kamldv1.ErrorReason_ERROR_REASON_OUT_OF_RANGE,
+}
+
+func reasonOf(c codes.Code) kamldv1.ErrorReason {
+	if r, ok := codeReasons[c]; ok {
+		return r
 	}
+	return kamldv1.ErrorReason_ERROR_REASON_INTERNAL
 }

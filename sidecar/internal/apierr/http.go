@@ -12,6 +12,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+
+	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 )
 
 // HTTPStatus maps a gRPC code to the REST status with grpc-gateway's table (Google's mapping: NOT_FOUND 404,
@@ -41,28 +43,22 @@ func RoutingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.M
 	switch httpStatus {
 	case http.StatusMethodNotAllowed:
 		writeStatusCode(w, http.StatusMethodNotAllowed, withDetails(&Error{
-			Code: codes.Unimplemented, Reason: "METHOD_NOT_ALLOWED",
+			Code: codes.Unimplemented, Reason: kamldv1.ErrorReason_ERROR_REASON_METHOD_NOT_ALLOWED,
 			Message: "method " + r.Method + " is not allowed on " + r.URL.Path,
 		}))
 	case http.StatusNotFound:
-		WriteStatus(w, withDetails(&Error{Code: codes.NotFound, Reason: "ROUTE_NOT_FOUND", Message: "no route for " + r.Method + " " + r.URL.Path}))
+		WriteStatus(w, withDetails(&Error{Code: codes.NotFound, Reason: kamldv1.ErrorReason_ERROR_REASON_ROUTE_NOT_FOUND, Message: "no route for " + r.Method + " " + r.URL.Path}))
 	default:
-		writeStatusCode(w, httpStatus, withDetails(&Error{Code: codes.InvalidArgument, Reason: "BAD_REQUEST", Message: http.StatusText(httpStatus)}))
+		writeStatusCode(w, httpStatus, withDetails(&Error{Code: codes.InvalidArgument, Reason: kamldv1.ErrorReason_ERROR_REASON_BAD_REQUEST, Message: http.StatusText(httpStatus)}))
 	}
 }
 
-// Reasons whose REST status is more precise than the one their gRPC code maps to.
-const (
-	// ReasonTooLarge: a body over the size limit, RESOURCE_EXHAUSTED like an oversized gRPC message, but 413
-	// rather than the 429 that quotas and rate limits get.
-	ReasonTooLarge = "REQUEST_TOO_LARGE"
-	// ReasonRangeNotSatisfiable: a Range outside the file, OUT_OF_RANGE, 416 on the raw download route.
-	ReasonRangeNotSatisfiable = "RANGE_NOT_SATISFIABLE"
-)
-
-var reasonHTTPStatus = map[string]int{
-	ReasonTooLarge:            http.StatusRequestEntityTooLarge,
-	ReasonRangeNotSatisfiable: http.StatusRequestedRangeNotSatisfiable,
+// reasonHTTPStatus are the reasons whose REST status is more precise than the one their gRPC code maps to: a
+// body over the size limit is RESOURCE_EXHAUSTED like an oversized gRPC message, but 413 rather than the 429
+// that quotas and rate limits get; a Range outside the file is OUT_OF_RANGE, 416 on the raw download route.
+var reasonHTTPStatus = map[kamldv1.ErrorReason]int{
+	kamldv1.ErrorReason_ERROR_REASON_REQUEST_TOO_LARGE:      http.StatusRequestEntityTooLarge,
+	kamldv1.ErrorReason_ERROR_REASON_RANGE_NOT_SATISFIABLE: http.StatusRequestedRangeNotSatisfiable,
 }
 
 // WriteStatus writes st as JSON with its mapped HTTP status.
@@ -70,7 +66,7 @@ func WriteStatus(w http.ResponseWriter, st *status.Status) {
 	code := HTTPStatus(st.Code())
 	for _, d := range st.Details() {
 		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			if c, ok := reasonHTTPStatus[info.GetReason()]; ok {
+			if c, ok := reasonHTTPStatus[ParseWire(info.GetReason())]; ok {
 				code = c
 			}
 		}
@@ -99,7 +95,7 @@ var (
 func restStatus(err error) *status.Status {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return withDetails(&Error{Code: codes.ResourceExhausted, Reason: ReasonTooLarge, Message: "request body is larger than the limit"})
+		return withDetails(&Error{Code: codes.ResourceExhausted, Reason: kamldv1.ErrorReason_ERROR_REASON_REQUEST_TOO_LARGE, Message: "request body is larger than the limit"})
 	}
 	st := Status(err)
 	if st.Code() != codes.InvalidArgument || len(st.Details()) > 0 {
@@ -107,7 +103,7 @@ func restStatus(err error) *status.Status {
 	}
 	msg := st.Message()
 	if tooLarge.MatchString(msg) {
-		return withDetails(&Error{Code: codes.ResourceExhausted, Reason: ReasonTooLarge, Message: "request body is larger than the limit"})
+		return withDetails(&Error{Code: codes.ResourceExhausted, Reason: kamldv1.ErrorReason_ERROR_REASON_REQUEST_TOO_LARGE, Message: "request body is larger than the limit"})
 	}
 	field := "body"
 	if m := decoderField.FindStringSubmatch(msg); m != nil {
@@ -116,7 +112,7 @@ func restStatus(err error) *status.Status {
 	desc := protoJSONNoise.ReplaceAllString(msg, "")
 	desc = strings.TrimSpace(desc)
 	return withDetails(&Error{
-		Code: codes.InvalidArgument, Reason: "MALFORMED_REQUEST",
+		Code: codes.InvalidArgument, Reason: kamldv1.ErrorReason_ERROR_REASON_MALFORMED_REQUEST,
 		Message:    "malformed request: " + desc,
 		Violations: []FieldViolation{{Field: field, Description: desc}},
 	})

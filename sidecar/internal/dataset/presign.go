@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"google.golang.org/grpc/codes"
-
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 )
@@ -25,11 +23,21 @@ type presignedUpload struct {
 	Expires time.Time `json:"expires"`
 }
 
+// PresignUnsupportedError is the error of a presigned-URL operation on a blob store that has none. It is
+// UNIMPLEMENTED; the API layer (datasetsvc) gives it its own ErrorInfo reason.
+type PresignUnsupportedError struct{ Store string }
+
+func (e *PresignUnsupportedError) Error() string {
+	return fmt.Sprintf("the %s blob store has no presigned URLs; read and write through the sidecar (ReadFile/WriteFile, REST GET/PUT .../content/{path})", e.Store)
+}
+
+// Unwrap makes the error UNIMPLEMENTED wherever it is mapped.
+func (e *PresignUnsupportedError) Unwrap() error { return apierr.ErrUnimplemented }
+
 func (e *Engine) presigner() (blob.Presigner, error) {
 	p, ok := e.blobs.(blob.Presigner)
 	if !ok {
-		return nil, apierr.New(codes.Unimplemented, "PRESIGN_UNSUPPORTED",
-			"the %s blob store has no presigned URLs; read and write through the sidecar (ReadFile/WriteFile, REST GET/PUT .../content/{path})", e.blobs.Name())
+		return nil, &PresignUnsupportedError{Store: e.blobs.Name()}
 	}
 	return p, nil
 }

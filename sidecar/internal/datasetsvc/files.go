@@ -11,6 +11,7 @@ import (
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -226,7 +227,7 @@ func (s *Files) SignFileUrl(ctx context.Context, req *kamldv1.SignFileUrlRequest
 		}
 		u, _, err := s.engine.SignDownload(ctx, id, req.GetRef(), req.GetPath(), ttl)
 		if err != nil {
-			return nil, err
+			return nil, presignError(err)
 		}
 		return &kamldv1.SignFileUrlResponse{Url: u, Method: http.MethodGet, ExpireTime: expires}, nil
 	case http.MethodPut:
@@ -235,7 +236,7 @@ func (s *Files) SignFileUrl(ctx context.Context, req *kamldv1.SignFileUrlRequest
 		}
 		u, uploadID, err := s.engine.SignUpload(ctx, id, req.GetPath(), ttl)
 		if err != nil {
-			return nil, err
+			return nil, presignError(err)
 		}
 		return &kamldv1.SignFileUrlResponse{Url: u, Method: http.MethodPut, ExpireTime: expires, UploadId: uploadID}, nil
 	default:
@@ -251,7 +252,16 @@ func (s *Files) CommitSignedUpload(ctx context.Context, req *kamldv1.CommitSigne
 	}
 	info, err := s.engine.CommitUpload(ctx, id, req.GetUploadId(), req.GetExpectedDigest())
 	if err != nil {
-		return nil, err
+		return nil, presignError(err)
 	}
 	return toFileInfo(info), nil
+}
+
+// presignError gives a store without presigned URLs its reason, PRESIGN_UNSUPPORTED; other errors pass.
+func presignError(err error) error {
+	var unsupported *dataset.PresignUnsupportedError
+	if errors.As(err, &unsupported) {
+		return apierr.New(codes.Unimplemented, kamldv1.ErrorReason_ERROR_REASON_PRESIGN_UNSUPPORTED, "%s", unsupported.Error())
+	}
+	return err
 }

@@ -102,7 +102,7 @@ func newGateway(ctx context.Context, lis *bufconn.Listener, maxMsg int) (*runtim
 func limitBody(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
-			apierr.WriteStatus(w, apierr.Status(apierr.New(codes.ResourceExhausted, apierr.ReasonTooLarge,
+			apierr.WriteStatus(w, apierr.Status(apierr.New(codes.ResourceExhausted, kamldv1.ErrorReason_ERROR_REASON_REQUEST_TOO_LARGE,
 				"request body of %d bytes is larger than the limit of %d bytes", r.ContentLength, limit)))
 			return
 		}

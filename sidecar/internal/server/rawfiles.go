@@ -66,7 +66,7 @@ func (f *rawFiles) download(w http.ResponseWriter, r *http.Request) {
 	offset, length, partial, ok := parseRange(r.Header.Get("Range"), info.GetSize())
 	if !ok {
 		w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", info.GetSize()))
-		apierr.WriteStatus(w, apierr.Status(apierr.New(codes.OutOfRange, apierr.ReasonRangeNotSatisfiable, "range %q is outside the file's %d bytes", r.Header.Get("Range"), info.GetSize())))
+		apierr.WriteStatus(w, apierr.Status(apierr.New(codes.OutOfRange, kamldv1.ErrorReason_ERROR_REASON_RANGE_NOT_SATISFIABLE, "range %q is outside the file's %d bytes", r.Header.Get("Range"), info.GetSize())))
 		return
 	}
 	stream, err := f.files.ReadFile(ctx, &kamldv1.ReadFileRequest{Dataset: dataset, Path: path, Ref: ref, Offset: offset, Length: length})
@@ -167,7 +167,7 @@ func (f *rawFiles) upload(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := f.send(stream, header, r.Body); err != nil {
 		cancel() // the body broke off: abandon the write, which leaves no trace in the draft
-		apierr.WriteStatus(w, apierr.Status(apierr.New(codes.InvalidArgument, "UPLOAD_INCOMPLETE", "reading the request body: %v", err)))
+		apierr.WriteStatus(w, apierr.Status(apierr.New(codes.InvalidArgument, kamldv1.ErrorReason_ERROR_REASON_UPLOAD_INCOMPLETE, "reading the request body: %v", err)))
 		return
 	}
 	info, err := stream.CloseAndRecv()

@@ -22,6 +22,138 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ErrorReason lists every google.rpc.ErrorInfo.reason kamld sends. On the wire the reason is the value's name
+// without the "ERROR_REASON_" prefix: ERROR_REASON_TOKEN_INVALID is sent as "TOKEN_INVALID". New reasons are
+// added here; a client that meets a reason it does not know falls back on the status code.
+type ErrorReason int32
+
+const (
+	ErrorReason_ERROR_REASON_UNSPECIFIED ErrorReason = 0
+	// The reasons of errors with no more precise one: the gRPC code's name ("CANCELLED" for CANCELLED).
+	ErrorReason_ERROR_REASON_INVALID_ARGUMENT    ErrorReason = 1
+	ErrorReason_ERROR_REASON_NOT_FOUND           ErrorReason = 2
+	ErrorReason_ERROR_REASON_ALREADY_EXISTS      ErrorReason = 3
+	ErrorReason_ERROR_REASON_FAILED_PRECONDITION ErrorReason = 4
+	ErrorReason_ERROR_REASON_ABORTED             ErrorReason = 5
+	ErrorReason_ERROR_REASON_UNAVAILABLE         ErrorReason = 6
+	ErrorReason_ERROR_REASON_UNAUTHENTICATED     ErrorReason = 7
+	ErrorReason_ERROR_REASON_PERMISSION_DENIED   ErrorReason = 8
+	ErrorReason_ERROR_REASON_RESOURCE_EXHAUSTED  ErrorReason = 9
+	ErrorReason_ERROR_REASON_UNIMPLEMENTED       ErrorReason = 10
+	ErrorReason_ERROR_REASON_DEADLINE_EXCEEDED   ErrorReason = 11
+	ErrorReason_ERROR_REASON_CANCELLED           ErrorReason = 12
+	ErrorReason_ERROR_REASON_DATA_LOSS           ErrorReason = 13
+	ErrorReason_ERROR_REASON_OUT_OF_RANGE        ErrorReason = 14
+	ErrorReason_ERROR_REASON_INTERNAL            ErrorReason = 15
+	// UNAUTHENTICATED: no bearer token in the `authorization` metadata (REST: Authorization header).
+	ErrorReason_ERROR_REASON_TOKEN_MISSING ErrorReason = 16
+	// UNAUTHENTICATED: a bearer token that is not the sidecar's.
+	ErrorReason_ERROR_REASON_TOKEN_INVALID ErrorReason = 17
+	// INVALID_ARGUMENT (REST 400): a body that does not decode (malformed JSON, unknown field, wrong type).
+	ErrorReason_ERROR_REASON_MALFORMED_REQUEST ErrorReason = 18
+	// RESOURCE_EXHAUSTED (REST 413): a message or body over limits.max_message_bytes.
+	ErrorReason_ERROR_REASON_REQUEST_TOO_LARGE ErrorReason = 19
+	// OUT_OF_RANGE (REST 416): a Range outside the file on the raw download route.
+	ErrorReason_ERROR_REASON_RANGE_NOT_SATISFIABLE ErrorReason = 20
+	// INVALID_ARGUMENT: a raw upload whose body ended before its declared length.
+	ErrorReason_ERROR_REASON_UPLOAD_INCOMPLETE ErrorReason = 21
+	// UNIMPLEMENTED: presigned URLs asked of a blob store that has none.
+	ErrorReason_ERROR_REASON_PRESIGN_UNSUPPORTED ErrorReason = 22
+	// REST only, 405: a known path with a method it does not serve.
+	ErrorReason_ERROR_REASON_METHOD_NOT_ALLOWED ErrorReason = 23
+	// REST only, 404: no route for the path.
+	ErrorReason_ERROR_REASON_ROUTE_NOT_FOUND ErrorReason = 24
+	// REST only: another routing failure of the gateway, with its HTTP status.
+	ErrorReason_ERROR_REASON_BAD_REQUEST ErrorReason = 25
+)
+
+// Enum value maps for ErrorReason.
+var (
+	ErrorReason_name = map[int32]string{
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "ERROR_REASON_INVALID_ARGUMENT",
+		2:  "ERROR_REASON_NOT_FOUND",
+		3:  "ERROR_REASON_ALREADY_EXISTS",
+		4:  "ERROR_REASON_FAILED_PRECONDITION",
+		5:  "ERROR_REASON_ABORTED",
+		6:  "ERROR_REASON_UNAVAILABLE",
+		7:  "ERROR_REASON_UNAUTHENTICATED",
+		8:  "ERROR_REASON_PERMISSION_DENIED",
+		9:  "ERROR_REASON_RESOURCE_EXHAUSTED",
+		10: "ERROR_REASON_UNIMPLEMENTED",
+		11: "ERROR_REASON_DEADLINE_EXCEEDED",
+		12: "ERROR_REASON_CANCELLED",
+		13: "ERROR_REASON_DATA_LOSS",
+		14: "ERROR_REASON_OUT_OF_RANGE",
+		15: "ERROR_REASON_INTERNAL",
+		16: "ERROR_REASON_TOKEN_MISSING",
+		17: "ERROR_REASON_TOKEN_INVALID",
+		18: "ERROR_REASON_MALFORMED_REQUEST",
+		19: "ERROR_REASON_REQUEST_TOO_LARGE",
+		20: "ERROR_REASON_RANGE_NOT_SATISFIABLE",
+		21: "ERROR_REASON_UPLOAD_INCOMPLETE",
+		22: "ERROR_REASON_PRESIGN_UNSUPPORTED",
+		23: "ERROR_REASON_METHOD_NOT_ALLOWED",
+		24: "ERROR_REASON_ROUTE_NOT_FOUND",
+		25: "ERROR_REASON_BAD_REQUEST",
+	}
+	ErrorReason_value = map[string]int32{
+		"ERROR_REASON_UNSPECIFIED":           0,
+		"ERROR_REASON_INVALID_ARGUMENT":      1,
+		"ERROR_REASON_NOT_FOUND":             2,
+		"ERROR_REASON_ALREADY_EXISTS":        3,
+		"ERROR_REASON_FAILED_PRECONDITION":   4,
+		"ERROR_REASON_ABORTED":               5,
+		"ERROR_REASON_UNAVAILABLE":           6,
+		"ERROR_REASON_UNAUTHENTICATED":       7,
+		"ERROR_REASON_PERMISSION_DENIED":     8,
+		"ERROR_REASON_RESOURCE_EXHAUSTED":    9,
+		"ERROR_REASON_UNIMPLEMENTED":         10,
+		"ERROR_REASON_DEADLINE_EXCEEDED":     11,
+		"ERROR_REASON_CANCELLED":             12,
+		"ERROR_REASON_DATA_LOSS":             13,
+		"ERROR_REASON_OUT_OF_RANGE":          14,
+		"ERROR_REASON_INTERNAL":              15,
+		"ERROR_REASON_TOKEN_MISSING":         16,
+		"ERROR_REASON_TOKEN_INVALID":         17,
+		"ERROR_REASON_MALFORMED_REQUEST":     18,
+		"ERROR_REASON_REQUEST_TOO_LARGE":     19,
+		"ERROR_REASON_RANGE_NOT_SATISFIABLE": 20,
+		"ERROR_REASON_UPLOAD_INCOMPLETE":     21,
+		"ERROR_REASON_PRESIGN_UNSUPPORTED":   22,
+		"ERROR_REASON_METHOD_NOT_ALLOWED":    23,
+		"ERROR_REASON_ROUTE_NOT_FOUND":       24,
+		"ERROR_REASON_BAD_REQUEST":           25,
+	}
+)
+
+func (x ErrorReason) Enum() *ErrorReason {
+	p := new(ErrorReason)
+	*p = x
+	return p
+}
+
+func (x ErrorReason) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ErrorReason) Descriptor() protoreflect.EnumDescriptor {
+	return file_kamld_v1_common_proto_enumTypes[0].Descriptor()
+}
+
+func (ErrorReason) Type() protoreflect.EnumType {
+	return &file_kamld_v1_common_proto_enumTypes[0]
+}
+
+func (x ErrorReason) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ErrorReason.Descriptor instead.
+func (ErrorReason) EnumDescriptor() ([]byte, []int) {
+	return file_kamld_v1_common_proto_rawDescGZIP(), []int{0}
+}
+
 // Stats counts what a dataset state holds.
 type Stats struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -452,7 +584,35 @@ const file_kamld_v1_common_proto_rawDesc = "" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x16\n" +
 	"\x06format\x18\x03 \x01(\tR\x06format\x12*\n" +
 	"\acolumns\x18\x04 \x03(\v2\x10.kamld.v1.ColumnR\acolumns\x12\x1b\n" +
-	"\trow_count\x18\x05 \x01(\x03R\browCountB5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
+	"\trow_count\x18\x05 \x01(\x03R\browCount*\xe9\x06\n" +
+	"\vErrorReason\x12\x1c\n" +
+	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
+	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1a\n" +
+	"\x16ERROR_REASON_NOT_FOUND\x10\x02\x12\x1f\n" +
+	"\x1bERROR_REASON_ALREADY_EXISTS\x10\x03\x12$\n" +
+	" ERROR_REASON_FAILED_PRECONDITION\x10\x04\x12\x18\n" +
+	"\x14ERROR_REASON_ABORTED\x10\x05\x12\x1c\n" +
+	"\x18ERROR_REASON_UNAVAILABLE\x10\x06\x12 \n" +
+	"\x1cERROR_REASON_UNAUTHENTICATED\x10\a\x12\"\n" +
+	"\x1eERROR_REASON_PERMISSION_DENIED\x10\b\x12#\n" +
+	"\x1fERROR_REASON_RESOURCE_EXHAUSTED\x10\t\x12\x1e\n" +
+	"\x1aERROR_REASON_UNIMPLEMENTED\x10\n" +
+	"\x12\"\n" +
+	"\x1eERROR_REASON_DEADLINE_EXCEEDED\x10\v\x12\x1a\n" +
+	"\x16ERROR_REASON_CANCELLED\x10\f\x12\x1a\n" +
+	"\x16ERROR_REASON_DATA_LOSS\x10\r\x12\x1d\n" +
+	"\x19ERROR_REASON_OUT_OF_RANGE\x10\x0e\x12\x19\n" +
+	"\x15ERROR_REASON_INTERNAL\x10\x0f\x12\x1e\n" +
+	"\x1aERROR_REASON_TOKEN_MISSING\x10\x10\x12\x1e\n" +
+	"\x1aERROR_REASON_TOKEN_INVALID\x10\x11\x12\"\n" +
+	"\x1eERROR_REASON_MALFORMED_REQUEST\x10\x12\x12\"\n" +
+	"\x1eERROR_REASON_REQUEST_TOO_LARGE\x10\x13\x12&\n" +
+	"\"ERROR_REASON_RANGE_NOT_SATISFIABLE\x10\x14\x12\"\n" +
+	"\x1eERROR_REASON_UPLOAD_INCOMPLETE\x10\x15\x12$\n" +
+	" ERROR_REASON_PRESIGN_UNSUPPORTED\x10\x16\x12#\n" +
+	"\x1fERROR_REASON_METHOD_NOT_ALLOWED\x10\x17\x12 \n" +
+	"\x1cERROR_REASON_ROUTE_NOT_FOUND\x10\x18\x12\x1c\n" +
+	"\x18ERROR_REASON_BAD_REQUEST\x10\x19B5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
 
 var (
 	file_kamld_v1_common_proto_rawDescOnce sync.Once
@@ -466,19 +626,21 @@ func file_kamld_v1_common_proto_rawDescGZIP() []byte {
 	return file_kamld_v1_common_proto_rawDescData
 }
 
+var file_kamld_v1_common_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_kamld_v1_common_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_kamld_v1_common_proto_goTypes = []any{
-	(*Stats)(nil),                 // 0: kamld.v1.Stats
-	(*FileInfo)(nil),              // 1: kamld.v1.FileInfo
-	(*Column)(nil),                // 2: kamld.v1.Column
-	(*ColumnStats)(nil),           // 3: kamld.v1.ColumnStats
-	(*Table)(nil),                 // 4: kamld.v1.Table
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(ErrorReason)(0),              // 0: kamld.v1.ErrorReason
+	(*Stats)(nil),                 // 1: kamld.v1.Stats
+	(*FileInfo)(nil),              // 2: kamld.v1.FileInfo
+	(*Column)(nil),                // 3: kamld.v1.Column
+	(*ColumnStats)(nil),           // 4: kamld.v1.ColumnStats
+	(*Table)(nil),                 // 5: kamld.v1.Table
+	(*timestamppb.Timestamp)(nil), // 6: google.protobuf.Timestamp
 }
 var file_kamld_v1_common_proto_depIdxs = []int32{
-	5, // 0: kamld.v1.FileInfo.modify_time:type_name -> google.protobuf.Timestamp
-	3, // 1: kamld.v1.Column.stats:type_name -> kamld.v1.ColumnStats
-	2, // 2: kamld.v1.Table.columns:type_name -> kamld.v1.Column
+	6, // 0: kamld.v1.FileInfo.modify_time:type_name -> google.protobuf.Timestamp
+	4, // 1: kamld.v1.Column.stats:type_name -> kamld.v1.ColumnStats
+	3, // 2: kamld.v1.Table.columns:type_name -> kamld.v1.Column
 	3, // [3:3] is the sub-list for method output_type
 	3, // [3:3] is the sub-list for method input_type
 	3, // [3:3] is the sub-list for extension type_name
@@ -496,13 +658,14 @@ func file_kamld_v1_common_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kamld_v1_common_proto_rawDesc), len(file_kamld_v1_common_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
 		GoTypes:           file_kamld_v1_common_proto_goTypes,
 		DependencyIndexes: file_kamld_v1_common_proto_depIdxs,
+		EnumInfos:         file_kamld_v1_common_proto_enumTypes,
 		MessageInfos:      file_kamld_v1_common_proto_msgTypes,
 	}.Build()
 	File_kamld_v1_common_proto = out.File

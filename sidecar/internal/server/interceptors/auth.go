@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 
+	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 )
@@ -32,10 +33,10 @@ func (a authenticator) authenticate(ctx context.Context, method string) (context
 	md, _ := metadata.FromIncomingContext(ctx)
 	presented, ok := bearer(md.Get("authorization"))
 	if !ok {
-		return nil, apierr.New(codes.Unauthenticated, "TOKEN_MISSING", "missing bearer token: send `authorization: Bearer <token>` (the token is in the sidecar's token file)")
+		return nil, apierr.New(codes.Unauthenticated, kamldv1.ErrorReason_ERROR_REASON_TOKEN_MISSING, "missing bearer token: send `authorization: Bearer <token>` (the token is in the sidecar's token file)")
 	}
 	if !a.token.Matches(presented) {
-		return nil, apierr.New(codes.Unauthenticated, "TOKEN_INVALID", "invalid bearer token")
+		return nil, apierr.New(codes.Unauthenticated, kamldv1.ErrorReason_ERROR_REASON_TOKEN_INVALID, "invalid bearer token")
 	}
 	who := a.defaultIdentity
 	if v := md.Get(IdentityKey); len(v) > 0 {
