@@ -57,7 +57,7 @@ func RoutingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.M
 // body over the size limit is RESOURCE_EXHAUSTED like an oversized gRPC message, but 413 rather than the 429
 // that quotas and rate limits get; a Range outside the file is OUT_OF_RANGE, 416 on the raw download route.
 var reasonHTTPStatus = map[kamldv1.ErrorReason]int{
-	kamldv1.ErrorReason_ERROR_REASON_REQUEST_TOO_LARGE:      http.StatusRequestEntityTooLarge,
+	kamldv1.ErrorReason_ERROR_REASON_REQUEST_TOO_LARGE:     http.StatusRequestEntityTooLarge,
 	kamldv1.ErrorReason_ERROR_REASON_RANGE_NOT_SATISFIABLE: http.StatusRequestedRangeNotSatisfiable,
 }
 
