@@ -1,18 +1,12 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
-	"github.com/kamld/kamld/sidecar/internal/backend"
-	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/config"
-	"github.com/kamld/kamld/sidecar/internal/dataset"
-	"github.com/kamld/kamld/sidecar/internal/index"
-	"github.com/kamld/kamld/sidecar/internal/search"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
 
@@ -30,29 +24,7 @@ func newReindexCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			backends, err := wiring.Build(cfg)
-			if err != nil {
-				return err
-			}
-			defer backends.Close()
-			store, ok := backends.Get(backend.Blob).(blob.Store)
-			if !ok {
-				return errors.New("no object store configured")
-			}
-			ix, ok := backends.Get(backend.Index).(index.Index)
-			if !ok {
-				return fmt.Errorf("the %s index backend is not provided by this build", cfg.Index.Backend)
-			}
-			syncer := search.NewSyncer(store, ix)
-			engine := dataset.New(store)
-			syncer.Observer(engine)
-			catalog, duck, err := openTabular(cmd.Context(), cfg, engine)
-			if err != nil {
-				return err
-			}
-			defer duck.Close()
-			syncer.SetSchema(search.TabularSchema(engine, catalog))
-			n, err := syncer.Reindex(cmd.Context())
+			n, ix, err := wiring.Reindex(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}

@@ -11,20 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/kamld/kamld/datasets"
-
 	"github.com/kamld/kamld/sidecar/internal/auth"
-	"github.com/kamld/kamld/sidecar/internal/backend"
-	"github.com/kamld/kamld/sidecar/internal/blob"
-	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/config"
-	"github.com/kamld/kamld/sidecar/internal/jobsvc"
-	"github.com/kamld/kamld/sidecar/internal/query"
-	"github.com/kamld/kamld/sidecar/internal/query/guard"
-	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/server"
-	"github.com/kamld/kamld/sidecar/internal/tabular"
-	"github.com/kamld/kamld/sidecar/internal/version"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
 
@@ -73,55 +62,14 @@ func serve(parent context.Context, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	backends, err := wiring.Build(cfg)
-	if err != nil {
-		return err
-	}
-	defer backends.Close()
-
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	opts := []server.Option{server.WithLogger(log), server.WithDefaultIdentity(defaultIdentity(cfg))}
-	store, ok := backends.Get(backend.Blob).(blob.Store)
-	if !ok {
-		return fmt.Errorf("the %s backend is not a blob store", cfg.Blob.Backend)
-	}
-	engine, startSearch, err := newEngine(ctx, store, backends, log)
+	sidecar, err := wiring.Assemble(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	catalog, duck, err := openTabular(ctx, cfg, engine, tabular.WithLogger(log))
-	if err != nil {
-		return err
-	}
-	defer duck.Close()
-	services := server.Services{Datasets: engine, Tables: catalog, Search: startSearch(catalog)}
-	sqlEngine, ok := backends.Get(backend.SQL).(query.Engine)
-	if !ok {
-		return fmt.Errorf("the %s backend is not a SQL engine", cfg.SQL.Backend)
-	}
-	qopts := []query.ServiceOption{query.WithLogger(log)}
-	if g, ok := sqlEngine.(interface{ Guard() *guard.Guard }); ok {
-		qopts = append(qopts, query.WithGuard(g.Guard())) // an engine that reserves its own catalogs
-	}
-	services.Query = query.NewService(sqlEngine, engine, catalog, qopts...)
-	cb, ok := backends.Get(backend.Compute).(compute.Backend)
-	if !ok {
-		return fmt.Errorf("the %s backend is not a compute backend", cfg.Compute.Backend)
-	}
-	jobs, err := jobsvc.NewManager(ctx, cfg, store, engine, cb, log)
-	if err != nil {
-		return err
-	}
-	defer jobs.Close()
-	services.Jobs = jobs
-	if cfg.Samples {
-		// A failed import must not keep the sidecar down; it is retried on the next start.
-		if _, err := samples.ImportOnce(ctx, engine, store, datasets.FS, version.Get().Version, log); err != nil {
-			log.Warn("sample datasets not imported", "error", err)
-		}
-	}
-	srv, err := server.New(cfg, token, backends, services, opts...)
+	defer sidecar.Close()
+	srv, err := server.New(cfg, token, sidecar.Backends, sidecar.Services, server.WithLogger(log), server.WithDefaultIdentity(defaultIdentity(cfg)))
 	if err != nil {
 		return err
 	}

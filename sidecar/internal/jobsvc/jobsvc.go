@@ -3,8 +3,6 @@ package jobsvc
 
 import (
 	"context"
-	"log/slog"
-	"path/filepath"
 	"strings"
 
 	"google.golang.org/grpc"
@@ -12,10 +10,6 @@ import (
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/auth"
-	"github.com/kamld/kamld/sidecar/internal/blob"
-	"github.com/kamld/kamld/sidecar/internal/compute"
-	"github.com/kamld/kamld/sidecar/internal/config"
-	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/job"
 	"github.com/kamld/kamld/sidecar/internal/resource"
 )
@@ -28,25 +22,6 @@ type Service struct {
 
 // New returns the service over a manager.
 func New(jobs *job.Manager) *Service { return &Service{jobs: jobs} }
-
-// NewManager builds the job domain as `kamld serve` wires it, and resumes this instance's jobs.
-func NewManager(ctx context.Context, cfg config.Config, store blob.Store, engine *dataset.Engine, backend compute.Backend, log *slog.Logger) (*job.Manager, error) {
-	flavors, err := job.LoadFlavors(cfg.Compute.Flavors)
-	if err != nil {
-		return nil, err
-	}
-	python := "python3"
-	if cfg.Compute.Local.Python != "" {
-		python = filepath.Base(cfg.Compute.Local.Python)
-	}
-	m := job.New(store, engine, backend, job.WithFlavors(flavors), job.WithWorkspace(cfg.Compute.Workspace),
-		job.WithPython(python), job.WithLogger(log))
-	if err := m.Start(ctx); err != nil {
-		m.Close()
-		return nil, err
-	}
-	return m, nil
-}
 
 func jobID(field, name string) (string, error) {
 	id, ok := strings.CutPrefix(name, "jobs/")

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc"
@@ -21,22 +22,10 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
-	"github.com/kamld/kamld/datasets"
-	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/auth"
-	"github.com/kamld/kamld/sidecar/internal/backend"
-	"github.com/kamld/kamld/sidecar/internal/blob"
-	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/compute/local"
 	"github.com/kamld/kamld/sidecar/internal/config"
-	"github.com/kamld/kamld/sidecar/internal/dataset"
-	"github.com/kamld/kamld/sidecar/internal/index"
-	"github.com/kamld/kamld/sidecar/internal/jobsvc"
-	"github.com/kamld/kamld/sidecar/internal/query"
-	"github.com/kamld/kamld/sidecar/internal/samples"
-	"github.com/kamld/kamld/sidecar/internal/search"
 	"github.com/kamld/kamld/sidecar/internal/server"
-	"github.com/kamld/kamld/sidecar/internal/tabular"
 	"github.com/kamld/kamld/sidecar/internal/testserver/minio"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
@@ -64,39 +53,22 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 	require.NoError(t, cfg.Validate())
 	tok, err := auth.LoadOrCreateToken(cfg.TokenFile)
 	require.NoError(t, err)
-	backends, err := wiring.Build(cfg)
-	require.NoError(t, err)
-
 	ctx, cancel := context.WithCancel(context.Background())
-	// Wired as `kamld serve` wires it: the datasets services run on the blob store, with tabular schemas, kept
-	// in step with the search index.
-	store := backends.Get(backend.Blob).(blob.Store)
-	ix := backends.Get(backend.Index).(index.Index)
-	syncer := search.NewSyncer(store, ix, search.WithSyncLogger(slog.New(slog.DiscardHandler)))
-	engine := dataset.New(store, dataset.WithObserver(syncer.Observer))
-	catalog, duck, err := tabular.OpenCatalog(ctx, engine, filepath.Join(dir, "cache", "tabular"), cfg.SQL.DuckDB)
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = duck.Close() })
-	syncer.SetSchema(search.TabularSchema(engine, catalog))
-	syncer.Start(ctx)
-	if cfg.Samples {
-		_, err := samples.ImportOnce(ctx, engine, store, datasets.FS, "test", slog.New(slog.DiscardHandler))
-		require.NoError(t, err)
+	// Assembled as `kamld serve` assembles it.
+	assembled, err := wiring.Assemble(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		cancel()
+		t.Fatalf("assemble: %v", err)
 	}
-	cb := backends.Get(backend.Compute).(compute.Backend)
-	jobs, err := jobsvc.NewManager(ctx, cfg, store, engine, cb, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	t.Cleanup(jobs.Close)
-	services := server.Services{Datasets: engine, Tables: catalog, Search: search.NewService(ix), Query: queryService(backends, engine, catalog), Jobs: jobs}
-	return runSidecar(t, ctx, cancel, cfg, tok, backends, services, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"))
+	return runSidecar(t, ctx, cancel, cfg, tok, assembled, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"))
 }
 
 // runSidecar serves srv until the test ends, then stops it and closes the backends.
-func runSidecar(t *testing.T, ctx context.Context, cancel context.CancelFunc, cfg config.Config, tok auth.Token, backends *backend.Set, services server.Services, opts ...server.Option) *sidecar {
+func runSidecar(t *testing.T, ctx context.Context, cancel context.CancelFunc, cfg config.Config, tok auth.Token, assembled *wiring.Sidecar, opts ...server.Option) *sidecar {
 	t.Helper()
 	bound := make(chan server.Bound, 1)
 	done := make(chan error, 1)
-	srv, err := server.New(cfg, tok, backends, services, opts...)
+	srv, err := server.New(cfg, tok, assembled.Backends, assembled.Services, opts...)
 	require.NoError(t, err)
 	go func() { done <- srv.Run(ctx, func(b server.Bound) { bound <- b }) }()
 	var b server.Bound
@@ -111,7 +83,7 @@ func runSidecar(t *testing.T, ctx context.Context, cancel context.CancelFunc, cf
 		conn.Close()
 		cancel()
 		require.NoError(t, <-done)
-		backends.Close()
+		assert.NoError(t, assembled.Close())
 	})
 	return &sidecar{conn: conn, baseURL: b.HTTPURL, token: tok.Value()}
 }
@@ -185,11 +157,6 @@ func allServices() []protoreflect.ServiceDescriptor {
 
 func hasHTTPRule(m protoreflect.MethodDescriptor) bool {
 	return proto.HasExtension(m.Options(), annotations.E_Http)
-}
-
-// queryService is QueryService on the configured SQL engine.
-func queryService(backends *backend.Set, engine *dataset.Engine, catalog *tabular.Catalog) kamldv1.QueryServiceServer {
-	return query.NewService(backends.Get(backend.SQL).(query.Engine), engine, catalog)
 }
 
 // startSidecarOnMinIO runs a sidecar whose blob store is a real MinIO, returned so tests can stop it.
