@@ -11,6 +11,7 @@ import (
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/resource"
+	"github.com/kamld/kamld/sidecar/internal/tabular"
 )
 
 // each converts every element of in with f, keeping nil for an empty input (as proto fields expect).
@@ -113,4 +114,26 @@ func resolvedName(ds, resolved string) string {
 		return resource.DatasetName(ds) + "/snapshots/draft"
 	}
 	return snapshotName(ds, resolved)
+}
+
+// TablesToProto converts tables to their API form.
+func TablesToProto(ts []tabular.Table) []*kamldv1.Table {
+	var out []*kamldv1.Table
+	for _, t := range ts {
+		out = append(out, &kamldv1.Table{Name: t.Name, Path: t.Path, Format: string(t.Format), Columns: columnsToProto(t.Columns), RowCount: t.RowCount})
+	}
+	return out
+}
+
+// columnsToProto converts columns to their API form.
+func columnsToProto(cs []tabular.Column) []*kamldv1.Column {
+	var out []*kamldv1.Column
+	for _, c := range cs {
+		pc := &kamldv1.Column{Name: c.Name, Type: c.Type, Nullable: c.Nullable}
+		if s := c.Stats; s != nil {
+			pc.Stats = &kamldv1.ColumnStats{NullCount: s.NullCount, Min: s.Min, Max: s.Max, DistinctEstimate: s.DistinctEstimate, Samples: s.Samples}
+		}
+		out = append(out, pc)
+	}
+	return out
 }

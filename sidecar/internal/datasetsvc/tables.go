@@ -33,7 +33,7 @@ func newOptions(opts []Option) options {
 func (o options) withTables(ctx context.Context, id string, s *dataset.Snapshot, out *kamldv1.Snapshot) *kamldv1.Snapshot {
 	tables := o.tablesOf(ctx, id, s)
 	if tables != nil {
-		out.Tables = tabular.ToProto(tables)
+		out.Tables = TablesToProto(tables)
 		out.Stats.RowCount = tabular.RowCount(tables)
 	}
 	return out
@@ -62,7 +62,7 @@ func (o options) withHeadTables(ctx context.Context, engine *dataset.Engine, d *
 		return out
 	}
 	if tables := o.tablesOf(ctx, d.ID, s); tables != nil {
-		out.Tables = tabular.ToProto(tables)
+		out.Tables = TablesToProto(tables)
 		out.Stats.RowCount = tabular.RowCount(tables)
 	}
 	return out

@@ -21,6 +21,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/datasetsvc"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/resource"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
@@ -293,7 +294,7 @@ func (s *Service) ListTables(ctx context.Context, req *kamldv1.ListTablesRequest
 	if req.GetRef() != "" {
 		schema += "@" + req.GetRef()
 	}
-	return &kamldv1.ListTablesResponse{Schema: schema, Tables: tabular.ToProto(tabular.Tables(state.Files))}, nil
+	return &kamldv1.ListTablesResponse{Schema: schema, Tables: datasetsvc.TablesToProto(tabular.Tables(state.Files))}, nil
 }
 
 // PreviewFile implements kamld.v1.QueryService. It always runs in process (DuckDB reads the head of the file),

@@ -1,4 +1,5 @@
-// Package search keeps the search index in step with the dataset store and serves kamld.v1.SearchService.
+// Package search keeps the search index in step with the dataset store (package searchsvc serves
+// kamld.v1.SearchService over the index).
 //
 // The store is the source of truth (DESIGN.md §1); the index is derived from it:
 //
@@ -89,8 +90,8 @@ func (b *Documents) FromDataset(ctx context.Context, d *dataset.Dataset) (*index
 // version identifies the store state a document reflects: the dataset's etag (metadata) and head snapshot.
 func version(d *dataset.Dataset) string { return d.Etag + " " + d.HeadSnapshot }
 
-// etagOf recovers the dataset etag from a document version.
-func etagOf(v string) string {
+// EtagOf recovers the dataset etag from a document version.
+func EtagOf(v string) string {
 	etag, _, _ := strings.Cut(v, " ")
 	return etag
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/index/elastic"
 	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/search"
+	"github.com/kamld/kamld/sidecar/internal/searchsvc"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
 	"github.com/kamld/kamld/sidecar/internal/testserver/elasticsearch"
 )
@@ -47,7 +48,7 @@ func TestSampleDatasetsAreFindable_Elasticsearch(t *testing.T) {
 	imported, err := samples.ImportOnce(ctx, engine, store, datasets.FS, "test", slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	require.Len(t, imported, 5)
-	svc := search.NewService(ix)
+	svc := searchsvc.NewService(ix)
 	check := func(stage string) {
 		t.Helper()
 		for q, want := range sampleQueriesES {

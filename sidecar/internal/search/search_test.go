@@ -25,6 +25,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/index/bleve"
 	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/search"
+	"github.com/kamld/kamld/sidecar/internal/searchsvc"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
 )
 
@@ -70,7 +71,7 @@ type fixture struct {
 	ix     *outage
 	engine *dataset.Engine
 	syncer *search.Syncer
-	svc    *search.Service
+	svc    *searchsvc.Service
 }
 
 func newFixture(t *testing.T, opts ...search.SyncOption) *fixture {
@@ -91,7 +92,7 @@ func newFixture(t *testing.T, opts ...search.SyncOption) *fixture {
 	t.Cleanup(func() { _ = duck.Close() })
 	syncer.SetSchema(search.TabularSchema(engine, catalog))
 	syncer.Start(ctx)
-	return &fixture{store: store, ix: ix, engine: engine, syncer: syncer, svc: search.NewService(ix)}
+	return &fixture{store: store, ix: ix, engine: engine, syncer: syncer, svc: searchsvc.NewService(ix)}
 }
 
 func (f *fixture) ids(t *testing.T, q string) []string {

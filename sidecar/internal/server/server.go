@@ -28,7 +28,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
-	"github.com/kamld/kamld/sidecar/internal/system"
+	"github.com/kamld/kamld/sidecar/internal/systemsvc"
 	"github.com/kamld/kamld/sidecar/internal/validation"
 	"github.com/kamld/kamld/sidecar/internal/version"
 )
@@ -143,7 +143,7 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 		grpc.MaxSendMsgSize(s.cfg.Limits.MaxMessageBytes),
 	)
 	gs := grpc.NewServer(opts...)
-	kamldv1.RegisterSystemServiceServer(gs, system.New(s.backends, capabilities, s.start))
+	kamldv1.RegisterSystemServiceServer(gs, systemsvc.New(s.backends, capabilities, s.start))
 	s.services.register(gs, s.cfg.Limits.MaxMessageBytes)
 	healthSrv := health.NewServer()
 	healthpb.RegisterHealthServer(gs, healthSrv)

@@ -114,3 +114,12 @@ func disambiguate(ts []Table) {
 		}
 	}
 }
+
+// RowCount sums the row counts of the tables whose rows were counted.
+func RowCount(ts []Table) int64 {
+	var n int64
+	for _, t := range ts {
+		n += t.RowCount
+	}
+	return n
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/search"
+	"github.com/kamld/kamld/sidecar/internal/searchsvc"
 	"github.com/kamld/kamld/sidecar/internal/server"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
 	"github.com/kamld/kamld/sidecar/internal/version"
@@ -68,7 +69,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 	}
 	s.closers = append(s.closers, func() error { jobs.Close(); return nil })
 	s.Services = server.Services{
-		Datasets: engine, Tables: catalog, Search: search.NewService(ix), Jobs: jobs,
+		Datasets: engine, Tables: catalog, Search: searchsvc.NewService(ix), Jobs: jobs,
 		Query: newQuery(sqlEngine, engine, catalog, log),
 	}
 	if cfg.Samples {

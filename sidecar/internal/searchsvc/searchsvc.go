@@ -1,4 +1,6 @@
-package search
+// Package searchsvc serves kamld.v1.SearchService over the search index (package index, kept in step by
+// package search): it parses requests into index requests and maps the results to messages.
+package searchsvc
 
 import (
 	"context"
@@ -18,6 +20,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/index"
 	"github.com/kamld/kamld/sidecar/internal/index/query"
 	"github.com/kamld/kamld/sidecar/internal/resource"
+	"github.com/kamld/kamld/sidecar/internal/search"
 )
 
 // Service serves kamld.v1.SearchService over an index.
@@ -168,7 +171,7 @@ func toDataset(d *index.Document) *kamldv1.Dataset {
 		Name: resource.DatasetName(d.ID), Description: d.Description, Tags: d.Tags, Labels: d.Labels, Owner: d.Owner,
 		CreateTime: ts(d.CreateTime), UpdateTime: ts(d.UpdateTime),
 		Stats:         &kamldv1.Stats{FileCount: d.Files, TotalBytes: d.Bytes, RowCount: d.Rows},
-		SnapshotCount: d.Sequence, Etag: etagOf(d.Version),
+		SnapshotCount: d.Sequence, Etag: search.EtagOf(d.Version),
 	}
 	if d.Snapshot != "" {
 		out.HeadSnapshot = resource.DatasetName(d.ID) + "/snapshots/" + d.Snapshot

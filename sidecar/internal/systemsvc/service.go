@@ -1,5 +1,6 @@
-// Package system implements SystemService: what the sidecar is, and how its backends are doing.
-package system
+// Package systemsvc serves kamld.v1.SystemService over the backends (package backend) and the build (package
+// version): what the sidecar is, and how its backends are doing.
+package systemsvc
 
 import (
 	"context"
