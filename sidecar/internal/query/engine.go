@@ -1,4 +1,4 @@
-// Package query runs read-only SQL over datasets (QueryService). A statement is checked by package guard, its
+// Package query runs read-only SQL over datasets (package querysvc serves it as QueryService). A statement is checked by package guard, its
 // dataset references are resolved to tables (tabular.Catalog) and handed to an Engine — DuckDB in process
 // (query/duckdb) or Trino — which runs it. One conformance suite (query/sqltest) holds every engine to the same
 // answers on the same data.

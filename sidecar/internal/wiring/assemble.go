@@ -17,6 +17,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/job"
 	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
+	"github.com/kamld/kamld/sidecar/internal/querysvc"
 	"github.com/kamld/kamld/sidecar/internal/samples"
 	"github.com/kamld/kamld/sidecar/internal/search"
 	"github.com/kamld/kamld/sidecar/internal/searchsvc"
@@ -107,12 +108,12 @@ func capabilities(b *backend.Set) (blob.Store, index.Index, query.Engine, comput
 
 // newQuery is QueryService on the SQL engine; an engine that reserves catalogs of its own (Trino) brings its
 // guard.
-func newQuery(e query.Engine, engine *dataset.Engine, catalog *tabular.Catalog, log *slog.Logger) *query.Service {
-	opts := []query.ServiceOption{query.WithLogger(log)}
+func newQuery(e query.Engine, engine *dataset.Engine, catalog *tabular.Catalog, log *slog.Logger) *querysvc.Service {
+	opts := []querysvc.ServiceOption{querysvc.WithLogger(log)}
 	if g, ok := e.(interface{ Guard() *guard.Guard }); ok {
-		opts = append(opts, query.WithGuard(g.Guard()))
+		opts = append(opts, querysvc.WithGuard(g.Guard()))
 	}
-	return query.NewService(e, engine, catalog, opts...)
+	return querysvc.NewService(e, engine, catalog, opts...)
 }
 
 // newJobs builds the job domain from the configuration and resumes this instance's jobs.

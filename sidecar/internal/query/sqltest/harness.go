@@ -38,6 +38,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
+	"github.com/kamld/kamld/sidecar/internal/querysvc"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
 )
 
@@ -57,7 +58,7 @@ type env struct {
 	h       Harness
 	eng     *dataset.Engine
 	client  kamldv1.QueryServiceClient
-	service *query.Service
+	service *querysvc.Service
 }
 
 const identityHeader = "x-sqltest-user"
@@ -67,7 +68,7 @@ const identityHeader = "x-sqltest-user"
 type Served struct {
 	Client   kamldv1.QueryServiceClient
 	Datasets *dataset.Engine
-	Service  *query.Service
+	Service  *querysvc.Service
 }
 
 // Serve starts a QueryService on h's engine and store; it stops when tb ends.
@@ -78,11 +79,11 @@ func Serve(tb testing.TB, h Harness) *Served {
 	catalog, duck, err := tabular.OpenCatalog(ctx, eng, filepath.Join(tb.TempDir(), "tabular"), config.DuckDB{MemoryLimit: "512MB"})
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = duck.Close() })
-	var opts []query.ServiceOption
+	var opts []querysvc.ServiceOption
 	if h.Guard != nil {
-		opts = append(opts, query.WithGuard(h.Guard))
+		opts = append(opts, querysvc.WithGuard(h.Guard))
 	}
-	svc := query.NewService(h.Engine, eng, catalog, opts...)
+	svc := querysvc.NewService(h.Engine, eng, catalog, opts...)
 
 	lis := bufconn.Listen(1 << 20)
 	gs := grpc.NewServer(grpc.ChainUnaryInterceptor(unaryStatus), grpc.ChainStreamInterceptor(streamStatus))

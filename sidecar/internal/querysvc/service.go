@@ -1,4 +1,7 @@
-package query
+// Package querysvc serves kamld.v1.QueryService over a SQL engine (package query): it checks requests,
+// resolves the datasets a statement names, runs it and maps rows, schemas and errors to messages. It also
+// keeps the registry of running queries that CancelQuery stops.
+package querysvc
 
 import (
 	"context"
@@ -22,6 +25,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/datasetsvc"
+	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/resource"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
@@ -46,7 +50,7 @@ const (
 // Service serves kamld.v1.QueryService over an Engine.
 type Service struct {
 	kamldv1.UnimplementedQueryServiceServer
-	engine   Engine
+	engine   query.Engine
 	datasets *dataset.Engine
 	catalog  *tabular.Catalog
 	guard    *guard.Guard
@@ -65,7 +69,7 @@ func WithLogger(l *slog.Logger) ServiceOption { return func(s *Service) { s.log 
 
 // NewService returns the QueryService: statements run on engine, names resolve through datasets and catalog
 // (which also previews files, in process).
-func NewService(engine Engine, datasets *dataset.Engine, catalog *tabular.Catalog, opts ...ServiceOption) *Service {
+func NewService(engine query.Engine, datasets *dataset.Engine, catalog *tabular.Catalog, opts ...ServiceOption) *Service {
 	s := &Service{engine: engine, datasets: datasets, catalog: catalog, guard: guard.New(), running: newRegistry(), log: slog.Default()}
 	for _, o := range opts {
 		o(s)
@@ -167,7 +171,7 @@ func (s *Service) run(ctx context.Context, st *guard.Statement, l limits, stream
 	if err != nil {
 		return err
 	}
-	rows, err := s.engine.Query(ctx, Request{ID: l.id, Statement: st, Schemas: schemas, MaxRows: l.maxRows})
+	rows, err := s.engine.Query(ctx, query.Request{ID: l.id, Statement: st, Schemas: schemas, MaxRows: l.maxRows})
 	if err != nil {
 		return s.engineErr(st, err)
 	}
@@ -189,7 +193,7 @@ func (s *Service) run(ctx context.Context, st *guard.Statement, l limits, stream
 		}
 		out := &kamldv1.RowBatch{}
 		for _, r := range batch {
-			enc := EncodeRow(cols, r)
+			enc := query.EncodeRow(cols, r)
 			size := int64(proto.Size(enc))
 			if stats.Rows == l.maxRows || stats.Bytes+size > l.maxBytes {
 				stats.Truncated = true
@@ -217,7 +221,7 @@ func (s *Service) run(ctx context.Context, st *guard.Statement, l limits, stream
 
 // engineErr maps an engine's SQLError to INVALID_ARGUMENT on "sql" with the position when known.
 func (s *Service) engineErr(st *guard.Statement, err error) error {
-	var se *SQLError
+	var se *query.SQLError
 	if !errors.As(err, &se) {
 		return err
 	}
@@ -230,8 +234,8 @@ func (s *Service) engineErr(st *guard.Statement, err error) error {
 // resolve turns the statement's dataset references into schemas. A reference written with a ref ("iris@v3")
 // must exist (NOT_FOUND otherwise); a bare word that is not a dataset, or one without snapshots, is left to
 // the engine (it may be a CTE, an alias or a column).
-func (s *Service) resolve(ctx context.Context, st *guard.Statement) ([]Schema, error) {
-	var out []Schema
+func (s *Service) resolve(ctx context.Context, st *guard.Statement) ([]query.Schema, error) {
+	var out []query.Schema
 	for _, d := range st.Datasets {
 		if len(out) == maxSchemas {
 			return nil, guard.InvalidSQL(st.SQL, d.Pos, fmt.Sprintf("a statement may use at most %d datasets", maxSchemas))
@@ -248,7 +252,7 @@ func (s *Service) resolve(ctx context.Context, st *guard.Statement) ([]Schema, e
 			}
 			return nil, err
 		}
-		sc := Schema{Name: d.Name, Dataset: d.Ref.Dataset, Snapshot: dataset.DraftRef, Tables: tabular.Tables(state.Files)}
+		sc := query.Schema{Name: d.Name, Dataset: d.Ref.Dataset, Snapshot: dataset.DraftRef, Tables: tabular.Tables(state.Files)}
 		if state.Snapshot != nil {
 			sc.Snapshot = state.Snapshot.ID
 		}
@@ -257,7 +261,7 @@ func (s *Service) resolve(ctx context.Context, st *guard.Statement) ([]Schema, e
 	return out, nil
 }
 
-func toColumns(cols []Column) []*kamldv1.Column {
+func toColumns(cols []query.Column) []*kamldv1.Column {
 	out := make([]*kamldv1.Column, len(cols))
 	for i, c := range cols {
 		out[i] = &kamldv1.Column{Name: c.Name, Type: c.Type, Nullable: true}
@@ -329,13 +333,13 @@ func (s *Service) PreviewFile(ctx context.Context, req *kamldv1.PreviewFileReque
 	if err != nil {
 		return nil, fmt.Errorf("%q: %w", fi.Path, err)
 	}
-	cols := make([]Column, len(h.Columns))
+	cols := make([]query.Column, len(h.Columns))
 	for i, c := range h.Columns {
-		cols[i] = Column{Name: c.Name, Type: c.Type}
+		cols[i] = query.Column{Name: c.Name, Type: c.Type}
 	}
 	out := &kamldv1.PreviewFileResponse{Columns: toColumns(cols), Truncated: h.Truncated, TotalRows: h.TotalRows, Rows: []*structpb.ListValue{}}
 	for _, r := range h.Rows {
-		out.Rows = append(out.Rows, EncodeRow(cols, r))
+		out.Rows = append(out.Rows, query.EncodeRow(cols, r))
 	}
 	return out, nil
 }

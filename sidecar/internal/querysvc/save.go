@@ -1,4 +1,4 @@
-package query
+package querysvc
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/datasetsvc"
+	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/resource"
 )
@@ -57,7 +58,7 @@ func (s *Service) SaveQueryResult(ctx context.Context, req *kamldv1.SaveQueryRes
 	if err != nil {
 		return nil, err
 	}
-	x, ok := s.engine.(Exporter)
+	x, ok := s.engine.(query.Exporter)
 	if !ok {
 		return nil, fmt.Errorf("the %s engine cannot save results; use the duckdb engine: %w", s.engine.Name(), apierr.ErrFailedPrecondition)
 	}
@@ -77,7 +78,7 @@ func (s *Service) SaveQueryResult(ctx context.Context, req *kamldv1.SaveQueryRes
 	if err != nil {
 		return nil, err
 	}
-	path, rows, release, err := x.ExportParquet(ctx, Request{ID: sr.limits.id, Statement: st, Schemas: schemas, MaxRows: sr.limits.maxRows})
+	path, rows, release, err := x.ExportParquet(ctx, query.Request{ID: sr.limits.id, Statement: st, Schemas: schemas, MaxRows: sr.limits.maxRows})
 	if err != nil {
 		return nil, s.engineErr(st, err)
 	}
