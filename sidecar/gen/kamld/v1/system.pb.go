@@ -33,8 +33,8 @@ const (
 	Health_HEALTH_SERVING Health = 1
 	// Configured but failing; `message` says why (e.g. "dial tcp 127.0.0.1:9000: connection refused").
 	Health_HEALTH_NOT_SERVING Health = 2
-	// This build does not provide the capability yet; its RPCs answer UNIMPLEMENTED. Does not make the sidecar
-	// unready.
+	// Reserved for a capability a sidecar does not provide. This version provides every capability and never
+	// sends it; a client treats it as "not available", not as a failure.
 	Health_HEALTH_UNIMPLEMENTED Health = 3
 )
 
@@ -127,7 +127,7 @@ type SystemInfo struct {
 	ApiVersion string `protobuf:"bytes,2,opt,name=api_version,json=apiVersion,proto3" json:"api_version,omitempty"`
 	// How the binary was built.
 	Build *BuildInfo `protobuf:"bytes,3,opt,name=build,proto3" json:"build,omitempty"`
-	// HEALTH_SERVING when every implemented backend is serving, HEALTH_NOT_SERVING otherwise.
+	// HEALTH_SERVING when every backend is serving, HEALTH_NOT_SERVING otherwise.
 	Health Health `protobuf:"varint,4,opt,name=health,proto3,enum=kamld.v1.Health" json:"health,omitempty"`
 	// One entry per capability: "blob", "index", "sql", "compute", in that order.
 	Backends []*BackendStatus `protobuf:"bytes,5,rep,name=backends,proto3" json:"backends,omitempty"`
