@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)|!\[[^\]]*\]\(([^)\s]+)\)")
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")  # [text](target) and ![alt](image)
 HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 
@@ -47,7 +47,7 @@ def anchors(path: Path) -> set[str]:
 
 def check(md: Path, ignore: set[Path]) -> list[str]:
     errors = []
-    for target in (a or b for line in strip_code(md.read_text(encoding="utf-8")) for a, b in LINK.findall(line)):
+    for target in (t for line in strip_code(md.read_text(encoding="utf-8")) for t in LINK.findall(line)):
         if re.match(r"^[a-z][a-z0-9+.-]*:", target):
             continue
         path_part, _, fragment = target.partition("#")
