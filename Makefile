@@ -19,6 +19,9 @@ export KAMLD_ELASTICSEARCH_HOME := $(CACHE)/elasticsearch-8.19.21
 export KAMLD_ETCD_BIN := $(CACHE)/bin/etcd
 export KAMLD_KUBE_APISERVER_BIN := $(CACHE)/bin/kube-apiserver
 export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+# duckdb-go's Arrow interface (SQL results as Arrow without per-value conversion) is behind this build tag;
+# builds without it still work and convert DuckDB's rows instead (docs/arrow.md).
+export GOFLAGS := $(strip $(GOFLAGS) -tags=duckdb_arrow)
 
 .PHONY: help
 help: ## list the targets

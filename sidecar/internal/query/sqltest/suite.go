@@ -43,6 +43,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"CancelQuery", testCancelQuery},
 		{"ListTables", testListTables},
 		{"PreviewFile", testPreview},
+		{"Arrow", testArrow},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, e) })
 	}
