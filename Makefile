@@ -143,6 +143,7 @@ bench: build minio kube bench-search ## start-up, RSS, gateway cost; ingest vs s
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/job/
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/compute/kubernetes/
 	$(MAKE) bench-sql
+	$(MAKE) bench-sql-pandas
 	$(MAKE) bench-trino
 
 .PHONY: bench-trino
@@ -152,6 +153,10 @@ bench-trino: minio trino ## SQL on Trino reading MinIO: scan, filter, group-by o
 .PHONY: bench-sql
 bench-sql: ## SQL on DuckDB: scan, filter and group-by over 1,000,000 rows as CSV and as Parquet
 	go test -run '^$$' -bench Queries1M -benchtime 1x ./sidecar/internal/query/duckdb/
+
+.PHONY: bench-sql-pandas
+bench-sql-pandas: build venv ## kamld.sql → pandas (Arrow) vs DuckDB in Python on the same Parquet, 100k and 1M rows: JSON + docs/benchmarks.md
+	$(PY) scripts/bench_sql_pandas.py --binary $(KAMLD) --json docs/benchmarks-sql-pandas.json --markdown docs/benchmarks.md
 
 .PHONY: bench-search
 # -p 1: the two backends are measured one after the other, not competing for the same cores.

@@ -68,11 +68,24 @@ func recordsOf(rows Rows, schema *arrow.Schema, l limits) func(context.Context) 
 
 // sendRecord sends rec in slices within the limits, each as one message.
 func sendRecord(rec arrow.RecordBatch, w *ipc.Writer, chunks *ipcChunks, l limits, out *resultStream) error {
+	return sliceWithin(rec, l, out.stats, func(slice arrow.RecordBatch) error {
+		err := w.Write(slice)
+		slice.Release()
+		if err != nil {
+			return err
+		}
+		return out.send(&kamldv1.ExecuteQueryResponse{Part: &kamldv1.ExecuteQueryResponse_Arrow{Arrow: chunks.take()}})
+	})
+}
+
+// sliceWithin cuts rec into slices within the limits — rows and bytes left, batch_rows when given, about
+// arrowMessageTarget bytes each — counting them in stats and setting stats.Truncated when a limit cuts
+// the result. emit owns each slice (it releases it).
+func sliceWithin(rec arrow.RecordBatch, l limits, stats *kamldv1.QueryStats, emit func(arrow.RecordBatch) error) error {
 	n := rec.NumRows()
 	if n == 0 {
 		return nil
 	}
-	stats := out.stats
 	perRow := max(float64(recordBytes(rec))/float64(n), 1)
 	step := max(int64(arrowMessageTarget/perRow), 1)
 	if l.batchSet {
@@ -89,15 +102,9 @@ func sendRecord(rec arrow.RecordBatch, w *ipc.Writer, chunks *ipcChunks, l limit
 		if k <= 0 {
 			break
 		}
-		slice := rec.NewSlice(off, off+k)
-		err := w.Write(slice)
-		slice.Release()
-		if err != nil {
-			return err
-		}
 		stats.Rows += k
 		stats.Bytes += int64(perRow * float64(k))
-		if err := out.send(&kamldv1.ExecuteQueryResponse{Part: &kamldv1.ExecuteQueryResponse_Arrow{Arrow: chunks.take()}}); err != nil {
+		if err := emit(rec.NewSlice(off, off+k)); err != nil {
 			return err
 		}
 		off += k

@@ -157,27 +157,27 @@ func (s *Service) ExecuteQuery(req *kamldv1.ExecuteQueryRequest, stream kamldv1.
 	defer s.running.remove(l.id)
 
 	err = s.run(ctx, st, l, stream, start)
-	if err != nil && ctx.Err() != nil {
-		// Report why the query stopped, not how the engine noticed.
-		if cause := context.Cause(ctx); errors.Is(cause, errCancelled) {
-			return fmt.Errorf("query %s was cancelled: %w", l.id, context.Canceled)
-		}
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("query %s did not finish within its timeout: %w", l.id, context.DeadlineExceeded)
-		}
-		return fmt.Errorf("query %s: %w", l.id, ctx.Err())
+	return explain(ctx, l.id, err)
+}
+
+// explain reports why a query stopped when its context ended, not how the engine noticed.
+func explain(ctx context.Context, id string, err error) error {
+	if err == nil || ctx.Err() == nil {
+		return err
 	}
-	return err
+	if cause := context.Cause(ctx); errors.Is(cause, errCancelled) {
+		return fmt.Errorf("query %s was cancelled: %w", id, context.Canceled)
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("query %s did not finish within its timeout: %w", id, context.DeadlineExceeded)
+	}
+	return fmt.Errorf("query %s: %w", id, ctx.Err())
 }
 
 func (s *Service) run(ctx context.Context, st *guard.Statement, l limits, stream kamldv1.QueryService_ExecuteQueryServer, start time.Time) error {
-	schemas, err := s.resolve(ctx, st)
+	rows, err := s.start(ctx, st, l)
 	if err != nil {
 		return err
-	}
-	rows, err := s.engine.Query(ctx, Request{ID: l.id, Statement: st, Schemas: schemas, MaxRows: l.maxRows, Arrow: l.arrow})
-	if err != nil {
-		return s.engineErr(st, err)
 	}
 	defer rows.Close()
 	cols := rows.Columns()
@@ -201,6 +201,19 @@ func (s *Service) run(ctx context.Context, st *guard.Statement, l limits, stream
 		stats.TimeToFirstBatch = stats.Elapsed
 	}
 	return stream.Send(&kamldv1.ExecuteQueryResponse{Part: &kamldv1.ExecuteQueryResponse_Stats{Stats: stats}})
+}
+
+// start resolves a checked statement's datasets and starts it on the engine.
+func (s *Service) start(ctx context.Context, st *guard.Statement, l limits) (Rows, error) {
+	schemas, err := s.resolve(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.engine.Query(ctx, Request{ID: l.id, Statement: st, Schemas: schemas, MaxRows: l.maxRows, Arrow: l.arrow})
+	if err != nil {
+		return nil, s.engineErr(st, err)
+	}
+	return rows, nil
 }
 
 // resultStream is the response stream of one query and its running totals.

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	flightgen "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
 	"google.golang.org/grpc"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
@@ -59,6 +61,7 @@ func (s *Server) registerServices(r grpc.ServiceRegistrar) {
 	}
 	if s.query != nil {
 		kamldv1.RegisterQueryServiceServer(r, s.query)
+		s.registerFlightSQL(r)
 	} else {
 		kamldv1.RegisterQueryServiceServer(r, kamldv1.UnimplementedQueryServiceServer{})
 	}
@@ -67,4 +70,23 @@ func (s *Server) registerServices(r grpc.ServiceRegistrar) {
 	} else {
 		kamldv1.RegisterJobServiceServer(r, kamldv1.UnimplementedJobServiceServer{})
 	}
+}
+
+// flightSQLer is a QueryService that also speaks Arrow Flight SQL (query.Service).
+type flightSQLer interface {
+	FlightSQL() (flight.FlightServer, error)
+}
+
+// registerFlightSQL serves Arrow Flight SQL on the gRPC port, behind the same interceptors (token, logging).
+func (s *Server) registerFlightSQL(r grpc.ServiceRegistrar) {
+	q, ok := s.query.(flightSQLer)
+	if !ok {
+		return
+	}
+	fs, err := q.FlightSQL()
+	if err != nil {
+		s.log.Error("Flight SQL is not served", "error", err)
+		return
+	}
+	flightgen.RegisterFlightServiceServer(r, fs)
 }

@@ -72,16 +72,7 @@ func (r *arrowResult) decode(b *bytes.Buffer) error {
 	defer rd.Release()
 	r.arrow = rd.Schema()
 	for rd.Next() {
-		rec := rd.RecordBatch()
-		r.batches = append(r.batches, rec.NumRows())
-		for i := range int(rec.NumRows()) {
-			row := make([]any, rec.NumCols())
-			for c := range row {
-				typ, _ := r.arrow.Field(c).Metadata.GetValue(query.TypeKey)
-				row[c] = query.EncodeValue(typ, goValue(rec.Column(c), i)).AsInterface()
-			}
-			r.rows = append(r.rows, row)
-		}
+		r.addRows(rd.RecordBatch())
 	}
 	if err := rd.Err(); err != nil {
 		return err
@@ -90,6 +81,19 @@ func (r *arrowResult) decode(b *bytes.Buffer) error {
 		return fmt.Errorf("%d bytes after the end-of-stream marker", b.Len())
 	}
 	return nil
+}
+
+// addRows appends a batch's rows, as the JSON rows would be.
+func (r *arrowResult) addRows(rec arrow.RecordBatch) {
+	r.batches = append(r.batches, rec.NumRows())
+	for i := range int(rec.NumRows()) {
+		row := make([]any, rec.NumCols())
+		for c := range row {
+			typ, _ := r.arrow.Field(c).Metadata.GetValue(query.TypeKey)
+			row[c] = query.EncodeValue(typ, goValue(rec.Column(c), i)).AsInterface()
+		}
+		r.rows = append(r.rows, row)
+	}
 }
 
 // goValue reads one Arrow value as the engine-neutral Go value (tabular.NormalizeValue) it stands for.

@@ -44,6 +44,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"ListTables", testListTables},
 		{"PreviewFile", testPreview},
 		{"Arrow", testArrow},
+		{"FlightSQL", testFlightSQL},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, e) })
 	}
