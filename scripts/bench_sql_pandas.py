@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001, RUF002, S608 - ratios print with ×; the SQL is built from our own numbers and temp paths
 """`kamld.sql` → pandas against DuckDB in Python on the same Parquet file, in one run (make bench-sql-pandas).
 
 Starts `kamld serve` on loopback with a data directory of its own, writes one Parquet file per size (an id, a
@@ -49,14 +50,30 @@ def sidecar(binary: str, base: Path) -> Iterator[tuple[str, str]]:
     token_file.chmod(0o600)
     ready = base / "ready.json"
     log = (base / "kamld.log").open("wb")
-    args = [binary, "serve", "--data-dir", str(base / "data"), "--token-file", str(token_file)]
-    args += ["--grpc-addr", f"127.0.0.1:{free_port()}", "--http-addr", f"127.0.0.1:{free_port()}"]
-    proc = subprocess.Popen([*args, "--ready-file", str(ready)], stdout=log, stderr=subprocess.STDOUT)
+    args = [
+        binary,
+        "serve",
+        "--data-dir",
+        str(base / "data"),
+        "--token-file",
+        str(token_file),
+    ]
+    args += [
+        "--grpc-addr",
+        f"127.0.0.1:{free_port()}",
+        "--http-addr",
+        f"127.0.0.1:{free_port()}",
+    ]
+    proc = subprocess.Popen(
+        [*args, "--ready-file", str(ready)], stdout=log, stderr=subprocess.STDOUT
+    )
     try:
         deadline = time.monotonic() + 60
         while not ready.exists():
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"kamld serve did not start: {(base / 'kamld.log').read_text()}")
+                raise RuntimeError(
+                    f"kamld serve did not start: {(base / 'kamld.log').read_text()}"
+                )
             time.sleep(0.05)
         yield json.loads(ready.read_text())["http_url"], token
     finally:
@@ -93,7 +110,9 @@ def measure(files: dict[int, Path], runs: int) -> list[dict[str, Any]]:
         k_times, d_times = [], []
         for _ in range(runs):
             k, df = median_seconds(lambda: kamld.sql(stmt), 1)  # noqa: B023 - called at once
-            d, ref = median_seconds(lambda: duckdb.sql(f"SELECT * FROM read_parquet('{path}')").df(), 1)  # noqa: B023
+            d, ref = median_seconds(
+                lambda: duckdb.sql(f"SELECT * FROM read_parquet('{path}')").df(), 1
+            )
             k_times.append(k)
             d_times.append(d)
         assert len(df) == len(ref) == rows, (len(df), len(ref), rows)

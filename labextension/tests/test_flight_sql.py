@@ -1,6 +1,6 @@
 """Arrow Flight SQL on the sidecar's gRPC port, through the ADBC Flight SQL driver from PyPI (pinned in
-pyproject.toml): the conformance queries of sqltest give the same answers as ExecuteQuery, with the same token,
-names and statement guard."""
+pyproject.toml): the conformance queries of sqltest give the same answers as ExecuteQuery, with the same
+token, names and statement guard."""
 
 from __future__ import annotations
 
@@ -61,13 +61,17 @@ def test_conformance_queries_answer_as_execute_query(sidecar: ExternalSidecar, t
             "SELECT species, count(*) AS n, round(avg(petal_length_cm), 3) AS avg_pl "
             'FROM "iris@v1".iris GROUP BY species ORDER BY species'
         )
-        assert _rows(conn, group_by) == [("setosa", 50, 1.462), ("versicolor", 50, 4.26), ("virginica", 50, 5.552)]
+        assert _rows(conn, group_by) == [
+            ("setosa", 50, 1.462),
+            ("versicolor", 50, 4.26),
+            ("virginica", 50, 5.552),
+        ]
         for q in (
             'SELECT count(*) FROM "iris@v1".iris',
             'SELECT count(*) FROM "iris@v1"',
             'SELECT count(*) FROM "iris@v1".IRIS',
             "SELECT count(*) FROM iris.iris",
-            'SELECT count(*) FROM "iris@v1" AS x WHERE x.species = \'setosa\' OR x.species <> \'setosa\'',
+            "SELECT count(*) FROM \"iris@v1\" AS x WHERE x.species = 'setosa' OR x.species <> 'setosa'",
             'WITH t AS (SELECT * FROM "iris@v1".iris) SELECT count(*) FROM t',
         ):
             assert _rows(conn, q) == [(150,)], q

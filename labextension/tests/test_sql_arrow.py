@@ -56,7 +56,9 @@ def test_sql_has_no_default_row_cap(sidecar: ExternalSidecar) -> None:
 
 def test_sql_into_polars_and_arrow(sidecar: ExternalSidecar) -> None:
     pl = pytest.importorskip("polars")
-    frame = kamld.sql('SELECT species, count(*) AS n FROM "iris@v1".iris GROUP BY 1 ORDER BY 1', frame="polars")
+    frame = kamld.sql(
+        'SELECT species, count(*) AS n FROM "iris@v1".iris GROUP BY 1 ORDER BY 1', frame="polars"
+    )
     assert isinstance(frame, pl.DataFrame)
     assert frame["n"].to_list() == [50, 50, 50]
     assert frame.schema["n"] == pl.Int64
@@ -115,7 +117,7 @@ def test_sql_errors_over_arrow(sidecar: ExternalSidecar) -> None:
 
 async def test_proxy_passes_arrow_through(jp_fetch: Fetch, connection_file: Path) -> None:
     await wait_running(jp_fetch)
-    body = json.dumps({"sql": MANY})
+    body = json.dumps({"sql": MANY, "maxRows": "100000"})
     proxied = await jp_fetch(
         "kamld", "api", "v1", "queries:execute", method="POST", body=body, headers={"Accept": ARROW_STREAM}
     )

@@ -148,4 +148,6 @@ func text(v any) string {
 	return fmt.Sprint(v)
 }
 
-func mismatch(v any, want string) error { return fmt.Errorf("a %T value where %s was expected", v, want) }
+func mismatch(v any, want string) error {
+	return fmt.Errorf("a %T value where %s was expected", v, want)
+}

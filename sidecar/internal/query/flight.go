@@ -45,7 +45,9 @@ type flightQuery struct {
 	l     limits
 	rows  Rows
 	ctx   context.Context
-	end   func() // cancels the query and forgets it
+	// cancel stops the engine's work; end (once the rows are no longer read) also closes them and forgets it.
+	cancel func()
+	end    func()
 }
 
 // NewFlightSQL returns the Flight SQL server of svc (Service.FlightSQL wraps it for gRPC).
@@ -104,7 +106,7 @@ func (f *FlightSQL) GetFlightInfoStatement(ctx context.Context, cmd flightsql.St
 		stop()
 		return nil, err
 	}
-	q := &flightQuery{owner: owner, st: st, l: l, rows: rows, ctx: qctx}
+	q := &flightQuery{owner: owner, st: st, l: l, rows: rows, ctx: qctx, cancel: func() { cancel(errCancelled) }}
 	var once sync.Once
 	q.end = func() {
 		once.Do(func() {
@@ -148,14 +150,17 @@ func (f *FlightSQL) take(id string) *flightQuery {
 func (f *FlightSQL) DoGetStatement(ctx context.Context, ticket flightsql.StatementQueryTicket) (*arrow.Schema, <-chan flight.StreamChunk, error) {
 	id := string(ticket.GetStatementHandle())
 	q := f.take(id)
-	if q == nil || q.owner != auth.Identity(ctx) {
-		if q != nil {
-			q.end()
-		}
+	if q != nil && q.owner != auth.Identity(ctx) {
+		f.mu.Lock()
+		f.started[id] = q // someone else's: it stays theirs
+		f.mu.Unlock()
+		q = nil
+	}
+	if q == nil {
 		return nil, nil, fmt.Errorf("no statement %q of yours is waiting to be read (tickets are read once, within %s): %w", id, ticketTTL, apierr.ErrNotFound)
 	}
-	// The reader leaving ends the statement.
-	stopWatch := context.AfterFunc(ctx, q.end)
+	// The reader leaving stops the engine; the rows are closed by the goroutine reading them, never under it.
+	stopWatch := context.AfterFunc(ctx, q.cancel)
 	schema := ArrowSchema(q.rows.Columns())
 	ch := make(chan flight.StreamChunk, 2)
 	go func() {

@@ -12,4 +12,6 @@ import (
 // arrowBuilt is false without duckdb-go's duckdb_arrow build tag: Arrow results are then converted from rows.
 const arrowBuilt = false
 
-func queryArrow(context.Context, *sql.Conn, string) (array.RecordReader, error) { return nil, errNotDuckDB }
+func queryArrow(context.Context, *sql.Conn, string) (array.RecordReader, error) {
+	return nil, errNotDuckDB
+}

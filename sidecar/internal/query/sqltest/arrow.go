@@ -159,9 +159,9 @@ func nilIfEmpty(rows [][]any) [][]any {
 func testArrow(t *testing.T, e *env) {
 	for _, q := range []string{
 		`SELECT species, count(*) AS n, round(avg(petal_length_cm), 3) AS avg_pl FROM "iris@v1".iris GROUP BY species ORDER BY species`,
-		`SELECT * FROM "iris@v1".iris`,
+		`SELECT * FROM "iris@v1".iris ORDER BY sepal_length_cm, sepal_width_cm, petal_length_cm, petal_width_cm, species`,
 		`SELECT count(*), sum(id), count(tag) FROM "mixed@v1".events`,
-		`SELECT * FROM "penguins@v1".penguins ORDER BY 1, 2, 3`,
+		`SELECT species, island, count(*), round(avg(body_mass_g), 3) FROM "penguins@v1".penguins GROUP BY 1, 2 ORDER BY 1, 2`,
 		`SELECT * FROM "weather@v1".seattle ORDER BY 1`,
 		`SELECT * FROM "iris@v1".iris WHERE species = 'none'`,
 		`SELECT 1 AS one, 2.5 AS half, 'x' AS s, true AS b, NULL AS n`,
