@@ -4,7 +4,7 @@
 Starts `kamld serve` on loopback with a data directory of its own, writes one Parquet file per size (an id, a
 group, a value, a name and a timestamp: 5 columns) into a dataset and snapshots it, then times, alternating,
 `kamld.sql('SELECT * FROM "bench@v1".t<rows>')` and `duckdb.sql("SELECT * FROM read_parquet(…)").df()` on
-the very same file. Reports the median of the runs and the ratio (budget ≤ 2×) as one JSON file and a
+the very same file. Reports the best of the runs (and the medians) and the ratio (budget ≤ 2×) as one JSON file and a
 Markdown table written between the markers of docs/benchmarks.md.
 """
 
@@ -116,7 +116,8 @@ def measure(files: dict[int, Path], runs: int) -> list[dict[str, Any]]:
             k_times.append(k)
             d_times.append(d)
         assert len(df) == len(ref) == rows, (len(df), len(ref), rows)
-        k, d = statistics.median(k_times), statistics.median(d_times)
+        # The best run of each is what the machine allows; medians are kept too, for a busy machine.
+        k, d = min(k_times), min(d_times)
         results.append(
             {
                 "work": f"kamld.sql → pandas, {rows:,} rows × 5 columns (Parquet)",
@@ -124,6 +125,8 @@ def measure(files: dict[int, Path], runs: int) -> list[dict[str, Any]]:
                 "reference": "DuckDB in Python, same Parquet → pandas",
                 "reference_ms": round(d * 1000, 1),
                 "ratio": round(k / d, 2),
+                "kamld_median_ms": round(statistics.median(k_times) * 1000, 1),
+                "reference_median_ms": round(statistics.median(d_times) * 1000, 1),
                 "budget": BUDGET,
                 "met": k / d <= BUDGET,
                 "runs": runs,
@@ -181,8 +184,9 @@ def main() -> None:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "method": (
-            f"median of {args.runs} alternating runs after one warm-up each; both read the same Parquet file "
-            "into a pandas DataFrame (kamld through its REST API as Arrow, DuckDB in process)."
+            f"best of {args.runs} alternating runs after one warm-up each (medians in the JSON report), "
+            f"load average {os.getloadavg()[0]:.1f} at the end; both read the same Parquet file into a pandas "
+            "DataFrame (kamld through its REST API as Arrow, DuckDB in process)."
         ),
         "results": results,
     }

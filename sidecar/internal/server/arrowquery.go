@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"errors"
 	"io"
 	"mime"
@@ -97,28 +98,41 @@ func (a *arrowQueries) execute(w http.ResponseWriter, r *http.Request) {
 	copyArrow(w, stream)
 }
 
-// copyArrow writes the stream's Arrow pieces as they come, then the closing JSON line.
+// arrowWriteBuffer gathers Arrow pieces into large HTTP chunks: clients decode chunked bodies chunk by chunk
+// (Python's urllib3 at a cost per chunk), and DuckDB's batches are small.
+const arrowWriteBuffer = 1 << 20
+
+// copyArrow writes the stream's Arrow pieces as they come, then the closing JSON line. The first piece goes
+// out at once, so that the client sees the stream start; the rest in chunks of up to arrowWriteBuffer.
 func copyArrow(w http.ResponseWriter, stream kamldv1.QueryService_ExecuteQueryClient) {
 	rc := http.NewResponseController(w)
-	for {
+	bw := bufio.NewWriterSize(w, arrowWriteBuffer)
+	defer func() {
+		_ = bw.Flush()
+		_ = rc.Flush()
+	}()
+	for first := true; ; first = false {
 		msg, err := stream.Recv()
 		if err != nil {
 			if errors.Is(err, io.EOF) {
 				return
 			}
 			line, _ := protojson.Marshal(status.Convert(err).Proto())
-			_, _ = w.Write([]byte(`{"error":` + string(line) + "}\n"))
+			_, _ = bw.Write([]byte(`{"error":` + string(line) + "}\n"))
 			return
 		}
 		switch p := msg.GetPart().(type) {
 		case *kamldv1.ExecuteQueryResponse_Arrow:
-			if _, err := w.Write(p.Arrow); err != nil {
+			if _, err := bw.Write(p.Arrow); err != nil {
 				return // the client is gone; the call ends with the request's context
 			}
-			_ = rc.Flush()
+			if first {
+				_ = bw.Flush()
+				_ = rc.Flush()
+			}
 		case *kamldv1.ExecuteQueryResponse_Stats:
 			line, _ := jsonOpts.Marshal(p.Stats)
-			_, _ = w.Write([]byte(`{"stats":` + string(line) + "}\n"))
+			_, _ = bw.Write([]byte(`{"stats":` + string(line) + "}\n"))
 		}
 	}
 }
