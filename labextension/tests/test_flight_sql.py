@@ -4,7 +4,6 @@ token, names and statement guard."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +17,6 @@ flightsql = pytest.importorskip("adbc_driver_flightsql.dbapi")
 adbc_errors = pytest.importorskip("adbc_driver_manager")
 
 AUTH_OPTION = "adbc.flight.sql.authorization_header"
-
-
-@pytest.fixture
-def sidecar(
-    jp_environ: None, external_sidecar: ExternalSidecar, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[ExternalSidecar]:
-    monkeypatch.setenv("KAMLD_URL", external_sidecar.url)
-    monkeypatch.setenv("KAMLD_TOKEN", external_sidecar.token)
-    kamld.set_client(None)
-    yield external_sidecar
-    kamld.set_client(None)
 
 
 def _connect(sidecar: ExternalSidecar, token: str | None = None) -> Any:
@@ -45,7 +33,7 @@ def _rows(conn: Any, statement: str) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in cur.fetchall()]
 
 
-def test_conformance_queries_answer_as_execute_query(sidecar: ExternalSidecar, tmp_path: Path) -> None:
+def test_conformance_queries_answer_as_execute_query(kernel_sidecar: ExternalSidecar, tmp_path: Path) -> None:
     src = tmp_path / "types.csv"
     src.write_text(
         "id,big,price,day,ok,note\n"
@@ -56,7 +44,7 @@ def test_conformance_queries_answer_as_execute_query(sidecar: ExternalSidecar, t
     kamld.create("mixed")
     kamld.upload(src, "mixed/types.csv")
     kamld.snapshot("mixed", "types")
-    with _connect(sidecar) as conn:
+    with _connect(kernel_sidecar) as conn:
         group_by = (
             "SELECT species, count(*) AS n, round(avg(petal_length_cm), 3) AS avg_pl "
             'FROM "iris@v1".iris GROUP BY species ORDER BY species'
@@ -87,8 +75,8 @@ def test_conformance_queries_answer_as_execute_query(sidecar: ExternalSidecar, t
         assert table.schema.field("species").metadata == {b"kamld.type": b"VARCHAR"}
 
 
-def test_guard_and_names_hold(sidecar: ExternalSidecar) -> None:
-    with _connect(sidecar) as conn:
+def test_guard_and_names_hold(kernel_sidecar: ExternalSidecar) -> None:
+    with _connect(kernel_sidecar) as conn:
         for bad in ("DROP TABLE x", "SELECT 1; SELECT 2", "SELECT * FROM read_csv('/etc/passwd')"):
             with pytest.raises(adbc_errors.Error) as rejected:
                 _rows(conn, bad)
@@ -98,7 +86,7 @@ def test_guard_and_names_hold(sidecar: ExternalSidecar) -> None:
         assert "NOT_FOUND" in str(missing.value) or "NotFound" in str(missing.value)
 
 
-def test_token_is_required(sidecar: ExternalSidecar) -> None:
-    with pytest.raises(adbc_errors.Error) as denied, _connect(sidecar, token="wrong-token") as conn:
+def test_token_is_required(kernel_sidecar: ExternalSidecar) -> None:
+    with pytest.raises(adbc_errors.Error) as denied, _connect(kernel_sidecar, token="wrong-token") as conn:
         _rows(conn, "SELECT 1")
     assert "UNAUTHENTICATED" in str(denied.value) or "Unauthenticated" in str(denied.value)
