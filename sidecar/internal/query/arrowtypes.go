@@ -12,7 +12,7 @@ import (
 // TypeKey is the Arrow field metadata key holding a result column's SQL type (common.proto Column.type).
 const TypeKey = "kamld.type"
 
-var decimalTypeRE = regexp.MustCompile(`^DECIMAL\((\d+),(\d+)\)$`)
+var decimalTypeRE = regexp.MustCompile(`^DECIMAL\((\d+),\s*(\d+)\)$`)
 
 // ArrowType is the Arrow type a result column of a dialect SQL type (tabular.NormalizeType) travels as, the same
 // on every engine: BIGINT int64, DOUBLE float64, DECIMAL(p,s) decimal128(p,s), VARCHAR utf8, DATE date32,

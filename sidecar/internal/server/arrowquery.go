@@ -36,10 +36,11 @@ func newArrowQueries(conn grpc.ClientConnInterface, limit int) *arrowQueries {
 	return &arrowQueries{queries: kamldv1.NewQueryServiceClient(conn), limit: int64(limit)}
 }
 
-// wrap serves Arrow requests and hands the others to the gateway.
+// wrap serves Arrow requests and hands the others (other methods too, for the gateway's own errors) to the
+// gateway.
 func (a *arrowQueries) wrap(gateway http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !acceptsArrow(r.Header.Values("Accept")) {
+		if r.Method != http.MethodPost || !acceptsArrow(r.Header.Values("Accept")) {
 			gateway.ServeHTTP(w, r)
 			return
 		}
@@ -78,13 +79,8 @@ func (a *arrowQueries) execute(w http.ResponseWriter, r *http.Request) {
 	}
 	req.Format = kamldv1.ResultFormat_RESULT_FORMAT_ARROW
 	stream, err := a.queries.ExecuteQuery(callContext(r), req)
-	if err != nil {
-		apierr.WriteStatus(w, status.Convert(err))
-		return
-	}
-	first, err := stream.Recv()
-	if err != nil {
-		apierr.WriteStatus(w, status.Convert(err))
+	first, ok := opened[*kamldv1.ExecuteQueryResponse](w, stream, err)
+	if !ok {
 		return
 	}
 	if md, err := stream.Header(); err == nil {
