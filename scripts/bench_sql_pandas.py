@@ -5,7 +5,7 @@ Starts `kamld serve` on loopback with a data directory of its own, writes one Pa
 group, a value, a name and a timestamp: 5 columns) into a dataset and snapshots it, then times, alternating,
 `kamld.sql('SELECT * FROM "bench@v1".t<rows>')` and `duckdb.sql("SELECT * FROM read_parquet(…)").df()` on
 the very same file. Reports the best of the runs (and the medians) and the ratio (budget ≤ 2×) as one JSON file and a
-Markdown table written between the markers of docs/benchmarks.md.
+Markdown table written between its own markers in docs/benchmarks.md (bench-sql-pandas:begin/end).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ import kamld
 
 SIZES = (100_000, 1_000_000)
 BUDGET = 2.0
-BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+BEGIN, END = "<!-- bench-sql-pandas:begin -->", "<!-- bench-sql-pandas:end -->"
 
 
 def free_port() -> int:
