@@ -19,6 +19,9 @@ export KAMLD_ELASTICSEARCH_HOME := $(CACHE)/elasticsearch-8.19.21
 export KAMLD_ETCD_BIN := $(CACHE)/bin/etcd
 export KAMLD_KUBE_APISERVER_BIN := $(CACHE)/bin/kube-apiserver
 export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+# duckdb-go's Arrow interface (SQL results as Arrow without per-value conversion) is behind this build tag;
+# builds without it still work and convert DuckDB's rows instead (docs/arrow.md).
+export GOFLAGS := $(strip $(GOFLAGS) -tags=duckdb_arrow)
 
 .PHONY: help
 help: ## list the targets
@@ -151,6 +154,7 @@ bench: build minio kube bench-search ## start-up, RSS, gateway cost; ingest vs s
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/job/
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/compute/kubernetes/
 	$(MAKE) bench-sql
+	$(MAKE) bench-sql-pandas
 	$(MAKE) bench-trino
 
 .PHONY: bench-trino
@@ -160,6 +164,10 @@ bench-trino: minio trino ## SQL on Trino reading MinIO: scan, filter, group-by o
 .PHONY: bench-sql
 bench-sql: ## SQL on DuckDB: scan, filter and group-by over 1,000,000 rows as CSV and as Parquet
 	go test -run '^$$' -bench Queries1M -benchtime 1x ./sidecar/internal/query/duckdb/
+
+.PHONY: bench-sql-pandas
+bench-sql-pandas: build venv ## kamld.sql → pandas (Arrow) vs DuckDB in Python on the same Parquet, 100k and 1M rows: JSON + docs/benchmarks.md
+	$(PY) scripts/bench_sql_pandas.py --binary $(KAMLD) --json docs/benchmarks-sql-pandas.json --markdown docs/benchmarks.md
 
 .PHONY: bench-search
 # -p 1: the two backends are measured one after the other, not competing for the same cores.

@@ -334,7 +334,7 @@ def _sql_parser() -> _Parser:
         add_help=True,
     )
     p.add_argument("-o", "--output", metavar="NAME", help="also assign the DataFrame to this variable")
-    p.add_argument("--max-rows", type=int, default=None, help="at most this many rows (default 10,000)")
+    p.add_argument("--max-rows", type=int, default=None, help="at most this many rows (default: all)")
     p.add_argument("--timeout", type=float, default=None, help="give up after this many seconds")
     return p
 

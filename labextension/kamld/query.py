@@ -102,18 +102,31 @@ def sql(
     *,
     max_rows: int | None = None,
     timeout: float | None = None,
+    frame: str = "pandas",
     client: Client | None = None,
-) -> pd.DataFrame:
+) -> Any:
     """A DataFrame with the result of one read-only SQL statement over datasets, e.g.
 
     kamld.sql('SELECT species, avg(petal_length_cm) FROM "iris@v1".iris GROUP BY 1')
 
-    Dtypes follow the SQL types: BIGINT → Int64, DOUBLE → float64, BOOLEAN → boolean, VARCHAR → string,
-    DATE/TIMESTAMP → datetime64. At most `max_rows` rows (the sidecar's default: 10,000); `df.attrs`
-    holds the stats (rows, elapsed, truncated, engine).
+    The result travels as Arrow and is read column by column. Dtypes follow the SQL types: BIGINT → Int64,
+    DOUBLE → float64, BOOLEAN → boolean, VARCHAR → string, DATE/TIMESTAMP → datetime64. Every row unless
+    `max_rows` says otherwise; `df.attrs` holds the stats (rows, elapsed, truncated, engine).
+    `frame="polars"` returns a Polars DataFrame instead (no attrs there), `frame="arrow"` the pyarrow Table.
     """
-    res = execute(statement, max_rows=max_rows, timeout=timeout, client=client)
-    df = res.to_pandas()
+    from .api import get_client
+    from .arrowresult import execute_arrow, to_pandas, to_polars
+
+    if frame not in ("pandas", "polars", "arrow"):
+        raise ValueError(f"frame={frame!r}: use 'pandas', 'polars' or 'arrow'")
+    c = client if client is not None else get_client()
+    seconds = DEFAULT_QUERY_TIMEOUT if timeout is None else timeout
+    res = execute_arrow(statement, max_rows=max_rows, timeout=seconds, client=c)
+    if frame == "arrow":
+        return res.table
+    if frame == "polars":
+        return to_polars(res.table)
+    df = to_pandas(res.table)
     df.attrs["stats"] = res.stats
     df.attrs["truncated"] = res.truncated
     return df

@@ -27,6 +27,8 @@ from tornado import web
 from tornado.httpclient import HTTPResponse
 from traitlets.config import Config
 
+import kamld
+
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -243,6 +245,18 @@ def write_private_file(path: Path, content: str) -> Path:
         f.write(content)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     return path
+
+
+@pytest.fixture
+def kernel_sidecar(
+    jp_environ: None, external_sidecar: ExternalSidecar, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ExternalSidecar]:
+    """An external sidecar that the kamld client of this process talks to, as a kernel's would."""
+    monkeypatch.setenv("KAMLD_URL", external_sidecar.url)
+    monkeypatch.setenv("KAMLD_TOKEN", external_sidecar.token)
+    kamld.set_client(None)
+    yield external_sidecar
+    kamld.set_client(None)
 
 
 @pytest.fixture

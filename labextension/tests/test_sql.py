@@ -22,14 +22,8 @@ GROUP_BY = (
 
 
 @pytest.fixture
-def sidecar(
-    jp_environ: None, external_sidecar: ExternalSidecar, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[ExternalSidecar]:
-    monkeypatch.setenv("KAMLD_URL", external_sidecar.url)
-    monkeypatch.setenv("KAMLD_TOKEN", external_sidecar.token)
-    kamld.set_client(None)
-    yield external_sidecar
-    kamld.set_client(None)
+def sidecar(kernel_sidecar: ExternalSidecar) -> ExternalSidecar:
+    return kernel_sidecar
 
 
 @pytest.fixture

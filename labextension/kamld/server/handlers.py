@@ -54,6 +54,7 @@ COPIED_RESPONSE_HEADERS = (
     "Accept-Ranges",
     "Content-Disposition",
     "X-Request-Id",
+    "X-Kamld-Query",  # the query's name on an Arrow result (docs/arrow.md)
     "Location",
     "Retry-After",
 )

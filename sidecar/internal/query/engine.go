@@ -7,6 +7,8 @@ package query
 import (
 	"context"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
@@ -39,6 +41,9 @@ type Request struct {
 	Statement *guard.Statement
 	Schemas   []Schema
 	MaxRows   int64
+	// Arrow says the caller reads the result as Arrow batches: an engine that can produce them itself returns
+	// ArrowRows.
+	Arrow bool
 }
 
 // Schema is a dataset at a resolved ref, as the statement names it.
@@ -63,6 +68,17 @@ type Rows interface {
 	// Next returns up to n more rows, each with one value per column; an empty batch and no error at the end.
 	Next(ctx context.Context, n int) ([][]any, error)
 	Close() error
+}
+
+// ArrowRows is a result an engine reads as Arrow batches itself, without converting values one by one.
+//
+// Contract: when Query was given Request.Arrow and returns an ArrowRows, the caller reads it with NextRecord
+// only (not Next). NextRecord returns the next batch in ArrowSchema(Columns()) — the canonical types, as a
+// Conformer makes them — which the caller releases, or nil at the end. Errors, cancellation and the
+// MaxRows+1 bound are those of Next.
+type ArrowRows interface {
+	Rows
+	NextRecord(ctx context.Context) (arrow.RecordBatch, error)
 }
 
 // SQLError is a statement the engine rejected.

@@ -83,6 +83,8 @@ type limits struct {
 	maxRows, maxBytes int64
 	timeout           time.Duration
 	batch             int
+	batchSet          bool // batch_rows was given
+	arrow             bool
 	id                string
 }
 
@@ -120,7 +122,14 @@ func checkRequest(req *kamldv1.ExecuteQueryRequest) (limits, error) {
 	case n < 0 || n > MaxBatchRows:
 		bad("batch_rows", "%d is outside 0..%d", n, MaxBatchRows)
 	case n > 0:
-		l.batch = int(n)
+		l.batch, l.batchSet = int(n), true
+	}
+	switch req.GetFormat() {
+	case kamldv1.ResultFormat_RESULT_FORMAT_UNSPECIFIED, kamldv1.ResultFormat_RESULT_FORMAT_JSON:
+	case kamldv1.ResultFormat_RESULT_FORMAT_ARROW:
+		l.arrow = true
+	default:
+		bad("format", "%d is not a result format (RESULT_FORMAT_JSON or RESULT_FORMAT_ARROW)", req.GetFormat())
 	}
 	if l.id == "" {
 		b := make([]byte, 8)
@@ -153,27 +162,27 @@ func (s *Service) ExecuteQuery(req *kamldv1.ExecuteQueryRequest, stream kamldv1.
 	defer s.running.remove(l.id)
 
 	err = s.run(ctx, st, l, stream, start)
-	if err != nil && ctx.Err() != nil {
-		// Report why the query stopped, not how the engine noticed.
-		if cause := context.Cause(ctx); errors.Is(cause, errCancelled) {
-			return fmt.Errorf("query %s was cancelled: %w", l.id, context.Canceled)
-		}
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return fmt.Errorf("query %s did not finish within its timeout: %w", l.id, context.DeadlineExceeded)
-		}
-		return fmt.Errorf("query %s: %w", l.id, ctx.Err())
+	return explain(ctx, l.id, err)
+}
+
+// explain reports why a query stopped when its context ended, not how the engine noticed.
+func explain(ctx context.Context, id string, err error) error {
+	if err == nil || ctx.Err() == nil {
+		return err
 	}
-	return err
+	if cause := context.Cause(ctx); errors.Is(cause, errCancelled) {
+		return fmt.Errorf("query %s was cancelled: %w", id, context.Canceled)
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("query %s did not finish within its timeout: %w", id, context.DeadlineExceeded)
+	}
+	return fmt.Errorf("query %s: %w", id, ctx.Err())
 }
 
 func (s *Service) run(ctx context.Context, st *guard.Statement, l limits, stream kamldv1.QueryService_ExecuteQueryServer, start time.Time) error {
-	schemas, err := s.resolve(ctx, st)
+	rows, err := s.start(ctx, st, l)
 	if err != nil {
 		return err
-	}
-	rows, err := s.engine.Query(ctx, query.Request{ID: l.id, Statement: st, Schemas: schemas, MaxRows: l.maxRows})
-	if err != nil {
-		return s.engineErr(st, err)
 	}
 	defer rows.Close()
 	cols := rows.Columns()
@@ -182,7 +191,54 @@ func (s *Service) run(ctx context.Context, st *guard.Statement, l limits, stream
 	}}}); err != nil {
 		return err
 	}
-	stats := &kamldv1.QueryStats{Engine: s.engine.Name()}
+	out := &resultStream{stream: stream, stats: &kamldv1.QueryStats{Engine: s.engine.Name()}, start: start}
+	if l.arrow {
+		err = s.sendArrow(ctx, st, rows, l, out)
+	} else {
+		err = s.sendRows(ctx, st, rows, l, out)
+	}
+	if err != nil {
+		return err
+	}
+	stats := out.stats
+	stats.Elapsed = durationpb.New(time.Since(start))
+	if stats.TimeToFirstBatch == nil {
+		stats.TimeToFirstBatch = stats.Elapsed
+	}
+	return stream.Send(&kamldv1.ExecuteQueryResponse{Part: &kamldv1.ExecuteQueryResponse_Stats{Stats: stats}})
+}
+
+// start resolves a checked statement's datasets and starts it on the engine.
+func (s *Service) start(ctx context.Context, st *guard.Statement, l limits) (query.Rows, error) {
+	schemas, err := s.resolve(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.engine.Query(ctx, query.Request{ID: l.id, Statement: st, Schemas: schemas, MaxRows: l.maxRows, Arrow: l.arrow})
+	if err != nil {
+		return nil, s.engineErr(st, err)
+	}
+	return rows, nil
+}
+
+// resultStream is the response stream of one query and its running totals.
+type resultStream struct {
+	stream kamldv1.QueryService_ExecuteQueryServer
+	stats  *kamldv1.QueryStats
+	start  time.Time
+}
+
+// send sends a part carrying rows, noting when the first one went.
+func (r *resultStream) send(msg *kamldv1.ExecuteQueryResponse) error {
+	if r.stats.TimeToFirstBatch == nil {
+		r.stats.TimeToFirstBatch = durationpb.New(time.Since(r.start))
+	}
+	return r.stream.Send(msg)
+}
+
+// sendRows sends the result as RowBatch messages of JSON-like values.
+func (s *Service) sendRows(ctx context.Context, st *guard.Statement, rows query.Rows, l limits, out *resultStream) error {
+	cols, stats := rows.Columns(), out.stats
 	for !stats.Truncated {
 		batch, err := rows.Next(ctx, l.batch)
 		if err != nil {
@@ -191,7 +247,7 @@ func (s *Service) run(ctx context.Context, st *guard.Statement, l limits, stream
 		if len(batch) == 0 {
 			break
 		}
-		out := &kamldv1.RowBatch{}
+		rb := &kamldv1.RowBatch{}
 		for _, r := range batch {
 			enc := query.EncodeRow(cols, r)
 			size := int64(proto.Size(enc))
@@ -199,24 +255,17 @@ func (s *Service) run(ctx context.Context, st *guard.Statement, l limits, stream
 				stats.Truncated = true
 				break
 			}
-			out.Rows = append(out.Rows, enc)
+			rb.Rows = append(rb.Rows, enc)
 			stats.Rows++
 			stats.Bytes += size
 		}
-		if len(out.Rows) > 0 {
-			if stats.TimeToFirstBatch == nil {
-				stats.TimeToFirstBatch = durationpb.New(time.Since(start))
-			}
-			if err := stream.Send(&kamldv1.ExecuteQueryResponse{Part: &kamldv1.ExecuteQueryResponse_Batch{Batch: out}}); err != nil {
+		if len(rb.Rows) > 0 {
+			if err := out.send(&kamldv1.ExecuteQueryResponse{Part: &kamldv1.ExecuteQueryResponse_Batch{Batch: rb}}); err != nil {
 				return err
 			}
 		}
 	}
-	stats.Elapsed = durationpb.New(time.Since(start))
-	if stats.TimeToFirstBatch == nil {
-		stats.TimeToFirstBatch = stats.Elapsed
-	}
-	return stream.Send(&kamldv1.ExecuteQueryResponse{Part: &kamldv1.ExecuteQueryResponse_Stats{Stats: stats}})
+	return nil
 }
 
 // engineErr maps an engine's SQLError to INVALID_ARGUMENT on "sql" with the position when known.

@@ -25,6 +25,9 @@ import (
 // bufconn is grpc-go's in-memory net.Listener; it lives under test/ but is a plain, stable package.
 const gatewayBuffer = 1 << 20
 
+// gatewayWindow is the gateway connection's HTTP/2 flow-control window per stream.
+const gatewayWindow = 8 << 20
+
 // forwardedHeaders are the HTTP request headers the gateway passes on as gRPC metadata (besides
 // Authorization, which grpc-gateway always forwards).
 var forwardedHeaders = map[string]string{
@@ -60,6 +63,9 @@ func newGateway(ctx context.Context, lis *bufconn.Listener, maxMsg int) (*runtim
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg), grpc.MaxCallSendMsgSize(maxMsg)),
+		// In memory, flow control only costs round trips: large windows let bulk answers (Arrow results,
+		// file downloads) stream without waiting for window updates.
+		grpc.WithInitialWindowSize(gatewayWindow), grpc.WithInitialConnWindowSize(4*gatewayWindow),
 	)
 	if err != nil {
 		return nil, nil, err

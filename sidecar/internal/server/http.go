@@ -36,6 +36,8 @@ func (s *Server) newHTTPHandler(api http.Handler, raw *rawFiles, openapi []byte,
 	// Raw file bytes bypass the JSON gateway and its body limit (see rawfiles.go); GET also serves HEAD.
 	mux.HandleFunc("GET /v1/datasets/{dataset}/content/{path...}", raw.download)
 	mux.HandleFunc("PUT /v1/datasets/{dataset}/content/{path...}", raw.upload)
+	// Query results as Arrow when the client asks (see arrowquery.go); JSON ones go to the gateway.
+	mux.Handle("/v1/queries:execute", raw.arrow.wrap(api))
 	mux.Handle("/", api)
 	return mux
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -32,10 +33,13 @@ const maxUploadChunk = 256 << 10
 type rawFiles struct {
 	files kamldv1.FileServiceClient
 	chunk int
+	// arrow serves query results as Arrow streams, the other body that bypasses JSON.
+	arrow *arrowQueries
 }
 
 func newRawFiles(conn *grpc.ClientConn, maxMessage int) *rawFiles {
-	return &rawFiles{files: kamldv1.NewFileServiceClient(conn), chunk: datasetsvc.ChunkFor(maxMessage, maxUploadChunk)}
+	return &rawFiles{files: kamldv1.NewFileServiceClient(conn), chunk: datasetsvc.ChunkFor(maxMessage, maxUploadChunk),
+		arrow: newArrowQueries(conn, maxMessage)}
 }
 
 // callContext carries the caller's credentials and identity into the gRPC call.
@@ -70,13 +74,8 @@ func (f *rawFiles) download(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	stream, err := f.files.ReadFile(ctx, &kamldv1.ReadFileRequest{Dataset: dataset, Path: path, Ref: ref, Offset: offset, Length: length})
-	if err != nil {
-		apierr.WriteStatus(w, status.Convert(err))
-		return
-	}
-	first, err := stream.Recv()
-	if err != nil {
-		apierr.WriteStatus(w, status.Convert(err))
+	first, ok := opened[*httpbody.HttpBody](w, stream, err)
+	if !ok {
 		return
 	}
 	w.Header().Set("Content-Type", first.GetContentType())
@@ -102,6 +101,19 @@ func (f *rawFiles) download(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// opened returns a server stream's first message, or answers the call's error (nothing was sent yet, so it
+// still has its HTTP status) and returns false. err is that of starting the call.
+func opened[M any, S interface{ Recv() (M, error) }](w http.ResponseWriter, stream S, err error) (M, bool) {
+	var first M
+	if err == nil {
+		if first, err = stream.Recv(); err == nil {
+			return first, true
+		}
+	}
+	apierr.WriteStatus(w, status.Convert(err))
+	return first, false
 }
 
 // parseRange reads a single "bytes=a-b", "bytes=a-" or "bytes=-n" range. Multiple ranges are answered with

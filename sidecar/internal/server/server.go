@@ -145,6 +145,9 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 	gs := grpc.NewServer(opts...)
 	kamldv1.RegisterSystemServiceServer(gs, systemsvc.New(s.backends, capabilities, s.start))
 	s.services.register(gs, s.cfg.Limits.MaxMessageBytes)
+	if err := registerFlightSQL(gs, s.services.Query); err != nil {
+		s.log.Error("Flight SQL is not served", "error", err)
+	}
 	healthSrv := health.NewServer()
 	healthpb.RegisterHealthServer(gs, healthSrv)
 	reflection.Register(gs)

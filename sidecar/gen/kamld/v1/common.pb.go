@@ -65,6 +65,8 @@ const (
 	ErrorReason_ERROR_REASON_ROUTE_NOT_FOUND ErrorReason = 24
 	// REST only: another routing failure of the gateway, with its HTTP status.
 	ErrorReason_ERROR_REASON_BAD_REQUEST ErrorReason = 25
+	// A Flight SQL result grew past the most a single answer may carry (RESOURCE_EXHAUSTED).
+	ErrorReason_ERROR_REASON_RESULT_TOO_LARGE ErrorReason = 26
 )
 
 // Enum value maps for ErrorReason.
@@ -96,6 +98,7 @@ var (
 		23: "ERROR_REASON_METHOD_NOT_ALLOWED",
 		24: "ERROR_REASON_ROUTE_NOT_FOUND",
 		25: "ERROR_REASON_BAD_REQUEST",
+		26: "ERROR_REASON_RESULT_TOO_LARGE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":           0,
@@ -124,6 +127,7 @@ var (
 		"ERROR_REASON_METHOD_NOT_ALLOWED":    23,
 		"ERROR_REASON_ROUTE_NOT_FOUND":       24,
 		"ERROR_REASON_BAD_REQUEST":           25,
+		"ERROR_REASON_RESULT_TOO_LARGE":      26,
 	}
 )
 
@@ -584,7 +588,7 @@ const file_kamld_v1_common_proto_rawDesc = "" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x16\n" +
 	"\x06format\x18\x03 \x01(\tR\x06format\x12*\n" +
 	"\acolumns\x18\x04 \x03(\v2\x10.kamld.v1.ColumnR\acolumns\x12\x1b\n" +
-	"\trow_count\x18\x05 \x01(\x03R\browCount*\xe9\x06\n" +
+	"\trow_count\x18\x05 \x01(\x03R\browCount*\x8c\a\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1a\n" +
@@ -612,7 +616,8 @@ const file_kamld_v1_common_proto_rawDesc = "" +
 	" ERROR_REASON_PRESIGN_UNSUPPORTED\x10\x16\x12#\n" +
 	"\x1fERROR_REASON_METHOD_NOT_ALLOWED\x10\x17\x12 \n" +
 	"\x1cERROR_REASON_ROUTE_NOT_FOUND\x10\x18\x12\x1c\n" +
-	"\x18ERROR_REASON_BAD_REQUEST\x10\x19B5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
+	"\x18ERROR_REASON_BAD_REQUEST\x10\x19\x12!\n" +
+	"\x1dERROR_REASON_RESULT_TOO_LARGE\x10\x1aB5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
 
 var (
 	file_kamld_v1_common_proto_rawDescOnce sync.Once

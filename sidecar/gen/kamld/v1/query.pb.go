@@ -25,6 +25,59 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// ResultFormat is how ExecuteQuery sends rows.
+type ResultFormat int32
+
+const (
+	// Same as RESULT_FORMAT_JSON.
+	ResultFormat_RESULT_FORMAT_UNSPECIFIED ResultFormat = 0
+	// RowBatch messages of JSON-like values.
+	ResultFormat_RESULT_FORMAT_JSON ResultFormat = 1
+	// Arrow IPC stream bytes (see ExecuteQueryResponse.arrow); max_bytes then counts Arrow buffer bytes.
+	ResultFormat_RESULT_FORMAT_ARROW ResultFormat = 2
+)
+
+// Enum value maps for ResultFormat.
+var (
+	ResultFormat_name = map[int32]string{
+		0: "RESULT_FORMAT_UNSPECIFIED",
+		1: "RESULT_FORMAT_JSON",
+		2: "RESULT_FORMAT_ARROW",
+	}
+	ResultFormat_value = map[string]int32{
+		"RESULT_FORMAT_UNSPECIFIED": 0,
+		"RESULT_FORMAT_JSON":        1,
+		"RESULT_FORMAT_ARROW":       2,
+	}
+)
+
+func (x ResultFormat) Enum() *ResultFormat {
+	p := new(ResultFormat)
+	*p = x
+	return p
+}
+
+func (x ResultFormat) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ResultFormat) Descriptor() protoreflect.EnumDescriptor {
+	return file_kamld_v1_query_proto_enumTypes[0].Descriptor()
+}
+
+func (ResultFormat) Type() protoreflect.EnumType {
+	return &file_kamld_v1_query_proto_enumTypes[0]
+}
+
+func (x ResultFormat) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ResultFormat.Descriptor instead.
+func (ResultFormat) EnumDescriptor() ([]byte, []int) {
+	return file_kamld_v1_query_proto_rawDescGZIP(), []int{0}
+}
+
 // ExecuteQueryRequest is a statement and its limits.
 type ExecuteQueryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -39,8 +92,11 @@ type ExecuteQueryRequest struct {
 	// Client-chosen id (1-63 characters, letters, digits, '-') for CancelQuery; generated when empty and
 	// returned in the first response.
 	QueryId string `protobuf:"bytes,5,opt,name=query_id,json=queryId,proto3" json:"query_id,omitempty"`
-	// Rows per batch; default 1,000, at most 100,000.
-	BatchRows     int32 `protobuf:"varint,6,opt,name=batch_rows,json=batchRows,proto3" json:"batch_rows,omitempty"`
+	// Rows per batch; default 1,000, at most 100,000. For Arrow, the engine's own batches (DuckDB: 2,048 rows)
+	// are cut to at most this many rows when set.
+	BatchRows int32 `protobuf:"varint,6,opt,name=batch_rows,json=batchRows,proto3" json:"batch_rows,omitempty"`
+	// How rows travel: JSON-like values in RowBatch (the default) or Arrow IPC in ExecuteQueryResponse.arrow.
+	Format        ResultFormat `protobuf:"varint,7,opt,name=format,proto3,enum=kamld.v1.ResultFormat" json:"format,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -117,6 +173,13 @@ func (x *ExecuteQueryRequest) GetBatchRows() int32 {
 	return 0
 }
 
+func (x *ExecuteQueryRequest) GetFormat() ResultFormat {
+	if x != nil {
+		return x.Format
+	}
+	return ResultFormat_RESULT_FORMAT_UNSPECIFIED
+}
+
 // ExecuteQueryResponse is one message of the result stream.
 type ExecuteQueryResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -127,6 +190,7 @@ type ExecuteQueryResponse struct {
 	//	*ExecuteQueryResponse_Schema
 	//	*ExecuteQueryResponse_Batch
 	//	*ExecuteQueryResponse_Stats
+	//	*ExecuteQueryResponse_Arrow
 	Part          isExecuteQueryResponse_Part `protobuf_oneof:"part"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -196,6 +260,15 @@ func (x *ExecuteQueryResponse) GetStats() *QueryStats {
 	return nil
 }
 
+func (x *ExecuteQueryResponse) GetArrow() []byte {
+	if x != nil {
+		if x, ok := x.Part.(*ExecuteQueryResponse_Arrow); ok {
+			return x.Arrow
+		}
+	}
+	return nil
+}
+
 type isExecuteQueryResponse_Part interface {
 	isExecuteQueryResponse_Part()
 }
@@ -215,11 +288,22 @@ type ExecuteQueryResponse_Stats struct {
 	Stats *QueryStats `protobuf:"bytes,3,opt,name=stats,proto3,oneof"`
 }
 
+type ExecuteQueryResponse_Arrow struct {
+	// With RESULT_FORMAT_ARROW, instead of batches: pieces of one Arrow IPC stream (schema message, record
+	// batch messages, end-of-stream marker), in order; their concatenation is the whole stream. Columns have
+	// the Arrow types of their SQL types (BIGINT int64, DOUBLE float64, DECIMAL(p,s) decimal128, VARCHAR utf8,
+	// DATE date32, TIMESTAMP timestamp[us], BLOB binary, ARRAY list), each field's metadata holding its SQL
+	// type under "kamld.type".
+	Arrow []byte `protobuf:"bytes,4,opt,name=arrow,proto3,oneof"`
+}
+
 func (*ExecuteQueryResponse_Schema) isExecuteQueryResponse_Part() {}
 
 func (*ExecuteQueryResponse_Batch) isExecuteQueryResponse_Part() {}
 
 func (*ExecuteQueryResponse_Stats) isExecuteQueryResponse_Part() {}
+
+func (*ExecuteQueryResponse_Arrow) isExecuteQueryResponse_Part() {}
 
 // ResultSchema names the result's columns.
 type ResultSchema struct {
@@ -893,7 +977,7 @@ var File_kamld_v1_query_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"\x14kamld/v1/query.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15kamld/v1/common.proto\x1a\x17kamld/v1/snapshot.proto\"\xce\x01\n" +
+	"\x14kamld/v1/query.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15kamld/v1/common.proto\x1a\x17kamld/v1/snapshot.proto\"\xfe\x01\n" +
 	"\x13ExecuteQueryRequest\x12\x10\n" +
 	"\x03sql\x18\x01 \x01(\tR\x03sql\x12\x19\n" +
 	"\bmax_rows\x18\x02 \x01(\x03R\amaxRows\x12\x1b\n" +
@@ -901,11 +985,13 @@ const file_kamld_v1_query_proto_rawDesc = "" +
 	"\atimeout\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12\x19\n" +
 	"\bquery_id\x18\x05 \x01(\tR\aqueryId\x12\x1d\n" +
 	"\n" +
-	"batch_rows\x18\x06 \x01(\x05R\tbatchRows\"\xaa\x01\n" +
+	"batch_rows\x18\x06 \x01(\x05R\tbatchRows\x12.\n" +
+	"\x06format\x18\a \x01(\x0e2\x16.kamld.v1.ResultFormatR\x06format\"\xc2\x01\n" +
 	"\x14ExecuteQueryResponse\x120\n" +
 	"\x06schema\x18\x01 \x01(\v2\x16.kamld.v1.ResultSchemaH\x00R\x06schema\x12*\n" +
 	"\x05batch\x18\x02 \x01(\v2\x12.kamld.v1.RowBatchH\x00R\x05batch\x12,\n" +
-	"\x05stats\x18\x03 \x01(\v2\x14.kamld.v1.QueryStatsH\x00R\x05statsB\x06\n" +
+	"\x05stats\x18\x03 \x01(\v2\x14.kamld.v1.QueryStatsH\x00R\x05stats\x12\x16\n" +
+	"\x05arrow\x18\x04 \x01(\fH\x00R\x05arrowB\x06\n" +
 	"\x04part\"P\n" +
 	"\fResultSchema\x12\x14\n" +
 	"\x05query\x18\x01 \x01(\tR\x05query\x12*\n" +
@@ -951,7 +1037,11 @@ const file_kamld_v1_query_proto_rawDesc = "" +
 	"\x17SaveQueryResultResponse\x12.\n" +
 	"\bsnapshot\x18\x01 \x01(\v2\x12.kamld.v1.SnapshotR\bsnapshot\x12&\n" +
 	"\x04file\x18\x02 \x01(\v2\x12.kamld.v1.FileInfoR\x04file\x12\x12\n" +
-	"\x04rows\x18\x03 \x01(\x03R\x04rows2\xd3\x04\n" +
+	"\x04rows\x18\x03 \x01(\x03R\x04rows*^\n" +
+	"\fResultFormat\x12\x1d\n" +
+	"\x19RESULT_FORMAT_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12RESULT_FORMAT_JSON\x10\x01\x12\x17\n" +
+	"\x13RESULT_FORMAT_ARROW\x10\x022\xd3\x04\n" +
 	"\fQueryService\x12o\n" +
 	"\fExecuteQuery\x12\x1d.kamld.v1.ExecuteQueryRequest\x1a\x1e.kamld.v1.ExecuteQueryResponse\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/queries:execute0\x01\x12k\n" +
 	"\vCancelQuery\x12\x1c.kamld.v1.CancelQueryRequest\x1a\x16.google.protobuf.Empty\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/{name=queries/*}:cancel\x12~\n" +
@@ -972,58 +1062,61 @@ func file_kamld_v1_query_proto_rawDescGZIP() []byte {
 	return file_kamld_v1_query_proto_rawDescData
 }
 
+var file_kamld_v1_query_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_kamld_v1_query_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_kamld_v1_query_proto_goTypes = []any{
-	(*ExecuteQueryRequest)(nil),     // 0: kamld.v1.ExecuteQueryRequest
-	(*ExecuteQueryResponse)(nil),    // 1: kamld.v1.ExecuteQueryResponse
-	(*ResultSchema)(nil),            // 2: kamld.v1.ResultSchema
-	(*RowBatch)(nil),                // 3: kamld.v1.RowBatch
-	(*QueryStats)(nil),              // 4: kamld.v1.QueryStats
-	(*CancelQueryRequest)(nil),      // 5: kamld.v1.CancelQueryRequest
-	(*PreviewFileRequest)(nil),      // 6: kamld.v1.PreviewFileRequest
-	(*PreviewFileResponse)(nil),     // 7: kamld.v1.PreviewFileResponse
-	(*ListTablesRequest)(nil),       // 8: kamld.v1.ListTablesRequest
-	(*ListTablesResponse)(nil),      // 9: kamld.v1.ListTablesResponse
-	(*SaveQueryResultRequest)(nil),  // 10: kamld.v1.SaveQueryResultRequest
-	(*SaveQueryResultResponse)(nil), // 11: kamld.v1.SaveQueryResultResponse
-	(*durationpb.Duration)(nil),     // 12: google.protobuf.Duration
-	(*Column)(nil),                  // 13: kamld.v1.Column
-	(*structpb.ListValue)(nil),      // 14: google.protobuf.ListValue
-	(*Table)(nil),                   // 15: kamld.v1.Table
-	(*Snapshot)(nil),                // 16: kamld.v1.Snapshot
-	(*FileInfo)(nil),                // 17: kamld.v1.FileInfo
-	(*emptypb.Empty)(nil),           // 18: google.protobuf.Empty
+	(ResultFormat)(0),               // 0: kamld.v1.ResultFormat
+	(*ExecuteQueryRequest)(nil),     // 1: kamld.v1.ExecuteQueryRequest
+	(*ExecuteQueryResponse)(nil),    // 2: kamld.v1.ExecuteQueryResponse
+	(*ResultSchema)(nil),            // 3: kamld.v1.ResultSchema
+	(*RowBatch)(nil),                // 4: kamld.v1.RowBatch
+	(*QueryStats)(nil),              // 5: kamld.v1.QueryStats
+	(*CancelQueryRequest)(nil),      // 6: kamld.v1.CancelQueryRequest
+	(*PreviewFileRequest)(nil),      // 7: kamld.v1.PreviewFileRequest
+	(*PreviewFileResponse)(nil),     // 8: kamld.v1.PreviewFileResponse
+	(*ListTablesRequest)(nil),       // 9: kamld.v1.ListTablesRequest
+	(*ListTablesResponse)(nil),      // 10: kamld.v1.ListTablesResponse
+	(*SaveQueryResultRequest)(nil),  // 11: kamld.v1.SaveQueryResultRequest
+	(*SaveQueryResultResponse)(nil), // 12: kamld.v1.SaveQueryResultResponse
+	(*durationpb.Duration)(nil),     // 13: google.protobuf.Duration
+	(*Column)(nil),                  // 14: kamld.v1.Column
+	(*structpb.ListValue)(nil),      // 15: google.protobuf.ListValue
+	(*Table)(nil),                   // 16: kamld.v1.Table
+	(*Snapshot)(nil),                // 17: kamld.v1.Snapshot
+	(*FileInfo)(nil),                // 18: kamld.v1.FileInfo
+	(*emptypb.Empty)(nil),           // 19: google.protobuf.Empty
 }
 var file_kamld_v1_query_proto_depIdxs = []int32{
-	12, // 0: kamld.v1.ExecuteQueryRequest.timeout:type_name -> google.protobuf.Duration
-	2,  // 1: kamld.v1.ExecuteQueryResponse.schema:type_name -> kamld.v1.ResultSchema
-	3,  // 2: kamld.v1.ExecuteQueryResponse.batch:type_name -> kamld.v1.RowBatch
-	4,  // 3: kamld.v1.ExecuteQueryResponse.stats:type_name -> kamld.v1.QueryStats
-	13, // 4: kamld.v1.ResultSchema.columns:type_name -> kamld.v1.Column
-	14, // 5: kamld.v1.RowBatch.rows:type_name -> google.protobuf.ListValue
-	12, // 6: kamld.v1.QueryStats.elapsed:type_name -> google.protobuf.Duration
-	12, // 7: kamld.v1.QueryStats.time_to_first_batch:type_name -> google.protobuf.Duration
-	13, // 8: kamld.v1.PreviewFileResponse.columns:type_name -> kamld.v1.Column
-	14, // 9: kamld.v1.PreviewFileResponse.rows:type_name -> google.protobuf.ListValue
-	15, // 10: kamld.v1.ListTablesResponse.tables:type_name -> kamld.v1.Table
-	12, // 11: kamld.v1.SaveQueryResultRequest.timeout:type_name -> google.protobuf.Duration
-	16, // 12: kamld.v1.SaveQueryResultResponse.snapshot:type_name -> kamld.v1.Snapshot
-	17, // 13: kamld.v1.SaveQueryResultResponse.file:type_name -> kamld.v1.FileInfo
-	0,  // 14: kamld.v1.QueryService.ExecuteQuery:input_type -> kamld.v1.ExecuteQueryRequest
-	5,  // 15: kamld.v1.QueryService.CancelQuery:input_type -> kamld.v1.CancelQueryRequest
-	6,  // 16: kamld.v1.QueryService.PreviewFile:input_type -> kamld.v1.PreviewFileRequest
-	8,  // 17: kamld.v1.QueryService.ListTables:input_type -> kamld.v1.ListTablesRequest
-	10, // 18: kamld.v1.QueryService.SaveQueryResult:input_type -> kamld.v1.SaveQueryResultRequest
-	1,  // 19: kamld.v1.QueryService.ExecuteQuery:output_type -> kamld.v1.ExecuteQueryResponse
-	18, // 20: kamld.v1.QueryService.CancelQuery:output_type -> google.protobuf.Empty
-	7,  // 21: kamld.v1.QueryService.PreviewFile:output_type -> kamld.v1.PreviewFileResponse
-	9,  // 22: kamld.v1.QueryService.ListTables:output_type -> kamld.v1.ListTablesResponse
-	11, // 23: kamld.v1.QueryService.SaveQueryResult:output_type -> kamld.v1.SaveQueryResultResponse
-	19, // [19:24] is the sub-list for method output_type
-	14, // [14:19] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	13, // 0: kamld.v1.ExecuteQueryRequest.timeout:type_name -> google.protobuf.Duration
+	0,  // 1: kamld.v1.ExecuteQueryRequest.format:type_name -> kamld.v1.ResultFormat
+	3,  // 2: kamld.v1.ExecuteQueryResponse.schema:type_name -> kamld.v1.ResultSchema
+	4,  // 3: kamld.v1.ExecuteQueryResponse.batch:type_name -> kamld.v1.RowBatch
+	5,  // 4: kamld.v1.ExecuteQueryResponse.stats:type_name -> kamld.v1.QueryStats
+	14, // 5: kamld.v1.ResultSchema.columns:type_name -> kamld.v1.Column
+	15, // 6: kamld.v1.RowBatch.rows:type_name -> google.protobuf.ListValue
+	13, // 7: kamld.v1.QueryStats.elapsed:type_name -> google.protobuf.Duration
+	13, // 8: kamld.v1.QueryStats.time_to_first_batch:type_name -> google.protobuf.Duration
+	14, // 9: kamld.v1.PreviewFileResponse.columns:type_name -> kamld.v1.Column
+	15, // 10: kamld.v1.PreviewFileResponse.rows:type_name -> google.protobuf.ListValue
+	16, // 11: kamld.v1.ListTablesResponse.tables:type_name -> kamld.v1.Table
+	13, // 12: kamld.v1.SaveQueryResultRequest.timeout:type_name -> google.protobuf.Duration
+	17, // 13: kamld.v1.SaveQueryResultResponse.snapshot:type_name -> kamld.v1.Snapshot
+	18, // 14: kamld.v1.SaveQueryResultResponse.file:type_name -> kamld.v1.FileInfo
+	1,  // 15: kamld.v1.QueryService.ExecuteQuery:input_type -> kamld.v1.ExecuteQueryRequest
+	6,  // 16: kamld.v1.QueryService.CancelQuery:input_type -> kamld.v1.CancelQueryRequest
+	7,  // 17: kamld.v1.QueryService.PreviewFile:input_type -> kamld.v1.PreviewFileRequest
+	9,  // 18: kamld.v1.QueryService.ListTables:input_type -> kamld.v1.ListTablesRequest
+	11, // 19: kamld.v1.QueryService.SaveQueryResult:input_type -> kamld.v1.SaveQueryResultRequest
+	2,  // 20: kamld.v1.QueryService.ExecuteQuery:output_type -> kamld.v1.ExecuteQueryResponse
+	19, // 21: kamld.v1.QueryService.CancelQuery:output_type -> google.protobuf.Empty
+	8,  // 22: kamld.v1.QueryService.PreviewFile:output_type -> kamld.v1.PreviewFileResponse
+	10, // 23: kamld.v1.QueryService.ListTables:output_type -> kamld.v1.ListTablesResponse
+	12, // 24: kamld.v1.QueryService.SaveQueryResult:output_type -> kamld.v1.SaveQueryResultResponse
+	20, // [20:25] is the sub-list for method output_type
+	15, // [15:20] is the sub-list for method input_type
+	15, // [15:15] is the sub-list for extension type_name
+	15, // [15:15] is the sub-list for extension extendee
+	0,  // [0:15] is the sub-list for field type_name
 }
 
 func init() { file_kamld_v1_query_proto_init() }
@@ -1037,19 +1130,21 @@ func file_kamld_v1_query_proto_init() {
 		(*ExecuteQueryResponse_Schema)(nil),
 		(*ExecuteQueryResponse_Batch)(nil),
 		(*ExecuteQueryResponse_Stats)(nil),
+		(*ExecuteQueryResponse_Arrow)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kamld_v1_query_proto_rawDesc), len(file_kamld_v1_query_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_kamld_v1_query_proto_goTypes,
 		DependencyIndexes: file_kamld_v1_query_proto_depIdxs,
+		EnumInfos:         file_kamld_v1_query_proto_enumTypes,
 		MessageInfos:      file_kamld_v1_query_proto_msgTypes,
 	}.Build()
 	File_kamld_v1_query_proto = out.File

@@ -15,6 +15,9 @@ import (
 	"strings"
 	"sync/atomic"
 
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/config"
@@ -96,6 +99,9 @@ func (e *Engine) Query(ctx context.Context, req query.Request) (query.Rows, erro
 		q.offset = len("SELECT * FROM (\n")
 	}
 	q.sqlText = text
+	if req.Arrow && arrowBuilt {
+		return q.queryArrow(ctx, text)
+	}
 	r, err := q.conn.QueryContext(ctx, text)
 	if err != nil {
 		_ = q.Close()
@@ -144,6 +150,8 @@ func (e *Engine) prepare(ctx context.Context, req query.Request) (*rows, error) 
 type rows struct {
 	conn     *sql.Conn
 	rows     *sql.Rows
+	reader   array.RecordReader // instead of rows, for Arrow results
+	conform  *query.Conformer
 	rw       *query.Rewritten
 	views    []string
 	releases []func()
@@ -207,6 +215,39 @@ func duckTypeOf(dialect string) string {
 	return dialect
 }
 
+// errNotDuckDB is a connection that is not duckdb-go's (it cannot happen with tabular.OpenDuckDB).
+var errNotDuckDB = errors.New("duckdb: Arrow results need a duckdb-go connection")
+
+// queryArrow starts the query through DuckDB's Arrow interface; the result is an arrowRows.
+func (q *rows) queryArrow(ctx context.Context, text string) (query.Rows, error) {
+	rr, err := queryArrow(ctx, q.conn, text)
+	if err != nil {
+		_ = q.Close()
+		return nil, q.engineError(ctx, err)
+	}
+	q.reader = rr
+	q.conform = query.NewConformer(rr.Schema())
+	q.cols = q.conform.Columns()
+	return &arrowRows{rows: q}, nil
+}
+
+// arrowRows is a result read as DuckDB's own Arrow batches.
+type arrowRows struct{ *rows }
+
+// NextRecord implements query.ArrowRows.
+func (a *arrowRows) NextRecord(ctx context.Context) (arrow.RecordBatch, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !a.reader.Next() {
+		if err := a.reader.Err(); err != nil {
+			return nil, a.engineError(ctx, err)
+		}
+		return nil, nil
+	}
+	return a.conform.Conform(a.reader.RecordBatch()), nil
+}
+
 func (q *rows) describe() error {
 	cts, err := q.rows.ColumnTypes()
 	if err != nil {
@@ -258,6 +299,9 @@ func (q *rows) Close() error {
 	q.closed = true
 	if q.rows != nil {
 		_ = q.rows.Close()
+	}
+	if q.reader != nil {
+		q.reader.Release() // closes DuckDB's result, before the connection goes back
 	}
 	if q.conn != nil {
 		for _, v := range q.views {

@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	flightgen "github.com/apache/arrow-go/v18/arrow/flight/gen/flight"
 	_ "github.com/duckdb/duckdb-go/v2" // a plain DuckDB writes the Parquet parts the suite needs
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
@@ -56,6 +57,7 @@ type Harness struct {
 // connection.
 type env struct {
 	h       Harness
+	dial    func(context.Context, string) (net.Conn, error)
 	eng     *dataset.Engine
 	client  kamldv1.QueryServiceClient
 	service *querysvc.Service
@@ -66,7 +68,9 @@ const identityHeader = "x-sqltest-user"
 // Served is a QueryService on an engine behind a real (in-memory) gRPC connection, for benchmarks and other
 // engines' own tests.
 type Served struct {
-	Client   kamldv1.QueryServiceClient
+	Client kamldv1.QueryServiceClient
+	// Dial reaches the server (QueryService and Flight SQL), for other clients.
+	Dial     func(context.Context, string) (net.Conn, error)
 	Datasets *dataset.Engine
 	Service  *querysvc.Service
 }
@@ -88,18 +92,22 @@ func Serve(tb testing.TB, h Harness) *Served {
 	lis := bufconn.Listen(1 << 20)
 	gs := grpc.NewServer(grpc.ChainUnaryInterceptor(unaryStatus), grpc.ChainStreamInterceptor(streamStatus))
 	kamldv1.RegisterQueryServiceServer(gs, svc)
+	fs, err := svc.FlightSQL()
+	require.NoError(tb, err)
+	flightgen.RegisterFlightServiceServer(gs, fs)
 	go func() { _ = gs.Serve(lis) }()
+	dial := func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }
 	conn, err := grpc.NewClient("passthrough:///bufnet", grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }))
+		grpc.WithContextDialer(dial))
 	require.NoError(tb, err)
 	tb.Cleanup(func() { _ = conn.Close(); gs.Stop() })
-	return &Served{Client: kamldv1.NewQueryServiceClient(conn), Datasets: eng, Service: svc}
+	return &Served{Client: kamldv1.NewQueryServiceClient(conn), Dial: dial, Datasets: eng, Service: svc}
 }
 
 func setup(t *testing.T, h Harness) *env {
 	t.Helper()
 	s := Serve(t, h)
-	e := &env{h: h, eng: s.Datasets, client: s.Client, service: s.Service}
+	e := &env{h: h, dial: s.Dial, eng: s.Datasets, client: s.Client, service: s.Service}
 	e.writeDatasets(t)
 	return e
 }

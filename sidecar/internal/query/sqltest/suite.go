@@ -43,6 +43,8 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"CancelQuery", testCancelQuery},
 		{"ListTables", testListTables},
 		{"PreviewFile", testPreview},
+		{"Arrow", testArrow},
+		{"FlightSQL", testFlightSQL},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, e) })
 	}

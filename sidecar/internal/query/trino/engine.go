@@ -133,6 +133,10 @@ func (e *Engine) Query(ctx context.Context, req query.Request) (query.Rows, erro
 	r := &resultRows{rows: rows, rw: rw, names: names}
 	for _, ct := range cts {
 		typ := strings.ToLower(ct.DatabaseTypeName())
+		if p, s, ok := ct.DecimalSize(); ok && typ == "decimal" {
+			// The driver names the type without its precision and scale, which the result's type needs.
+			typ = fmt.Sprintf("decimal(%d,%d)", p, s)
+		}
 		r.types = append(r.types, typ)
 		r.cols = append(r.cols, query.Column{Name: ct.Name(), Type: dialectType(typ)})
 	}
