@@ -16,8 +16,8 @@ import (
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
-	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/auth"
+	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/version"
 )
