@@ -71,7 +71,7 @@ func (e *Engine) Close() error {
 // bounded by cfg.CacheBytes) with cfg.MemoryLimit, and writing saved results under cacheDir/exports.
 // DuckDB itself opens with the first query.
 func Open(_ context.Context, store blob.Store, cacheDir string, cfg config.DuckDB) (*Engine, error) {
-	loc, err := tabular.NewLocator(store, filepath.Join(cacheDir, "blobs"), cfg.CacheBytes)
+	loc, err := tabular.NewLocator(store, filepath.Join(cacheDir, "blobs"), int64(cfg.CacheBytes))
 	if err != nil {
 		return nil, err
 	}
