@@ -56,7 +56,8 @@ variables and --config file of kamld serve).`,
 }
 
 func runGC(ctx context.Context, out io.Writer, cfg config.Config, opts dataset.GCOptions) error {
-	backends, err := wiring.Build(cfg)
+	// The store alone: collection needs neither the index (which a serving sidecar holds locked) nor SQL.
+	backends, err := wiring.BuildBlob(cfg)
 	if err != nil {
 		return err
 	}

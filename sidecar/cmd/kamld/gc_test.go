@@ -16,8 +16,10 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	blobfs "github.com/kamld/kamld/sidecar/internal/blob/fs"
 	"github.com/kamld/kamld/sidecar/internal/blob/s3"
+	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/testserver/minio"
+	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
 
 // gcFixture writes, through the engine as a sidecar would, a dataset that stays and one that is deleted.
@@ -102,4 +104,47 @@ func TestGCCommandOnMinIO(t *testing.T) {
 	assert.Contains(t, out, "s3 store")
 	assert.Regexp(t, `blobs\s+0\s+0 B\s+1\s+1 \(13 B\)`, out)
 	assert.Contains(t, out, "removed 0 objects")
+}
+
+// TestGCBesideAServingSidecar: collection works while a sidecar holds the data directory's bleve index open
+// (the default index): it opens the blob store alone.
+func TestGCBesideAServingSidecar(t *testing.T) {
+	dataDir := t.TempDir()
+	cfg := config.Default()
+	cfg.DataDir, cfg.Blob.FS.Dir = dataDir, filepath.Join(dataDir, "store")
+	require.Equal(t, "bleve", cfg.Index.Backend)
+	serving, err := wiring.Build(cfg) // as kamld serve holds them: the index is open, and locked
+	require.NoError(t, err)
+	defer serving.Close()
+	out := must(t, []string{"--data-dir", dataDir, "--blob-fs-dir", cfg.Blob.FS.Dir}, "gc", "--dry-run")
+	assert.Contains(t, out, "dry run: nothing was deleted")
+}
+
+// TestGCRemovesAbandonedTempFiles: the temporary files of writes a killed sidecar left in the fs store's tmp/
+// are reported by a dry run and removed by a real one once older than the grace; young ones stay.
+func TestGCRemovesAbandonedTempFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	store, err := blobfs.New(dir)
+	require.NoError(t, err)
+	require.NoError(t, store.Close())
+	tmp := filepath.Join(dir, "tmp")
+	old, young := filepath.Join(tmp, "put-111"), filepath.Join(tmp, "put-222")
+	require.NoError(t, os.WriteFile(old, make([]byte, 3000), 0o600))
+	require.NoError(t, os.WriteFile(young, make([]byte, 500), 0o600))
+	require.NoError(t, os.MkdirAll(filepath.Join(tmp, "move-333"), 0o700))
+	require.NoError(t, os.WriteFile(filepath.Join(tmp, "move-333", "x"), make([]byte, 1000), 0o600))
+	then := time.Now().Add(-2 * time.Hour)
+	for _, p := range []string{old, filepath.Join(tmp, "move-333")} {
+		require.NoError(t, os.Chtimes(p, then, then))
+	}
+	flags := []string{"--data-dir", filepath.Dir(dir), "--blob-fs-dir", dir}
+
+	out := must(t, flags, "gc", "--dry-run")
+	assert.Regexp(t, `temp\s+2\s+3\.9 KiB\s+1\s`, out)
+	assert.FileExists(t, old, "a dry run removes nothing")
+	out = must(t, flags, "gc")
+	assert.Regexp(t, `temp\s+2\s+3\.9 KiB\s+1\s`, out)
+	assert.NoFileExists(t, old)
+	assert.NoDirExists(t, filepath.Join(tmp, "move-333"))
+	assert.FileExists(t, young, "a write younger than the grace may be in flight")
 }

@@ -98,8 +98,8 @@ type SQL struct {
 
 // DuckDB configures the in-process DuckDB that extracts schemas (always) and runs queries (backend duckdb).
 type DuckDB struct {
-	MemoryLimit string `koanf:"memory_limit" help:"DuckDB memory_limit per instance, e.g. 1GB"`
-	CacheBytes  int64  `koanf:"cache_bytes" help:"bound of the local copies of MinIO/S3 blobs DuckDB reads"`
+	MemoryLimit string   `koanf:"memory_limit" help:"DuckDB memory_limit per instance, e.g. 1GB"`
+	CacheBytes  ByteSize `koanf:"cache_bytes" help:"bound of the local copies of MinIO/S3 blobs DuckDB reads (a byte size: 4GiB, 512MB)"`
 }
 
 // Trino configures a Trino coordinator.

@@ -67,6 +67,11 @@ func RegisterFlags(fs *pflag.FlagSet) {
 		case reflect.Int:
 			fs.Int(ky.flag(), k.Int(ky.path), help)
 		case reflect.Int64:
+			if ky.kind == reflect.TypeFor[ByteSize]() {
+				v := ByteSize(k.Int64(ky.path))
+				fs.Var(byteSizeFlag{&v}, ky.flag(), help)
+				continue
+			}
 			fs.Duration(ky.flag(), k.Duration(ky.path), help)
 		case reflect.Slice:
 			fs.StringSlice(ky.flag(), k.Strings(ky.path), help)

@@ -33,13 +33,14 @@ const (
 	GCBlobs    GCKind = "blobs"    // file contents no snapshot, draft or tag refers to
 	GCChunks   GCKind = "chunks"   // manifest roots and leaves no snapshot or draft refers to
 	GCUploads  GCKind = "uploads"  // staging objects of ingests and presigned uploads
+	GCTemp     GCKind = "temp"     // a store's temporary files of writes a killed process never finished
 	GCDatasets GCKind = "datasets" // objects of deleted datasets (incarnations no record names)
 	GCDraft    GCKind = "draft"    // draft entries of generations the draft no longer names
 	GCMarkers  GCKind = "markers"  // sweep markers left by a collection that died
 )
 
 // GCKinds lists the kinds in report order.
-var GCKinds = []GCKind{GCBlobs, GCChunks, GCUploads, GCDatasets, GCDraft, GCMarkers}
+var GCKinds = []GCKind{GCBlobs, GCChunks, GCUploads, GCTemp, GCDatasets, GCDraft, GCMarkers}
 
 // GCCount counts objects and their bytes.
 type GCCount struct {
@@ -94,6 +95,9 @@ func (e *Engine) CollectGarbage(ctx context.Context, opts GCOptions) (*GCReport,
 	if err != nil {
 		return nil, fmt.Errorf("garbage collection: listing: %w", err)
 	}
+	if err := e.sweepTemp(ctx, r); err != nil {
+		return r, fmt.Errorf("garbage collection: temporary files: %w", err)
+	}
 	if opts.DryRun {
 		for _, c := range cands {
 			count(r.Removed, c.kind, c.size)
@@ -104,6 +108,19 @@ func (e *Engine) CollectGarbage(ctx context.Context, opts GCOptions) (*GCReport,
 		return r, fmt.Errorf("garbage collection: sweeping: %w", err)
 	}
 	return r, nil
+}
+
+// sweepTemp has a store that stages writes in temporary files of its own remove those older than the cutoff
+// (see blob.TempSweeper): a write killed mid-way leaves one behind, which no key names.
+func (e *Engine) sweepTemp(ctx context.Context, r *GCReport) error {
+	ts, ok := e.blobs.(blob.TempSweeper)
+	if !ok {
+		return nil
+	}
+	removed, young, err := ts.SweepTemp(ctx, r.Cutoff, r.DryRun)
+	r.Removed[GCTemp] = GCCount{Objects: removed.Entries, Bytes: removed.Bytes}
+	r.Young[GCTemp] = GCCount{Objects: young.Entries, Bytes: young.Bytes}
+	return err
 }
 
 func count(m map[GCKind]GCCount, k GCKind, size int64) {

@@ -1,6 +1,7 @@
 package datasetsvc
 
 import (
+	"slices"
 	"context"
 
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -57,17 +58,37 @@ func (s *Datasets) GetDataset(ctx context.Context, req *kamldv1.GetDatasetReques
 	return s.opts.withHeadTables(ctx, s.engine, d, toDataset(d)), nil
 }
 
-// ListDatasets implements kamld.v1.DatasetService. Only the default order (by name) is served by the store's
-// listing; other orders belong to SearchService.
+// ListDatasets implements kamld.v1.DatasetService: every order dataset.proto documents, and total_size (see
+// listing.go).
 func (s *Datasets) ListDatasets(ctx context.Context, req *kamldv1.ListDatasetsRequest) (*kamldv1.ListDatasetsResponse, error) {
-	if o := req.GetOrderBy(); o != "" && o != "name" {
-		return nil, apierr.InvalidArgument("order_by", "%q: only \"name\" is served here; use SearchService.SearchDatasets to sort by time or size", o)
+	order, ok := datasetOrders[req.GetOrderBy()]
+	if !ok {
+		return nil, apierr.InvalidArgument("order_by", "%q is not an order: use \"name\" (the default), \"update_time desc\", \"create_time desc\" or \"size desc\"", req.GetOrderBy())
 	}
-	list, next, err := s.engine.ListDatasets(ctx, dataset.Page{Size: req.GetPageSize(), Token: req.GetPageToken()})
+	if req.GetPageSize() < 0 {
+		return nil, apierr.InvalidArgument("page_size", "%d is negative", req.GetPageSize())
+	}
+	offset, err := parseListToken(req.GetPageToken(), req.GetOrderBy())
 	if err != nil {
 		return nil, err
 	}
-	return &kamldv1.ListDatasetsResponse{Datasets: each(list, toDataset), NextPageToken: next}, nil
+	all, err := s.allDatasets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(all, order)
+	size := int(req.GetPageSize())
+	if size == 0 {
+		size = dataset.DefaultPageSize
+	}
+	size = min(size, dataset.MaxPageSize)
+	start := min(offset, len(all))
+	end := min(start+size, len(all))
+	next := ""
+	if end < len(all) {
+		next = listToken(end, req.GetOrderBy())
+	}
+	return &kamldv1.ListDatasetsResponse{Datasets: each(all[start:end], toDataset), NextPageToken: next, TotalSize: int64(len(all))}, nil
 }
 
 // UpdateDataset implements kamld.v1.DatasetService.

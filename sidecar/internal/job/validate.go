@@ -43,14 +43,52 @@ const (
 var (
 	// programRE is what a program name may look like: a plain name or path, nothing a shell would read.
 	programRE = regexp.MustCompile(`^[A-Za-z0-9._+/-]+$`)
-	pythonRE  = regexp.MustCompile(`^python[0-9.]*$`)
 	envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	labelRE   = regexp.MustCompile(`^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$`)
-	// shellSyntax is what, in an argument, can only be meant for a shell: commands never pass through one,
-	// so such an argument would be passed literally — almost surely not what was meant, and the classic
-	// shape of an injection. It is refused with a pointer to passing arguments separately.
+	// The rule for arguments. Commands never pass through a shell, so an argument holding what a shell would
+	// expand or interpret (shellSyntax, or a variable such as $HOME, $1, $?) is refused wherever it is: in an
+	// ordinary argument it would be passed literally — almost surely not what was meant — and in a shell's own
+	// script (bash -c "…") it would be interpreted, the classic shape of an injection. A shell as the program
+	// is allowed and its script is checked like any argument. The one exception is inline code for an
+	// interpreter that is not a shell (python -c, node -e, Rscript -e, perl -e, ruby -e, julia -e): no shell
+	// reads it, and ';', '$' or newlines in it are that language's own.
 	shellSyntax = []string{";", "|", "&", "`", "$(", "${", ">", "<", "\n", "\r"}
+	// shellVarRE is a shell parameter expansion: $NAME, $1, $?, $$, $@ …
+	shellVarRE = regexp.MustCompile(`\$[A-Za-z0-9_?!#@*$-]`)
+	// inlineCode maps interpreters (by program base name, a trailing version stripped) to their flags whose
+	// next argument is code in their language.
+	inlineCode = map[string][]string{
+		"python": {"-c"}, "node": {"-e", "-p", "--eval", "--print"}, "nodejs": {"-e", "-p", "--eval", "--print"},
+		"Rscript": {"-e"}, "perl": {"-e", "-E"}, "ruby": {"-e"}, "julia": {"-e", "--eval"},
+	}
+	versionSuffixRE = regexp.MustCompile(`[0-9.]+$`)
 )
+
+// isInlineCode reports an argument at index i (of command) that is code for a non-shell interpreter: it
+// follows the interpreter's code flag, among the interpreter's own options (before any script name, after
+// which a "-c" is the script's).
+func isInlineCode(command []string, i int) bool {
+	if i < 2 {
+		return false
+	}
+	flags := inlineCode[versionSuffixRE.ReplaceAllString(path.Base(command[0]), "")]
+	for _, a := range command[1 : i-1] {
+		if !strings.HasPrefix(a, "-") {
+			return false
+		}
+	}
+	return slices.Contains(flags, command[i-1])
+}
+
+// shellSyntaxIn returns what in arg only a shell would interpret, or "".
+func shellSyntaxIn(arg string) string {
+	for _, s := range shellSyntax {
+		if strings.Contains(arg, s) {
+			return s
+		}
+	}
+	return shellVarRE.FindString(arg)
+}
 
 // violations collects field violations.
 type violations []apierr.FieldViolation
@@ -133,14 +171,11 @@ func checkCommand(v *violations, j *kamldv1.Job) {
 			v.add(field, "is longer than %d bytes, not UTF-8 or has NUL", MaxArgBytes)
 			continue
 		}
-		if i > 0 && j.Command[i] == "-c" && pythonRE.MatchString(path.Base(j.Command[0])) {
-			continue // Python code for `python -c`: ';' and newlines are Python's, and no shell reads it
+		if isInlineCode(j.Command, i+1) {
+			continue // code for an interpreter that is not a shell: see shellSyntax
 		}
-		for _, s := range shellSyntax {
-			if strings.Contains(arg, s) {
-				v.add(field, "contains %q, which only a shell would interpret; commands run without a shell, so pass each argument as an element of its own", s)
-				break
-			}
+		if s := shellSyntaxIn(arg); s != "" {
+			v.add(field, "contains %q, which only a shell would interpret; commands run without a shell (none expands variables either), so pass each argument as an element of its own, literally", s)
 		}
 	}
 }

@@ -71,11 +71,12 @@ func (s *Service) SaveQueryResult(ctx context.Context, req *kamldv1.SaveQueryRes
 	}
 	ctx, stop := context.WithTimeout(ctx, sr.limits.timeout)
 	defer stop()
-	if err := s.ensureDataset(ctx, sr.dataset, req.GetCreateDataset()); err != nil {
-		return nil, err
-	}
+	// The statement's tables are checked before anything is created: a refused statement leaves no dataset.
 	schemas, err := s.resolve(ctx, st)
 	if err != nil {
+		return nil, err
+	}
+	if err := s.ensureDataset(ctx, sr.dataset, req.GetCreateDataset()); err != nil {
 		return nil, err
 	}
 	path, rows, release, err := x.ExportParquet(ctx, query.Request{ID: sr.limits.id, Statement: st, Schemas: schemas, MaxRows: sr.limits.maxRows})

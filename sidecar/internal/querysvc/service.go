@@ -281,9 +281,17 @@ func (s *Service) engineErr(st *guard.Statement, err error) error {
 }
 
 // resolve turns the statement's dataset references into schemas. A reference written with a ref ("iris@v3")
-// must exist (NOT_FOUND otherwise); a bare word that is not a dataset, or one without snapshots, is left to
-// the engine (it may be a CTE, an alias or a column).
+// must exist (NOT_FOUND otherwise); a bare word that is not a dataset may be a CTE, an alias or a column, and
+// CheckTables then makes sure that every table the statement reads is a dataset or one of its CTEs.
 func (s *Service) resolve(ctx context.Context, st *guard.Statement) ([]query.Schema, error) {
+	out, err := s.resolveRefs(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	return out, CheckTables(st, out)
+}
+
+func (s *Service) resolveRefs(ctx context.Context, st *guard.Statement) ([]query.Schema, error) {
 	var out []query.Schema
 	for _, d := range st.Datasets {
 		if len(out) == maxSchemas {

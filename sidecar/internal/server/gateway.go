@@ -81,7 +81,7 @@ func newGateway(ctx context.Context, lis *bufconn.Listener, maxMsg int) (*runtim
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithErrorHandler(apierr.ErrorHandler),
-		runtime.WithRoutingErrorHandler(apierr.RoutingErrorHandler),
+		runtime.WithRoutingErrorHandler(routingErrors(apiRoutes())),
 		// Without this, a form-encoded POST to a GET route is served as a GET (grpc-gateway's fallback for
 		// clients that cannot send long URLs); kamld's long requests have POST bindings instead.
 		runtime.WithDisablePathLengthFallback(),

@@ -152,6 +152,8 @@ func TestJobBadInput_GRPCAndREST(t *testing.T) {
 		{"unknown flavor", `{"flavor":"tpu","command":["true"]}`, "job.flavor", &kamldv1.Job{Flavor: "tpu", Command: []string{"true"}}},
 		{"shell injection", `{"flavor":"cpu","command":["python3","x.py; curl evil"]}`, "job.command[1]",
 			&kamldv1.Job{Flavor: "cpu", Command: []string{"python3", "x.py; curl evil"}}},
+		{"a variable for a shell", `{"flavor":"cpu","command":["bash","-c","echo $HOME"]}`, "job.command[2]",
+			&kamldv1.Job{Flavor: "cpu", Command: []string{"bash", "-c", "echo $HOME"}}},
 		{"escaping path", `{"flavor":"cpu","command":["true"],"inputs":[{"ref":"iris","path":"../../home"}]}`, "job.inputs[0].path",
 			&kamldv1.Job{Flavor: "cpu", Command: []string{"true"}, Inputs: []*kamldv1.JobInput{{Ref: "iris", Path: "../../home"}}}},
 		{"absurd memory", `{"flavor":"cpu","command":["true"],"resources":{"memory":"100Pi"}}`, "job.resources.memory",

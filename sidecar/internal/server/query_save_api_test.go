@@ -102,3 +102,29 @@ func TestSaveQueryResult_GRPCAndREST(t *testing.T) {
 	_, err = qc.SaveQueryResult(s.authed(), &kamldv1.SaveQueryResultRequest{Sql: "SELECT 1", Dataset: "datasets/nope", Path: "x.parquet"})
 	require.Equal(t, codes.NotFound, status.Code(err))
 }
+
+// A statement that reads an engine catalog next to a dataset is NOT_FOUND over gRPC and REST, for
+// queries:execute and queries:save alike: no catalog text (view SQL with blob paths) is returned or stored.
+func TestCatalogsAreNeitherReadNorSaved_GRPCAndREST(t *testing.T) {
+	s := querySidecar(t)
+	qc := kamldv1.NewQueryServiceClient(s.conn)
+	const leak = `SELECT sql FROM duckdb_views WHERE NOT internal AND EXISTS (SELECT 1 FROM "scores@v1".scores)`
+	_, err := qc.SaveQueryResult(s.authed(), &kamldv1.SaveQueryResultRequest{Sql: leak, Dataset: "datasets/leak", Path: "views.parquet", CreateDataset: true})
+	require.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+	require.NotContains(t, status.Convert(err).Message(), "/")
+	stream, err := qc.ExecuteQuery(s.authed(), &kamldv1.ExecuteQueryRequest{Sql: leak})
+	require.NoError(t, err)
+	_, err = stream.Recv()
+	require.Equal(t, codes.NotFound, status.Code(err), "%v", err)
+	for _, path := range []string{"/v1/queries:save", "/v1/queries:execute"} {
+		body, _ := json.Marshal(map[string]any{"sql": leak, "dataset": "datasets/leak", "path": "v.parquet", "createDataset": true})
+		if path == "/v1/queries:execute" {
+			body, _ = json.Marshal(map[string]any{"sql": leak})
+		}
+		code, resp, _ := s.rest(t, "POST", path, string(body), s.bearer())
+		require.Equal(t, http.StatusNotFound, code, "%s: %s", path, resp)
+		require.NotContains(t, resp, "/tmp", path)
+	}
+	_, err = kamldv1.NewDatasetServiceClient(s.conn).GetDataset(s.authed(), &kamldv1.GetDatasetRequest{Name: "datasets/leak"})
+	require.Equal(t, codes.NotFound, status.Code(err), "nothing was saved: %v", err)
+}

@@ -7,7 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"strings"
+	"time"
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/grpc"
@@ -63,11 +63,19 @@ func (f *rawFiles) download(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("ETag", info.GetEtag())
 	w.Header().Set("Accept-Ranges", "bytes")
+	modified := info.GetModifyTime().AsTime()
+	if info.GetModifyTime() != nil {
+		w.Header().Set("Last-Modified", modified.UTC().Format(http.TimeFormat))
+	}
 	if etagMatches(r.Header.Get("If-None-Match"), info.GetEtag()) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	offset, length, partial, ok := parseRange(r.Header.Get("Range"), info.GetSize())
+	rangeHeader := r.Header.Get("Range")
+	if !ifRangeHolds(r.Header.Get("If-Range"), info.GetEtag(), modified, info.GetModifyTime() != nil, time.Now()) {
+		rangeHeader = "" // the client's partial copy is of another version: send the whole file
+	}
+	offset, length, partial, ok := parseRange(rangeHeader, info.GetSize())
 	if !ok {
 		w.Header().Set("Content-Range", fmt.Sprintf("bytes */%d", info.GetSize()))
 		apierr.WriteStatus(w, apierr.Status(apierr.New(codes.OutOfRange, kamldv1.ErrorReason_ERROR_REASON_RANGE_NOT_SATISFIABLE, "range %q is outside the file's %d bytes", r.Header.Get("Range"), info.GetSize())))
@@ -114,49 +122,6 @@ func opened[M any, S interface{ Recv() (M, error) }](w http.ResponseWriter, stre
 	}
 	apierr.WriteStatus(w, status.Convert(err))
 	return first, false
-}
-
-// parseRange reads a single "bytes=a-b", "bytes=a-" or "bytes=-n" range. Multiple ranges are answered with
-// the whole file, which RFC 9110 allows. ok is false for a range outside the file.
-func parseRange(h string, size int64) (offset, length int64, partial, ok bool) {
-	spec, found := strings.CutPrefix(h, "bytes=")
-	if !found || strings.Contains(spec, ",") {
-		return 0, size, false, true
-	}
-	first, last, found := strings.Cut(spec, "-")
-	if !found {
-		return 0, size, false, true
-	}
-	if first == "" { // suffix: the last n bytes
-		n, err := strconv.ParseInt(last, 10, 64)
-		if err != nil || n <= 0 {
-			return 0, 0, false, false
-		}
-		n = min(n, size)
-		return size - n, n, true, size > 0
-	}
-	a, err := strconv.ParseInt(first, 10, 64)
-	if err != nil || a < 0 || a >= size {
-		return 0, 0, false, false
-	}
-	b := size - 1
-	if last != "" {
-		if b, err = strconv.ParseInt(last, 10, 64); err != nil || b < a {
-			return 0, 0, false, false
-		}
-		b = min(b, size-1)
-	}
-	return a, b - a + 1, true, true
-}
-
-func etagMatches(ifNoneMatch, etag string) bool {
-	for c := range strings.SplitSeq(ifNoneMatch, ",") {
-		c = strings.TrimPrefix(strings.TrimSpace(c), "W/")
-		if c == "*" || (c != "" && c == etag) {
-			return true
-		}
-	}
-	return false
 }
 
 func (f *rawFiles) upload(w http.ResponseWriter, r *http.Request) {

@@ -105,7 +105,7 @@ func (s *Server) Run(ctx context.Context, ready func(Bound)) error {
 		return fmt.Errorf("openapi document: %w", err)
 	}
 	hs := &http.Server{
-		Handler:           s.newHTTPHandler(limitBody(int64(s.cfg.Limits.MaxMessageBytes), gw), newRawFiles(gwConn, s.cfg.Limits.MaxMessageBytes), doc, reg),
+		Handler:           s.httpFront(s.newHTTPHandler(limitBody(int64(s.cfg.Limits.MaxMessageBytes), gw), newRawFiles(gwConn, s.cfg.Limits.MaxMessageBytes), doc, reg)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
@@ -138,6 +138,7 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 		Token:           s.token,
 		DefaultIdentity: s.identity,
 	}),
+		grpc.InTapHandle(interceptors.TapAuth(s.token)),
 		grpc.ForceServerCodecV2(validation.Codec{}),
 		grpc.MaxRecvMsgSize(s.cfg.Limits.MaxMessageBytes),
 		grpc.MaxSendMsgSize(s.cfg.Limits.MaxMessageBytes),

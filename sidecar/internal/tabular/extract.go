@@ -103,7 +103,8 @@ func describe(ctx context.Context, conn *sql.Conn, src string) ([]Column, error)
 	return cols, nil
 }
 
-// summarize computes the row count and per-column nulls, min, max and distinct estimate in one scan.
+// summarize computes the row count and per-column nulls, min and max in one scan, then the distinct counts
+// (distinct.go).
 func summarize(ctx context.Context, conn *sql.Conn, src string, cols []Column) (int64, error) {
 	exprs := []string{"count(*)"}
 	for _, c := range cols {
@@ -112,14 +113,14 @@ func summarize(ctx context.Context, conn *sql.Conn, src string, cols []Column) (
 		if orderable(c.Type) {
 			mm = fmt.Sprintf("CAST(min(%s) AS VARCHAR), CAST(max(%s) AS VARCHAR)", q, q)
 		}
-		exprs = append(exprs, fmt.Sprintf("count(*) - count(%s)", q), mm, fmt.Sprintf("approx_count_distinct(%s)", q))
+		exprs = append(exprs, fmt.Sprintf("count(*) - count(%s)", q), mm)
 	}
 	var n int64
 	dest := []any{&n}
 	mins := make([]sql.NullString, len(cols))
 	maxs := make([]sql.NullString, len(cols))
 	for i := range cols {
-		dest = append(dest, &cols[i].Stats.NullCount, &mins[i], &maxs[i], &cols[i].Stats.DistinctEstimate)
+		dest = append(dest, &cols[i].Stats.NullCount, &mins[i], &maxs[i])
 	}
 	q := "SELECT " + strings.Join(exprs, ", ") + " FROM " + src
 	if err := conn.QueryRowContext(ctx, q).Scan(dest...); err != nil {
@@ -129,7 +130,7 @@ func summarize(ctx context.Context, conn *sql.Conn, src string, cols []Column) (
 		cols[i].Stats.Min = truncate(mins[i].String, maxMinMaxChars)
 		cols[i].Stats.Max = truncate(maxs[i].String, maxMinMaxChars)
 	}
-	return n, nil
+	return n, distinctCounts(ctx, conn, src, cols, n)
 }
 
 // samples records up to maxSamples distinct non-null values per column from the file's first rows.

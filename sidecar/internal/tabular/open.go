@@ -12,7 +12,7 @@ import (
 // cacheDir/blobs (bounded by cfg.CacheBytes), a locked-down DuckDB (memory bounded by cfg.MemoryLimit), an
 // Extractor and a Catalog. DuckDB opens on first use; close the returned LazyDB when done.
 func OpenCatalog(_ context.Context, engine *dataset.Engine, cacheDir string, cfg config.DuckDB, opts ...CatalogOption) (*Catalog, *LazyDB, error) {
-	loc, err := NewLocator(engine.Blobs(), filepath.Join(cacheDir, "blobs"), cfg.CacheBytes)
+	loc, err := NewLocator(engine.Blobs(), filepath.Join(cacheDir, "blobs"), int64(cfg.CacheBytes))
 	if err != nil {
 		return nil, nil, err
 	}

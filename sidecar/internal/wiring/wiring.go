@@ -133,6 +133,16 @@ func Build(c config.Config) (*backend.Set, error) {
 	return backend.NewSet(built), nil
 }
 
+// BuildBlob builds the blob store of c alone: for commands that work on the store without serving (kamld gc),
+// which must not open the other backends — the bleve index, in particular, is locked by a serving sidecar.
+func BuildBlob(c config.Config) (*backend.Set, error) {
+	b, err := build(backend.Blob, c.Blob.Backend, c, map[string]backend.Backend{})
+	if err != nil {
+		return nil, err
+	}
+	return backend.NewSet(map[string]backend.Backend{backend.Blob: b}), nil
+}
+
 func build(capability, name string, c config.Config, built map[string]backend.Backend) (backend.Backend, error) {
 	i := slices.IndexFunc(factories[capability], func(e entry) bool { return e.name == name })
 	if i < 0 {

@@ -424,6 +424,58 @@ func (s *Store) syncDir(dir string) error {
 	return err
 }
 
+var _ blob.TempSweeper = (*Store)(nil)
+
+// SweepTemp implements blob.TempSweeper over DIR/tmp/: files of Puts and folders of Moves that a killed
+// process left behind. A Put in flight writes its file as the bytes arrive, which keeps its mtime fresh.
+func (s *Store) SweepTemp(ctx context.Context, before time.Time, dryRun bool) (removed, young blob.TempCount, err error) {
+	entries, err := os.ReadDir(s.tmp)
+	if err != nil {
+		return removed, young, fmt.Errorf("fs store: listing %s: %w", s.tmp, err)
+	}
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return removed, young, err
+		}
+		path := filepath.Join(s.tmp, e.Name())
+		fi, err := e.Info()
+		if err != nil {
+			continue // gone meanwhile: a write finished
+		}
+		size := treeSize(path, fi)
+		if !fi.ModTime().Before(before) {
+			young.Entries++
+			young.Bytes += size
+			continue
+		}
+		if !dryRun {
+			if err := os.RemoveAll(path); err != nil {
+				return removed, young, fmt.Errorf("fs store: removing %s: %w", path, err)
+			}
+		}
+		removed.Entries++
+		removed.Bytes += size
+	}
+	return removed, young, nil
+}
+
+// treeSize is a file's size, or the total of the files under a folder.
+func treeSize(path string, fi os.FileInfo) int64 {
+	if !fi.IsDir() {
+		return fi.Size()
+	}
+	var n int64
+	_ = filepath.WalkDir(path, func(_ string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if i, err := d.Info(); err == nil {
+				n += i.Size()
+			}
+		}
+		return nil
+	})
+	return n
+}
+
 func (s *Store) removeStaleTmp() {
 	entries, err := os.ReadDir(s.tmp)
 	if err != nil {

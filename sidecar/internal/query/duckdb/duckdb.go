@@ -74,7 +74,7 @@ func (e *Engine) Close() error {
 // bounded by cfg.CacheBytes) with cfg.MemoryLimit, and writing saved results under cacheDir/exports.
 // DuckDB itself opens with the first query.
 func Open(_ context.Context, store blob.Store, cacheDir string, cfg config.DuckDB) (*Engine, error) {
-	loc, err := tabular.NewLocator(store, filepath.Join(cacheDir, "blobs"), cfg.CacheBytes)
+	loc, err := tabular.NewLocator(store, filepath.Join(cacheDir, "blobs"), int64(cfg.CacheBytes))
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ func (e *Engine) prepare(ctx context.Context, req query.Request) (*rows, error) 
 		_ = q.Close()
 		return nil, err
 	}
-	if err := verify(ctx, q.conn, req.Statement, rw.SQL); err != nil {
+	if err := verify(ctx, q.conn, req.Statement, rw.SQL, viewNames(rw)); err != nil {
 		_ = q.Close()
 		return nil, err
 	}
@@ -319,7 +319,10 @@ func (q *rows) Close() error {
 // SELECT before it runs: DuckDB may write inside its allowed directories (COPY, ATTACH), so the guard's reading
 // of the statement is checked against the engine's. DESCRIBE and SHOW, which DuckDB cannot serialize, rely on
 // the guard alone.
-func verify(ctx context.Context, conn *sql.Conn, st *guard.Statement, text string) error {
+//
+// The parse tree is then held to the guard's rule (checkTree): only the query's views, its CTEs and allowed
+// functions.
+func verify(ctx context.Context, conn *sql.Conn, st *guard.Statement, text string, views map[string]bool) error {
 	switch {
 	case st.Query:
 	case st.Kind == "EXPLAIN":
@@ -338,8 +341,8 @@ func verify(ctx context.Context, conn *sql.Conn, st *guard.Statement, text strin
 		return fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
 	}
 	var res struct {
-		Error      bool              `json:"error"`
-		Statements []json.RawMessage `json:"statements"`
+		Error      bool  `json:"error"`
+		Statements []any `json:"statements"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		return fmt.Errorf("duckdb: unexpected json_serialize_sql output: %w", err)
@@ -350,9 +353,21 @@ func verify(ctx context.Context, conn *sql.Conn, st *guard.Statement, text strin
 	if res.Error && (st.Kind == "EXPLAIN" || !strings.Contains(out, "syntax error")) {
 		// Not a SELECT as DuckDB reads it. A query's own syntax errors are left to the query, which reports
 		// where (DuckDB parses the very same text, so it cannot run); an explained one must parse here.
-		return &query.SQLError{Pos: -1, Msg: "only SELECT, WITH, SHOW, DESCRIBE and EXPLAIN statements are accepted"}
+		return &query.SQLError{Pos: -1, Msg: "only SELECT, WITH, DESCRIBE and EXPLAIN statements are accepted"}
+	}
+	if err := checkTree(res.Statements, views); err != nil {
+		return &query.SQLError{Pos: -1, Msg: err.Error()}
 	}
 	return nil
+}
+
+// viewNames are the names of the views a rewritten statement reads, as DuckDB's parse tree spells them.
+func viewNames(rw *query.Rewritten) map[string]bool {
+	out := map[string]bool{}
+	for _, u := range rw.Used {
+		out[strings.Trim(u.Name, `"`)] = true
+	}
+	return out
 }
 
 // explained returns the index of the first token of the statement EXPLAIN [ANALYZE] [(options)] explains,

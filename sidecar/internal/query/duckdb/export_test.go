@@ -51,7 +51,7 @@ func TestExportParquet(t *testing.T) {
 	require.EqualValues(t, 11, rows, "one row past the limit tells the caller the result is longer")
 	release()
 
-	_, _, _, err = e.ExportParquet(ctx, query.Request{ID: "z", Statement: checked(t, "SHOW TABLES")})
+	_, _, _, err = e.ExportParquet(ctx, query.Request{ID: "z", Statement: checked(t, `DESCRIBE "iris@v1".iris`)})
 	var se *query.SQLError
 	require.ErrorAs(t, err, &se)
 	_, _, _, err = e.ExportParquet(ctx, query.Request{ID: "w", Statement: checked(t, "SELECT nope")})

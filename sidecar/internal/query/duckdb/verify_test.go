@@ -47,3 +47,35 @@ func TestEngineRefusesWhatDuckDBDoesNotParseAsOneSelect(t *testing.T) {
 	require.Equal(t, [][]any{{int64(42)}}, batch)
 	require.Equal(t, []query.Column{{Name: "answer", Type: "BIGINT"}}, rows.Columns())
 }
+
+// Even a statement that got past the guard reads nothing but its datasets and CTEs, and calls only allowed
+// functions, as DuckDB itself parses it: catalog views, other schemas, a CTE out of its scope are refused.
+func TestEngineReadsNoCatalog(t *testing.T) {
+	store, err := blobfs.New(t.TempDir(), blobfs.WithFsync(false))
+	require.NoError(t, err)
+	defer store.Close()
+	h := harness(t, store)
+	for _, sql := range []string{
+		`SELECT sql FROM duckdb_views`, `SELECT * FROM sqlite_master`, `SELECT * FROM sqlite_temp_master`,
+		`SELECT * FROM duckdb_databases`, `SELECT * FROM pragma_database_list`, `SELECT * FROM main.t`,
+		`SELECT * FROM (WITH duckdb_views AS (SELECT 1) SELECT * FROM duckdb_views), duckdb_views`,
+		`WITH a AS (SELECT * FROM duckdb_views), duckdb_views AS (SELECT 1) SELECT * FROM a`,
+		`SELECT * FROM duckdb_settings()`, `SELECT current_setting('allowed_directories')`,
+		`SELECT ARRAY(SELECT sql FROM duckdb_views)`, `SELECT * FROM "x" JOIN information_schema.tables USING (a)`,
+		`SELECT count(*) OVER () FROM duckdb_columns`,
+	} {
+		_, err := h.Engine.Query(context.Background(), query.Request{Statement: statement(t, sql, true, "SELECT"), MaxRows: 10})
+		var se *query.SQLError
+		require.ErrorAs(t, err, &se, sql)
+		require.NotContains(t, se.Msg, "__kamld", sql)
+	}
+	for _, sql := range []string{
+		`WITH duckdb_views AS (SELECT 1 AS x) SELECT * FROM duckdb_views`,
+		`WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT sum(n) FROM r`,
+		`SELECT x, row_number() OVER () FROM unnest([1, 2]) u(x), range(2)`,
+	} {
+		rows, err := h.Engine.Query(context.Background(), query.Request{Statement: statement(t, sql, true, "SELECT"), MaxRows: 10})
+		require.NoError(t, err, sql)
+		rows.Close()
+	}
+}

@@ -10,13 +10,17 @@ import (
 type Statement struct {
 	SQL    string
 	Tokens []Token
-	// Kind is the leading keyword: SELECT, WITH, SHOW, DESCRIBE or EXPLAIN.
+	// Kind is the leading keyword: SELECT, WITH, DESCRIBE or EXPLAIN.
 	Kind string
 	// Datasets are the dataset references that may name a schema or table: identifiers that parse as
 	// "dataset" or "dataset@ref" in a position where a schema or table can appear. Deduplicated, in order of
 	// first appearance. Some may be column or alias names that merely look like one; the caller resolves those
 	// that name existing datasets.
 	Datasets []DatasetRef
+	// CTEs are the names the statement's WITH clauses define (lower case), wherever they are: a table
+	// position may name one of them instead of a dataset (see Check). Engines that resolve unqualified names
+	// in a catalog of their own must check the scope of each (duckdb.verify does).
+	CTEs map[string]bool
 	// Query reports whether the statement returns a query's rows (SELECT or WITH), as opposed to metadata.
 	Query bool
 	// TablePos[i] reports whether Tokens[i] stands where a table name goes (after FROM, JOIN, DESCRIBE, or a
@@ -66,8 +70,9 @@ func New(opts ...Option) *Guard {
 // MaxBytes is the longest statement accepted (query.proto: 256 KiB).
 const MaxBytes = 256 << 10
 
-// starts are the statements accepted, by first keyword.
-var starts = map[string]bool{"SELECT": true, "WITH": true, "SHOW": true, "DESCRIBE": true, "EXPLAIN": true}
+// starts are the statements accepted, by first keyword. SHOW is not among them: its forms list the engine's
+// catalogs (SHOW DATABASES, SHOW ALL TABLES); DESCRIBE "d@v1".t and ListTables describe datasets.
+var starts = map[string]bool{"SELECT": true, "WITH": true, "DESCRIBE": true, "EXPLAIN": true}
 
 // forbidden are keywords that have no place in a read-only query: statements that write, change the session
 // or reach outside the datasets. They are refused anywhere outside strings and quoted identifiers (a column
@@ -83,29 +88,18 @@ var forbidden = map[string]bool{
 	"OUTFILE": true, "DUMPFILE": true, "SESSION": true,
 }
 
-// forbiddenFuncs are functions that read files or URLs, run SQL given as text, or reveal the engine's
-// configuration and catalogs; forbiddenPrefixes are families of them.
-var forbiddenFuncs = map[string]bool{
-	"glob": true, "sniff_csv": true, "query": true, "query_table": true, "getenv": true, "current_setting": true,
-	"which_secret": true, "json_execute_serialized_sql": true, "load_extension": true, "st_read": true,
-	"http_get": true, "http_post": true, "url": true, "checkpoint": true, "force_checkpoint": true,
-	"enable_profiling": true, "system": true, "table": true, "exec": true, "csv_scan": true, "json_scan": true,
-	"arrow_scan": true, "arrow_scan_dumb": true, "seq_scan": true, "index_scan": true, "test_all_types": true,
-	"summary": true, "set_config": true,
-}
-
-var forbiddenPrefixes = []string{
-	"read_", "parquet_", "iceberg_", "delta_", "sqlite_", "postgres_", "mysql_", "duckdb_", "pragma_", "excel_",
-	"scan_", "avro_", "json_execute", "lance_", "ducklake_", "icu_", "system$", "pg_",
-}
-
 // defaultReserved are the schemas and catalogs of DuckDB and Trino themselves.
 var defaultReserved = []string{"system", "temp", "memory", "main", "information_schema", "pg_catalog", "runtime", "jdbc", "metadata"}
 
 // Check parses sql and returns it as a Statement, or an error with a position: one statement only, starting
-// with SELECT, WITH, SHOW, DESCRIBE or EXPLAIN (whose statement must again be a query); no forbidden keyword
-// outside strings and quoted identifiers; no file- or SQL-reading table function; no string or path in place
-// of a table; no name qualified by an engine's own catalog or schema.
+// with SELECT, WITH, DESCRIBE or EXPLAIN (whose statement must again be a query); no forbidden keyword
+// outside strings and quoted identifiers; no function but those of the allowlist (functions.go), and in a
+// FROM clause no table function but unnest, range and generate_series; no string or path in place of a
+// table; no name qualified by an engine's own catalog or schema.
+//
+// What a table position names is the other half of the rule — a dataset or one of the statement's CTEs,
+// nothing else — and is checked once the datasets are resolved (querysvc.CheckTables), since only then is it
+// known which bare names are datasets.
 func (g *Guard) Check(sql string) (*Statement, error) {
 	if len(sql) > MaxBytes {
 		return nil, errAt(0, "the statement is %d bytes long; the limit is %d", len(sql), MaxBytes)
@@ -126,7 +120,7 @@ func (g *Guard) Check(sql string) (*Statement, error) {
 		first++
 	}
 	if first == len(toks) || !starts[toks[first].Upper()] {
-		return nil, errAt(toks[min(first, len(toks)-1)].Pos, "only SELECT, WITH, SHOW, DESCRIBE and EXPLAIN statements are accepted")
+		return nil, errAt(toks[min(first, len(toks)-1)].Pos, "only SELECT, WITH, DESCRIBE and EXPLAIN statements are accepted")
 	}
 	st.Kind = toks[first].Upper()
 	if first > 0 && st.Kind != "SELECT" && st.Kind != "WITH" {
@@ -179,17 +173,18 @@ func checkExplained(rest []Token) error {
 	return nil
 }
 
-// scan checks every token and collects dataset references.
+// scan checks every token and collects dataset references and CTE names.
 func (g *Guard) scan(st *Statement) error {
 	toks := st.Tokens
 	seen := map[string]bool{}
-	from := &fromTracker{inFrom: map[int]bool{}}
+	st.CTEs = cteNames(toks)
+	from := &fromTracker{inFrom: map[int]bool{}, call: map[int]bool{}}
 	for i, t := range toks {
 		prev, next := tokenAt(toks, i-1), tokenAt(toks, i+1)
-		tablePos := isTablePosition(prev, from.in())
+		tablePos := !from.inCall() && (isTablePosition(prev, from.in()) || (i > 0 && st.TablePos[i-1] && prev.Kind == Punct && prev.Text == "("))
 		st.TablePos = append(st.TablePos, tablePos)
 		st.AliasPos = append(st.AliasPos, tablePos && (prev.Upper() == "FROM" || prev.Upper() == "JOIN" || prev.Kind == Punct))
-		from.step(t)
+		from.step(t, prev, tablePos)
 		switch t.Kind {
 		case Semicolon:
 			return errAt(t.Pos, "only one statement is accepted")
@@ -209,8 +204,10 @@ func (g *Guard) scan(st *Statement) error {
 		if !t.IsIdent() {
 			continue
 		}
-		if next.Kind == Punct && next.Text == "(" && isForbiddenFunc(t.Name()) {
-			return errAt(t.Pos, "the function %s is not allowed: it reads files or the engine's state", t.Text)
+		if next.Kind == Punct && next.Text == "(" {
+			if err := checkCall(toks, i, tablePos); err != nil {
+				return err
+			}
 		}
 		if next.Kind == Punct && next.Text == "." && !isQualified(prev) && g.reserved[t.Name()] {
 			return errAt(t.Pos, "%q is not a dataset: only datasets can be queried", t.Text)
@@ -219,7 +216,8 @@ func (g *Guard) scan(st *Statement) error {
 			return errAt(t.Pos, "%q looks like a file path; files are read only as dataset tables", t.Text)
 		}
 		schemaPos := next.Kind == Punct && next.Text == "." && !isQualified(prev)
-		if schemaPos || tablePos || (t.Kind == QuotedIdent && strings.Contains(t.Text, "@")) {
+		call := next.Kind == Punct && next.Text == "("
+		if !call && (schemaPos || tablePos || (t.Kind == QuotedIdent && strings.Contains(t.Text, "@"))) {
 			if ref, err := resource.ParseShortRef(t.Text); err == nil && ref.Path == "" && !seen[t.Text] {
 				seen[t.Text] = true
 				st.Datasets = append(st.Datasets, DatasetRef{Name: t.Text, Ref: ref, Pos: t.Pos})
@@ -227,6 +225,86 @@ func (g *Guard) scan(st *Statement) error {
 		}
 	}
 	return nil
+}
+
+// checkCall checks the identifier at i, followed by "(": a call of an allowed function (a table function
+// where a table goes), or not a call at all (syntax such as IN (…), a CTE's or alias's column list).
+func checkCall(toks []Token, i int, tablePos bool) error {
+	t, prev := toks[i], tokenAt(toks, i-1)
+	name := t.Name()
+	switch {
+	case t.Kind == Word && callKeywords[name] && !tablePos:
+		return nil
+	case prev.Kind == Word && prev.Upper() == "AS", isCTEColumns(toks, i):
+		return nil
+	case prev.IsIdent() && !(prev.Kind == Word && afterKeywords[prev.Name()]), prev.Kind == Punct && prev.Text == ")":
+		return nil // "FROM t x(a, b)", "FROM f() x(a)": an alias's column list; no call follows a name or ")"
+	case tablePos && !allowedTableFuncs[name]:
+		return errAt(t.Pos, "the table function %s is not allowed: a FROM clause reads datasets (and unnest, range, generate_series)", t.Text)
+	case !tablePos && !allowedFuncs[name]:
+		return errAt(t.Pos, "the function %s is not allowed (not a known function, or it reads files or the engine's state)", t.Text)
+	}
+	return nil
+}
+
+// cteNames finds the names WITH clauses define: "name AS (", "name AS [NOT] MATERIALIZED (" or
+// "name(columns) AS (".
+func cteNames(toks []Token) map[string]bool {
+	out := map[string]bool{}
+	for i, t := range toks {
+		if !t.IsIdent() {
+			continue
+		}
+		j := i + 1
+		if tokenAt(toks, j).Text == "(" && tokenAt(toks, j).Kind == Punct {
+			j = closing(toks, j) + 1
+		}
+		if j > i && isCTEBody(toks, j) {
+			out[t.Name()] = true
+		}
+	}
+	return out
+}
+
+// isCTEBody reports "AS [NOT] [MATERIALIZED] (" at j.
+func isCTEBody(toks []Token, j int) bool {
+	if tokenAt(toks, j).Upper() != "AS" {
+		return false
+	}
+	j++
+	if tokenAt(toks, j).Upper() == "NOT" {
+		j++
+	}
+	if tokenAt(toks, j).Upper() == "MATERIALIZED" {
+		j++
+	}
+	n := tokenAt(toks, j)
+	return n.Kind == Punct && n.Text == "("
+}
+
+// isCTEColumns reports a CTE name at i followed by its column list.
+func isCTEColumns(toks []Token, i int) bool {
+	return isCTEBody(toks, closing(toks, i+1)+1)
+}
+
+// closing is the index of the ")" matching the "(" at i, or len(toks) when there is none.
+func closing(toks []Token, i int) int {
+	depth := 0
+	for ; i < len(toks); i++ {
+		if toks[i].Kind != Punct {
+			continue
+		}
+		switch toks[i].Text {
+		case "(":
+			depth++
+		case ")":
+			depth--
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return len(toks)
 }
 
 func tokenAt(toks []Token, i int) Token {
@@ -243,34 +321,44 @@ func isQualified(prev Token) bool { return prev.Kind == Punct && prev.Text == ".
 // clause.
 func isTablePosition(prev Token, inFrom bool) bool {
 	switch prev.Upper() {
-	case "FROM", "JOIN", "DESCRIBE", "TABLE", "TABLES", "COLUMNS", "IN", "LATERAL":
+	case "FROM", "JOIN", "DESCRIBE", "TABLE", "LATERAL":
 		return true
 	}
 	return inFrom && prev.Kind == Punct && prev.Text == ","
 }
 
-// fromEnds are the keywords that end a FROM clause at its nesting level.
+// fromEnds are the keywords that end a FROM clause at its nesting level. ON and USING do not: a comma after a
+// join condition starts another table ("FROM a JOIN b USING (k), c").
 var fromEnds = map[string]bool{
 	"WHERE": true, "GROUP": true, "HAVING": true, "ORDER": true, "LIMIT": true, "OFFSET": true, "FETCH": true,
-	"QUALIFY": true, "WINDOW": true, "UNION": true, "EXCEPT": true, "INTERSECT": true, "SELECT": true, "ON": true,
-	"USING": true,
+	"QUALIFY": true, "WINDOW": true, "UNION": true, "EXCEPT": true, "INTERSECT": true, "SELECT": true,
 }
 
-// fromTracker follows which parenthesis levels are inside a FROM clause.
+// fromTracker follows which parenthesis levels are inside a FROM clause, and which are a call's arguments
+// (EXTRACT(x FROM ts), TRIM(' ' FROM s)), where FROM introduces no table.
 type fromTracker struct {
 	depth  int
 	inFrom map[int]bool
+	call   map[int]bool
 }
 
-func (f *fromTracker) step(t Token) {
+func (f *fromTracker) step(t, prev Token, tablePos bool) {
 	switch {
 	case t.Kind == Punct && t.Text == "(":
 		f.depth++
+		f.call[f.depth] = prev.IsIdent() && !tablePos && !(prev.Kind == Word && afterKeywords[prev.Name()])
+		if tablePos { // a parenthesized relation: FROM (a JOIN b ON …, c)
+			f.inFrom[f.depth] = true
+		}
 	case t.Kind == Punct && t.Text == ")":
 		delete(f.inFrom, f.depth)
+		delete(f.call, f.depth)
 		f.depth--
 	case t.Upper() == "FROM" || t.Upper() == "JOIN":
 		f.inFrom[f.depth] = true
+	case t.Upper() == "SELECT": // a subquery among a call's arguments: ARRAY(SELECT … FROM …)
+		delete(f.call, f.depth)
+		delete(f.inFrom, f.depth)
 	case fromEnds[t.Upper()]:
 		delete(f.inFrom, f.depth)
 	}
@@ -278,17 +366,8 @@ func (f *fromTracker) step(t Token) {
 
 func (f *fromTracker) in() bool { return f.inFrom[f.depth] }
 
-func isForbiddenFunc(name string) bool {
-	if forbiddenFuncs[name] {
-		return true
-	}
-	for _, p := range forbiddenPrefixes {
-		if strings.HasPrefix(name, p) {
-			return true
-		}
-	}
-	return false
-}
+// inCall reports a position among a call's arguments (outside any subquery in them).
+func (f *fromTracker) inCall() bool { return f.call[f.depth] }
 
 // fileExtensions are what DuckDB's replacement scans read as files when a table name ends with them.
 var fileExtensions = []string{".csv", ".tsv", ".tab", ".parquet", ".json", ".jsonl", ".ndjson", ".gz", ".zst", ".txt", ".arrow", ".db", ".duckdb", ".sqlite", ".xlsx", ".avro", ".orc"}

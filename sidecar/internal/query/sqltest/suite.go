@@ -38,6 +38,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"EngineErrors", testEngineErrors},
 		{"RejectedStatements", testRejected},
 		{"NotFound", testNotFound},
+		{"NoEngineCatalogs", testNoCatalogs},
 		{"Deadline", testDeadline},
 		{"ClientCancelStopsEngine", testClientCancel},
 		{"CancelQuery", testCancelQuery},
@@ -185,6 +186,55 @@ func testNotFound(t *testing.T, e *env) {
 	for _, q := range []string{`SELECT * FROM "nope@v1".t`, `SELECT * FROM "iris@v9".iris`, `SELECT * FROM "iris@notatag".iris`} {
 		_, err := e.exec(context.Background(), &kamldv1.ExecuteQueryRequest{Sql: q})
 		require.Equal(t, codes.NotFound, status.Code(err), "%s: %v", q, err)
+	}
+}
+
+// testNoCatalogs: a statement reads datasets and its own CTEs, nothing else — not DuckDB's catalog views, not
+// Trino's system catalog, information_schema or other catalogs — and the answer names only what the
+// statement wrote.
+func testNoCatalogs(t *testing.T, e *env) {
+	for _, q := range []string{
+		`SELECT * FROM sqlite_master`, `SELECT * FROM sqlite_schema`, `SELECT * FROM sqlite_temp_master`,
+		`SELECT * FROM duckdb_views`, `SELECT * FROM duckdb_databases`, `SELECT * FROM duckdb_columns`,
+		`SELECT * FROM pragma_database_list`, `SELECT * FROM "iris@"`, `SELECT * FROM "iris@v0"`,
+		`SELECT * FROM nosuchtable`, `SELECT * FROM "nosuchtable"`,
+		`SELECT sql FROM duckdb_views WHERE NOT internal AND EXISTS (SELECT 1 FROM "iris@v1".iris)`,
+		`SELECT * FROM "iris@v1".iris JOIN "iris@v1".iris b USING (species), duckdb_tables`,
+		`SELECT * FROM hive.information_schema.tables`, `SELECT * FROM tpch.tiny.nation`,
+	} {
+		_, err := e.exec(context.Background(), &kamldv1.ExecuteQueryRequest{Sql: q})
+		require.Equal(t, codes.NotFound, status.Code(err), "%s: %v", q, err)
+		requireClean(t, q, err)
+	}
+	for _, q := range []string{
+		`SHOW DATABASES`, `SHOW ALL TABLES`, `SELECT * FROM system.runtime.queries`, `SELECT * FROM information_schema.tables`,
+		`SELECT * FROM duckdb_views()`, `SELECT * FROM TABLE(system.sequence(1, 3))`, `SELECT version()`,
+		`SELECT * FROM system.metadata.catalogs`, `SELECT * FROM "iris@v1".iris, pragma_database_list()`,
+	} {
+		_, err := e.exec(context.Background(), &kamldv1.ExecuteQueryRequest{Sql: q})
+		require.Equal(t, codes.InvalidArgument, status.Code(err), "%s: %v", q, err)
+		requireClean(t, q, err)
+	}
+	// Refused either way: a CTE's name out of its scope names no table (the engine says so, the guard cannot
+	// tell scopes); an engine's own catalog name is reserved on that engine, and no dataset on the others.
+	for _, q := range []string{
+		`SELECT * FROM (WITH duckdb_views AS (SELECT 1) SELECT * FROM duckdb_views), duckdb_views`,
+		`SELECT * FROM kamld.information_schema.tables`,
+	} {
+		_, err := e.exec(context.Background(), &kamldv1.ExecuteQueryRequest{Sql: q})
+		require.Contains(t, []codes.Code{codes.InvalidArgument, codes.NotFound}, status.Code(err), "%s: %v", q, err)
+		requireClean(t, q, err)
+	}
+	r := e.query(t, `WITH duckdb_views AS (SELECT count(*) AS n FROM "iris@v1".iris) SELECT n FROM duckdb_views`)
+	require.Equal(t, [][]any{{150.0}}, r.rows, "a CTE may take any name")
+}
+
+// requireClean: an error names nothing of the engine's own.
+func requireClean(t *testing.T, q string, err error) {
+	t.Helper()
+	msg := status.Convert(err).Message() + fmt.Sprint(status.Convert(err).Details())
+	for _, leak := range []string{"pg_", "Did you mean", "__kamld", "/", "does not exist!", "Catalog"} {
+		require.NotContains(t, msg, leak, "%s: %s", q, msg)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/tap"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
@@ -31,12 +32,8 @@ func (a authenticator) authenticate(ctx context.Context, method string) (context
 		return ctx, nil
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
-	presented, ok := bearer(md.Get("authorization"))
-	if !ok {
-		return nil, apierr.New(codes.Unauthenticated, kamldv1.ErrorReason_ERROR_REASON_TOKEN_MISSING, "missing bearer token: send `authorization: Bearer <token>` (the token is in the sidecar's token file)")
-	}
-	if !a.token.Matches(presented) {
-		return nil, apierr.New(codes.Unauthenticated, kamldv1.ErrorReason_ERROR_REASON_TOKEN_INVALID, "invalid bearer token")
+	if err := CheckToken(a.token, md.Get("authorization")); err != nil {
+		return nil, err
 	}
 	who := a.defaultIdentity
 	if v := md.Get(IdentityKey); len(v) > 0 {
@@ -53,6 +50,36 @@ func (a authenticator) authenticate(ctx context.Context, method string) (context
 	}
 	callOf(ctx).identity = who
 	return auth.WithIdentity(ctx, who), nil
+}
+
+// CheckToken checks the authorization values of a call (gRPC metadata or HTTP header) against token: nil, or
+// an UNAUTHENTICATED *apierr.Error. It looks at nothing else of the call, so it can run before the request's
+// body is read (see TapAuth and the HTTP front).
+func CheckToken(token auth.Token, authorization []string) error {
+	presented, ok := bearer(authorization)
+	if !ok {
+		return apierr.New(codes.Unauthenticated, kamldv1.ErrorReason_ERROR_REASON_TOKEN_MISSING, "missing bearer token: send `authorization: Bearer <token>` (the token is in the sidecar's token file)")
+	}
+	if !token.Matches(presented) {
+		return apierr.New(codes.Unauthenticated, kamldv1.ErrorReason_ERROR_REASON_TOKEN_INVALID, "invalid bearer token")
+	}
+	return nil
+}
+
+// TapAuth checks the token of every call but health checks when its headers arrive, before grpc-go reads and
+// decodes the request message: a call without a valid token is UNAUTHENTICATED whatever its body holds. The
+// auth interceptor still resolves the identity (and checks again, for calls that do not pass a tap, such as
+// the gateway's in-memory ones: they pass it too).
+func TapAuth(token auth.Token) tap.ServerInHandle {
+	return func(ctx context.Context, info *tap.Info) (context.Context, error) {
+		if strings.HasPrefix(info.FullMethodName, healthService) {
+			return ctx, nil
+		}
+		if err := CheckToken(token, info.Header.Get("authorization")); err != nil {
+			return nil, apierr.Status(err).Err()
+		}
+		return ctx, nil
+	}
 }
 
 func bearer(values []string) (string, bool) {

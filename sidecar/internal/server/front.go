@@ -1,0 +1,49 @@
+package server
+
+import (
+	"net/http"
+	"strings"
+
+	"google.golang.org/grpc/codes"
+
+	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
+	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
+)
+
+// httpFront is what every HTTP request meets first, before any router or body parser. API routes (/v1/…) are
+// authenticated first, so that a caller without a valid token learns nothing about how its request would have
+// been read: 401 whatever the body. Then a path that is not in canonical form is refused (see pathProblem):
+// Go's ServeMux would otherwise answer it with a redirect to the cleaned path, which a client following
+// redirects turns into a write of another file.
+func (s *Server) httpFront(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/v1/") {
+			if err := interceptors.CheckToken(s.token, r.Header.Values("Authorization")); err != nil {
+				apierr.WriteStatus(w, apierr.Status(err))
+				return
+			}
+		}
+		if why := pathProblem(r.URL.EscapedPath()); why != "" {
+			apierr.WriteStatus(w, apierr.Status(apierr.New(codes.InvalidArgument, kamldv1.ErrorReason_ERROR_REASON_PATH_NOT_CANONICAL, "%s: %s", r.URL.EscapedPath(), why)))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// pathProblem says why an escaped request path is not canonical: a "." or ".." segment, or an empty segment
+// before the last ("a//b", "//x"). A trailing slash is left to the routes. Percent-encoded dots are not dot
+// segments here (they are part of a name, which the file path rules then refuse).
+func pathProblem(escaped string) string {
+	segs := strings.Split(strings.TrimPrefix(escaped, "/"), "/")
+	for i, seg := range segs {
+		switch {
+		case seg == "." || seg == "..":
+			return "the path has a " + seg + " segment; paths are taken literally, never resolved: send the path as meant"
+		case seg == "" && i < len(segs)-1:
+			return "the path has an empty segment (//); send the path without it"
+		}
+	}
+	return ""
+}
