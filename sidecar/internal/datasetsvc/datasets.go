@@ -1,8 +1,8 @@
 package datasetsvc
 
 import (
-	"slices"
 	"context"
+	"slices"
 
 	"google.golang.org/protobuf/types/known/emptypb"
 

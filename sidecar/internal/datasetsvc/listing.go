@@ -25,7 +25,9 @@ var datasetOrders = map[string]func(a, b *dataset.Dataset) int{
 	"create_time desc": func(a, b *dataset.Dataset) int {
 		return cmp.Or(b.CreateTime.Compare(a.CreateTime), byName(a, b))
 	},
-	"size desc": func(a, b *dataset.Dataset) int { return cmp.Or(cmp.Compare(b.Stats.TotalBytes, a.Stats.TotalBytes), byName(a, b)) },
+	"size desc": func(a, b *dataset.Dataset) int {
+		return cmp.Or(cmp.Compare(b.Stats.TotalBytes, a.Stats.TotalBytes), byName(a, b))
+	},
 }
 
 func byName(a, b *dataset.Dataset) int { return cmp.Compare(a.ID, b.ID) }
