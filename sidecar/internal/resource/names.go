@@ -39,6 +39,10 @@ func ValidateDatasetID(id string) error {
 	return nil
 }
 
+// ValidateBranchName checks a branch name: the rules of tag ids, since both are written after "@" in a ref
+// and share one namespace per dataset.
+func ValidateBranchName(name string) error { return ValidateTagID(name) }
+
 // ValidateTagID checks a snapshot tag id: 1-63 of [a-z0-9._-], starting with a letter or digit, and not
 // something a ref would read differently: "draft", a sequence ("v3") or an id prefix (6+ hex digits).
 func ValidateTagID(id string) error {
