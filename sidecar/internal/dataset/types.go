@@ -58,14 +58,14 @@ type Lineage struct {
 
 // Snapshot is an immutable state of a dataset (Snapshot in snapshot.proto).
 type Snapshot struct {
-	Dataset      string
-	ID           string // hex sha256 over root, parent, message, author and time
-	Sequence     int64
-	Parent       string // parent id, "" for the first
+	Dataset  string
+	ID       string // hex sha256 over root, parent, message, author and time
+	Sequence int64
+	Parent   string // parent id, "" for the first
 	// MergeParent is the second parent of a merge snapshot: the head of the branch merged in.
 	MergeParent string
 	// Branch is the branch it was committed to.
-	Branch string
+	Branch       string
 	Message      string
 	Author       string
 	CreateTime   time.Time
