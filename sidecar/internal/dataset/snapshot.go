@@ -50,6 +50,9 @@ func (r snapRecord) rootOrEmpty() string {
 	return r.Root
 }
 
+// Version renders the number as people write it: "v3".
+func (r snapRecord) Version() string { return "v" + itoa(r.Seq) }
+
 // parentSeq is the number of the first parent (0 for the first snapshot).
 func (r snapRecord) parentSeq() int64 {
 	switch {
