@@ -67,6 +67,8 @@ func runCrashHelper(which string) {
 			}
 		}
 		os.Exit(0)
+	case "brancher":
+		os.Exit(runBrancher(ctx, e, os.Getenv(envCrashWho)))
 	case "seal":
 		e.hookAfterSeal = func() { _ = syscall.Kill(os.Getpid(), syscall.SIGKILL); select {} }
 		_, err = e.CreateSnapshot(ctx, "crash", SnapshotOptions{Message: "never committed"})
