@@ -48,7 +48,7 @@ func checkRef(ref string) error {
 
 // ListFiles implements kamld.v1.FileService.
 func (s *Files) ListFiles(ctx context.Context, req *kamldv1.ListFilesRequest) (*kamldv1.ListFilesResponse, error) {
-	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	id, err := resource.ParseScopedName("dataset", req.GetDataset())
 	if err != nil {
 		return nil, err
 	}
@@ -70,7 +70,7 @@ func (s *Files) ListFiles(ctx context.Context, req *kamldv1.ListFilesRequest) (*
 
 // StatFile implements kamld.v1.FileService.
 func (s *Files) StatFile(ctx context.Context, req *kamldv1.StatFileRequest) (*kamldv1.FileInfo, error) {
-	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	id, err := resource.ParseScopedName("dataset", req.GetDataset())
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +88,7 @@ func (s *Files) StatFile(ctx context.Context, req *kamldv1.StatFileRequest) (*ka
 // chunks that fit the message limit, read from the store as they are sent.
 func (s *Files) ReadFile(req *kamldv1.ReadFileRequest, stream grpc.ServerStreamingServer[httpbody.HttpBody]) error {
 	ctx := stream.Context()
-	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	id, err := resource.ParseScopedName("dataset", req.GetDataset())
 	if err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func (s *Files) WriteFile(stream grpc.ClientStreamingServer[kamldv1.WriteFileReq
 	if h == nil {
 		return apierr.InvalidArgument("header", "the first message must be the header")
 	}
-	id, err := resource.ParseDatasetName("header.dataset", h.GetDataset())
+	id, err := resource.ParseScopedName("header.dataset", h.GetDataset())
 	if err != nil {
 		return err
 	}
@@ -189,7 +189,7 @@ func (r *dataReader) Read(p []byte) (int, error) {
 
 // DeleteFile implements kamld.v1.FileService.
 func (s *Files) DeleteFile(ctx context.Context, req *kamldv1.DeleteFileRequest) (*emptypb.Empty, error) {
-	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	id, err := resource.ParseScopedName("dataset", req.GetDataset())
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ const (
 
 // SignFileUrl implements kamld.v1.FileService: stores that cannot presign answer UNIMPLEMENTED saying so.
 func (s *Files) SignFileUrl(ctx context.Context, req *kamldv1.SignFileUrlRequest) (*kamldv1.SignFileUrlResponse, error) {
-	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	id, err := resource.ParseScopedName("dataset", req.GetDataset())
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +245,7 @@ func (s *Files) SignFileUrl(ctx context.Context, req *kamldv1.SignFileUrlRequest
 
 // CommitSignedUpload implements kamld.v1.FileService.
 func (s *Files) CommitSignedUpload(ctx context.Context, req *kamldv1.CommitSignedUploadRequest) (*kamldv1.FileInfo, error) {
-	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	id, err := resource.ParseScopedName("dataset", req.GetDataset())
 	if err != nil {
 		return nil, err
 	}

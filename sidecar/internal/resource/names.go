@@ -98,3 +98,36 @@ func ParseChildName(field, name, collection string) (dataset, child string, err 
 	}
 	return parts[1], parts[3], nil
 }
+
+// ParseScopedName returns the engine id of "datasets/{dataset}" or of a branch-scoped
+// "datasets/{dataset}@{branch}": "iris" or "iris@exp". Requests that write a draft or read a history accept
+// the scoped form and then act on that branch (docs/branches.md).
+func ParseScopedName(field, name string) (string, error) {
+	scope, branch, scoped := strings.Cut(name, "@")
+	id, err := ParseDatasetName(field, scope)
+	if err != nil || !scoped {
+		return id, err
+	}
+	if err := ValidateBranchName(branch); err != nil {
+		return "", apierr.InvalidArgument(field, "branch %v", err)
+	}
+	if branch == DefaultBranch {
+		return id, nil
+	}
+	return id + "@" + branch, nil
+}
+
+// ParseScopedChildName is ParseChildName whose dataset segment may be branch-scoped ("iris@exp").
+func ParseScopedChildName(field, name, collection string) (scopedID, child string, err error) {
+	parts := strings.SplitN(name, "/", 3)
+	if len(parts) < 3 {
+		return ParseChildName(field, name, collection)
+	}
+	id, err := ParseScopedName(field, parts[0]+"/"+parts[1])
+	if err != nil {
+		return "", "", err
+	}
+	plain, _, _ := strings.Cut(id, "@")
+	_, child, err = ParseChildName(field, parts[0]+"/"+plain+"/"+parts[2], collection)
+	return id, child, err
+}

@@ -15,6 +15,7 @@ var datasetServices = []string{
 	kamldv1.DatasetService_ServiceDesc.ServiceName,
 	kamldv1.SnapshotService_ServiceDesc.ServiceName,
 	kamldv1.FileService_ServiceDesc.ServiceName,
+	kamldv1.BranchService_ServiceDesc.ServiceName,
 }
 
 // pending maps each service this server does not serve to its capability.
@@ -47,10 +48,12 @@ func (s *Server) registerServices(r grpc.ServiceRegistrar) {
 		kamldv1.RegisterDatasetServiceServer(r, datasetsvc.NewDatasets(s.datasets, opts...))
 		kamldv1.RegisterSnapshotServiceServer(r, datasetsvc.NewSnapshots(s.datasets, opts...))
 		kamldv1.RegisterFileServiceServer(r, datasetsvc.NewFiles(s.datasets, s.cfg.Limits.MaxMessageBytes))
+		kamldv1.RegisterBranchServiceServer(r, datasetsvc.NewBranches(s.datasets))
 	} else {
 		kamldv1.RegisterDatasetServiceServer(r, kamldv1.UnimplementedDatasetServiceServer{})
 		kamldv1.RegisterSnapshotServiceServer(r, kamldv1.UnimplementedSnapshotServiceServer{})
 		kamldv1.RegisterFileServiceServer(r, kamldv1.UnimplementedFileServiceServer{})
+		kamldv1.RegisterBranchServiceServer(r, kamldv1.UnimplementedBranchServiceServer{})
 	}
 	if s.search != nil {
 		kamldv1.RegisterSearchServiceServer(r, s.search)
