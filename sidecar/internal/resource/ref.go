@@ -18,7 +18,7 @@ const (
 	RefSequence                // "v3"
 	RefIDPrefix                // "4f2a9c…"
 	RefTag                     // "prod": a tag or a branch (they share one namespace)
-	RefDraft                   // "draft" (the default branch's), or "exp~draft" (branch exp's; Value "exp")
+	RefDraft                   // "draft" (the draft of the branch in scope, main by default), or "exp~draft" (Value "exp")
 )
 
 // DefaultBranch is the branch every dataset has; a dataset written before branches existed is this branch.
@@ -67,9 +67,6 @@ func ParseRef(s string) (Ref, error) {
 		b := strings.TrimSuffix(s, branchDraftSuffix)
 		if err := ValidateBranchName(b); err != nil {
 			return Ref{}, fmt.Errorf("%q: the draft of a branch is <branch>~draft: branch %v", s, err)
-		}
-		if b == DefaultBranch {
-			return Ref{Kind: RefDraft}, nil
 		}
 		return Ref{Kind: RefDraft, Value: b}, nil
 	case isSequence(s):
