@@ -43,17 +43,21 @@ export function formatBytesDelta(delta: number): string {
 /** The ref of the draft, the working state (common.proto). */
 export const DRAFT_REF = 'draft';
 
-/** What a ref string names (common.proto's ref grammar). */
+/** What a ref string names (common.proto's ref grammar). A `tag` may be a branch: they share one namespace. */
 export type Ref =
   | { kind: 'head' }
-  | { kind: 'draft' }
+  | { kind: 'draft'; branch?: string }
   | { kind: 'version'; sequence: number }
   | { kind: 'tag'; tag: string }
   | { kind: 'id'; id: string };
 
+/** A branch's draft is `<branch>~draft` (docs/branches.md). */
+const BRANCH_DRAFT = /^([a-z0-9][a-z0-9._-]*)~draft$/;
+
 /**
- * Parses a ref: empty → the head (latest snapshot), `draft`, `v3`, a snapshot
- * id (prefix of 6+ hex digits), or else a tag.
+ * Parses a ref: empty → the head (latest snapshot), `draft`, `exp~draft` (branch
+ * exp's draft), `v3`, a snapshot id (prefix of 6+ hex digits), or else a tag or
+ * branch name.
  */
 export function parseRef(ref: string): Ref {
   const text = ref.trim();
@@ -62,6 +66,10 @@ export function parseRef(ref: string): Ref {
   }
   if (text === DRAFT_REF) {
     return { kind: 'draft' };
+  }
+  const branchDraft = BRANCH_DRAFT.exec(text);
+  if (branchDraft) {
+    return { kind: 'draft', branch: branchDraft[1] };
   }
   const version = /^v([1-9][0-9]*)$/.exec(text);
   if (version) {
@@ -79,7 +87,7 @@ export function formatRef(ref: Ref): string {
     case 'head':
       return '';
     case 'draft':
-      return DRAFT_REF;
+      return ref.branch ? `${ref.branch}~${DRAFT_REF}` : DRAFT_REF;
     case 'version':
       return `v${ref.sequence}`;
     case 'tag':

@@ -96,10 +96,12 @@ describe('refs', () => {
       id: 'a'.repeat(64)
     });
     expect(parseRef('prod')).toEqual({ kind: 'tag', tag: 'prod' });
+    expect(parseRef('exp~draft')).toEqual({ kind: 'draft', branch: 'exp' });
+    expect(parseRef('Exp~draft')).toEqual({ kind: 'tag', tag: 'Exp~draft' });
   });
 
   it('formats back to the canonical string', () => {
-    for (const ref of ['', 'draft', 'v3', 'prod', 'b'.repeat(64)]) {
+    for (const ref of ['', 'draft', 'v3', 'prod', 'exp~draft', 'b'.repeat(64)]) {
       expect(formatRef(parseRef(ref))).toBe(ref);
     }
   });
@@ -108,6 +110,7 @@ describe('refs', () => {
     expect(datasetRef('iris', 'v3')).toBe('iris@v3');
     expect(datasetRef('iris', '')).toBe('iris');
     expect(datasetRef('iris', 'draft')).toBe('iris@draft');
+    expect(datasetRef('iris', 'exp~draft')).toBe('iris@exp~draft');
     expect(loadSnippet('iris', 'v3')).toBe(
       'import kamld\ndf = kamld.load("iris@v3")'
     );
