@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,7 @@ from kamld import magics
 from kamld.refs import draft_branch, parse_short_ref, validate_ref
 
 from .conftest import ExternalSidecar
-
-
-@pytest.fixture
-def sidecar(
-    jp_environ: None, tmp_path: Path, external_sidecar: ExternalSidecar, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[ExternalSidecar]:
-    runtime = tmp_path / "kernel-runtime"
-    runtime.mkdir()
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(runtime))
-    monkeypatch.setenv("KAMLD_URL", external_sidecar.url)
-    monkeypatch.setenv("KAMLD_TOKEN", external_sidecar.token)
-    kamld.set_client(None)
-    yield external_sidecar
-    kamld.set_client(None)
+from .test_datasets_client import sidecar  # noqa: F401 (the kernel's view of a fresh sidecar)
 
 
 def put(tmp_path: Path, name: str, text: str) -> Path:

@@ -39,7 +39,7 @@ func toBranch(ds string, b *dataset.Branch) *kamldv1.Branch {
 	return out
 }
 
-// fromRef accepts a snapshot resource name of the dataset or a bare ref.
+// fromRef accepts a snapshot resource name of dataset id or a bare ref, and returns the ref.
 func fromRef(field, id, ref string) (string, error) {
 	if !strings.HasPrefix(ref, resource.DatasetCollection+"/") {
 		return ref, nil

@@ -139,16 +139,9 @@ func (s *Snapshots) CreateTag(ctx context.Context, req *kamldv1.CreateTagRequest
 	if err := resource.ValidateTagID(req.GetTagId()); err != nil {
 		return nil, apierr.InvalidArgument("tag_id", "%v", err)
 	}
-	ref := req.GetTag().GetSnapshot()
-	if strings.HasPrefix(ref, resource.DatasetCollection+"/") {
-		ds, r, err := snapshotRef("tag.snapshot", ref)
-		if err != nil {
-			return nil, err
-		}
-		if datasetOf(ds) != id {
-			return nil, apierr.InvalidArgument("tag.snapshot", "%q is a snapshot of another dataset", ref)
-		}
-		ref = r
+	ref, err := fromRef("tag.snapshot", id, req.GetTag().GetSnapshot())
+	if err != nil {
+		return nil, err
 	}
 	if ref == "" {
 		return nil, apierr.InvalidArgument("tag.snapshot", "required: the snapshot to name")

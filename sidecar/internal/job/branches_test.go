@@ -1,6 +1,7 @@
 package job_test
 
 import (
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/job"
 )
 
 // outputDataset makes dataset "model" with base.txt in v1.
@@ -21,6 +23,20 @@ func (e *env) outputDataset() {
 	require.NoError(e.t, err)
 	_, err = e.engine.CreateSnapshot(ctx, "model", dataset.SnapshotOptions{})
 	require.NoError(e.t, err)
+}
+
+// runningJob submits a job that writes out/<name> after 1.5 s into dataset "model" (made by outputDataset)
+// and returns once it runs.
+func runningJob(t *testing.T, name, content string) (*env, *job.Manager, *kamldv1.Job) {
+	e := newEnv(t)
+	e.outputDataset()
+	m := e.manager()
+	spec := script(fmt.Sprintf("import time\ntime.sleep(1.5)\nopen('out/%s','w').write('%s')", name, content))
+	spec.Outputs = []*kamldv1.JobOutput{{Path: "out", Dataset: "datasets/model"}}
+	j, err := m.Submit(t.Context(), spec, "", "alice")
+	require.NoError(t, err)
+	wait(t, m, id(j), kamldv1.JobState_JOB_STATE_RUNNING)
+	return e, m, j
 }
 
 func filesAt(t *testing.T, e *env, id, ref string) []string {
@@ -37,16 +53,9 @@ func filesAt(t *testing.T, e *env, id, ref string) []string {
 // TestJobSnapshotHoldsOnlyItsOutputs: a file written to the output dataset (and one snapshotted there) while
 // the job runs is not in the job's snapshot; the job's branch is merged into main and then deleted.
 func TestJobSnapshotHoldsOnlyItsOutputs(t *testing.T) {
-	e := newEnv(t)
-	e.outputDataset()
-	m := e.manager()
-	spec := script("import time\ntime.sleep(1.5)\nopen('out/m.txt','w').write('m')")
-	spec.Outputs = []*kamldv1.JobOutput{{Path: "out", Dataset: "datasets/model"}}
-	j, err := m.Submit(t.Context(), spec, "", "alice")
-	require.NoError(t, err)
-	wait(t, m, id(j), kamldv1.JobState_JOB_STATE_RUNNING)
+	e, m, j := runningJob(t, "m.txt", "m")
 	ctx := t.Context()
-	_, err = e.engine.WriteFile(ctx, "model", "snapshotted.txt", strings.NewReader("s"), dataset.WriteOptions{})
+	_, err := e.engine.WriteFile(ctx, "model", "snapshotted.txt", strings.NewReader("s"), dataset.WriteOptions{})
 	require.NoError(t, err)
 	_, err = e.engine.CreateSnapshot(ctx, "model", dataset.SnapshotOptions{Message: "someone else"})
 	require.NoError(t, err)
@@ -71,16 +80,9 @@ func TestJobSnapshotHoldsOnlyItsOutputs(t *testing.T) {
 // TestJobMergeConflictFailsAndKeepsBranch: the job rewrites a file that main changed meanwhile; the commit
 // step fails with the conflict list and the branch stays, holding the job's snapshot.
 func TestJobMergeConflictFailsAndKeepsBranch(t *testing.T) {
-	e := newEnv(t)
-	e.outputDataset()
-	m := e.manager()
-	spec := script("import time\ntime.sleep(1.5)\nopen('out/base.txt','w').write('job')")
-	spec.Outputs = []*kamldv1.JobOutput{{Path: "out", Dataset: "datasets/model"}}
-	j, err := m.Submit(t.Context(), spec, "", "alice")
-	require.NoError(t, err)
-	wait(t, m, id(j), kamldv1.JobState_JOB_STATE_RUNNING)
+	e, m, j := runningJob(t, "base.txt", "job")
 	ctx := t.Context()
-	_, err = e.engine.WriteFile(ctx, "model", "base.txt", strings.NewReader("someone else"), dataset.WriteOptions{})
+	_, err := e.engine.WriteFile(ctx, "model", "base.txt", strings.NewReader("someone else"), dataset.WriteOptions{})
 	require.NoError(t, err)
 	_, err = e.engine.CreateSnapshot(ctx, "model", dataset.SnapshotOptions{})
 	require.NoError(t, err)

@@ -13,9 +13,7 @@ import (
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes"
-	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes/kubetest"
 	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes/podhelper"
-	"github.com/kamld/kamld/sidecar/internal/config"
 )
 
 // TestJobOutputsOnTheirBranch_Kubernetes: the Pod's manifest sends the job's outputs to the job's branch of
@@ -23,16 +21,7 @@ import (
 // is not in the job's snapshot; on success the branch is merged into main. The test plays the kubelet and
 // the in-pod helper, which stores the outputs where the manifest says.
 func TestJobOutputsOnTheirBranch_Kubernetes(t *testing.T) {
-	c := kubetest.Start(t)
-	ns, _ := c.Namespace(t)
-	s := startSidecar(t, func(cfg *config.Config) {
-		cfg.Compute.Backend = "kubernetes"
-		cfg.Compute.Kubernetes.Kubeconfig = c.Server.Kubeconfig
-		cfg.Compute.Kubernetes.Namespace = ns
-		cfg.Compute.Kubernetes.HelperImage = "kamld:test"
-	})
-	d := c.Driver(ns)
-	seedIris(t, s)
+	_, _, s, d := startOnKubernetes(t)
 	code, body, _ := s.rest(t, "POST", "/v1/jobs", submitJSON(trainPy), s.bearer())
 	require.Equal(t, http.StatusOK, code, body)
 	var submitted struct{ Name string }
