@@ -45,7 +45,6 @@ __all__ = [
     "TABULAR_FORMATS",
     "DatasetFile",
     "branch",
-    "merge",
     "create",
     "datasets",
     "diff",
@@ -53,6 +52,7 @@ __all__ = [
     "load",
     "log",
     "ls",
+    "merge",
     "open",
     "restore",
     "search",
@@ -471,7 +471,8 @@ def upload(
     branch = draft_branch(r.ref) if r.ref else ""
     if branch is None:
         raise ValueError(
-            f"uploads go to a draft; {dest!r} names ref {r.ref!r} (write 'dataset/path' or 'dataset@branch~draft/path')"
+            f"uploads go to the draft; {dest!r} names ref {r.ref!r} "
+            "(write 'dataset/path' or 'dataset@branch~draft/path')"
         )
     target = scoped_dataset(r.dataset, branch)
     plan = _plan_upload(Path(local).expanduser(), r)
@@ -520,7 +521,9 @@ def _on_branch(r: ShortRef, what: str) -> str:
     branch = draft_branch(r.ref) if r.ref else ""
     if branch is None:
         if _SNAPSHOT_REF.fullmatch(r.ref):
-            raise ValueError(f"{what} works on a branch; {str(r)!r} names a snapshot (write 'iris' or 'iris@branch')")
+            raise ValueError(
+                f"{what} works on a branch; {str(r)!r} names a snapshot (write 'iris' or 'iris@branch')"
+            )
         branch = r.ref  # a branch name (a tag would be NOT_FOUND as a branch)
     return scoped_dataset(r.dataset, branch)
 
@@ -693,7 +696,9 @@ def branch(
             return None
         return c.rename_branch(r.dataset, r.ref, validate_branch_name(rename_to or ""))
     if r.ref:
-        raise ValueError(f"to list branches pass the dataset name, not {ref!r}; to create one pass a name too")
+        raise ValueError(
+            f"to list branches pass the dataset name, not {ref!r}; to create one pass a name too"
+        )
     return _frame(branch_records(r.dataset, client=client), BRANCH_COLUMNS, ("created",))
 
 

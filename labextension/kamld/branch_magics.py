@@ -28,7 +28,9 @@ def add_parsers(parser: Callable[[str, str], argparse.ArgumentParser]) -> dict[s
     merge = parser("merge", "Merge a branch or snapshot into a branch: fast-forward, or three-way by path.")
     merge.add_argument("source", help='"iris@exp" (a branch), "iris@v7"')
     merge.add_argument("target", nargs="?", help='"iris" (main, the default) or "iris@other"')
-    merge.add_argument("--strategy", default="", choices=["", "ours", "theirs"], help="resolve every conflict")
+    merge.add_argument(
+        "--strategy", default="", choices=["", "ours", "theirs"], help="resolve every conflict"
+    )
     merge.add_argument("--ours", action="append", default=[], help="keep the target's version of this path")
     merge.add_argument("--theirs", action="append", default=[], help="take the source's version of this path")
     merge.add_argument("-m", "--message", default="", help="message of the merge snapshot")
@@ -62,16 +64,26 @@ def format_conflicts(conflicts: Sequence[dict[str, Any]]) -> str:
     def side(f: Any) -> str:
         if not isinstance(f, dict):
             return "(absent)"
-        return f"{str(f.get('digest', '')).removeprefix('sha256:')[:12]} {human_bytes(int(f.get('size') or 0))}"
+        return (
+            f"{str(f.get('digest', '')).removeprefix('sha256:')[:12]} {human_bytes(int(f.get('size') or 0))}"
+        )
 
-    rows = [{"conflict": c.get("path", ""), "ours": side(c.get("ours")), "theirs": side(c.get("theirs"))} for c in conflicts]
+    rows = [
+        {"conflict": c.get("path", ""), "ours": side(c.get("ours")), "theirs": side(c.get("theirs"))}
+        for c in conflicts
+    ]
     return format_table(rows, ["conflict", "ours", "theirs"], {"conflict": 80})
 
 
 def _merge(args: argparse.Namespace) -> str:
     try:
         res = api.merge(
-            args.source, args.target, strategy=args.strategy, ours=args.ours, theirs=args.theirs, message=args.message
+            args.source,
+            args.target,
+            strategy=args.strategy,
+            ours=args.ours,
+            theirs=args.theirs,
+            message=args.message,
         )
     except KamldError as exc:
         if exc.code == FAILED_PRECONDITION and exc.conflicts:

@@ -200,13 +200,19 @@ def _file_path(path: str) -> str:
 
 Body = bytes | IO[bytes] | Iterable[bytes]
 
-_STRATEGIES = {"": "MERGE_STRATEGY_UNSPECIFIED", "ours": "MERGE_STRATEGY_OURS", "theirs": "MERGE_STRATEGY_THEIRS"}
+_STRATEGIES = {
+    "": "MERGE_STRATEGY_UNSPECIFIED",
+    "ours": "MERGE_STRATEGY_OURS",
+    "theirs": "MERGE_STRATEGY_THEIRS",
+}
 
 
 def _strategy(name: str) -> str:
     """The API's name of a merge strategy: "ours", "theirs" or "" (report conflicts)."""
     if name not in _STRATEGIES:
-        raise ValueError(f"merge strategy {name!r}: use 'ours' (keep the target's) or 'theirs' (take the source's)")
+        raise ValueError(
+            f"merge strategy {name!r}: use 'ours' (keep the target's) or 'theirs' (take the source's)"
+        )
     return _STRATEGIES[name]
 
 

@@ -106,16 +106,20 @@ def _parsers() -> dict[str, _Parser]:
     status = parser("status", "The sidecar's version, health and backends.")
     helpp = parser("help", "Usage of %kamld or of one subcommand.")
     helpp.add_argument("subcommand", nargs="?")
-    return {
-        "ls": ls,
-        "search": search,
-        "snapshot": snap,
-        "diff": diff,
-        "log": log,
-        "preview": prev,
-        "status": status,
-        "help": helpp,
-    } | branch_magics.add_parsers(parser) | job_magics.add_parsers(parser)
+    return (
+        {
+            "ls": ls,
+            "search": search,
+            "snapshot": snap,
+            "diff": diff,
+            "log": log,
+            "preview": prev,
+            "status": status,
+            "help": helpp,
+        }
+        | branch_magics.add_parsers(parser)
+        | job_magics.add_parsers(parser)
+    )
 
 
 def _cell(value: Any, width: int) -> str:

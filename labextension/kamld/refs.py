@@ -146,8 +146,8 @@ def validate_ref(ref: str) -> str:
     problem = _tag_problem(ref)
     if problem:
         raise ValueError(
-            f'{ref!r} is not a ref (latest "", "draft", "v3", an id prefix of 6+ hex digits, a tag or branch, '
-            f'or <branch>~draft): {problem}'
+            f'{ref!r} is not a ref (latest "", "draft", "v3", an id prefix of 6+ hex digits, '
+            f"a tag or branch, or <branch>~draft): {problem}"
         )
     return ref
 

@@ -257,6 +257,31 @@ export function parseSnapshot(value: unknown): ISnapshot | undefined {
   };
 }
 
+/** A branch: a line of history with a draft of its own (docs/branches.md). */
+export interface IBranch {
+  name: string;
+  /** The branch's own id, the last segment of `name`. */
+  id: string;
+  /** Resource name of its head snapshot; empty before the first. */
+  head: string;
+  /** `v7`; empty before the first snapshot. */
+  headVersion: string;
+  isDefault: boolean;
+}
+
+export function parseBranch(value: unknown): IBranch | undefined {
+  if (!isObject(value) || typeof value.name !== 'string') {
+    return undefined;
+  }
+  return {
+    name: value.name,
+    id: lastSegment(value.name),
+    head: str(value.head),
+    headVersion: str(value.headVersion),
+    isDefault: value.isDefault === true
+  };
+}
+
 export function parseTag(value: unknown): ITag | undefined {
   if (!isObject(value) || typeof value.name !== 'string') {
     return undefined;
@@ -422,6 +447,8 @@ export const routes = {
     `${ds(id)}:diff${query({ fromRef, toRef, pageSize, pageToken })}`,
   tags: (id: string, tagId?: string): string =>
     `${ds(id)}/tags${query({ tagId })}`,
+  branches: (id: string): string =>
+    `${ds(id)}/branches${query({ pageSize: 1000 })}`,
   files: (
     id: string,
     options: {
@@ -546,6 +573,15 @@ export class DatasetClient {
       routes.diff(id, fromRef, toRef, pageSize, pageToken),
       undefined,
       parseDiff
+    );
+  }
+
+  listBranches(id: string): Promise<DatasetResult<IPage<IBranch>>> {
+    return this._json(
+      'GET',
+      routes.branches(id),
+      undefined,
+      pageParser('branches', parseBranch)
     );
   }
 

@@ -4,6 +4,7 @@
  * so jest tests all of it.
  */
 import {
+  IBranch,
   IDataset,
   IDatasetApiFailure,
   IDiff,
@@ -130,18 +131,39 @@ export interface IRefOption {
   /** What goes into `?ref=`. */
   value: string;
   label: string;
-  group: 'draft' | 'snapshot' | 'tag';
+  group: 'draft' | 'branch' | 'snapshot' | 'tag';
 }
 
-/** The ref picker's choices: the draft, then snapshots newest first, then tags. */
+/**
+ * The ref picker's choices: main's draft, then each other branch's head and
+ * draft, then snapshots newest first, then tags. `draftOf` labels a branch's
+ * draft (a translated "exp (draft)").
+ */
 export function refOptions(
   snapshots: readonly ISnapshot[],
   tags: readonly ITag[],
-  draftLabel: string
+  draftLabel: string,
+  branches: readonly IBranch[] = [],
+  draftOf: (branch: string) => string = branch => `${branch} (draft)`
 ): IRefOption[] {
   const options: IRefOption[] = [
     { value: DRAFT_REF, label: draftLabel, group: 'draft' }
   ];
+  const others = branches.filter(b => !b.isDefault);
+  for (const branch of [...others].sort((a, b) => a.id.localeCompare(b.id))) {
+    options.push({
+      value: branch.id,
+      label: branch.headVersion
+        ? `${branch.id} → ${branch.headVersion}`
+        : branch.id,
+      group: 'branch'
+    });
+    options.push({
+      value: `${branch.id}~${DRAFT_REF}`,
+      label: draftOf(branch.id),
+      group: 'branch'
+    });
+  }
   const sorted = [...snapshots].sort((a, b) => b.sequence - a.sequence);
   for (const snapshot of sorted) {
     options.push({
@@ -161,6 +183,22 @@ export function refOptions(
     });
   }
   return options;
+}
+
+/** The picker's options in their groups, in order, empty groups left out. */
+export function refGroups(
+  options: readonly IRefOption[]
+): [IRefOption['group'], IRefOption[]][] {
+  const out: [IRefOption['group'], IRefOption[]][] = [];
+  for (const option of options) {
+    const last = out[out.length - 1];
+    if (last && last[0] === option.group) {
+      last[1].push(option);
+    } else {
+      out.push([option.group, [option]]);
+    }
+  }
+  return out;
 }
 
 export interface IDiffRow {

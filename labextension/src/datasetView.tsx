@@ -28,7 +28,9 @@ import {
   formatBytesDelta,
   formatLabelsInput,
   formatTime,
+  IRefOption,
   notebookRef,
+  refGroups,
   refOptions,
   snapshotLabel
 } from './datasetModel';
@@ -412,7 +414,19 @@ function FileBrowser(props: {
   const { model, trans } = props;
   const [dragging, setDragging] = React.useState(false);
   const input = React.useRef<HTMLInputElement>(null);
-  const options = refOptions(model.snapshots, model.tags, trans.__('Draft'));
+  const options = refOptions(
+    model.snapshots,
+    model.tags,
+    trans.__('Draft'),
+    model.branches,
+    branch => trans.__('%1 (draft)', branch)
+  );
+  const groupLabels: Record<IRefOption['group'], string> = {
+    draft: trans.__('Main'),
+    branch: trans.__('Branches'),
+    snapshot: trans.__('Versions'),
+    tag: trans.__('Tags')
+  };
   const listing = model.listing;
   const onDrop = (event: React.DragEvent): void => {
     event.preventDefault();
@@ -450,13 +464,17 @@ function FileBrowser(props: {
             value={model.ref}
             onChange={event => void model.setRef(event.target.value)}
           >
-            {options.map(option => (
-              <option
-                key={`${option.group}:${option.value}`}
-                value={option.value}
-              >
-                {option.label}
-              </option>
+            {refGroups(options).map(([group, members]) => (
+              <optgroup key={group} label={groupLabels[group]}>
+                {members.map(option => (
+                  <option
+                    key={`${option.group}:${option.value}`}
+                    value={option.value}
+                  >
+                    {option.label}
+                  </option>
+                ))}
+              </optgroup>
             ))}
           </select>
         </label>

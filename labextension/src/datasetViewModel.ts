@@ -9,6 +9,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { ITranslate } from './connectionState';
 import {
   DatasetClient,
+  IBranch,
   IDataset,
   IDatasetApiFailure,
   IDiff,
@@ -87,6 +88,7 @@ export class DatasetViewModel {
   loadError = '';
   snapshots: ISnapshot[] = [];
   tags: ITag[] = [];
+  branches: IBranch[] = [];
   /** The ref the file browser shows. */
   ref: string = DRAFT_REF;
   prefix = '';
@@ -439,9 +441,10 @@ export class DatasetViewModel {
   }
 
   private async _loadHistory(): Promise<void> {
-    const [snapshots, tags] = await Promise.all([
+    const [snapshots, tags, branches] = await Promise.all([
       this._client.listSnapshots(this.datasetId, 1000),
-      this._client.listTags(this.datasetId)
+      this._client.listTags(this.datasetId),
+      this._client.listBranches(this.datasetId)
     ]);
     if (snapshots.ok) {
       this.snapshots = [...snapshots.value.items].sort(
@@ -459,6 +462,9 @@ export class DatasetViewModel {
     }
     if (tags.ok) {
       this.tags = tags.value.items;
+    }
+    if (branches.ok) {
+      this.branches = branches.value.items;
     }
     this._changed.emit();
   }

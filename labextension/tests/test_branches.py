@@ -26,54 +26,58 @@ def test_branch_refs_parse_like_the_sidecar() -> None:
     assert draft_branch("draft") == ""
     assert draft_branch("v3") is None
     for bad in ("~draft", "v3~draft", "Exp~draft", "a~b", "draft~draft"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match=r"not a ref|branch"):
             validate_ref(bad)
 
 
-def test_branch_write_snapshot_merge_with_conflicts(sidecar: ExternalSidecar, tmp_path: Path) -> None:
-    kamld.create("iris")
-    kamld.upload(put(tmp_path, "a.csv", "a,1\n"), "iris/a.csv")
-    kamld.snapshot("iris")
-    created = kamld.branch("iris@v1", "exp")
+def test_branch_write_snapshot_merge_with_conflicts(
+    sidecar: ExternalSidecar,  # noqa: F811 (the fixture imported above)
+    tmp_path: Path,
+) -> None:
+    kamld.create("petals")
+    kamld.upload(put(tmp_path, "a.csv", "a,1\n"), "petals/a.csv")
+    kamld.snapshot("petals")
+    created = kamld.branch("petals@v1", "exp")
     assert created["headVersion"] == "v1"
     with pytest.raises(kamld.KamldError) as exc:
-        kamld.branch("iris", "exp")
+        kamld.branch("petals", "exp")
     assert exc.value.code_name == "ALREADY_EXISTS"
 
-    kamld.upload(put(tmp_path, "a2.csv", "a,exp\n"), "iris@exp~draft/a.csv")
-    kamld.upload(put(tmp_path, "b.csv", "b\n"), "iris@exp~draft/")
-    assert sorted(kamld.ls("iris@exp~draft")["path"]) == ["a.csv", "b.csv"]
-    assert list(kamld.ls("iris@draft")["path"]) == ["a.csv"], "main's draft does not see exp's writes"
-    snap = kamld.snapshot("iris@exp", "on exp")
+    kamld.upload(put(tmp_path, "a2.csv", "a,exp\n"), "petals@exp~draft/a.csv")
+    kamld.upload(put(tmp_path, "b.csv", "b\n"), "petals@exp~draft/")
+    assert sorted(kamld.ls("petals@exp~draft")["path"]) == ["a.csv", "b.csv"]
+    assert list(kamld.ls("petals@draft")["path"]) == ["a.csv"], "main's draft does not see exp's writes"
+    snap = kamld.snapshot("petals@exp", "on exp")
     assert snap["branch"] == "exp"
-    assert list(kamld.log("iris@exp")["message"]) == ["on exp", ""]
+    assert list(kamld.log("petals@exp")["message"]) == ["on exp", ""]
 
-    kamld.upload(put(tmp_path, "a3.csv", "a,main\n"), "iris/a.csv")
-    kamld.snapshot("iris")
+    kamld.upload(put(tmp_path, "a3.csv", "a,main\n"), "petals/a.csv")
+    kamld.snapshot("petals")
     with pytest.raises(kamld.KamldError) as exc:
-        kamld.merge("iris@exp")
+        kamld.merge("petals@exp")
     assert exc.value.code_name == "FAILED_PRECONDITION"
     [conflict] = exc.value.conflicts
     assert conflict["path"] == "a.csv"
     assert int(conflict["ours"]["size"]) == len("a,main\n")
     assert int(conflict["theirs"]["size"]) == len("a,exp\n")
-    printed = magics.run("merge iris@exp")
-    assert "a.csv" in printed and "CONFLICT" in printed.upper()
+    printed = magics.run("merge petals@exp")
+    assert "a.csv" in printed
+    assert "CONFLICT" in printed.upper()
 
-    res = kamld.merge("iris@exp", "iris", theirs=["a.csv"])
+    res = kamld.merge("petals@exp", "petals", theirs=["a.csv"])
     assert len(res["resolved"]) == 1
-    assert kamld.open("iris/a.csv").read() == b"a,exp\n"
-    assert "fast-forward" in magics.run("merge iris iris@exp")
+    assert kamld.open("petals/a.csv").read() == b"a,exp\n"
+    assert "fast-forward" in magics.run("merge petals petals@exp")
 
-    branches = kamld.branch("iris")
+    branches = kamld.branch("petals")
     assert sorted(branches["branch"]) == ["exp", "main"]
-    assert "exp" in magics.run("branch iris")
-    assert "done" in magics.run("branch iris --rename exp done")
-    kamld.branch("iris@done", delete=True)
-    assert list(kamld.branch("iris")["branch"]) == ["main"]
-    with pytest.raises(ValueError):
-        kamld.merge("iris@exp~draft")
-    with pytest.raises(ValueError):
-        kamld.merge("iris@exp", "iris@v3")
-    with pytest.raises(ValueError):
-        kamld.merge("iris@exp", strategy="mine")
+    assert "exp" in magics.run("branch petals")
+    assert "done" in magics.run("branch petals --rename exp done")
+    kamld.branch("petals@done", delete=True)
+    assert list(kamld.branch("petals")["branch"]) == ["main"]
+    with pytest.raises(ValueError, match="not a draft"):
+        kamld.merge("petals@exp~draft")
+    with pytest.raises(ValueError, match="the target is a branch"):
+        kamld.merge("petals@exp", "petals@v3")
+    with pytest.raises(ValueError, match="merge strategy"):
+        kamld.merge("petals@exp", strategy="mine")
