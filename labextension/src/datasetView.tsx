@@ -35,6 +35,7 @@ import {
   snapshotLabel
 } from './datasetModel';
 import { DatasetViewModel } from './datasetViewModel';
+import { mergeDialog } from './mergeDialog';
 import { PreviewSection } from './previewGrid';
 import { isTabular } from './previewModel';
 import { SchemaSection } from './schemaView';
@@ -135,6 +136,9 @@ export class DatasetViewWidget extends ReactWidget {
             trans={this._trans}
             onRestore={version => void this.restoreDialog(version)}
             onTag={version => void this.tagDialog(version)}
+            onMerge={branch =>
+              void mergeDialog(this.model, branch, this._trans)
+            }
           />
         )}
       </UseSignal>
@@ -211,6 +215,7 @@ interface IBodyProps {
   trans: TranslationBundle;
   onRestore: (version: string) => void;
   onTag: (version: string) => void;
+  onMerge: (branch: string) => void;
 }
 
 function DatasetViewBody(props: IBodyProps): React.ReactElement {
@@ -256,7 +261,7 @@ function DatasetViewBody(props: IBodyProps): React.ReactElement {
         dataset={model.dataset}
         trans={trans}
       />
-      <FileBrowser model={model} trans={trans} />
+      <FileBrowser model={model} trans={trans} onMerge={props.onMerge} />
       <PreviewSection model={model.preview} trans={trans} />
       <SchemaSection model={model.schema} trans={trans} />
       <History {...props} />
@@ -410,8 +415,13 @@ function Metadata(props: {
 function FileBrowser(props: {
   model: DatasetViewModel;
   trans: TranslationBundle;
+  onMerge: (branch: string) => void;
 }): React.ReactElement {
   const { model, trans } = props;
+  // A branch's head is shown: offer to merge it into main.
+  const shownBranch = model.branches.find(
+    b => !b.isDefault && b.id === model.ref
+  );
   const [dragging, setDragging] = React.useState(false);
   const input = React.useRef<HTMLInputElement>(null);
   const options = refOptions(
@@ -478,6 +488,14 @@ function FileBrowser(props: {
             ))}
           </select>
         </label>
+        {shownBranch && (
+          <button
+            className="jp-mod-styled kamld-Files-merge"
+            onClick={() => props.onMerge(shownBranch.id)}
+          >
+            {trans.__('Merge into main…')}
+          </button>
+        )}
         <nav className="kamld-Breadcrumbs" aria-label={trans.__('Folder')}>
           {breadcrumbs(model.prefix, model.datasetId).map((crumb, i, all) => (
             <React.Fragment key={crumb.prefix}>

@@ -10,6 +10,9 @@ import { ITranslate } from './connectionState';
 import {
   DatasetClient,
   IBranch,
+  IMergeConflict,
+  mergeConflicts,
+  MergeStrategy,
   IDataset,
   IDatasetApiFailure,
   IDiff,
@@ -297,6 +300,62 @@ export class DatasetViewModel {
     };
     await this.refresh();
     return result.value;
+  }
+
+  /** What branch changed against main's head: the merge dialog's preview. */
+  async mergePreview(branch: string): Promise<IDiff | null> {
+    const result = await this._client.diff(this.datasetId, 'main', branch, 200);
+    return result.ok ? result.value : null;
+  }
+
+  /**
+   * Merges branch into main. Returns its conflicts when it failed on them
+   * (nothing was merged), [] when it merged, null on another failure (shown).
+   */
+  async merge(
+    branch: string,
+    strategy: MergeStrategy = ''
+  ): Promise<IMergeConflict[] | null> {
+    const result = await this._client.mergeBranch(
+      this.datasetId,
+      branch,
+      strategy
+    );
+    if (!result.ok) {
+      const conflicts = mergeConflicts(result.failure);
+      if (conflicts) {
+        return conflicts;
+      }
+      this.notice = {
+        kind: 'error',
+        message: this._trans.__(
+          'Could not merge %1: %2',
+          branch,
+          result.failure.message
+        )
+      };
+      this._changed.emit();
+      return null;
+    }
+    const merged = result.value;
+    const stats = merged.stats;
+    this.notice = {
+      kind: 'info',
+      message: merged.upToDate
+        ? this._trans.__('%1 is merged into main already.', branch)
+        : this._trans.__(
+            'Merged %1 into main (%2): %3 added, %4 modified, %5 removed.',
+            branch,
+            merged.fastForward
+              ? this._trans.__('fast-forward to %1', merged.version)
+              : merged.version,
+            stats.added,
+            stats.modified,
+            stats.removed
+          )
+    };
+    await this.refresh();
+    return [];
   }
 
   async restore(ref: string): Promise<IDiffStats | null> {
