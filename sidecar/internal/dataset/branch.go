@@ -174,7 +174,13 @@ func (d *ds) claimSeq(ctx context.Context) (int64, error) {
 		c.Last++
 		_, err = putJSON(ctx, d.e.blobs, d.keys.seqCounter(), c, casOpts(ver))
 		if err == nil {
-			return c.Last, nil
+			// A sidecar of a version before branches commits by creating seq/<n> itself: skip a number it took.
+			if _, err := d.e.blobs.Stat(ctx, d.keys.seq(c.Last)); errors.Is(err, apierr.ErrNotFound) {
+				return c.Last, nil
+			} else if err != nil {
+				return 0, err
+			}
+			continue
 		}
 		if !lostRace(err) {
 			return 0, err

@@ -378,3 +378,25 @@ func TestLegacyStore(t *testing.T) {
 	require.NoError(t, err)
 	require.NotNil(t, r)
 }
+
+// TestOldSidecarNumbersAreSkipped: a sidecar of the version before branches, still running on the store,
+// commits by creating seq/<n> itself; a new snapshot never takes that number or overwrites that record.
+func TestOldSidecarNumbersAreSkipped(t *testing.T) {
+	onStores(t, func(t *testing.T, store blob.Store) {
+		ctx := context.Background()
+		e := New(store)
+		newDataset(t, e, "iris")
+		v1 := snapshotFiles(t, e, "iris", 1, "a")
+		d, err := e.open(ctx, "name", "iris")
+		require.NoError(t, err)
+		old := snapRecord{ID: "0ld", Seq: 2, Parent: v1.ID, Root: v1.ManifestRoot}
+		_, err = putJSON(ctx, store, d.keys.seq(2), old, blob.PutOptions{IfNoneMatch: true})
+		require.NoError(t, err)
+		s := snapshotFiles(t, e, "iris", 1, "b")
+		require.EqualValues(t, 3, s.Sequence)
+		require.Equal(t, v1.ID, s.Parent)
+		got, err := e.GetSnapshot(ctx, "iris", "v3")
+		require.NoError(t, err)
+		require.Equal(t, s.ID, got.ID)
+	})
+}

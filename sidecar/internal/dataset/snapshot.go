@@ -108,7 +108,15 @@ func snapshotID(root, parent, message, author string, t time.Time) string {
 // index, and the draft pointer's sealed list. Every step is idempotent and may be done by anyone (the
 // snapshot's writer, or a reader that found it unfinished).
 func (d *ds) finish(ctx context.Context, rec snapRecord) error {
-	if _, err := putJSON(ctx, d.e.blobs, d.keys.seq(rec.Seq), rec, blob.PutOptions{IfNoneMatch: true}); err != nil && !lostRace(err) {
+	if _, err := putJSON(ctx, d.e.blobs, d.keys.seq(rec.Seq), rec, blob.PutOptions{IfNoneMatch: true}); lostRace(err) {
+		var there snapRecord
+		if _, err := getJSON(ctx, d.e.blobs, d.keys.seq(rec.Seq), &there); err != nil {
+			return err
+		}
+		if there.ID != rec.ID {
+			return fmt.Errorf("v%d is snapshot %s, but branch %q names %s as v%d: %w", rec.Seq, there.ID, d.branch, rec.ID, rec.Seq, apierr.ErrDataLoss)
+		}
+	} else if err != nil {
 		return err
 	}
 	if _, err := putJSON(ctx, d.e.blobs, d.keys.snapID(rec.ID), idIndex{Seq: rec.Seq}, blob.PutOptions{IfNoneMatch: true}); err != nil && !lostRace(err) {
