@@ -400,3 +400,40 @@ func TestOldSidecarNumbersAreSkipped(t *testing.T) {
 		require.Equal(t, s.ID, got.ID)
 	})
 }
+
+// TestBranchCommitFinishedByReader: a commit on a branch whose writer died after moving the pointer and before
+// writing the seq/ record and id index (the state is made by undoing them) is finished by the next reader —
+// found by id and number, listed, and merged.
+func TestBranchCommitFinishedByReader(t *testing.T) {
+	onStores(t, func(t *testing.T, store blob.Store) {
+		ctx := context.Background()
+		e := New(store)
+		newDataset(t, e, "iris")
+		snapshotFiles(t, e, "iris", 2, "a")
+		_, err := e.CreateBranch(ctx, "iris", "exp", "", "")
+		require.NoError(t, err)
+		write(t, e, "iris@exp", "x.txt", "x")
+		s, err := e.CreateSnapshot(ctx, "iris@exp", SnapshotOptions{})
+		require.NoError(t, err)
+		d, err := e.open(ctx, "name", "iris@exp")
+		require.NoError(t, err)
+		br, ver, err := d.readBranch(ctx)
+		require.NoError(t, err)
+		br.Finished = false
+		_, err = putJSON(ctx, store, d.keys.branch("exp"), br, blob.PutOptions{IfMatch: ver})
+		require.NoError(t, err)
+		require.NoError(t, store.Delete(ctx, d.keys.seq(s.Sequence), blob.DeleteOptions{}))
+		require.NoError(t, store.Delete(ctx, d.keys.snapID(s.ID), blob.DeleteOptions{}))
+
+		got, err := e.GetSnapshot(ctx, "iris", s.Version()) // from main: every branch's head is finished
+		require.NoError(t, err)
+		require.Equal(t, s.ID, got.ID)
+		got, err = e.GetSnapshot(ctx, "iris", s.ID[:8])
+		require.NoError(t, err)
+		require.Equal(t, s.ID, got.ID)
+		res, err := e.MergeBranch(ctx, "iris", "exp", "", MergeOptions{})
+		require.NoError(t, err)
+		require.True(t, res.FastForward)
+		require.Equal(t, "x", read(t, e, "iris", "", "x.txt"))
+	})
+}
