@@ -57,6 +57,20 @@ func snapshotFiles(t *testing.T, e *Engine, id string, n int, prefix string) *Sn
 	return s
 }
 
+// onExp makes dataset iris with n files in v1 and branch exp from it, writes path on exp and snapshots it.
+func onExp(t *testing.T, e *Engine, n int, path, content string) *Snapshot {
+	t.Helper()
+	ctx := context.Background()
+	newDataset(t, e, "iris")
+	snapshotFiles(t, e, "iris", n, "a")
+	_, err := e.CreateBranch(ctx, "iris", "exp", "", "")
+	require.NoError(t, err)
+	write(t, e, "iris@exp", path, content)
+	s, err := e.CreateSnapshot(ctx, "iris@exp", SnapshotOptions{})
+	require.NoError(t, err)
+	return s
+}
+
 func newDataset(t *testing.T, e *Engine, id string) {
 	t.Helper()
 	_, err := e.CreateDataset(context.Background(), id, Metadata{})
@@ -196,13 +210,7 @@ func TestMergeFastForward(t *testing.T) {
 	onStores(t, func(t *testing.T, store blob.Store) {
 		ctx := context.Background()
 		e := New(store)
-		newDataset(t, e, "iris")
-		snapshotFiles(t, e, "iris", 3, "a")
-		_, err := e.CreateBranch(ctx, "iris", "exp", "", "")
-		require.NoError(t, err)
-		write(t, e, "iris@exp", "b.txt", "b")
-		s, err := e.CreateSnapshot(ctx, "iris@exp", SnapshotOptions{})
-		require.NoError(t, err)
+		s := onExp(t, e, 3, "b.txt", "b")
 		write(t, e, "iris", "pending.txt", "p") // main's draft keeps its change across the merge
 
 		res, err := e.MergeBranch(ctx, "iris", "exp", "", MergeOptions{})
@@ -408,13 +416,7 @@ func TestBranchCommitFinishedByReader(t *testing.T) {
 	onStores(t, func(t *testing.T, store blob.Store) {
 		ctx := context.Background()
 		e := New(store)
-		newDataset(t, e, "iris")
-		snapshotFiles(t, e, "iris", 2, "a")
-		_, err := e.CreateBranch(ctx, "iris", "exp", "", "")
-		require.NoError(t, err)
-		write(t, e, "iris@exp", "x.txt", "x")
-		s, err := e.CreateSnapshot(ctx, "iris@exp", SnapshotOptions{})
-		require.NoError(t, err)
+		s := onExp(t, e, 2, "x.txt", "x")
 		d, err := e.open(ctx, "name", "iris@exp")
 		require.NoError(t, err)
 		br, ver, err := d.readBranch(ctx)
