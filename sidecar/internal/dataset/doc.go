@@ -1,4 +1,5 @@
-// Package dataset is kamld's storage engine for datasets, branches, drafts, snapshots, tags and files,
+// Package dataset is kamld's storage engine for datasets, branches, drafts, snapshots, tags and files
+// (docs/architecture.md, docs/branches.md),
 // on any blob.Store: a local directory or MinIO/S3. It is a library; the gRPC services, CLI and panel sit on
 // top of Engine.
 //
