@@ -203,13 +203,21 @@ func (d *ds) commit(ctx context.Context, rec snapRecord, ver string) error {
 		return fmt.Errorf("branch %q moved: %w", d.branch, apierr.ErrAborted)
 	}
 	br.Head, br.Finished = rec, false
+	d.hook("before")
 	if _, err := putJSON(ctx, d.e.blobs, d.keys.branch(d.branch), br, blob.PutOptions{IfMatch: ver}); err != nil {
 		return err
 	}
+	d.hook("after")
 	if _, _, err := d.loadHead(ctx); err != nil {
 		return fmt.Errorf("snapshot v%d is committed, but finishing it failed (the next read finishes it): %w", rec.Seq, err)
 	}
 	return nil
+}
+
+func (d *ds) hook(stage string) {
+	if d.e.hookCommit != nil {
+		d.e.hookCommit(stage)
+	}
 }
 
 // eachBranch calls fn with every live branch's handle and record, the default branch first.

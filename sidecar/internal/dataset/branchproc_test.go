@@ -171,3 +171,62 @@ func draftRacesDelete(t *testing.T, e *Engine, name string) {
 	}
 	require.NoError(t, e.DeleteBranch(ctx, "br", name))
 }
+
+// TestMergeKilled: a process merging exp into main is killed (SIGKILL) just before the pointer moves, and in
+// another run just after: before, main is unchanged and the next merge works (the number it took is skipped);
+// after, the merge is committed and the next reader finishes it. On a shared directory and on MinIO.
+func TestMergeKilled(t *testing.T) {
+	for _, stage := range []string{"before", "after"} {
+		t.Run(stage, func(t *testing.T) {
+			t.Run("fs", func(t *testing.T) {
+				dir := t.TempDir()
+				mergeKilled(t, New(newFS(t, dir)), stage, envCrashDir+"="+dir)
+			})
+			t.Run("minio", func(t *testing.T) {
+				srv := minio.Start(t)
+				b := make([]byte, 6)
+				_, _ = rand.Read(b)
+				bucket := "mk-" + hex.EncodeToString(b)
+				mergeKilled(t, New(openS3(t, srv, bucket)), stage, envCrashS3+"="+strings.Join([]string{srv.Endpoint, bucket, srv.AccessKey, srv.SecretKey}, " "))
+			})
+		})
+	}
+}
+
+func mergeKilled(t *testing.T, e *Engine, stage, env string) {
+	ctx := context.Background()
+	newDataset(t, e, "crash")
+	write(t, e, "crash", "a.txt", "a")
+	v1, err := e.CreateSnapshot(ctx, "crash", SnapshotOptions{})
+	require.NoError(t, err)
+	_, err = e.CreateBranch(ctx, "crash", "exp", "", "")
+	require.NoError(t, err)
+	write(t, e, "crash@exp", "x.txt", "x")
+	onExp, err := e.CreateSnapshot(ctx, "crash@exp", SnapshotOptions{})
+	require.NoError(t, err)
+	write(t, e, "crash", "m.txt", "m")
+	onMain, err := e.CreateSnapshot(ctx, "crash", SnapshotOptions{})
+	require.NoError(t, err)
+	require.Equal(t, v1.ID, onMain.Parent)
+
+	runKilled(t, "", "merge-"+stage, env)
+
+	head, err := e.GetSnapshot(ctx, "crash", "")
+	require.NoError(t, err)
+	if stage == "before" {
+		require.Equal(t, onMain.ID, head.ID, "nothing was committed")
+		res, err := e.MergeBranch(ctx, "crash", "exp", "", MergeOptions{})
+		require.NoError(t, err)
+		head = res.Snapshot
+		require.Greater(t, head.Sequence, onMain.Sequence+1, "the killed merge's number is skipped")
+	}
+	require.Equal(t, onMain.ID, head.Parent)
+	require.Equal(t, onExp.ID, head.MergeParent)
+	got, err := e.GetSnapshot(ctx, "crash", head.Version())
+	require.NoError(t, err, "the merge is findable by number")
+	require.Equal(t, head.ID, got.ID)
+	require.Equal(t, []string{"a.txt", "m.txt", "x.txt"}, paths(t, e, "crash", ""))
+	res, err := e.MergeBranch(ctx, "crash", "exp", "", MergeOptions{})
+	require.NoError(t, err)
+	require.True(t, res.UpToDate)
+}

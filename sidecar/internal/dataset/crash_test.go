@@ -69,6 +69,15 @@ func runCrashHelper(which string) {
 		os.Exit(0)
 	case "brancher":
 		os.Exit(runBrancher(ctx, e, os.Getenv(envCrashWho)))
+	case "merge-before", "merge-after":
+		stage := strings.TrimPrefix(which, "merge-")
+		e.hookCommit = func(s string) {
+			if s == stage {
+				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {}
+			}
+		}
+		_, err = e.MergeBranch(ctx, "crash", "exp", "", MergeOptions{})
 	case "seal":
 		e.hookAfterSeal = func() { _ = syscall.Kill(os.Getpid(), syscall.SIGKILL); select {} }
 		_, err = e.CreateSnapshot(ctx, "crash", SnapshotOptions{Message: "never committed"})
