@@ -149,7 +149,7 @@ lint: tools venv ## buf lint, gofmt, go vet, ruff, eslint, prettier and the docs
 bench: build minio kube bench-search ## start-up, RSS, gateway cost; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files; search latency; job submit → running, ListJobs
 	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD)
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/bench/
-	go test -run '^$$' -bench 'Snapshot|Diff' -benchtime 10x ./sidecar/internal/dataset/
+	go test -run '^$$' -bench 'Snapshot|Diff|BranchCreate|Merge10' -benchtime 10x ./sidecar/internal/dataset/
 	go test -run '^$$' -bench GC -benchtime 2x ./sidecar/internal/dataset/
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/job/
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/compute/kubernetes/

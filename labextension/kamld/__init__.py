@@ -17,6 +17,7 @@ from typing import Any
 
 from ._version import __version__
 from .api import (
+    branch,
     create,
     datasets,
     diff,
@@ -24,6 +25,7 @@ from .api import (
     load,
     log,
     ls,
+    merge,
     open,
     restore,
     search,
@@ -44,6 +46,7 @@ __all__ = [
     "KamldError",
     "ShortRef",
     "__version__",
+    "branch",
     "create",
     "datasets",
     "diff",
@@ -52,6 +55,7 @@ __all__ = [
     "load_ipython_extension",
     "log",
     "ls",
+    "merge",
     "open",
     "parse_short_ref",
     "preview",

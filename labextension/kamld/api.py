@@ -11,10 +11,11 @@ from __future__ import annotations
 import html
 import io
 import os
+import re
 import sys
 import threading
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -22,9 +23,20 @@ from typing import IO, TYPE_CHECKING, Any, Literal, overload
 
 import requests
 
-from .client import Client, Dataset, DiffStats, FileInfo, Snapshot, Tag
+from .client import Client, Dataset, DiffStats, FileInfo, MergeResult, Snapshot, Tag
 from .errors import KamldError
-from .refs import DRAFT, ShortRef, parse_short_ref, validate_path, validate_tag_id
+from .refs import (
+    DEFAULT_BRANCH,
+    DRAFT,
+    ShortRef,
+    draft_branch,
+    parse_short_ref,
+    scoped_dataset,
+    validate_branch_name,
+    validate_dataset_id,
+    validate_path,
+    validate_tag_id,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -32,6 +44,7 @@ if TYPE_CHECKING:
 __all__ = [
     "TABULAR_FORMATS",
     "DatasetFile",
+    "branch",
     "create",
     "datasets",
     "diff",
@@ -39,6 +52,7 @@ __all__ = [
     "load",
     "log",
     "ls",
+    "merge",
     "open",
     "restore",
     "search",
@@ -454,8 +468,13 @@ def upload(
     (path, size, files_done, files_total). Take a snapshot afterwards to record the change.
     """
     r = _parse_folder(dest)
-    if r.ref not in ("", DRAFT):
-        raise ValueError(f"uploads go to the draft; {dest!r} names ref {r.ref!r} (write 'dataset/path')")
+    branch = draft_branch(r.ref) if r.ref else ""
+    if branch is None:
+        raise ValueError(
+            f"uploads go to the draft; {dest!r} names ref {r.ref!r} "
+            "(write 'dataset/path' or 'dataset@branch~draft/path')"
+        )
+    target = scoped_dataset(r.dataset, branch)
     plan = _plan_upload(Path(local).expanduser(), r)
     c = _c(client)
     report: Progress | None = _print_progress if progress is True else (progress or None)
@@ -466,7 +485,7 @@ def upload(
         nonlocal done
         try:
             with item.local.open("rb") as f:
-                info = c.upload(r.dataset, item.path, f)
+                info = c.upload(target, item.path, f)
         except KamldError as exc:
             # Say which file: a folder upload fails on one of many.
             raise KamldError(
@@ -497,23 +516,36 @@ def upload(
 # -- snapshots ------------------------------------------------------------------------------------------
 
 
+def _on_branch(r: ShortRef, what: str) -> str:
+    """The dataset name acting on the branch `r` names: "iris" (main), "iris@exp", "iris@exp~draft"."""
+    branch = draft_branch(r.ref) if r.ref else ""
+    if branch is None:
+        if _SNAPSHOT_REF.fullmatch(r.ref):
+            raise ValueError(
+                f"{what} works on a branch; {str(r)!r} names a snapshot (write 'iris' or 'iris@branch')"
+            )
+        branch = r.ref  # a branch name (a tag would be NOT_FOUND as a branch)
+    return scoped_dataset(r.dataset, branch)
+
+
+_SNAPSHOT_REF = re.compile(r"v[0-9]+|[0-9a-f]{6,64}")
+
+
 def snapshot(
     dataset: str, message: str = "", *, allow_empty: bool = False, client: Client | None = None
 ) -> Snapshot:
-    """Commit the dataset's draft as a new snapshot (v1, v2, ...) and return it."""
+    """Commit the draft as a new snapshot (v1, v2, ...) and return it: main's ("iris") or a branch's
+    ("iris@exp")."""
     r = parse_short_ref(dataset)
     _no_path(r, "snapshot")
-    if r.ref not in ("", DRAFT):
-        raise ValueError(f"snapshot commits the draft; pass the dataset name, not {dataset!r}")
-    return _c(client).create_snapshot(r.dataset, message, allow_empty=allow_empty)
+    return _c(client).create_snapshot(_on_branch(r, "snapshot"), message, allow_empty=allow_empty)
 
 
 def snapshot_records(dataset: str, *, client: Client | None = None) -> list[dict[str, Any]]:
-    """The dataset's history, newest first: version, id, message, author, created, files, bytes, tags."""
+    """The history of main ("iris") or a branch ("iris@exp"), newest first: version, id, message, author,
+    created, files, bytes, tags."""
     r = parse_short_ref(dataset)
     _no_path(r, "log")
-    if r.ref:
-        raise ValueError(f"log lists a whole history; pass the dataset name, not {dataset!r}")
     return [
         {
             "version": s.get("version", ""),
@@ -525,7 +557,7 @@ def snapshot_records(dataset: str, *, client: Client | None = None) -> list[dict
             "bytes": _int((s.get("stats") or {}).get("totalBytes")),
             "tags": list(s.get("tags") or []),
         }
-        for s in _c(client).list_snapshots(r.dataset)
+        for s in _c(client).list_snapshots(_on_branch(r, "log"))
     ]
 
 
@@ -614,3 +646,98 @@ def tag(ref: str, name: str, *, overwrite: bool = False, client: Client | None =
     if not target:
         raise ValueError(f"dataset {r.dataset!r} has no snapshot to tag yet")
     return c.create_tag(r.dataset, name, target, overwrite=overwrite)
+
+
+# -- branches -------------------------------------------------------------------------------------------
+
+BRANCH_COLUMNS = ["branch", "head", "default", "author", "created"]
+
+
+def branch_records(dataset: str, *, client: Client | None = None) -> list[dict[str, Any]]:
+    """The dataset's branches by name: branch, head (version), default, author, created."""
+    return [
+        {
+            "branch": _short_id(b.get("name", "")),
+            "head": b.get("headVersion", ""),
+            "default": bool(b.get("isDefault")),
+            "author": b.get("author", ""),
+            "created": b.get("createTime"),
+        }
+        for b in _c(client).list_branches(validate_dataset_id(dataset))
+    ]
+
+
+def branch(
+    ref: str,
+    name: str | None = None,
+    *,
+    delete: bool = False,
+    rename_to: str | None = None,
+    client: Client | None = None,
+) -> Any:
+    """Branches of a dataset, each with its own draft and history.
+
+    - ``branch("iris")``: the branches, as a DataFrame.
+    - ``branch("iris@v3", "exp")``: create branch exp at v3 (at main's head for "iris"); nothing is copied.
+      Then write to ``"iris@exp~draft/…"`` (upload), ``snapshot("iris@exp")``, read ``"iris@exp"``.
+    - ``branch("iris@exp", rename_to="tried")``, ``branch("iris@exp", delete=True)``.
+    """
+    r = parse_short_ref(ref)
+    _no_path(r, "branch")
+    c = _c(client)
+    if name is not None:
+        validate_branch_name(name)
+        return c.create_branch(r.dataset, name, from_ref=r.ref)
+    if delete or rename_to is not None:
+        if not r.ref or draft_branch(r.ref) is not None:
+            raise ValueError(f"name the branch as 'dataset@branch', not {ref!r}")
+        if delete:
+            c.delete_branch(r.dataset, r.ref)
+            return None
+        return c.rename_branch(r.dataset, r.ref, validate_branch_name(rename_to or ""))
+    if r.ref:
+        raise ValueError(
+            f"to list branches pass the dataset name, not {ref!r}; to create one pass a name too"
+        )
+    return _frame(branch_records(r.dataset, client=client), BRANCH_COLUMNS, ("created",))
+
+
+def merge(
+    source: str,
+    target: str | None = None,
+    *,
+    strategy: str = "",
+    ours: Iterable[str] = (),
+    theirs: Iterable[str] = (),
+    message: str = "",
+    client: Client | None = None,
+) -> MergeResult:
+    """Merge ``source`` ("iris@exp", or any snapshot "iris@v7") into the branch ``target`` ("iris" = main,
+    "iris@exp"; default main).
+
+    Fast-forwards when it can, else merges by path against the common ancestor. A path changed differently
+    on both sides is a conflict: ``strategy="ours"``/``"theirs"`` resolves all of them, ``ours=[paths]`` /
+    ``theirs=[paths]`` single ones; unresolved, the merge raises KamldError (FAILED_PRECONDITION) whose
+    ``conflicts`` lists every path with both sides' digests and sizes.
+    """
+    rs = parse_short_ref(source)
+    rt = parse_short_ref(target if target is not None else rs.dataset)
+    _no_path(rs, "merge")
+    _no_path(rt, "merge")
+    if rs.dataset != rt.dataset:
+        raise ValueError(f"merge works within one dataset, not {rs.dataset!r} into {rt.dataset!r}")
+    if rt.ref and (draft_branch(rt.ref) is not None or _SNAPSHOT_REF.fullmatch(rt.ref)):
+        raise ValueError(f"the target is a branch ('iris' or 'iris@exp'), not {target!r}")
+    if draft_branch(rs.ref) is not None:
+        raise ValueError(f"merge a snapshot, not a draft ({source!r}): take a snapshot of the branch first")
+    paths = {p: "ours" for p in ours} | {p: "theirs" for p in theirs}
+    for p in paths:
+        validate_path(p)
+    return _c(client).merge_branch(
+        rs.dataset,
+        rs.ref or DEFAULT_BRANCH,
+        rt.ref or DEFAULT_BRANCH,
+        strategy=strategy,
+        path_strategies=paths,
+        message=message,
+    )

@@ -132,6 +132,33 @@ class Tag(TypedDict, total=False):
     createTime: str
 
 
+class Branch(TypedDict, total=False):
+    name: str
+    # The snapshot it was created at, and its head (resource names; "" before the first snapshot).
+    head: str
+    headVersion: str
+    author: str
+    createTime: str
+    isDefault: bool
+
+
+class MergeConflict(TypedDict, total=False):
+    path: str
+    # The file in the common ancestor, on the target (ours) and in the source (theirs); absent when missing.
+    base: FileInfo
+    ours: FileInfo
+    theirs: FileInfo
+
+
+class MergeResult(TypedDict, total=False):
+    snapshot: Snapshot
+    fastForward: bool
+    upToDate: bool
+    base: str
+    stats: DiffStats
+    resolved: list[MergeConflict]
+
+
 class Highlight(TypedDict, total=False):
     field: str
     fragments: list[str]
@@ -161,8 +188,9 @@ class SearchPage(TypedDict, total=False):
 
 
 def _ds(dataset_id: str) -> str:
-    """The URL path of a dataset; ids are DNS labels, quoting only guards against misuse."""
-    return f"/v1/datasets/{quote(dataset_id, safe='')}"
+    """The URL path of a dataset, or of a branch of it ("iris@exp": requests then act on that branch's draft
+    and history); ids are DNS labels, quoting only guards against misuse."""
+    return f"/v1/datasets/{quote(dataset_id, safe='@')}"
 
 
 def _file_path(path: str) -> str:
@@ -171,6 +199,21 @@ def _file_path(path: str) -> str:
 
 
 Body = bytes | IO[bytes] | Iterable[bytes]
+
+_STRATEGIES = {
+    "": "MERGE_STRATEGY_UNSPECIFIED",
+    "ours": "MERGE_STRATEGY_OURS",
+    "theirs": "MERGE_STRATEGY_THEIRS",
+}
+
+
+def _strategy(name: str) -> str:
+    """The API's name of a merge strategy: "ours", "theirs" or "" (report conflicts)."""
+    if name not in _STRATEGIES:
+        raise ValueError(
+            f"merge strategy {name!r}: use 'ours' (keep the target's) or 'theirs' (take the source's)"
+        )
+    return _STRATEGIES[name]
 
 
 class Client:
@@ -348,6 +391,53 @@ class Client:
 
     def delete_tag(self, dataset_id: str, tag_id: str) -> None:
         self.request("DELETE", f"{_ds(dataset_id)}/tags/{quote(tag_id, safe='')}")
+
+    # BranchService
+
+    def create_branch(self, dataset_id: str, branch_id: str, *, from_ref: str = "") -> Branch:
+        """CreateBranch at a snapshot (any ref naming one; "" = main's head). Nothing is copied."""
+        result: Branch = self.request(
+            "POST", f"{_ds(dataset_id)}/branches", params={"branchId": branch_id}, json={"from": from_ref}
+        )
+        return result
+
+    def get_branch(self, dataset_id: str, branch_id: str) -> Branch:
+        result: Branch = self.request("GET", f"{_ds(dataset_id)}/branches/{quote(branch_id, safe='')}")
+        return result
+
+    def list_branches(self, dataset_id: str) -> list[Branch]:
+        return list(self._pages(f"{_ds(dataset_id)}/branches", "branches", {}))
+
+    def delete_branch(self, dataset_id: str, branch_id: str) -> None:
+        self.request("DELETE", f"{_ds(dataset_id)}/branches/{quote(branch_id, safe='')}")
+
+    def rename_branch(self, dataset_id: str, branch_id: str, new_branch_id: str) -> Branch:
+        result: Branch = self.request(
+            "POST",
+            f"{_ds(dataset_id)}/branches/{quote(branch_id, safe='')}:rename",
+            json={"newBranchId": new_branch_id},
+        )
+        return result
+
+    def merge_branch(
+        self,
+        dataset_id: str,
+        source: str,
+        target: str = "main",
+        *,
+        strategy: str = "",
+        path_strategies: Mapping[str, str] | None = None,
+        message: str = "",
+    ) -> MergeResult:
+        """MergeBranch `source` (a branch, tag or version) into branch `target`. Strategies are "ours" or
+        "theirs". A conflict raises KamldError FAILED_PRECONDITION whose `conflicts` lists every path."""
+        body: dict[str, Any] = {"source": source, "message": message, "strategy": _strategy(strategy)}
+        if path_strategies:
+            body["pathStrategies"] = {p: _strategy(s) for p, s in path_strategies.items()}
+        result: MergeResult = self.request(
+            "POST", f"{_ds(dataset_id)}/branches/{quote(target, safe='')}:merge", json=body
+        )
+        return result
 
     # FileService
 

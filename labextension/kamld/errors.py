@@ -104,6 +104,15 @@ class KamldError(Exception):
                         out.append((str(v.get("field", "")), str(v.get("description", ""))))
         return out
 
+    @property
+    def conflicts(self) -> list[dict[str, Any]]:
+        """The conflicts of a failed merge (kamld.v1.MergeConflicts): every path changed differently on both
+        sides, with `ours` and `theirs` (each a FileInfo, absent when the file is missing there)."""
+        for detail in self.details:
+            if str(detail.get("@type", "")).endswith("kamld.v1.MergeConflicts"):
+                return [c for c in detail.get("conflicts") or [] if isinstance(c, dict)]
+        return []
+
     def __str__(self) -> str:
         text = f"{self.code_name} ({self.code}): {self.message}"
         fields = [f for f, _ in self.field_violations if f and f not in self.message]

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
-from . import api, job_magics
+from . import api, branch_magics, job_magics
 from . import query as sqlapi
 from ._version import __version__
 from .client import BackendInfo, Client, SystemInfo
@@ -37,11 +37,13 @@ Subcommands:
                                    the first rows of a CSV, TSV, Parquet or JSON-lines file
   status                           the sidecar's version, overall health and one line per backend
 """
+USAGE += branch_magics.USAGE
 USAGE += job_magics.USAGE
 USAGE += """\
   help [subcommand]                this text, or one subcommand's
 
-Refs: "iris" (latest snapshot), "iris@v3", "iris@draft", "iris@prod" (a tag), "iris@4f2a9c" (an id prefix).
+Refs: "iris" (latest snapshot), "iris@v3", "iris@draft", "iris@prod" (a tag), "iris@4f2a9c" (an id prefix),
+"iris@exp" (branch exp's head), "iris@exp~draft" (its draft).
 In Python: kamld.load("iris@v3"), kamld.open("iris@v3/train.csv"), kamld.upload(...), kamld.diff(...),
 kamld.run("train.py", inputs={"iris@v3": "data"}, outputs={"out": "model"}).wait().
 SQL: a %%kamld_sql cell (-o name keeps the DataFrame), or kamld.sql('SELECT … FROM "iris@v3".iris').
@@ -104,16 +106,20 @@ def _parsers() -> dict[str, _Parser]:
     status = parser("status", "The sidecar's version, health and backends.")
     helpp = parser("help", "Usage of %kamld or of one subcommand.")
     helpp.add_argument("subcommand", nargs="?")
-    return {
-        "ls": ls,
-        "search": search,
-        "snapshot": snap,
-        "diff": diff,
-        "log": log,
-        "preview": prev,
-        "status": status,
-        "help": helpp,
-    } | job_magics.add_parsers(parser)
+    return (
+        {
+            "ls": ls,
+            "search": search,
+            "snapshot": snap,
+            "diff": diff,
+            "log": log,
+            "preview": prev,
+            "status": status,
+            "help": helpp,
+        }
+        | branch_magics.add_parsers(parser)
+        | job_magics.add_parsers(parser)
+    )
 
 
 def _cell(value: Any, width: int) -> str:
@@ -283,6 +289,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "log": _log,
     "preview": _preview,
     "status": _status,
+    **branch_magics.COMMANDS,
     **job_magics.COMMANDS,
 }
 

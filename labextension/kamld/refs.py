@@ -4,8 +4,8 @@ It mirrors the sidecar's rules (sidecar/internal/resource: shortref.go, ref.go, 
 typo is reported before any request is sent, with the same wording the sidecar would use:
 
 - dataset id: a DNS label, 1-63 of [a-z0-9-], starting with a letter, not ending with '-';
-- ref: "" (the latest snapshot), "draft", "v3", a snapshot id prefix of 6-64 hex digits, or a tag
-  (1-63 of [a-z0-9._-], starting with a letter or digit);
+- ref: "" (the latest snapshot), "draft", "v3", a snapshot id prefix of 6-64 hex digits, a tag or a branch
+  (1-63 of [a-z0-9._-], starting with a letter or digit; one namespace), or a branch's draft "exp~draft";
 - path: relative, '/'-separated, NFC, no empty/"."/".." segments, no control or invisible characters;
   a folder ends in '/'.
 
@@ -19,6 +19,8 @@ import unicodedata
 from dataclasses import dataclass
 
 DRAFT = "draft"
+DEFAULT_BRANCH = "main"
+BRANCH_DRAFT_SUFFIX = "~" + DRAFT
 MAX_ID_LENGTH = 63
 MIN_ID_PREFIX = 6
 MAX_ID_PREFIX = 64
@@ -98,9 +100,38 @@ def validate_tag_id(tag: str) -> str:
     return tag
 
 
+def validate_branch_name(name: str) -> str:
+    """`name` when it is a valid branch name (the rules of tag ids); ValueError otherwise."""
+    problem = _tag_problem(name)
+    if problem:
+        raise ValueError(f"branch {problem.replace('not a tag', 'not a branch')}")
+    return name
+
+
+def draft_branch(ref: str) -> str | None:
+    """The branch whose draft `ref` names ("exp" for "exp~draft", "" for "draft"), or None for a snapshot."""
+    if ref == DRAFT:
+        return ""
+    if ref.endswith(BRANCH_DRAFT_SUFFIX):
+        return ref.removesuffix(BRANCH_DRAFT_SUFFIX)
+    return None
+
+
+def scoped_dataset(dataset: str, branch: str) -> str:
+    """The dataset name requests use to act on a branch's draft and history: "iris" or "iris@exp"."""
+    return dataset if branch in ("", DEFAULT_BRANCH) else f"{dataset}@{branch}"
+
+
 def validate_ref(ref: str) -> str:
-    """`ref` when it is a valid ref ("", "draft", "v3", an id prefix or a tag); ValueError otherwise."""
+    """`ref` when it is a valid ref ("", "draft", "v3", an id prefix, a tag or branch, "<branch>~draft");
+    ValueError otherwise."""
     if ref in ("", DRAFT):
+        return ref
+    if ref.endswith(BRANCH_DRAFT_SUFFIX):
+        try:
+            validate_branch_name(ref.removesuffix(BRANCH_DRAFT_SUFFIX))
+        except ValueError as exc:
+            raise ValueError(f"{ref!r}: the draft of a branch is <branch>~draft: {exc}") from None
         return ref
     if _SEQUENCE.fullmatch(ref):
         if ref[1] == "0" or int(ref[1:]) >= 2**63:
@@ -115,8 +146,8 @@ def validate_ref(ref: str) -> str:
     problem = _tag_problem(ref)
     if problem:
         raise ValueError(
-            f'{ref!r} is not a ref (latest "", "draft", "v3", an id prefix of 6+ hex digits, or a tag): '
-            f"tag {problem}"
+            f'{ref!r} is not a ref (latest "", "draft", "v3", an id prefix of 6+ hex digits, '
+            f"a tag or branch, or <branch>~draft): {problem}"
         )
     return ref
 

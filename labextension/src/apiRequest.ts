@@ -109,6 +109,10 @@ export function httpFailure(
     grpcCode: status?.code,
     reason: status?.reason,
     fieldViolations: status?.fieldViolations ?? [],
+    details:
+      isObject(payload) && Array.isArray(payload.details)
+        ? payload.details
+        : undefined,
     message:
       status?.message ||
       jupyterMessage ||

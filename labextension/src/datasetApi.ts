@@ -137,7 +137,66 @@ export interface IDatasetApiFailure extends IApiFailure {
   /** google.rpc.ErrorInfo reason, e.g. `ALREADY_EXISTS`. */
   reason?: string;
   fieldViolations: IFieldViolation[];
+  /** The google.rpc.Status details as sent (e.g. kamld.v1.MergeConflicts). */
+  details?: unknown[];
 }
+
+/** A path changed differently on both sides of a merge; a null side has no file. */
+export interface IMergeConflict {
+  path: string;
+  ours: IFileInfo | null;
+  theirs: IFileInfo | null;
+}
+
+export type MergeStrategy = '' | 'ours' | 'theirs';
+
+export interface IMergeResult {
+  version: string;
+  fastForward: boolean;
+  upToDate: boolean;
+  stats: IDiffStats;
+  resolved: number;
+}
+
+export function parseMergeResult(value: unknown): IMergeResult | undefined {
+  if (!isObject(value)) {
+    return undefined;
+  }
+  const snapshot = isObject(value.snapshot) ? value.snapshot : {};
+  return {
+    version: str(snapshot.version),
+    fastForward: value.fastForward === true,
+    upToDate: value.upToDate === true,
+    stats: parseDiffStats(value.stats),
+    resolved: Array.isArray(value.resolved) ? value.resolved.length : 0
+  };
+}
+
+/** Every conflict of a merge that failed on conflicts (its kamld.v1.MergeConflicts detail), or undefined. */
+export function mergeConflicts(
+  failure: IDatasetApiFailure
+): IMergeConflict[] | undefined {
+  for (const detail of failure.details ?? []) {
+    if (
+      isObject(detail) &&
+      str(detail['@type']).endsWith('kamld.v1.MergeConflicts')
+    ) {
+      const list = Array.isArray(detail.conflicts) ? detail.conflicts : [];
+      return list.filter(isObject).map(c => ({
+        path: str(c.path),
+        ours: parseFileInfo(c.ours) ?? null,
+        theirs: parseFileInfo(c.theirs) ?? null
+      }));
+    }
+  }
+  return undefined;
+}
+
+const STRATEGIES: Record<MergeStrategy, string> = {
+  '': 'MERGE_STRATEGY_UNSPECIFIED',
+  ours: 'MERGE_STRATEGY_OURS',
+  theirs: 'MERGE_STRATEGY_THEIRS'
+};
 
 export type DatasetResult<T> =
   { ok: true; value: T } | { ok: false; failure: IDatasetApiFailure };
@@ -254,6 +313,31 @@ export function parseSnapshot(value: unknown): ISnapshot | undefined {
             codeDigest: str(value.lineage.codeDigest)
           }
         : undefined
+  };
+}
+
+/** A branch: a line of history with a draft of its own (docs/branches.md). */
+export interface IBranch {
+  name: string;
+  /** The branch's own id, the last segment of `name`. */
+  id: string;
+  /** Resource name of its head snapshot; empty before the first. */
+  head: string;
+  /** `v7`; empty before the first snapshot. */
+  headVersion: string;
+  isDefault: boolean;
+}
+
+export function parseBranch(value: unknown): IBranch | undefined {
+  if (!isObject(value) || typeof value.name !== 'string') {
+    return undefined;
+  }
+  return {
+    name: value.name,
+    id: lastSegment(value.name),
+    head: str(value.head),
+    headVersion: str(value.headVersion),
+    isDefault: value.isDefault === true
   };
 }
 
@@ -422,6 +506,10 @@ export const routes = {
     `${ds(id)}:diff${query({ fromRef, toRef, pageSize, pageToken })}`,
   tags: (id: string, tagId?: string): string =>
     `${ds(id)}/tags${query({ tagId })}`,
+  merge: (id: string, target: string): string =>
+    `${ds(id)}/branches/${encodeURIComponent(target)}:merge`,
+  branches: (id: string): string =>
+    `${ds(id)}/branches${query({ pageSize: 1000 })}`,
   files: (
     id: string,
     options: {
@@ -546,6 +634,30 @@ export class DatasetClient {
       routes.diff(id, fromRef, toRef, pageSize, pageToken),
       undefined,
       parseDiff
+    );
+  }
+
+  /** Merges `source` (a branch) into branch `target` (default main), resolving conflicts by `strategy`. */
+  mergeBranch(
+    id: string,
+    source: string,
+    strategy: MergeStrategy = '',
+    target = 'main'
+  ): Promise<DatasetResult<IMergeResult>> {
+    return this._json(
+      'POST',
+      routes.merge(id, target),
+      { source, strategy: STRATEGIES[strategy] },
+      parseMergeResult
+    );
+  }
+
+  listBranches(id: string): Promise<DatasetResult<IPage<IBranch>>> {
+    return this._json(
+      'GET',
+      routes.branches(id),
+      undefined,
+      pageParser('branches', parseBranch)
     );
   }
 

@@ -4,6 +4,7 @@
  * so jest tests all of it.
  */
 import {
+  IBranch,
   IDataset,
   IDatasetApiFailure,
   IDiff,
@@ -43,17 +44,21 @@ export function formatBytesDelta(delta: number): string {
 /** The ref of the draft, the working state (common.proto). */
 export const DRAFT_REF = 'draft';
 
-/** What a ref string names (common.proto's ref grammar). */
+/** What a ref string names (common.proto's ref grammar). A `tag` may be a branch: they share one namespace. */
 export type Ref =
   | { kind: 'head' }
-  | { kind: 'draft' }
+  | { kind: 'draft'; branch?: string }
   | { kind: 'version'; sequence: number }
   | { kind: 'tag'; tag: string }
   | { kind: 'id'; id: string };
 
+/** A branch's draft is `<branch>~draft` (docs/branches.md). */
+const BRANCH_DRAFT = /^([a-z0-9][a-z0-9._-]*)~draft$/;
+
 /**
- * Parses a ref: empty → the head (latest snapshot), `draft`, `v3`, a snapshot
- * id (prefix of 6+ hex digits), or else a tag.
+ * Parses a ref: empty → the head (latest snapshot), `draft`, `exp~draft` (branch
+ * exp's draft), `v3`, a snapshot id (prefix of 6+ hex digits), or else a tag or
+ * branch name.
  */
 export function parseRef(ref: string): Ref {
   const text = ref.trim();
@@ -62,6 +67,10 @@ export function parseRef(ref: string): Ref {
   }
   if (text === DRAFT_REF) {
     return { kind: 'draft' };
+  }
+  const branchDraft = BRANCH_DRAFT.exec(text);
+  if (branchDraft) {
+    return { kind: 'draft', branch: branchDraft[1] };
   }
   const version = /^v([1-9][0-9]*)$/.exec(text);
   if (version) {
@@ -79,7 +88,7 @@ export function formatRef(ref: Ref): string {
     case 'head':
       return '';
     case 'draft':
-      return DRAFT_REF;
+      return ref.branch ? `${ref.branch}~${DRAFT_REF}` : DRAFT_REF;
     case 'version':
       return `v${ref.sequence}`;
     case 'tag':
@@ -122,18 +131,39 @@ export interface IRefOption {
   /** What goes into `?ref=`. */
   value: string;
   label: string;
-  group: 'draft' | 'snapshot' | 'tag';
+  group: 'draft' | 'branch' | 'snapshot' | 'tag';
 }
 
-/** The ref picker's choices: the draft, then snapshots newest first, then tags. */
+/**
+ * The ref picker's choices: main's draft, then each other branch's head and
+ * draft, then snapshots newest first, then tags. `draftOf` labels a branch's
+ * draft (a translated "exp (draft)").
+ */
 export function refOptions(
   snapshots: readonly ISnapshot[],
   tags: readonly ITag[],
-  draftLabel: string
+  draftLabel: string,
+  branches: readonly IBranch[] = [],
+  draftOf: (branch: string) => string = branch => `${branch} (draft)`
 ): IRefOption[] {
   const options: IRefOption[] = [
     { value: DRAFT_REF, label: draftLabel, group: 'draft' }
   ];
+  const others = branches.filter(b => !b.isDefault);
+  for (const branch of [...others].sort((a, b) => a.id.localeCompare(b.id))) {
+    options.push({
+      value: branch.id,
+      label: branch.headVersion
+        ? `${branch.id} → ${branch.headVersion}`
+        : branch.id,
+      group: 'branch'
+    });
+    options.push({
+      value: `${branch.id}~${DRAFT_REF}`,
+      label: draftOf(branch.id),
+      group: 'branch'
+    });
+  }
   const sorted = [...snapshots].sort((a, b) => b.sequence - a.sequence);
   for (const snapshot of sorted) {
     options.push({
@@ -153,6 +183,22 @@ export function refOptions(
     });
   }
   return options;
+}
+
+/** The picker's options in their groups, in order, empty groups left out. */
+export function refGroups(
+  options: readonly IRefOption[]
+): [IRefOption['group'], IRefOption[]][] {
+  const out: [IRefOption['group'], IRefOption[]][] = [];
+  for (const option of options) {
+    const last = out[out.length - 1];
+    if (last && last[0] === option.group) {
+      last[1].push(option);
+    } else {
+      out.push([option.group, [option]]);
+    }
+  }
+  return out;
 }
 
 export interface IDiffRow {

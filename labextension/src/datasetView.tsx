@@ -28,11 +28,14 @@ import {
   formatBytesDelta,
   formatLabelsInput,
   formatTime,
+  IRefOption,
   notebookRef,
+  refGroups,
   refOptions,
   snapshotLabel
 } from './datasetModel';
 import { DatasetViewModel } from './datasetViewModel';
+import { mergeDialog } from './mergeDialog';
 import { PreviewSection } from './previewGrid';
 import { isTabular } from './previewModel';
 import { SchemaSection } from './schemaView';
@@ -133,6 +136,9 @@ export class DatasetViewWidget extends ReactWidget {
             trans={this._trans}
             onRestore={version => void this.restoreDialog(version)}
             onTag={version => void this.tagDialog(version)}
+            onMerge={branch =>
+              void mergeDialog(this.model, branch, this._trans)
+            }
           />
         )}
       </UseSignal>
@@ -209,6 +215,7 @@ interface IBodyProps {
   trans: TranslationBundle;
   onRestore: (version: string) => void;
   onTag: (version: string) => void;
+  onMerge: (branch: string) => void;
 }
 
 function DatasetViewBody(props: IBodyProps): React.ReactElement {
@@ -254,7 +261,7 @@ function DatasetViewBody(props: IBodyProps): React.ReactElement {
         dataset={model.dataset}
         trans={trans}
       />
-      <FileBrowser model={model} trans={trans} />
+      <FileBrowser model={model} trans={trans} onMerge={props.onMerge} />
       <PreviewSection model={model.preview} trans={trans} />
       <SchemaSection model={model.schema} trans={trans} />
       <History {...props} />
@@ -408,11 +415,28 @@ function Metadata(props: {
 function FileBrowser(props: {
   model: DatasetViewModel;
   trans: TranslationBundle;
+  onMerge: (branch: string) => void;
 }): React.ReactElement {
   const { model, trans } = props;
+  // A branch's head is shown: offer to merge it into main.
+  const shownBranch = model.branches.find(
+    b => !b.isDefault && b.id === model.ref
+  );
   const [dragging, setDragging] = React.useState(false);
   const input = React.useRef<HTMLInputElement>(null);
-  const options = refOptions(model.snapshots, model.tags, trans.__('Draft'));
+  const options = refOptions(
+    model.snapshots,
+    model.tags,
+    trans.__('Draft'),
+    model.branches,
+    branch => trans.__('%1 (draft)', branch)
+  );
+  const groupLabels: Record<IRefOption['group'], string> = {
+    draft: trans.__('Main'),
+    branch: trans.__('Branches'),
+    snapshot: trans.__('Versions'),
+    tag: trans.__('Tags')
+  };
   const listing = model.listing;
   const onDrop = (event: React.DragEvent): void => {
     event.preventDefault();
@@ -450,16 +474,28 @@ function FileBrowser(props: {
             value={model.ref}
             onChange={event => void model.setRef(event.target.value)}
           >
-            {options.map(option => (
-              <option
-                key={`${option.group}:${option.value}`}
-                value={option.value}
-              >
-                {option.label}
-              </option>
+            {refGroups(options).map(([group, members]) => (
+              <optgroup key={group} label={groupLabels[group]}>
+                {members.map(option => (
+                  <option
+                    key={`${option.group}:${option.value}`}
+                    value={option.value}
+                  >
+                    {option.label}
+                  </option>
+                ))}
+              </optgroup>
             ))}
           </select>
         </label>
+        {shownBranch && (
+          <button
+            className="jp-mod-styled kamld-Files-merge"
+            onClick={() => props.onMerge(shownBranch.id)}
+          >
+            {trans.__('Merge into main…')}
+          </button>
+        )}
         <nav className="kamld-Breadcrumbs" aria-label={trans.__('Folder')}>
           {breadcrumbs(model.prefix, model.datasetId).map((crumb, i, all) => (
             <React.Fragment key={crumb.prefix}>

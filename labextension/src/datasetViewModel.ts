@@ -9,6 +9,10 @@ import { ISignal, Signal } from '@lumino/signaling';
 import { ITranslate } from './connectionState';
 import {
   DatasetClient,
+  IBranch,
+  IMergeConflict,
+  mergeConflicts,
+  MergeStrategy,
   IDataset,
   IDatasetApiFailure,
   IDiff,
@@ -87,6 +91,7 @@ export class DatasetViewModel {
   loadError = '';
   snapshots: ISnapshot[] = [];
   tags: ITag[] = [];
+  branches: IBranch[] = [];
   /** The ref the file browser shows. */
   ref: string = DRAFT_REF;
   prefix = '';
@@ -297,6 +302,62 @@ export class DatasetViewModel {
     return result.value;
   }
 
+  /** What branch changed against main's head: the merge dialog's preview. */
+  async mergePreview(branch: string): Promise<IDiff | null> {
+    const result = await this._client.diff(this.datasetId, 'main', branch, 200);
+    return result.ok ? result.value : null;
+  }
+
+  /**
+   * Merges branch into main. Returns its conflicts when it failed on them
+   * (nothing was merged), [] when it merged, null on another failure (shown).
+   */
+  async merge(
+    branch: string,
+    strategy: MergeStrategy = ''
+  ): Promise<IMergeConflict[] | null> {
+    const result = await this._client.mergeBranch(
+      this.datasetId,
+      branch,
+      strategy
+    );
+    if (!result.ok) {
+      const conflicts = mergeConflicts(result.failure);
+      if (conflicts) {
+        return conflicts;
+      }
+      this.notice = {
+        kind: 'error',
+        message: this._trans.__(
+          'Could not merge %1: %2',
+          branch,
+          result.failure.message
+        )
+      };
+      this._changed.emit();
+      return null;
+    }
+    const merged = result.value;
+    const stats = merged.stats;
+    this.notice = {
+      kind: 'info',
+      message: merged.upToDate
+        ? this._trans.__('%1 is merged into main already.', branch)
+        : this._trans.__(
+            'Merged %1 into main (%2): %3 added, %4 modified, %5 removed.',
+            branch,
+            merged.fastForward
+              ? this._trans.__('fast-forward to %1', merged.version)
+              : merged.version,
+            stats.added,
+            stats.modified,
+            stats.removed
+          )
+    };
+    await this.refresh();
+    return [];
+  }
+
   async restore(ref: string): Promise<IDiffStats | null> {
     const result = await this._client.restoreSnapshot(this.datasetId, ref);
     if (!result.ok) {
@@ -439,9 +500,10 @@ export class DatasetViewModel {
   }
 
   private async _loadHistory(): Promise<void> {
-    const [snapshots, tags] = await Promise.all([
+    const [snapshots, tags, branches] = await Promise.all([
       this._client.listSnapshots(this.datasetId, 1000),
-      this._client.listTags(this.datasetId)
+      this._client.listTags(this.datasetId),
+      this._client.listBranches(this.datasetId)
     ]);
     if (snapshots.ok) {
       this.snapshots = [...snapshots.value.items].sort(
@@ -459,6 +521,9 @@ export class DatasetViewModel {
     }
     if (tags.ok) {
       this.tags = tags.value.items;
+    }
+    if (branches.ok) {
+      this.branches = branches.value.items;
     }
     this._changed.emit();
   }

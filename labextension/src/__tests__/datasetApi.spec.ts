@@ -2,6 +2,7 @@ import {
   DatasetClient,
   httpFailure,
   isConflict,
+  mergeConflicts,
   parseDataset,
   parseDiff,
   parseErrorBody,
@@ -424,5 +425,64 @@ describe('httpFailure', () => {
     expect(
       httpFailure({ status: 500, statusText: '' }, undefined).message
     ).toBe('HTTP 500');
+  });
+});
+
+describe('merging branches', () => {
+  it('sends the strategy and reads a fast-forward', async () => {
+    const { client: c, calls } = client([
+      [
+        200,
+        {
+          snapshot: { version: 'v4' },
+          fastForward: true,
+          upToDate: false,
+          stats: { added: 1, removed: 0, modified: 0, bytesDelta: '3' },
+          resolved: []
+        }
+      ]
+    ]);
+    const result = await c.mergeBranch('iris', 'exp', 'theirs');
+    expect(calls[0].url).toContain('v1/datasets/iris/branches/main:merge');
+    expect(JSON.parse(String(calls[0].init?.body))).toEqual({
+      source: 'exp',
+      strategy: 'MERGE_STRATEGY_THEIRS'
+    });
+    expect(result.ok && result.value).toEqual({
+      version: 'v4',
+      fastForward: true,
+      upToDate: false,
+      stats: { added: 1, removed: 0, modified: 0, bytesDelta: 3 },
+      resolved: 0
+    });
+  });
+
+  it('lists the conflicts of a failed merge from its error details', async () => {
+    const { client: c } = client([
+      [
+        400,
+        {
+          code: 9,
+          message: 'merging exp into main: 1 paths changed differently',
+          details: [
+            {
+              '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
+              reason: 'MERGE_CONFLICT'
+            },
+            {
+              '@type': 'type.googleapis.com/kamld.v1.MergeConflicts',
+              conflicts: [{ path: 'data/a.csv', ours: FILE_A_V1 }]
+            }
+          ]
+        }
+      ]
+    ]);
+    const result = await c.mergeBranch('iris', 'exp');
+    expect(result.ok).toBe(false);
+    const conflicts = result.ok ? [] : mergeConflicts(result.failure);
+    expect(conflicts).toHaveLength(1);
+    expect(conflicts?.[0].path).toBe('data/a.csv');
+    expect(conflicts?.[0].ours?.size).toBe(7);
+    expect(conflicts?.[0].theirs).toBeNull();
   });
 });

@@ -20,6 +20,7 @@ import {
   parseTagsInput,
   formatLabelsInput,
   percent,
+  refGroups,
   refOptions,
   snapshotLabel,
   summarizeDiff,
@@ -83,6 +84,39 @@ describe('formatBytes', () => {
   });
 });
 
+describe('ref picker with branches', () => {
+  it("groups main's draft, branches (head and draft), versions and tags", () => {
+    const branches = [
+      {
+        name: 'datasets/iris/branches/main',
+        id: 'main',
+        head: '',
+        headVersion: 'v2',
+        isDefault: true
+      },
+      {
+        name: 'datasets/iris/branches/exp',
+        id: 'exp',
+        head: '',
+        headVersion: 'v3',
+        isDefault: false
+      }
+    ];
+    const options = refOptions([], [], 'Draft', branches, b => `${b} draft`);
+    expect(options).toEqual([
+      { value: 'draft', label: 'Draft', group: 'draft' },
+      { value: 'exp', label: 'exp → v3', group: 'branch' },
+      { value: 'exp~draft', label: 'exp draft', group: 'branch' }
+    ]);
+    expect(
+      refGroups(options).map(([group, members]) => [group, members.length])
+    ).toEqual([
+      ['draft', 1],
+      ['branch', 2]
+    ]);
+  });
+});
+
 describe('refs', () => {
   it('parses every ref form', () => {
     expect(parseRef('')).toEqual({ kind: 'head' });
@@ -96,10 +130,19 @@ describe('refs', () => {
       id: 'a'.repeat(64)
     });
     expect(parseRef('prod')).toEqual({ kind: 'tag', tag: 'prod' });
+    expect(parseRef('exp~draft')).toEqual({ kind: 'draft', branch: 'exp' });
+    expect(parseRef('Exp~draft')).toEqual({ kind: 'tag', tag: 'Exp~draft' });
   });
 
   it('formats back to the canonical string', () => {
-    for (const ref of ['', 'draft', 'v3', 'prod', 'b'.repeat(64)]) {
+    for (const ref of [
+      '',
+      'draft',
+      'v3',
+      'prod',
+      'exp~draft',
+      'b'.repeat(64)
+    ]) {
       expect(formatRef(parseRef(ref))).toBe(ref);
     }
   });
@@ -108,6 +151,7 @@ describe('refs', () => {
     expect(datasetRef('iris', 'v3')).toBe('iris@v3');
     expect(datasetRef('iris', '')).toBe('iris');
     expect(datasetRef('iris', 'draft')).toBe('iris@draft');
+    expect(datasetRef('iris', 'exp~draft')).toBe('iris@exp~draft');
     expect(loadSnippet('iris', 'v3')).toBe(
       'import kamld\ndf = kamld.load("iris@v3")'
     );

@@ -108,6 +108,58 @@ func TestCLIRoundTrip(t *testing.T) {
 	assert.ErrorContains(t, err, "NotFound")
 }
 
+func TestCLIBranchAndMerge(t *testing.T) {
+	conn := startServe(t)
+	local := t.TempDir()
+	write := func(rel, content string) string {
+		p := filepath.Join(local, rel)
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+		return p
+	}
+	must(t, conn, "datasets", "create", "iris")
+	must(t, conn, "cp", write("a.csv", "a,1\n"), "iris/a.csv")
+	must(t, conn, "snapshot", "iris")
+	out := must(t, conn, "branch", "create", "iris", "exp")
+	assert.Contains(t, out, "iris@exp at v1")
+	must(t, conn, "cp", write("a2.csv", "a,exp\n"), "iris@exp~draft/a.csv")
+	must(t, conn, "cp", write("b.csv", "b\n"), "iris@exp~draft/b.csv")
+	out = must(t, conn, "snapshot", "iris@exp", "-m", "on exp")
+	assert.Contains(t, out, "iris@exp@v2")
+	out = must(t, conn, "log", "iris@exp")
+	assert.Contains(t, out, "on exp")
+	out = must(t, conn, "diff", "iris@v1", "iris@exp")
+	assert.Contains(t, out, "1 added, 0 removed, 1 modified")
+	must(t, conn, "cp", write("a3.csv", "a,main\n"), "iris/a.csv")
+	must(t, conn, "snapshot", "iris")
+
+	out, err := kamld(t, conn, "merge", "iris@exp", "iris")
+	assert.ErrorContains(t, err, "FailedPrecondition")
+	assert.Contains(t, out, "CONFLICT")
+	assert.Contains(t, out, "a.csv")
+	out = must(t, conn, "merge", "iris@exp", "iris", "--theirs", "a.csv")
+	assert.Contains(t, out, "merged as v4")
+	assert.Contains(t, out, "1 conflicts resolved")
+	back := t.TempDir()
+	must(t, conn, "cp", "iris/a.csv", filepath.Join(back, "a.csv"))
+	got, err := os.ReadFile(filepath.Join(back, "a.csv"))
+	require.NoError(t, err)
+	assert.Equal(t, "a,exp\n", string(got))
+	out = must(t, conn, "merge", "iris", "iris@exp")
+	assert.Contains(t, out, "fast-forward to v4")
+
+	out = must(t, conn, "branch", "iris")
+	assert.Contains(t, out, "main (default)")
+	assert.Contains(t, out, "exp")
+	must(t, conn, "branch", "rename", "iris", "exp", "done")
+	must(t, conn, "branch", "delete", "iris", "done")
+	out = must(t, conn, "branch", "iris")
+	assert.NotContains(t, out, "done")
+	_, err = kamld(t, conn, "merge", "iris@exp", "iris@v3")
+	assert.ErrorContains(t, err, "name a branch")
+	_, err = kamld(t, conn, "merge", "iris@v1", "iris", "--strategy", "mine")
+	assert.ErrorContains(t, err, "ours or theirs")
+}
+
 func TestCLIBadInput(t *testing.T) {
 	conn := startServe(t)
 	_, err := kamld(t, conn, "datasets", "create", "Bad_Name")

@@ -38,6 +38,7 @@ type client struct {
 	datasets  kamldv1.DatasetServiceClient
 	snapshots kamldv1.SnapshotServiceClient
 	files     kamldv1.FileServiceClient
+	branches  kamldv1.BranchServiceClient
 }
 
 func (f *clientFlags) dial() (*client, error) {
@@ -63,7 +64,8 @@ func (f *clientFlags) dial() (*client, error) {
 		md.Set("x-kamld-user", f.user)
 	}
 	return &client{conn: conn, md: md, datasets: kamldv1.NewDatasetServiceClient(conn),
-		snapshots: kamldv1.NewSnapshotServiceClient(conn), files: kamldv1.NewFileServiceClient(conn)}, nil
+		snapshots: kamldv1.NewSnapshotServiceClient(conn), files: kamldv1.NewFileServiceClient(conn),
+		branches: kamldv1.NewBranchServiceClient(conn)}, nil
 }
 
 func (f *clientFlags) resolve() (addr, token string, err error) {

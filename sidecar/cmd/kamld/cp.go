@@ -40,7 +40,10 @@ func newCopyCommand(f *clientFlags) *cobra.Command {
 					return err
 				}
 				if k := to.Ref.Kind; k != resource.RefLatest && k != resource.RefDraft {
-					return fmt.Errorf("DST %q: uploads go into the draft; drop the @%s", dst, to.Ref)
+					return fmt.Errorf("DST %q: uploads go into a draft (the dataset's, or a branch's: @<branch>~draft); drop the @%s", dst, to.Ref)
+				}
+				if to.Ref.Value != "" { // "iris@exp~draft/…": branch exp's draft
+					to.Dataset += "@" + to.Ref.Value
 				}
 				return upload(cmd, c, src, to, recursive, jobs)
 			case !isLocal(src) && isLocal(dst):

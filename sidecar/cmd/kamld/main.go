@@ -31,7 +31,8 @@ func newRootCommand() *cobra.Command {
 	// Client subcommands talk to a running sidecar over gRPC.
 	var cf clientFlags
 	for _, c := range []*cobra.Command{newDatasetsCommand(&cf), newCopyCommand(&cf), newSnapshotCommand(&cf), newLogCommand(&cf),
-		newDiffCommand(&cf), newRestoreCommand(&cf), newTagCommand(&cf), newSearchCommand(&cf)} {
+		newDiffCommand(&cf), newRestoreCommand(&cf), newTagCommand(&cf), newSearchCommand(&cf),
+		newBranchCommand(&cf), newMergeCommand(&cf)} {
 		cf.register(c)
 		root.AddCommand(c)
 	}

@@ -73,7 +73,9 @@ type Error struct {
 	Message    string
 	Violations []FieldViolation
 	Metadata   map[string]string
-	cause      error
+	// Details are further error details (a MergeConflicts…), after the ErrorInfo and BadRequest.
+	Details []protoadapt.MessageV1
+	cause   error
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -151,6 +153,7 @@ func withDetails(e *Error) *status.Status {
 		}
 		details = append(details, br)
 	}
+	details = append(details, e.Details...)
 	if withD, err := st.WithDetails(details...); err == nil {
 		return withD
 	}

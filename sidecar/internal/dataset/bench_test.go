@@ -64,26 +64,35 @@ func base(b *testing.B, n int, fsync bool) *benchBase {
 	id := fmt.Sprintf("bench-%d", n)
 	_, err = e.CreateDataset(ctx, id, Metadata{})
 	require.NoError(b, err)
-	bb := &benchBase{e: e, id: id}
+	bb := &benchBase{e: e, id: id, paths: seedFiles(b, e, id, n)}
+	benchBases[benchKey{n, fsync}] = bb
+	return bb
+}
+
+// seedFiles makes dataset id (empty) hold n files in one snapshot, built through the manifest (fast) and
+// restored into the draft, and returns their paths, sorted.
+func seedFiles(tb testing.TB, e *Engine, id string, n int) []string {
+	tb.Helper()
+	ctx := context.Background()
+	var paths []string
 	changes := make([]manifest.Change, n)
 	for i := range n {
 		p := fmt.Sprintf("shard-%03d/part-%07d.parquet", i%100, i)
-		bb.paths = append(bb.paths, p)
+		paths = append(paths, p)
 		changes[i] = manifest.Change{Path: p, Entry: &manifest.Entry{Path: p, Digest: digestOf(p), Size: int64(1000 + i), MediaType: "application/vnd.apache.parquet", ModTime: time.Unix(1, 0).UTC()}}
 	}
-	slices.Sort(bb.paths)
+	slices.Sort(paths)
 	tree, err := e.trees.Empty().Apply(ctx, changes)
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	root, _, err := tree.Save(ctx)
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	d, err := e.open(ctx, "name", id)
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	_, err = d.resetDraft(ctx, root)
-	require.NoError(b, err)
+	require.NoError(tb, err)
 	_, err = e.CreateSnapshot(ctx, id, SnapshotOptions{Message: "base"})
-	require.NoError(b, err)
-	benchBases[benchKey{n, fsync}] = bb
-	return bb
+	require.NoError(tb, err)
+	return paths
 }
 
 // change10 writes 10 changed files into the draft (real blobs and draft entries): spread at random over the

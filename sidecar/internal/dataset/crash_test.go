@@ -67,6 +67,17 @@ func runCrashHelper(which string) {
 			}
 		}
 		os.Exit(0)
+	case "brancher":
+		os.Exit(runBrancher(ctx, e, os.Getenv(envCrashWho)))
+	case "merge-before", "merge-after":
+		stage := strings.TrimPrefix(which, "merge-")
+		e.hookCommit = func(s string) {
+			if s == stage {
+				_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+				select {}
+			}
+		}
+		_, err = e.MergeBranch(ctx, "crash", "exp", "", MergeOptions{})
 	case "seal":
 		e.hookAfterSeal = func() { _ = syscall.Kill(os.Getpid(), syscall.SIGKILL); select {} }
 		_, err = e.CreateSnapshot(ctx, "crash", SnapshotOptions{Message: "never committed"})
@@ -196,8 +207,9 @@ func TestSnapshotKilledAfterSealIsRecovered(t *testing.T) {
 	require.False(t, ds.HasDraftChanges)
 }
 
-// TestCommitFinishedByReader: a snapshot whose writer died right after committing seq/<n> (before the head
-// and id index were written) is finished by the next reader.
+// TestCommitFinishedByReader: a snapshot whose writer died right after moving the branch pointer (its commit
+// point), before writing the seq/<n> record and the id index, is finished by the next reader: found by id
+// and by number, and built on.
 func TestCommitFinishedByReader(t *testing.T) {
 	ctx := context.Background()
 	_, store, e := crashStore(t)
@@ -207,10 +219,18 @@ func TestCommitFinishedByReader(t *testing.T) {
 	d, err := e.open(ctx, "name", "crash")
 	require.NoError(t, err)
 	// Undo what finish wrote after the commit, as if the writer had died there.
-	require.NoError(t, store.Delete(ctx, d.keys.head(), blob.DeleteOptions{}))
+	br, ver, err := d.readBranch(ctx)
+	require.NoError(t, err)
+	br.Finished = false
+	_, err = putJSON(ctx, store, d.keys.branch(d.branch), br, blob.PutOptions{IfMatch: ver})
+	require.NoError(t, err)
+	require.NoError(t, store.Delete(ctx, d.keys.seq(s1.Sequence), blob.DeleteOptions{}))
 	require.NoError(t, store.Delete(ctx, d.keys.snapID(s1.ID), blob.DeleteOptions{}))
 
 	got, err := e.GetSnapshot(ctx, "crash", s1.ID[:8])
+	require.NoError(t, err)
+	require.Equal(t, s1.ID, got.ID)
+	got, err = e.GetSnapshot(ctx, "crash", s1.Version())
 	require.NoError(t, err)
 	require.Equal(t, s1.ID, got.ID)
 	write(t, e, "crash", "b.txt", "b")
@@ -261,14 +281,18 @@ func TestSeveralProcesses(t *testing.T) {
 			require.Equal(t, p, read(t, e, "crash", "", p))
 		}
 	}
-	prev := final
-	for n := final.Sequence - 1; n >= 1; n-- {
-		s, err := e.GetSnapshot(ctx, "crash", fmt.Sprintf("v%d", n))
+	// One line of history: every snapshot's parent has a smaller number and no more files, down to the first;
+	// numbers of commits that lost their race are skipped, never shared.
+	prev, count := final, 1
+	for prev.Parent != "" {
+		s, err := e.GetSnapshot(ctx, "crash", prev.Parent)
 		require.NoError(t, err)
-		require.Equal(t, s.ID, prev.Parent)
+		require.Less(t, s.Sequence, prev.Sequence)
 		require.LessOrEqual(t, s.Stats.FileCount, prev.Stats.FileCount)
-		prev = s
+		prev, count = s, count+1
 	}
-	require.Empty(t, prev.Parent)
-	t.Logf("%d snapshots by 5 processes", final.Sequence)
+	ds, err := e.GetDataset(ctx, "crash")
+	require.NoError(t, err)
+	require.EqualValues(t, count, ds.SnapshotCount)
+	t.Logf("%d snapshots by 5 processes, numbered up to v%d", count, final.Sequence)
 }

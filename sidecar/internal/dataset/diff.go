@@ -59,8 +59,14 @@ func (e *Engine) Diff(ctx context.Context, id string, opts DiffOptions) (*DiffRe
 		}
 	} else {
 		parent := ""
-		if toName == DraftRef {
-			h, _, err := d.loadHead(ctx)
+		if r, _ := resource.ParseRef(toName); r.Kind == resource.RefDraft {
+			b := d
+			if r.Value != "" {
+				if b, err = d.onBranch(ctx, r.Value); err != nil {
+					return nil, err
+				}
+			}
+			h, _, err := b.loadHead(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -168,7 +174,7 @@ func (d *ds) resetDraft(ctx context.Context, root string) (DiffStats, error) {
 			return DiffStats{}, err
 		}
 		next := draftPointer{Cur: genRef{ID: newGenID(), Base: root}, Sealed: v.ptr.Sealed}
-		_, err = putJSON(ctx, d.e.blobs, d.keys.draft(), next, casOpts(v.ptrVer))
+		_, err = putJSON(ctx, d.e.blobs, d.draftKey, next, casOpts(v.ptrVer))
 		if lostRace(err) {
 			if err := backoff(ctx, attempt); err != nil {
 				return DiffStats{}, err

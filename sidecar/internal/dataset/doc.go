@@ -1,4 +1,5 @@
-// Package dataset is kamld's storage engine for datasets, drafts, snapshots, tags and files (docs/architecture.md),
+// Package dataset is kamld's storage engine for datasets, branches, drafts, snapshots, tags and files
+// (docs/architecture.md, docs/branches.md),
 // on any blob.Store: a local directory or MinIO/S3. It is a library; the gRPC services, CLI and panel sit on
 // top of Engine.
 //
@@ -13,10 +14,16 @@
 //	meta/datasets/<id>                       dataset record (description, tags, labels, owner, times, and the
 //	                                         incarnation uid). CAS only; its version is the dataset etag; a
 //	                                         tombstone marks a deleted dataset.
-//	datasets/<id>/<uid>/head                 hint: copy of the latest snapshot record (may lag; see seq/).
-//	datasets/<id>/<uid>/seq/<20-digit n>     snapshot record n, create-only: THE commit point of history.
+//	datasets/<id>/<uid>/head                 legacy hint of main's head, written before branches existed; read
+//	                                         once, when branches/main is created from it.
+//	datasets/<id>/<uid>/branches/<name>      branch pointer: a copy of its head's record, its draft's id. CAS
+//	                                         only; moving it is THE commit point; a tombstone marks a deleted
+//	                                         or renamed branch. branches/main appears on first use.
+//	datasets/<id>/<uid>/seqcounter           the last version number taken (all branches share one sequence).
+//	datasets/<id>/<uid>/seq/<20-digit n>     snapshot record n, create-only, written once it is committed.
 //	datasets/<id>/<uid>/ids/<snapshot id>    index id → n, create-only (id-prefix refs list this folder).
-//	datasets/<id>/<uid>/draft                draft pointer: current generation + sealed generations. CAS only.
+//	datasets/<id>/<uid>/draft                main's draft pointer: current generation + sealed ones. CAS only.
+//	datasets/<id>/<uid>/drafts/<draft id>    another branch's draft pointer, named by its branch pointer.
 //	datasets/<id>/<uid>/gens/<gen>/<sha256(path)>  one draft entry (file written or deleted) of a generation.
 //	datasets/<id>/<uid>/tags/<tag>           tag pointer, CAS only; a tombstone marks a deleted tag.
 //	gc/sweeps/<run>-<n>                      marker of a garbage collection's batch of deletes in progress.
@@ -28,13 +35,29 @@
 //
 // # Snapshots and history
 //
-// A snapshot is committed by creating seq/<n> create-only, holding its record (id, parent = the record of
-// n-1, manifest root, message, author, time, stats, lineage). Each number is therefore taken once, by a
-// snapshot whose parent is the previous one: history is linear with no gaps, whatever the number of racing
-// writers and sidecars, and a loser simply retries on the new head. The head object and the id index are
-// updated after the commit by the committer or by any reader that finds them lagging (loadHead follows
-// seq/<n+1>), so a crash between the commit and those writes loses nothing. The snapshot id is hex sha256
-// over (manifest root, parent id, message, author, time), like a commit hash.
+// Every dataset has branches, each a line of history with a draft of its own; main is the default. A
+// snapshot on a branch takes the next version number (compare-and-swap of seqcounter: one sequence for all
+// branches, so "v7" names one snapshot), then is committed by compare-and-swap of the branch pointer from
+// the head it was built on to its record (id, parent and the parent's number, manifest root, message,
+// author, time, stats, lineage). A loser retries on the new head: a branch's history is linear, whatever the
+// number of racing writers and sidecars; it skips numbers other branches (or lost attempts) took. The seq/
+// record and id index are written after the commit by the committer or by any reader that finds the
+// pointer unfinished — a pointer only moves on from a finished head — so a crash in between loses nothing.
+// The snapshot id is hex sha256 over (manifest root, parent id, message, author, time), like a commit hash.
+//
+// Stores written before branches have no branches/main: its first reader creates it, create-only, from
+// the legacy head (the head hint followed along seq/<n+1>, finishing a commit whose writer died) and keeps
+// main's draft at the legacy key. Nothing else changes: no migration step.
+//
+// # Branches
+//
+// Creating a branch writes its pointer (head = any snapshot, a fresh draft id): constant time. Deleting
+// writes a tombstone; its snapshots stay reachable by id, number and tags. Renaming copies the pointer to the
+// new name, then tombstones the old one by compare-and-swap (a commit in between makes it copy again). A
+// write to a branch's draft re-reads the branch after its entry is in: a write that returns success was in
+// the draft while the branch was live. Merging (merge.go) is a commit with two parents: the target's head
+// and the source; its tree is the target's with the source's changes since their common ancestor applied
+// by path, found by diffing manifests against that ancestor (cost follows the changes).
 //
 // # The draft
 //
@@ -68,9 +91,11 @@
 //
 //  1. Start: the collection writes gc/clock/<run> and reads back its time T0 — the store's clock, which is
 //     what object times are in. The cutoff is T0 − grace.
-//  2. Mark, after T0: every live dataset record; for each, the draft pointer FIRST (the entries of its
-//     current and sealed generations, their restore bases), THEN every seq/<n> record's tree, each leaf read
-//     once. A generation a snapshot covers and then drops from the pointer is thus seen in one or the other.
+//  2. Mark, after T0: every live dataset record; for each, every live branch's draft pointer FIRST (the
+//     entries of its current and sealed generations, their restore bases; a rename tombstone younger than
+//     the cutoff still names its draft), THEN every branch's head and every seq/<n> record's tree, each leaf
+//     read once. A generation a snapshot covers and then drops from the pointer is thus seen in one or the
+//     other. A deleted branch's draft pointer and entries are garbage.
 //  3. Candidates: objects under blobs/, chunks/, uploads/, datasets/ and gc/ that nothing marked refers to
 //     and whose time is before the cutoff (a presigned upload: until its URL expired a grace ago; a sweep
 //     marker: once stale). Keys outside this layout are never touched. A dry run stops here and reports.

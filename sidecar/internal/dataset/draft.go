@@ -14,6 +14,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
+	"github.com/kamld/kamld/sidecar/internal/resource"
 )
 
 // The draft protocol (doc.go tells the whole story):
@@ -64,7 +65,7 @@ func pathHash(p string) string {
 
 func (d *ds) readPointer(ctx context.Context) (draftPointer, string, error) {
 	var p draftPointer
-	ver, err := getJSON(ctx, d.e.blobs, d.keys.draft(), &p)
+	ver, err := getJSON(ctx, d.e.blobs, d.draftKey, &p)
 	if errors.Is(err, apierr.ErrNotFound) {
 		return draftPointer{}, "", nil
 	}
@@ -79,7 +80,7 @@ func (d *ds) current(ctx context.Context) (draftPointer, string, error) {
 			return p, ver, err
 		}
 		p.Cur = genRef{ID: newGenID()}
-		ver, err = putJSON(ctx, d.e.blobs, d.keys.draft(), p, casOpts(ver))
+		ver, err = putJSON(ctx, d.e.blobs, d.draftKey, p, casOpts(ver))
 		if err == nil {
 			return p, ver, nil
 		}
@@ -268,7 +269,7 @@ func (d *ds) putEntries(ctx context.Context, entries []draftEntry, cond conditio
 			return err
 		}
 		if after.Cur.ID == gen {
-			return nil
+			return d.stillLive(ctx)
 		}
 		// A snapshot sealed (or a restore replaced) the generation meanwhile: the entry may have been read
 		// by that snapshot or not, so write it again into the new generation. The condition held when the
@@ -310,6 +311,19 @@ func (d *ds) putConditional(ctx context.Context, gen string, ent draftEntry, con
 	_, err = putJSON(ctx, d.e.blobs, key, ent, casOpts(ver))
 	if lostRace(err) {
 		return errRetry // a concurrent write to the same path won: decide again on its result
+	}
+	return err
+}
+
+// stillLive reports ErrNotFound when the handle's branch was deleted (or renamed) since it was opened: a write
+// that returns success was in the draft while the branch was live, so it linearises before the delete.
+func (d *ds) stillLive(ctx context.Context) error {
+	if d.branch == resource.DefaultBranch {
+		return nil
+	}
+	br, _, err := d.readBranch(ctx)
+	if err == nil && d.keys.branchDraft(br.Draft) != d.draftKey {
+		err = fmt.Errorf("branch %q of dataset %q was deleted: %w", d.branch, d.id, apierr.ErrNotFound)
 	}
 	return err
 }

@@ -34,6 +34,9 @@ type Engine struct {
 
 	// hookAfterSeal, when set (tests only), runs after CreateSnapshot sealed the draft and before it commits.
 	hookAfterSeal func()
+	// hookCommit, when set (tests only), runs in a branch commit just "before" and just "after" the pointer
+	// moves (the record numbered, not yet committed; committed, not yet finished).
+	hookCommit func(stage string)
 	// hookRewrite, when set (tests only), runs after reuse wrote an old object again (attempt counts from 0; a
 	// later attempt means a sweep took the object after the previous rewrite).
 	hookRewrite func(key string, attempt int)

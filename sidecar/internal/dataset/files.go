@@ -167,11 +167,17 @@ func (d *ds) treeAt(ctx context.Context, field, ref string) (*manifest.Tree, str
 		return nil, "", err
 	}
 	if r.Kind == resource.RefDraft {
-		v, err := d.draftView(ctx)
+		b := d
+		if r.Value != "" { // "exp~draft": another branch's draft
+			if b, err = d.onBranch(ctx, r.Value); err != nil {
+				return nil, "", err
+			}
+		}
+		v, err := b.draftView(ctx)
 		if err != nil {
 			return nil, "", err
 		}
-		return v.tree, DraftRef, nil
+		return v.tree, r.String(), nil
 	}
 	rec, err := d.resolve(ctx, field, r)
 	if err != nil {

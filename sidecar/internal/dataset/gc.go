@@ -87,7 +87,7 @@ func (e *Engine) CollectGarbage(ctx context.Context, opts GCOptions) (*GCReport,
 	}
 	r := &GCReport{DryRun: opts.DryRun, Start: start, Cutoff: start.Add(-opts.Grace),
 		Removed: map[GCKind]GCCount{}, Young: map[GCKind]GCCount{}, InUse: map[GCKind]GCCount{}}
-	m, err := e.mark(ctx)
+	m, err := e.mark(ctx, r.Cutoff)
 	if err != nil {
 		return nil, fmt.Errorf("garbage collection: marking: %w", err)
 	}
@@ -199,6 +199,9 @@ func classify(key string, m *marks) (GCKind, bool) {
 		}
 		if seg[3] == "gens" && len(seg) == 6 {
 			return GCDraft, !m.gens[id][seg[4]]
+		}
+		if seg[3] == "drafts" && len(seg) == 5 { // the draft pointer of a branch deleted before the mark
+			return GCDraft, !m.drafts[id]["drafts/"+seg[4]]
 		}
 		return GCDatasets, false
 	case strings.HasPrefix(key, sweepPrefix) || strings.HasPrefix(key, clockPrefix):

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -53,8 +52,20 @@ func readEverything(t *testing.T, e *Engine) int {
 	n := 0
 	for _, d := range dss {
 		refs := []string{DraftRef}
-		for v := int64(1); v <= d.SnapshotCount; v++ {
-			refs = append(refs, fmt.Sprintf("v%d", v))
+		h, err := e.open(ctx, "name", d.ID)
+		require.NoError(t, err)
+		require.NoError(t, e.eachKey(ctx, h.keys.root+"seq/", func(o blob.Info) error {
+			var rec snapRecord
+			_, err := getJSON(ctx, e.blobs, o.Key, &rec)
+			refs = append(refs, rec.Version())
+			return err
+		}))
+		branches, _, err := e.ListBranches(ctx, d.ID, Page{Size: MaxPageSize})
+		require.NoError(t, err)
+		for _, b := range branches {
+			if !b.Default { // DraftRef read it
+				refs = append(refs, b.Name+"~draft")
+			}
 		}
 		tags, _, err := e.ListTags(ctx, d.ID, Page{Size: MaxPageSize})
 		require.NoError(t, err)
@@ -94,7 +105,8 @@ func readRef(t *testing.T, e *Engine, id, ref string) int {
 	}
 }
 
-// gcFixture builds a store with live data in every form (snapshots, a tag, a restored draft, draft changes)
+// gcFixture builds a store with live data in every form (snapshots, a tag, a restored draft, draft changes,
+// a branch's draft)
 // and garbage of every kind, all older than the grace period, then one young staging object. It returns the
 // blob keys that must be collected.
 func gcFixture(t *testing.T, e *Engine) (garbageBlobs []string) {
@@ -118,6 +130,13 @@ func gcFixture(t *testing.T, e *Engine) (garbageBlobs []string) {
 	must(e.CreateTag(ctx, "keep", "first", "v1", "ada", false))
 	write(t, e, "keep", "c.csv", "c in the draft only")
 	require.NoError(t, e.DeleteFile(ctx, "keep", "b.csv", false))
+	// A live branch's draft is kept; a deleted branch's is garbage.
+	must(e.CreateBranch(ctx, "keep", "exp", "v2", ""))
+	write(t, e, "keep@exp", "e.txt", "in exp's draft only")
+	must(e.CreateBranch(ctx, "keep", "dead", "v2", ""))
+	write(t, e, "keep@dead", "e.txt", "in a deleted branch's draft only")
+	require.NoError(t, e.DeleteBranch(ctx, "keep", "dead"))
+	garbageBlobs = append(garbageBlobs, BlobKey(digestOf("in a deleted branch's draft only")))
 
 	must(e.CreateDataset(ctx, "restored", Metadata{}))
 	write(t, e, "restored", "x.txt", "restored v1")
@@ -156,7 +175,7 @@ func TestGCCollectsOnlyGarbage(t *testing.T) {
 		e := gcEngine(store)
 		garbage := gcFixture(t, e)
 		readBefore := readEverything(t, e)
-		require.Equal(t, 2+2+1+1+2+2+2, readBefore) // keep: draft 2, v1 2, v2 2, first 2; restored: draft 2, v1 1, v2 1
+		require.Equal(t, 2+2+1+1+2+2+2+3, readBefore) // keep: draft 2, v1 2, v2 2, first 2, exp~draft 3; restored: draft 2, v1 1, v2 1
 
 		before := storeKeys(t, store)
 		dry, err := e.CollectGarbage(ctx, GCOptions{Grace: testGrace, DryRun: true})
@@ -173,7 +192,7 @@ func TestGCCollectsOnlyGarbage(t *testing.T) {
 		for _, k := range garbage {
 			require.NotContains(t, after, k)
 		}
-		assert.Equal(t, GCCount{Objects: 2, Bytes: int64(len("never snapshotted") + len("content only gone had"))}, r.Removed[GCBlobs])
+		assert.Equal(t, GCCount{Objects: 3, Bytes: int64(len("never snapshotted") + len("content only gone had") + len("in a deleted branch's draft only"))}, r.Removed[GCBlobs])
 		assert.Equal(t, int64(2), r.Removed[GCUploads].Objects) // the staging object and the presigned upload
 		assert.Equal(t, int64(1), r.Young[GCUploads].Objects)   // the young one stays
 		assert.Contains(t, after, uploadPrefix+"young")

@@ -84,9 +84,9 @@ func TestGCSweepDeletesAfterWriterRewrote(t *testing.T) {
 }
 
 // TestGCRacesWriters: writers reusing old blobs that collections are collecting, a snapshotter, datasets
-// created and deleted, and collections in a loop, all at once with a short grace, each with an engine and
+// created and deleted, branches created, written, merged, renamed and deleted, and collections in a loop, all at once with a short grace, each with an engine and
 // store client of its own (as separate sidecars). Afterwards every file of every snapshot, tag and draft
-// reads back with its digest.
+// reads back with its digest (every branch's draft too).
 // The race test's grace is longer than the other GC tests': its writers run while other test packages load
 // the machine, and a write stalled for longer than the grace (less MinIO's one-second time resolution) breaks
 // the documented assumption that one write takes less than the refresh age, not the collector.
@@ -176,6 +176,33 @@ func TestGCRacesWriters(t *testing.T) {
 				assertNoError(t, err, id)
 				if i%2 == 0 {
 					assertNoError(t, e.DeleteDataset(ctx, id, ""), id)
+				}
+			}
+		})
+		wg.Go(func() { // branches: created, written, snapshotted, merged, renamed and deleted
+			e := newE()
+			for i := 0; !stopped.Load(); i++ {
+				name := fmt.Sprintf("b%d", i)
+				if _, err := e.CreateBranch(ctx, "live", name, "", ""); !assertNoError(t, err, name) {
+					return
+				}
+				for j := range 4 {
+					_, err := e.WriteFile(ctx, "live@"+name, fmt.Sprintf("b/%d", j), strings.NewReader(pool[rand.IntN(len(pool))]), WriteOptions{})
+					assertNoError(t, err, name)
+				}
+				_, err := e.CreateSnapshot(ctx, "live@"+name, SnapshotOptions{})
+				assertNoError(t, err, name)
+				if i%3 == 0 {
+					_, err = e.MergeBranch(ctx, "live", name, "", MergeOptions{Strategy: MergeTheirs})
+					if !isCode(err, apierr.ErrAborted) {
+						assertNoError(t, err, "merge "+name)
+					}
+				}
+				if i%2 == 0 {
+					_, err = e.RenameBranch(ctx, "live", name, "renamed-"+name)
+					assertNoError(t, err, "rename "+name)
+				} else {
+					assertNoError(t, e.DeleteBranch(ctx, "live", name), "delete "+name)
 				}
 			}
 		})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
+	"github.com/kamld/kamld/sidecar/internal/resource"
 )
 
 // Metadata is the user-editable part of a dataset.
@@ -49,12 +50,23 @@ type ds struct {
 	meta metaRecord
 	ver  string
 	keys dsKeys
+	// branch is the branch this handle reads and writes (resource.DefaultBranch unless the id said
+	// "<dataset>@<branch>"); draftKey is that branch's draft pointer.
+	branch   string
+	draftKey string
 }
 
-// open reads a live dataset's record.
+// open reads a live dataset's record. id may name a branch, "<dataset>@<branch>": the handle's draft and
+// head are then that branch's (ErrNotFound when it does not exist).
 func (e *Engine) open(ctx context.Context, field, id string) (*ds, error) {
+	id, branch, onBranch := strings.Cut(id, "@")
 	if err := validateDatasetID(field, id); err != nil {
 		return nil, err
+	}
+	if onBranch {
+		if err := resource.ValidateBranchName(branch); err != nil {
+			return nil, apierr.InvalidArgument(field, "branch %v", err)
+		}
 	}
 	var m metaRecord
 	ver, err := getJSON(ctx, e.blobs, metaKey(id), &m)
@@ -64,7 +76,12 @@ func (e *Engine) open(ctx context.Context, field, id string) (*ds, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ds{e: e, id: id, meta: m, ver: ver, keys: newDSKeys(id, m.UID)}, nil
+	d := &ds{e: e, id: id, meta: m, ver: ver, keys: newDSKeys(id, m.UID)}
+	d.branch, d.draftKey = resource.DefaultBranch, d.keys.draft()
+	if !onBranch || branch == resource.DefaultBranch {
+		return d, nil
+	}
+	return d.onBranch(ctx, branch)
 }
 
 // CreateDataset creates an empty dataset: no snapshots, an empty draft. ErrAlreadyExists when the id is taken.
@@ -124,7 +141,7 @@ func (d *ds) describe(ctx context.Context) (*Dataset, error) {
 		return nil, err
 	}
 	h := view.head
-	out.HeadSnapshot, out.SnapshotCount = h.ID, h.Seq
+	out.HeadSnapshot, out.SnapshotCount = h.ID, h.depth()
 	out.Stats = Stats{FileCount: h.Files, TotalBytes: h.Bytes}
 	if h.Time.After(out.UpdateTime) {
 		out.UpdateTime = h.Time

@@ -1,6 +1,9 @@
 package dataset
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // Observer hears about writes that may change a dataset's metadata or its latest snapshot — what a search
 // index derives from the store (create, update, delete dataset; create snapshot). The store stays the source
@@ -21,5 +24,6 @@ func (e *Engine) changing(ctx context.Context, id string) (func(), error) {
 	if e.observer == nil {
 		return func() {}, nil
 	}
+	id, _, _ = strings.Cut(id, "@") // a branch's changes are its dataset's
 	return e.observer.Changing(ctx, id)
 }

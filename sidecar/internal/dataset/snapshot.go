@@ -30,6 +30,14 @@ type snapRecord struct {
 	Files   int64     `json:"files"`
 	Bytes   int64     `json:"bytes"`
 	Lineage *Lineage  `json:"lineage,omitempty"`
+	// Branch is the branch the snapshot was committed to ("" in records written before branches: the
+	// default branch). ParentSeq is the parent's number (0 in those records: there it is Seq-1, as history
+	// was one line). A merge snapshot also has a second parent. Depth counts first parents up to the root.
+	Branch         string `json:"branch,omitempty"`
+	ParentSeq      int64  `json:"parentSeq,omitempty"`
+	MergeParent    string `json:"mergeParent,omitempty"`
+	MergeParentSeq int64  `json:"mergeParentSeq,omitempty"`
+	Depth          int64  `json:"depth,omitempty"`
 	// Covered lists the draft generations whose entries this snapshot includes: all those sealed when it was
 	// taken. The draft skips them from then on.
 	Covered []string `json:"covered,omitempty"`
@@ -42,9 +50,45 @@ func (r snapRecord) rootOrEmpty() string {
 	return r.Root
 }
 
+// Version renders the number as people write it: "v3".
+func (r snapRecord) Version() string { return "v" + itoa(r.Seq) }
+
+// parentSeq is the number of the first parent (0 for the first snapshot).
+func (r snapRecord) parentSeq() int64 {
+	switch {
+	case r.Parent == "":
+		return 0
+	case r.ParentSeq > 0:
+		return r.ParentSeq
+	}
+	return r.Seq - 1
+}
+
+// depth is how many snapshots the first-parent history up to r holds.
+func (r snapRecord) depth() int64 {
+	if r.Depth > 0 || r.Branch != "" {
+		return r.Depth
+	}
+	return r.Seq
+}
+
+// branchName is the branch r was committed to.
+func (r snapRecord) branchName() string {
+	if r.Branch == "" {
+		return resource.DefaultBranch
+	}
+	return r.Branch
+}
+
+// child is a record on top of r (numbered later by claimSeq).
+func (r snapRecord) child(branch string) snapRecord {
+	return snapRecord{Parent: r.ID, ParentSeq: r.Seq, Depth: r.depth() + 1, Branch: branch}
+}
+
 func (d *ds) snapshot(r snapRecord) *Snapshot {
-	return &Snapshot{Dataset: d.id, ID: r.ID, Sequence: r.Seq, Parent: r.Parent, Message: r.Message, Author: r.Author,
-		CreateTime: r.Time, Stats: Stats{FileCount: r.Files, TotalBytes: r.Bytes}, ManifestRoot: r.rootOrEmpty(), Lineage: r.Lineage}
+	return &Snapshot{Dataset: d.id, ID: r.ID, Sequence: r.Seq, Parent: r.Parent, MergeParent: r.MergeParent, Branch: r.branchName(),
+		Message: r.Message, Author: r.Author, CreateTime: r.Time, Stats: Stats{FileCount: r.Files, TotalBytes: r.Bytes},
+		ManifestRoot: r.rootOrEmpty(), Lineage: r.Lineage}
 }
 
 // snapshotID is hex sha256 over the manifest root, parent id, message, author and time, each length-prefixed
@@ -60,65 +104,41 @@ func snapshotID(root, parent, message, author string, t time.Time) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// loadHead returns the latest snapshot. The head object is a hint that may lag behind: seq/<n> objects decide
-// history (created create-only, so each number is taken once, by a snapshot whose parent is n-1). loadHead
-// follows seq/<n+1> until there is none, finishing on the way any commit whose writer died before updating
-// the head (helping, as in lock-free algorithms).
-func (d *ds) loadHead(ctx context.Context) (snapRecord, string, error) {
-	var h snapRecord
-	hv, err := getJSON(ctx, d.e.blobs, d.keys.head(), &h)
-	if err != nil && !errors.Is(err, apierr.ErrNotFound) {
-		return h, "", err
+// finish completes a committed snapshot: its seq/ record (create-only: THE record of that number), its id
+// index, and the draft pointer's sealed list. Every step is idempotent and may be done by anyone (the
+// snapshot's writer, or a reader that found it unfinished).
+func (d *ds) finish(ctx context.Context, rec snapRecord) error {
+	if _, err := putJSON(ctx, d.e.blobs, d.keys.seq(rec.Seq), rec, blob.PutOptions{IfNoneMatch: true}); lostRace(err) {
+		var there snapRecord
+		if _, err := getJSON(ctx, d.e.blobs, d.keys.seq(rec.Seq), &there); err != nil {
+			return err
+		}
+		if there.ID != rec.ID {
+			return fmt.Errorf("v%d is snapshot %s, but branch %q names %s as v%d: %w", rec.Seq, there.ID, d.branch, rec.ID, rec.Seq, apierr.ErrDataLoss)
+		}
+	} else if err != nil {
+		return err
 	}
-	for {
-		var next snapRecord
-		_, err := getJSON(ctx, d.e.blobs, d.keys.seq(h.Seq+1), &next)
-		if errors.Is(err, apierr.ErrNotFound) {
-			return h, hv, nil
-		}
-		if err != nil {
-			return h, "", err
-		}
-		if next.Parent != h.ID {
-			return h, "", fmt.Errorf("snapshot v%d's parent is %s, not v%d %s: %w", next.Seq, next.Parent, h.Seq, h.ID, apierr.ErrDataLoss)
-		}
-		if hv, err = d.finish(ctx, next, hv); err != nil {
-			return h, "", err
-		}
-		h = next
-	}
-}
-
-// finish completes a claimed snapshot: its id index, the head, and the draft pointer's sealed list. Every step
-// is idempotent and may be done by anyone (the snapshot's writer, or a reader that found it unfinished).
-func (d *ds) finish(ctx context.Context, rec snapRecord, headVer string) (string, error) {
 	if _, err := putJSON(ctx, d.e.blobs, d.keys.snapID(rec.ID), idIndex{Seq: rec.Seq}, blob.PutOptions{IfNoneMatch: true}); err != nil && !lostRace(err) {
-		return "", err
-	}
-	ver, err := putJSON(ctx, d.e.blobs, d.keys.head(), rec, casOpts(headVer))
-	if lostRace(err) {
-		ver, err = "", nil // someone else advanced it; a later read re-reads it
-	}
-	if err != nil {
-		return "", err
+		return err
 	}
 	// Drop the covered generations from the pointer: only tidiness (the draft skips covered generations
 	// anyway), so a lost race is left to the next snapshot.
 	for range 3 {
 		p, pv, err := d.readPointer(ctx)
 		if err != nil {
-			return ver, nil
+			return nil
 		}
 		kept := slices.DeleteFunc(slices.Clone(p.Sealed), func(g genRef) bool { return slices.Contains(rec.Covered, g.ID) })
 		if len(kept) == len(p.Sealed) {
 			break
 		}
 		p.Sealed = kept
-		if _, err := putJSON(ctx, d.e.blobs, d.keys.draft(), p, blob.PutOptions{IfMatch: pv}); err == nil || !lostRace(err) {
+		if _, err := putJSON(ctx, d.e.blobs, d.draftKey, p, blob.PutOptions{IfMatch: pv}); err == nil || !lostRace(err) {
 			break
 		}
 	}
-	return ver, nil
+	return nil
 }
 
 type idIndex struct {
@@ -158,13 +178,14 @@ func (e *Engine) CreateSnapshot(ctx context.Context, id string, opts SnapshotOpt
 	if err != nil {
 		return nil, err
 	}
+	var claimed int64
 	for attempt := 0; attempt < e.retries; attempt++ {
 		if attempt > 0 {
 			if err := backoff(ctx, attempt); err != nil {
 				return nil, err
 			}
 		}
-		head, _, err := d.loadHead(ctx)
+		head, hv, err := d.loadHead(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -189,7 +210,7 @@ func (e *Engine) CreateSnapshot(ctx context.Context, id string, opts SnapshotOpt
 		}
 		sealed := pending(p, head)
 		next := draftPointer{Cur: genRef{ID: newGenID()}, Sealed: sealed}
-		sv, err := putJSON(ctx, e.blobs, d.keys.draft(), next, blob.PutOptions{IfMatch: pv})
+		sv, err := putJSON(ctx, e.blobs, d.draftKey, next, blob.PutOptions{IfMatch: pv})
 		if lostRace(err) {
 			continue
 		}
@@ -206,7 +227,7 @@ func (e *Engine) CreateSnapshot(ctx context.Context, id string, opts SnapshotOpt
 		if tree.Digest() == head.rootOrEmpty() && !opts.AllowEmpty {
 			// Nothing to commit. Drop the sealed generations (they change nothing) if no one moved the
 			// pointer meanwhile, so repeated empty attempts do not pile them up.
-			_, _ = putJSON(ctx, e.blobs, d.keys.draft(), draftPointer{Cur: next.Cur}, blob.PutOptions{IfMatch: sv})
+			_, _ = putJSON(ctx, e.blobs, d.draftKey, draftPointer{Cur: next.Cur}, blob.PutOptions{IfMatch: sv})
 			return nil, errNoChanges(id)
 		}
 		root, _, err := tree.Save(ctx)
@@ -214,22 +235,24 @@ func (e *Engine) CreateSnapshot(ctx context.Context, id string, opts SnapshotOpt
 			return nil, err
 		}
 		files, bytes := tree.Stats()
-		rec := snapRecord{Seq: head.Seq + 1, Parent: head.ID, Message: opts.Message, Author: opts.Author, Time: e.clock(),
-			Root: root, Files: files, Bytes: bytes, Lineage: opts.Lineage}
+		rec := head.child(d.branch)
+		rec.Message, rec.Author, rec.Time, rec.Root, rec.Files, rec.Bytes, rec.Lineage = opts.Message, opts.Author, e.clock(), root, files, bytes, opts.Lineage
 		for _, g := range sealed {
 			rec.Covered = append(rec.Covered, g.ID)
 		}
+		if claimed <= head.Seq { // a number claimed by an attempt that lost is reused unless history passed it
+			if claimed, err = d.claimSeq(ctx); err != nil {
+				return nil, err
+			}
+		}
+		rec.Seq = claimed
 		rec.ID = snapshotID(root, rec.Parent, rec.Message, rec.Author, rec.Time)
-		// The commit point: seq/<n> is created once, by one snapshot whose parent is n-1.
-		if _, err := putJSON(ctx, e.blobs, d.keys.seq(rec.Seq), rec, blob.PutOptions{IfNoneMatch: true}); err != nil {
+		// The commit point: the branch pointer moves from the head this attempt built on to rec.
+		if err := d.commit(ctx, rec, hv); err != nil {
 			if lostRace(err) {
-				continue // another snapshot took this number; its sealed generations include ours
+				continue // another snapshot or merge moved the branch; our sealed generations are still pending
 			}
 			return nil, err
-		}
-		// Finish it (index, head, pointer tidying) by reading the head forward, as any reader would.
-		if _, _, err := d.loadHead(ctx); err != nil {
-			return nil, fmt.Errorf("snapshot v%d is committed, but finishing it failed (the next read finishes it): %w", rec.Seq, err)
 		}
 		return d.withTags(ctx, d.snapshot(rec))
 	}
@@ -245,7 +268,7 @@ func (d *ds) resolve(ctx context.Context, field string, ref resource.Ref) (snapR
 			return h, err
 		}
 		if h.Seq == 0 {
-			return h, fmt.Errorf("dataset %q has no snapshots yet: %w", d.id, apierr.ErrNotFound)
+			return h, fmt.Errorf("branch %q of dataset %q has no snapshots yet: %w", d.branch, d.id, apierr.ErrNotFound)
 		}
 		return h, nil
 	case resource.RefSequence:
@@ -253,6 +276,11 @@ func (d *ds) resolve(ctx context.Context, field string, ref resource.Ref) (snapR
 	case resource.RefIDPrefix:
 		return d.byIDPrefix(ctx, ref.Value)
 	case resource.RefTag:
+		if b, err := d.onBranch(ctx, ref.Value); err == nil {
+			return b.resolve(ctx, field, resource.Ref{Kind: resource.RefLatest})
+		} else if !errors.Is(err, apierr.ErrNotFound) {
+			return snapRecord{}, err
+		}
 		var t tagRecord
 		_, err := getJSON(ctx, d.e.blobs, d.keys.tag(ref.Value), &t)
 		if errors.Is(err, apierr.ErrNotFound) || (err == nil && t.Deleted) {
@@ -270,16 +298,27 @@ func (d *ds) bySeq(ctx context.Context, n int64) (snapRecord, error) {
 	var r snapRecord
 	_, err := getJSON(ctx, d.e.blobs, d.keys.seq(n), &r)
 	if errors.Is(err, apierr.ErrNotFound) {
+		// Committed by a writer that died before writing the record? Finishing every branch's head tells.
+		if err := d.finishAll(ctx); err != nil {
+			return r, err
+		}
+		_, err = getJSON(ctx, d.e.blobs, d.keys.seq(n), &r)
+	}
+	if errors.Is(err, apierr.ErrNotFound) {
 		return r, fmt.Errorf("snapshot v%d of dataset %q: %w", n, d.id, apierr.ErrNotFound)
 	}
 	return r, err
 }
 
 func (d *ds) byIDPrefix(ctx context.Context, prefix string) (snapRecord, error) {
-	if _, _, err := d.loadHead(ctx); err != nil { // finishes unfinished commits, so their index exists
-		return snapRecord{}, err
-	}
 	p, err := d.e.blobs.List(ctx, blob.ListOptions{Prefix: d.keys.snapID(prefix), Limit: 2})
+	if err == nil && len(p.Objects) == 0 {
+		// Committed by a writer that died before writing the index? Finishing every branch's head tells.
+		if err := d.finishAll(ctx); err != nil {
+			return snapRecord{}, err
+		}
+		p, err = d.e.blobs.List(ctx, blob.ListOptions{Prefix: d.keys.snapID(prefix), Limit: 2})
+	}
 	if err != nil {
 		return snapRecord{}, err
 	}
@@ -308,8 +347,8 @@ func parseRef(field, s string) (resource.Ref, error) {
 	return r, nil
 }
 
-// GetSnapshot returns the snapshot ref names: "" (latest), "v3", an id prefix (ErrFailedPrecondition when
-// ambiguous) or a tag. "draft" is InvalidArgument: it is not a snapshot.
+// GetSnapshot returns the snapshot ref names: "" (the branch's latest), "v3", an id prefix
+// (ErrFailedPrecondition when ambiguous), a tag or a branch (its head). "draft" is InvalidArgument: it is not a snapshot.
 func (e *Engine) GetSnapshot(ctx context.Context, id, ref string) (*Snapshot, error) {
 	d, err := e.open(ctx, "name", id)
 	if err != nil {
@@ -326,7 +365,8 @@ func (e *Engine) GetSnapshot(ctx context.Context, id, ref string) (*Snapshot, er
 	return d.withTags(ctx, d.snapshot(rec))
 }
 
-// ListSnapshots lists snapshots newest first.
+// ListSnapshots lists the branch's history newest first: its head and first parents (a merge's second
+// parent is on the branch it came from).
 func (e *Engine) ListSnapshots(ctx context.Context, id string, page Page) ([]*Snapshot, string, error) {
 	d, err := e.open(ctx, "parent", id)
 	if err != nil {
@@ -340,31 +380,36 @@ func (e *Engine) ListSnapshots(ctx context.Context, id string, page Page) ([]*Sn
 	if err != nil {
 		return nil, "", err
 	}
+	// The branch's history is its first-parent chain; a page token is the number to continue from.
 	from := head.Seq
 	if cur.after != "" {
 		var n int64
-		if _, err := fmt.Sscan(cur.after, &n); err != nil || n < 1 || n > head.Seq+1 {
+		if _, err := fmt.Sscan(cur.after, &n); err != nil || n < 1 || n > head.Seq {
 			return nil, "", apierr.InvalidArgument("page_token", "does not belong to this listing")
 		}
-		from = n - 1
+		from = n
 	}
 	tags, err := d.tagsBySnapshot(ctx)
 	if err != nil {
 		return nil, "", err
 	}
 	var out []*Snapshot
-	for n := from; n >= 1 && len(out) < cur.size; n-- {
-		rec, err := d.bySeq(ctx, n)
-		if err != nil {
-			return nil, "", err
+	n := from
+	for ; n >= 1 && len(out) < cur.size; n = out[len(out)-1].parentSeq {
+		rec := head
+		if n != head.Seq {
+			if rec, err = d.bySeq(ctx, n); err != nil {
+				return nil, "", err
+			}
 		}
 		s := d.snapshot(rec)
 		s.Tags = tags[s.ID]
+		s.parentSeq = rec.parentSeq()
 		out = append(out, s)
 	}
 	next := ""
-	if len(out) > 0 && out[len(out)-1].Sequence > 1 {
-		next = cur.next(itoa(out[len(out)-1].Sequence))
+	if n >= 1 {
+		next = cur.next(itoa(n))
 	}
 	return out, next, nil
 }

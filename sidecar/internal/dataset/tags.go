@@ -31,6 +31,9 @@ func (e *Engine) CreateTag(ctx context.Context, id, tagID, ref, author string, o
 	if err != nil {
 		return nil, err
 	}
+	if err := d.noBranchNamed(ctx, tagID); err != nil {
+		return nil, err
+	}
 	r, err := parseRef("tag.snapshot", ref)
 	if err != nil {
 		return nil, err

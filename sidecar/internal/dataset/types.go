@@ -28,7 +28,8 @@ type Dataset struct {
 	Stats Stats
 	// HeadSnapshot is the id of the latest snapshot, "" before the first.
 	HeadSnapshot string
-	// SnapshotCount is the head's sequence number: sequences have no gaps.
+	// SnapshotCount is how many snapshots the branch's history holds (version numbers are shared by all
+	// branches, so the head's number may be higher).
 	SnapshotCount   int64
 	HasDraftChanges bool
 	// Etag changes with every metadata change; pass it to UpdateDataset/DeleteDataset for optimistic
@@ -57,10 +58,14 @@ type Lineage struct {
 
 // Snapshot is an immutable state of a dataset (Snapshot in snapshot.proto).
 type Snapshot struct {
-	Dataset      string
-	ID           string // hex sha256 over root, parent, message, author and time
-	Sequence     int64
-	Parent       string // parent id, "" for the first
+	Dataset  string
+	ID       string // hex sha256 over root, parent, message, author and time
+	Sequence int64
+	Parent   string // parent id, "" for the first
+	// MergeParent is the second parent of a merge snapshot: the head of the branch merged in.
+	MergeParent string
+	// Branch is the branch it was committed to.
+	Branch       string
 	Message      string
 	Author       string
 	CreateTime   time.Time
@@ -69,6 +74,8 @@ type Snapshot struct {
 	// Tags pointing at it (filled by GetSnapshot and ListSnapshots).
 	Tags    []string
 	Lineage *Lineage
+
+	parentSeq int64 // the first parent's number (listing walks it)
 }
 
 // Version renders the sequence as people write it: "v3".

@@ -71,6 +71,8 @@ func toSnapshot(s *dataset.Snapshot) *kamldv1.Snapshot {
 		Stats:        toStats(s.Stats),
 		ManifestRoot: s.ManifestRoot,
 		Tags:         s.Tags,
+		MergeParent:  snapshotName(s.Dataset, s.MergeParent),
+		Branch:       s.Branch,
 	}
 	if l := s.Lineage; l != nil {
 		out.Lineage = &kamldv1.Lineage{Job: l.Job, Inputs: l.Inputs, Image: l.Image, CodeDigest: l.CodeDigest}

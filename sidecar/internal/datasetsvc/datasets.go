@@ -47,7 +47,7 @@ func (s *Datasets) CreateDataset(ctx context.Context, req *kamldv1.CreateDataset
 
 // GetDataset implements kamld.v1.DatasetService.
 func (s *Datasets) GetDataset(ctx context.Context, req *kamldv1.GetDatasetRequest) (*kamldv1.Dataset, error) {
-	id, err := resource.ParseDatasetName("name", req.GetName())
+	id, err := resource.ParseScopedName("name", req.GetName())
 	if err != nil {
 		return nil, err
 	}

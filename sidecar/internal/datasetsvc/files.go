@@ -49,7 +49,7 @@ func checkRef(ref string) error {
 
 // ListFiles implements kamld.v1.FileService.
 func (s *Files) ListFiles(ctx context.Context, req *kamldv1.ListFilesRequest) (*kamldv1.ListFilesResponse, error) {
-	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	id, err := resource.ParseScopedName("dataset", req.GetDataset())
 	if err != nil {
 		return nil, err
 	}
@@ -71,7 +71,7 @@ func (s *Files) ListFiles(ctx context.Context, req *kamldv1.ListFilesRequest) (*
 
 // StatFile implements kamld.v1.FileService.
 func (s *Files) StatFile(ctx context.Context, req *kamldv1.StatFileRequest) (*kamldv1.FileInfo, error) {
-	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	id, err := resource.ParseScopedName("dataset", req.GetDataset())
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func (s *Files) StatFile(ctx context.Context, req *kamldv1.StatFileRequest) (*ka
 // chunks that fit the message limit, read from the store as they are sent.
 func (s *Files) ReadFile(req *kamldv1.ReadFileRequest, stream grpc.ServerStreamingServer[httpbody.HttpBody]) error {
 	ctx := stream.Context()
-	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	id, err := resource.ParseScopedName("dataset", req.GetDataset())
 	if err != nil {
 		return err
 	}
@@ -152,7 +152,7 @@ func (s *Files) WriteFile(stream grpc.ClientStreamingServer[kamldv1.WriteFileReq
 	if h == nil {
 		return apierr.InvalidArgument("header", "the first message must be the header")
 	}
-	id, err := resource.ParseDatasetName("header.dataset", h.GetDataset())
+	id, err := resource.ParseScopedName("header.dataset", h.GetDataset())
 	if err != nil {
 		return err
 	}
@@ -190,7 +190,7 @@ func (r *dataReader) Read(p []byte) (int, error) {
 
 // DeleteFile implements kamld.v1.FileService.
 func (s *Files) DeleteFile(ctx context.Context, req *kamldv1.DeleteFileRequest) (*emptypb.Empty, error) {
-	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	id, err := resource.ParseScopedName("dataset", req.GetDataset())
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +209,7 @@ const (
 
 // SignFileUrl implements kamld.v1.FileService: stores that cannot presign answer UNIMPLEMENTED saying so.
 func (s *Files) SignFileUrl(ctx context.Context, req *kamldv1.SignFileUrlRequest) (*kamldv1.SignFileUrlResponse, error) {
-	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	id, err := resource.ParseScopedName("dataset", req.GetDataset())
 	if err != nil {
 		return nil, err
 	}
@@ -246,7 +246,7 @@ func (s *Files) SignFileUrl(ctx context.Context, req *kamldv1.SignFileUrlRequest
 
 // CommitSignedUpload implements kamld.v1.FileService.
 func (s *Files) CommitSignedUpload(ctx context.Context, req *kamldv1.CommitSignedUploadRequest) (*kamldv1.FileInfo, error) {
-	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	id, err := resource.ParseScopedName("dataset", req.GetDataset())
 	if err != nil {
 		return nil, err
 	}

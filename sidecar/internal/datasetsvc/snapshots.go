@@ -27,7 +27,7 @@ func NewSnapshots(engine *dataset.Engine, opts ...Option) *Snapshots {
 
 // snapshotRef parses "datasets/{d}/snapshots/{ref}" where ref names a snapshot (not the draft).
 func snapshotRef(field, name string) (ds, ref string, err error) {
-	ds, ref, err = resource.ParseChildName(field, name, "snapshots")
+	ds, ref, err = resource.ParseScopedChildName(field, name, "snapshots")
 	if err != nil {
 		return "", "", err
 	}
@@ -42,7 +42,7 @@ func snapshotRef(field, name string) (ds, ref string, err error) {
 
 // CreateSnapshot implements kamld.v1.SnapshotService; the author is the caller.
 func (s *Snapshots) CreateSnapshot(ctx context.Context, req *kamldv1.CreateSnapshotRequest) (*kamldv1.Snapshot, error) {
-	id, err := resource.ParseDatasetName("parent", req.GetParent())
+	id, err := resource.ParseScopedName("parent", req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +52,7 @@ func (s *Snapshots) CreateSnapshot(ctx context.Context, req *kamldv1.CreateSnaps
 		if err != nil {
 			return nil, err
 		}
-		if ds != id {
+		if datasetOf(ds) != datasetOf(id) {
 			return nil, apierr.InvalidArgument("expected_head", "%q is a snapshot of another dataset", h)
 		}
 		expected = ref
@@ -63,7 +63,13 @@ func (s *Snapshots) CreateSnapshot(ctx context.Context, req *kamldv1.CreateSnaps
 	if err != nil {
 		return nil, err
 	}
-	return s.opts.withTables(ctx, id, snap, toSnapshot(snap)), nil
+	return s.opts.withTables(ctx, datasetOf(id), snap, toSnapshot(snap)), nil
+}
+
+// datasetOf is the dataset of a branch-scoped id ("iris@exp" → "iris").
+func datasetOf(scoped string) string {
+	id, _, _ := strings.Cut(scoped, "@")
+	return id
 }
 
 // GetSnapshot implements kamld.v1.SnapshotService.
@@ -76,12 +82,12 @@ func (s *Snapshots) GetSnapshot(ctx context.Context, req *kamldv1.GetSnapshotReq
 	if err != nil {
 		return nil, err
 	}
-	return s.opts.withTables(ctx, ds, snap, toSnapshot(snap)), nil
+	return s.opts.withTables(ctx, datasetOf(ds), snap, toSnapshot(snap)), nil
 }
 
 // ListSnapshots implements kamld.v1.SnapshotService.
 func (s *Snapshots) ListSnapshots(ctx context.Context, req *kamldv1.ListSnapshotsRequest) (*kamldv1.ListSnapshotsResponse, error) {
-	id, err := resource.ParseDatasetName("parent", req.GetParent())
+	id, err := resource.ParseScopedName("parent", req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +100,7 @@ func (s *Snapshots) ListSnapshots(ctx context.Context, req *kamldv1.ListSnapshot
 
 // DiffSnapshots implements kamld.v1.SnapshotService.
 func (s *Snapshots) DiffSnapshots(ctx context.Context, req *kamldv1.DiffSnapshotsRequest) (*kamldv1.DiffSnapshotsResponse, error) {
-	id, err := resource.ParseDatasetName("dataset", req.GetDataset())
+	id, err := resource.ParseScopedName("dataset", req.GetDataset())
 	if err != nil {
 		return nil, err
 	}
@@ -107,13 +113,13 @@ func (s *Snapshots) DiffSnapshots(ctx context.Context, req *kamldv1.DiffSnapshot
 	}
 	return &kamldv1.DiffSnapshotsResponse{
 		Changes: each(res.Changes, toFileChange), NextPageToken: res.NextToken, Stats: toDiffStats(res.Stats),
-		FromSnapshot: resolvedName(id, res.From), ToSnapshot: resolvedName(id, res.To),
+		FromSnapshot: resolvedName(datasetOf(id), res.From), ToSnapshot: resolvedName(datasetOf(id), res.To),
 	}, nil
 }
 
 // RestoreSnapshot implements kamld.v1.SnapshotService.
 func (s *Snapshots) RestoreSnapshot(ctx context.Context, req *kamldv1.RestoreSnapshotRequest) (*kamldv1.RestoreSnapshotResponse, error) {
-	ds, ref, err := snapshotRef("name", req.GetName())
+	ds, ref, err := snapshotRef("name", req.GetName()) // a branch-scoped name restores that branch's draft
 	if err != nil {
 		return nil, err
 	}
@@ -133,16 +139,9 @@ func (s *Snapshots) CreateTag(ctx context.Context, req *kamldv1.CreateTagRequest
 	if err := resource.ValidateTagID(req.GetTagId()); err != nil {
 		return nil, apierr.InvalidArgument("tag_id", "%v", err)
 	}
-	ref := req.GetTag().GetSnapshot()
-	if strings.HasPrefix(ref, resource.DatasetCollection+"/") {
-		ds, r, err := snapshotRef("tag.snapshot", ref)
-		if err != nil {
-			return nil, err
-		}
-		if ds != id {
-			return nil, apierr.InvalidArgument("tag.snapshot", "%q is a snapshot of another dataset", ref)
-		}
-		ref = r
+	ref, err := fromRef("tag.snapshot", id, req.GetTag().GetSnapshot())
+	if err != nil {
+		return nil, err
 	}
 	if ref == "" {
 		return nil, apierr.InvalidArgument("tag.snapshot", "required: the snapshot to name")

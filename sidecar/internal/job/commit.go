@@ -10,8 +10,9 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/resource"
 )
 
-// commitOutputs commits each output dataset's draft (where the backend stored the run's output files) as a
-// snapshot with the job's lineage — exactly once per output, across crashes and restarts:
+// commitOutputs commits each output dataset's draft of the job's branch (where the backend stored the run's
+// output files) as a snapshot with the job's lineage and merges the branch into main — exactly once per
+// output, across crashes and restarts (a merge done already is up to date):
 //
 //  1. An output already recorded in Committed is done.
 //  2. Otherwise the dataset's history is searched (newest first, back to the job's submission) for a
@@ -29,9 +30,10 @@ func (d *driver) commitOutputs(ctx context.Context) error {
 	for _, out := range r.Job.Outputs {
 		id, _ := resource.ParseDatasetName("", out.Dataset)
 		if r.Committed[id] != "" {
+			d.dropBranch(ctx, r, id) // a driver that died after recording may have left it
 			continue
 		}
-		snap, err := d.findCommitted(ctx, r, id)
+		snap, err := d.findCommitted(ctx, r, r.outputTarget(id))
 		if err != nil {
 			return err
 		}
@@ -40,12 +42,15 @@ func (d *driver) commitOutputs(ctx context.Context) error {
 			if msg == "" {
 				msg = "output of " + r.Job.Name
 			}
-			snap, err = d.m.datasets.CreateSnapshot(ctx, id, dataset.SnapshotOptions{
+			snap, err = d.m.datasets.CreateSnapshot(ctx, r.outputTarget(id), dataset.SnapshotOptions{
 				Message: msg, Author: r.Job.Owner, AllowEmpty: true, Lineage: d.lineage(r),
 			})
 			if err != nil {
 				return fmt.Errorf("snapshot of %s: %w", out.Dataset, err)
 			}
+		}
+		if err := d.mergeOutputs(ctx, r, id); err != nil { // idempotent: merged already is up to date
+			return err
 		}
 		name := resource.DatasetName(id) + "/snapshots/" + snap.ID
 		if r, err = update(ctx, d.m.store, d.id, func(r *record) error {
@@ -58,6 +63,7 @@ func (d *driver) commitOutputs(ctx context.Context) error {
 		}); err != nil {
 			return err
 		}
+		d.dropBranch(ctx, r, id)
 	}
 	return nil
 }
@@ -70,14 +76,14 @@ func (d *driver) lineage(r *record) *dataset.Lineage {
 	return l
 }
 
-// findCommitted returns the snapshot of dataset id whose lineage names the job, or nil.
+// findCommitted returns the snapshot of dataset id (or branch "id@branch") whose lineage names the job, or nil.
 func (d *driver) findCommitted(ctx context.Context, r *record, id string) (*dataset.Snapshot, error) {
 	created := r.Job.CreateTime.AsTime()
 	page := dataset.Page{Size: 100}
 	for {
 		snaps, next, err := d.m.datasets.ListSnapshots(ctx, id, page)
 		if errors.Is(err, apierr.ErrNotFound) {
-			return nil, fmt.Errorf("output dataset %s was deleted: %w", id, apierr.ErrFailedPrecondition)
+			return nil, fmt.Errorf("output dataset %s (or the job's branch of it) was deleted: %w", id, apierr.ErrFailedPrecondition)
 		}
 		if err != nil {
 			return nil, err

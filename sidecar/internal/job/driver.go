@@ -183,7 +183,7 @@ func (d *driver) spec(r *record) compute.Spec {
 	}
 	for _, out := range r.Job.Outputs {
 		id, _ := resource.ParseDatasetName("", out.Dataset)
-		s.Outputs = append(s.Outputs, compute.Output{Path: out.Path, Dataset: id})
+		s.Outputs = append(s.Outputs, compute.Output{Path: out.Path, Dataset: r.outputTarget(id)})
 	}
 	return s
 }
@@ -270,6 +270,9 @@ func (d *driver) ended(ctx context.Context, r *record, state kamldv1.JobState, r
 		return false, err
 	}
 	_ = d.m.compute.Forget(ctx, runOf(r))
+	if state != kamldv1.JobState_JOB_STATE_SUCCEEDED && reason != compute.ReasonOutputsFailed {
+		d.dropBranches(ctx, r) // nothing was committed to them; a failed merge keeps its branch
+	}
 	return true, nil
 }
 

@@ -160,6 +160,9 @@ func (m *Manager) Submit(ctx context.Context, in *kamldv1.Job, jobID, owner stri
 	if err != nil {
 		return nil, err
 	}
+	if err := m.branchOutputs(ctx, r, jobID, owner); err != nil {
+		return nil, err
+	}
 	now := m.now().UTC()
 	r.SpecHash, r.Instance = hash, m.compute.Instance()
 	j.Name, j.Owner, j.CreateTime, j.Backend, j.Attempt = "jobs/"+jobID, owner, timestamppb.New(now), m.compute.Name(), 1

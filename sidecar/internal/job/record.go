@@ -67,6 +67,10 @@ type record struct {
 	// CancelRequested is set by CancelJob (with the reason); the job's driver acts on it.
 	CancelRequested bool   `json:"cancel_requested,omitempty"`
 	CancelReason    string `json:"cancel_reason,omitempty"`
+	// OutputBranch is the branch of every output dataset the run writes to, created from each one's head at
+	// submit and merged into main when the run succeeded (docs/branches.md). Empty in records written before
+	// branches: those outputs go to main's draft.
+	OutputBranch string `json:"output_branch,omitempty"`
 	// Committed maps output dataset ids to the snapshot committed for them (exactly once).
 	Committed map[string]string `json:"committed,omitempty"`
 	// RetryAt is when a failed attempt's successor may start.

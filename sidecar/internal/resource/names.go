@@ -39,6 +39,10 @@ func ValidateDatasetID(id string) error {
 	return nil
 }
 
+// ValidateBranchName checks a branch name: the rules of tag ids, since both are written after "@" in a ref
+// and share one namespace per dataset.
+func ValidateBranchName(name string) error { return ValidateTagID(name) }
+
 // ValidateTagID checks a snapshot tag id: 1-63 of [a-z0-9._-], starting with a letter or digit, and not
 // something a ref would read differently: "draft", a sequence ("v3") or an id prefix (6+ hex digits).
 func ValidateTagID(id string) error {
@@ -93,4 +97,37 @@ func ParseChildName(field, name, collection string) (dataset, child string, err 
 		return "", "", apierr.InvalidArgument(field, "dataset id %v", err)
 	}
 	return parts[1], parts[3], nil
+}
+
+// ParseScopedName returns the engine id of "datasets/{dataset}" or of a branch-scoped
+// "datasets/{dataset}@{branch}": "iris" or "iris@exp". Requests that write a draft or read a history accept
+// the scoped form and then act on that branch (docs/branches.md).
+func ParseScopedName(field, name string) (string, error) {
+	scope, branch, scoped := strings.Cut(name, "@")
+	id, err := ParseDatasetName(field, scope)
+	if err != nil || !scoped {
+		return id, err
+	}
+	if err := ValidateBranchName(branch); err != nil {
+		return "", apierr.InvalidArgument(field, "branch %v", err)
+	}
+	if branch == DefaultBranch {
+		return id, nil
+	}
+	return id + "@" + branch, nil
+}
+
+// ParseScopedChildName is ParseChildName whose dataset segment may be branch-scoped ("iris@exp").
+func ParseScopedChildName(field, name, collection string) (scopedID, child string, err error) {
+	parts := strings.SplitN(name, "/", 3)
+	if len(parts) < 3 {
+		return ParseChildName(field, name, collection)
+	}
+	id, err := ParseScopedName(field, parts[0]+"/"+parts[1])
+	if err != nil {
+		return "", "", err
+	}
+	plain, _, _ := strings.Cut(id, "@")
+	_, child, err = ParseChildName(field, parts[0]+"/"+plain+"/"+parts[2], collection)
+	return id, child, err
 }

@@ -17,14 +17,21 @@ const (
 	RefLatest   RefKind = iota // ""
 	RefSequence                // "v3"
 	RefIDPrefix                // "4f2a9c…"
-	RefTag                     // "prod"
-	RefDraft                   // "draft"
+	RefTag                     // "prod": a tag or a branch (they share one namespace)
+	RefDraft                   // "draft" (the draft of the branch in scope, main by default), or "exp~draft" (Value "exp")
 )
+
+// DefaultBranch is the branch every dataset has; a dataset written before branches existed is this branch.
+const DefaultBranch = "main"
+
+// branchDraftSuffix turns a branch name into the ref of its draft: "exp~draft".
+const branchDraftSuffix = "~" + DraftRef
 
 // MinIDPrefix is the shortest snapshot id prefix accepted.
 const MinIDPrefix = 6
 
-// Ref is a parsed ref. Exactly one of Sequence (RefSequence) or Value (RefIDPrefix, RefTag) is meaningful.
+// Ref is a parsed ref. Exactly one of Sequence (RefSequence) or Value (RefIDPrefix, RefTag, RefDraft of a
+// branch other than the default) is meaningful.
 type Ref struct {
 	Kind     RefKind
 	Sequence int64
@@ -37,6 +44,9 @@ func (r Ref) String() string {
 	case RefSequence:
 		return "v" + strconv.FormatInt(r.Sequence, 10)
 	case RefDraft:
+		if r.Value != "" {
+			return r.Value + branchDraftSuffix
+		}
 		return DraftRef
 	case RefLatest:
 		return ""
@@ -45,14 +55,20 @@ func (r Ref) String() string {
 	}
 }
 
-// ParseRef parses a ref as common.proto defines it. The kinds cannot collide because tag ids may not look like
-// a sequence, an id prefix or "draft" (ValidateTagID).
+// ParseRef parses a ref as common.proto defines it. The kinds cannot collide because tag and branch names may
+// not look like a sequence, an id prefix or "draft" (ValidateTagID), nor contain "~".
 func ParseRef(s string) (Ref, error) {
 	switch {
 	case s == "":
 		return Ref{Kind: RefLatest}, nil
 	case s == DraftRef:
 		return Ref{Kind: RefDraft}, nil
+	case strings.HasSuffix(s, branchDraftSuffix):
+		b := strings.TrimSuffix(s, branchDraftSuffix)
+		if err := ValidateBranchName(b); err != nil {
+			return Ref{}, fmt.Errorf("%q: the draft of a branch is <branch>~draft: branch %v", s, err)
+		}
+		return Ref{Kind: RefDraft, Value: b}, nil
 	case isSequence(s):
 		n, err := strconv.ParseInt(s[1:], 10, 64)
 		if err != nil || n < 1 || s[1] == '0' {
@@ -66,7 +82,7 @@ func ParseRef(s string) (Ref, error) {
 		return Ref{Kind: RefIDPrefix, Value: s}, nil
 	}
 	if err := ValidateTagID(s); err != nil {
-		return Ref{}, fmt.Errorf("%q is not a ref (latest \"\", \"draft\", \"v3\", an id prefix of 6+ hex digits, or a tag): tag %v", s, err)
+		return Ref{}, fmt.Errorf("%q is not a ref (latest \"\", \"draft\", \"v3\", an id prefix of 6+ hex digits, a tag or branch, or <branch>~draft): %v", s, err)
 	}
 	return Ref{Kind: RefTag, Value: s}, nil
 }

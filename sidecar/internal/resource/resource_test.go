@@ -38,6 +38,9 @@ func TestParseRef(t *testing.T) {
 		"4f2a9c":  {Kind: RefIDPrefix, Value: "4f2a9c"},
 		"prod":    {Kind: RefTag, Value: "prod"},
 		"2024.q1": {Kind: RefTag, Value: "2024.q1"},
+		// Branches: a name reaches the head (resolved by the engine, like a tag), "~draft" the draft.
+		"exp~draft":  {Kind: RefDraft, Value: "exp"},
+		"main~draft": {Kind: RefDraft, Value: "main"},
 	}
 	for in, want := range cases {
 		got, err := ParseRef(in)
@@ -45,7 +48,7 @@ func TestParseRef(t *testing.T) {
 		assert.Equal(t, want, got, in)
 		assert.Equal(t, in, got.String())
 	}
-	for _, bad := range []string{"v0", "v007", "v99999999999999999999", "4F2A9C", strings.Repeat("a", 65), "a b", "../x", "Prod", "tag\x00"} {
+	for _, bad := range []string{"v0", "v007", "v99999999999999999999", "4F2A9C", strings.Repeat("a", 65), "a b", "../x", "Prod", "tag\x00", "~draft", "v3~draft", "draft~draft", "Exp~draft", "exp~Draft", "a~b"} {
 		_, err := ParseRef(bad)
 		assert.Error(t, err, "%q", bad)
 	}
@@ -104,4 +107,20 @@ func TestResourceNames(t *testing.T) {
 		_, _, err := ParseChildName("name", bad, "snapshots")
 		assert.Error(t, err, bad)
 	}
+
+	// Branch-scoped names.
+	for in, want := range map[string]string{"datasets/iris": "iris", "datasets/iris@exp": "iris@exp", "datasets/iris@main": "iris"} {
+		id, err := ParseScopedName("name", in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, id)
+	}
+	for _, bad := range []string{"datasets/iris@", "datasets/iris@v3", "datasets/iris@Exp", "datasets/Iris@exp", "datasets/iris@a@b"} {
+		_, err := ParseScopedName("name", bad)
+		assert.Equal(t, codes.InvalidArgument, apierr.Code(err), bad)
+	}
+	ds, child, err = ParseScopedChildName("name", "datasets/iris@exp/snapshots/v3", "snapshots")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"iris@exp", "v3"}, []string{ds, child})
+	_, _, err = ParseScopedChildName("name", "datasets/iris@exp/tags/v3", "snapshots")
+	assert.Error(t, err)
 }

@@ -25,16 +25,7 @@ import (
 // the test playing the Job controller, the scheduler and the kubelet: a job goes QUEUED → PENDING → RUNNING
 // → SUCCEEDED with lineage, and another, unschedulable in PENDING, is cancelled.
 func TestJobsOnKubernetes_GRPCAndREST(t *testing.T) {
-	c := kubetest.Start(t)
-	ns, _ := c.Namespace(t)
-	s := startSidecar(t, func(cfg *config.Config) {
-		cfg.Compute.Backend = "kubernetes"
-		cfg.Compute.Kubernetes.Kubeconfig = c.Server.Kubeconfig
-		cfg.Compute.Kubernetes.Namespace = ns
-		cfg.Compute.Kubernetes.HelperImage = "kamld:test"
-	})
-	d := c.Driver(ns)
-	seedIris(t, s)
+	c, ns, s, d := startOnKubernetes(t)
 
 	code, body, _ := s.rest(t, "GET", "/v1/flavors", "", s.bearer())
 	require.Equal(t, http.StatusOK, code)
@@ -91,6 +82,21 @@ func TestJobsOnKubernetes_GRPCAndREST(t *testing.T) {
 		_, err := c.Batch.Jobs(ns).Get(t.Context(), kubernetes.JobName(stuckRun), metav1.GetOptions{})
 		return apierrors.IsNotFound(err)
 	}, time.Minute, 50*time.Millisecond)
+}
+
+// startOnKubernetes starts a sidecar whose jobs run on a real kube-apiserver, in a namespace of their own, with
+// iris@v1 seeded; d plays the cluster's controllers.
+func startOnKubernetes(t *testing.T) (*kubetest.Cluster, string, *sidecar, *kubetest.Driver) {
+	c := kubetest.Start(t)
+	ns, _ := c.Namespace(t)
+	s := startSidecar(t, func(cfg *config.Config) {
+		cfg.Compute.Backend = "kubernetes"
+		cfg.Compute.Kubernetes.Kubeconfig = c.Server.Kubeconfig
+		cfg.Compute.Kubernetes.Namespace = ns
+		cfg.Compute.Kubernetes.HelperImage = "kamld:test"
+	})
+	seedIris(t, s)
+	return c, ns, s, c.Driver(ns)
 }
 
 // TestJobsOnKubernetes_Outage: with the API server down, SubmitJob answers UNAVAILABLE (gRPC) and 503 (REST);

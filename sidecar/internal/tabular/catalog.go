@@ -15,6 +15,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/resource"
 )
 
 // Budget bounds the extraction work one call does, so that taking a snapshot of a huge dataset stays fast: what
@@ -121,10 +122,15 @@ func (c *Catalog) SnapshotFiles(ctx context.Context, id string, s *dataset.Snaps
 	return rec.Files, nil
 }
 
-// At returns the tabular files of dataset id at ref ("" latest, "draft", "v3", id prefix, tag).
+// At returns the tabular files of dataset id at ref ("" latest, "draft", "v3", id prefix, tag, branch,
+// "<branch>~draft").
 func (c *Catalog) At(ctx context.Context, id, ref string) (*State, error) {
-	if ref == dataset.DraftRef {
-		files, err := c.draft(ctx, id)
+	if r, err := resource.ParseRef(ref); err == nil && r.Kind == resource.RefDraft {
+		scoped := id // "draft" is main's; "exp~draft" is branch exp's, which the engine reaches as "iris@exp"
+		if r.Value != "" {
+			scoped = id + "@" + r.Value
+		}
+		files, err := c.draft(ctx, scoped)
 		if err != nil {
 			return nil, err
 		}

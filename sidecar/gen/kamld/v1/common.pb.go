@@ -72,6 +72,9 @@ const (
 	ErrorReason_ERROR_REASON_DATASET_NOT_FOUND ErrorReason = 27
 	// REST only: a raw file route's path has "." / ".." or empty segments; answered 400, never redirected.
 	ErrorReason_ERROR_REASON_PATH_NOT_CANONICAL ErrorReason = 28
+	// A merge found paths changed differently on both sides (FAILED_PRECONDITION); the conflicts travel as a
+	// kamld.v1.MergeConflicts detail.
+	ErrorReason_ERROR_REASON_MERGE_CONFLICT ErrorReason = 29
 )
 
 // Enum value maps for ErrorReason.
@@ -106,6 +109,7 @@ var (
 		26: "ERROR_REASON_RESULT_TOO_LARGE",
 		27: "ERROR_REASON_DATASET_NOT_FOUND",
 		28: "ERROR_REASON_PATH_NOT_CANONICAL",
+		29: "ERROR_REASON_MERGE_CONFLICT",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":           0,
@@ -137,6 +141,7 @@ var (
 		"ERROR_REASON_RESULT_TOO_LARGE":      26,
 		"ERROR_REASON_DATASET_NOT_FOUND":     27,
 		"ERROR_REASON_PATH_NOT_CANONICAL":    28,
+		"ERROR_REASON_MERGE_CONFLICT":        29,
 	}
 )
 
@@ -598,7 +603,7 @@ const file_kamld_v1_common_proto_rawDesc = "" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x16\n" +
 	"\x06format\x18\x03 \x01(\tR\x06format\x12*\n" +
 	"\acolumns\x18\x04 \x03(\v2\x10.kamld.v1.ColumnR\acolumns\x12\x1b\n" +
-	"\trow_count\x18\x05 \x01(\x03R\browCount*\xd5\a\n" +
+	"\trow_count\x18\x05 \x01(\x03R\browCount*\xf6\a\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1a\n" +
@@ -629,7 +634,8 @@ const file_kamld_v1_common_proto_rawDesc = "" +
 	"\x18ERROR_REASON_BAD_REQUEST\x10\x19\x12!\n" +
 	"\x1dERROR_REASON_RESULT_TOO_LARGE\x10\x1a\x12\"\n" +
 	"\x1eERROR_REASON_DATASET_NOT_FOUND\x10\x1b\x12#\n" +
-	"\x1fERROR_REASON_PATH_NOT_CANONICAL\x10\x1cB5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
+	"\x1fERROR_REASON_PATH_NOT_CANONICAL\x10\x1c\x12\x1f\n" +
+	"\x1bERROR_REASON_MERGE_CONFLICT\x10\x1dB5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
 
 var (
 	file_kamld_v1_common_proto_rawDescOnce sync.Once

@@ -88,7 +88,9 @@ type Snapshot struct {
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Content-derived id: hex sha256 over the manifest root, parent id, message, author and time (like a commit).
 	Id string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
-	// Per-dataset sequence number for people: 1 for the first snapshot, then 2, 3, …
+	// Per-dataset sequence number for people: 1 for the first snapshot, then 2, 3, … One sequence is shared by
+	// all branches of the dataset, so a version names one snapshot; a branch's history skips the numbers other
+	// branches took (and those of commits that lost a race).
 	Sequence int64 `protobuf:"varint,3,opt,name=sequence,proto3" json:"sequence,omitempty"`
 	// "v{sequence}".
 	Version string `protobuf:"bytes,4,opt,name=version,proto3" json:"version,omitempty"`
@@ -109,7 +111,11 @@ type Snapshot struct {
 	// Where it came from, when a job produced it.
 	Lineage *Lineage `protobuf:"bytes,12,opt,name=lineage,proto3" json:"lineage,omitempty"`
 	// Tabular files and their schemas, extracted when it was taken.
-	Tables        []*Table `protobuf:"bytes,13,rep,name=tables,proto3" json:"tables,omitempty"`
+	Tables []*Table `protobuf:"bytes,13,rep,name=tables,proto3" json:"tables,omitempty"`
+	// Resource name of the second parent of a merge snapshot: the snapshot merged in (BranchService).
+	MergeParent string `protobuf:"bytes,14,opt,name=merge_parent,json=mergeParent,proto3" json:"merge_parent,omitempty"`
+	// The branch it was committed to ("main" unless branches are used).
+	Branch        string `protobuf:"bytes,15,opt,name=branch,proto3" json:"branch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -233,6 +239,20 @@ func (x *Snapshot) GetTables() []*Table {
 		return x.Tables
 	}
 	return nil
+}
+
+func (x *Snapshot) GetMergeParent() string {
+	if x != nil {
+		return x.MergeParent
+	}
+	return ""
+}
+
+func (x *Snapshot) GetBranch() string {
+	if x != nil {
+		return x.Branch
+	}
+	return ""
 }
 
 // Lineage records how a job produced a snapshot.
@@ -1272,7 +1292,7 @@ var File_kamld_v1_snapshot_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_snapshot_proto_rawDesc = "" +
 	"\n" +
-	"\x17kamld/v1/snapshot.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\"\xa1\x03\n" +
+	"\x17kamld/v1/snapshot.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\"\xdc\x03\n" +
 	"\bSnapshot\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x1a\n" +
@@ -1288,7 +1308,9 @@ const file_kamld_v1_snapshot_proto_rawDesc = "" +
 	" \x01(\tR\fmanifestRoot\x12\x12\n" +
 	"\x04tags\x18\v \x03(\tR\x04tags\x12+\n" +
 	"\alineage\x18\f \x01(\v2\x11.kamld.v1.LineageR\alineage\x12'\n" +
-	"\x06tables\x18\r \x03(\v2\x0f.kamld.v1.TableR\x06tables\"j\n" +
+	"\x06tables\x18\r \x03(\v2\x0f.kamld.v1.TableR\x06tables\x12!\n" +
+	"\fmerge_parent\x18\x0e \x01(\tR\vmergeParent\x12\x16\n" +
+	"\x06branch\x18\x0f \x01(\tR\x06branch\"j\n" +
 	"\aLineage\x12\x10\n" +
 	"\x03job\x18\x01 \x01(\tR\x03job\x12\x16\n" +
 	"\x06inputs\x18\x02 \x03(\tR\x06inputs\x12\x14\n" +

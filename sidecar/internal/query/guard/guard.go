@@ -212,7 +212,7 @@ func (g *Guard) scan(st *Statement) error {
 		if next.Kind == Punct && next.Text == "." && !isQualified(prev) && g.reserved[t.Name()] {
 			return errAt(t.Pos, "%q is not a dataset: only datasets can be queried", t.Text)
 		}
-		if t.Kind == QuotedIdent && tablePos && looksLikeFile(t.Text) {
+		if t.Kind == QuotedIdent && tablePos && looksLikeFile(t.Text) && !isBranchDraftRef(t.Text) {
 			return errAt(t.Pos, "%q looks like a file path; files are read only as dataset tables", t.Text)
 		}
 		schemaPos := next.Kind == Punct && next.Text == "." && !isQualified(prev)

@@ -46,6 +46,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		{"PreviewFile", testPreview},
 		{"Arrow", testArrow},
 		{"FlightSQL", testFlightSQL},
+		{"BranchRefs", testBranchRefs},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, e) })
 	}
@@ -96,6 +97,25 @@ func testSnapshotsAndDraft(t *testing.T, e *env) {
 	require.Equal(t, [][]any{{6.0}}, r.rows)
 	_, err = e.exec(context.Background(), &kamldv1.ExecuteQueryRequest{Sql: `SELECT * FROM "iris@v2"`})
 	requireInvalid(t, err, "has 2 tables")
+}
+
+// testBranchRefs: a branch's head ("iris@exp") and its draft ("iris@exp~draft") are datasets to SQL like any
+// other ref, isolated from main's.
+func testBranchRefs(t *testing.T, e *env) {
+	ctx := context.Background()
+	_, err := e.eng.CreateBranch(ctx, "iris", "sqlexp", "v1", "")
+	require.NoError(t, err)
+	e.write(t, "iris@sqlexp", "branchy.csv", "k\n10\n20\n")
+	e.snapshot(t, "iris@sqlexp")
+	e.write(t, "iris@sqlexp", "branchy.csv", "k\n10\n20\n30\n")
+	r := e.query(t, `SELECT sum(k) FROM "iris@sqlexp".branchy`)
+	require.Equal(t, [][]any{{30.0}}, r.rows)
+	r = e.query(t, `SELECT sum(k) FROM "iris@sqlexp~draft".branchy`)
+	require.Equal(t, [][]any{{60.0}}, r.rows)
+	_, err = e.exec(ctx, &kamldv1.ExecuteQueryRequest{Sql: `SELECT sum(k) FROM "iris@draft".branchy`})
+	requireInvalid(t, err, "has no table")
+	_, err = e.exec(ctx, &kamldv1.ExecuteQueryRequest{Sql: `SELECT count(*) FROM "iris@nosuch~draft".branchy`})
+	require.Equal(t, codes.NotFound, status.Code(err), "%v", err)
 }
 
 func testFormatsAndParts(t *testing.T, e *env) {
