@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"os/user"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,6 +20,8 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/jobsvc"
+	"github.com/kamld/kamld/sidecar/internal/observe"
+	"github.com/kamld/kamld/sidecar/internal/observe/instrument"
 	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/samples"
@@ -66,6 +69,16 @@ func newConfigCommand() *cobra.Command {
 func serve(parent context.Context, cfg config.Config) error {
 	log := newLogger(cfg.Log)
 	slog.SetDefault(log)
+	// Tracing first: backends built below wrap their HTTP clients only when it is on (observe.HTTPTransport).
+	stopTracing, err := observe.SetupTracing(parent, version.Get().Version)
+	if err != nil {
+		return fmt.Errorf("tracing (OTEL_* environment): %w", err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), 5*time.Second)
+		defer cancel()
+		_ = stopTracing(ctx)
+	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -94,7 +107,7 @@ func serve(parent context.Context, cfg config.Config) error {
 		opts = append(opts, searchOpts(catalog)...)
 		if sqlEngine, ok := backends.Get(backend.SQL).(query.Engine); ok {
 			qopts := []query.ServiceOption{query.WithLogger(log)}
-			if g, ok := sqlEngine.(interface{ Guard() *guard.Guard }); ok {
+			if g, ok := instrument.Unwrap(sqlEngine).(interface{ Guard() *guard.Guard }); ok {
 				qopts = append(qopts, query.WithGuard(g.Guard())) // an engine that reserves its own catalogs
 			}
 			opts = append(opts, server.WithQuery(query.NewService(sqlEngine, engine, catalog, qopts...)))
@@ -149,7 +162,7 @@ func newLogger(c config.Log) *slog.Logger {
 	_ = level.UnmarshalText([]byte(c.Level))
 	opts := &slog.HandlerOptions{Level: level}
 	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(observe.LogHandler(slog.NewJSONHandler(os.Stderr, opts)))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(observe.LogHandler(slog.NewTextHandler(os.Stderr, opts)))
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/kamld/kamld/sidecar/internal/observe"
 )
 
 // Capability names, in the order SystemService reports them.
@@ -42,6 +44,8 @@ type Status struct {
 	Backend    string
 	Location   string
 	Err        error // nil when serving
+	// History is what this process saw of the backend's health over time (since when it fails, how often).
+	History observe.Health
 }
 
 // Implemented reports whether the backend exists in this build.
@@ -55,12 +59,13 @@ type Set struct {
 	checkedAt    time.Time
 	ttl          time.Duration
 	timeout      time.Duration
+	history      *observe.HealthHistory
 }
 
 // NewSet groups backends by capability. Health results are cached for one second so that frequent polling
 // (panels, readiness probes) does not load the backends.
 func NewSet(byCapability map[string]Backend) *Set {
-	return &Set{byCapability: byCapability, ttl: time.Second, timeout: 2 * time.Second}
+	return &Set{byCapability: byCapability, ttl: time.Second, timeout: 2 * time.Second, history: observe.NewHealthHistory()}
 }
 
 // Get returns the backend of a capability, or nil.
@@ -90,6 +95,12 @@ func (s *Set) Statuses(ctx context.Context) []Status {
 		})
 	}
 	wg.Wait()
+	for i := range out {
+		if out[i].Implemented() {
+			s.history.Record(out[i].Capability, out[i].Err)
+			out[i].History = s.history.Get(out[i].Capability)
+		}
+	}
 	s.cached, s.checkedAt = out, time.Now()
 	return out
 }

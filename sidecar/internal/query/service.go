@@ -21,6 +21,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/resource"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
@@ -208,6 +209,7 @@ func (s *Service) run(ctx context.Context, st *guard.Statement, l limits, stream
 		}
 	}
 	stats.Elapsed = durationpb.New(time.Since(start))
+	observe.SQLResult(stats.Rows, stats.Bytes)
 	if stats.TimeToFirstBatch == nil {
 		stats.TimeToFirstBatch = stats.Elapsed
 	}
