@@ -26,19 +26,23 @@ func clientError(err error) bool {
 	return false
 }
 
-// secrets matches what must not leave the sidecar in an error message: credentials in URLs
-// (scheme://user:pass@host), and key=value or "key": "value" pairs whose key names a secret.
-var secrets = regexp.MustCompile(`(?i)(://)[^/@\s:]+:[^/@\s]+@|((?:password|passwd|secret|token|access[_-]?key|secret[_-]?key|authorization|signature|credential)[a-z_-]*["']?\s*[=:]\s*["']?)[^\s"'&,;]+`)
+// secrets are what must not leave the sidecar in an error message, each with its replacement: credentials in
+// URLs (scheme://user:pass@host), bearer tokens, and key=value or "key": "value" pairs whose key names a secret.
+var secrets = []struct {
+	re   *regexp.Regexp
+	with string
+}{
+	{regexp.MustCompile(`://[^/@\s:]+:[^/@\s]+@`), "://REDACTED@"},
+	{regexp.MustCompile(`(?i)\b(bearer|basic)\s+[^\s"',;]+`), "$1 REDACTED"},
+	{regexp.MustCompile(`(?i)\b((?:password|passwd|secret|token|access[_-]?key|secret[_-]?key|signature|credential)[a-z_-]*["']?\s*[=:]\s*["']?)[^\s"'&,;]+`), "${1}REDACTED"},
+}
 
 // Redact removes credentials from an error message before it is shown or kept.
 func Redact(msg string) string {
-	return secrets.ReplaceAllStringFunc(msg, func(m string) string {
-		sub := secrets.FindStringSubmatch(m)
-		if sub[1] != "" {
-			return "://REDACTED@"
-		}
-		return sub[2] + "REDACTED"
-	})
+	for _, s := range secrets {
+		msg = s.re.ReplaceAllString(msg, s.with)
+	}
+	return msg
 }
 
 // Health is one backend's health history as this sidecar saw it.

@@ -15,6 +15,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 )
@@ -68,13 +71,25 @@ func codeLabel(name string) string {
 	return b.String()
 }
 
-// Operation starts timing one backend operation; call the returned func with its error when it ends.
-// backend and operation must be constants of kamld's code, never request data.
-func Operation(backend, operation string) func(error) {
+// Operation starts timing one backend operation, and a span for it when tracing is on and ctx is traced; call the returned
+// func with its error when it ends, and pass the returned context to the backend. backend and operation must
+// be constants of kamld's code, never request data.
+func Operation(ctx context.Context, backend, operation string) (context.Context, func(error)) {
 	start := time.Now()
-	return func(err error) {
+	var span trace.Span
+	if tracing && trace.SpanContextFromContext(ctx).IsValid() { // within a traced call only: no root span per health poll
+		ctx, span = Tracer().Start(ctx, backend+" "+operation, trace.WithSpanKind(trace.SpanKindClient),
+			trace.WithAttributes(attribute.String("kamld.backend", backend), attribute.String("kamld.operation", operation)))
+	}
+	return ctx, func(err error) {
 		d := time.Since(start)
 		backendOps.WithLabelValues(backend, operation, Outcome(err)).Observe(d.Seconds())
 		recent.add(backend, operation, d, err)
+		if span != nil {
+			if err != nil && !clientError(err) {
+				span.SetStatus(codes.Error, Redact(err.Error()))
+			}
+			span.End()
+		}
 	}
 }

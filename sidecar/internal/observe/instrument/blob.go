@@ -36,42 +36,42 @@ type store struct {
 func (s *store) Unwrap() any { return s.Store }
 
 func (s *store) Put(ctx context.Context, key string, r io.Reader, opts blob.PutOptions) (blob.Info, error) {
-	done := op(s.name, "put")
+	ctx, done := op(ctx, s.name, "put")
 	info, err := s.Store.Put(ctx, key, r, opts)
 	done(err)
 	return info, err
 }
 
 func (s *store) Get(ctx context.Context, key string, opts blob.GetOptions) (io.ReadCloser, blob.Info, error) {
-	done := op(s.name, "get") // time to first byte: the read itself is the caller's pace
+	ctx, done := op(ctx, s.name, "get") // time to first byte: the read itself is the caller's pace
 	rc, info, err := s.Store.Get(ctx, key, opts)
 	done(err)
 	return rc, info, err
 }
 
 func (s *store) Stat(ctx context.Context, key string) (blob.Info, error) {
-	done := op(s.name, "stat")
+	ctx, done := op(ctx, s.name, "stat")
 	info, err := s.Store.Stat(ctx, key)
 	done(err)
 	return info, err
 }
 
 func (s *store) List(ctx context.Context, opts blob.ListOptions) (blob.Page, error) {
-	done := op(s.name, "list")
+	ctx, done := op(ctx, s.name, "list")
 	p, err := s.Store.List(ctx, opts)
 	done(err)
 	return p, err
 }
 
 func (s *store) Delete(ctx context.Context, key string, opts blob.DeleteOptions) error {
-	done := op(s.name, "delete")
+	ctx, done := op(ctx, s.name, "delete")
 	err := s.Store.Delete(ctx, key, opts)
 	done(err)
 	return err
 }
 
 func (s *store) Health(ctx context.Context) error {
-	done := op(s.name, "health")
+	ctx, done := op(ctx, s.name, "health")
 	err := s.Store.Health(ctx)
 	done(err)
 	return err
@@ -84,7 +84,7 @@ type mover struct {
 }
 
 func (m mover) Move(ctx context.Context, src, dst string) (blob.Info, error) {
-	done := op(m.name, "move")
+	ctx, done := op(ctx, m.name, "move")
 	info, err := m.m.Move(ctx, src, dst)
 	done(err)
 	return info, err

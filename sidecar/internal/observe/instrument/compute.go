@@ -18,63 +18,63 @@ func Compute(b compute.Backend) compute.Backend { return &computeBackend{Backend
 func (c *computeBackend) Unwrap() any { return c.Backend }
 
 func (c *computeBackend) Health(ctx context.Context) error {
-	done := op(c.name, "health")
+	ctx, done := op(ctx, c.name, "health")
 	err := c.Backend.Health(ctx)
 	done(err)
 	return err
 }
 
 func (c *computeBackend) Offers(ctx context.Context) ([]compute.Offer, error) {
-	done := op(c.name, "offers")
+	ctx, done := op(ctx, c.name, "offers")
 	o, err := c.Backend.Offers(ctx)
 	done(err)
 	return o, err
 }
 
 func (c *computeBackend) Start(ctx context.Context, spec compute.Spec) error {
-	done := op(c.name, "start")
+	ctx, done := op(ctx, c.name, "start")
 	err := c.Backend.Start(ctx, spec)
 	done(err)
 	return err
 }
 
 func (c *computeBackend) Status(ctx context.Context, id compute.RunID) (compute.Status, error) {
-	done := op(c.name, "status")
+	ctx, done := op(ctx, c.name, "status")
 	st, err := c.Backend.Status(ctx, id)
 	done(err)
 	return st, err
 }
 
 func (c *computeBackend) Cancel(ctx context.Context, id compute.RunID) error {
-	done := op(c.name, "cancel")
+	ctx, done := op(ctx, c.name, "cancel")
 	err := c.Backend.Cancel(ctx, id)
 	done(err)
 	return err
 }
 
 func (c *computeBackend) Logs(ctx context.Context, id compute.RunID, offset int64, follow bool) (io.ReadCloser, error) {
-	done := op(c.name, "logs")
+	ctx, done := op(ctx, c.name, "logs")
 	rc, err := c.Backend.Logs(ctx, id, offset, follow)
 	done(err)
 	return rc, err
 }
 
 func (c *computeBackend) Artifact(ctx context.Context, id compute.RunID, path string) (io.ReadCloser, error) {
-	done := op(c.name, "artifact")
+	ctx, done := op(ctx, c.name, "artifact")
 	rc, err := c.Backend.Artifact(ctx, id, path)
 	done(err)
 	return rc, err
 }
 
 func (c *computeBackend) Runs(ctx context.Context) ([]compute.RunID, error) {
-	done := op(c.name, "runs")
+	ctx, done := op(ctx, c.name, "runs")
 	r, err := c.Backend.Runs(ctx)
 	done(err)
 	return r, err
 }
 
 func (c *computeBackend) Forget(ctx context.Context, id compute.RunID) error {
-	done := op(c.name, "forget")
+	ctx, done := op(ctx, c.name, "forget")
 	err := c.Backend.Forget(ctx, id)
 	done(err)
 	return err

@@ -17,49 +17,49 @@ func Index(ix index.Index) index.Index { return &searchIndex{Index: ix, name: ix
 func (x *searchIndex) Unwrap() any { return x.Index }
 
 func (x *searchIndex) Upsert(ctx context.Context, docs ...*index.Document) error {
-	done := op(x.name, "upsert")
+	ctx, done := op(ctx, x.name, "upsert")
 	err := x.Index.Upsert(ctx, docs...)
 	done(err)
 	return err
 }
 
 func (x *searchIndex) Delete(ctx context.Context, ids ...string) error {
-	done := op(x.name, "delete")
+	ctx, done := op(ctx, x.name, "delete")
 	err := x.Index.Delete(ctx, ids...)
 	done(err)
 	return err
 }
 
 func (x *searchIndex) Get(ctx context.Context, id string) (*index.Document, error) {
-	done := op(x.name, "get")
+	ctx, done := op(ctx, x.name, "get")
 	d, err := x.Index.Get(ctx, id)
 	done(err)
 	return d, err
 }
 
 func (x *searchIndex) Search(ctx context.Context, req *index.Request) (*index.Result, error) {
-	done := op(x.name, "search")
+	ctx, done := op(ctx, x.name, "search")
 	r, err := x.Index.Search(ctx, req)
 	done(err)
 	return r, err
 }
 
 func (x *searchIndex) Suggest(ctx context.Context, field, prefix string, limit int) ([]index.Count, error) {
-	done := op(x.name, "suggest")
+	ctx, done := op(ctx, x.name, "suggest")
 	c, err := x.Index.Suggest(ctx, field, prefix, limit)
 	done(err)
 	return c, err
 }
 
 func (x *searchIndex) Rebuild(ctx context.Context, fill func(ctx context.Context, w index.Writer) error) error {
-	done := op(x.name, "rebuild")
+	ctx, done := op(ctx, x.name, "rebuild")
 	err := x.Index.Rebuild(ctx, fill)
 	done(err)
 	return err
 }
 
 func (x *searchIndex) Health(ctx context.Context) error {
-	done := op(x.name, "health")
+	ctx, done := op(ctx, x.name, "health")
 	err := x.Index.Health(ctx)
 	done(err)
 	return err

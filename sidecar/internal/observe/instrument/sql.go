@@ -15,14 +15,14 @@ func (e *engine) Unwrap() any { return e.Engine }
 
 // Query times until the first rows are ready; streaming the rest is the caller's pace (RPC metrics cover it).
 func (e *engine) Query(ctx context.Context, req query.Request) (query.Rows, error) {
-	done := op(e.name, "query")
+	ctx, done := op(ctx, e.name, "query")
 	rows, err := e.Engine.Query(ctx, req)
 	done(err)
 	return rows, err
 }
 
 func (e *engine) Health(ctx context.Context) error {
-	done := op(e.name, "health")
+	ctx, done := op(ctx, e.name, "health")
 	err := e.Engine.Health(ctx)
 	done(err)
 	return err
@@ -34,7 +34,7 @@ type exporter struct {
 }
 
 func (x exporter) ExportParquet(ctx context.Context, req query.Request) (string, int64, func(), error) {
-	done := op(x.name, "export")
+	ctx, done := op(ctx, x.name, "export")
 	path, rows, release, err := x.x.ExportParquet(ctx, req)
 	done(err)
 	return path, rows, release, err
