@@ -82,7 +82,10 @@ func HTTPHandler(h http.Handler, operation string) http.Handler {
 	if !tracing {
 		return h
 	}
-	return otelhttp.NewHandler(h, operation)
+	// Span names stay low-cardinality: "gateway POST", not the path, which names datasets and files.
+	return otelhttp.NewHandler(h, operation, otelhttp.WithSpanNameFormatter(func(op string, r *http.Request) string {
+		return op + " " + r.Method
+	}))
 }
 
 // Tracer is kamld's tracer for its own spans.
