@@ -98,6 +98,7 @@ func (s *Set) Statuses(ctx context.Context) []Status {
 	for i := range out {
 		if out[i].Implemented() {
 			s.history.Record(out[i].Capability, out[i].Err)
+			observe.BackendUp(out[i].Capability, out[i].Backend, out[i].Err == nil)
 			out[i].History = s.history.Get(out[i].Capability)
 		}
 	}

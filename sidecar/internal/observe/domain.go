@@ -51,6 +51,9 @@ var (
 	storageUsed = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "kamld_storage_used_bytes", Help: "Bytes of blobs and chunks live datasets refer to, as this sidecar's last garbage collection measured.",
 	})
+	backendUp = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "kamld_backend_up", Help: "1 when the backend of a capability answered its last health check, 0 when it failed.",
+	}, []string{"capability", "backend"})
 	indexPending = prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "kamld_index_pending_markers", Help: "Dirty markers (index updates not yet applied) seen by the last catch-up.",
 	})
@@ -65,7 +68,7 @@ var indexLag struct {
 
 func registerDomain(reg prometheus.Registerer) {
 	reg.MustRegister(jobTransitions, jobQueueWait, jobRunTime, ingestBytes, ingestFiles, snapshotDuration, gcDuration,
-		gcFreed, gcLastSuccess, storageUsed, sqlRows, sqlBytes, indexPending,
+		gcFreed, gcLastSuccess, storageUsed, backendUp, sqlRows, sqlBytes, indexPending,
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "kamld_index_oldest_pending_seconds",
 			Help: "Age of the oldest dirty marker seen by the last catch-up (0: the index is caught up).",
@@ -121,6 +124,15 @@ func GCDone(d time.Duration, dryRun bool, freed int64, err error) {
 		gcFreed.Add(float64(freed))
 		gcLastSuccess.SetToCurrentTime()
 	}
+}
+
+// BackendUp records the result of a health check of capability's backend.
+func BackendUp(capability, backend string, up bool) {
+	v := 0.0
+	if up {
+		v = 1
+	}
+	backendUp.WithLabelValues(capability, backend).Set(v)
 }
 
 // StorageUsed records the bytes live datasets refer to.

@@ -73,7 +73,7 @@ func TestNoUserDataInLabels(t *testing.T) {
 		`kamld_rpc_duration_seconds_bucket{method="/kamld.v1.QueryService/ExecuteQuery",le="600"}`,
 		`kamld_snapshot_duration_seconds_count{outcome="ok"}`,
 		`kamld_ingest_files_total{outcome="ok"}`,
-		"kamld_ingest_bytes_total", "kamld_sql_rows_total", "kamld_index_oldest_pending_seconds",
+		"kamld_ingest_bytes_total", "kamld_sql_rows_total", "kamld_index_oldest_pending_seconds", `kamld_backend_up{backend="bleve",capability="index"} 1`,
 	} {
 		assert.Contains(t, body, want)
 	}
