@@ -160,6 +160,8 @@ bench: build minio kube bench-search ## start-up, RSS, gateway cost; ingest vs s
 	go test -run '^$$' -bench GC -benchtime 2x ./sidecar/internal/dataset/
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/job/
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/compute/kubernetes/
+	go test -run '^$$' -bench . -benchtime 3x ./sidecar/internal/observe/instrument/
+	go test -run '^$$' -bench . -benchtime 20000x ./sidecar/internal/observe/
 	$(MAKE) bench-sql
 	$(MAKE) bench-trino
 
