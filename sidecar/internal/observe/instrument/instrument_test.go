@@ -61,4 +61,3 @@ func count(t *testing.T, labels string) int {
 	}
 	return 0
 }
-
