@@ -3,6 +3,8 @@ package server_test
 import (
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -12,6 +14,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
+	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/server"
 )
 
@@ -135,3 +138,42 @@ func TestMetricsSummary(t *testing.T) {
 }
 
 func statusCode(err error) string { return status.Code(err).String() }
+
+// TestGetInfoHealthHistory: when a backend fails, GetInfo says since when, how often and the last error; after
+// it recovers the count and the error stay while degraded_since clears. Liveness never notices.
+func TestGetInfoHealthHistory(t *testing.T) {
+	store := filepath.Join(t.TempDir(), "store")
+	s := startSidecar(t, func(c *config.Config) { c.Blob.FS.Dir = store })
+	sc := kamldv1.NewSystemServiceClient(s.conn)
+	blobStatus := func() *kamldv1.BackendStatus {
+		info, err := sc.GetInfo(s.authed(), &kamldv1.GetInfoRequest{})
+		require.NoError(t, err)
+		return info.GetBackends()[0]
+	}
+	require.Equal(t, "blob", blobStatus().GetCapability())
+
+	require.NoError(t, os.Rename(store, store+".away"))
+	var bs *kamldv1.BackendStatus
+	require.Eventually(t, func() bool {
+		bs = blobStatus()
+		return bs.GetFailures() >= 2
+	}, 10*time.Second, 200*time.Millisecond)
+	assert.Equal(t, kamldv1.Health_HEALTH_NOT_SERVING, bs.GetHealth())
+	assert.NotNil(t, bs.GetDegradedSince())
+	assert.Contains(t, bs.GetLastError(), "store directory")
+	code, _, _ := s.rest(t, "GET", "/livez", "", nil)
+	assert.Equal(t, http.StatusOK, code, "liveness does not depend on a backend")
+	code, body, _ := s.rest(t, "GET", "/readyz/blob", "", nil)
+	assert.Equal(t, http.StatusServiceUnavailable, code, body)
+	code, _, _ = s.rest(t, "GET", "/readyz/index", "", nil)
+	assert.Equal(t, http.StatusOK, code, "the index is still ready")
+
+	require.NoError(t, os.Rename(store+".away", store))
+	require.Eventually(t, func() bool {
+		bs = blobStatus()
+		return bs.GetHealth() == kamldv1.Health_HEALTH_SERVING
+	}, 10*time.Second, 200*time.Millisecond)
+	assert.Nil(t, bs.GetDegradedSince())
+	assert.GreaterOrEqual(t, bs.GetFailures(), int64(2))
+	assert.Contains(t, bs.GetLastError(), "store directory")
+}
