@@ -36,10 +36,7 @@ type store struct {
 func (s *store) Unwrap() any { return s.Store }
 
 func (s *store) Put(ctx context.Context, key string, r io.Reader, opts blob.PutOptions) (blob.Info, error) {
-	ctx, done := op(ctx, s.name, "put")
-	info, err := s.Store.Put(ctx, key, r, opts)
-	done(err)
-	return info, err
+	return call(ctx, s.name, "put", func(ctx context.Context) (blob.Info, error) { return s.Store.Put(ctx, key, r, opts) })
 }
 
 func (s *store) Get(ctx context.Context, key string, opts blob.GetOptions) (io.ReadCloser, blob.Info, error) {
@@ -50,31 +47,19 @@ func (s *store) Get(ctx context.Context, key string, opts blob.GetOptions) (io.R
 }
 
 func (s *store) Stat(ctx context.Context, key string) (blob.Info, error) {
-	ctx, done := op(ctx, s.name, "stat")
-	info, err := s.Store.Stat(ctx, key)
-	done(err)
-	return info, err
+	return call(ctx, s.name, "stat", func(ctx context.Context) (blob.Info, error) { return s.Store.Stat(ctx, key) })
 }
 
 func (s *store) List(ctx context.Context, opts blob.ListOptions) (blob.Page, error) {
-	ctx, done := op(ctx, s.name, "list")
-	p, err := s.Store.List(ctx, opts)
-	done(err)
-	return p, err
+	return call(ctx, s.name, "list", func(ctx context.Context) (blob.Page, error) { return s.Store.List(ctx, opts) })
 }
 
 func (s *store) Delete(ctx context.Context, key string, opts blob.DeleteOptions) error {
-	ctx, done := op(ctx, s.name, "delete")
-	err := s.Store.Delete(ctx, key, opts)
-	done(err)
-	return err
+	return call0(ctx, s.name, "delete", func(ctx context.Context) error { return s.Store.Delete(ctx, key, opts) })
 }
 
 func (s *store) Health(ctx context.Context) error {
-	ctx, done := op(ctx, s.name, "health")
-	err := s.Store.Health(ctx)
-	done(err)
-	return err
+	return call0(ctx, s.name, "health", func(ctx context.Context) error { return s.Store.Health(ctx) })
 }
 
 // mover times Move for stores that have it.
@@ -84,10 +69,7 @@ type mover struct {
 }
 
 func (m mover) Move(ctx context.Context, src, dst string) (blob.Info, error) {
-	ctx, done := op(ctx, m.name, "move")
-	info, err := m.m.Move(ctx, src, dst)
-	done(err)
-	return info, err
+	return call(ctx, m.name, "move", func(ctx context.Context) (blob.Info, error) { return m.m.Move(ctx, src, dst) })
 }
 
 func (m mover) MoveIsRename() bool { return m.m.MoveIsRename() }
@@ -152,3 +134,19 @@ func Blob(s blob.Store) blob.Store {
 
 // op starts timing one operation (observe.Operation).
 var op = observe.Operation
+
+// call runs f as the operation named operation of backend, timed, with the context op returns.
+func call[T any](ctx context.Context, backend, operation string, f func(context.Context) (T, error)) (T, error) {
+	ctx, done := op(ctx, backend, operation)
+	v, err := f(ctx)
+	done(err)
+	return v, err
+}
+
+// call0 is call for operations that return only an error.
+func call0(ctx context.Context, backend, operation string, f func(context.Context) error) error {
+	ctx, done := op(ctx, backend, operation)
+	err := f(ctx)
+	done(err)
+	return err
+}

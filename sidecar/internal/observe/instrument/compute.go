@@ -18,64 +18,37 @@ func Compute(b compute.Backend) compute.Backend { return &computeBackend{Backend
 func (c *computeBackend) Unwrap() any { return c.Backend }
 
 func (c *computeBackend) Health(ctx context.Context) error {
-	ctx, done := op(ctx, c.name, "health")
-	err := c.Backend.Health(ctx)
-	done(err)
-	return err
+	return call0(ctx, c.name, "health", func(ctx context.Context) error { return c.Backend.Health(ctx) })
 }
 
 func (c *computeBackend) Offers(ctx context.Context) ([]compute.Offer, error) {
-	ctx, done := op(ctx, c.name, "offers")
-	o, err := c.Backend.Offers(ctx)
-	done(err)
-	return o, err
+	return call(ctx, c.name, "offers", func(ctx context.Context) ([]compute.Offer, error) { return c.Backend.Offers(ctx) })
 }
 
 func (c *computeBackend) Start(ctx context.Context, spec compute.Spec) error {
-	ctx, done := op(ctx, c.name, "start")
-	err := c.Backend.Start(ctx, spec)
-	done(err)
-	return err
+	return call0(ctx, c.name, "start", func(ctx context.Context) error { return c.Backend.Start(ctx, spec) })
 }
 
 func (c *computeBackend) Status(ctx context.Context, id compute.RunID) (compute.Status, error) {
-	ctx, done := op(ctx, c.name, "status")
-	st, err := c.Backend.Status(ctx, id)
-	done(err)
-	return st, err
+	return call(ctx, c.name, "status", func(ctx context.Context) (compute.Status, error) { return c.Backend.Status(ctx, id) })
 }
 
 func (c *computeBackend) Cancel(ctx context.Context, id compute.RunID) error {
-	ctx, done := op(ctx, c.name, "cancel")
-	err := c.Backend.Cancel(ctx, id)
-	done(err)
-	return err
+	return call0(ctx, c.name, "cancel", func(ctx context.Context) error { return c.Backend.Cancel(ctx, id) })
 }
 
 func (c *computeBackend) Logs(ctx context.Context, id compute.RunID, offset int64, follow bool) (io.ReadCloser, error) {
-	ctx, done := op(ctx, c.name, "logs")
-	rc, err := c.Backend.Logs(ctx, id, offset, follow)
-	done(err)
-	return rc, err
+	return call(ctx, c.name, "logs", func(ctx context.Context) (io.ReadCloser, error) { return c.Backend.Logs(ctx, id, offset, follow) })
 }
 
 func (c *computeBackend) Artifact(ctx context.Context, id compute.RunID, path string) (io.ReadCloser, error) {
-	ctx, done := op(ctx, c.name, "artifact")
-	rc, err := c.Backend.Artifact(ctx, id, path)
-	done(err)
-	return rc, err
+	return call(ctx, c.name, "artifact", func(ctx context.Context) (io.ReadCloser, error) { return c.Backend.Artifact(ctx, id, path) })
 }
 
 func (c *computeBackend) Runs(ctx context.Context) ([]compute.RunID, error) {
-	ctx, done := op(ctx, c.name, "runs")
-	r, err := c.Backend.Runs(ctx)
-	done(err)
-	return r, err
+	return call(ctx, c.name, "runs", func(ctx context.Context) ([]compute.RunID, error) { return c.Backend.Runs(ctx) })
 }
 
 func (c *computeBackend) Forget(ctx context.Context, id compute.RunID) error {
-	ctx, done := op(ctx, c.name, "forget")
-	err := c.Backend.Forget(ctx, id)
-	done(err)
-	return err
+	return call0(ctx, c.name, "forget", func(ctx context.Context) error { return c.Backend.Forget(ctx, id) })
 }

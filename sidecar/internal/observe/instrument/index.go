@@ -17,50 +17,29 @@ func Index(ix index.Index) index.Index { return &searchIndex{Index: ix, name: ix
 func (x *searchIndex) Unwrap() any { return x.Index }
 
 func (x *searchIndex) Upsert(ctx context.Context, docs ...*index.Document) error {
-	ctx, done := op(ctx, x.name, "upsert")
-	err := x.Index.Upsert(ctx, docs...)
-	done(err)
-	return err
+	return call0(ctx, x.name, "upsert", func(ctx context.Context) error { return x.Index.Upsert(ctx, docs...) })
 }
 
 func (x *searchIndex) Delete(ctx context.Context, ids ...string) error {
-	ctx, done := op(ctx, x.name, "delete")
-	err := x.Index.Delete(ctx, ids...)
-	done(err)
-	return err
+	return call0(ctx, x.name, "delete", func(ctx context.Context) error { return x.Index.Delete(ctx, ids...) })
 }
 
 func (x *searchIndex) Get(ctx context.Context, id string) (*index.Document, error) {
-	ctx, done := op(ctx, x.name, "get")
-	d, err := x.Index.Get(ctx, id)
-	done(err)
-	return d, err
+	return call(ctx, x.name, "get", func(ctx context.Context) (*index.Document, error) { return x.Index.Get(ctx, id) })
 }
 
 func (x *searchIndex) Search(ctx context.Context, req *index.Request) (*index.Result, error) {
-	ctx, done := op(ctx, x.name, "search")
-	r, err := x.Index.Search(ctx, req)
-	done(err)
-	return r, err
+	return call(ctx, x.name, "search", func(ctx context.Context) (*index.Result, error) { return x.Index.Search(ctx, req) })
 }
 
 func (x *searchIndex) Suggest(ctx context.Context, field, prefix string, limit int) ([]index.Count, error) {
-	ctx, done := op(ctx, x.name, "suggest")
-	c, err := x.Index.Suggest(ctx, field, prefix, limit)
-	done(err)
-	return c, err
+	return call(ctx, x.name, "suggest", func(ctx context.Context) ([]index.Count, error) { return x.Index.Suggest(ctx, field, prefix, limit) })
 }
 
 func (x *searchIndex) Rebuild(ctx context.Context, fill func(ctx context.Context, w index.Writer) error) error {
-	ctx, done := op(ctx, x.name, "rebuild")
-	err := x.Index.Rebuild(ctx, fill)
-	done(err)
-	return err
+	return call0(ctx, x.name, "rebuild", func(ctx context.Context) error { return x.Index.Rebuild(ctx, fill) })
 }
 
 func (x *searchIndex) Health(ctx context.Context) error {
-	ctx, done := op(ctx, x.name, "health")
-	err := x.Index.Health(ctx)
-	done(err)
-	return err
+	return call0(ctx, x.name, "health", func(ctx context.Context) error { return x.Index.Health(ctx) })
 }

@@ -15,17 +15,11 @@ func (e *engine) Unwrap() any { return e.Engine }
 
 // Query times until the first rows are ready; streaming the rest is the caller's pace (RPC metrics cover it).
 func (e *engine) Query(ctx context.Context, req query.Request) (query.Rows, error) {
-	ctx, done := op(ctx, e.name, "query")
-	rows, err := e.Engine.Query(ctx, req)
-	done(err)
-	return rows, err
+	return call(ctx, e.name, "query", func(ctx context.Context) (query.Rows, error) { return e.Engine.Query(ctx, req) })
 }
 
 func (e *engine) Health(ctx context.Context) error {
-	ctx, done := op(ctx, e.name, "health")
-	err := e.Engine.Health(ctx)
-	done(err)
-	return err
+	return call0(ctx, e.name, "health", func(ctx context.Context) error { return e.Engine.Health(ctx) })
 }
 
 type exporter struct {
