@@ -18,6 +18,8 @@ export KAMLD_MINIO_BIN := $(CACHE)/bin/minio
 export KAMLD_ELASTICSEARCH_HOME := $(CACHE)/elasticsearch-8.19.21
 export KAMLD_ETCD_BIN := $(CACHE)/bin/etcd
 export KAMLD_KUBE_APISERVER_BIN := $(CACHE)/bin/kube-apiserver
+export KAMLD_OTELCOL_BIN := $(CACHE)/bin/kamld-otelcol
+export KAMLD_PROMETHEUS_BIN := $(CACHE)/bin/prometheus
 export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 # duckdb-go's Arrow interface (SQL results as Arrow without per-value conversion) is behind this build tag;
 # builds without it still work and convert DuckDB's rows instead (docs/arrow.md).
@@ -93,12 +95,12 @@ run: build ext ## start JupyterLab with the extension and a managed sidecar on e
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: test
-test: lint check-generate test-go test-py test-js test-e2e ## every suite: lint, generated code, Go, pytest, jest, Playwright
+test: lint check-generate test-go test-rules test-py test-js test-e2e ## every suite: lint, generated code, Go, alert rules, pytest, jest, Playwright
 
 ## ---- test suites ----------------------------------------------------------------------------------------
 
 .PHONY: test-go
-test-go: minio elasticsearch trino kube helper ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
+test-go: minio elasticsearch trino kube helper otelcol prometheus ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
 	go test -count=1 -timeout 30m ./sidecar/... ./examples/...
 
 .PHONY: test-py
@@ -112,6 +114,25 @@ test-js: ext ## jest: the panel's logic
 .PHONY: test-e2e
 test-e2e: build ext chromium ## Playwright in Debian's Chromium against real JupyterLab + sidecar
 	cd labextension/ui-tests && KAMLD_BINARY=$(KAMLD) npx playwright test
+
+.PHONY: test-rules
+test-rules: prometheus ## promtool: check the chart's alerting rules and run their unit tests
+	$(CACHE)/bin/promtool check rules charts/kamld/files/prometheus-rules.yaml
+	$(CACHE)/bin/promtool test rules charts/kamld/tests/rules/*.yaml
+
+.PHONY: test-observe
+test-observe: otelcol prometheus test-rules ## observability only: metrics labels, health, summary, trace and Prometheus tests
+	go test -count=1 ./sidecar/internal/observe/...
+	go test -count=1 -run 'TestNoUserDataInLabels|TestHealthEndpoints|TestMetricsSummary|TestPrometheus' ./sidecar/internal/server/
+	go test -count=1 -run 'TestTrace' ./sidecar/cmd/kamld/
+
+.PHONY: otelcol
+otelcol: ## install the OpenTelemetry Collector for the trace tests (tools/otelcol, go install, cached in ~/.cache/kamld/bin)
+	KAMLD_CACHE=$(CACHE) scripts/install-otelcol.sh
+
+.PHONY: prometheus
+prometheus: ## install the pinned Prometheus and promtool (go install, cached in ~/.cache/kamld/bin)
+	KAMLD_CACHE=$(CACHE) scripts/install-prometheus.sh
 
 .PHONY: minio
 minio: ## install the pinned MinIO server (go install, cached in ~/.cache/kamld/bin)
@@ -153,6 +174,8 @@ bench: build minio kube bench-search ## start-up, RSS, gateway cost; ingest vs s
 	go test -run '^$$' -bench GC -benchtime 2x ./sidecar/internal/dataset/
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/job/
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/compute/kubernetes/
+	go test -run '^$$' -bench . -benchtime 3x ./sidecar/internal/observe/instrument/
+	go test -run '^$$' -bench . -benchtime 20000x ./sidecar/internal/observe/
 	$(MAKE) bench-sql
 	$(MAKE) bench-sql-pandas
 	$(MAKE) bench-trino

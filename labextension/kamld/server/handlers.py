@@ -18,6 +18,7 @@ from tornado.simple_httpclient import HTTPTimeoutError
 
 from ..identity import USER_HEADER, user_header_value
 from .sidecar import Sidecar, SidecarUnavailable
+from .tracing import proxy_span
 
 API_PREFIX = "kamld/api/"
 
@@ -41,6 +42,9 @@ FORWARDED_REQUEST_HEADERS = (
     "If-Range",
     "Range",
     "X-Request-Id",
+    # W3C trace context: the sidecar's spans join the browser's trace (docs/observability.md).
+    "traceparent",
+    "tracestate",
 )
 
 # Response headers the browser needs; everything else (Set-Cookie, server details) stays behind.
@@ -232,10 +236,16 @@ class ProxyHandler(KamldHandler):
 
     async def _relay(self, base: str, token: str) -> None:
         method = self.request.method or "GET"
+        headers = self._upstream_headers(token)
+        incoming = {k.lower(): v for k, v in self.request.headers.items()}
+        with proxy_span(method, incoming, headers):
+            await self._relay_with(base, method, headers)
+
+    async def _relay_with(self, base: str, method: str, headers: httputil.HTTPHeaders) -> None:
         request = HTTPRequest(
             self._upstream_url(base),
             method=method,
-            headers=self._upstream_headers(token),
+            headers=headers,
             body=b"" if method in BODY_METHODS and not self._has_body else None,
             body_producer=self._produce_body if self._has_body else None,
             allow_nonstandard_methods=True,

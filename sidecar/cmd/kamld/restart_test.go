@@ -37,23 +37,27 @@ func TestMain(m *testing.M) {
 
 // kamldProcess is `kamld serve` in a child process.
 type kamldProcess struct {
-	cmd  *exec.Cmd
-	conn *grpc.ClientConn
-	ctx  context.Context
+	cmd     *exec.Cmd
+	conn    *grpc.ClientConn
+	ctx     context.Context
+	httpURL string
+	token   string
 }
 
-func startKamld(t *testing.T, dir string) *kamldProcess {
+// startKamld runs `kamld serve` on data in dir, with env (KEY=value) added to this process's environment.
+func startKamld(t *testing.T, dir string, env ...string) *kamldProcess {
 	t.Helper()
 	ready := filepath.Join(dir, "ready.json")
 	_ = os.Remove(ready)
 	args := []string{"serve", "--data-dir", dir, "--grpc-addr", "127.0.0.1:0", "--http-addr", "127.0.0.1:0", "--ready-file", ready, "--log-level", "warn"}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), asKamld+"="+strings.Join(args, "\x1f"))
+	cmd.Env = append(append(os.Environ(), env...), asKamld+"="+strings.Join(args, "\x1f"))
 	cmd.Stderr = os.Stderr
 	require.NoError(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	var bound struct {
 		GRPCAddr string `json:"grpc_addr"`
+		HTTPURL  string `json:"http_url"`
 	}
 	require.Eventually(t, func() bool {
 		b, err := os.ReadFile(ready)
@@ -65,7 +69,7 @@ func startKamld(t *testing.T, dir string) *kamldProcess {
 	require.NoError(t, err)
 	t.Cleanup(func() { conn.Close() })
 	ctx := metadata.NewOutgoingContext(context.Background(), metadata.Pairs("authorization", "Bearer "+strings.TrimSpace(string(tok))))
-	return &kamldProcess{cmd: cmd, conn: conn, ctx: ctx}
+	return &kamldProcess{cmd: cmd, conn: conn, ctx: ctx, httpURL: bound.HTTPURL, token: strings.TrimSpace(string(tok))}
 }
 
 func (k *kamldProcess) jobs() kamldv1.JobServiceClient { return kamldv1.NewJobServiceClient(k.conn) }

@@ -8,12 +8,15 @@ import (
 	"os/signal"
 	"os/user"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 	"github.com/kamld/kamld/sidecar/internal/server"
+	"github.com/kamld/kamld/sidecar/internal/version"
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
 
@@ -55,6 +58,16 @@ func newConfigCommand() *cobra.Command {
 func serve(parent context.Context, cfg config.Config) error {
 	log := newLogger(cfg.Log)
 	slog.SetDefault(log)
+	// Tracing first: backends built below wrap their HTTP clients only when it is on (observe.HTTPTransport).
+	stopTracing, err := observe.SetupTracing(parent, version.Get().Version)
+	if err != nil {
+		return fmt.Errorf("tracing (OTEL_* environment): %w", err)
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(parent), 5*time.Second)
+		defer cancel()
+		_ = stopTracing(ctx)
+	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
@@ -107,7 +120,7 @@ func newLogger(c config.Log) *slog.Logger {
 	_ = level.UnmarshalText([]byte(c.Level))
 	opts := &slog.HandlerOptions{Level: level}
 	if c.Format == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(observe.LogHandler(slog.NewJSONHandler(os.Stderr, opts)))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(observe.LogHandler(slog.NewTextHandler(os.Stderr, opts)))
 }

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"github.com/kamld/kamld/sidecar/internal/observe"
 )
 
 // Capability names, in the order SystemService reports them.
@@ -39,6 +41,8 @@ type Status struct {
 	Backend    string
 	Location   string
 	Err        error // nil when serving
+	// History is what this process saw of the backend's health over time (since when it fails, how often).
+	History observe.Health
 }
 
 // Set is the backend chosen for each capability, built by the wiring package. Every capability has one.
@@ -49,12 +53,13 @@ type Set struct {
 	checkedAt    time.Time
 	ttl          time.Duration
 	timeout      time.Duration
+	history      *observe.HealthHistory
 }
 
 // NewSet groups backends by capability. Health results are cached for one second so that frequent polling
 // (panels, readiness probes) does not load the backends.
 func NewSet(byCapability map[string]Backend) *Set {
-	return &Set{byCapability: byCapability, ttl: time.Second, timeout: 2 * time.Second}
+	return &Set{byCapability: byCapability, ttl: time.Second, timeout: 2 * time.Second, history: observe.NewHealthHistory()}
 }
 
 // Get returns the backend of a capability, or nil.
@@ -80,6 +85,11 @@ func (s *Set) Statuses(ctx context.Context) []Status {
 		})
 	}
 	wg.Wait()
+	for i := range out {
+		s.history.Record(out[i].Capability, out[i].Err)
+		observe.BackendUp(out[i].Capability, out[i].Backend, out[i].Err == nil)
+		out[i].History = s.history.Get(out[i].Capability)
+	}
 	s.cached, s.checkedAt = out, time.Now()
 	return out
 }

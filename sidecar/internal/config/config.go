@@ -28,6 +28,13 @@ type Config struct {
 	Index     Index         `koanf:"index"`
 	SQL       SQL           `koanf:"sql"`
 	Compute   Compute       `koanf:"compute"`
+	Observe   Observe       `koanf:"observe"`
+}
+
+// Observe configures what the sidecar reports about itself beyond /metrics (docs/observability.md). Tracing
+// is configured by the standard OTEL_* environment variables, not here.
+type Observe struct {
+	PrometheusURL string `koanf:"prometheus_url" help:"Prometheus base URL that scrapes every sidecar, for GetMetricsSummary's fleet view (empty: local only)"`
 }
 
 // Log configures slog.

@@ -10,6 +10,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 )
 
 // GCOptions configure a garbage collection.
@@ -76,6 +77,23 @@ type gcCandidate struct {
 // of deleted datasets and of finished draft generations — mark and sweep with a grace period, safe to run
 // while sidecars keep writing (doc.go, "Garbage collection"). Bad options are InvalidArgument on "grace".
 func (e *Engine) CollectGarbage(ctx context.Context, opts GCOptions) (*GCReport, error) {
+	start := time.Now()
+	r, err := e.collectGarbage(ctx, opts)
+	var freed, used int64
+	if r != nil {
+		for _, k := range GCKinds {
+			freed += r.Removed[k].Bytes
+			used += r.InUse[k].Bytes
+		}
+	}
+	observe.GCDone(time.Since(start), opts.DryRun, freed, err)
+	if err == nil {
+		observe.StorageUsed(used)
+	}
+	return r, err
+}
+
+func (e *Engine) collectGarbage(ctx context.Context, opts GCOptions) (*GCReport, error) {
 	if opts.Grace < 2*e.refreshAge {
 		return nil, apierr.InvalidArgument("grace", "%s is too short: at least %s (twice the refresh age of writers) is needed so that no write in flight loses its content",
 			opts.Grace, 2*e.refreshAge)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 )
 
 // ingestOptions are the checks of an ingest.
@@ -32,7 +33,13 @@ type ingestOptions struct {
 // again, from staging, and confirmed to survive any garbage collection in progress (reuse, fence.go). Either way a reader that breaks off, a cancelled context or a killed
 // process leaves no blob at a content key, only a staging object that garbage collection removes after its
 // grace period.
-func (e *Engine) ingest(ctx context.Context, r io.Reader, opts ingestOptions) (digest string, size int64, err error) {
+func (e *Engine) ingest(ctx context.Context, r io.Reader, opts ingestOptions) (string, int64, error) {
+	digest, size, err := e.ingestContent(ctx, r, opts)
+	observe.Ingested(size, err)
+	return digest, size, err
+}
+
+func (e *Engine) ingestContent(ctx context.Context, r io.Reader, opts ingestOptions) (digest string, size int64, err error) {
 	v := &verifier{r: r, h: sha256.New(), want: opts}
 	if opts.expectedDigest != "" {
 		key := BlobKey(opts.expectedDigest)

@@ -14,6 +14,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 	"github.com/kamld/kamld/sidecar/internal/resource"
 )
 
@@ -163,6 +164,13 @@ type SnapshotOptions struct {
 // gets the next sequence number and the previous one as parent. A lost race is retried; ErrAborted after too
 // many, with nothing lost. Cost: the changed entries, the leaves around them and the root.
 func (e *Engine) CreateSnapshot(ctx context.Context, id string, opts SnapshotOptions) (*Snapshot, error) {
+	start := time.Now()
+	s, err := e.createSnapshot(ctx, id, opts)
+	observe.SnapshotDone(time.Since(start), err)
+	return s, err
+}
+
+func (e *Engine) createSnapshot(ctx context.Context, id string, opts SnapshotOptions) (*Snapshot, error) {
 	if err := validateText("message", opts.Message, MaxMessageBytes); err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -176,6 +177,13 @@ func (d *driver) spec(r *record) compute.Spec {
 	s := compute.Spec{
 		Run: runOf(r), Image: r.Job.Image, Command: r.Command, Env: r.Job.Env, Files: r.Files, Keep: r.Keep,
 		Resources: r.Resources, NodeSelector: r.Job.NodeSelector, Timeout: r.Timeout, Labels: r.Job.Labels,
+	}
+	if r.TraceParent != "" { // the run continues the submitter's trace (OpenTelemetry SDKs read TRACEPARENT)
+		s.Env = maps.Clone(s.Env)
+		if s.Env == nil {
+			s.Env = map[string]string{}
+		}
+		s.Env["TRACEPARENT"] = r.TraceParent
 	}
 	for _, in := range r.Job.Inputs {
 		ds, snap, _ := resource.ParseChildName("", in.Snapshot, "snapshots")

@@ -34,6 +34,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 	"github.com/kamld/kamld/sidecar/internal/resource"
 )
 
@@ -164,7 +165,7 @@ func (m *Manager) Submit(ctx context.Context, in *kamldv1.Job, jobID, owner stri
 		return nil, err
 	}
 	now := m.now().UTC()
-	r.SpecHash, r.Instance = hash, m.compute.Instance()
+	r.SpecHash, r.Instance, r.TraceParent = hash, m.compute.Instance(), observe.TraceParent(ctx)
 	j.Name, j.Owner, j.CreateTime, j.Backend, j.Attempt = "jobs/"+jobID, owner, timestamppb.New(now), m.compute.Name(), 1
 	if j.Timeout == nil {
 		j.Timeout = durationpb.New(timeout)

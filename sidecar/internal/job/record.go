@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -17,6 +18,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/compute"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 )
 
 // Key layout in the object store (the store is the source of truth; docs/architecture.md):
@@ -75,6 +77,9 @@ type record struct {
 	Committed map[string]string `json:"committed,omitempty"`
 	// RetryAt is when a failed attempt's successor may start.
 	RetryAt time.Time `json:"retry_at"`
+	// TraceParent is the W3C trace context of the submitting call, handed to every run as TRACEPARENT so
+	// the job's own spans join the submitter's trace (empty when tracing is off).
+	TraceParent string `json:"traceparent,omitempty"`
 
 	version string
 }
@@ -107,6 +112,23 @@ func (r *record) transition(now time.Time, state kamldv1.JobState, reason, msg s
 	}
 	if r.final() {
 		r.Job.EndTime = ts
+	}
+	observeTransition(r.Job, now)
+}
+
+// observeTransition feeds the job metrics (package observe) with the state just entered.
+func observeTransition(j *kamldv1.Job, now time.Time) {
+	state := strings.ToLower(strings.TrimPrefix(j.State.String(), "JOB_STATE_"))
+	reason := ""
+	if n := len(j.Events); n > 0 {
+		reason = j.Events[n-1].Reason
+	}
+	observe.JobTransition(state, reason)
+	switch {
+	case j.State == kamldv1.JobState_JOB_STATE_RUNNING && j.StartTime != nil && j.CreateTime != nil && now.Equal(j.StartTime.AsTime()):
+		observe.JobStarted(j.StartTime.AsTime().Sub(j.CreateTime.AsTime()))
+	case j.EndTime != nil && j.StartTime != nil && now.Equal(j.EndTime.AsTime()):
+		observe.JobEnded(state, j.EndTime.AsTime().Sub(j.StartTime.AsTime()))
 	}
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/datasetsvc"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/resource"
@@ -202,6 +203,7 @@ func (s *Service) run(ctx context.Context, st *guard.Statement, l limits, stream
 	}
 	stats := out.stats
 	stats.Elapsed = durationpb.New(time.Since(start))
+	observe.SQLResult(stats.Rows, stats.Bytes)
 	if stats.TimeToFirstBatch == nil {
 		stats.TimeToFirstBatch = stats.Elapsed
 	}

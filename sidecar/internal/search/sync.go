@@ -16,6 +16,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/index"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 	"github.com/kamld/kamld/sidecar/internal/resource"
 )
 
@@ -152,6 +153,7 @@ func (s *Syncer) CatchUp(ctx context.Context) (int, error) {
 func (s *Syncer) pending(ctx context.Context) (map[string][]string, error) {
 	out := map[string][]string{}
 	after := ""
+	n, oldest := 0, time.Time{}
 	for {
 		p, err := s.store.List(ctx, blob.ListOptions{Prefix: DirtyPrefix, StartAfter: after})
 		if err != nil {
@@ -162,9 +164,14 @@ func (s *Syncer) pending(ctx context.Context) (map[string][]string, error) {
 			id, _, ok := strings.Cut(strings.TrimPrefix(o.Key, DirtyPrefix), "/")
 			if ok {
 				out[id] = append(out[id], o.Key)
+				n++
+				if oldest.IsZero() || o.ModTime.Before(oldest) {
+					oldest = o.ModTime
+				}
 			}
 		}
 		if !p.More || len(p.Objects) == 0 {
+			observe.IndexLag(n, oldest) // the catch-up lag operators alert on (docs/observability.md)
 			return out, nil
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -16,6 +17,7 @@ import (
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
 )
 
@@ -59,14 +61,19 @@ func outgoingHeader(key string) (string, bool) {
 
 // newGateway builds the REST mux and its connection to the gRPC server.
 func newGateway(ctx context.Context, lis *bufconn.Listener, maxMsg int) (*runtime.ServeMux, *grpc.ClientConn, error) {
-	conn, err := grpc.NewClient("passthrough:///kamld-gateway",
+	opts := []grpc.DialOption{
 		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return lis.DialContext(ctx) }),
 		grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg), grpc.MaxCallSendMsgSize(maxMsg)),
 		// In memory, flow control only costs round trips: large windows let bulk answers (Arrow results,
 		// file downloads) stream without waiting for window updates.
 		grpc.WithInitialWindowSize(gatewayWindow), grpc.WithInitialConnWindowSize(4*gatewayWindow),
-	)
+	}
+	if observe.TracingEnabled() {
+		// The REST request's span (observe.HTTPHandler) continues into the gRPC call as its parent.
+		opts = append(opts, grpc.WithStatsHandler(otelgrpc.NewClientHandler()))
+	}
+	conn, err := grpc.NewClient("passthrough:///kamld-gateway", opts...)
 	if err != nil {
 		return nil, nil, err
 	}

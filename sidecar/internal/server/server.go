@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
+	"go.opentelemetry.io/contrib/instrumentation/google.golang.org/grpc/otelgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
@@ -27,6 +27,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
 	"github.com/kamld/kamld/sidecar/internal/systemsvc"
 	"github.com/kamld/kamld/sidecar/internal/validation"
@@ -88,8 +89,8 @@ func (s *Server) Run(ctx context.Context, ready func(Bound)) error {
 	}
 	defer httpLis.Close()
 
+	// RPC metrics are this server's; backend, domain and runtime metrics are the process's (observe.Registry).
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	gs, healthSrv := s.newGRPCServer(reg)
 
 	gwLis := bufconn.Listen(gatewayBuffer)
@@ -105,7 +106,7 @@ func (s *Server) Run(ctx context.Context, ready func(Bound)) error {
 		return fmt.Errorf("openapi document: %w", err)
 	}
 	hs := &http.Server{
-		Handler:           s.httpFront(s.newHTTPHandler(limitBody(int64(s.cfg.Limits.MaxMessageBytes), gw), newRawFiles(gwConn, s.cfg.Limits.MaxMessageBytes), doc, reg)),
+		Handler:           s.httpFront(s.newHTTPHandler(limitBody(int64(s.cfg.Limits.MaxMessageBytes), gw), newRawFiles(gwConn, s.cfg.Limits.MaxMessageBytes), doc, prometheus.Gatherers{observe.Registry, reg})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
@@ -143,8 +144,11 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 		grpc.MaxRecvMsgSize(s.cfg.Limits.MaxMessageBytes),
 		grpc.MaxSendMsgSize(s.cfg.Limits.MaxMessageBytes),
 	)
+	if observe.TracingEnabled() {
+		opts = append(opts, grpc.StatsHandler(otelgrpc.NewServerHandler()))
+	}
 	gs := grpc.NewServer(opts...)
-	kamldv1.RegisterSystemServiceServer(gs, systemsvc.New(s.backends, capabilities, s.start))
+	kamldv1.RegisterSystemServiceServer(gs, systemsvc.New(s.backends, capabilities, s.start, s.cfg.Observe.PrometheusURL))
 	s.services.register(gs, s.cfg.Limits.MaxMessageBytes)
 	if err := registerFlightSQL(gs, s.services.Query); err != nil {
 		s.log.Error("Flight SQL is not served", "error", err)
@@ -155,16 +159,25 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 	return gs, healthSrv
 }
 
-// watchHealth keeps grpc.health.v1 in step with the backends, for probes that use it instead of /readyz.
+// HealthServicePrefix names the grpc.health.v1 service of one capability's backend: "kamld.blob",
+// "kamld.index", "kamld.sql", "kamld.compute". The empty service name is the sidecar as a whole.
+const HealthServicePrefix = "kamld."
+
+// watchHealth keeps grpc.health.v1 in step with the backends, for probes that use it instead of /readyz: one
+// service per capability, and "" for all of them together.
 func (s *Server) watchHealth(ctx context.Context, h *health.Server) {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
 	for {
-		st := healthpb.HealthCheckResponse_SERVING
-		if err := s.backends.Ready(ctx); err != nil {
-			st = healthpb.HealthCheckResponse_NOT_SERVING
+		all := healthpb.HealthCheckResponse_SERVING
+		for _, b := range s.backends.Statuses(ctx) {
+			st := healthpb.HealthCheckResponse_SERVING
+			if b.Err != nil {
+				st, all = healthpb.HealthCheckResponse_NOT_SERVING, healthpb.HealthCheckResponse_NOT_SERVING
+			}
+			h.SetServingStatus(HealthServicePrefix+b.Capability, st)
 		}
-		h.SetServingStatus("", st)
+		h.SetServingStatus("", all)
 		select {
 		case <-ctx.Done():
 			return

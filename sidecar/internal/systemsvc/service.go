@@ -11,6 +11,7 @@ import (
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 	"github.com/kamld/kamld/sidecar/internal/version"
 )
 
@@ -20,11 +21,24 @@ type Service struct {
 	backends     *backend.Set
 	capabilities []string
 	start        time.Time
+	fleet        *fleet
 }
 
-// New returns the service. capabilities are the feature names this build serves.
-func New(backends *backend.Set, capabilities []string, start time.Time) *Service {
-	return &Service{backends: backends, capabilities: capabilities, start: start}
+// New returns the service. capabilities are the feature names this build serves; prometheusURL, when set, is
+// where GetMetricsSummary's fleet view reads from.
+func New(backends *backend.Set, capabilities []string, start time.Time, prometheusURL string) *Service {
+	return &Service{backends: backends, capabilities: capabilities, start: start, fleet: newFleet(prometheusURL)}
+}
+
+// withHistory adds what this process saw of the backend's health over time.
+func withHistory(bs *kamldv1.BackendStatus, h observe.Health) {
+	bs.Failures, bs.LastError = h.Failures, h.LastError
+	if !h.DegradedSince.IsZero() {
+		bs.DegradedSince = timestamppb.New(h.DegradedSince)
+	}
+	if !h.LastErrorTime.IsZero() {
+		bs.LastErrorTime = timestamppb.New(h.LastErrorTime)
+	}
 }
 
 // GetInfo implements kamld.v1.SystemService.
@@ -44,9 +58,10 @@ func (s *Service) GetInfo(ctx context.Context, _ *kamldv1.GetInfoRequest) (*kaml
 	for _, st := range s.backends.Statuses(ctx) {
 		bs := &kamldv1.BackendStatus{Capability: st.Capability, Backend: st.Backend, Location: st.Location, Health: kamldv1.Health_HEALTH_SERVING}
 		if st.Err != nil {
-			bs.Health, bs.Message = kamldv1.Health_HEALTH_NOT_SERVING, st.Err.Error()
+			bs.Health, bs.Message = kamldv1.Health_HEALTH_NOT_SERVING, observe.Redact(st.Err.Error())
 			info.Health = kamldv1.Health_HEALTH_NOT_SERVING
 		}
+		withHistory(bs, st.History)
 		info.Backends = append(info.Backends, bs)
 	}
 	return info, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/index"
 	"github.com/kamld/kamld/sidecar/internal/job"
+	"github.com/kamld/kamld/sidecar/internal/observe/instrument"
 	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/querysvc"
@@ -110,7 +111,7 @@ func capabilities(b *backend.Set) (blob.Store, index.Index, query.Engine, comput
 // guard.
 func newQuery(e query.Engine, engine *dataset.Engine, catalog *tabular.Catalog, log *slog.Logger) *querysvc.Service {
 	opts := []querysvc.ServiceOption{querysvc.WithLogger(log)}
-	if g, ok := e.(interface{ Guard() *guard.Guard }); ok {
+	if g, ok := instrument.Unwrap(e).(interface{ Guard() *guard.Guard }); ok { // past the metrics decorator
 		opts = append(opts, querysvc.WithGuard(g.Guard()))
 	}
 	return querysvc.NewService(e, engine, catalog, opts...)

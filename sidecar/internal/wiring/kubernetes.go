@@ -2,10 +2,12 @@ package wiring
 
 import (
 	"errors"
+	"net/http"
 
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 )
 
 // newKubernetes builds the Kubernetes compute backend. It does not contact the cluster (a cluster that is down
@@ -18,6 +20,9 @@ func newKubernetes(c config.Config, _ map[string]backend.Backend) (backend.Backe
 	cfg, err := kubernetes.RESTConfig(k.Kubeconfig)
 	if err != nil {
 		return nil, err
+	}
+	if observe.TracingEnabled() {
+		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return observe.HTTPTransport(rt) })
 	}
 	return kubernetes.New(cfg, kubernetes.Options{
 		Namespace: k.Namespace, HelperImage: k.HelperImage, ServiceAccount: k.ServiceAccount,

@@ -21,6 +21,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/index/bleve"
 	"github.com/kamld/kamld/sidecar/internal/index/elastic"
+	"github.com/kamld/kamld/sidecar/internal/observe/instrument"
 	"github.com/kamld/kamld/sidecar/internal/query/duckdb"
 	"github.com/kamld/kamld/sidecar/internal/query/trino"
 )
@@ -92,7 +93,7 @@ func newLocal(c config.Config, built map[string]backend.Backend) (backend.Backen
 
 // newTrino connects to the Trino coordinator whose catalog reads the S3/MinIO blob store in place.
 func newTrino(c config.Config, built map[string]backend.Backend) (backend.Backend, error) {
-	if _, ok := built[backend.Blob].(*s3.Store); !ok {
+	if _, ok := instrument.Unwrap(built[backend.Blob]).(*s3.Store); !ok {
 		return nil, errors.New("trino reads the datasets in place on S3/MinIO: set blob.backend to s3")
 	}
 	root := "s3://" + c.Blob.S3.Bucket
@@ -152,5 +153,5 @@ func build(capability, name string, c config.Config, built map[string]backend.Ba
 	if err != nil {
 		return nil, fmt.Errorf("%s backend %s: %w", capability, name, err)
 	}
-	return b, nil
+	return instrumented(capability, b), nil
 }

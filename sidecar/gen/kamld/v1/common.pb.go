@@ -75,6 +75,10 @@ const (
 	// A merge found paths changed differently on both sides (FAILED_PRECONDITION); the conflicts travel as a
 	// kamld.v1.MergeConflicts detail.
 	ErrorReason_ERROR_REASON_MERGE_CONFLICT ErrorReason = 29
+	// The fleet metrics summary was asked for but no Prometheus is configured (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_NO_PROMETHEUS ErrorReason = 30
+	// The configured Prometheus URL cannot be used (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_BAD_PROMETHEUS_URL ErrorReason = 31
 )
 
 // Enum value maps for ErrorReason.
@@ -110,6 +114,8 @@ var (
 		27: "ERROR_REASON_DATASET_NOT_FOUND",
 		28: "ERROR_REASON_PATH_NOT_CANONICAL",
 		29: "ERROR_REASON_MERGE_CONFLICT",
+		30: "ERROR_REASON_NO_PROMETHEUS",
+		31: "ERROR_REASON_BAD_PROMETHEUS_URL",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":           0,
@@ -142,6 +148,8 @@ var (
 		"ERROR_REASON_DATASET_NOT_FOUND":     27,
 		"ERROR_REASON_PATH_NOT_CANONICAL":    28,
 		"ERROR_REASON_MERGE_CONFLICT":        29,
+		"ERROR_REASON_NO_PROMETHEUS":         30,
+		"ERROR_REASON_BAD_PROMETHEUS_URL":    31,
 	}
 )
 
@@ -603,7 +611,7 @@ const file_kamld_v1_common_proto_rawDesc = "" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x16\n" +
 	"\x06format\x18\x03 \x01(\tR\x06format\x12*\n" +
 	"\acolumns\x18\x04 \x03(\v2\x10.kamld.v1.ColumnR\acolumns\x12\x1b\n" +
-	"\trow_count\x18\x05 \x01(\x03R\browCount*\xf6\a\n" +
+	"\trow_count\x18\x05 \x01(\x03R\browCount*\xbb\b\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1a\n" +
@@ -635,7 +643,9 @@ const file_kamld_v1_common_proto_rawDesc = "" +
 	"\x1dERROR_REASON_RESULT_TOO_LARGE\x10\x1a\x12\"\n" +
 	"\x1eERROR_REASON_DATASET_NOT_FOUND\x10\x1b\x12#\n" +
 	"\x1fERROR_REASON_PATH_NOT_CANONICAL\x10\x1c\x12\x1f\n" +
-	"\x1bERROR_REASON_MERGE_CONFLICT\x10\x1dB5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
+	"\x1bERROR_REASON_MERGE_CONFLICT\x10\x1d\x12\x1e\n" +
+	"\x1aERROR_REASON_NO_PROMETHEUS\x10\x1e\x12#\n" +
+	"\x1fERROR_REASON_BAD_PROMETHEUS_URL\x10\x1fB5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
 
 var (
 	file_kamld_v1_common_proto_rawDescOnce sync.Once

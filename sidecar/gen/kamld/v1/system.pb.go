@@ -81,6 +81,402 @@ func (Health) EnumDescriptor() ([]byte, []int) {
 	return file_kamld_v1_system_proto_rawDescGZIP(), []int{0}
 }
 
+// GetMetricsSummaryRequest selects the window and the source of a summary.
+type GetMetricsSummaryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How far back to summarise, 60..3600 seconds; 0 means 3600.
+	WindowSeconds int32 `protobuf:"varint,1,opt,name=window_seconds,json=windowSeconds,proto3" json:"window_seconds,omitempty"`
+	// "local" (default when empty): this sidecar's own window. "prometheus": the fleet, from Prometheus.
+	Source        string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMetricsSummaryRequest) Reset() {
+	*x = GetMetricsSummaryRequest{}
+	mi := &file_kamld_v1_system_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMetricsSummaryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMetricsSummaryRequest) ProtoMessage() {}
+
+func (x *GetMetricsSummaryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_kamld_v1_system_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMetricsSummaryRequest.ProtoReflect.Descriptor instead.
+func (*GetMetricsSummaryRequest) Descriptor() ([]byte, []int) {
+	return file_kamld_v1_system_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *GetMetricsSummaryRequest) GetWindowSeconds() int32 {
+	if x != nil {
+		return x.WindowSeconds
+	}
+	return 0
+}
+
+func (x *GetMetricsSummaryRequest) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+// MetricsSummary is recent activity, as GetMetricsSummary describes.
+type MetricsSummary struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The window summarised, in seconds.
+	WindowSeconds int32 `protobuf:"varint,1,opt,name=window_seconds,json=windowSeconds,proto3" json:"window_seconds,omitempty"`
+	// "local" or "prometheus".
+	Source string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	// One entry per backend that was called in the window.
+	Backends []*BackendMetrics `protobuf:"bytes,3,rep,name=backends,proto3" json:"backends,omitempty"`
+	// Every RPC served in the window.
+	Rpcs *CallStats `protobuf:"bytes,4,opt,name=rpcs,proto3" json:"rpcs,omitempty"`
+	// Job state changes in the window, keyed by lower-case state ("queued", "running", "succeeded", ...).
+	JobTransitions map[string]int64 `protobuf:"bytes,5,rep,name=job_transitions,json=jobTransitions,proto3" json:"job_transitions,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	// Bytes the datasets use in the store, as the last garbage collection measured (0: not measured yet).
+	StorageUsedBytes int64 `protobuf:"varint,6,opt,name=storage_used_bytes,json=storageUsedBytes,proto3" json:"storage_used_bytes,omitempty"`
+	// Index updates not yet applied, and the age of the oldest, in seconds.
+	IndexPendingMarkers int64   `protobuf:"varint,7,opt,name=index_pending_markers,json=indexPendingMarkers,proto3" json:"index_pending_markers,omitempty"`
+	IndexLagSeconds     float64 `protobuf:"fixed64,8,opt,name=index_lag_seconds,json=indexLagSeconds,proto3" json:"index_lag_seconds,omitempty"`
+	// The most recent server-side failures, newest last (at most 20; "local" only).
+	Failures      []*RecentFailure `protobuf:"bytes,9,rep,name=failures,proto3" json:"failures,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MetricsSummary) Reset() {
+	*x = MetricsSummary{}
+	mi := &file_kamld_v1_system_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MetricsSummary) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MetricsSummary) ProtoMessage() {}
+
+func (x *MetricsSummary) ProtoReflect() protoreflect.Message {
+	mi := &file_kamld_v1_system_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MetricsSummary.ProtoReflect.Descriptor instead.
+func (*MetricsSummary) Descriptor() ([]byte, []int) {
+	return file_kamld_v1_system_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *MetricsSummary) GetWindowSeconds() int32 {
+	if x != nil {
+		return x.WindowSeconds
+	}
+	return 0
+}
+
+func (x *MetricsSummary) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *MetricsSummary) GetBackends() []*BackendMetrics {
+	if x != nil {
+		return x.Backends
+	}
+	return nil
+}
+
+func (x *MetricsSummary) GetRpcs() *CallStats {
+	if x != nil {
+		return x.Rpcs
+	}
+	return nil
+}
+
+func (x *MetricsSummary) GetJobTransitions() map[string]int64 {
+	if x != nil {
+		return x.JobTransitions
+	}
+	return nil
+}
+
+func (x *MetricsSummary) GetStorageUsedBytes() int64 {
+	if x != nil {
+		return x.StorageUsedBytes
+	}
+	return 0
+}
+
+func (x *MetricsSummary) GetIndexPendingMarkers() int64 {
+	if x != nil {
+		return x.IndexPendingMarkers
+	}
+	return 0
+}
+
+func (x *MetricsSummary) GetIndexLagSeconds() float64 {
+	if x != nil {
+		return x.IndexLagSeconds
+	}
+	return 0
+}
+
+func (x *MetricsSummary) GetFailures() []*RecentFailure {
+	if x != nil {
+		return x.Failures
+	}
+	return nil
+}
+
+// BackendMetrics is one backend's calls in the window.
+type BackendMetrics struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Backend name: "fs", "s3", "bleve", "elasticsearch", "duckdb", "trino", "local", "kubernetes".
+	Backend       string     `protobuf:"bytes,1,opt,name=backend,proto3" json:"backend,omitempty"`
+	Calls         *CallStats `protobuf:"bytes,2,opt,name=calls,proto3" json:"calls,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BackendMetrics) Reset() {
+	*x = BackendMetrics{}
+	mi := &file_kamld_v1_system_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BackendMetrics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BackendMetrics) ProtoMessage() {}
+
+func (x *BackendMetrics) ProtoReflect() protoreflect.Message {
+	mi := &file_kamld_v1_system_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BackendMetrics.ProtoReflect.Descriptor instead.
+func (*BackendMetrics) Descriptor() ([]byte, []int) {
+	return file_kamld_v1_system_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *BackendMetrics) GetBackend() string {
+	if x != nil {
+		return x.Backend
+	}
+	return ""
+}
+
+func (x *BackendMetrics) GetCalls() *CallStats {
+	if x != nil {
+		return x.Calls
+	}
+	return nil
+}
+
+// CallStats are counts and latency quantiles of calls in a window.
+type CallStats struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Count int64                  `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`
+	// Calls that failed for a server-side reason (not NOT_FOUND, INVALID_ARGUMENT and the like).
+	Errors int64 `protobuf:"varint,2,opt,name=errors,proto3" json:"errors,omitempty"`
+	// Calls per second over the window.
+	Rate float64 `protobuf:"fixed64,3,opt,name=rate,proto3" json:"rate,omitempty"`
+	// Latency quantiles, in seconds (from a bounded sample locally, from histograms in Prometheus).
+	P50Seconds    float64 `protobuf:"fixed64,4,opt,name=p50_seconds,json=p50Seconds,proto3" json:"p50_seconds,omitempty"`
+	P99Seconds    float64 `protobuf:"fixed64,5,opt,name=p99_seconds,json=p99Seconds,proto3" json:"p99_seconds,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CallStats) Reset() {
+	*x = CallStats{}
+	mi := &file_kamld_v1_system_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CallStats) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CallStats) ProtoMessage() {}
+
+func (x *CallStats) ProtoReflect() protoreflect.Message {
+	mi := &file_kamld_v1_system_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CallStats.ProtoReflect.Descriptor instead.
+func (*CallStats) Descriptor() ([]byte, []int) {
+	return file_kamld_v1_system_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *CallStats) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *CallStats) GetErrors() int64 {
+	if x != nil {
+		return x.Errors
+	}
+	return 0
+}
+
+func (x *CallStats) GetRate() float64 {
+	if x != nil {
+		return x.Rate
+	}
+	return 0
+}
+
+func (x *CallStats) GetP50Seconds() float64 {
+	if x != nil {
+		return x.P50Seconds
+	}
+	return 0
+}
+
+func (x *CallStats) GetP99Seconds() float64 {
+	if x != nil {
+		return x.P99Seconds
+	}
+	return 0
+}
+
+// RecentFailure is one failed call.
+type RecentFailure struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Time  *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=time,proto3" json:"time,omitempty"`
+	// "rpc" or "backend".
+	Source string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	// The RPC's full method name, or "backend/operation".
+	Operation string `protobuf:"bytes,3,opt,name=operation,proto3" json:"operation,omitempty"`
+	// The gRPC code name.
+	Code string `protobuf:"bytes,4,opt,name=code,proto3" json:"code,omitempty"`
+	// The request id to look up in the logs (empty for background work).
+	RequestId string `protobuf:"bytes,5,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	// The error message, with credentials removed.
+	Message       string `protobuf:"bytes,6,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RecentFailure) Reset() {
+	*x = RecentFailure{}
+	mi := &file_kamld_v1_system_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RecentFailure) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RecentFailure) ProtoMessage() {}
+
+func (x *RecentFailure) ProtoReflect() protoreflect.Message {
+	mi := &file_kamld_v1_system_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RecentFailure.ProtoReflect.Descriptor instead.
+func (*RecentFailure) Descriptor() ([]byte, []int) {
+	return file_kamld_v1_system_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *RecentFailure) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *RecentFailure) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *RecentFailure) GetOperation() string {
+	if x != nil {
+		return x.Operation
+	}
+	return ""
+}
+
+func (x *RecentFailure) GetCode() string {
+	if x != nil {
+		return x.Code
+	}
+	return ""
+}
+
+func (x *RecentFailure) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
+func (x *RecentFailure) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
 // GetInfoRequest has no parameters.
 type GetInfoRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -90,7 +486,7 @@ type GetInfoRequest struct {
 
 func (x *GetInfoRequest) Reset() {
 	*x = GetInfoRequest{}
-	mi := &file_kamld_v1_system_proto_msgTypes[0]
+	mi := &file_kamld_v1_system_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -102,7 +498,7 @@ func (x *GetInfoRequest) String() string {
 func (*GetInfoRequest) ProtoMessage() {}
 
 func (x *GetInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_kamld_v1_system_proto_msgTypes[0]
+	mi := &file_kamld_v1_system_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -115,7 +511,7 @@ func (x *GetInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetInfoRequest.ProtoReflect.Descriptor instead.
 func (*GetInfoRequest) Descriptor() ([]byte, []int) {
-	return file_kamld_v1_system_proto_rawDescGZIP(), []int{0}
+	return file_kamld_v1_system_proto_rawDescGZIP(), []int{5}
 }
 
 // SystemInfo describes a running sidecar.
@@ -145,7 +541,7 @@ type SystemInfo struct {
 
 func (x *SystemInfo) Reset() {
 	*x = SystemInfo{}
-	mi := &file_kamld_v1_system_proto_msgTypes[1]
+	mi := &file_kamld_v1_system_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -157,7 +553,7 @@ func (x *SystemInfo) String() string {
 func (*SystemInfo) ProtoMessage() {}
 
 func (x *SystemInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_kamld_v1_system_proto_msgTypes[1]
+	mi := &file_kamld_v1_system_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -170,7 +566,7 @@ func (x *SystemInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SystemInfo.ProtoReflect.Descriptor instead.
 func (*SystemInfo) Descriptor() ([]byte, []int) {
-	return file_kamld_v1_system_proto_rawDescGZIP(), []int{1}
+	return file_kamld_v1_system_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SystemInfo) GetVersion() string {
@@ -246,7 +642,7 @@ type BuildInfo struct {
 
 func (x *BuildInfo) Reset() {
 	*x = BuildInfo{}
-	mi := &file_kamld_v1_system_proto_msgTypes[2]
+	mi := &file_kamld_v1_system_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -258,7 +654,7 @@ func (x *BuildInfo) String() string {
 func (*BuildInfo) ProtoMessage() {}
 
 func (x *BuildInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_kamld_v1_system_proto_msgTypes[2]
+	mi := &file_kamld_v1_system_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -271,7 +667,7 @@ func (x *BuildInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BuildInfo.ProtoReflect.Descriptor instead.
 func (*BuildInfo) Descriptor() ([]byte, []int) {
-	return file_kamld_v1_system_proto_rawDescGZIP(), []int{2}
+	return file_kamld_v1_system_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *BuildInfo) GetCommit() string {
@@ -315,14 +711,22 @@ type BackendStatus struct {
 	// Human-readable detail when not serving; empty when serving.
 	Message string `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
 	// Where the backend lives: a directory, or an endpoint URL without credentials.
-	Location      string `protobuf:"bytes,5,opt,name=location,proto3" json:"location,omitempty"`
+	Location string `protobuf:"bytes,5,opt,name=location,proto3" json:"location,omitempty"`
+	// When the current run of failed health checks began; unset while serving.
+	DegradedSince *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=degraded_since,json=degradedSince,proto3" json:"degraded_since,omitempty"`
+	// Failed health checks since the sidecar started.
+	Failures int64 `protobuf:"varint,7,opt,name=failures,proto3" json:"failures,omitempty"`
+	// The last failed check's error, with credentials removed; kept after the backend recovers.
+	LastError string `protobuf:"bytes,8,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	// When that check failed.
+	LastErrorTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=last_error_time,json=lastErrorTime,proto3" json:"last_error_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *BackendStatus) Reset() {
 	*x = BackendStatus{}
-	mi := &file_kamld_v1_system_proto_msgTypes[3]
+	mi := &file_kamld_v1_system_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -334,7 +738,7 @@ func (x *BackendStatus) String() string {
 func (*BackendStatus) ProtoMessage() {}
 
 func (x *BackendStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_kamld_v1_system_proto_msgTypes[3]
+	mi := &file_kamld_v1_system_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -347,7 +751,7 @@ func (x *BackendStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BackendStatus.ProtoReflect.Descriptor instead.
 func (*BackendStatus) Descriptor() ([]byte, []int) {
-	return file_kamld_v1_system_proto_rawDescGZIP(), []int{3}
+	return file_kamld_v1_system_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BackendStatus) GetCapability() string {
@@ -385,11 +789,74 @@ func (x *BackendStatus) GetLocation() string {
 	return ""
 }
 
+func (x *BackendStatus) GetDegradedSince() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DegradedSince
+	}
+	return nil
+}
+
+func (x *BackendStatus) GetFailures() int64 {
+	if x != nil {
+		return x.Failures
+	}
+	return 0
+}
+
+func (x *BackendStatus) GetLastError() string {
+	if x != nil {
+		return x.LastError
+	}
+	return ""
+}
+
+func (x *BackendStatus) GetLastErrorTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.LastErrorTime
+	}
+	return nil
+}
+
 var File_kamld_v1_system_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_system_proto_rawDesc = "" +
 	"\n" +
-	"\x15kamld/v1/system.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x10\n" +
+	"\x15kamld/v1/system.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"Y\n" +
+	"\x18GetMetricsSummaryRequest\x12%\n" +
+	"\x0ewindow_seconds\x18\x01 \x01(\x05R\rwindowSeconds\x12\x16\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\"\x8b\x04\n" +
+	"\x0eMetricsSummary\x12%\n" +
+	"\x0ewindow_seconds\x18\x01 \x01(\x05R\rwindowSeconds\x12\x16\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\x124\n" +
+	"\bbackends\x18\x03 \x03(\v2\x18.kamld.v1.BackendMetricsR\bbackends\x12'\n" +
+	"\x04rpcs\x18\x04 \x01(\v2\x13.kamld.v1.CallStatsR\x04rpcs\x12U\n" +
+	"\x0fjob_transitions\x18\x05 \x03(\v2,.kamld.v1.MetricsSummary.JobTransitionsEntryR\x0ejobTransitions\x12,\n" +
+	"\x12storage_used_bytes\x18\x06 \x01(\x03R\x10storageUsedBytes\x122\n" +
+	"\x15index_pending_markers\x18\a \x01(\x03R\x13indexPendingMarkers\x12*\n" +
+	"\x11index_lag_seconds\x18\b \x01(\x01R\x0findexLagSeconds\x123\n" +
+	"\bfailures\x18\t \x03(\v2\x17.kamld.v1.RecentFailureR\bfailures\x1aA\n" +
+	"\x13JobTransitionsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"U\n" +
+	"\x0eBackendMetrics\x12\x18\n" +
+	"\abackend\x18\x01 \x01(\tR\abackend\x12)\n" +
+	"\x05calls\x18\x02 \x01(\v2\x13.kamld.v1.CallStatsR\x05calls\"\x8f\x01\n" +
+	"\tCallStats\x12\x14\n" +
+	"\x05count\x18\x01 \x01(\x03R\x05count\x12\x16\n" +
+	"\x06errors\x18\x02 \x01(\x03R\x06errors\x12\x12\n" +
+	"\x04rate\x18\x03 \x01(\x01R\x04rate\x12\x1f\n" +
+	"\vp50_seconds\x18\x04 \x01(\x01R\n" +
+	"p50Seconds\x12\x1f\n" +
+	"\vp99_seconds\x18\x05 \x01(\x01R\n" +
+	"p99Seconds\"\xc2\x01\n" +
+	"\rRecentFailure\x12.\n" +
+	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x16\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\x12\x1c\n" +
+	"\toperation\x18\x03 \x01(\tR\toperation\x12\x12\n" +
+	"\x04code\x18\x04 \x01(\tR\x04code\x12\x1d\n" +
+	"\n" +
+	"request_id\x18\x05 \x01(\tR\trequestId\x12\x18\n" +
+	"\amessage\x18\x06 \x01(\tR\amessage\"\x10\n" +
 	"\x0eGetInfoRequest\"\xcc\x02\n" +
 	"\n" +
 	"SystemInfo\x12\x18\n" +
@@ -408,7 +875,7 @@ const file_kamld_v1_system_proto_rawDesc = "" +
 	"\x04time\x18\x02 \x01(\tR\x04time\x12\x1d\n" +
 	"\n" +
 	"go_version\x18\x03 \x01(\tR\tgoVersion\x12\x1a\n" +
-	"\bplatform\x18\x04 \x01(\tR\bplatform\"\xa9\x01\n" +
+	"\bplatform\x18\x04 \x01(\tR\bplatform\"\xeb\x02\n" +
 	"\rBackendStatus\x12\x1e\n" +
 	"\n" +
 	"capability\x18\x01 \x01(\tR\n" +
@@ -416,14 +883,20 @@ const file_kamld_v1_system_proto_rawDesc = "" +
 	"\abackend\x18\x02 \x01(\tR\abackend\x12(\n" +
 	"\x06health\x18\x03 \x01(\x0e2\x10.kamld.v1.HealthR\x06health\x12\x18\n" +
 	"\amessage\x18\x04 \x01(\tR\amessage\x12\x1a\n" +
-	"\blocation\x18\x05 \x01(\tR\blocation*f\n" +
+	"\blocation\x18\x05 \x01(\tR\blocation\x12A\n" +
+	"\x0edegraded_since\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\rdegradedSince\x12\x1a\n" +
+	"\bfailures\x18\a \x01(\x03R\bfailures\x12\x1d\n" +
+	"\n" +
+	"last_error\x18\b \x01(\tR\tlastError\x12B\n" +
+	"\x0flast_error_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\rlastErrorTime*f\n" +
 	"\x06Health\x12\x16\n" +
 	"\x12HEALTH_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eHEALTH_SERVING\x10\x01\x12\x16\n" +
 	"\x12HEALTH_NOT_SERVING\x10\x02\x12\x18\n" +
-	"\x14HEALTH_UNIMPLEMENTED\x10\x032c\n" +
+	"\x14HEALTH_UNIMPLEMENTED\x10\x032\xda\x01\n" +
 	"\rSystemService\x12R\n" +
-	"\aGetInfo\x12\x18.kamld.v1.GetInfoRequest\x1a\x14.kamld.v1.SystemInfo\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/system/infoB5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
+	"\aGetInfo\x12\x18.kamld.v1.GetInfoRequest\x1a\x14.kamld.v1.SystemInfo\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/system/info\x12u\n" +
+	"\x11GetMetricsSummary\x12\".kamld.v1.GetMetricsSummaryRequest\x1a\x18.kamld.v1.MetricsSummary\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/system/metrics-summaryB5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
 
 var (
 	file_kamld_v1_system_proto_rawDescOnce sync.Once
@@ -438,28 +911,44 @@ func file_kamld_v1_system_proto_rawDescGZIP() []byte {
 }
 
 var file_kamld_v1_system_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_kamld_v1_system_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_kamld_v1_system_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_kamld_v1_system_proto_goTypes = []any{
-	(Health)(0),                   // 0: kamld.v1.Health
-	(*GetInfoRequest)(nil),        // 1: kamld.v1.GetInfoRequest
-	(*SystemInfo)(nil),            // 2: kamld.v1.SystemInfo
-	(*BuildInfo)(nil),             // 3: kamld.v1.BuildInfo
-	(*BackendStatus)(nil),         // 4: kamld.v1.BackendStatus
-	(*timestamppb.Timestamp)(nil), // 5: google.protobuf.Timestamp
+	(Health)(0),                      // 0: kamld.v1.Health
+	(*GetMetricsSummaryRequest)(nil), // 1: kamld.v1.GetMetricsSummaryRequest
+	(*MetricsSummary)(nil),           // 2: kamld.v1.MetricsSummary
+	(*BackendMetrics)(nil),           // 3: kamld.v1.BackendMetrics
+	(*CallStats)(nil),                // 4: kamld.v1.CallStats
+	(*RecentFailure)(nil),            // 5: kamld.v1.RecentFailure
+	(*GetInfoRequest)(nil),           // 6: kamld.v1.GetInfoRequest
+	(*SystemInfo)(nil),               // 7: kamld.v1.SystemInfo
+	(*BuildInfo)(nil),                // 8: kamld.v1.BuildInfo
+	(*BackendStatus)(nil),            // 9: kamld.v1.BackendStatus
+	nil,                              // 10: kamld.v1.MetricsSummary.JobTransitionsEntry
+	(*timestamppb.Timestamp)(nil),    // 11: google.protobuf.Timestamp
 }
 var file_kamld_v1_system_proto_depIdxs = []int32{
-	3, // 0: kamld.v1.SystemInfo.build:type_name -> kamld.v1.BuildInfo
-	0, // 1: kamld.v1.SystemInfo.health:type_name -> kamld.v1.Health
-	4, // 2: kamld.v1.SystemInfo.backends:type_name -> kamld.v1.BackendStatus
-	5, // 3: kamld.v1.SystemInfo.start_time:type_name -> google.protobuf.Timestamp
-	0, // 4: kamld.v1.BackendStatus.health:type_name -> kamld.v1.Health
-	1, // 5: kamld.v1.SystemService.GetInfo:input_type -> kamld.v1.GetInfoRequest
-	2, // 6: kamld.v1.SystemService.GetInfo:output_type -> kamld.v1.SystemInfo
-	6, // [6:7] is the sub-list for method output_type
-	5, // [5:6] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	3,  // 0: kamld.v1.MetricsSummary.backends:type_name -> kamld.v1.BackendMetrics
+	4,  // 1: kamld.v1.MetricsSummary.rpcs:type_name -> kamld.v1.CallStats
+	10, // 2: kamld.v1.MetricsSummary.job_transitions:type_name -> kamld.v1.MetricsSummary.JobTransitionsEntry
+	5,  // 3: kamld.v1.MetricsSummary.failures:type_name -> kamld.v1.RecentFailure
+	4,  // 4: kamld.v1.BackendMetrics.calls:type_name -> kamld.v1.CallStats
+	11, // 5: kamld.v1.RecentFailure.time:type_name -> google.protobuf.Timestamp
+	8,  // 6: kamld.v1.SystemInfo.build:type_name -> kamld.v1.BuildInfo
+	0,  // 7: kamld.v1.SystemInfo.health:type_name -> kamld.v1.Health
+	9,  // 8: kamld.v1.SystemInfo.backends:type_name -> kamld.v1.BackendStatus
+	11, // 9: kamld.v1.SystemInfo.start_time:type_name -> google.protobuf.Timestamp
+	0,  // 10: kamld.v1.BackendStatus.health:type_name -> kamld.v1.Health
+	11, // 11: kamld.v1.BackendStatus.degraded_since:type_name -> google.protobuf.Timestamp
+	11, // 12: kamld.v1.BackendStatus.last_error_time:type_name -> google.protobuf.Timestamp
+	6,  // 13: kamld.v1.SystemService.GetInfo:input_type -> kamld.v1.GetInfoRequest
+	1,  // 14: kamld.v1.SystemService.GetMetricsSummary:input_type -> kamld.v1.GetMetricsSummaryRequest
+	7,  // 15: kamld.v1.SystemService.GetInfo:output_type -> kamld.v1.SystemInfo
+	2,  // 16: kamld.v1.SystemService.GetMetricsSummary:output_type -> kamld.v1.MetricsSummary
+	15, // [15:17] is the sub-list for method output_type
+	13, // [13:15] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_kamld_v1_system_proto_init() }
@@ -473,7 +962,7 @@ func file_kamld_v1_system_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kamld_v1_system_proto_rawDesc), len(file_kamld_v1_system_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

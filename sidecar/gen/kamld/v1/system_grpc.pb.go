@@ -19,7 +19,8 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	SystemService_GetInfo_FullMethodName = "/kamld.v1.SystemService/GetInfo"
+	SystemService_GetInfo_FullMethodName           = "/kamld.v1.SystemService/GetInfo"
+	SystemService_GetMetricsSummary_FullMethodName = "/kamld.v1.SystemService/GetMetricsSummary"
 )
 
 // SystemServiceClient is the client API for SystemService service.
@@ -34,6 +35,13 @@ type SystemServiceClient interface {
 	// serves. It checks each backend's health (with a short timeout, cached for one second), so it is cheap to poll.
 	// Errors: UNAUTHENTICATED without a valid token.
 	GetInfo(ctx context.Context, in *GetInfoRequest, opts ...grpc.CallOption) (*SystemInfo, error)
+	// GetMetricsSummary summarises recent activity for the Platform view: per-backend latency and error rate,
+	// RPC rate and errors, job throughput, storage, index lag and recent failures. With source "local" (the
+	// default) it reads the window this sidecar keeps in memory (at most one hour); with "prometheus" it reads
+	// the same figures for the whole fleet from the Prometheus configured as observe.prometheus_url.
+	// Errors: INVALID_ARGUMENT for a window outside 1m..1h or an unknown source; FAILED_PRECONDITION for
+	// "prometheus" when no URL is configured; UNAVAILABLE when that Prometheus cannot be reached.
+	GetMetricsSummary(ctx context.Context, in *GetMetricsSummaryRequest, opts ...grpc.CallOption) (*MetricsSummary, error)
 }
 
 type systemServiceClient struct {
@@ -54,6 +62,16 @@ func (c *systemServiceClient) GetInfo(ctx context.Context, in *GetInfoRequest, o
 	return out, nil
 }
 
+func (c *systemServiceClient) GetMetricsSummary(ctx context.Context, in *GetMetricsSummaryRequest, opts ...grpc.CallOption) (*MetricsSummary, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MetricsSummary)
+	err := c.cc.Invoke(ctx, SystemService_GetMetricsSummary_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SystemServiceServer is the server API for SystemService service.
 // All implementations must embed UnimplementedSystemServiceServer
 // for forward compatibility.
@@ -66,6 +84,13 @@ type SystemServiceServer interface {
 	// serves. It checks each backend's health (with a short timeout, cached for one second), so it is cheap to poll.
 	// Errors: UNAUTHENTICATED without a valid token.
 	GetInfo(context.Context, *GetInfoRequest) (*SystemInfo, error)
+	// GetMetricsSummary summarises recent activity for the Platform view: per-backend latency and error rate,
+	// RPC rate and errors, job throughput, storage, index lag and recent failures. With source "local" (the
+	// default) it reads the window this sidecar keeps in memory (at most one hour); with "prometheus" it reads
+	// the same figures for the whole fleet from the Prometheus configured as observe.prometheus_url.
+	// Errors: INVALID_ARGUMENT for a window outside 1m..1h or an unknown source; FAILED_PRECONDITION for
+	// "prometheus" when no URL is configured; UNAVAILABLE when that Prometheus cannot be reached.
+	GetMetricsSummary(context.Context, *GetMetricsSummaryRequest) (*MetricsSummary, error)
 	mustEmbedUnimplementedSystemServiceServer()
 }
 
@@ -78,6 +103,9 @@ type UnimplementedSystemServiceServer struct{}
 
 func (UnimplementedSystemServiceServer) GetInfo(context.Context, *GetInfoRequest) (*SystemInfo, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method GetInfo not implemented")
+}
+func (UnimplementedSystemServiceServer) GetMetricsSummary(context.Context, *GetMetricsSummaryRequest) (*MetricsSummary, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method GetMetricsSummary not implemented")
 }
 func (UnimplementedSystemServiceServer) mustEmbedUnimplementedSystemServiceServer() {}
 func (UnimplementedSystemServiceServer) testEmbeddedByValue()                       {}
@@ -118,6 +146,24 @@ func _SystemService_GetInfo_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _SystemService_GetMetricsSummary_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMetricsSummaryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SystemServiceServer).GetMetricsSummary(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SystemService_GetMetricsSummary_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SystemServiceServer).GetMetricsSummary(ctx, req.(*GetMetricsSummaryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SystemService_ServiceDesc is the grpc.ServiceDesc for SystemService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -128,6 +174,10 @@ var SystemService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetInfo",
 			Handler:    _SystemService_GetInfo_Handler,
+		},
+		{
+			MethodName: "GetMetricsSummary",
+			Handler:    _SystemService_GetMetricsSummary_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -54,6 +54,7 @@ import (
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 )
 
 // Config says where the store is. It carries a credential: never log it.
@@ -141,7 +142,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Store, error) {
 			Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 			Secure:     cfg.Secure,
 			Region:     cfg.Region,
-			Transport:  tr,
+			Transport:  observe.HTTPTransport(tr),
 			MaxRetries: retries,
 		})
 	}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/index"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 )
 
 // Name is the backend name in configuration.
@@ -95,7 +96,7 @@ func New(cfg Config) (*Index, error) {
 		Addresses: cfg.URLs,
 		Username:  cfg.Username,
 		Password:  cfg.Password,
-		Transport: tr,
+		Transport: observe.HTTPTransport(tr),
 		// One quick retry on another node (or the same one) is useful; retrying a down cluster three times with
 		// no backoff only delays the UNAVAILABLE answer.
 		MaxRetries: 1,

@@ -6,12 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/trinodb/trino-go-client/trino"
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
@@ -66,7 +68,11 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 		u.User = url.UserPassword(cfg.User, cfg.Password)
 	}
 	// Zoneless timestamps are read in UTC, as DuckDB's are.
-	connector, err := trino.NewConnector(&trino.Config{ServerURI: u.String(), Catalog: cfg.Catalog, Source: "kamld", TimeZone: "UTC"})
+	tc := &trino.Config{ServerURI: u.String(), Catalog: cfg.Catalog, Source: "kamld", TimeZone: "UTC"}
+	if observe.TracingEnabled() { // client spans and traceparent on every request to the coordinator
+		tc.HTTPClient = &http.Client{Transport: observe.HTTPTransport(nil), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	connector, err := trino.NewConnector(tc)
 	if err != nil {
 		return nil, apierr.InvalidArgument("sql.trino", "%v", err)
 	}

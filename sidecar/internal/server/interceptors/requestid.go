@@ -7,6 +7,8 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
+
+	"github.com/kamld/kamld/sidecar/internal/observe"
 )
 
 // RequestIDKey is the metadata key (and, over REST, the X-Request-Id header) of a call's id.
@@ -47,7 +49,7 @@ func withRequestID(ctx context.Context) context.Context {
 		id = hex.EncodeToString(b)
 	}
 	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDKey, id))
-	return context.WithValue(ctx, callKey{}, &call{requestID: id})
+	return context.WithValue(observe.WithRequestID(ctx, id), callKey{}, &call{requestID: id})
 }
 
 func validRequestID(s string) bool {
