@@ -31,7 +31,11 @@ func Document(version string) ([]byte, error) {
 	if paths, ok := doc["paths"].(map[string]any); ok {
 		paths = tidyPaths(paths)
 		addRawUpload(paths)
+		addLimits(paths)
 		doc["paths"] = paths
+	}
+	if defs, ok := doc["definitions"].(map[string]any); ok {
+		closeObjects(defs)
 	}
 	return json.MarshalIndent(doc, "", "  ")
 }

@@ -72,7 +72,7 @@ func NewService(engine Engine, datasets *dataset.Engine, catalog *tabular.Catalo
 	return s
 }
 
-var queryIDRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,63}$`)
+var queryIDRE = regexp.MustCompile(resource.QueryIDPattern)
 
 type limits struct {
 	maxRows, maxBytes int64

@@ -34,13 +34,6 @@ type entry struct {
 	new  factory
 }
 
-// pending is the factory of a backend whose capability is not built yet.
-func pending(capability, name string) entry {
-	return entry{name, func(config.Config, map[string]backend.Backend) (backend.Backend, error) {
-		return backend.NewPending(capability, name), nil
-	}}
-}
-
 // factories lists, per capability, the known backends; the first is the embedded default.
 var factories = map[string][]entry{
 	backend.Blob: blobEntries(), // the table lives in blobwiring, which the in-pod helper shares

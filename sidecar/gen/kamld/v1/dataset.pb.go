@@ -7,6 +7,7 @@
 package kamldv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -525,7 +526,7 @@ var File_kamld_v1_dataset_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_dataset_proto_rawDesc = "" +
 	"\n" +
-	"\x16kamld/v1/dataset.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\"\xb1\x04\n" +
+	"\x16kamld/v1/dataset.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xb1\x04\n" +
 	"\aDataset\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
 	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x12\n" +
@@ -545,15 +546,16 @@ const file_kamld_v1_dataset_proto_rawDesc = "" +
 	"\x04etag\x18\r \x01(\tR\x04etag\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"b\n" +
-	"\x14CreateDatasetRequest\x12\x1d\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x98\x01\n" +
+	"\x14CreateDatasetRequest\x12S\n" +
 	"\n" +
-	"dataset_id\x18\x01 \x01(\tR\tdatasetId\x12+\n" +
+	"dataset_id\x18\x01 \x01(\tB4\x92A1\x8a\x01!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$\xd2\x01\n" +
+	"dataset_idR\tdatasetId\x12+\n" +
 	"\adataset\x18\x02 \x01(\v2\x11.kamld.v1.DatasetR\adataset\"'\n" +
 	"\x11GetDatasetRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"l\n" +
-	"\x13ListDatasetsRequest\x12\x1b\n" +
-	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"|\n" +
+	"\x13ListDatasetsRequest\x12+\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x19\n" +
 	"\border_by\x18\x03 \x01(\tR\aorderBy\"\x8c\x01\n" +

@@ -7,6 +7,7 @@
 package kamldv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	httpbody "google.golang.org/genproto/googleapis/api/httpbody"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
@@ -819,13 +820,13 @@ var File_kamld_v1_file_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_file_proto_rawDesc = "" +
 	"\n" +
-	"\x13kamld/v1/file.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\"\xb0\x01\n" +
+	"\x13kamld/v1/file.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xc0\x01\n" +
 	"\x10ListFilesRequest\x12\x18\n" +
 	"\adataset\x18\x01 \x01(\tR\adataset\x12\x10\n" +
 	"\x03ref\x18\x02 \x01(\tR\x03ref\x12\x16\n" +
 	"\x06prefix\x18\x03 \x01(\tR\x06prefix\x12\x1c\n" +
-	"\trecursive\x18\x04 \x01(\bR\trecursive\x12\x1b\n" +
-	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\trecursive\x18\x04 \x01(\bR\trecursive\x12+\n" +
+	"\tpage_size\x18\x05 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x06 \x01(\tR\tpageToken\"\xac\x01\n" +
 	"\x11ListFilesResponse\x12(\n" +

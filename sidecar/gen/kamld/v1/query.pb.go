@@ -7,6 +7,7 @@
 package kamldv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -893,13 +894,13 @@ var File_kamld_v1_query_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"\x14kamld/v1/query.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15kamld/v1/common.proto\x1a\x17kamld/v1/snapshot.proto\"\xce\x01\n" +
-	"\x13ExecuteQueryRequest\x12\x10\n" +
-	"\x03sql\x18\x01 \x01(\tR\x03sql\x12\x19\n" +
+	"\x14kamld/v1/query.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15kamld/v1/common.proto\x1a\x17kamld/v1/snapshot.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xfb\x01\n" +
+	"\x13ExecuteQueryRequest\x12\x1e\n" +
+	"\x03sql\x18\x01 \x01(\tB\f\x92A\t\x80\x01\x01\xd2\x01\x03sqlR\x03sql\x12\x19\n" +
 	"\bmax_rows\x18\x02 \x01(\x03R\amaxRows\x12\x1b\n" +
 	"\tmax_bytes\x18\x03 \x01(\x03R\bmaxBytes\x123\n" +
-	"\atimeout\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12\x19\n" +
-	"\bquery_id\x18\x05 \x01(\tR\aqueryId\x12\x1d\n" +
+	"\atimeout\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x128\n" +
+	"\bquery_id\x18\x05 \x01(\tB\x1d\x92A\x1a\x8a\x01\x17^([A-Za-z0-9-]{1,63})?$R\aqueryId\x12\x1d\n" +
 	"\n" +
 	"batch_rows\x18\x06 \x01(\x05R\tbatchRows\"\xaa\x01\n" +
 	"\x14ExecuteQueryResponse\x120\n" +
@@ -938,9 +939,9 @@ const file_kamld_v1_query_proto_rawDesc = "" +
 	"\x03ref\x18\x02 \x01(\tR\x03ref\"U\n" +
 	"\x12ListTablesResponse\x12\x16\n" +
 	"\x06schema\x18\x01 \x01(\tR\x06schema\x12'\n" +
-	"\x06tables\x18\x02 \x03(\v2\x0f.kamld.v1.TableR\x06tables\"\x87\x02\n" +
-	"\x16SaveQueryResultRequest\x12\x10\n" +
-	"\x03sql\x18\x01 \x01(\tR\x03sql\x12\x18\n" +
+	"\x06tables\x18\x02 \x03(\v2\x0f.kamld.v1.TableR\x06tables\"\x95\x02\n" +
+	"\x16SaveQueryResultRequest\x12\x1e\n" +
+	"\x03sql\x18\x01 \x01(\tB\f\x92A\t\x80\x01\x01\xd2\x01\x03sqlR\x03sql\x12\x18\n" +
 	"\adataset\x18\x02 \x01(\tR\adataset\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\tR\x04path\x12\x18\n" +
 	"\amessage\x18\x04 \x01(\tR\amessage\x12%\n" +

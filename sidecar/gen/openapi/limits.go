@@ -1,0 +1,120 @@
+package openapi
+
+// Hand-written (see embed.go). protoc-gen-openapiv2 writes a field's openapiv2_field limits into body schemas
+// but drops minimum/maximum/length limits of query parameters, and path parameters it synthesizes from the HTTP
+// templates have no field to annotate. These functions fill both in from the same sources the validators
+// use, so the document states every limit the server enforces (docs/development-checks.md).
+
+import (
+	"strings"
+
+	options "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
+
+	_ "github.com/kamld/kamld/sidecar/gen/kamld/v1" // registers the descriptors read below
+	"github.com/kamld/kamld/sidecar/internal/resource"
+)
+
+// pathPatterns: the path parameters' rules, by parameter name (resource/patterns.go proves them).
+var pathPatterns = map[string]string{
+	"dataset":  resource.DatasetIDPattern,
+	"job":      resource.DatasetIDPattern,
+	"tag":      resource.TagIDPattern,
+	"snapshot": resource.SnapshotRefPattern,
+	"query":    resource.QueryIDPattern,
+}
+
+// addLimits applies pathPatterns and the request fields' openapiv2_field options to every operation.
+func addLimits(paths map[string]any) {
+	for _, item := range paths {
+		ops, _ := item.(map[string]any)
+		for _, op := range ops {
+			o, _ := op.(map[string]any)
+			in := requestMessage(o["operationId"])
+			params, _ := o["parameters"].([]any)
+			for _, prm := range params {
+				p, _ := prm.(map[string]any)
+				switch p["in"] {
+				case "path":
+					if pat, ok := pathPatterns[p["name"].(string)]; ok {
+						p["pattern"] = pat
+					}
+				case "query":
+					if in != nil {
+						queryLimits(p, in)
+					}
+				}
+			}
+		}
+	}
+}
+
+// requestMessage finds the input of the RPC an operationId ("DatasetService_ListDatasets") names.
+func requestMessage(opID any) protoreflect.MessageDescriptor {
+	id, _ := opID.(string)
+	svc, method, ok := strings.Cut(id, "_")
+	if !ok {
+		return nil
+	}
+	d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName("kamld.v1." + svc))
+	if err != nil {
+		return nil
+	}
+	sd, ok := d.(protoreflect.ServiceDescriptor)
+	if !ok {
+		return nil
+	}
+	if md := sd.Methods().ByName(protoreflect.Name(method)); md != nil {
+		return md.Input()
+	}
+	return nil
+}
+
+// queryLimits copies the limits of the field a query parameter ("pageSize", "filter.owner") binds to.
+func queryLimits(p map[string]any, msg protoreflect.MessageDescriptor) {
+	name, _ := p["name"].(string)
+	var fd protoreflect.FieldDescriptor
+	for part := range strings.SplitSeq(name, ".") {
+		if msg == nil {
+			return
+		}
+		if fd = msg.Fields().ByJSONName(part); fd == nil {
+			return
+		}
+		msg = fd.Message()
+	}
+	js, _ := proto.GetExtension(fd.Options(), options.E_Openapiv2Field).(*options.JSONSchema)
+	if js == nil {
+		return
+	}
+	if js.GetMinimum() != 0 || js.GetExclusiveMinimum() {
+		p["minimum"], p["exclusiveMinimum"] = js.GetMinimum(), js.GetExclusiveMinimum()
+	}
+	if js.GetMaximum() != 0 || js.GetExclusiveMaximum() {
+		p["maximum"], p["exclusiveMaximum"] = js.GetMaximum(), js.GetExclusiveMaximum()
+	}
+	if js.GetMaxLength() != 0 {
+		p["maxLength"] = js.GetMaxLength()
+	}
+	if js.GetMinLength() != 0 {
+		p["minLength"] = js.GetMinLength()
+	}
+	if len(js.GetEnum()) > 0 && p["type"] == "string" {
+		p["enum"] = js.GetEnum()
+	}
+}
+
+// closeObjects marks every object definition with declared properties and no additionalProperties as
+// closed: the gateway's JSON decoding refuses unknown fields (400 MALFORMED_REQUEST).
+func closeObjects(defs map[string]any) {
+	for _, d := range defs {
+		def, _ := d.(map[string]any)
+		if _, ok := def["properties"]; ok && def["type"] == "object" {
+			if _, ok := def["additionalProperties"]; !ok {
+				def["additionalProperties"] = false
+			}
+		}
+	}
+}
