@@ -32,10 +32,13 @@ func Document(version string) ([]byte, error) {
 		paths = tidyPaths(paths)
 		addRawUpload(paths)
 		addLimits(paths)
+		streamErrors(paths)
+		optionalBodies(paths)
 		doc["paths"] = paths
 	}
 	if defs, ok := doc["definitions"].(map[string]any); ok {
 		closeObjects(defs)
+		nullableMessages(defs)
 	}
 	return json.MarshalIndent(doc, "", "  ")
 }

@@ -45,6 +45,7 @@ func addLimits(paths map[string]any) {
 					if in != nil {
 						queryLimits(p, in)
 					}
+					plainStrings(p)
 				}
 			}
 		}
@@ -111,10 +112,91 @@ func queryLimits(p map[string]any, msg protoreflect.MessageDescriptor) {
 func closeObjects(defs map[string]any) {
 	for _, d := range defs {
 		def, _ := d.(map[string]any)
+		plainStrings(def)
 		if _, ok := def["properties"]; ok && def["type"] == "object" {
 			if _, ok := def["additionalProperties"]; !ok {
 				def["additionalProperties"] = false
 			}
 		}
+	}
+}
+
+// streamErrors documents what the gateway really sends when a server-streaming RPC fails: the status wrapped
+// as {"error": …}, as in its stream results, not a bare rpcStatus.
+func streamErrors(paths map[string]any) {
+	for _, item := range paths {
+		ops, _ := item.(map[string]any)
+		for _, op := range ops {
+			o, _ := op.(map[string]any)
+			resps, _ := o["responses"].(map[string]any)
+			ok, _ := resps["200"].(map[string]any)
+			schema, _ := ok["schema"].(map[string]any)
+			if title, _ := schema["title"].(string); !strings.HasPrefix(title, "Stream result of ") {
+				continue
+			}
+			resps["default"] = map[string]any{
+				"description": "An error, wrapped as in the stream.",
+				"schema": map[string]any{
+					"type":                 "object",
+					"properties":           map[string]any{"error": map[string]any{"$ref": "#/definitions/rpcStatus"}},
+					"additionalProperties": false,
+				},
+			}
+		}
+	}
+}
+
+// optionalBodies: the gateway reads an absent body as an empty message (every field unset), so a body is
+// never required; the fields' own rules still apply.
+func optionalBodies(paths map[string]any) {
+	for _, item := range paths {
+		ops, _ := item.(map[string]any)
+		for _, op := range ops {
+			params, _ := op.(map[string]any)["parameters"].([]any)
+			for _, prm := range params {
+				if p, _ := prm.(map[string]any); p["in"] == "body" {
+					p["required"] = false
+				}
+			}
+		}
+	}
+}
+
+// nullableMessages: the gateway's JSON encoding writes an unset message field as null, so a property that
+// refers to a message may be null.
+func nullableMessages(defs map[string]any) {
+	for _, d := range defs {
+		def, _ := d.(map[string]any)
+		props, _ := def["properties"].(map[string]any)
+		for _, p := range props {
+			if prop, _ := p.(map[string]any); prop["$ref"] != nil {
+				prop["x-nullable"] = true
+			}
+		}
+	}
+}
+
+// noControl is validation.Request's rule for every string of every request: no control character other than
+// tab, newline and carriage return (C0, DEL and C1), and valid UTF-8.
+const noControl = `^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$`
+
+// plainStrings gives every string without a pattern or format of its own the noControl pattern.
+func plainStrings(schema map[string]any) {
+	if schema["type"] == "string" && schema["pattern"] == nil && schema["format"] == nil && schema["enum"] == nil {
+		schema["pattern"] = noControl
+	}
+	if items, ok := schema["items"].(map[string]any); ok {
+		plainStrings(items)
+	}
+	for _, key := range []string{"properties"} {
+		props, _ := schema[key].(map[string]any)
+		for _, p := range props {
+			if prop, ok := p.(map[string]any); ok {
+				plainStrings(prop)
+			}
+		}
+	}
+	if ap, ok := schema["additionalProperties"].(map[string]any); ok {
+		plainStrings(ap)
 	}
 }

@@ -28,7 +28,7 @@ type presignedUpload struct {
 func (e *Engine) presigner() (blob.Presigner, error) {
 	p, ok := e.blobs.(blob.Presigner)
 	if !ok {
-		return nil, apierr.New(codes.Unimplemented, "PRESIGN_UNSUPPORTED",
+		return nil, apierr.New(codes.FailedPrecondition, "PRESIGN_UNSUPPORTED",
 			"the %s blob store has no presigned URLs; read and write through the sidecar (ReadFile/WriteFile, REST GET/PUT .../content/{path})", e.blobs.Name())
 	}
 	return p, nil
