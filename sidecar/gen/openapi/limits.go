@@ -45,6 +45,7 @@ func addLimits(paths map[string]any) {
 					if in != nil {
 						queryLimits(p, in)
 					}
+					noUnspecified(p)
 					plainStrings(p)
 				}
 			}
@@ -102,8 +103,34 @@ func queryLimits(p map[string]any, msg protoreflect.MessageDescriptor) {
 	if js.GetMinLength() != 0 {
 		p["minLength"] = js.GetMinLength()
 	}
-	if len(js.GetEnum()) > 0 && p["type"] == "string" {
-		p["enum"] = js.GetEnum()
+	if js.GetPattern() != "" && p["pattern"] == nil {
+		p["pattern"] = js.GetPattern()
+	}
+	if len(js.GetEnum()) > 0 {
+		target := p
+		if items, ok := p["items"].(map[string]any); ok {
+			target = items
+		}
+		target["enum"] = js.GetEnum()
+	}
+}
+
+// noUnspecified drops proto3's zero enum values from query filters ("states"): they name no state, and the
+// server refuses them there.
+func noUnspecified(p map[string]any) {
+	target := p
+	if items, ok := p["items"].(map[string]any); ok {
+		target = items
+	}
+	values, _ := target["enum"].([]any)
+	kept := values[:0]
+	for _, v := range values {
+		if s, _ := v.(string); !strings.HasSuffix(s, "_UNSPECIFIED") {
+			kept = append(kept, v)
+		}
+	}
+	if values != nil {
+		target["enum"] = kept
 	}
 }
 
@@ -181,8 +208,15 @@ func nullableMessages(defs map[string]any) {
 const noControl = `^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$`
 
 // plainStrings gives every string without a pattern or format of its own the noControl pattern.
+// 64-bit integers travel as decimal strings (proto3 JSON); 18 digits keep a pattern within the int64 range.
 func plainStrings(schema map[string]any) {
-	if schema["type"] == "string" && schema["pattern"] == nil && schema["format"] == nil && schema["enum"] == nil {
+	switch {
+	case schema["type"] != "string" || schema["pattern"] != nil || schema["enum"] != nil:
+	case schema["format"] == "int64":
+		schema["pattern"] = `^-?[0-9]{1,18}$`
+	case schema["format"] == "uint64":
+		schema["pattern"] = `^[0-9]{1,18}$`
+	case schema["format"] == nil:
 		schema["pattern"] = noControl
 	}
 	if items, ok := schema["items"].(map[string]any); ok {

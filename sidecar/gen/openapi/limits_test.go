@@ -37,7 +37,19 @@ func TestDocumentStatesTheLimits(t *testing.T) {
 	size := param(t, doc, "/v1/datasets", "get", "pageSize")
 	assert.Equal(t, -1.0, size["minimum"])
 	assert.Equal(t, true, size["exclusiveMinimum"])
-	assert.Equal(t, noControl, param(t, doc, "/v1/datasets", "get", "orderBy")["pattern"])
+	assert.Equal(t, noControl, param(t, doc, "/v1/datasets:suggest", "get", "prefix")["pattern"])
+	assert.Contains(t, param(t, doc, "/v1/datasets", "get", "orderBy")["enum"], "name")
+	assert.Equal(t, `^-?[0-9]{1,18}$`, param(t, doc, "/v1/jobs/{job}/logs", "get", "offset")["pattern"])
+	assert.NotContains(t, param(t, doc, "/v1/jobs", "get", "states")["items"].(map[string]any)["enum"], "JOB_STATE_UNSPECIFIED")
+	// Every ref field's annotation in proto/ is the pattern resource proves against ParseRef.
+	for _, p := range [][3]string{
+		{"/v1/datasets/{dataset}/files", "get", "ref"}, {"/v1/datasets/{dataset}/files/{path}", "get", "ref"},
+		{"/v1/datasets/{dataset}/content/{path}", "get", "ref"}, {"/v1/datasets/{dataset}/preview/{path}", "get", "ref"},
+		{"/v1/datasets/{dataset}/tables", "get", "ref"}, {"/v1/datasets/{dataset}:diff", "get", "fromRef"},
+		{"/v1/datasets/{dataset}:diff", "get", "toRef"},
+	} {
+		assert.Equal(t, resource.RefPattern, param(t, doc, p[0], p[1], p[2])["pattern"], "%v", p)
+	}
 
 	exec := doc["definitions"].(map[string]any)["v1ExecuteQueryRequest"].(map[string]any)
 	assert.Equal(t, false, exec["additionalProperties"], "the gateway refuses unknown fields")

@@ -41,17 +41,23 @@ func TestTagIDPattern(t *testing.T) {
 	}
 }
 
-func TestSnapshotRefPattern(t *testing.T) {
-	alts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(SnapshotRefPattern, "^("), ")$"), "|")
-	tag := withoutLookaheads("^" + alts[3] + "$")
+// refMatches evaluates a ref pattern's alternatives: the last is the tag (with lookaheads), the others RE2.
+func refMatches(pattern, s string) bool {
+	alts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(pattern, "^("), ")$"), "|")
+	last := len(alts) - 1
+	tag := withoutLookaheads("^" + alts[last] + "$")
+	return regexp.MustCompile("^("+strings.Join(alts[:last], "|")+")$").MatchString(s) || (tag.MatchString(s) && !refusedByLookahead(s))
+}
+
+func TestRefPatterns(t *testing.T) {
 	for _, s := range patternCorpus {
-		matches := regexp.MustCompile("^("+strings.Join(alts[:3], "|")+")$").MatchString(s) || (tag.MatchString(s) && !refusedByLookahead(s))
 		_, err := ParseRef(s)
-		if s == "v9223372036854775807" { // the one sequence the pattern leaves out (19 digits)
+		if s == "v9223372036854775807" { // the one sequence the patterns leave out (19 digits)
 			assert.NoError(t, err)
-			assert.False(t, matches)
+			assert.False(t, refMatches(RefPattern, s))
 			continue
 		}
-		assert.Equal(t, err == nil && s != "", matches, "%q", s)
+		assert.Equal(t, err == nil, refMatches(RefPattern, s), "ref %q", s)
+		assert.Equal(t, err == nil && s != "" && s != DraftRef, refMatches(SnapshotRefPattern, s), "snapshot %q", s)
 	}
 }
