@@ -165,7 +165,7 @@ def main() -> int:
         try:
             cmd = [
                 args.schemathesis, "--config-file", str(config), "run", f"{sidecar.url}/openapi.json",
-                "--checks", "all", "--max-examples", str(args.max_examples), "--seed", str(args.seed),
+                "--max-examples", str(args.max_examples), "--seed", str(args.seed),
                 "--workers", "2", "--no-color", "--suppress-health-check", "too_slow,filter_too_much",
                 "--generation-database", "none", "--request-timeout", "30",
                 "-H", f"Authorization: Bearer {sidecar.token}",

@@ -134,13 +134,17 @@ func noUnspecified(p map[string]any) {
 	}
 }
 
-// closeObjects marks every object definition with declared properties and no additionalProperties as
-// closed: the gateway's JSON decoding refuses unknown fields (400 MALFORMED_REQUEST).
+// closeObjects marks every object definition with declared properties, and every request body of an RPC
+// whose fields are all in the path ("…Body" without properties), as closed: the gateway's JSON decoding
+// refuses unknown fields (400 MALFORMED_REQUEST). Free-form objects (google.protobuf.Struct) stay open.
 func closeObjects(defs map[string]any) {
-	for _, d := range defs {
+	for name, d := range defs {
 		def, _ := d.(map[string]any)
-		plainStrings(def)
-		if _, ok := def["properties"]; ok && def["type"] == "object" {
+		if name != "rpcStatus" && name != "protobufAny" { // errors may quote what the client sent
+			plainStrings(def)
+		}
+		_, props := def["properties"]
+		if (props || strings.HasSuffix(name, "Body")) && def["type"] == "object" {
 			if _, ok := def["additionalProperties"]; !ok {
 				def["additionalProperties"] = false
 			}
@@ -149,7 +153,7 @@ func closeObjects(defs map[string]any) {
 }
 
 // streamErrors documents what the gateway really sends when a server-streaming RPC fails: the status wrapped
-// as {"error": …}, as in its stream results, not a bare rpcStatus.
+// as {"error": …} as in its stream results, or bare when the request failed before the stream began.
 func streamErrors(paths map[string]any) {
 	for _, item := range paths {
 		ops, _ := item.(map[string]any)
@@ -162,10 +166,15 @@ func streamErrors(paths map[string]any) {
 				continue
 			}
 			resps["default"] = map[string]any{
-				"description": "An error, wrapped as in the stream.",
+				"description": "An error: wrapped as {\"error\": …} once the stream started, bare before (a request that does not decode or authenticate).",
 				"schema": map[string]any{
-					"type":                 "object",
-					"properties":           map[string]any{"error": map[string]any{"$ref": "#/definitions/rpcStatus"}},
+					"type": "object",
+					"properties": map[string]any{
+						"error":   map[string]any{"$ref": "#/definitions/rpcStatus"},
+						"code":    map[string]any{"type": "integer", "format": "int32"},
+						"message": map[string]any{"type": "string"},
+						"details": map[string]any{"type": "array", "items": map[string]any{"$ref": "#/definitions/protobufAny"}},
+					},
 					"additionalProperties": false,
 				},
 			}
@@ -189,14 +198,14 @@ func optionalBodies(paths map[string]any) {
 	}
 }
 
-// nullableMessages: the gateway's JSON encoding writes an unset message field as null, so a property that
-// refers to a message may be null.
-func nullableMessages(defs map[string]any) {
+// nullableFields: proto3 JSON reads null as "unset" for every field, and the gateway writes an unset
+// message field as null, so every property may be null.
+func nullableFields(defs map[string]any) {
 	for _, d := range defs {
 		def, _ := d.(map[string]any)
 		props, _ := def["properties"].(map[string]any)
 		for _, p := range props {
-			if prop, _ := p.(map[string]any); prop["$ref"] != nil {
+			if prop, _ := p.(map[string]any); prop != nil {
 				prop["x-nullable"] = true
 			}
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	searchquery "github.com/kamld/kamld/sidecar/internal/index/query"
 	"github.com/kamld/kamld/sidecar/internal/resource"
 )
 
@@ -33,6 +34,7 @@ func TestDocumentStatesTheLimits(t *testing.T) {
 	assert.Equal(t, true, param(t, doc, "/v1/datasets", "post", "datasetId")["required"])
 	assert.Equal(t, resource.DatasetIDPattern, param(t, doc, "/v1/datasets/{dataset}", "get", "dataset")["pattern"])
 	assert.Equal(t, resource.TagIDPattern, param(t, doc, "/v1/datasets/{dataset}/tags/{tag}", "delete", "tag")["pattern"])
+	assert.Equal(t, resource.TagIDPattern, param(t, doc, "/v1/datasets/{dataset}/tags", "post", "tagId")["pattern"])
 	assert.Equal(t, resource.QueryIDPattern, param(t, doc, "/v1/queries/{query}:cancel", "post", "query")["pattern"])
 	size := param(t, doc, "/v1/datasets", "get", "pageSize")
 	assert.Equal(t, -1.0, size["minimum"])
@@ -41,6 +43,8 @@ func TestDocumentStatesTheLimits(t *testing.T) {
 	assert.Contains(t, param(t, doc, "/v1/datasets", "get", "orderBy")["enum"], "name")
 	assert.Equal(t, `^-?[0-9]{1,18}$`, param(t, doc, "/v1/jobs/{job}/logs", "get", "offset")["pattern"])
 	assert.NotContains(t, param(t, doc, "/v1/jobs", "get", "states")["items"].(map[string]any)["enum"], "JOB_STATE_UNSPECIFIED")
+	assert.EqualValues(t, searchquery.MaxValueLength, param(t, doc, "/v1/datasets:suggest", "get", "prefix")["maxLength"])
+	assert.EqualValues(t, searchquery.MaxLength, param(t, doc, "/v1/datasets:search", "get", "query")["maxLength"])
 	// Every ref field's annotation in proto/ is the pattern resource proves against ParseRef.
 	for _, p := range [][3]string{
 		{"/v1/datasets/{dataset}/files", "get", "ref"}, {"/v1/datasets/{dataset}/files/{path}", "get", "ref"},

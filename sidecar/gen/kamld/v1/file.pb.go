@@ -861,13 +861,13 @@ const file_kamld_v1_file_proto_rawDesc = "" +
 	"\x11DeleteFileRequest\x12\x18\n" +
 	"\adataset\x18\x01 \x01(\tR\adataset\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1c\n" +
-	"\trecursive\x18\x03 \x01(\bR\trecursive\"\x83\x02\n" +
+	"\trecursive\x18\x03 \x01(\bR\trecursive\"\xc4\x02\n" +
 	"\x12SignFileUrlRequest\x12\x18\n" +
 	"\adataset\x18\x01 \x01(\tR\adataset\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12z\n" +
-	"\x03ref\x18\x03 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\x03ref\x12\x16\n" +
-	"\x06method\x18\x04 \x01(\tR\x06method\x12+\n" +
-	"\x03ttl\x18\x05 \x01(\v2\x19.google.protobuf.DurationR\x03ttl\"\x9b\x02\n" +
+	"\x03ref\x18\x03 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\x03ref\x120\n" +
+	"\x06method\x18\x04 \x01(\tB\x18\x92A\x15\xd2\x01\x06method\xf2\x02\x03GET\xf2\x02\x03PUTR\x06method\x12R\n" +
+	"\x03ttl\x18\x05 \x01(\v2\x19.google.protobuf.DurationB%\x92A\"\x8a\x01\x1f^-?[0-9]{1,12}(\\.[0-9]{1,9})?s$R\x03ttl\"\x9b\x02\n" +
 	"\x13SignFileUrlResponse\x12\x10\n" +
 	"\x03url\x18\x01 \x01(\tR\x03url\x12\x16\n" +
 	"\x06method\x18\x02 \x01(\tR\x06method\x12D\n" +

@@ -1499,7 +1499,7 @@ var File_kamld_v1_job_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_job_proto_rawDesc = "" +
 	"\n" +
-	"\x12kamld/v1/job.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xaf\t\n" +
+	"\x12kamld/v1/job.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xd6\t\n" +
 	"\x03Job\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x16\n" +
@@ -1512,8 +1512,8 @@ const file_kamld_v1_job_proto_rawDesc = "" +
 	"\tresources\x18\t \x01(\v2\x13.kamld.v1.ResourcesR\tresources\x12(\n" +
 	"\x03env\x18\n" +
 	" \x03(\v2\x16.kamld.v1.Job.EnvEntryR\x03env\x12D\n" +
-	"\rnode_selector\x18\v \x03(\v2\x1f.kamld.v1.Job.NodeSelectorEntryR\fnodeSelector\x123\n" +
-	"\atimeout\x18\f \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12\x1f\n" +
+	"\rnode_selector\x18\v \x03(\v2\x1f.kamld.v1.Job.NodeSelectorEntryR\fnodeSelector\x12Z\n" +
+	"\atimeout\x18\f \x01(\v2\x19.google.protobuf.DurationB%\x92A\"\x8a\x01\x1f^-?[0-9]{1,12}(\\.[0-9]{1,9})?s$R\atimeout\x12\x1f\n" +
 	"\vmax_retries\x18\r \x01(\x05R\n" +
 	"maxRetries\x121\n" +
 	"\x06labels\x18\x0e \x03(\v2\x19.kamld.v1.Job.LabelsEntryR\x06labels\x12(\n" +

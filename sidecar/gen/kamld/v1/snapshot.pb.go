@@ -1343,16 +1343,16 @@ const file_kamld_v1_snapshot_proto_rawDesc = "" +
 	"\x16RestoreSnapshotRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"H\n" +
 	"\x17RestoreSnapshotResponse\x12-\n" +
-	"\achanges\x18\x01 \x01(\v2\x13.kamld.v1.DiffStatsR\achanges\"\x8a\x01\n" +
+	"\achanges\x18\x01 \x01(\v2\x13.kamld.v1.DiffStatsR\achanges\"\x9d\x01\n" +
 	"\x03Tag\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
-	"\bsnapshot\x18\x02 \x01(\tR\bsnapshot\x12\x16\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
+	"\bsnapshot\x18\x02 \x01(\tB\x11\x92A\x0e\x80\x01\x01\xd2\x01\bsnapshotR\bsnapshot\x12\x16\n" +
 	"\x06author\x18\x03 \x01(\tR\x06author\x12;\n" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\x80\x01\n" +
+	"createTime\"\xd3\x01\n" +
 	"\x10CreateTagRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x15\n" +
-	"\x06tag_id\x18\x02 \x01(\tR\x05tagId\x12\x1f\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12h\n" +
+	"\x06tag_id\x18\x02 \x01(\tBQ\x92AN\x8a\x01B^(?!draft$)(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62}$\xd2\x01\x06tag_idR\x05tagId\x12\x1f\n" +
 	"\x03tag\x18\x03 \x01(\v2\r.kamld.v1.TagR\x03tag\x12\x1c\n" +
 	"\toverwrite\x18\x04 \x01(\bR\toverwrite\"u\n" +
 	"\x0fListTagsRequest\x12\x16\n" +
