@@ -53,10 +53,21 @@ check-generate: generate ## fail when the committed generated code is stale
 	@git diff --exit-code --stat -- sidecar/gen || { echo "generated code is stale: run make generate and commit" >&2; exit 1; }
 	@test -z "$$(git status --porcelain -- sidecar/gen)" || { git status --porcelain -- sidecar/gen; echo "untracked generated files: run make generate and commit" >&2; exit 1; }
 
+# One npm workspace (package.json at the root): labextension and labextension/ui-tests share node_modules/ and
+# package-lock.json, so one `npm ci` installs both.
+NPM_MANIFESTS := package.json package-lock.json labextension/package.json labextension/ui-tests/package.json
+
+.PHONY: node_modules
+node_modules: node_modules/.stamp ## npm ci at the root: the extension's and the UI tests' packages
+
+node_modules/.stamp: $(NPM_MANIFESTS)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 .PHONY: venv
 venv: $(VENV)/.stamp ## Python venv with JupyterLab and the extension (editable; builds the TypeScript)
 
-$(VENV)/.stamp: labextension/pyproject.toml labextension/package.json labextension/package-lock.json
+$(VENV)/.stamp: labextension/pyproject.toml node_modules/.stamp
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e './labextension[test]'
@@ -98,7 +109,6 @@ test-js: ext ## jest: the panel's logic
 
 .PHONY: test-e2e
 test-e2e: build ext chromium ## Playwright in Debian's Chromium against real JupyterLab + sidecar
-	cd labextension/ui-tests && npm ci --no-audit --no-fund --loglevel=error
 	cd labextension/ui-tests && KAMLD_BINARY=$(KAMLD) npx playwright test
 
 .PHONY: test-api-fuzz
@@ -145,7 +155,7 @@ release-api: tools ## record proto/ as the released API (proto/released.binpb) f
 	buf build proto -o proto/released.binpb
 
 .PHONY: lint
-lint: tools venv ## buf lint and breaking, gofmt, go vet, staticcheck, ruff, mypy, eslint and prettier
+lint: tools venv ## buf lint and breaking, gofmt, go vet, staticcheck, ruff, mypy, eslint, prettier and the docs' relative links
 	buf lint
 	$(MAKE) --no-print-directory lint-breaking
 	@test -z "$$(gofmt -l sidecar)" || { gofmt -l sidecar; echo "gofmt needed" >&2; exit 1; }
@@ -155,6 +165,7 @@ lint: tools venv ## buf lint and breaking, gofmt, go vet, staticcheck, ruff, myp
 	$(VENV)/bin/ruff format --check labextension/kamld labextension/tests
 	cd labextension && ../$(VENV)/bin/mypy
 	cd labextension && npm run lint --silent
+	python3 scripts/check-doc-links.py
 
 ## ---- benchmarks -----------------------------------------------------------------------------------------
 
@@ -184,4 +195,4 @@ bench-search: elasticsearch ## search index time and latency p50/p99 at 1k, 10k,
 
 .PHONY: clean
 clean: ## remove build outputs (keeps ~/.cache/kamld)
-	rm -rf bin $(VENV) labextension/node_modules labextension/lib labextension/kamld/labextension labextension/ui-tests/node_modules
+	rm -rf bin $(VENV) node_modules labextension/lib labextension/kamld/labextension

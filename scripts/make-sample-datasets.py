@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate datasets/: the sample datasets a new kamld install imports (issue 3, item 4).
+"""Regenerate datasets/: the sample datasets a new kamld install imports.
 
 Every file under datasets/<id>/ is made here from a data file that a pinned PyPI package ships, so anyone can
 check where each byte came from. The packages are only read, never imported, so they can be installed without

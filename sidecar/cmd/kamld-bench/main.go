@@ -1,5 +1,5 @@
-// Command kamld-bench measures the sidecar against the budgets in DESIGN.md §8 and prints a Markdown table
-// for the README. It runs the real binary: start-up and memory are properties of the process, not of a test.
+// Command kamld-bench measures the sidecar against the budgets in docs/benchmarks.md and prints a Markdown
+// table for that page. It runs the real binary: start-up and memory are properties of the process, not of a test.
 package main
 
 import (

@@ -1,6 +1,6 @@
 // Package bench holds the ingest benchmarks of `make bench`. Each reports kamld's throughput next to a
 // reference measured in the same run on the same bytes — raw sha256 for the local store, direct minio-go puts
-// for MinIO — and the ratio between them (issue 3, DESIGN.md §8: ≥ 70 % of the reference).
+// for MinIO — and the ratio between them (the budget in docs/benchmarks.md: ≥ 70 % of the reference).
 //
 //	go test -run '^$' -bench . -benchtime 1x ./sidecar/internal/bench/
 package bench

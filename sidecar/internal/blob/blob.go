@@ -1,4 +1,4 @@
-// Package blob defines kamld's object store: the one place where bytes live (DESIGN.md §1.2, §3).
+// Package blob defines kamld's object store: the one place where bytes live (docs/architecture.md).
 //
 // Everything kamld persists — file contents by digest, manifest chunks, snapshots, and the small mutable
 // pointers (dataset heads, draft entries, tags) — is an object in a Store. The interface is deliberately

@@ -17,6 +17,6 @@ type Mover interface {
 
 	// MoveIsRename reports whether Move costs no data copy whatever the size (fs: true). On S3 it is a copy
 	// inside the store, which saves the sidecar's bandwidth to a remote store but measured no faster than
-	// re-reading and re-writing through kamld against a MinIO on the same machine (README, Ingest).
+	// re-reading and re-writing through kamld against a MinIO on the same machine (docs/benchmarks.md, Ingest).
 	MoveIsRename() bool
 }

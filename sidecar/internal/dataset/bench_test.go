@@ -16,7 +16,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
 )
 
-// Benchmarks of DESIGN.md §8: a snapshot and a diff with 10 changed files, on datasets of 1,000 and
+// Benchmarks of docs/benchmarks.md: a snapshot and a diff with 10 changed files, on datasets of 1,000 and
 // 100,000 files, on the fs store with fsync on (the default). Compare the two sizes: the goal is cost
 // proportional to the change (< 100 ms at 100k, within 2× of 1k).
 //

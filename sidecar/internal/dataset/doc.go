@@ -1,4 +1,4 @@
-// Package dataset is kamld's storage engine for datasets, drafts, snapshots, tags and files (DESIGN.md §3),
+// Package dataset is kamld's storage engine for datasets, drafts, snapshots, tags and files (docs/architecture.md),
 // on any blob.Store: a local directory or MinIO/S3. It is a library; the gRPC services, CLI and panel sit on
 // top of Engine.
 //

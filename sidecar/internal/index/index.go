@@ -1,4 +1,4 @@
-// Package index is the search index of dataset metadata (DESIGN.md §5): one Document per dataset, derived
+// Package index is the search index of dataset metadata (docs/search.md): one Document per dataset, derived
 // from the object store and rebuildable from it. Backends: index/bleve (embedded, in the data directory) and
 // Elasticsearch. Every backend passes index/indextest unchanged, with the same results for the same corpus and
 // queries; the query is parsed once (index/query) and each backend translates the tree.

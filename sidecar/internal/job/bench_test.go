@@ -14,7 +14,7 @@ import (
 
 // BenchmarkSubmitToRunning measures, for 100 jobs one after the other, the time from SubmitJob to the job's
 // record showing RUNNING (a real process started by its supervisor, observed by the job's driver), as a
-// client polling GetJob sees it. Reported as p50 and p99 (DESIGN.md §8: < 200 ms).
+// client polling GetJob sees it. Reported as p50 and p99 (budget in docs/benchmarks.md: < 200 ms).
 func BenchmarkSubmitToRunning(b *testing.B) {
 	for b.Loop() {
 		m := newEnv(b).manager(job.WithPollInterval(250 * time.Millisecond))

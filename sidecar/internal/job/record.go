@@ -19,7 +19,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/compute"
 )
 
-// Key layout in the object store (the store is the source of truth; DESIGN.md §1):
+// Key layout in the object store (the store is the source of truth; docs/architecture.md):
 //
 //	jobs/records/<id>                   the job record: the API's Job (spec, state, events) and what the
 //	                                    domain needs to drive it. Created create-only at submit (which makes

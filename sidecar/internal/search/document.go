@@ -1,6 +1,6 @@
 // Package search keeps the search index in step with the dataset store and serves kamld.v1.SearchService.
 //
-// The store is the source of truth (DESIGN.md §1); the index is derived from it:
+// The store is the source of truth (docs/architecture.md); the index is derived from it:
 //
 //   - Every write that changes what a dataset's document holds goes through the dataset engine, which calls
 //     the Syncer (a dataset.Observer) before and after it. Before: a durable "dirty" marker is written to the

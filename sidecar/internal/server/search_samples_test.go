@@ -15,7 +15,7 @@ import (
 )
 
 // The sample datasets of a new install are found by column name, tag, format and free text, over gRPC and
-// REST alike (issue 4's "Done when"; the panel and the magics are tested in Playwright and pytest).
+// REST alike (the panel and the magics are tested in Playwright and pytest).
 func TestSampleDatasetsAreFound_GRPCAndREST(t *testing.T) {
 	s := startSidecar(t, func(c *config.Config) { c.Samples = true })
 	sc := kamldv1.NewSearchServiceClient(s.conn)

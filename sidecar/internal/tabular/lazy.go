@@ -7,7 +7,7 @@ import (
 )
 
 // LazyDB opens a locked-down DuckDB on first use, so that a sidecar that never reads a table pays neither the
-// memory nor the start-up time of one (DESIGN.md §8: a sidecar runs per user). Safe for concurrent use.
+// memory nor the start-up time of one (docs/benchmarks.md: a sidecar runs per user). Safe for concurrent use.
 type LazyDB struct {
 	opts DuckOptions
 	mu   sync.Mutex

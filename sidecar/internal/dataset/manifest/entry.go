@@ -6,7 +6,7 @@
 // (with a minimum and a maximum leaf length), so where leaves end depends only on the paths near the end, not
 // on how many entries came before. Editing ten entries of a 100,000-entry tree rewrites the few leaves that
 // hold them and the root; every other leaf is the very same object the parent's root names. Building,
-// diffing and restoring then cost what changed, not what exists (DESIGN.md §1.4, §8).
+// diffing and restoring then cost what changed, not what exists (docs/architecture.md, docs/benchmarks.md).
 //
 // A path's hash alone decides boundaries — not its digest — so changing a file's content never moves a
 // boundary; only adding or removing paths does, and only next to them.

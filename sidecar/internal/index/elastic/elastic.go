@@ -1,4 +1,4 @@
-// Package elastic is the Elasticsearch 8 index backend (DESIGN.md §5), through go-elasticsearch's low-level
+// Package elastic is the Elasticsearch 8 index backend (docs/search.md), through go-elasticsearch's low-level
 // client.
 //
 // Layout: documents live in versioned indices named <alias>-g<generation>; the configured name is an alias

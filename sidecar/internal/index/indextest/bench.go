@@ -150,7 +150,7 @@ func BenchSizes(b *testing.B) []int {
 }
 
 // ReportLatency runs BenchSearch as a sub-benchmark per size, reports the numbers as metrics and prints them
-// as rows of a Markdown table (backend, datasets, index time, p50, p99, max) for the README.
+// as rows of a Markdown table (backend, datasets, index time, p50, p99, max) for docs/benchmarks.md.
 func ReportLatency(b *testing.B, newIndex func(b *testing.B) index.Index, sizes []int, searches int) {
 	fmt.Println("| backend | datasets | index time | search p50 | search p99 | max |")
 	fmt.Println("|---|---|---|---|---|---|")

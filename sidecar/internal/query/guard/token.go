@@ -1,5 +1,5 @@
 // Package guard checks that a SQL text is one read-only statement over datasets before any engine sees it
-// (DESIGN.md §6). It tokenizes the text the way DuckDB and Trino do — strings, quoted identifiers, comments,
+// (docs/sql.md, docs/security.md). It tokenizes the text the way DuckDB and Trino do — strings, quoted identifiers, comments,
 // dollar quoting — and refuses what it cannot be sure about: a text whose meaning could differ between the
 // guard and an engine (nested block comments, escape-string prefixes) is rejected rather than guessed at.
 package guard

@@ -1,4 +1,4 @@
-// Package trino is kamld's SQL backend on Trino (DESIGN.md §5): it makes a dataset's tables at a ref queryable
+// Package trino is kamld's SQL backend on Trino (docs/sql.md): it makes a dataset's tables at a ref queryable
 // in a Trino Hive catalog that reads the blob store (MinIO/S3) in place, rewrites the user's names
 // ("iris@v3".iris) to the registered ones, and runs the statement through trino-go-client.
 //

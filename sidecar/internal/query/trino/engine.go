@@ -23,7 +23,7 @@ type Config struct {
 	// URL of the coordinator, http(s)://host:port.
 	URL string
 	// Catalog is the Hive catalog reading the blob store (its S3 file system and file metastore configured on
-	// the Trino side; see the README).
+	// the Trino side; see docs/sql.md).
 	Catalog string
 	User    string
 	// Password, only over https.
@@ -202,7 +202,7 @@ func (r *resultRows) Next(ctx context.Context, n int) ([][]any, error) {
 func (r *resultRows) Close() error { return r.rows.Close() }
 
 // registrationError reports a failure to register a dataset state: the engine is down (UNAVAILABLE), the
-// caller gave up, or Trino refused the tables (FAILED_PRECONDITION: its catalog is not set up as the README
+// caller gave up, or Trino refused the tables (FAILED_PRECONDITION: its catalog is not set up as docs/sql.md
 // says, or a file cannot be read as its extracted schema says).
 func registrationError(ctx context.Context, name string, err error) error {
 	mapped := mapError(ctx, err, nil, nil)
