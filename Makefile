@@ -20,6 +20,7 @@ export KAMLD_ETCD_BIN := $(CACHE)/bin/etcd
 export KAMLD_KUBE_APISERVER_BIN := $(CACHE)/bin/kube-apiserver
 export KAMLD_OTELCOL_BIN := $(CACHE)/bin/kamld-otelcol
 export KAMLD_PROMETHEUS_BIN := $(CACHE)/bin/prometheus
+SCHEMATHESIS_VENV := $(CACHE)/schemathesis-$(shell sed -n 's/^schemathesis==//p' sidecar/api-conformance/requirements.txt)
 export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 # duckdb-go's Arrow interface (SQL results as Arrow without per-value conversion) is behind this build tag;
 # builds without it still work and convert DuckDB's rows instead (docs/arrow.md).
@@ -95,7 +96,7 @@ run: build ext ## start JupyterLab with the extension and a managed sidecar on e
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: test
-test: lint check-generate test-go test-rules test-py test-js test-e2e ## every suite: lint, generated code, Go, alert rules, pytest, jest, Playwright
+test: lint check-generate test-go test-rules test-py test-js test-e2e test-api-fuzz ## every suite: lint, generated code, Go, alert rules, pytest, jest, Playwright, API fuzz
 
 ## ---- test suites ----------------------------------------------------------------------------------------
 
@@ -134,6 +135,16 @@ otelcol: ## install the OpenTelemetry Collector for the trace tests (tools/otelc
 prometheus: ## install the pinned Prometheus and promtool (go install, cached in ~/.cache/kamld/bin)
 	KAMLD_CACHE=$(CACHE) scripts/install-prometheus.sh
 
+.PHONY: test-api-fuzz
+test-api-fuzz: build $(SCHEMATHESIS_VENV)/.stamp ## schemathesis, every check on, against a served sidecar; deviations in sidecar/api-conformance/deviations.yaml
+	$(SCHEMATHESIS_VENV)/bin/python sidecar/api-conformance/run.py --binary $(KAMLD) --schemathesis $(SCHEMATHESIS_VENV)/bin/schemathesis
+
+# schemathesis and its dependencies, pinned (pip freeze) in a cached tool venv of their own, apart from JupyterLab's.
+$(SCHEMATHESIS_VENV)/.stamp: sidecar/api-conformance/requirements.txt
+	test -x $(SCHEMATHESIS_VENV)/bin/python || python3 -m venv $(SCHEMATHESIS_VENV)
+	$(SCHEMATHESIS_VENV)/bin/pip install --quiet -r $<
+	touch $@
+
 .PHONY: minio
 minio: ## install the pinned MinIO server (go install, cached in ~/.cache/kamld/bin)
 	KAMLD_CACHE=$(CACHE) scripts/install-minio.sh
@@ -154,13 +165,29 @@ kube: ## install the pinned kube-apiserver and etcd (built from their Go modules
 chromium: ## install Debian's Chromium when missing
 	scripts/install-chromium.sh
 
+# The last released API is the newest `v*` tag's proto/; until the first release it is the committed image
+# proto/released.binpb, the API as released with 0.1.0 (VERSION). A fresh clone has it either way, and
+# buf never needs the network. `make release-api` refreshes the image when a version is released.
+RELEASED_API := $(or $(shell git describe --tags --match 'v*' --abbrev=0 2>/dev/null | sed 's|.*|.git\#tag=&,subdir=proto|'),proto/released.binpb)
+
+.PHONY: lint-breaking
+lint-breaking: tools ## buf breaking: proto/ against the last released API
+	buf breaking proto --against '$(RELEASED_API)'
+
+.PHONY: release-api
+release-api: tools ## record proto/ as the released API (proto/released.binpb) for buf breaking
+	buf build proto -o proto/released.binpb
+
 .PHONY: lint
-lint: tools venv ## buf lint, gofmt, go vet, ruff, eslint, prettier and the docs' relative links
+lint: tools venv ## buf lint and breaking, gofmt, go vet, staticcheck, ruff, mypy, eslint, prettier and the docs' relative links
 	buf lint
+	$(MAKE) --no-print-directory lint-breaking
 	@test -z "$$(gofmt -l sidecar)" || { gofmt -l sidecar; echo "gofmt needed" >&2; exit 1; }
 	go vet ./sidecar/... ./examples/...
+	staticcheck ./sidecar/... ./examples/...
 	$(VENV)/bin/ruff check labextension/kamld labextension/tests
 	$(VENV)/bin/ruff format --check labextension/kamld labextension/tests
+	cd labextension && ../$(VENV)/bin/mypy
 	cd labextension && npm run lint --silent
 	python3 scripts/check-doc-links.py
 

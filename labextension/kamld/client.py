@@ -298,7 +298,7 @@ class Client:
             body["pageSize"] = page_size
         if page_token:
             body["pageToken"] = page_token
-        result: SearchPage = self.request("POST", "/v1/datasets:search", json=body) or {}
+        result: SearchPage = self.request("POST", "/v1/datasets:search", json=body) or SearchPage()
         return result
 
     def suggest_values(self, field: str, prefix: str = "", *, limit: int = 0) -> list[FacetValue]:

@@ -85,7 +85,8 @@ def _finished(j: jobs.Job) -> str:
     lines = [_describe(j)]
     for snap in j.outputs if j.state == "JOB_STATE_SUCCEEDED" else []:
         name = str(snap.get("name", "")).split("/snapshots/")[0].removeprefix("datasets/")
-        lineage: dict[str, Any] = dict(snap.get("lineage") or {})
+        raw_lineage = snap.get("lineage")
+        lineage: dict[str, Any] = dict(raw_lineage) if isinstance(raw_lineage, dict) else {}
         inputs = ", ".join(
             str(i).replace("datasets/", "").replace("/snapshots/", "@")[:40]
             for i in lineage.get("inputs", [])

@@ -73,7 +73,7 @@ class _Parser(argparse.ArgumentParser):
         raise _HelpShown
 
 
-def _parsers() -> dict[str, _Parser]:
+def _parsers() -> dict[str, argparse.ArgumentParser]:
     def parser(name: str, description: str) -> _Parser:
         return _Parser(prog=f"%kamld {name}", description=description, add_help=True)
 

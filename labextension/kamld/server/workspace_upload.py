@@ -141,7 +141,7 @@ class WorkspaceUploadHandler(KamldHandler):
                 "Content-Type": "application/octet-stream",
                 "Content-Length": str(size),
             },
-            body_producer=produce,
+            body_producer=produce,  # type: ignore[arg-type]  # tornado awaits it; its stubs say otherwise
             expect_100_continue=True,
             follow_redirects=False,
             connect_timeout=self.sidecar.config.proxy_connect_timeout,

@@ -31,7 +31,14 @@ func Document(version string) ([]byte, error) {
 	if paths, ok := doc["paths"].(map[string]any); ok {
 		paths = tidyPaths(paths)
 		addRawUpload(paths)
+		addLimits(paths)
+		streamErrors(paths)
+		optionalBodies(paths)
 		doc["paths"] = paths
+	}
+	if defs, ok := doc["definitions"].(map[string]any); ok {
+		closeObjects(defs)
+		nullableFields(defs)
 	}
 	return json.MarshalIndent(doc, "", "  ")
 }
@@ -89,7 +96,7 @@ func addRawUpload(paths map[string]any) {
 			map[string]any{"name": "path", "in": "path", "required": true, "type": "string", "description": "Path of the file in the draft."},
 			map[string]any{"name": "body", "in": "body", "required": true, "schema": map[string]any{"type": "string", "format": "binary"}},
 			map[string]any{"name": "create_only", "in": "query", "type": "boolean", "description": "Fail with 409 if the path exists in the draft."},
-			map[string]any{"name": "expected_digest", "in": "query", "type": "string", "description": "sha256:<hex>; the write fails unless the bytes match."},
+			map[string]any{"name": "expected_digest", "in": "query", "type": "string", "pattern": "^(sha256:[0-9a-f]{64})?$", "description": "sha256:<hex>; the write fails unless the bytes match."},
 			map[string]any{"name": "If-Match", "in": "header", "type": "string", "description": "Fail with 409 unless the draft's file has this ETag."},
 		},
 		"responses": map[string]any{

@@ -32,7 +32,6 @@ func (k dsKeys) head() string               { return k.root + "head" }
 func (k dsKeys) draft() string              { return k.root + "draft" }
 func (k dsKeys) gen(gen string) string      { return k.root + "gens/" + gen + "/" }
 func (k dsKeys) seq(n int64) string         { return fmt.Sprintf("%sseq/%020d", k.root, n) }
-func (k dsKeys) snapIDs() string            { return k.root + "ids/" }
 func (k dsKeys) snapID(id string) string    { return k.root + "ids/" + id }
 func (k dsKeys) tags() string               { return k.root + "tags/" }
 func (k dsKeys) tag(tag string) string      { return k.root + "tags/" + tag }

@@ -24,15 +24,16 @@ type presignedUpload struct {
 }
 
 // PresignUnsupportedError is the error of a presigned-URL operation on a blob store that has none. It is
-// UNIMPLEMENTED; the API layer (datasetsvc) gives it its own ErrorInfo reason.
+// FAILED_PRECONDITION (the method exists; this deployment's store cannot serve it); the API layer
+// (datasetsvc) gives it its own ErrorInfo reason.
 type PresignUnsupportedError struct{ Store string }
 
 func (e *PresignUnsupportedError) Error() string {
 	return fmt.Sprintf("the %s blob store has no presigned URLs; read and write through the sidecar (ReadFile/WriteFile, REST GET/PUT .../content/{path})", e.Store)
 }
 
-// Unwrap makes the error UNIMPLEMENTED wherever it is mapped.
-func (e *PresignUnsupportedError) Unwrap() error { return apierr.ErrUnimplemented }
+// Unwrap makes the error FAILED_PRECONDITION wherever it is mapped.
+func (e *PresignUnsupportedError) Unwrap() error { return apierr.ErrFailedPrecondition }
 
 func (e *Engine) presigner() (blob.Presigner, error) {
 	p, ok := e.blobs.(blob.Presigner)

@@ -261,7 +261,7 @@ func (s *Files) CommitSignedUpload(ctx context.Context, req *kamldv1.CommitSigne
 func presignError(err error) error {
 	var unsupported *dataset.PresignUnsupportedError
 	if errors.As(err, &unsupported) {
-		return apierr.New(codes.Unimplemented, kamldv1.ErrorReason_ERROR_REASON_PRESIGN_UNSUPPORTED, "%s", unsupported.Error())
+		return apierr.New(codes.FailedPrecondition, kamldv1.ErrorReason_ERROR_REASON_PRESIGN_UNSUPPORTED, "%s", unsupported.Error())
 	}
 	return err
 }

@@ -78,7 +78,7 @@ func NewService(engine query.Engine, datasets *dataset.Engine, catalog *tabular.
 	return s
 }
 
-var queryIDRE = regexp.MustCompile(`^[A-Za-z0-9-]{1,63}$`)
+var queryIDRE = regexp.MustCompile(resource.QueryIDPattern)
 
 type limits struct {
 	maxRows, maxBytes int64

@@ -72,8 +72,8 @@ func TestPresignedURLsNeedAnObjectStore(t *testing.T) {
 	_, err := kamldv1.NewDatasetServiceClient(s.conn).CreateDataset(s.authed(), &kamldv1.CreateDatasetRequest{DatasetId: "local"})
 	require.NoError(t, err)
 	_, err = kamldv1.NewFileServiceClient(s.conn).SignFileUrl(s.authed(), &kamldv1.SignFileUrlRequest{Dataset: "datasets/local", Path: "a.csv", Method: "PUT"})
-	require.Equal(t, codes.Unimplemented, status.Code(err))
+	require.Equal(t, codes.FailedPrecondition, status.Code(err))
 	assert.Contains(t, status.Convert(err).Message(), "fs blob store has no presigned URLs")
 	code, body, _ := s.rest(t, "POST", "/v1/datasets/local:signFileUrl", `{"path":"a.csv","method":"GET"}`, s.bearer())
-	assert.Equal(t, http.StatusNotImplemented, code, body)
+	assert.Equal(t, http.StatusBadRequest, code, body)
 }

@@ -124,9 +124,21 @@ func opened[M any, S interface{ Recv() (M, error) }](w http.ResponseWriter, stre
 	return first, false
 }
 
+// optionalBool reads a boolean query parameter as the gateway does: absent is false, anything else must parse.
+func optionalBool(v string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	return strconv.ParseBool(v)
+}
+
 func (f *rawFiles) upload(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	create, _ := strconv.ParseBool(q.Get("create_only"))
+	create, err := optionalBool(q.Get("create_only"))
+	if err != nil {
+		apierr.WriteStatus(w, apierr.Status(apierr.InvalidArgument("create_only", "%q is not a boolean (true or false)", q.Get("create_only"))))
+		return
+	}
 	header := &kamldv1.WriteFileHeader{
 		Dataset: "datasets/" + r.PathValue("dataset"), Path: r.PathValue("path"),
 		MediaType: r.Header.Get("Content-Type"), ExpectedDigest: q.Get("expected_digest"),

@@ -7,6 +7,7 @@
 package kamldv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -525,11 +526,11 @@ var File_kamld_v1_dataset_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_dataset_proto_rawDesc = "" +
 	"\n" +
-	"\x16kamld/v1/dataset.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\"\xb1\x04\n" +
+	"\x16kamld/v1/dataset.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xcf\x04\n" +
 	"\aDataset\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
-	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x12\n" +
-	"\x04tags\x18\x03 \x03(\tR\x04tags\x125\n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x120\n" +
+	"\x04tags\x18\x03 \x03(\tB\x1c\x92A\x19\x8a\x01\x13^[a-z0-9._-]{1,64}$\xa0\x01@R\x04tags\x125\n" +
 	"\x06labels\x18\x04 \x03(\v2\x1d.kamld.v1.Dataset.LabelsEntryR\x06labels\x12\x14\n" +
 	"\x05owner\x18\x05 \x01(\tR\x05owner\x12;\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
@@ -545,26 +546,27 @@ const file_kamld_v1_dataset_proto_rawDesc = "" +
 	"\x04etag\x18\r \x01(\tR\x04etag\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"b\n" +
-	"\x14CreateDatasetRequest\x12\x1d\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x98\x01\n" +
+	"\x14CreateDatasetRequest\x12S\n" +
 	"\n" +
-	"dataset_id\x18\x01 \x01(\tR\tdatasetId\x12+\n" +
+	"dataset_id\x18\x01 \x01(\tB4\x92A1\x8a\x01!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$\xd2\x01\n" +
+	"dataset_idR\tdatasetId\x12+\n" +
 	"\adataset\x18\x02 \x01(\v2\x11.kamld.v1.DatasetR\adataset\"'\n" +
 	"\x11GetDatasetRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"l\n" +
-	"\x13ListDatasetsRequest\x12\x1b\n" +
-	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\xbd\x01\n" +
+	"\x13ListDatasetsRequest\x12+\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\x12\x19\n" +
-	"\border_by\x18\x03 \x01(\tR\aorderBy\"\x8c\x01\n" +
+	"page_token\x18\x02 \x01(\tR\tpageToken\x12Z\n" +
+	"\border_by\x18\x03 \x01(\tB?\x92A<\xf2\x02\x00\xf2\x02\x04name\xf2\x02\x10update_time desc\xf2\x02\x10create_time desc\xf2\x02\tsize descR\aorderBy\"\x8c\x01\n" +
 	"\x14ListDatasetsResponse\x12-\n" +
 	"\bdatasets\x18\x01 \x03(\v2\x11.kamld.v1.DatasetR\bdatasets\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
 	"\n" +
-	"total_size\x18\x03 \x01(\x03R\ttotalSize\"\x80\x01\n" +
+	"total_size\x18\x03 \x01(\x03R\ttotalSize\"\xd0\x01\n" +
 	"\x14UpdateDatasetRequest\x12+\n" +
-	"\adataset\x18\x01 \x01(\v2\x11.kamld.v1.DatasetR\adataset\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"\adataset\x18\x01 \x01(\v2\x11.kamld.v1.DatasetR\adataset\x12\x8a\x01\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskBM\x92AJ\x8a\x01G^((description|tags|labels|owner)(,(description|tags|labels|owner))*)?$R\n" +
 	"updateMask\">\n" +
 	"\x14DeleteDatasetRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +

@@ -72,14 +72,15 @@ type FileServiceClient interface {
 	// SignFileUrl returns a presigned URL that reads a file at a ref, or uploads one, directly against the object
 	// store without passing the bytes through the sidecar. An upload lands in a private staging object named by
 	// `upload_id`; CommitSignedUpload then verifies it and adds it to the draft.
-	// Errors: UNIMPLEMENTED when the blob store cannot presign (the local directory store); NOT_FOUND for a
+	// Errors: FAILED_PRECONDITION (reason PRESIGN_UNSUPPORTED) when the configured blob store cannot presign
+	// (the local directory store: a setting of this sidecar, not a server fault); NOT_FOUND for a
 	// download of a missing file; INVALID_ARGUMENT for a ttl outside 1 minute to 7 days.
 	SignFileUrl(ctx context.Context, in *SignFileUrlRequest, opts ...grpc.CallOption) (*SignFileUrlResponse, error)
 	// CommitSignedUpload hashes a staged presigned upload, stores it under its digest and writes it into the
 	// draft at the path given to SignFileUrl. Staged uploads never committed are removed by garbage collection
 	// after the grace period.
 	// Errors: NOT_FOUND when nothing was uploaded under upload_id; DATA_LOSS when expected_digest does not match;
-	// UNIMPLEMENTED where SignFileUrl is.
+	// FAILED_PRECONDITION where SignFileUrl is.
 	CommitSignedUpload(ctx context.Context, in *CommitSignedUploadRequest, opts ...grpc.CallOption) (*FileInfo, error)
 }
 
@@ -215,14 +216,15 @@ type FileServiceServer interface {
 	// SignFileUrl returns a presigned URL that reads a file at a ref, or uploads one, directly against the object
 	// store without passing the bytes through the sidecar. An upload lands in a private staging object named by
 	// `upload_id`; CommitSignedUpload then verifies it and adds it to the draft.
-	// Errors: UNIMPLEMENTED when the blob store cannot presign (the local directory store); NOT_FOUND for a
+	// Errors: FAILED_PRECONDITION (reason PRESIGN_UNSUPPORTED) when the configured blob store cannot presign
+	// (the local directory store: a setting of this sidecar, not a server fault); NOT_FOUND for a
 	// download of a missing file; INVALID_ARGUMENT for a ttl outside 1 minute to 7 days.
 	SignFileUrl(context.Context, *SignFileUrlRequest) (*SignFileUrlResponse, error)
 	// CommitSignedUpload hashes a staged presigned upload, stores it under its digest and writes it into the
 	// draft at the path given to SignFileUrl. Staged uploads never committed are removed by garbage collection
 	// after the grace period.
 	// Errors: NOT_FOUND when nothing was uploaded under upload_id; DATA_LOSS when expected_digest does not match;
-	// UNIMPLEMENTED where SignFileUrl is.
+	// FAILED_PRECONDITION where SignFileUrl is.
 	CommitSignedUpload(context.Context, *CommitSignedUploadRequest) (*FileInfo, error)
 	mustEmbedUnimplementedFileServiceServer()
 }

@@ -7,6 +7,7 @@
 package kamldv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -1498,7 +1499,7 @@ var File_kamld_v1_job_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_job_proto_rawDesc = "" +
 	"\n" +
-	"\x12kamld/v1/job.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xaf\t\n" +
+	"\x12kamld/v1/job.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xd6\t\n" +
 	"\x03Job\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12\x16\n" +
@@ -1511,8 +1512,8 @@ const file_kamld_v1_job_proto_rawDesc = "" +
 	"\tresources\x18\t \x01(\v2\x13.kamld.v1.ResourcesR\tresources\x12(\n" +
 	"\x03env\x18\n" +
 	" \x03(\v2\x16.kamld.v1.Job.EnvEntryR\x03env\x12D\n" +
-	"\rnode_selector\x18\v \x03(\v2\x1f.kamld.v1.Job.NodeSelectorEntryR\fnodeSelector\x123\n" +
-	"\atimeout\x18\f \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12\x1f\n" +
+	"\rnode_selector\x18\v \x03(\v2\x1f.kamld.v1.Job.NodeSelectorEntryR\fnodeSelector\x12Z\n" +
+	"\atimeout\x18\f \x01(\v2\x19.google.protobuf.DurationB%\x92A\"\x8a\x01\x1f^-?[0-9]{1,12}(\\.[0-9]{1,9})?s$R\atimeout\x12\x1f\n" +
 	"\vmax_retries\x18\r \x01(\x05R\n" +
 	"maxRetries\x121\n" +
 	"\x06labels\x18\x0e \x03(\v2\x19.kamld.v1.Job.LabelsEntryR\x06labels\x12(\n" +
@@ -1564,14 +1565,14 @@ const file_kamld_v1_job_proto_rawDesc = "" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\x12\x18\n" +
 	"\amessage\x18\x04 \x01(\tR\amessage\x12.\n" +
 	"\x04time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x18\n" +
-	"\aattempt\x18\x06 \x01(\x05R\aattempt\"J\n" +
+	"\aattempt\x18\x06 \x01(\x05R\aattempt\"v\n" +
 	"\x10SubmitJobRequest\x12\x1f\n" +
-	"\x03job\x18\x01 \x01(\v2\r.kamld.v1.JobR\x03job\x12\x15\n" +
-	"\x06job_id\x18\x02 \x01(\tR\x05jobId\"#\n" +
+	"\x03job\x18\x01 \x01(\v2\r.kamld.v1.JobR\x03job\x12A\n" +
+	"\x06job_id\x18\x02 \x01(\tB*\x92A'\x8a\x01$^([a-z]([a-z0-9-]{0,61}[a-z0-9])?)?$R\x05jobId\"#\n" +
 	"\rGetJobRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"\x89\x02\n" +
-	"\x0fListJobsRequest\x12\x1b\n" +
-	"\tpage_size\x18\x01 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x99\x02\n" +
+	"\x0fListJobsRequest\x12+\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12*\n" +
 	"\x06states\x18\x03 \x03(\x0e2\x12.kamld.v1.JobStateR\x06states\x12\x14\n" +

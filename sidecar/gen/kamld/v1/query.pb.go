@@ -7,6 +7,7 @@
 package kamldv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -977,13 +978,13 @@ var File_kamld_v1_query_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_query_proto_rawDesc = "" +
 	"\n" +
-	"\x14kamld/v1/query.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15kamld/v1/common.proto\x1a\x17kamld/v1/snapshot.proto\"\xfe\x01\n" +
-	"\x13ExecuteQueryRequest\x12\x10\n" +
-	"\x03sql\x18\x01 \x01(\tR\x03sql\x12\x19\n" +
+	"\x14kamld/v1/query.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x15kamld/v1/common.proto\x1a\x17kamld/v1/snapshot.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xd2\x02\n" +
+	"\x13ExecuteQueryRequest\x12\x1e\n" +
+	"\x03sql\x18\x01 \x01(\tB\f\x92A\t\x80\x01\x01\xd2\x01\x03sqlR\x03sql\x12\x19\n" +
 	"\bmax_rows\x18\x02 \x01(\x03R\amaxRows\x12\x1b\n" +
-	"\tmax_bytes\x18\x03 \x01(\x03R\bmaxBytes\x123\n" +
-	"\atimeout\x18\x04 \x01(\v2\x19.google.protobuf.DurationR\atimeout\x12\x19\n" +
-	"\bquery_id\x18\x05 \x01(\tR\aqueryId\x12\x1d\n" +
+	"\tmax_bytes\x18\x03 \x01(\x03R\bmaxBytes\x12Z\n" +
+	"\atimeout\x18\x04 \x01(\v2\x19.google.protobuf.DurationB%\x92A\"\x8a\x01\x1f^-?[0-9]{1,12}(\\.[0-9]{1,9})?s$R\atimeout\x128\n" +
+	"\bquery_id\x18\x05 \x01(\tB\x1d\x92A\x1a\x8a\x01\x17^([A-Za-z0-9-]{1,63})?$R\aqueryId\x12\x1d\n" +
 	"\n" +
 	"batch_rows\x18\x06 \x01(\x05R\tbatchRows\x12.\n" +
 	"\x06format\x18\a \x01(\x0e2\x16.kamld.v1.ResultFormatR\x06format\"\xc2\x01\n" +
@@ -1007,33 +1008,33 @@ const file_kamld_v1_query_proto_rawDesc = "" +
 	"\ttruncated\x18\x05 \x01(\bR\ttruncated\x12\x16\n" +
 	"\x06engine\x18\x06 \x01(\tR\x06engine\"(\n" +
 	"\x12CancelQueryRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"j\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\xed\x01\n" +
 	"\x12PreviewFileRequest\x12\x18\n" +
 	"\adataset\x18\x01 \x01(\tR\adataset\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\x12\x10\n" +
-	"\x03ref\x18\x03 \x01(\tR\x03ref\x12\x14\n" +
-	"\x05limit\x18\x04 \x01(\x05R\x05limit\"\xae\x01\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12z\n" +
+	"\x03ref\x18\x03 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\x03ref\x12-\n" +
+	"\x05limit\x18\x04 \x01(\x05B\x17\x92A\x14Y\x00\x00\x00\x00\x00\x88\xc3@i\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\x05limit\"\xae\x01\n" +
 	"\x13PreviewFileResponse\x12*\n" +
 	"\acolumns\x18\x01 \x03(\v2\x10.kamld.v1.ColumnR\acolumns\x12.\n" +
 	"\x04rows\x18\x02 \x03(\v2\x1a.google.protobuf.ListValueR\x04rows\x12\x1c\n" +
 	"\ttruncated\x18\x03 \x01(\bR\ttruncated\x12\x1d\n" +
 	"\n" +
-	"total_rows\x18\x04 \x01(\x03R\ttotalRows\"?\n" +
+	"total_rows\x18\x04 \x01(\x03R\ttotalRows\"\xa9\x01\n" +
 	"\x11ListTablesRequest\x12\x18\n" +
-	"\adataset\x18\x01 \x01(\tR\adataset\x12\x10\n" +
-	"\x03ref\x18\x02 \x01(\tR\x03ref\"U\n" +
+	"\adataset\x18\x01 \x01(\tR\adataset\x12z\n" +
+	"\x03ref\x18\x02 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\x03ref\"U\n" +
 	"\x12ListTablesResponse\x12\x16\n" +
 	"\x06schema\x18\x01 \x01(\tR\x06schema\x12'\n" +
-	"\x06tables\x18\x02 \x03(\v2\x0f.kamld.v1.TableR\x06tables\"\x87\x02\n" +
-	"\x16SaveQueryResultRequest\x12\x10\n" +
-	"\x03sql\x18\x01 \x01(\tR\x03sql\x12\x18\n" +
+	"\x06tables\x18\x02 \x03(\v2\x0f.kamld.v1.TableR\x06tables\"\xbc\x02\n" +
+	"\x16SaveQueryResultRequest\x12\x1e\n" +
+	"\x03sql\x18\x01 \x01(\tB\f\x92A\t\x80\x01\x01\xd2\x01\x03sqlR\x03sql\x12\x18\n" +
 	"\adataset\x18\x02 \x01(\tR\adataset\x12\x12\n" +
 	"\x04path\x18\x03 \x01(\tR\x04path\x12\x18\n" +
 	"\amessage\x18\x04 \x01(\tR\amessage\x12%\n" +
 	"\x0ecreate_dataset\x18\x05 \x01(\bR\rcreateDataset\x12\x1c\n" +
 	"\toverwrite\x18\x06 \x01(\bR\toverwrite\x12\x19\n" +
-	"\bmax_rows\x18\a \x01(\x03R\amaxRows\x123\n" +
-	"\atimeout\x18\b \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\x85\x01\n" +
+	"\bmax_rows\x18\a \x01(\x03R\amaxRows\x12Z\n" +
+	"\atimeout\x18\b \x01(\v2\x19.google.protobuf.DurationB%\x92A\"\x8a\x01\x1f^-?[0-9]{1,12}(\\.[0-9]{1,9})?s$R\atimeout\"\x85\x01\n" +
 	"\x17SaveQueryResultResponse\x12.\n" +
 	"\bsnapshot\x18\x01 \x01(\v2\x12.kamld.v1.SnapshotR\bsnapshot\x12&\n" +
 	"\x04file\x18\x02 \x01(\v2\x12.kamld.v1.FileInfoR\x04file\x12\x12\n" +

@@ -7,6 +7,7 @@
 package kamldv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -531,12 +532,12 @@ var File_kamld_v1_search_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_search_proto_rawDesc = "" +
 	"\n" +
-	"\x15kamld/v1/search.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x16kamld/v1/dataset.proto\"\xba\x01\n" +
-	"\x15SearchDatasetsRequest\x12\x14\n" +
-	"\x05query\x18\x01 \x01(\tR\x05query\x12\x16\n" +
-	"\x06facets\x18\x02 \x03(\tR\x06facets\x12\x19\n" +
-	"\border_by\x18\x03 \x01(\tR\aorderBy\x12\x1b\n" +
-	"\tpage_size\x18\x04 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\x15kamld/v1/search.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x16kamld/v1/dataset.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xb6\x02\n" +
+	"\x15SearchDatasetsRequest\x12\x1c\n" +
+	"\x05query\x18\x01 \x01(\tB\x06\x92A\x03x\x80\bR\x05query\x12:\n" +
+	"\x06facets\x18\x02 \x03(\tB\"\x92A\x1f\xf2\x02\x03tag\xf2\x02\x06format\xf2\x02\x05owner\xf2\x02\x05labelR\x06facets\x12Y\n" +
+	"\border_by\x18\x03 \x01(\tB>\x92A;\x8a\x018^(relevance( desc)?|(updated|name|size)( (asc|desc))?)?$R\aorderBy\x12+\n" +
+	"\tpage_size\x18\x04 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x05 \x01(\tR\tpageToken\x12\x1c\n" +
 	"\thighlight\x18\x06 \x01(\bR\thighlight\"\xba\x01\n" +
@@ -561,11 +562,11 @@ const file_kamld_v1_search_proto_rawDesc = "" +
 	"\n" +
 	"FacetValue\x12\x14\n" +
 	"\x05value\x18\x01 \x01(\tR\x05value\x12\x14\n" +
-	"\x05count\x18\x02 \x01(\x03R\x05count\"Z\n" +
-	"\x14SuggestValuesRequest\x12\x14\n" +
-	"\x05field\x18\x01 \x01(\tR\x05field\x12\x16\n" +
-	"\x06prefix\x18\x02 \x01(\tR\x06prefix\x12\x14\n" +
-	"\x05limit\x18\x03 \x01(\x05R\x05limit\"E\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"\xa7\x01\n" +
+	"\x14SuggestValuesRequest\x12I\n" +
+	"\x05field\x18\x01 \x01(\tB3\x92A0\xd2\x01\x05field\xf2\x02\x03tag\xf2\x02\x05owner\xf2\x02\x06format\xf2\x02\x05label\xf2\x02\x06columnR\x05field\x12\x1e\n" +
+	"\x06prefix\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x02R\x06prefix\x12$\n" +
+	"\x05limit\x18\x03 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\x05limit\"E\n" +
 	"\x15SuggestValuesResponse\x12,\n" +
 	"\x06values\x18\x01 \x03(\v2\x14.kamld.v1.FacetValueR\x06values2\x8c\x02\n" +
 	"\rSearchService\x12\x8a\x01\n" +

@@ -7,6 +7,7 @@
 package kamldv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -1292,7 +1293,7 @@ var File_kamld_v1_snapshot_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_snapshot_proto_rawDesc = "" +
 	"\n" +
-	"\x17kamld/v1/snapshot.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\"\xdc\x03\n" +
+	"\x17kamld/v1/snapshot.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xdc\x03\n" +
 	"\bSnapshot\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x0e\n" +
 	"\x02id\x18\x02 \x01(\tR\x02id\x12\x1a\n" +
@@ -1324,22 +1325,22 @@ const file_kamld_v1_snapshot_proto_rawDesc = "" +
 	"allowEmpty\x12#\n" +
 	"\rexpected_head\x18\x04 \x01(\tR\fexpectedHead\"(\n" +
 	"\x12GetSnapshotRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"j\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"z\n" +
 	"\x14ListSnapshotsRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"q\n" +
 	"\x15ListSnapshotsResponse\x120\n" +
 	"\tsnapshots\x18\x01 \x03(\v2\x12.kamld.v1.SnapshotR\tsnapshots\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbf\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa4\x03\n" +
 	"\x14DiffSnapshotsRequest\x12\x18\n" +
-	"\adataset\x18\x01 \x01(\tR\adataset\x12\x19\n" +
-	"\bfrom_ref\x18\x02 \x01(\tR\afromRef\x12\x15\n" +
-	"\x06to_ref\x18\x03 \x01(\tR\x05toRef\x12\x1f\n" +
+	"\adataset\x18\x01 \x01(\tR\adataset\x12\x83\x01\n" +
+	"\bfrom_ref\x18\x02 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\afromRef\x12\x7f\n" +
+	"\x06to_ref\x18\x03 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\x05toRef\x12\x1f\n" +
 	"\vpath_prefix\x18\x04 \x01(\tR\n" +
-	"pathPrefix\x12\x1b\n" +
-	"\tpage_size\x18\x05 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"pathPrefix\x12+\n" +
+	"\tpage_size\x18\x05 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x06 \x01(\tR\tpageToken\"\x96\x01\n" +
 	"\n" +
@@ -1364,21 +1365,21 @@ const file_kamld_v1_snapshot_proto_rawDesc = "" +
 	"\x16RestoreSnapshotRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"H\n" +
 	"\x17RestoreSnapshotResponse\x12-\n" +
-	"\achanges\x18\x01 \x01(\v2\x13.kamld.v1.DiffStatsR\achanges\"\x8a\x01\n" +
+	"\achanges\x18\x01 \x01(\v2\x13.kamld.v1.DiffStatsR\achanges\"\x9d\x01\n" +
 	"\x03Tag\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
-	"\bsnapshot\x18\x02 \x01(\tR\bsnapshot\x12\x16\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
+	"\bsnapshot\x18\x02 \x01(\tB\x11\x92A\x0e\x80\x01\x01\xd2\x01\bsnapshotR\bsnapshot\x12\x16\n" +
 	"\x06author\x18\x03 \x01(\tR\x06author\x12;\n" +
 	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"createTime\"\x80\x01\n" +
+	"createTime\"\xd3\x01\n" +
 	"\x10CreateTagRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x15\n" +
-	"\x06tag_id\x18\x02 \x01(\tR\x05tagId\x12\x1f\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12h\n" +
+	"\x06tag_id\x18\x02 \x01(\tBQ\x92AN\x8a\x01B^(?!draft$)(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62}$\xd2\x01\x06tag_idR\x05tagId\x12\x1f\n" +
 	"\x03tag\x18\x03 \x01(\v2\r.kamld.v1.TagR\x03tag\x12\x1c\n" +
-	"\toverwrite\x18\x04 \x01(\bR\toverwrite\"e\n" +
+	"\toverwrite\x18\x04 \x01(\bR\toverwrite\"u\n" +
 	"\x0fListTagsRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"]\n" +
 	"\x10ListTagsResponse\x12!\n" +

@@ -196,7 +196,7 @@ func validAlias(a string) error {
 	case strings.HasPrefix(a, "-") || strings.HasPrefix(a, "_") || strings.HasPrefix(a, "+") || a == "." || a == "..":
 		return fmt.Errorf("%q cannot start with -, _ or +", a)
 	case strings.ContainsAny(a, `\/*?"<>| ,#:`):
-		return fmt.Errorf(`%q contains one of \ / * ? " < > | space , # :`, a)
+		return fmt.Errorf(`%q contains a space or one of \ / * ? " < > | , # : (not allowed)`, a)
 	}
 	return nil
 }

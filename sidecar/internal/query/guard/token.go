@@ -168,17 +168,15 @@ func Tokenize(sql string) ([]Token, error) {
 // PostgreSQL, Trino does not), so a "/*" inside a comment is refused: either reading could hide code.
 func blockComment(sql string, i int) (int, error) {
 	j := i + 2
-	for {
-		k := strings.Index(sql[j:], "*/")
-		open := strings.Index(sql[j:], "/*")
-		if k < 0 {
-			return 0, errAt(i, "unterminated /* comment")
-		}
-		if open >= 0 && open < k {
-			return 0, errAt(j+open, "nested /* comments are not allowed")
-		}
-		return j + k + 2, nil
+	k := strings.Index(sql[j:], "*/")
+	open := strings.Index(sql[j:], "/*")
+	if k < 0 {
+		return 0, errAt(i, "unterminated /* comment")
 	}
+	if open >= 0 && open < k {
+		return 0, errAt(j+open, "nested /* comments are not allowed")
+	}
+	return j + k + 2, nil
 }
 
 // quoted reads a string or identifier quoted by q, where a doubled q stands for one.

@@ -45,7 +45,7 @@ func Home() (string, error) {
 		return "", err
 	}
 	if !proc.IsExecutable(filepath.Join(home, "bin", "elasticsearch")) {
-		return "", fmt.Errorf("Elasticsearch %s is not installed at %s: run scripts/install-elasticsearch.sh or `make elasticsearch` (or set %s)", Version, home, EnvHome)
+		return "", fmt.Errorf("elasticsearch %s is not installed at %s: run scripts/install-elasticsearch.sh or `make elasticsearch` (or set %s)", Version, home, EnvHome)
 	}
 	return home, nil
 }

@@ -72,7 +72,7 @@ func Installation() (home, javaHome string, err error) {
 		return "", "", err
 	}
 	if _, err := os.Stat(filepath.Join(home, "kamld.installed")); err != nil {
-		return "", "", fmt.Errorf("Trino %s is not installed at %s: run scripts/install-trino.sh or `make trino` (or set %s)", Version, home, EnvHome)
+		return "", "", fmt.Errorf("trino %s is not installed at %s: run scripts/install-trino.sh or `make trino` (or set %s)", Version, home, EnvHome)
 	}
 	javaHome = os.Getenv(EnvJavaHome)
 	if javaHome == "" {
