@@ -13,6 +13,6 @@ const (
 	// SnapshotRefPattern names a snapshot: a sequence, an id prefix or a tag (ParseRef less latest and
 	// draft). Sequences are limited to 18 digits here, a little short of the 63 bits ParseRef takes.
 	SnapshotRefPattern = `^(v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$`
-	// RefPattern is ParseRef: latest (empty), "draft" or a snapshot. proto/ annotates every ref field with it.
-	RefPattern = `^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$`
+	// RefPattern is ParseRef: latest (empty), "draft", a snapshot, a branch or "<branch>~draft". proto/ annotates every ref field with it.
+	RefPattern = `^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!draft~draft$)(?!v[0-9]+(~draft)?$)(?![0-9a-f]{6,}(~draft)?$)[a-z0-9][a-z0-9._-]{0,62}(~draft)?)$`
 )

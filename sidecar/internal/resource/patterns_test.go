@@ -10,11 +10,15 @@ import (
 
 // Go's regexp has no lookahead; refusedByLookahead applies the patterns' lookaheads, the rest is RE2.
 func refusedByLookahead(s string) bool {
+	if s == DraftRef+branchDraftSuffix {
+		return true
+	}
+	s = strings.TrimSuffix(s, branchDraftSuffix)
 	return s == DraftRef || regexp.MustCompile(`^v[0-9]+$`).MatchString(s) || regexp.MustCompile(`^[0-9a-f]{6,}$`).MatchString(s)
 }
 
 func withoutLookaheads(p string) *regexp.Regexp {
-	for _, la := range []string{`(?!draft$)`, `(?!v[0-9]+$)`, `(?![0-9a-f]{6,}$)`} {
+	for _, la := range []string{`(?!draft$)`, `(?!v[0-9]+$)`, `(?![0-9a-f]{6,}$)`, `(?!draft~draft$)`, `(?!v[0-9]+(~draft)?$)`, `(?![0-9a-f]{6,}(~draft)?$)`} {
 		p = strings.ReplaceAll(p, la, "")
 	}
 	return regexp.MustCompile(p)
@@ -25,6 +29,7 @@ var patternCorpus = []string{
 	"a" + strings.Repeat("b", 63), "draft", "v1", "v0", "v007", "v12x", "abcdef", "abcde", "abcdefg1", "deadbeef",
 	"release-1.0", "1.0", "_x", ".x", "x/y", "x y", "é", strings.Repeat("a", 64), strings.Repeat("f", 65),
 	"v9223372036854775807", "v123456789012345678",
+	"exp~draft", "job.x1~draft", "v1~draft", "abcdef~draft", "draft~draft", "~draft", "exp~", "exp~draftx", "exp~v1",
 }
 
 func TestDatasetIDPattern(t *testing.T) {
@@ -58,6 +63,7 @@ func TestRefPatterns(t *testing.T) {
 			continue
 		}
 		assert.Equal(t, err == nil, refMatches(RefPattern, s), "ref %q", s)
-		assert.Equal(t, err == nil && s != "" && s != DraftRef, refMatches(SnapshotRefPattern, s), "snapshot %q", s)
+		r, _ := ParseRef(s)
+		assert.Equal(t, err == nil && r.Kind != RefLatest && r.Kind != RefDraft, refMatches(SnapshotRefPattern, s), "snapshot %q", s)
 	}
 }

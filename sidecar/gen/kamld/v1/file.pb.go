@@ -820,10 +820,10 @@ var File_kamld_v1_file_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_file_proto_rawDesc = "" +
 	"\n" +
-	"\x13kamld/v1/file.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xaa\x02\n" +
+	"\x13kamld/v1/file.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xd9\x02\n" +
 	"\x10ListFilesRequest\x12\x18\n" +
-	"\adataset\x18\x01 \x01(\tR\adataset\x12z\n" +
-	"\x03ref\x18\x02 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\x03ref\x12\x16\n" +
+	"\adataset\x18\x01 \x01(\tR\adataset\x12\xa8\x01\n" +
+	"\x03ref\x18\x02 \x01(\tB\x95\x01\x92A\x91\x01\x8a\x01\x8d\x01^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!draft~draft$)(?!v[0-9]+(~draft)?$)(?![0-9a-f]{6,}(~draft)?$)[a-z0-9][a-z0-9._-]{0,62}(~draft)?)$R\x03ref\x12\x16\n" +
 	"\x06prefix\x18\x03 \x01(\tR\x06prefix\x12\x1c\n" +
 	"\trecursive\x18\x04 \x01(\bR\trecursive\x12+\n" +
 	"\tpage_size\x18\x05 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
@@ -833,15 +833,15 @@ const file_kamld_v1_file_proto_rawDesc = "" +
 	"\x05files\x18\x01 \x03(\v2\x12.kamld.v1.FileInfoR\x05files\x12\x18\n" +
 	"\afolders\x18\x02 \x03(\tR\afolders\x12&\n" +
 	"\x0fnext_page_token\x18\x03 \x01(\tR\rnextPageToken\x12+\n" +
-	"\x11resolved_snapshot\x18\x04 \x01(\tR\x10resolvedSnapshot\"\xbb\x01\n" +
+	"\x11resolved_snapshot\x18\x04 \x01(\tR\x10resolvedSnapshot\"\xea\x01\n" +
 	"\x0fStatFileRequest\x12\x18\n" +
 	"\adataset\x18\x01 \x01(\tR\adataset\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\x12z\n" +
-	"\x03ref\x18\x03 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\x03ref\"\xeb\x01\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\xa8\x01\n" +
+	"\x03ref\x18\x03 \x01(\tB\x95\x01\x92A\x91\x01\x8a\x01\x8d\x01^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!draft~draft$)(?!v[0-9]+(~draft)?$)(?![0-9a-f]{6,}(~draft)?$)[a-z0-9][a-z0-9._-]{0,62}(~draft)?)$R\x03ref\"\x9a\x02\n" +
 	"\x0fReadFileRequest\x12\x18\n" +
 	"\adataset\x18\x01 \x01(\tR\adataset\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\x12z\n" +
-	"\x03ref\x18\x03 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\x03ref\x12\x16\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\xa8\x01\n" +
+	"\x03ref\x18\x03 \x01(\tB\x95\x01\x92A\x91\x01\x8a\x01\x8d\x01^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!draft~draft$)(?!v[0-9]+(~draft)?$)(?![0-9a-f]{6,}(~draft)?$)[a-z0-9][a-z0-9._-]{0,62}(~draft)?)$R\x03ref\x12\x16\n" +
 	"\x06offset\x18\x04 \x01(\x03R\x06offset\x12\x16\n" +
 	"\x06length\x18\x05 \x01(\x03R\x06length\"e\n" +
 	"\x10WriteFileRequest\x123\n" +
@@ -861,11 +861,11 @@ const file_kamld_v1_file_proto_rawDesc = "" +
 	"\x11DeleteFileRequest\x12\x18\n" +
 	"\adataset\x18\x01 \x01(\tR\adataset\x12\x12\n" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1c\n" +
-	"\trecursive\x18\x03 \x01(\bR\trecursive\"\xc4\x02\n" +
+	"\trecursive\x18\x03 \x01(\bR\trecursive\"\xf3\x02\n" +
 	"\x12SignFileUrlRequest\x12\x18\n" +
 	"\adataset\x18\x01 \x01(\tR\adataset\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\x12z\n" +
-	"\x03ref\x18\x03 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\x03ref\x120\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\xa8\x01\n" +
+	"\x03ref\x18\x03 \x01(\tB\x95\x01\x92A\x91\x01\x8a\x01\x8d\x01^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!draft~draft$)(?!v[0-9]+(~draft)?$)(?![0-9a-f]{6,}(~draft)?$)[a-z0-9][a-z0-9._-]{0,62}(~draft)?)$R\x03ref\x120\n" +
 	"\x06method\x18\x04 \x01(\tB\x18\x92A\x15\xd2\x01\x06method\xf2\x02\x03GET\xf2\x02\x03PUTR\x06method\x12R\n" +
 	"\x03ttl\x18\x05 \x01(\v2\x19.google.protobuf.DurationB%\x92A\"\x8a\x01\x1f^-?[0-9]{1,12}(\\.[0-9]{1,9})?s$R\x03ttl\"\x9b\x02\n" +
 	"\x13SignFileUrlResponse\x12\x10\n" +

@@ -1008,21 +1008,21 @@ const file_kamld_v1_query_proto_rawDesc = "" +
 	"\ttruncated\x18\x05 \x01(\bR\ttruncated\x12\x16\n" +
 	"\x06engine\x18\x06 \x01(\tR\x06engine\"(\n" +
 	"\x12CancelQueryRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"\xed\x01\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x9c\x02\n" +
 	"\x12PreviewFileRequest\x12\x18\n" +
 	"\adataset\x18\x01 \x01(\tR\adataset\x12\x12\n" +
-	"\x04path\x18\x02 \x01(\tR\x04path\x12z\n" +
-	"\x03ref\x18\x03 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\x03ref\x12-\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\xa8\x01\n" +
+	"\x03ref\x18\x03 \x01(\tB\x95\x01\x92A\x91\x01\x8a\x01\x8d\x01^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!draft~draft$)(?!v[0-9]+(~draft)?$)(?![0-9a-f]{6,}(~draft)?$)[a-z0-9][a-z0-9._-]{0,62}(~draft)?)$R\x03ref\x12-\n" +
 	"\x05limit\x18\x04 \x01(\x05B\x17\x92A\x14Y\x00\x00\x00\x00\x00\x88\xc3@i\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\x05limit\"\xae\x01\n" +
 	"\x13PreviewFileResponse\x12*\n" +
 	"\acolumns\x18\x01 \x03(\v2\x10.kamld.v1.ColumnR\acolumns\x12.\n" +
 	"\x04rows\x18\x02 \x03(\v2\x1a.google.protobuf.ListValueR\x04rows\x12\x1c\n" +
 	"\ttruncated\x18\x03 \x01(\bR\ttruncated\x12\x1d\n" +
 	"\n" +
-	"total_rows\x18\x04 \x01(\x03R\ttotalRows\"\xa9\x01\n" +
+	"total_rows\x18\x04 \x01(\x03R\ttotalRows\"\xd8\x01\n" +
 	"\x11ListTablesRequest\x12\x18\n" +
-	"\adataset\x18\x01 \x01(\tR\adataset\x12z\n" +
-	"\x03ref\x18\x02 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\x03ref\"U\n" +
+	"\adataset\x18\x01 \x01(\tR\adataset\x12\xa8\x01\n" +
+	"\x03ref\x18\x02 \x01(\tB\x95\x01\x92A\x91\x01\x8a\x01\x8d\x01^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!draft~draft$)(?!v[0-9]+(~draft)?$)(?![0-9a-f]{6,}(~draft)?$)[a-z0-9][a-z0-9._-]{0,62}(~draft)?)$R\x03ref\"U\n" +
 	"\x12ListTablesResponse\x12\x16\n" +
 	"\x06schema\x18\x01 \x01(\tR\x06schema\x12'\n" +
 	"\x06tables\x18\x02 \x03(\v2\x0f.kamld.v1.TableR\x06tables\"\xbc\x02\n" +

@@ -1333,11 +1333,11 @@ const file_kamld_v1_snapshot_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"q\n" +
 	"\x15ListSnapshotsResponse\x120\n" +
 	"\tsnapshots\x18\x01 \x03(\v2\x12.kamld.v1.SnapshotR\tsnapshots\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa4\x03\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x81\x04\n" +
 	"\x14DiffSnapshotsRequest\x12\x18\n" +
-	"\adataset\x18\x01 \x01(\tR\adataset\x12\x83\x01\n" +
-	"\bfrom_ref\x18\x02 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\afromRef\x12\x7f\n" +
-	"\x06to_ref\x18\x03 \x01(\tBh\x92Ae\x8a\x01b^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62})$R\x05toRef\x12\x1f\n" +
+	"\adataset\x18\x01 \x01(\tR\adataset\x12\xb1\x01\n" +
+	"\bfrom_ref\x18\x02 \x01(\tB\x95\x01\x92A\x91\x01\x8a\x01\x8d\x01^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!draft~draft$)(?!v[0-9]+(~draft)?$)(?![0-9a-f]{6,}(~draft)?$)[a-z0-9][a-z0-9._-]{0,62}(~draft)?)$R\afromRef\x12\xad\x01\n" +
+	"\x06to_ref\x18\x03 \x01(\tB\x95\x01\x92A\x91\x01\x8a\x01\x8d\x01^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!draft~draft$)(?!v[0-9]+(~draft)?$)(?![0-9a-f]{6,}(~draft)?$)[a-z0-9][a-z0-9._-]{0,62}(~draft)?)$R\x05toRef\x12\x1f\n" +
 	"\vpath_prefix\x18\x04 \x01(\tR\n" +
 	"pathPrefix\x12+\n" +
 	"\tpage_size\x18\x05 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
