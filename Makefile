@@ -18,6 +18,8 @@ export KAMLD_MINIO_BIN := $(CACHE)/bin/minio
 export KAMLD_ELASTICSEARCH_HOME := $(CACHE)/elasticsearch-8.19.21
 export KAMLD_ETCD_BIN := $(CACHE)/bin/etcd
 export KAMLD_KUBE_APISERVER_BIN := $(CACHE)/bin/kube-apiserver
+export KAMLD_HELM_BIN := $(CACHE)/bin/helm
+export KAMLD_KUBECONFORM_BIN := $(CACHE)/bin/kubeconform
 export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help
@@ -79,13 +81,25 @@ run: build ext ## start JupyterLab with the extension and a managed sidecar on e
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: test
-test: lint check-generate test-go test-py test-js test-e2e ## every suite: lint, generated code, Go, pytest, jest, Playwright
+test: lint check-generate test-go test-chart test-py test-js test-e2e ## every suite: lint, generated code, Go, chart, pytest, jest, Playwright
 
 ## ---- test suites ----------------------------------------------------------------------------------------
 
 .PHONY: test-go
 test-go: minio elasticsearch trino kube helper ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
-	go test -count=1 -timeout 30m ./sidecar/... ./examples/...
+	go test -count=1 -timeout 30m $$(go list ./sidecar/... ./examples/... | grep -v /sidecar/internal/chart$$)
+
+.PHONY: test-chart
+test-chart: chart-tools kube minio elasticsearch trino build ## Helm chart: lint, presets vs golden files, kubeconform, typos, server-side apply, kamld from the rendered config
+	KAMLD_BINARY=$(KAMLD) go test -count=1 -timeout 10m ./sidecar/internal/chart/
+
+.PHONY: chart-golden
+chart-golden: chart-tools ## rewrite the chart's golden files and values.schema.json's config part after a reviewed change
+	go test -count=1 -run 'TestGolden|TestSchemaConfigIsKamldConfig' ./sidecar/internal/chart/ -update
+
+.PHONY: chart-tools
+chart-tools: ## install the pinned helm and kubeconform (go install, cached in ~/.cache/kamld/bin)
+	KAMLD_CACHE=$(CACHE) scripts/install-chart-tools.sh
 
 .PHONY: test-py
 test-py: build venv ## pytest: server extension, client and magics against a real sidecar
