@@ -31,6 +31,18 @@ func TestKubeconform(t *testing.T) {
 	}
 }
 
+// TestKubeconformCatchesAnUnknownField proves the generated schemas are strict: a misspelt field of an
+// environment variable (which the chart's own schema lets through as free-form) fails kubeconform.
+func TestKubeconformCatchesAnUnknownField(t *testing.T) {
+	kc := tool(t, "kubeconform")
+	dir := kubeSchemas(t)
+	manifest, err := render(t, nil, "extraEnv[0].name=X", "extraEnv[0].vaule=Y", "resources.limits.memory=1Gi")
+	require.NoError(t, err)
+	out, err := run(t, kc, manifest, "-strict", "-schema-location", filepath.Join(dir, "{{ .ResourceKind }}{{ .KindSuffix }}.json"), "-")
+	require.Error(t, err)
+	require.Contains(t, err.Error()+string(out), "vaule")
+}
+
 // kubeSchemas writes one standalone, strict JSON Schema per kind of the Kubernetes API into a temporary
 // directory, named as kubeconform looks them up (deployment-apps-v1.json), from api/openapi-spec/swagger.json
 // of the k8s.io/kubernetes module in the Go module cache (no network when the kube-apiserver is installed).
