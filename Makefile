@@ -37,6 +37,47 @@ helper: ## build the Kubernetes runs' in-pod helper bin/kamld-job-helper, static
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(HELPER) ./sidecar/cmd/kamld-job-helper
 	scripts/check-static.sh $(HELPER)
 
+## ---- release: wheel, sdist, OCI image -----------------------------------------------------------------
+
+# Release binaries: stripped, the version stamped from VERSION. kamld links DuckDB, hence libstdc++, libgcc_s,
+# libm and glibc dynamically (DuckDB's cgo flags name -lstdc++, so -static-libstdc++ has no effect); all four are
+# on the manylinux allow-list, which auditwheel checks, and the image carries them from this Debian system.
+RELEASE_LDFLAGS := $(LDFLAGS) -X github.com/kamld/kamld/sidecar/internal/version.Version=$(VERSION)
+
+.PHONY: release-bin
+release-bin: ## build the stripped release binaries into dist/bin (kamld-job-helper static)
+	CGO_ENABLED=1 go build -trimpath -ldflags '$(RELEASE_LDFLAGS)' -o dist/bin/kamld ./sidecar/cmd/kamld
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(RELEASE_LDFLAGS)' -o dist/bin/kamld-job-helper ./sidecar/cmd/kamld-job-helper
+	scripts/check-static.sh dist/bin/kamld-job-helper
+
+.PHONY: dist
+dist: venv release-bin ## platform wheel (manylinux, checked by auditwheel) with labextension, server extension, client, magics and kamld; and an sdist
+	@test "$$(sed -n 's/^__version__ = "\(.*\)"/\1/p' labextension/kamld/_version.py)" = "$(VERSION)" || \
+	  { echo "labextension/kamld/_version.py is not VERSION ($(VERSION))" >&2; exit 1; }
+	$(PY) -m pip install --quiet 'build>=1.2' 'auditwheel>=6.1' 'hatchling>=1.27' 'hatch-jupyter-builder>=0.5'
+	rm -rf dist/raw dist/*.whl dist/*.tar.gz labextension/kamld/bin && mkdir -p labextension/kamld/bin
+	cp dist/bin/kamld labextension/kamld/bin/kamld
+	cd labextension && npm run build:prod
+	$(PY) -m build --no-isolation --wheel --outdir dist/raw labextension
+	$(VENV)/bin/auditwheel repair --wheel-dir dist dist/raw/*.whl
+	$(VENV)/bin/auditwheel show dist/*.whl
+	rm -rf dist/raw labextension/kamld/bin
+	$(PY) -m build --no-isolation --sdist --outdir dist labextension
+	@ls -l dist/*.whl dist/*.tar.gz
+
+.PHONY: test-dist
+test-dist: dist ## pytest: the wheel in a new venv with no Go, Node or npm on PATH runs JupyterLab with the bundled sidecar
+	KAMLD_WHEEL=$$(ls dist/*.whl) $(VENV)/bin/pytest -q -p no:cacheprovider labextension/tests_dist
+
+.PHONY: image
+image: release-bin ## OCI image (layout in dist/image, tarball dist/kamld-image.tar) of kamld + kamld-job-helper, no Docker
+	cd tools && go run ./image -kamld ../dist/bin/kamld -helper ../dist/bin/kamld-job-helper -version $(VERSION) \
+	  -revision $(COMMIT) -layout ../dist/image -tar ../dist/kamld-image.tar
+
+.PHONY: test-image
+test-image: build helper ## the image built from bin/kamld runs `kamld version` and `kamld serve` to readiness from its unpacked layers
+	cd tools && KAMLD_BINARY=$(KAMLD) KAMLD_HELPER_BINARY=$(HELPER) go test -count=1 ./image/
+
 .PHONY: tools
 tools: $(TOOLS_BIN)/.stamp ## install the pinned code generators (buf, protoc plugins) into ~/.cache/kamld
 
@@ -81,7 +122,7 @@ run: build ext ## start JupyterLab with the extension and a managed sidecar on e
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: test
-test: lint check-generate test-go test-chart test-py test-js test-e2e ## every suite: lint, generated code, Go, chart, pytest, jest, Playwright
+test: lint check-generate test-go test-chart test-image test-py test-js test-e2e ## every suite: lint, generated code, Go, chart, image, pytest, jest, Playwright
 
 ## ---- test suites ----------------------------------------------------------------------------------------
 
