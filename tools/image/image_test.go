@@ -87,8 +87,9 @@ func TestImageRunsFromItsOwnRootfs(t *testing.T) {
 // (the chart's volumes), then chroot as the image's user.
 func inImage(t *testing.T, root string, env, entrypoint []string, args ...string) *exec.Cmd {
 	t.Helper()
-	if _, err := exec.LookPath("unshare"); err != nil {
-		t.Skip("unshare (util-linux) is needed to run the image without a container runtime")
+	chroot, err := exec.LookPath("chroot")
+	if err != nil {
+		t.Skip("chroot (coreutils) is needed to run the image without a container runtime")
 	}
 	script := `set -e
 R=$1; shift
@@ -99,10 +100,10 @@ mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
 mount -t tmpfs -o mode=0700,uid=65532,gid=65532 tmpfs "$R` + dataDir + `"
 mount -o remount,bind,ro "$R"
 cd "$R` + dataDir + `"
-exec chroot --userspec=65532:65532 "$R" "$@"`
+exec ` + chroot + ` --userspec=65532:65532 "$R" "$@"`
 	argv := append([]string{"-m", "--propagation", "private", "sh", "-c", script, "sh", root}, entrypoint...)
 	cmd := exec.Command("unshare", append(argv, args...)...)
-	cmd.Env = env
+	cmd.Env = env // the image's environment only: the script names its host tools by path
 	return cmd
 }
 

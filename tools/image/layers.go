@@ -53,16 +53,17 @@ func baseLayer(kamld string) (v1.Layer, error) {
 	return layer(entries)
 }
 
-// binaryLayer puts both binaries in /usr/local/bin.
+// binaryLayer puts both binaries in /usr/local/bin under their release names, whatever the files are called.
 func binaryLayer(kamld, helper string) (v1.Layer, error) {
 	var entries []entry
-	for _, p := range []string{kamld, helper} {
+	for name, p := range map[string]string{"kamld": kamld, "kamld-job-helper": helper} {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			return nil, err
 		}
-		entries = append(entries, entry{path: strings.TrimPrefix(binDir, "/") + "/" + path.Base(p), mode: 0o755, content: b})
+		entries = append(entries, entry{path: strings.TrimPrefix(binDir, "/") + "/" + name, mode: 0o755, content: b})
 	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].path < entries[j].path }) // reproducible order
 	return layer(entries)
 }
 
