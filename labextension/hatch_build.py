@@ -1,9 +1,9 @@
 """Hatch build hook: a wheel holding the kamld binary is a platform wheel.
 
-`make dist` puts the stripped binary at kamld/bin/kamld before building; this hook tags such a wheel for the
-machine (linux_<arch>; auditwheel then gives it its manylinux tag). Built from an sdist with no binary, the hook
-compiles it from the Go sources the sdist carries (go-src/), which needs Go; an editable install skips it and
-the server extension finds kamld on PATH or via KAMLD_BINARY.
+`make dist` puts the stripped binary at kamld/bin/kamld before building; this hook tags such a wheel for
+the machine (linux_<arch>; auditwheel then gives it its manylinux tag). Built from an sdist with no binary,
+the hook compiles it from the Go sources the sdist carries (go-src/), which needs Go; an editable install
+skips it and the server extension finds kamld on PATH or via KAMLD_BINARY.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 GO_NEEDED = (
     "building kamld from source needs Go 1.26 or newer on PATH (https://go.dev/dl/) and a C/C++ compiler "
-    "(DuckDB is linked in); or install a platform wheel (pip install kamld on Linux x86_64), which needs neither"
+    "(DuckDB is linked in); or install a platform wheel (pip install kamld on Linux x86_64), "
+    "which needs neither"
 )
 
 
@@ -48,6 +49,6 @@ class KamldBinaryHook(BuildHookInterface):
         cmd = [go, "build", "-trimpath", "-ldflags", "-s -w", "-o", str(binary), "./sidecar/cmd/kamld"]
         self.app.display_info(f"kamld: building the sidecar from {src} with {go}")
         try:
-            subprocess.run(cmd, cwd=src, env=env, check=True)  # noqa: S603 - fixed argv
+            subprocess.run(cmd, cwd=src, env=env, check=True)
         except subprocess.CalledProcessError as exc:
             raise RuntimeError(f"go build of kamld failed ({exc.returncode}); {GO_NEEDED}") from exc

@@ -117,9 +117,8 @@ def test_bundled_sidecar_connected(lab: str, installed: Path) -> None:
 
 def test_labextension_prebuilt_is_served(lab: str) -> None:
     _status(lab)
-    req = urllib.request.Request(f"{lab}/lab/api/settings/kamld:plugin", headers={"Authorization": f"token {TOKEN}"})  # noqa: S310
-    with urllib.request.urlopen(req, timeout=5) as resp:  # noqa: S310
-        assert resp.status == 200
+    settings = _get(f"{lab}/lab/api/settings/kamld:plugin")
+    assert settings["id"] == "kamld:plugin"
 
 
 def test_console_script_runs_the_bundled_binary(installed: Path) -> None:
@@ -134,3 +133,19 @@ def test_console_script_runs_the_bundled_binary(installed: Path) -> None:
     assert info["platform"] == "linux/amd64" or info["platform"].startswith("linux/")
     repo_version = (Path(__file__).resolve().parents[2] / "VERSION").read_text().strip()
     assert info["version"] == repo_version
+
+
+def test_sdist_without_go_says_it_needs_go(tmp_path: Path) -> None:
+    sdist = os.environ.get("KAMLD_SDIST", "")
+    if not sdist:
+        pytest.fail("KAMLD_SDIST names the sdist to test (make test-dist sets it)")
+    # This interpreter has the build backend; PATH holds no Go, so the build hook must say it needs Go.
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-build-isolation", "--no-deps", "-w", tmp_path, sdist],
+        env={**_base_env(), "PATH": str(Path(sys.executable).parent)},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "building kamld from source needs Go" in result.stdout + result.stderr
