@@ -136,7 +136,7 @@ test-chart: chart-tools kube minio elasticsearch trino build ## Helm chart: lint
 
 .PHONY: chart-golden
 chart-golden: chart-tools ## rewrite the chart's golden files and values.schema.json's config part after a reviewed change
-	go test -count=1 -run 'TestGolden|TestSchemaConfigIsKamldConfig' ./sidecar/internal/chart/ -update
+	go test -count=1 -run 'TestGolden|TestSchemaConfigIsKamldConfig|TestDocsValuesReference' ./sidecar/internal/chart/ -update
 
 .PHONY: chart-tools
 chart-tools: ## install the pinned helm and kubeconform (go install, cached in ~/.cache/kamld/bin)

@@ -38,21 +38,25 @@ func TestSharedPresetServes(t *testing.T) {
 		proc.SkipOrFail(t, err) // before starting the others for nothing
 	}
 	bin := kamldBinary(t)
-	esc := make(chan esResult, 1)
-	go func() { s, stop, err := elasticsearch.StartMain(); esc <- esResult{s, stop, err} }() // slow: in parallel
+	kc := kube.Start(t) // first: it skips fastest when not installed
+	var es esResult
+	esDone := make(chan struct{})
+	go func() { es.s, es.stop, es.err = elasticsearch.StartMain(); close(esDone) }() // slow: in parallel
+	t.Cleanup(func() {
+		<-esDone // a skip or failure below must still stop it
+		if es.stop != nil {
+			es.stop()
+		}
+	})
 	m := minio.Start(t)
-	kc := kube.Start(t)
 	createNamespace(t, kc, "kamld-jobs")
 	bucket(t, m, "trino-metastore")
 	tr := trinoserver.Start(t, trinoserver.HiveOnS3("kamld", m.Endpoint, m.AccessKey, m.SecretKey, "s3://trino-metastore/catalog"))
-	es := <-esc
-	if es.err != nil {
-		if errors.Is(es.err, elasticsearch.ErrNotInstalled) {
-			t.Skip(es.err)
-		}
-		t.Fatal(es.err)
+	<-esDone
+	if errors.Is(es.err, elasticsearch.ErrNotInstalled) {
+		t.Skip(es.err)
 	}
-	t.Cleanup(es.stop)
+	require.NoError(t, es.err)
 
 	grpcAddr, httpAddr := proc.MustFreeAddr(t), proc.MustFreeAddr(t)
 	manifest, err := render(t, []string{filepath.Join(chartDir(), "ci", "shared-values.yaml")},
