@@ -170,4 +170,3 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
-
