@@ -12,6 +12,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kamld/kamld/sidecar/internal/config"
 )
 
 const (
@@ -46,6 +48,10 @@ func valuesTable(t *testing.T) string {
 	require.NoError(t, err)
 	var defaults map[string]any
 	require.NoError(t, yaml.Unmarshal(rawValues, &defaults))
+	// Under config, a key values.yaml leaves out has kamld's own default.
+	var kamldDefaults map[string]any
+	require.NoError(t, yaml.Unmarshal([]byte(config.Default().YAML()), &kamldDefaults))
+	defaults["config"] = merge(kamldDefaults, defaults["config"].(map[string]any))
 	var b strings.Builder
 	b.WriteString("| Value | Type | Default | Meaning |\n|---|---|---|---|\n")
 	var walk func(prefix string, s map[string]any, def any)
@@ -71,6 +77,24 @@ func valuesTable(t *testing.T) string {
 	}
 	walk("", schema, defaults)
 	return b.String()
+}
+
+// merge returns base with over's values laid over it, recursively.
+func merge(base, over map[string]any) map[string]any {
+	out := map[string]any{}
+	for k, v := range base {
+		out[k] = v
+	}
+	for k, v := range over {
+		b, bok := out[k].(map[string]any)
+		o, ook := v.(map[string]any)
+		if bok && ook {
+			out[k] = merge(b, o)
+			continue
+		}
+		out[k] = v
+	}
+	return out
 }
 
 func typeOf(s map[string]any) string {
