@@ -69,6 +69,13 @@ dist: venv release-bin ## platform wheel (manylinux, checked by auditwheel) with
 test-dist: dist ## pytest: the wheel in a new venv with no Go, Node or npm on PATH runs JupyterLab with the bundled sidecar
 	KAMLD_WHEEL=$$(ls dist/*.whl) KAMLD_SDIST=$$(ls dist/*.tar.gz) $(VENV)/bin/pytest -q -p no:cacheprovider labextension/tests_dist
 
+.PHONY: test-dist-e2e
+test-dist-e2e: dist chromium ## Playwright: the Datasets panel connected, in JupyterLab installed from the wheel alone (dist/venv)
+	rm -rf dist/venv && python3 -m venv dist/venv && dist/venv/bin/pip install --quiet dist/*.whl
+	cd labextension/ui-tests && npm ci --no-audit --no-fund --loglevel=error
+	cd labextension/ui-tests && PATH=$(CURDIR)/dist/venv/bin:$$PATH \
+	  KAMLD_BINARY=$$(ls -d $(CURDIR)/dist/venv/lib/python3*/site-packages/kamld/bin/kamld) npx playwright test --project connected
+
 .PHONY: image
 image: release-bin ## OCI image (layout in dist/image, tarball dist/kamld-image.tar) of kamld + kamld-job-helper, no Docker
 	cd tools && go run ./image -kamld ../dist/bin/kamld -helper ../dist/bin/kamld-job-helper -version $(VERSION) \
