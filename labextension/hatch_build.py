@@ -35,7 +35,9 @@ class KamldBinaryHook(BuildHookInterface):
         if not binary.is_file():
             self._build_from_source(root, binary)
         build_data["pure_python"] = False
-        build_data["tag"] = f"py3-none-linux_{platform.machine()}"
+        # KAMLD_WHEEL_ARCH names the binary's architecture when it was cross-compiled (make dist-arm64).
+        arch = os.environ.get("KAMLD_WHEEL_ARCH") or platform.machine()
+        build_data["tag"] = f"py3-none-linux_{arch}"
 
     def _build_from_source(self, root: Path, binary: Path) -> None:
         src = root / "go-src" if (root / "go-src" / "go.mod").is_file() else root.parent
