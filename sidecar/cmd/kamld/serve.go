@@ -71,7 +71,7 @@ func serve(parent context.Context, cfg config.Config) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("data dir: %w", err)
 	}
-	token, err := auth.LoadOrCreateToken(cfg.TokenFile)
+	token, err := loadToken(cfg)
 	if err != nil {
 		return err
 	}
@@ -103,6 +103,14 @@ func serve(parent context.Context, cfg config.Config) error {
 		err = readyErr
 	}
 	return err
+}
+
+// loadToken prefers auth.token (set from an orchestrator's secret) over the token file.
+func loadToken(cfg config.Config) (auth.Token, error) {
+	if v := cfg.Auth.Token.Value(); v != "" {
+		return auth.TokenFromValue(v)
+	}
+	return auth.LoadOrCreateToken(cfg.TokenFile)
 }
 
 func defaultIdentity(cfg config.Config) string {

@@ -43,6 +43,15 @@ func LoadOrCreateToken(path string) (Token, error) {
 	}
 }
 
+// TokenFromValue checks a token given directly (KAMLD_AUTH_TOKEN) by the same rule as a token file's.
+func TokenFromValue(v string) (Token, error) {
+	tok := strings.TrimSpace(v)
+	if len(tok) < 16 {
+		return Token{}, errors.New("auth.token: token shorter than 16 characters")
+	}
+	return Token{value: []byte(tok)}, nil
+}
+
 func parseTokenFile(path string, b []byte) (Token, error) {
 	st, err := os.Stat(path)
 	if err != nil {

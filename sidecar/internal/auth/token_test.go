@@ -48,3 +48,11 @@ func TestValidIdentity(t *testing.T) {
 		assert.Error(t, ValidIdentity(bad), "%q", bad)
 	}
 }
+
+func TestTokenFromValue(t *testing.T) {
+	tok, err := TokenFromValue("  0123456789abcdef\n")
+	require.NoError(t, err)
+	assert.True(t, tok.Matches("0123456789abcdef"), "surrounding whitespace from a Secret is not part of it")
+	_, err = TokenFromValue("short")
+	assert.ErrorContains(t, err, "auth.token")
+}

@@ -46,6 +46,9 @@ type Log struct {
 // Auth configures who may call and as whom.
 type Auth struct {
 	DefaultIdentity string `koanf:"default_identity" help:"acting identity for token holders that send no x-kamld-user (default: the OS user)"`
+	// Token exists for orchestrators: a Kubernetes Secret mounted as a file is group-readable under fsGroup,
+	// which token_file rightly refuses, while a secretKeyRef environment variable is not.
+	Token Secret `koanf:"token" help:"bearer token itself, at least 16 characters (env only); when set, token_file is not read"`
 }
 
 // Limits bounds what one request may cost.

@@ -82,3 +82,26 @@ func TestEnvSlice(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"http://a:9200", "http://b:9200"}, cfg.Index.Elastic.URLs)
 }
+
+func TestAuthTokenFromEnvOnlyAndRedacted(t *testing.T) {
+	c, err := Load(nil, []string{"KAMLD_AUTH_TOKEN=0123456789abcdef0123"})
+	require.NoError(t, err)
+	assert.Equal(t, "0123456789abcdef0123", c.Auth.Token.Value())
+	assert.NotContains(t, c.YAML(), "0123456789abcdef0123")
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	RegisterFlags(fs)
+	assert.Nil(t, fs.Lookup("auth-token"), "a secret must not be a flag")
+}
+
+func TestJSONSchemaCoversEveryKey(t *testing.T) {
+	s := JSONSchema("grpc_addr")
+	props := s["properties"].(map[string]any)
+	assert.NotContains(t, props, "grpc_addr")
+	assert.Contains(t, props, "http_addr")
+	blob := props["blob"].(map[string]any)
+	assert.Equal(t, false, blob["additionalProperties"])
+	s3 := blob["properties"].(map[string]any)["s3"].(map[string]any)["properties"].(map[string]any)
+	assert.Contains(t, s3, "access_key")
+	assert.NotContains(t, s3, "secret_key", "secrets come from the environment")
+	assert.Equal(t, "integer", props["sql"].(map[string]any)["properties"].(map[string]any)["duckdb"].(map[string]any)["properties"].(map[string]any)["cache_bytes"].(map[string]any)["type"])
+}

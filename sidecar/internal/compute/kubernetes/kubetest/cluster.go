@@ -45,7 +45,7 @@ func Start(t testing.TB) *Cluster {
 	return c
 }
 
-// Namespace creates a fresh namespace with the documented RBAC (deploy/kubernetes/rbac.yaml) and returns it
+// Namespace creates a fresh namespace with the Helm chart's RBAC (charts/kamld, rendered in RBACFile) and returns it
 // with a client configuration for its service account: the backend runs with exactly the documented rights.
 func (c *Cluster) Namespace(t testing.TB) (string, *rest.Config) {
 	t.Helper()
@@ -53,13 +53,13 @@ func (c *Cluster) Namespace(t testing.TB) (string, *rest.Config) {
 	_, err := c.Core.Namespaces().Create(t.Context(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{})
 	require.NoError(t, err)
 	c.applyRBAC(t, ns)
-	token, err := c.Server.ServiceAccountToken(t.Context(), ns, "kamld")
+	token, err := c.Server.ServiceAccountToken(t.Context(), ns, ServiceAccount)
 	require.NoError(t, err)
 	return ns, c.Server.ConfigWithToken(token)
 }
 
-// applyRBAC creates the objects of deploy/kubernetes/rbac.yaml with ns for their namespace (and a
-// per-namespace name for the cluster-scoped binding).
+// applyRBAC creates the ServiceAccount and RBAC objects of the chart's rendering with ns for their namespace
+// (and a per-namespace name for the cluster-scoped binding); the chart's other objects are not its concern.
 func (c *Cluster) applyRBAC(t testing.TB, ns string) {
 	t.Helper()
 	raw, err := os.ReadFile(RBACFile())
@@ -97,7 +97,7 @@ func (c *Cluster) applyRBAC(t testing.TB, ns string) {
 			crb.Name, crb.Subjects[0].Namespace = crb.Name+"-"+ns, ns
 			_, err = c.rbac.ClusterRoleBindings().Create(ctx, &crb, metav1.CreateOptions{})
 		default:
-			t.Fatalf("rbac.yaml: unexpected kind %q", meta.Kind)
+			continue // Deployment, Service, ConfigMap…: the chart tests apply those
 		}
 		require.NoError(t, err, meta.Kind)
 	}
@@ -108,8 +108,13 @@ func (c *Cluster) Driver(ns string) *Driver {
 	return &Driver{core: c.Core, batch: c.Batch, kubelet: c.kubelet, NS: ns}
 }
 
-// RBACFile is the path of deploy/kubernetes/rbac.yaml in the source tree.
+// ServiceAccount is the account the chart's RBAC binds in RBACFile (release "kamld").
+const ServiceAccount = "kamld"
+
+// RBACFile is the golden rendering of the chart's preset with Kubernetes jobs (charts/kamld/ci/shared-values.yaml),
+// which the chart tests keep equal to what `helm template` renders: the backend's tests run with exactly the
+// rights the chart grants.
 func RBACFile() string {
 	_, here, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(here), "..", "..", "..", "..", "..", "deploy", "kubernetes", "rbac.yaml")
+	return filepath.Join(filepath.Dir(here), "..", "..", "..", "..", "..", "charts", "kamld", "tests", "golden", "shared.yaml")
 }
