@@ -23,7 +23,7 @@ var cudaLabels = [][2]string{
 }
 
 // Offers groups the cluster's schedulable nodes by shape (architecture, allocatable CPU and memory, GPUs,
-// CUDA). Reading nodes needs a ClusterRole (docs/jobs.md, deploy/kubernetes/rbac.yaml); without it Offers says so.
+// CUDA). Reading nodes needs a ClusterRole (docs/jobs.md, charts/kamld/templates/rbac.yaml); without it Offers says so.
 func (b *Backend) Offers(ctx context.Context) ([]compute.Offer, error) {
 	nodes, err := b.api.listNodes(ctx, metav1.ListOptions{})
 	if err != nil {
