@@ -69,7 +69,12 @@ export function ResultGrid(props: {
               style={{ height: GRID_ROW_HEIGHT }}
             >
               {row.map((cell, c) => (
-                <GridCell key={c} value={cell} type={columns[c]?.type ?? ''} />
+                <GridCell
+                  key={c}
+                  value={cell}
+                  type={columns[c]?.type ?? ''}
+                  numeric={numeric[c] ?? false}
+                />
               ))}
             </tr>
           ))}
@@ -82,22 +87,27 @@ export function ResultGrid(props: {
   );
 }
 
-/** One cell: numbers right-aligned, NULL marked as such (cellFormat.ts). */
-function GridCell(props: { value: unknown; type: string }): React.ReactElement {
+/**
+ * One cell (cellFormat.ts): NULL marked as such; numbers, and everything in a
+ * numeric column (its NULLs too), right-aligned.
+ */
+function GridCell(props: {
+  value: unknown;
+  type: string;
+  numeric: boolean;
+}): React.ReactElement {
   const cell = cellView(props.value, props.type);
-  if (cell.kind === 'null') {
-    return (
-      <td data-kamld-cell="null">
-        <span className="kamld-Cell-null">{cell.text}</span>
-      </td>
-    );
-  }
+  const right = props.numeric || cell.kind === 'number';
   return (
     <td
-      className={cell.kind === 'number' ? 'kamld-Cell-number' : undefined}
+      className={right ? 'kamld-Cell-number' : undefined}
       data-kamld-cell={cell.kind}
     >
-      {cell.text}
+      {cell.kind === 'null' ? (
+        <span className="kamld-Cell-null">{cell.text}</span>
+      ) : (
+        cell.text
+      )}
     </td>
   );
 }

@@ -24,7 +24,10 @@ async function twoVersions(page: Page, id: string): Promise<void> {
   const api = `/kamld/api/v1/datasets/${id}`;
   const created = await page.request.post(
     `/kamld/api/v1/datasets?datasetId=${id}`,
-    { headers: AUTH, data: { description: 'two versions', tags: [], labels: {} } }
+    {
+      headers: AUTH,
+      data: { description: 'two versions', tags: [], labels: {} }
+    }
   );
   expect(created.status()).toBe(200);
   for (const [csv, message] of [
@@ -87,6 +90,10 @@ test('the preview shows the rows of the ref named beside it', async ({
     'null'
   );
   await expect(rows.nth(1).locator('td').nth(1)).toHaveText('NULL');
+  await expect(rows.nth(1).locator('td').nth(1)).toHaveCSS(
+    'text-align',
+    'right'
+  );
   await keepScreenshot(page, testInfo, 'preview-ref-v1', {
     waitForLauncher: false
   });
