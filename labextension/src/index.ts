@@ -232,8 +232,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       app.shell.activateById(view.id);
     };
     app.commands.addCommand(CommandIds.sqlEditor, {
+      // JupyterLab's convention: "New …" in the palette, the bare noun in the launcher and File › New.
       label: args =>
-        args.isLauncher ? trans.__('SQL Editor') : trans.__('New SQL Editor'),
+        args.isPalette ? trans.__('New SQL Editor') : trans.__('SQL Editor'),
       caption: trans.__('Query datasets with SQL'),
       icon: tableRowsIcon,
       execute: args => openSqlEditor(String(args.sql ?? ''))
@@ -303,7 +304,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     app.commands.addCommand(CommandIds.newDataset, {
       label: args =>
-        args.isLauncher ? trans.__('Dataset') : trans.__('New Dataset…'),
+        args.isPalette ? trans.__('New Dataset…') : trans.__('Dataset…'),
       caption: trans.__('Create an empty dataset and open it'),
       icon: addIcon,
       isEnabled: () => section.available,

@@ -94,10 +94,10 @@ function registerPanelCommands(o: IWorkbenchCommandsOptions): void {
     icon: searchIcon,
     execute: () => {
       app.shell.activateById(panel.id);
-      // The search box exists once connected; else the list filter.
-      const box = panel.node.querySelector<HTMLInputElement>(
-        '.kamld-Search-input, .kamld-DatasetList-filter'
-      );
+      // The search box; the list's filter where search is not served.
+      const box =
+        panel.node.querySelector<HTMLInputElement>('.kamld-Search-input') ??
+        panel.node.querySelector<HTMLInputElement>('.kamld-DatasetList-filter');
       box?.focus();
       box?.select();
     }

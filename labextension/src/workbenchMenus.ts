@@ -69,7 +69,11 @@ export function addWorkbenchMenus(
     );
   }
   for (const command of PALETTE_COMMANDS) {
-    palette?.addItem({ command, category: PALETTE_CATEGORY });
+    palette?.addItem({
+      command,
+      category: PALETTE_CATEGORY,
+      args: { isPalette: true }
+    });
   }
   [CommandIds.sqlEditor, CommandIds.newDataset, CommandIds.openPanel].forEach(
     (command, rank) =>

@@ -234,6 +234,14 @@ export default defineConfig({
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
     {
+      // Switches the theme (a user setting of the same JupyterLab): after
+      // every other project of that server, so no screenshot of theirs turns dark.
+      name: 'commands',
+      testMatch: 'commands.spec.ts',
+      dependencies: ['datasets', 'jobs', 'search'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
       name: 'binary-missing',
       testMatch: 'binaryMissing.spec.ts',
       use: { baseURL: `http://127.0.0.1:${missingBinaryPort}` }
