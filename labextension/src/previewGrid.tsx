@@ -28,7 +28,7 @@ export function PreviewSection(props: {
               <h3 className="kamld-Preview-title">
                 {trans.__('Preview: %1', model.path)}{' '}
                 <span
-                  className="kamld-RefBadge"
+                  className="kamld-Tag kamld-RefBadge"
                   title={trans.__('The rows shown are those of %1', model.ref)}
                 >
                   {model.ref}

@@ -18,6 +18,7 @@ import {
   downloadIcon,
   historyIcon,
   inspectorIcon,
+  LabIcon,
   launchIcon,
   refreshIcon,
   runIcon,
@@ -28,6 +29,7 @@ import {
   tagIcon
 } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { Widget } from '@lumino/widgets';
 
 import { CommandIds } from './commandIds';
 import { DatasetsPanel } from './datasetsPanel';
@@ -154,12 +156,21 @@ function viewOf(
   return view?.content;
 }
 
+/** The content of the tracker's widget when it is the main area's current tab. */
+function inFocus<T extends Widget>(
+  app: JupyterFrontEnd,
+  tracker: WidgetTracker<MainAreaWidget<T>>
+): T | undefined {
+  const current = tracker.currentWidget;
+  return current && app.shell.currentWidget === current
+    ? current.content
+    : undefined;
+}
+
 function registerViewCommands(o: IWorkbenchCommandsOptions): void {
   const { app, trans } = o;
   const currentSql = (): SqlEditorWidget | undefined =>
-    app.shell.currentWidget === o.sqlEditors.currentWidget
-      ? o.sqlEditors.currentWidget?.content
-      : undefined;
+    inFocus(app, o.sqlEditors);
   app.commands.addCommand(CommandIds.runQuery, {
     label: trans.__('Run Query'),
     caption: trans.__('Run the query of the current SQL editor'),
@@ -168,9 +179,7 @@ function registerViewCommands(o: IWorkbenchCommandsOptions): void {
     execute: () => void currentSql()?.model.run()
   });
   const currentView = (): DatasetViewWidget | undefined =>
-    app.shell.currentWidget === o.views.currentWidget
-      ? o.views.currentWidget?.content
-      : undefined;
+    inFocus(app, o.views);
   app.commands.addCommand(CommandIds.snapshot, {
     label: trans.__('Snapshot Dataset…'),
     caption: trans.__(
@@ -219,36 +228,52 @@ function registerViewCommands(o: IWorkbenchCommandsOptions): void {
     version: targetOf(app, args, 'version', 'kamldSnapshot'),
     view: viewOf(o, hitNode(app, 'kamldSnapshot'))
   });
-  app.commands.addCommand(CommandIds.browseSnapshot, {
-    label: trans.__('Browse Files at This Snapshot'),
-    caption: trans.__('Show the files, schema and preview at this snapshot'),
-    icon: inspectorIcon,
-    isEnabled: args => snapshot(args).version !== '',
-    execute: args => {
-      const { version, view } = snapshot(args);
-      return view?.model.setRef(version);
-    }
-  });
-  app.commands.addCommand(CommandIds.restoreSnapshot, {
-    label: trans.__('Restore into Draft…'),
-    caption: trans.__('Make the draft equal to this snapshot'),
-    icon: historyIcon,
-    isEnabled: args => snapshot(args).version !== '',
-    execute: args => {
-      const { version, view } = snapshot(args);
-      return view?.restoreDialog(version);
-    }
-  });
-  app.commands.addCommand(CommandIds.tagSnapshot, {
-    label: trans.__('Tag…'),
-    caption: trans.__('Give this snapshot a tag'),
-    icon: tagIcon,
-    isEnabled: args => snapshot(args).version !== '',
-    execute: args => {
-      const { version, view } = snapshot(args);
-      return view?.tagDialog(version);
-    }
-  });
+  // One entry per action on a snapshot of a dataset view's history.
+  const snapshotActions: Array<
+    [
+      string,
+      string,
+      string,
+      LabIcon,
+      (v: DatasetViewWidget, version: string) => unknown
+    ]
+  > = [
+    [
+      CommandIds.browseSnapshot,
+      trans.__('Browse Files at This Snapshot'),
+      trans.__('Show the files, schema and preview at this snapshot'),
+      inspectorIcon,
+      (v, version) => v.model.setRef(version)
+    ],
+    [
+      CommandIds.restoreSnapshot,
+      trans.__('Restore into Draft…'),
+      trans.__('Make the draft equal to this snapshot'),
+      historyIcon,
+      (v, version) => v.restoreDialog(version)
+    ],
+    [
+      CommandIds.tagSnapshot,
+      trans.__('Tag…'),
+      trans.__('Give this snapshot a tag'),
+      tagIcon,
+      (v, version) => v.tagDialog(version)
+    ]
+  ];
+  for (const [id, label, caption, icon, act] of snapshotActions) {
+    app.commands.addCommand(id, {
+      label,
+      caption,
+      icon,
+      isEnabled: args => snapshot(args).version !== '',
+      execute: async args => {
+        const { version, view } = snapshot(args);
+        if (view && version) {
+          await act(view, version);
+        }
+      }
+    });
+  }
 }
 
 function registerJobCommands(o: IWorkbenchCommandsOptions): void {
