@@ -159,6 +159,17 @@ for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
         'data-kamld-schema-ref',
         'v1'
       );
+
+      // ---- right-click a file → Preview, at the ref shown ----------------
+      await view
+        .locator('[data-kamld-file="iris.csv"]')
+        .click({ button: 'right' });
+      await menu.locator('.lm-Menu-item', { hasText: /^Preview$/ }).click();
+      const preview = view.locator('[data-kamld-preview="iris.csv"]');
+      await expect(preview).toHaveAttribute('data-kamld-preview-ref', 'v1');
+      await expect(
+        preview.locator('tbody tr.kamld-PreviewTable-row').first()
+      ).toContainText('setosa');
       await keepScreenshot(page, testInfo, `commands-dataset-view-${tag}`, {
         waitForLauncher: false
       });
