@@ -50,7 +50,7 @@ export class ConnectionModel implements IDisposable {
       factory: () => this._check(),
       frequency: frequencyOf(options.pollSettings ?? DEFAULT_POLL_SETTINGS),
       // Nobody looks at a hidden panel or a background tab: stop asking.
-      standby: () => !this._active || isDocumentHidden()
+      standby: () => !(this._active || this._inStatusBar) || isDocumentHidden()
     });
   }
 
@@ -73,6 +73,18 @@ export class ConnectionModel implements IDisposable {
     const wasActive = this._active;
     this._active = active;
     if (active && !wasActive) {
+      void this.refresh();
+    }
+  }
+
+  /**
+   * Whether JupyterLab's status bar shows the state: it is always in view,
+   * so the sidecar is then checked while the panel is hidden too.
+   */
+  set inStatusBar(shown: boolean) {
+    const was = this._inStatusBar;
+    this._inStatusBar = shown;
+    if (shown && !was) {
       void this.refresh();
     }
   }
@@ -121,6 +133,7 @@ export class ConnectionModel implements IDisposable {
     }
   }
 
+  private _inStatusBar = false;
   private _capabilities: readonly string[] = [];
   private readonly _client: KamldClient;
   private readonly _trans: ITranslate;

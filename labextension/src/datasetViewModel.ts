@@ -115,7 +115,8 @@ export class DatasetViewModel {
     await Promise.all([
       this._loadDataset(),
       this._loadHistory(),
-      this.schema.load(this.ref)
+      this.schema.load(this.ref),
+      this._followRef()
     ]);
     await this.listFiles();
   }
@@ -123,7 +124,21 @@ export class DatasetViewModel {
   async setRef(ref: string): Promise<void> {
     this.ref = ref;
     this.prefix = '';
-    await Promise.all([this.listFiles(), this.schema.load(ref)]);
+    await Promise.all([
+      this.listFiles(),
+      this.schema.load(ref),
+      this._followRef()
+    ]);
+  }
+
+  /**
+   * Reloads an open preview at the ref shown: data on screen must always be
+   * that of the ref named beside it, never the rows of an earlier ref.
+   */
+  private async _followRef(): Promise<void> {
+    if (this.preview.path) {
+      await this.preview.open(this.preview.path, this.ref);
+    }
   }
 
   async openFolder(prefix: string): Promise<void> {
@@ -277,7 +292,8 @@ export class DatasetViewModel {
     await Promise.all([
       this._loadDataset(),
       this.listFiles(),
-      this.schema.load(this.ref)
+      this.schema.load(this.ref),
+      this._followRef()
     ]);
   }
 

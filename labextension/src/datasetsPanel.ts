@@ -40,16 +40,19 @@ export class DatasetsPanel extends SidePanel {
       new ToolbarButton({
         icon: refreshIcon,
         tooltip: trans.__('Check the kamld sidecar and reload the lists now'),
-        onClick: () => {
-          void this._connection.refresh();
-          for (const handler of this._refreshHandlers) {
-            handler();
-          }
-        }
+        onClick: () => this.refresh()
       })
     );
 
     this.addWidget(new ConnectionStatusWidget(_connection, trans));
+  }
+
+  /** Checks the sidecar and reloads every section now. */
+  refresh(): void {
+    void this._connection.refresh();
+    for (const handler of this._refreshHandlers) {
+      handler();
+    }
   }
 
   /** Runs `handler` too when the panel's refresh button is pressed. */

@@ -10,17 +10,28 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import {
+  ICommandPalette,
   MainAreaWidget,
   Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
+import { ILauncher } from '@jupyterlab/launcher';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
-import { addIcon, refreshIcon, ToolbarButton } from '@jupyterlab/ui-components';
+import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import {
+  addIcon,
+  fileUploadIcon,
+  refreshIcon,
+  tableRowsIcon,
+  ToolbarButton
+} from '@jupyterlab/ui-components';
 
 import { addToDatasetDialog, runWorkspaceUpload } from './addToDataset';
 import { KamldClient } from './api';
+import { CommandIds } from './commandIds';
 import {
   ConnectionModel,
   DEFAULT_POLL_SETTINGS,
@@ -42,18 +53,15 @@ import { NotebookInserter } from './notebookInsert';
 import { SqlCatalog } from './sqlCatalog';
 import { SqlEditorWidget } from './sqlEditor';
 import { SqlEditorModel } from './sqlEditorModel';
+import { KamldStatusItem } from './statusItem';
 import { jupyterTransport, uploadWithProgress } from './transport';
 import { EXTENSION_VERSION } from './version';
+import { registerWorkbenchCommands, targetOf } from './workbenchCommands';
+import { addStatusItem, addWorkbenchMenus } from './workbenchMenus';
 
 export const PLUGIN_ID = 'kamld:plugin';
 
-/** Command ids. */
-export const CommandIds = {
-  openDataset: 'kamld:open-dataset',
-  newDataset: 'kamld:new-dataset',
-  addToDataset: 'kamld:add-to-dataset',
-  sqlEditor: 'kamld:sql-editor'
-} as const;
+export { CommandIds };
 
 /** Where the panel sits among the left sidebar's tabs (after the built-ins). */
 const SIDEBAR_RANK = 600;
@@ -67,14 +75,20 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ILayoutRestorer,
     ISettingRegistry,
     ITranslator,
-    IDefaultFileBrowser
+    IDefaultFileBrowser,
+    ICommandPalette,
+    ILauncher,
+    IStatusBar
   ],
   activate: (
     app: JupyterFrontEnd,
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
     translator: ITranslator | null,
-    fileBrowser: IDefaultFileBrowser | null
+    fileBrowser: IDefaultFileBrowser | null,
+    palette: ICommandPalette | null,
+    launcher: ILauncher | null,
+    statusBar: IStatusBar | null
   ): void => {
     const trans = (translator ?? nullTranslator).load('kamld');
     const connection = new ConnectionModel({
@@ -98,6 +112,16 @@ const plugin: JupyterFrontEndPlugin<void> = {
       namespace: 'kamld-dataset'
     });
 
+    const insertLoadCell = (datasetId: string, ref: string): void => {
+      inserter
+        .insert(loadSnippet(datasetId, ref))
+        .catch(reason =>
+          Notification.error(
+            trans.__('Could not insert into a notebook: %1', String(reason))
+          )
+        );
+    };
+
     const openDataset = (id: string): void => {
       const existing = views.find(view => view.content.model.datasetId === id);
       if (existing) {
@@ -120,22 +144,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       const content = new DatasetViewWidget(
         model,
         {
-          insertIntoNotebook: (datasetId, ref) => {
-            inserter
-              .insert(loadSnippet(datasetId, ref))
-              .catch(reason =>
-                Notification.error(
-                  trans.__(
-                    'Could not insert into a notebook: %1',
-                    String(reason)
-                  )
-                )
-              );
-          }
+          insertIntoNotebook: insertLoadCell
         },
         trans
       );
       const view = new MainAreaWidget({ content });
+      view.addClass('kamld-DatasetViewArea');
       view.id = `kamld-dataset-${id}`;
       view.title.label = id;
       view.title.caption = trans.__('Dataset %1', id);
@@ -186,7 +200,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       void model.refresh();
     };
 
-    let sqlEditors = 0;
+    const sqlEditors = new WidgetTracker<MainAreaWidget<SqlEditorWidget>>({
+      namespace: 'kamld-sql'
+    });
+    let sqlEditorCount = 0;
     const openSqlEditor = (sql: string): void => {
       const model = new SqlEditorModel(
         serverSettings.baseUrl,
@@ -204,17 +221,22 @@ const plugin: JupyterFrontEndPlugin<void> = {
           )
         )
       });
-      view.id = `kamld-sql-${++sqlEditors}`;
-      view.title.label = trans.__('SQL %1', sqlEditors);
+      view.addClass('kamld-SqlEditorArea');
+      view.id = `kamld-sql-${++sqlEditorCount}`;
+      view.title.label = trans.__('SQL %1', sqlEditorCount);
       view.title.caption = trans.__('SQL over datasets');
       view.title.icon = datasetsIcon;
       view.title.closable = true;
+      void sqlEditors.add(view);
       app.shell.add(view, 'main');
       app.shell.activateById(view.id);
     };
     app.commands.addCommand(CommandIds.sqlEditor, {
-      label: trans.__('New SQL Editor'),
+      // JupyterLab's convention: "New …" in the palette, the bare noun in the launcher and File › New.
+      label: args =>
+        args.isPalette ? trans.__('New SQL Editor') : trans.__('SQL Editor'),
       caption: trans.__('Query datasets with SQL'),
+      icon: tableRowsIcon,
       execute: args => openSqlEditor(String(args.sql ?? ''))
     });
 
@@ -254,19 +276,24 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    // From the palette or the restorer with args.id; from a context menu, the dataset right-clicked.
+    const datasetArg = (args: ReadonlyPartialJSONObject): string =>
+      targetOf(app, args, 'id', 'kamldDataset');
     app.commands.addCommand(CommandIds.openDataset, {
       label: args =>
         args.id
           ? trans.__('Open Dataset %1', String(args.id))
           : trans.__('Open Dataset'),
+      caption: trans.__('Open the dataset in the main area'),
+      icon: datasetsIcon,
       describedBy: {
         args: {
           type: 'object',
-          properties: { id: { type: 'string' } },
-          required: ['id']
+          properties: { id: { type: 'string' } }
         }
       },
-      execute: args => openDataset(String(args.id))
+      isEnabled: args => datasetArg(args) !== '',
+      execute: args => openDataset(datasetArg(args))
     });
     // Dataset tabs open at the last session come back (they load on their own).
     void restorer?.restore(views, {
@@ -276,7 +303,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     app.commands.addCommand(CommandIds.newDataset, {
-      label: trans.__('New Dataset…'),
+      label: args =>
+        args.isPalette ? trans.__('New Dataset…') : trans.__('Dataset…'),
+      caption: trans.__('Create an empty dataset and open it'),
+      icon: addIcon,
       isEnabled: () => section.available,
       execute: () => section.createDataset()
     });
@@ -289,6 +319,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         caption: trans.__(
           'Copy the selected files and folders into a dataset’s draft'
         ),
+        icon: fileUploadIcon,
         isEnabled: () => selectedPaths().length > 0,
         execute: async () => {
           const paths = selectedPaths();
@@ -346,7 +377,30 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
     }
 
-    setupJobs(app, panel, fileBrowser, trans);
+    const jobs = setupJobs(app, panel, fileBrowser, trans);
+    registerWorkbenchCommands({
+      app,
+      trans,
+      panel,
+      views,
+      sqlEditors,
+      jobs,
+      refresh: () => panel.refresh(),
+      openDataset,
+      openSqlEditor,
+      insertDataset: id => insertLoadCell(id, '')
+    });
+    addWorkbenchMenus(app, palette, launcher);
+    if (statusBar) {
+      const item = new KamldStatusItem(
+        connection,
+        jobs,
+        trans,
+        () => void app.commands.execute(CommandIds.openPanel)
+      );
+      addStatusItem(statusBar, item);
+      connection.inStatusBar = true;
+    }
 
     app.shell.add(panel, 'left', { rank: SIDEBAR_RANK });
     restorer?.add(panel, panel.id);

@@ -33,6 +33,11 @@ export class JobsModel {
     return this._jobs;
   }
 
+  /** Jobs listed that have not ended yet (queued, starting or running). */
+  get runningCount(): number {
+    return this._jobs.filter(job => !isFinal(job)).length;
+  }
+
   get selected(): IJob | undefined {
     return this._jobs.find(j => j.id === this._selectedId) ?? this._detail;
   }

@@ -6,16 +6,16 @@ import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { TranslationBundle } from '@jupyterlab/translation';
+import { runIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
+import { CommandIds } from './commandIds';
 import { DatasetsPanel } from './datasetsPanel';
 import { buildRunRequest, IFlavor, IRunValues, JobClient } from './jobApi';
 import { JobsModel } from './jobsModel';
 import { JobsSectionWidget } from './jobsSection';
 import { jupyterTransport } from './transport';
-
-export const RUN_AS_JOB_COMMAND = 'kamld:run-as-job';
 
 /** How often the Jobs section refreshes while the panel is visible. */
 const POLL_MS = 1500;
@@ -30,7 +30,7 @@ export function setupJobs(
   const client = new JobClient(settings.baseUrl, jupyterTransport(settings));
   const model = new JobsModel(client);
   const section = new JobsSectionWidget(model, trans, id => {
-    void app.commands.execute('kamld:open-dataset', { id });
+    void app.commands.execute(CommandIds.openDataset, { id });
   });
   panel.addSection(section);
   panel.addRefreshHandler(() => void model.refresh());
@@ -41,8 +41,9 @@ export function setupJobs(
       autoClose: 8000
     });
   });
+  // Running jobs are followed while the panel is hidden too: the status bar counts them.
   const timer = window.setInterval(() => {
-    if (panel.isVisible) {
+    if (panel.isVisible || model.runningCount > 0) {
       void model.refresh();
     }
   }, POLL_MS);
@@ -62,9 +63,10 @@ export function setupJobs(
     }
     return /\.(py|ipynb)$/.test(path) ? path : undefined;
   };
-  app.commands.addCommand(RUN_AS_JOB_COMMAND, {
+  app.commands.addCommand(CommandIds.runAsJob, {
     label: trans.__('Run as job…'),
     caption: trans.__('Run this script or notebook as a kamld training job'),
+    icon: runIcon,
     // On a notebook's toolbar it is always there; the notebook is looked up when it is clicked.
     isVisible: args =>
       Boolean(args.currentNotebook) || runnable(args) !== undefined,
@@ -127,7 +129,7 @@ export function setupJobs(
   });
   if (fileBrowser) {
     app.contextMenu.addItem({
-      command: RUN_AS_JOB_COMMAND,
+      command: CommandIds.runAsJob,
       selector: '.jp-DirListing-item',
       rank: 12
     });

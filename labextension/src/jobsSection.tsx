@@ -81,6 +81,7 @@ function JobRow(props: IJobProps & { open: boolean }): React.ReactElement {
     <div
       className={`kamld-JobRow kamld-mod-${job.state.toLowerCase()}`}
       data-job={job.id}
+      data-kamld-job={job.id}
     >
       <button
         className="kamld-JobRow-summary"

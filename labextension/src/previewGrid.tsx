@@ -20,12 +20,19 @@ export function PreviewSection(props: {
         model.path ? (
           <section
             className="kamld-Section kamld-Preview"
-            aria-label={trans.__('Preview of %1', model.path)}
+            aria-label={trans.__('Preview of %1 at %2', model.path, model.ref)}
             data-kamld-preview={model.path}
+            data-kamld-preview-ref={model.ref}
           >
             <div className="kamld-Preview-header">
               <h3 className="kamld-Preview-title">
-                {trans.__('Preview: %1', model.path)}
+                {trans.__('Preview: %1', model.path)}{' '}
+                <span
+                  className="kamld-Tag kamld-RefBadge"
+                  title={trans.__('The rows shown are those of %1', model.ref)}
+                >
+                  {model.ref}
+                </span>
               </h3>
               <span className="kamld-Muted">{model.summary()}</span>
               <Button small minimal onClick={() => model.close()}>
@@ -42,7 +49,7 @@ export function PreviewSection(props: {
               <ResultGrid
                 columns={model.preview.columns}
                 rows={model.preview.rows}
-                label={trans.__('Rows of %1', model.path)}
+                label={trans.__('Rows of %1 at %2', model.path, model.ref)}
               />
             )}
           </section>

@@ -69,17 +69,6 @@ export function parsePreview(body: unknown): IPreview | undefined {
   };
 }
 
-/** A cell as text: null as empty, objects as JSON. */
-export function formatCell(value: unknown): string {
-  if (value === null || value === undefined) {
-    return '';
-  }
-  if (typeof value === 'object') {
-    return JSON.stringify(value);
-  }
-  return String(value);
-}
-
 export class PreviewModel {
   constructor(
     readonly datasetId: string,

@@ -5,8 +5,9 @@
  */
 import * as React from 'react';
 
+import { cellView, isNumericType } from './cellFormat';
 import { GRID_ROW_HEIGHT, gridWindow } from './gridWindow';
-import { formatCell, IPreviewColumn } from './previewModel';
+import { IPreviewColumn } from './previewModel';
 
 /** The viewport's height before the box is measured. */
 const DEFAULT_VIEWPORT = 360;
@@ -31,6 +32,7 @@ export function ResultGrid(props: {
   };
   React.useLayoutEffect(measure, [rows]);
   const w = gridWindow(view.top, view.height, rows.length);
+  const numeric = columns.map(c => isNumericType(c.type));
   return (
     <div
       ref={box}
@@ -45,7 +47,12 @@ export function ResultGrid(props: {
         <thead>
           <tr aria-rowindex={1}>
             {columns.map((c, i) => (
-              <th key={i} scope="col" title={c.type}>
+              <th
+                key={i}
+                scope="col"
+                title={c.type}
+                className={numeric[i] ? 'kamld-Cell-number' : undefined}
+              >
                 <span className="kamld-PreviewTable-name">{c.name}</span>
                 <span className="kamld-PreviewTable-type">{c.type}</span>
               </th>
@@ -62,7 +69,12 @@ export function ResultGrid(props: {
               style={{ height: GRID_ROW_HEIGHT }}
             >
               {row.map((cell, c) => (
-                <td key={c}>{formatCell(cell)}</td>
+                <GridCell
+                  key={c}
+                  value={cell}
+                  type={columns[c]?.type ?? ''}
+                  numeric={numeric[c] ?? false}
+                />
               ))}
             </tr>
           ))}
@@ -72,5 +84,30 @@ export function ResultGrid(props: {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/**
+ * One cell (cellFormat.ts): NULL marked as such; numbers, and everything in a
+ * numeric column (its NULLs too), right-aligned.
+ */
+function GridCell(props: {
+  value: unknown;
+  type: string;
+  numeric: boolean;
+}): React.ReactElement {
+  const cell = cellView(props.value, props.type);
+  const right = props.numeric || cell.kind === 'number';
+  return (
+    <td
+      className={right ? 'kamld-Cell-number' : undefined}
+      data-kamld-cell={cell.kind}
+    >
+      {cell.kind === 'null' ? (
+        <span className="kamld-Cell-null">{cell.text}</span>
+      ) : (
+        cell.text
+      )}
+    </td>
   );
 }

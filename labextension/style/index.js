@@ -1,3 +1,4 @@
 import './base.css';
 import './search.css';
 import './schema.css';
+import './grid.css';

@@ -214,7 +214,7 @@ export default defineConfig({
       // The same JupyterLab as `connected`, after it: that project kills the
       // sidecar, which must not happen in the middle of these tests.
       name: 'datasets',
-      testMatch: ['datasets.spec.ts', 'preview.spec.ts'],
+      testMatch: ['datasets.spec.ts', 'preview.spec.ts', 'previewRef.spec.ts'],
       dependencies: ['connected'],
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
@@ -231,6 +231,14 @@ export default defineConfig({
       name: 'search',
       testMatch: 'search.spec.ts',
       dependencies: ['connected'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
+      // Switches the theme (a user setting of the same JupyterLab): after
+      // every other project of that server, so no screenshot of theirs turns dark.
+      name: 'commands',
+      testMatch: 'commands.spec.ts',
+      dependencies: ['datasets', 'jobs', 'search'],
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
     {

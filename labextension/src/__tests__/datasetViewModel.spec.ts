@@ -464,3 +464,60 @@ describe('DatasetViewModel', () => {
     expect(model.notice?.message).toContain('looks like a sequence');
   });
 });
+
+describe('DatasetViewModel preview follows the ref', () => {
+  const preview = (species: string) => [
+    200,
+    {
+      columns: [{ name: 'species', type: 'VARCHAR' }],
+      rows: [[species]],
+      truncated: false,
+      totalRows: '1'
+    }
+  ];
+
+  it('reloads an open preview at the new ref, never keeping the old rows', async () => {
+    const { model, requests } = makeModel({
+      'GET v1/datasets/iris/preview/a.csv?limit=100&ref=draft': preview(
+        'draft-row'
+      ) as Route,
+      'GET v1/datasets/iris/preview/a.csv?limit=100&ref=v2': preview(
+        'v2-row'
+      ) as Route,
+      'GET v1/datasets/iris/files?ref=v2&pageSize=500': [200, LISTING],
+      'GET v1/datasets/iris/tables?ref=v2': [
+        200,
+        { schema: 'iris@v2', tables: [] }
+      ]
+    });
+    await model.refresh();
+    await model.preview.open('a.csv', model.ref);
+    expect(model.preview.preview?.rows).toEqual([['draft-row']]);
+
+    // While v2 loads, no rows of the draft are shown under the name v2.
+    const shownDuring: Array<[string, unknown]> = [];
+    model.preview.changed.connect(() =>
+      shownDuring.push([model.preview.ref, model.preview.preview?.rows[0][0]])
+    );
+    await model.setRef('v2');
+    expect(model.preview.ref).toBe('v2');
+    expect(model.schema.ref).toBe('v2');
+    expect(model.preview.preview?.rows).toEqual([['v2-row']]);
+    expect(shownDuring).toEqual([
+      ['v2', undefined],
+      ['v2', 'v2-row']
+    ]);
+    expect(requests.map(r => r.key)).toContain(
+      'GET v1/datasets/iris/preview/a.csv?limit=100&ref=v2'
+    );
+  });
+
+  it('leaves a closed preview closed when the ref changes', async () => {
+    const { model, requests } = makeModel({
+      'GET v1/datasets/iris/files?ref=v1&pageSize=500': [200, LISTING]
+    });
+    await model.setRef('v1');
+    expect(model.preview.path).toBe('');
+    expect(requests.some(r => r.key.includes('/preview/'))).toBe(false);
+  });
+});

@@ -343,3 +343,30 @@ describe('JobsModel', () => {
     expect(model.error).toBe('offline');
   });
 });
+
+describe('JobsModel.runningCount', () => {
+  it('counts the jobs listed that have not ended', async () => {
+    const states = [
+      'JOB_STATE_RUNNING',
+      'JOB_STATE_QUEUED',
+      'JOB_STATE_SUCCEEDED',
+      'JOB_STATE_FAILED'
+    ];
+    const model = new JobsModel({
+      listJobs: async () => ({
+        ok: true,
+        value: states.map((state, i) =>
+          parseJob({ ...JOB, name: `jobs/j${i}`, state })!
+        )
+      }),
+      getJob: async () => ({ ok: true, value: parseJob(JOB)! }),
+      cancelJob: async () => ({ ok: true, value: parseJob(JOB)! }),
+      submitJob: async () => ({ ok: true, value: parseJob(JOB)! }),
+      logs: async () => ({ ok: true, value: '' })
+    });
+    expect(model.runningCount).toBe(0);
+    await model.refresh();
+    expect(model.jobs).toHaveLength(4);
+    expect(model.runningCount).toBe(2);
+  });
+});

@@ -1,7 +1,6 @@
 import { ITranslate } from '../connectionState';
 import { DatasetClient, Transport } from '../datasetApi';
 import {
-  formatCell,
   isTabular,
   parsePreview,
   PreviewModel,
@@ -70,19 +69,13 @@ describe('parsePreview', () => {
   });
 });
 
-describe('isTabular and formatCell', () => {
+describe('isTabular', () => {
   it('knows the formats the sidecar previews', () => {
     expect(isTabular('a/b.CSV')).toBe(true);
     expect(isTabular('x.parquet')).toBe(true);
     expect(isTabular('w.jsonl')).toBe(true);
     expect(isTabular('img.png')).toBe(false);
     expect(isTabular('notes.json')).toBe(false);
-  });
-  it('renders cells as text', () => {
-    expect(formatCell(null)).toBe('');
-    expect(formatCell(1.5)).toBe('1.5');
-    expect(formatCell(false)).toBe('false');
-    expect(formatCell([1, 2])).toBe('[1,2]');
   });
 });
 
