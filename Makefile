@@ -161,7 +161,7 @@ run: build ext ## start JupyterLab with the extension and a managed sidecar on e
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: test
-test: lint check-generate test-go test-rules test-chart test-image test-py test-js test-e2e test-api-fuzz ## every suite: lint, generated code, Go, alert rules, chart, image, pytest, jest, Playwright, API fuzz
+test: lint check-generate test-go test-rules test-chart test-image test-py test-js test-e2e test-api-fuzz test-dist test-dist-e2e ## every suite: lint, generated code, Go, alert rules, chart, image, pytest, jest, Playwright, API fuzz, the wheel
 
 ## ---- test suites ----------------------------------------------------------------------------------------
 
