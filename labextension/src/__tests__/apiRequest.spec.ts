@@ -77,7 +77,13 @@ describe('requestJson', () => {
         grpcCode: 3,
         reason: undefined,
         message: 'invalid id',
-        fieldViolations: [{ field: 'id', description: 'too long' }]
+        fieldViolations: [{ field: 'id', description: 'too long' }],
+        details: [
+          {
+            '@type': 'type.googleapis.com/google.rpc.BadRequest',
+            fieldViolations: [{ field: 'id', description: 'too long' }]
+          }
+        ]
       }
     });
   });

@@ -67,7 +67,7 @@ func newGateway(ctx context.Context, lis *bufconn.Listener, maxMsg int) (*runtim
 		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(maxMsg), grpc.MaxCallSendMsgSize(maxMsg)),
 		// In memory, flow control only costs round trips: large windows let bulk answers (Arrow results,
 		// file downloads) stream without waiting for window updates.
-		grpc.WithInitialWindowSize(gatewayWindow), grpc.WithInitialConnWindowSize(4*gatewayWindow),
+		grpc.WithInitialWindowSize(gatewayWindow), grpc.WithInitialConnWindowSize(4 * gatewayWindow),
 	}
 	if observe.TracingEnabled() {
 		// The REST request's span (observe.HTTPHandler) continues into the gRPC call as its parent.
