@@ -38,7 +38,7 @@ func TestTraceThroughGatewayToBackends(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
 
 	var spans []otelcol.Span
-	want := []string{"gateway POST", "kamld.v1.QueryService/ExecuteQuery", "fs get", "duckdb query"}
+	want := []string{"query POST", "kamld.v1.QueryService/ExecuteQuery", "fs get", "duckdb query"}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		spans, err = col.Trace(traceID)

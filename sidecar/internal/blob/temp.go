@@ -24,3 +24,21 @@ type TempCount struct {
 	Entries int64
 	Bytes   int64
 }
+
+// Capability finds an optional interface T of a store that decorators (metrics, tracing) may wrap: each
+// decorator exposes what it wraps through `Unwrap() any`, so maintenance-only interfaces such as
+// TempSweeper need not be re-exported by every decorator.
+func Capability[T any](s Store) (T, bool) {
+	var v any = s
+	for {
+		if t, ok := v.(T); ok {
+			return t, true
+		}
+		u, ok := v.(interface{ Unwrap() any })
+		if !ok {
+			var zero T
+			return zero, false
+		}
+		v = u.Unwrap()
+	}
+}

@@ -294,13 +294,13 @@ func TestMergeConflicts(t *testing.T) {
 	onStores(t, func(t *testing.T, store blob.Store) {
 		ctx := context.Background()
 		e := New(store)
-		_, ours, theirs := divergent(t, e, false)
+		divergent(t, e, false)
 		// A second conflict: deleted on main, modified on exp.
 		require.NoError(t, e.DeleteFile(ctx, "iris", "a00004.txt", false))
 		ours, err := e.CreateSnapshot(ctx, "iris", SnapshotOptions{})
 		require.NoError(t, err)
 		write(t, e, "iris@exp", "a00004.txt", "exp's a4")
-		theirs, err = e.CreateSnapshot(ctx, "iris@exp", SnapshotOptions{})
+		theirs, err := e.CreateSnapshot(ctx, "iris@exp", SnapshotOptions{})
 		require.NoError(t, err)
 
 		_, err = e.MergeBranch(ctx, "iris", "exp", "", MergeOptions{})

@@ -131,7 +131,7 @@ func (e *Engine) collectGarbage(ctx context.Context, opts GCOptions) (*GCReport,
 // sweepTemp has a store that stages writes in temporary files of its own remove those older than the cutoff
 // (see blob.TempSweeper): a write killed mid-way leaves one behind, which no key names.
 func (e *Engine) sweepTemp(ctx context.Context, r *GCReport) error {
-	ts, ok := e.blobs.(blob.TempSweeper)
+	ts, ok := blob.Capability[blob.TempSweeper](e.blobs)
 	if !ok {
 		return nil
 	}

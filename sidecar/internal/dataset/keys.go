@@ -38,7 +38,6 @@ func (k dsKeys) tag(tag string) string      { return k.root + "tags/" + tag }
 func (k dsKeys) entry(gen, h string) string { return k.gen(gen) + h }
 func (k dsKeys) branches() string           { return k.root + "branches/" }
 func (k dsKeys) branch(name string) string  { return k.root + "branches/" + name }
-func (k dsKeys) drafts() string             { return k.root + "drafts/" }
 func (k dsKeys) branchDraft(id string) string {
 	if id == "" {
 		return k.draft() // the default branch keeps the draft pointer datasets had before branches

@@ -7,7 +7,7 @@
 package otelcol
 
 import (
-	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -129,20 +129,27 @@ type otlpJSON struct {
 
 // Spans returns every span received so far.
 func (c *Collector) Spans() ([]Span, error) {
-	f, err := os.Open(c.out)
+	data, err := os.ReadFile(c.out)
 	if os.IsNotExist(err) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
+	// The file exporter appends one JSON document per line while we read: only complete lines count (the
+	// last one may still be being written), and blank lines are skipped.
+	if i := bytes.LastIndexByte(data, '\n'); i >= 0 {
+		data = data[:i]
+	} else {
+		data = nil
+	}
 	var out []Span
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
-	for sc.Scan() {
+	for line := range bytes.SplitSeq(data, []byte("\n")) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
 		var doc otlpJSON
-		if err := json.Unmarshal(sc.Bytes(), &doc); err != nil {
+		if err := json.Unmarshal(line, &doc); err != nil {
 			return nil, fmt.Errorf("collector output: %w", err)
 		}
 		for _, rs := range doc.ResourceSpans {
@@ -159,7 +166,7 @@ func (c *Collector) Spans() ([]Span, error) {
 			}
 		}
 	}
-	return out, sc.Err()
+	return out, nil
 }
 
 // Trace returns the spans of one trace id.

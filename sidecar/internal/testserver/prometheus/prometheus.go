@@ -38,7 +38,7 @@ func Binary() (string, error) {
 		return "", err
 	}
 	if !proc.IsExecutable(bin) {
-		return "", fmt.Errorf("Prometheus is not at %s: run make prometheus (or set %s)", bin, EnvBinary)
+		return "", fmt.Errorf("no Prometheus at %s: run make prometheus (or set %s)", bin, EnvBinary)
 	}
 	return bin, nil
 }
