@@ -22,6 +22,7 @@ var pathPatterns = map[string]string{
 	"dataset":  resource.DatasetIDPattern,
 	"job":      resource.DatasetIDPattern,
 	"tag":      resource.TagIDPattern,
+	"branche":  resource.TagIDPattern, // grpc-gateway's name for the {branch} of branches/*; branch names are tag ids
 	"snapshot": resource.SnapshotRefPattern,
 	"query":    resource.QueryIDPattern,
 }

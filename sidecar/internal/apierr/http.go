@@ -55,10 +55,12 @@ func RoutingErrorHandler(ctx context.Context, mux *runtime.ServeMux, m runtime.M
 
 // reasonHTTPStatus are the reasons whose REST status is more precise than the one their gRPC code maps to: a
 // body over the size limit is RESOURCE_EXHAUSTED like an oversized gRPC message, but 413 rather than the 429
-// that quotas and rate limits get; a Range outside the file is OUT_OF_RANGE, 416 on the raw download route.
+// that quotas and rate limits get; a Range outside the file is OUT_OF_RANGE, 416 on the raw download route; a
+// known path with the wrong method is UNIMPLEMENTED, 405 rather than 501.
 var reasonHTTPStatus = map[kamldv1.ErrorReason]int{
 	kamldv1.ErrorReason_ERROR_REASON_REQUEST_TOO_LARGE:     http.StatusRequestEntityTooLarge,
 	kamldv1.ErrorReason_ERROR_REASON_RANGE_NOT_SATISFIABLE: http.StatusRequestedRangeNotSatisfiable,
+	kamldv1.ErrorReason_ERROR_REASON_METHOD_NOT_ALLOWED:    http.StatusMethodNotAllowed,
 }
 
 // WriteStatus writes st as JSON with its mapped HTTP status.

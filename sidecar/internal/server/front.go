@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"google.golang.org/grpc/codes"
@@ -17,6 +18,7 @@ import (
 // Go's ServeMux would otherwise answer it with a redirect to the cleaned path, which a client following
 // redirects turns into a write of another file.
 func (s *Server) httpFront(next http.Handler) http.Handler {
+	routes := apiRoutes()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/v1/") {
 			if err := interceptors.CheckToken(s.token, r.Header.Values("Authorization")); err != nil {
@@ -26,6 +28,14 @@ func (s *Server) httpFront(next http.Handler) http.Handler {
 		}
 		if why := pathProblem(r.URL.EscapedPath()); why != "" {
 			apierr.WriteStatus(w, apierr.Status(apierr.New(codes.InvalidArgument, kamldv1.ErrorReason_ERROR_REASON_PATH_NOT_CANONICAL, "%s: %s", r.URL.EscapedPath(), why)))
+			return
+		}
+		if methods := allowed(routes, r.URL.Path); len(methods) > 0 && !slices.Contains(methods, r.Method) {
+			// The path is one of the API's, but not for this method. Answered here because the gateway
+			// would otherwise read a custom method's path ("snapshots/v1:restore") as a resource name of
+			// another binding ("snapshots/{snapshot}") and answer 400 for a name it cannot parse.
+			w.Header().Set("Allow", strings.Join(methods, ", "))
+			apierr.WriteStatus(w, apierr.Status(apierr.New(codes.Unimplemented, kamldv1.ErrorReason_ERROR_REASON_METHOD_NOT_ALLOWED, "%s does not take %s; it takes %s", r.URL.Path, r.Method, strings.Join(methods, ", "))))
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -129,7 +129,10 @@ func TestMetricsSummary(t *testing.T) {
 	require.Equal(t, http.StatusOK, code, body)
 	assert.Contains(t, body, `"backends"`)
 
-	for _, bad := range []*kamldv1.GetMetricsSummaryRequest{{WindowSeconds: 10}, {WindowSeconds: 7200}, {Source: "elsewhere"}} {
+	short, err := sc.GetMetricsSummary(s.authed(), &kamldv1.GetMetricsSummaryRequest{WindowSeconds: 10})
+	require.NoError(t, err)
+	assert.EqualValues(t, 60, short.GetWindowSeconds(), "a window under a minute reads as one minute")
+	for _, bad := range []*kamldv1.GetMetricsSummaryRequest{{WindowSeconds: -1}, {WindowSeconds: 7200}, {Source: "elsewhere"}} {
 		_, err := sc.GetMetricsSummary(s.authed(), bad)
 		assert.Equal(t, "InvalidArgument", statusCode(err), "%v", bad)
 	}

@@ -24,9 +24,10 @@ func (s *Service) GetMetricsSummary(ctx context.Context, req *kamldv1.GetMetrics
 	window := maxWindow
 	if w := req.GetWindowSeconds(); w != 0 {
 		window = time.Duration(w) * time.Second
-		if window < time.Minute || window > maxWindow {
-			return nil, apierr.InvalidArgument("window_seconds", "%d is outside 60..3600", w)
+		if w < 0 || window > maxWindow {
+			return nil, apierr.InvalidArgument("window_seconds", "%d is outside 0..3600", w)
 		}
+		window = max(window, time.Minute) // the window is kept per minute: less than one reads as one
 	}
 	switch req.GetSource() {
 	case "", sourceLocal:

@@ -7,6 +7,7 @@
 package kamldv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -821,7 +822,7 @@ var File_kamld_v1_branch_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_branch_proto_rawDesc = "" +
 	"\n" +
-	"\x15kamld/v1/branch.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\x1a\x17kamld/v1/snapshot.proto\"\xdb\x01\n" +
+	"\x15kamld/v1/branch.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\x1a\x17kamld/v1/snapshot.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xdb\x01\n" +
 	"\x06Branch\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x12\x12\n" +
@@ -831,26 +832,26 @@ const file_kamld_v1_branch_proto_rawDesc = "" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12\x1d\n" +
 	"\n" +
-	"is_default\x18\a \x01(\bR\tisDefault\"t\n" +
+	"is_default\x18\a \x01(\bR\tisDefault\"\xca\x01\n" +
 	"\x13CreateBranchRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
-	"\tbranch_id\x18\x02 \x01(\tR\bbranchId\x12(\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12q\n" +
+	"\tbranch_id\x18\x02 \x01(\tBT\x92AQ\x8a\x01B^(?!draft$)(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62}$\xd2\x01\tbranch_idR\bbranchId\x12(\n" +
 	"\x06branch\x18\x03 \x01(\v2\x10.kamld.v1.BranchR\x06branch\"&\n" +
 	"\x10GetBranchRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"i\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"y\n" +
 	"\x13ListBranchesRequest\x12\x16\n" +
-	"\x06parent\x18\x01 \x01(\tR\x06parent\x12\x1b\n" +
-	"\tpage_size\x18\x02 \x01(\x05R\bpageSize\x12\x1d\n" +
+	"\x06parent\x18\x01 \x01(\tR\x06parent\x12+\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"l\n" +
 	"\x14ListBranchesResponse\x12,\n" +
 	"\bbranches\x18\x01 \x03(\v2\x10.kamld.v1.BranchR\bbranches\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\")\n" +
 	"\x13DeleteBranchRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"M\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\xa7\x01\n" +
 	"\x13RenameBranchRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\x12\"\n" +
-	"\rnew_branch_id\x18\x02 \x01(\tR\vnewBranchId\"\xc6\x02\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12|\n" +
+	"\rnew_branch_id\x18\x02 \x01(\tBX\x92AU\x8a\x01B^(?!draft$)(?!v[0-9]+$)(?![0-9a-f]{6,}$)[a-z0-9][a-z0-9._-]{0,62}$\xd2\x01\rnew_branch_idR\vnewBranchId\"\xc6\x02\n" +
 	"\x12MergeBranchRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x18\n" +

@@ -7,6 +7,7 @@
 package kamldv1
 
 import (
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -84,7 +85,8 @@ func (Health) EnumDescriptor() ([]byte, []int) {
 // GetMetricsSummaryRequest selects the window and the source of a summary.
 type GetMetricsSummaryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// How far back to summarise, 60..3600 seconds; 0 means 3600.
+	// How far back to summarise, 0..3600 seconds: 0 means 3600, and less than 60 reads as 60 (the window is kept
+	// per minute).
 	WindowSeconds int32 `protobuf:"varint,1,opt,name=window_seconds,json=windowSeconds,proto3" json:"window_seconds,omitempty"`
 	// "local" (default when empty): this sidecar's own window. "prometheus": the fleet, from Prometheus.
 	Source        string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
@@ -821,9 +823,9 @@ var File_kamld_v1_system_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_system_proto_rawDesc = "" +
 	"\n" +
-	"\x15kamld/v1/system.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"Y\n" +
-	"\x18GetMetricsSummaryRequest\x12%\n" +
-	"\x0ewindow_seconds\x18\x01 \x01(\x05R\rwindowSeconds\x12\x16\n" +
+	"\x15kamld/v1/system.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"r\n" +
+	"\x18GetMetricsSummaryRequest\x12>\n" +
+	"\x0ewindow_seconds\x18\x01 \x01(\x05B\x17\x92A\x14Y\x00\x00\x00\x00\x00 \xac@i\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\rwindowSeconds\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\"\x8b\x04\n" +
 	"\x0eMetricsSummary\x12%\n" +
 	"\x0ewindow_seconds\x18\x01 \x01(\x05R\rwindowSeconds\x12\x16\n" +

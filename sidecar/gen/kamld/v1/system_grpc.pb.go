@@ -39,7 +39,7 @@ type SystemServiceClient interface {
 	// RPC rate and errors, job throughput, storage, index lag and recent failures. With source "local" (the
 	// default) it reads the window this sidecar keeps in memory (at most one hour); with "prometheus" it reads
 	// the same figures for the whole fleet from the Prometheus configured as observe.prometheus_url.
-	// Errors: INVALID_ARGUMENT for a window outside 1m..1h or an unknown source; FAILED_PRECONDITION for
+	// Errors: INVALID_ARGUMENT for a window outside 0..3600 s or an unknown source; FAILED_PRECONDITION for
 	// "prometheus" when no URL is configured; UNAVAILABLE when that Prometheus cannot be reached.
 	GetMetricsSummary(ctx context.Context, in *GetMetricsSummaryRequest, opts ...grpc.CallOption) (*MetricsSummary, error)
 }
@@ -88,7 +88,7 @@ type SystemServiceServer interface {
 	// RPC rate and errors, job throughput, storage, index lag and recent failures. With source "local" (the
 	// default) it reads the window this sidecar keeps in memory (at most one hour); with "prometheus" it reads
 	// the same figures for the whole fleet from the Prometheus configured as observe.prometheus_url.
-	// Errors: INVALID_ARGUMENT for a window outside 1m..1h or an unknown source; FAILED_PRECONDITION for
+	// Errors: INVALID_ARGUMENT for a window outside 0..3600 s or an unknown source; FAILED_PRECONDITION for
 	// "prometheus" when no URL is configured; UNAVAILABLE when that Prometheus cannot be reached.
 	GetMetricsSummary(context.Context, *GetMetricsSummaryRequest) (*MetricsSummary, error)
 	mustEmbedUnimplementedSystemServiceServer()
