@@ -823,10 +823,11 @@ var File_kamld_v1_system_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_system_proto_rawDesc = "" +
 	"\n" +
-	"\x15kamld/v1/system.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"r\n" +
+	"\x15kamld/v1/system.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x8f\x01\n" +
 	"\x18GetMetricsSummaryRequest\x12>\n" +
-	"\x0ewindow_seconds\x18\x01 \x01(\x05B\x17\x92A\x14Y\x00\x00\x00\x00\x00 \xac@i\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\rwindowSeconds\x12\x16\n" +
-	"\x06source\x18\x02 \x01(\tR\x06source\"\x8b\x04\n" +
+	"\x0ewindow_seconds\x18\x01 \x01(\x05B\x17\x92A\x14Y\x00\x00\x00\x00\x00 \xac@i\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\rwindowSeconds\x123\n" +
+	"\x06source\x18\x02 \x01(\tB\x1b\x92A\x18\xf2\x02\x00\xf2\x02\x05local\xf2\x02\n" +
+	"prometheusR\x06source\"\x8b\x04\n" +
 	"\x0eMetricsSummary\x12%\n" +
 	"\x0ewindow_seconds\x18\x01 \x01(\x05R\rwindowSeconds\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x124\n" +
