@@ -25,6 +25,9 @@ export const FLOAT_DIGITS = 15;
 const NUMERIC_TYPE =
   /^(U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|INT\d+|FLOAT\d*|DOUBLE( PRECISION)?|REAL|DECIMAL|NUMERIC)(\(\s*\d+\s*(,\s*\d+\s*)?\))?$/i;
 
+/** SQL types whose values are exact decimals, shown with every digit. */
+const EXACT_TYPE = /^(DECIMAL|NUMERIC)(\(\s*\d+\s*(,\s*\d+\s*)?\))?$/i;
+
 /** Whether a column of this SQL type holds numbers (then it is right-aligned). */
 export function isNumericType(type: string): boolean {
   return NUMERIC_TYPE.test(type.trim());
@@ -48,7 +51,12 @@ export function cellView(value: unknown, type = ''): ICellView {
     return { text: 'NULL', kind: 'null' };
   }
   if (typeof value === 'number') {
-    return { text: formatNumber(value), kind: 'number' };
+    // A DECIMAL is exact: its digits are the value, not binary noise.
+    const exact = EXACT_TYPE.test(type.trim());
+    return {
+      text: exact ? String(value) : formatNumber(value),
+      kind: 'number'
+    };
   }
   if (typeof value === 'bigint') {
     return { text: value.toString(), kind: 'number' };

@@ -84,4 +84,10 @@ describe('cellView', () => {
     });
     expect(cellView(false, 'BOOLEAN')).toEqual({ text: 'false', kind: 'text' });
   });
+  it('shows every digit of an exact DECIMAL', () => {
+    expect(cellView(1.4620000000000002, 'DECIMAL(17,16)')).toEqual({
+      text: '1.4620000000000002',
+      kind: 'number'
+    });
+  });
 });

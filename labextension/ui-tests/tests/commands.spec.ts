@@ -107,7 +107,7 @@ for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
       const editor = page.locator('.kamld-SqlEditor').filter({ visible: true });
       await expect(editor).toBeVisible();
       const input = editor.locator('.kamld-SqlEditor-input .cm-content');
-      await input.fill('SELECT 1.4620000000000002 AS x, NULL AS y');
+      await input.fill('SELECT 1.4620000000000002::DOUBLE AS x, NULL AS y');
       // Run Query through its shortcut (a JupyterLab command).
       await input.press('Control+Enter');
       const grid = editor.locator('.kamld-PreviewTable');
