@@ -299,7 +299,9 @@ export class SqlEditorModel {
       return '';
     }
     const parts = [
-      this._trans.__('%1 rows', stats.rows),
+      Number(stats.rows) === 1
+        ? this._trans.__('1 row')
+        : this._trans.__('%1 rows', stats.rows),
       this._trans.__('%1 ms', stats.elapsedMs),
       stats.engine
     ];
