@@ -34,6 +34,8 @@ type Config struct {
 // Observe configures what the sidecar reports about itself beyond /metrics (docs/observability.md). Tracing
 // is configured by the standard OTEL_* environment variables, not here.
 type Observe struct {
+	// Metrics exists so an operator can measure, or avoid, what metrics cost; make bench reports that cost.
+	Metrics       bool   `koanf:"metrics" help:"record Prometheus metrics (RPC and backend); when false /metrics says they are off"`
 	PrometheusURL string `koanf:"prometheus_url" help:"Prometheus base URL that scrapes every sidecar, for GetMetricsSummary's fleet view (empty: local only)"`
 }
 
@@ -158,6 +160,7 @@ func Default() Config {
 		Index:    Index{Backend: "bleve", Elastic: Elastic{Index: "kamld-datasets"}},
 		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}, DuckDB: DuckDB{MemoryLimit: "1GB", CacheBytes: 4 << 30}},
 		Compute:  Compute{Backend: "local", Kubernetes: Kubernetes{Namespace: "default", GPUResource: "nvidia.com/gpu"}},
+		Observe:  Observe{Metrics: true},
 	}
 }
 

@@ -105,3 +105,17 @@ func TestJSONSchemaCoversEveryKey(t *testing.T) {
 	assert.NotContains(t, s3, "secret_key", "secrets come from the environment")
 	assert.Equal(t, "integer", props["sql"].(map[string]any)["properties"].(map[string]any)["duckdb"].(map[string]any)["properties"].(map[string]any)["cache_bytes"].(map[string]any)["type"])
 }
+
+func TestObserveMetricsIsOnByDefaultAndSwitchesOff(t *testing.T) {
+	c, err := Load(flags(t), nil)
+	require.NoError(t, err)
+	assert.True(t, c.Observe.Metrics, "metrics are on unless turned off")
+	c, err = Load(flags(t), []string{"KAMLD_OBSERVE_METRICS=false"})
+	require.NoError(t, err)
+	assert.False(t, c.Observe.Metrics)
+	c, err = Load(flags(t, "--observe-metrics=false"), nil)
+	require.NoError(t, err)
+	assert.False(t, c.Observe.Metrics)
+	_, err = Load(flags(t), []string{"KAMLD_OBSERVE_METRICS=sometimes"})
+	assert.Error(t, err, "a value that is not a boolean is refused, not read as false")
+}

@@ -33,7 +33,7 @@ func (s *Server) newHTTPHandler(api http.Handler, raw *rawFiles, openapi []byte,
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(openapi)
 	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
+	mux.Handle("GET /metrics", s.metricsHandler(metrics))
 	// Raw file bytes bypass the JSON gateway and its body limit (see rawfiles.go); GET also serves HEAD.
 	mux.Handle("GET /v1/datasets/{dataset}/content/{path...}", observe.HTTPHandler(http.HandlerFunc(raw.download), "download"))
 	mux.Handle("PUT /v1/datasets/{dataset}/content/{path...}", observe.HTTPHandler(http.HandlerFunc(raw.upload), "upload"))
@@ -74,4 +74,18 @@ func (s *Server) readyz(capability string) http.HandlerFunc {
 			_, _ = w.Write([]byte("ok\n"))
 		}
 	}
+}
+
+// metricsOff is the whole /metrics body when observe.metrics is false: a scrape succeeds (no alert on a
+// deliberately unmonitored sidecar) and a person reading it learns why it is empty.
+const metricsOff = "# kamld: metrics are off (observe.metrics: false, KAMLD_OBSERVE_METRICS=false)\n"
+
+func (s *Server) metricsHandler(metrics prometheus.Gatherer) http.Handler {
+	if s.cfg.Observe.Metrics {
+		return promhttp.HandlerFor(metrics, promhttp.HandlerOpts{})
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		_, _ = w.Write([]byte(metricsOff))
+	})
 }

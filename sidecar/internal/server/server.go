@@ -133,9 +133,13 @@ func (s *Server) Run(ctx context.Context, ready func(Bound)) error {
 }
 
 func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health.Server) {
+	var metrics *interceptors.Metrics
+	if s.cfg.Observe.Metrics {
+		metrics = interceptors.NewMetrics(reg)
+	}
 	opts := append(interceptors.ServerOptions(interceptors.Options{
 		Logger:          s.log,
-		Metrics:         interceptors.NewMetrics(reg),
+		Metrics:         metrics,
 		Token:           s.token,
 		DefaultIdentity: s.identity,
 	}),

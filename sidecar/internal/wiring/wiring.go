@@ -153,5 +153,8 @@ func build(capability, name string, c config.Config, built map[string]backend.Ba
 	if err != nil {
 		return nil, fmt.Errorf("%s backend %s: %w", capability, name, err)
 	}
+	if !c.Observe.Metrics {
+		return b, nil
+	}
 	return instrumented(capability, b), nil
 }

@@ -5,6 +5,7 @@ package interceptors
 import (
 	"context"
 	"log/slog"
+	"slices"
 
 	"google.golang.org/grpc"
 
@@ -13,7 +14,8 @@ import (
 
 // Options are what the chain needs from the server.
 type Options struct {
-	Logger          *slog.Logger
+	Logger *slog.Logger
+	// Metrics records RPC metrics; nil leaves the metrics link out of the chain (observe.metrics: false).
 	Metrics         *Metrics
 	Token           auth.Token
 	DefaultIdentity string
@@ -58,6 +60,9 @@ func chain(o Options) []link {
 // table in the same order.
 func ServerOptions(o Options) []grpc.ServerOption {
 	links := chain(o)
+	if o.Metrics == nil {
+		links = slices.DeleteFunc(links, func(l link) bool { return l.name == "metrics" })
+	}
 	unary := make([]grpc.UnaryServerInterceptor, len(links))
 	stream := make([]grpc.StreamServerInterceptor, len(links))
 	for i, l := range links {
