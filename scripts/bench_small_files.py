@@ -2,8 +2,7 @@
 """Ingest of many small files: `kamld cp -r` against `dvc add` on the same files, in one run (make bench-small-files).
 
 Writes 10,000 files of 4 KiB (random bytes, 100 folders of 100), then times, alternating:
-`kamld cp -r DIR bench/DIR/` into a fresh dataset on a `kamld serve` of its own (loopback, data directory of
-its own), and `dvc add DIR` in a fresh `dvc init --no-scm` project holding a copy of the same files. Both read
+`kamld cp -r DIR bench/DIR/` into a fresh dataset on a new `kamld serve` (loopback, new data directory), and `dvc add DIR` in a fresh `dvc init --no-scm` project holding a copy of the same files. Both read
 every byte, hash it and store it in a content-addressed cache. Reports the best of the runs (and the medians)
 and the ratio (budget ≤ 1.5×) as one JSON file and a Markdown table written between its own markers in
 docs/benchmarks.md (bench-small-files:begin/end). dvc comes from PyPI, pinned, in a tool venv under
@@ -140,10 +139,13 @@ def main() -> None:
         base = Path(tmp)
         src = base / "src"
         make_files(src, args.files, args.size)
-        with sidecar(binary, base) as flags:
-            for run in range(args.runs):
+        for run in range(args.runs):
+            # A new store each run, as dvc gets a new cache: the same bytes again would be deduplicated.
+            home = base / f"kamld{run}"
+            home.mkdir()
+            with sidecar(binary, home) as flags:
                 k_times.append(run_kamld(binary, flags, src, run, args.jobs))
-                d_times.append(run_dvc(args.dvc, src, base, run))
+            d_times.append(run_dvc(args.dvc, src, base, run))
     k, d = min(k_times), min(d_times)
     report = {
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
