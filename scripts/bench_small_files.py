@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002, S603 - ratios print with ×; the commands are our own binaries and temp paths
 """Ingest of many small files: `kamld cp -r` against `dvc add` on the same files, in one run (make bench-small-files).
 
 Writes 10,000 files of 4 KiB (random bytes, 100 folders of 100), then times, alternating:
@@ -49,15 +48,30 @@ def sidecar(binary: str, base: Path) -> Iterator[list[str]]:
     log_path = base / "kamld.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [binary, "serve", "--data-dir", str(base / "data"), "--token-file", str(token_file),
-             "--grpc-addr", grpc, "--http-addr", f"127.0.0.1:{free_port()}", "--ready-file", str(ready)],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                binary,
+                "serve",
+                "--data-dir",
+                str(base / "data"),
+                "--token-file",
+                str(token_file),
+                "--grpc-addr",
+                grpc,
+                "--http-addr",
+                f"127.0.0.1:{free_port()}",
+                "--ready-file",
+                str(ready),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             deadline = time.monotonic() + 60
             while not ready.exists():
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"kamld serve did not start: {log_path.read_text()}")
+                    raise RuntimeError(
+                        f"kamld serve did not start: {log_path.read_text()}"
+                    )
                 time.sleep(0.05)
             yield ["--addr", grpc, "--token-file", str(token_file)]
         finally:
@@ -81,14 +95,31 @@ def timed(cmd: list[str], cwd: Path | None = None) -> float:
 
 def run_kamld(binary: str, flags: list[str], src: Path, run: int, jobs: int) -> float:
     ds = f"bench{run}"
-    subprocess.run([binary, *flags, "datasets", "create", ds], check=True, stdout=subprocess.DEVNULL)
-    took = timed([binary, *flags, "cp", "-r", "-j", str(jobs), str(src), f"{ds}/files/"])
+    subprocess.run(
+        [binary, *flags, "datasets", "create", ds],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    took = timed(
+        [binary, *flags, "cp", "-r", "-j", str(jobs), str(src), f"{ds}/files/"]
+    )
     # Outside the timing: every file must be there (a snapshot counts the draft's files).
-    subprocess.run([binary, *flags, "snapshot", ds, "-m", "bench"], check=True, stdout=subprocess.DEVNULL)
-    out = subprocess.run([binary, *flags, "datasets", "show", ds], check=True, capture_output=True, text=True)
+    subprocess.run(
+        [binary, *flags, "snapshot", ds, "-m", "bench"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    out = subprocess.run(
+        [binary, *flags, "datasets", "show", ds],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     want = sum(1 for p in src.rglob("*") if p.is_file())
     if f"files          {want} " not in out.stdout:
-        raise RuntimeError(f"kamld holds other than {want} files after cp -r:\n{out.stdout}")
+        raise RuntimeError(
+            f"kamld holds other than {want} files after cp -r:\n{out.stdout}"
+        )
     return took
 
 
@@ -103,14 +134,18 @@ def run_dvc(dvc: str, src: Path, base: Path, run: int) -> float:
 def markdown(report: dict[str, Any]) -> str:
     r = report["result"]
     mark = "met" if r["met"] else "**not met**"
-    return "\n".join([
-        f"Measured {report['date']} on {report['machine']}; {report['method']}",
-        "",
-        "| work | kamld | reference | ratio | budget |",
-        "|---|---|---|---|---|",
-        f"| {r['work']} | {r['kamld_s']} s | {r['reference']}: {r['reference_s']} s | {r['ratio']}× | "
-        f"≤ {r['budget']}× ({mark}) |",
-    ])
+    return "\n".join(
+        [
+            f"Measured {report['date']} on {report['machine']}; {report['method']}",
+            "",
+            "| work | kamld | reference | ratio | budget |",
+            "|---|---|---|---|---|",
+            (
+                f"| {r['work']} | {r['kamld_s']} s | {r['reference']}: {r['reference_s']} s | {r['ratio']}× | "
+                f"≤ {r['budget']}× ({mark}) |"
+            ),
+        ]
+    )
 
 
 def write_markdown(path: Path, table: str) -> None:
@@ -125,7 +160,9 @@ def write_markdown(path: Path, table: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--binary", default="bin/kamld")
-    ap.add_argument("--dvc", default=str(Path.home() / ".cache/kamld/dvc-3.67.1/bin/dvc"))
+    ap.add_argument(
+        "--dvc", default=str(Path.home() / ".cache/kamld/dvc-3.67.1/bin/dvc")
+    )
     ap.add_argument("--files", type=int, default=10_000)
     ap.add_argument("--size", type=int, default=4096)
     ap.add_argument("--jobs", type=int, default=8)
