@@ -17,7 +17,6 @@ import platform
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -27,14 +26,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from benchdoc import free_port, write_section
+
 BUDGET = 1.5
-BEGIN, END = "<!-- bench-small-files:begin -->", "<!-- bench-small-files:end -->"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -148,15 +142,6 @@ def markdown(report: dict[str, Any]) -> str:
     )
 
 
-def write_markdown(path: Path, table: str) -> None:
-    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in text or END not in text:
-        text += f"\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    path.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--binary", default="bin/kamld")
@@ -207,7 +192,7 @@ def main() -> None:
     }
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
-    write_markdown(Path(args.markdown), markdown(report))
+    write_section(Path(args.markdown), "bench-small-files", markdown(report))
     print(markdown(report))
 
 

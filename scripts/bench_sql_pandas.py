@@ -16,7 +16,6 @@ import os
 import platform
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import tempfile
@@ -27,18 +26,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-
 import kamld
+from benchdoc import free_port, write_section
 
 SIZES = (100_000, 1_000_000)
 BUDGET = 2.0
-BEGIN, END = "<!-- bench-sql-pandas:begin -->", "<!-- bench-sql-pandas:end -->"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -151,15 +143,6 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_markdown(path: Path, table: str) -> None:
-    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in text or END not in text:
-        text += f"\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    path.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--binary", default="bin/kamld")
@@ -192,7 +175,7 @@ def main() -> None:
     }
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
-    write_markdown(Path(args.markdown), markdown(report))
+    write_section(Path(args.markdown), "bench-sql-pandas", markdown(report))
     print(markdown(report))
 
 
