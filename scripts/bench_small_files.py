@@ -14,9 +14,7 @@ import argparse
 import json
 import os
 import platform
-import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import tempfile
@@ -26,7 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchdoc import free_port, write_section
+from benchkit import serve, write_section
 
 BUDGET = 1.5
 
@@ -34,43 +32,8 @@ BUDGET = 1.5
 @contextmanager
 def sidecar(binary: str, base: Path) -> Iterator[list[str]]:
     """A `kamld serve` of its own; yields the client flags that reach it."""
-    token_file = base / "token"
-    token_file.write_text(secrets.token_urlsafe(24))
-    token_file.chmod(0o600)
-    ready = base / "ready.json"
-    grpc = f"127.0.0.1:{free_port()}"
-    log_path = base / "kamld.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                binary,
-                "serve",
-                "--data-dir",
-                str(base / "data"),
-                "--token-file",
-                str(token_file),
-                "--grpc-addr",
-                grpc,
-                "--http-addr",
-                f"127.0.0.1:{free_port()}",
-                "--ready-file",
-                str(ready),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while not ready.exists():
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"kamld serve did not start: {log_path.read_text()}"
-                    )
-                time.sleep(0.05)
-            yield ["--addr", grpc, "--token-file", str(token_file)]
-        finally:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(timeout=30)
+    with serve(binary, base) as ready:
+        yield ["--addr", ready["grpc_addr"], "--token-file", ready["token_file"]]
 
 
 def make_files(root: Path, files: int, size: int) -> None:

@@ -14,10 +14,7 @@ import argparse
 import json
 import os
 import platform
-import secrets
-import signal
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -27,7 +24,7 @@ from typing import Any
 
 import duckdb
 import kamld
-from benchdoc import free_port, write_section
+from benchkit import serve, write_section
 
 SIZES = (100_000, 1_000_000)
 BUDGET = 2.0
@@ -36,42 +33,8 @@ BUDGET = 2.0
 @contextmanager
 def sidecar(binary: str, base: Path) -> Iterator[tuple[str, str]]:
     """A `kamld serve` of its own; yields (url, token)."""
-    token = secrets.token_urlsafe(24)
-    token_file = base / "token"
-    token_file.write_text(token)
-    token_file.chmod(0o600)
-    ready = base / "ready.json"
-    log = (base / "kamld.log").open("wb")
-    args = [
-        binary,
-        "serve",
-        "--data-dir",
-        str(base / "data"),
-        "--token-file",
-        str(token_file),
-    ]
-    args += [
-        "--grpc-addr",
-        f"127.0.0.1:{free_port()}",
-        "--http-addr",
-        f"127.0.0.1:{free_port()}",
-    ]
-    proc = subprocess.Popen(
-        [*args, "--ready-file", str(ready)], stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"kamld serve did not start: {(base / 'kamld.log').read_text()}"
-                )
-            time.sleep(0.05)
-        yield json.loads(ready.read_text())["http_url"], token
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        log.close()
+    with serve(binary, base) as ready:
+        yield ready["http_url"], ready["token"]
 
 
 def write_table(path: Path, rows: int) -> None:
