@@ -282,6 +282,7 @@ bench: build minio kube otelcol bench-search ## start-up, RSS, gateway cost; met
 	go test -run '^$$' -bench . -benchtime 20000x ./sidecar/internal/observe/
 	$(MAKE) bench-sql
 	$(MAKE) bench-sql-pandas
+	$(MAKE) bench-small-files
 	$(MAKE) bench-trino
 
 .PHONY: bench-trino
@@ -291,6 +292,20 @@ bench-trino: minio trino ## SQL on Trino reading MinIO: scan, filter, group-by o
 .PHONY: bench-sql
 bench-sql: ## SQL on DuckDB: scan, filter and group-by over 1,000,000 rows as CSV and as Parquet
 	go test -run '^$$' -bench Queries1M -benchtime 1x ./sidecar/internal/query/duckdb/
+
+DVC_VERSION := 3.67.1
+DVC         := $(CACHE)/dvc-$(DVC_VERSION)/bin/dvc
+
+$(DVC): ## dvc from PyPI, pinned, in a tool venv of its own (the reference of bench-small-files)
+	python3 -m venv $(CACHE)/dvc-$(DVC_VERSION)
+	$(CACHE)/dvc-$(DVC_VERSION)/bin/pip install -q dvc==$(DVC_VERSION)
+
+.PHONY: dvc
+dvc: $(DVC)
+
+.PHONY: bench-small-files
+bench-small-files: build venv dvc ## ingest 10,000 × 4 KiB files: kamld cp -r vs dvc add on the same files: JSON + docs/benchmarks.md
+	$(PY) scripts/bench_small_files.py --binary $(KAMLD) --dvc $(DVC) --json docs/benchmarks-small-files.json --markdown docs/benchmarks.md
 
 .PHONY: bench-sql-pandas
 bench-sql-pandas: build venv ## kamld.sql → pandas (Arrow) vs DuckDB in Python on the same Parquet, 100k and 1M rows: JSON + docs/benchmarks.md

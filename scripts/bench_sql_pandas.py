@@ -14,11 +14,7 @@ import argparse
 import json
 import os
 import platform
-import secrets
-import signal
-import socket
 import statistics
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -27,59 +23,18 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-
 import kamld
+from benchkit import serve, write_section
 
 SIZES = (100_000, 1_000_000)
 BUDGET = 2.0
-BEGIN, END = "<!-- bench-sql-pandas:begin -->", "<!-- bench-sql-pandas:end -->"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
 def sidecar(binary: str, base: Path) -> Iterator[tuple[str, str]]:
     """A `kamld serve` of its own; yields (url, token)."""
-    token = secrets.token_urlsafe(24)
-    token_file = base / "token"
-    token_file.write_text(token)
-    token_file.chmod(0o600)
-    ready = base / "ready.json"
-    log = (base / "kamld.log").open("wb")
-    args = [
-        binary,
-        "serve",
-        "--data-dir",
-        str(base / "data"),
-        "--token-file",
-        str(token_file),
-    ]
-    args += [
-        "--grpc-addr",
-        f"127.0.0.1:{free_port()}",
-        "--http-addr",
-        f"127.0.0.1:{free_port()}",
-    ]
-    proc = subprocess.Popen(
-        [*args, "--ready-file", str(ready)], stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while not ready.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"kamld serve did not start: {(base / 'kamld.log').read_text()}"
-                )
-            time.sleep(0.05)
-        yield json.loads(ready.read_text())["http_url"], token
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-        log.close()
+    with serve(binary, base) as ready:
+        yield ready["http_url"], ready["token"]
 
 
 def write_table(path: Path, rows: int) -> None:
@@ -151,15 +106,6 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_markdown(path: Path, table: str) -> None:
-    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in text or END not in text:
-        text += f"\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    path.write_text(f"{head}{BEGIN}\n{table}\n{END}{tail}")
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--binary", default="bin/kamld")
@@ -192,7 +138,7 @@ def main() -> None:
     }
     Path(args.json).parent.mkdir(parents=True, exist_ok=True)
     Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
-    write_markdown(Path(args.markdown), markdown(report))
+    write_section(Path(args.markdown), "bench-sql-pandas", markdown(report))
     print(markdown(report))
 
 

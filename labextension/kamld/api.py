@@ -75,7 +75,7 @@ TABULAR_FORMATS: dict[str, str] = {
     ".ndjson": "jsonl",
 }
 
-UPLOAD_WORKERS = 4
+UPLOAD_WORKERS = 8
 
 _client_lock = threading.Lock()
 _client: Client | None = None
@@ -463,8 +463,8 @@ def upload(
     """Upload a local file or folder into a dataset's draft; returns the written files' FileInfo.
 
     `dest` is "dataset[/path]": a file goes to `path`, or into it when it ends in '/' (or is absent);
-    a folder's files go under `path/` keeping their relative paths, a few in parallel. Bytes are streamed,
-    never read whole. `progress=True` prints one line per file to stderr; a callable gets
+    a folder's files go under `path/` keeping their relative paths, `workers` (8) at a time. Bytes are
+    streamed, never read whole. `progress=True` prints one line per file to stderr; a callable gets
     (path, size, files_done, files_total). Take a snapshot afterwards to record the change.
     """
     r = _parse_folder(dest)

@@ -1,6 +1,7 @@
 package dataset
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -24,7 +25,8 @@ type ingestOptions struct {
 
 // ingest stores r's bytes once under their sha256 (content addressing) and returns the digest and size.
 //
-// The bytes stream through once and are never held whole. Without an expected digest they go to a private
+// The bytes stream through once and are never held whole, except a body of at most smallBody bytes, which is
+// read and hashed first and then stored as if its digest had been expected (hashSmall). Without an expected digest they go to a private
 // staging key (uploads/…) while being hashed, and are then placed at their content key — renamed there by
 // the store (blob.Mover) or else copied and checked again; a blob already stored
 // with that digest is the same bytes, so the move is skipped (dedup). With an expected digest
@@ -40,6 +42,11 @@ func (e *Engine) ingest(ctx context.Context, r io.Reader, opts ingestOptions) (s
 }
 
 func (e *Engine) ingestContent(ctx context.Context, r io.Reader, opts ingestOptions) (digest string, size int64, err error) {
+	if opts.expectedDigest == "" {
+		if r, opts, err = hashSmall(r, opts); err != nil {
+			return "", 0, err
+		}
+	}
 	v := &verifier{r: r, h: sha256.New(), want: opts}
 	if opts.expectedDigest != "" {
 		key := BlobKey(opts.expectedDigest)
@@ -101,6 +108,30 @@ func (e *Engine) ingestContent(ctx context.Context, r io.Reader, opts ingestOpti
 		return "", 0, err
 	}
 	return digest, v.n, nil
+}
+
+// smallBody is the size up to which ingest reads the bytes into memory and hashes them first.
+const smallBody = 64 << 10
+
+// hashSmall reads up to smallBody bytes of r. When that is all of it, it returns the bytes with their digest
+// as the expected one, so that ingest stores them at their content key directly: staging costs a small file
+// two more file writes, renames and fsyncs, most of its ingest time. The verifier still checks the bytes
+// against that digest and the expected size. Otherwise it returns a reader of the same whole stream.
+func hashSmall(r io.Reader, opts ingestOptions) (io.Reader, ingestOptions, error) {
+	if opts.expectedSize > smallBody {
+		return r, opts, nil
+	}
+	buf := make([]byte, smallBody+1)
+	n, err := io.ReadFull(r, buf)
+	switch {
+	case err == nil: // more than smallBody: stream it as a large one
+		return io.MultiReader(bytes.NewReader(buf[:n]), r), opts, nil
+	case err != io.EOF && !errors.Is(err, io.ErrUnexpectedEOF):
+		return nil, opts, err
+	}
+	sum := sha256.Sum256(buf[:n])
+	opts.expectedDigest = "sha256:" + hex.EncodeToString(sum[:])
+	return bytes.NewReader(buf[:n]), opts, nil
 }
 
 // copyStaged copies a staging object to its content key, checking the digest and size on the way.

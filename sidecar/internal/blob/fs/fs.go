@@ -63,6 +63,7 @@ type Store struct {
 	tmp     string
 	fsync   bool
 	locks   *stripes
+	syncs   dirSyncs
 }
 
 var _ blob.Store = (*Store)(nil)
@@ -413,6 +414,10 @@ func (s *Store) syncDir(dir string) error {
 	if !s.fsync {
 		return nil
 	}
+	return s.syncs.sync(dir, fsyncDir)
+}
+
+func fsyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return err
