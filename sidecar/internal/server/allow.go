@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/api/annotations"
@@ -22,10 +23,13 @@ type route struct {
 	path   *regexp.Regexp
 }
 
-// apiRoutes reads every google.api.http binding of the kamld.v1 services, the same rules the gateway routes
+// apiRoutes are every google.api.http binding of the kamld.v1 services, the same rules the gateway routes
 // by, so that a 405 can say which methods a path does take. The raw file routes (rawfiles.go) add PUT beside
-// the GET binding of .../content/{path}, and every GET also serves HEAD.
-func apiRoutes() []route {
+// the GET binding of .../content/{path}, and every GET also serves HEAD. Read once: the HTTP front and the
+// gateway's routing errors share them.
+var apiRoutes = sync.OnceValue(readAPIRoutes)
+
+func readAPIRoutes() []route {
 	var out []route
 	add := func(method, template string) {
 		if method == "" {
@@ -104,6 +108,26 @@ func segmentsPattern(sub string) string {
 		}
 	}
 	return strings.Join(parts, "/")
+}
+
+// takes reports whether some route serves method on path; it stops at the first, so a request the API does
+// serve costs one or a few matches.
+func takes(routes []route, method, path string) bool {
+	for _, r := range routes {
+		if r.method == method && r.path.MatchString(path) {
+			return true
+		}
+	}
+	return false
+}
+
+// otherMethods lists, sorted, the methods routes take on a path none of them serves with method; nil when
+// one does, or when no route has the path at all.
+func otherMethods(routes []route, method, path string) []string {
+	if takes(routes, method, path) {
+		return nil
+	}
+	return allowed(routes, path)
 }
 
 // allowed lists the methods routes take on path, sorted.

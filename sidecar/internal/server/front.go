@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"slices"
 	"strings"
 
 	"google.golang.org/grpc/codes"
@@ -30,7 +29,7 @@ func (s *Server) httpFront(next http.Handler) http.Handler {
 			apierr.WriteStatus(w, apierr.Status(apierr.New(codes.InvalidArgument, kamldv1.ErrorReason_ERROR_REASON_PATH_NOT_CANONICAL, "%s: %s", r.URL.EscapedPath(), why)))
 			return
 		}
-		if methods := allowed(routes, r.URL.Path); len(methods) > 0 && !slices.Contains(methods, r.Method) {
+		if methods := otherMethods(routes, r.Method, r.URL.Path); len(methods) > 0 {
 			// The path is one of the API's, but not for this method. Answered here because the gateway
 			// would otherwise read a custom method's path ("snapshots/v1:restore") as a resource name of
 			// another binding ("snapshots/{snapshot}") and answer 400 for a name it cannot parse.
