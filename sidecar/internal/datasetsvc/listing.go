@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -65,7 +64,7 @@ func parseListToken(token, order string) (int, error) {
 	case err != nil || !found || aerr != nil || n < 0:
 		return 0, apierr.InvalidArgument("page_token", "not a page token of ListDatasets")
 	case tokOrder != order:
-		return 0, apierr.InvalidArgument("page_token", "%s", fmt.Sprintf("the token is for order_by %q, not %q", tokOrder, order))
+		return 0, apierr.InvalidArgument("page_token", "the token is for order_by %q, not %q", tokOrder, order)
 	}
 	return n, nil
 }
