@@ -62,7 +62,9 @@ var (
 type cacheOnlyKey struct{}
 
 // CacheOnly marks ctx for a caller that must not block (gRPC's tap runs on the connection's reader).
-func CacheOnly(ctx context.Context) context.Context { return context.WithValue(ctx, cacheOnlyKey{}, true) }
+func CacheOnly(ctx context.Context) context.Context {
+	return context.WithValue(ctx, cacheOnlyKey{}, true)
+}
 
 // IsCacheOnly reports whether ctx was marked by CacheOnly.
 func IsCacheOnly(ctx context.Context) bool { v, _ := ctx.Value(cacheOnlyKey{}).(bool); return v }

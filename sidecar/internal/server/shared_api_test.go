@@ -2,9 +2,12 @@ package server_test
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -14,6 +17,7 @@ import (
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/testserver/oidcissuer"
 )
 
 // Service tokens of the shared-mode tests: each names its holder.
@@ -87,4 +91,48 @@ func TestSharedModeRefusesForgedIdentityHeaders(t *testing.T) {
 // withMD adds metadata pairs to an outgoing context.
 func withMD(ctx context.Context, kv ...string) context.Context {
 	return metadata.AppendToOutgoingContext(ctx, kv...)
+}
+
+// TestSharedModeOIDCTokens: JWTs of a real JWKS endpoint on loopback (keys the test generates) over gRPC and
+// REST: a valid one acts as its user, and every bad one is UNAUTHENTICATED with the reason that says why.
+func TestSharedModeOIDCTokens(t *testing.T) {
+	is := oidcissuer.Start(t)
+	s := startSharedSidecar(t, func(c *config.Config) { c.Auth.OIDC.Issuer, c.Auth.OIDC.Audience = is.URL, "kamld" })
+	key := is.Key(t, "rsa-1")
+	claims := func(over map[string]any) map[string]any {
+		c := is.Claims("kamld", map[string]any{"sub": "u-7", "preferred_username": "carol", "groups": []string{"lab"}})
+		for k, v := range over {
+			c[k] = v
+		}
+		return c
+	}
+	good := oidcissuer.Sign(t, key, claims(nil))
+	info, err := kamldv1.NewSystemServiceClient(s.conn).GetInfo(s.withToken(good), &kamldv1.GetInfoRequest{})
+	require.NoError(t, err)
+	assert.Equal(t, "carol", info.GetIdentity())
+
+	now := time.Now()
+	for name, tc := range map[string]struct{ token, reason string }{
+		"expired":        {oidcissuer.Sign(t, key, claims(map[string]any{"exp": now.Add(-time.Hour).Unix()})), "CREDENTIAL_EXPIRED"},
+		"not yet valid":  {oidcissuer.Sign(t, key, claims(map[string]any{"nbf": now.Add(time.Hour).Unix()})), "CREDENTIAL_EXPIRED"},
+		"wrong audience": {oidcissuer.Sign(t, key, claims(map[string]any{"aud": "grafana"})), "CREDENTIAL_UNTRUSTED"},
+		"wrong issuer":   {oidcissuer.Sign(t, key, claims(map[string]any{"iss": "http://127.0.0.1:1"})), "CREDENTIAL_UNTRUSTED"},
+		"unknown key":    {oidcissuer.Sign(t, is.Unpublished(t, "rsa-1"), claims(nil)), "CREDENTIAL_UNTRUSTED"},
+		"alg none":       {unsignedJWT(claims(nil)), "CREDENTIAL_UNTRUSTED"},
+	} {
+		_, err := kamldv1.NewSystemServiceClient(s.conn).GetInfo(s.withToken(tc.token), &kamldv1.GetInfoRequest{})
+		assert.Equal(t, codes.Unauthenticated, status.Code(err), name)
+		assert.Equal(t, tc.reason, grpcReason(t, err), name)
+		code, body, _ := s.rest(t, "POST", "/v1/datasets?datasetId=x", "{}", map[string]string{"Authorization": "Bearer " + tc.token})
+		assert.Equal(t, 401, code, name)
+		assert.Equal(t, tc.reason, restReason(t, body), name)
+	}
+	// A valid token with a forged identity header is refused too.
+	_, err = kamldv1.NewSystemServiceClient(s.conn).GetInfo(withMD(s.withToken(good), "x-kamld-user", "alice"), &kamldv1.GetInfoRequest{})
+	assert.Equal(t, "IDENTITY_HEADER_REFUSED", grpcReason(t, err))
+}
+
+func unsignedJWT(claims map[string]any) string {
+	enc := func(v any) string { b, _ := json.Marshal(v); return base64.RawURLEncoding.EncodeToString(b) }
+	return enc(map[string]string{"alg": "none", "typ": "JWT"}) + "." + enc(claims) + "."
 }

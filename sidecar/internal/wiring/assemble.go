@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"path/filepath"
+	"time"
 
 	"github.com/kamld/kamld/datasets"
 	"github.com/kamld/kamld/sidecar/internal/auth"
@@ -16,6 +18,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/index"
 	"github.com/kamld/kamld/sidecar/internal/job"
+	"github.com/kamld/kamld/sidecar/internal/observe"
 	"github.com/kamld/kamld/sidecar/internal/observe/instrument"
 	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
@@ -101,6 +104,24 @@ func Verifier(cfg config.Auth) (*auth.Chain, error) {
 			return nil, err
 		}
 		chain.Add(st)
+	}
+	if cfg.OIDC.Issuer != "" {
+		o, err := auth.NewOIDC(auth.OIDCConfig{Issuer: cfg.OIDC.Issuer, Audience: cfg.OIDC.Audience, UserClaim: cfg.OIDC.UserClaim,
+			GroupsClaim: cfg.OIDC.GroupsClaim, ClockSkew: cfg.OIDC.ClockSkew, Algorithms: cfg.OIDC.Algorithms},
+			auth.WithOIDCClient(&http.Client{Timeout: 10 * time.Second, Transport: observe.HTTPTransport(nil)}))
+		if err != nil {
+			return nil, err
+		}
+		chain.Add(o)
+	}
+	if cfg.Hub.APIURL != "" {
+		// Last: any bearer no other verifier recognized is asked of the Hub.
+		h, err := auth.NewHub(cfg.Hub.APIURL, cfg.Hub.CacheTTL, auth.WithHubScope(cfg.Hub.Scope),
+			auth.WithHubClient(&http.Client{Timeout: 10 * time.Second, Transport: observe.HTTPTransport(nil)}))
+		if err != nil {
+			return nil, err
+		}
+		chain.Add(h)
 	}
 	return chain, nil
 }
