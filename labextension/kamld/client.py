@@ -561,7 +561,11 @@ class Client:
 
     def _apply_auth(self) -> None:
         self._session.headers["Authorization"] = f"Bearer {self._conn.token}"
-        self._session.headers[USER_HEADER] = user_header_value(self.user)
+        if self._conn.auth == "hub":
+            # The Hub token names the user; a shared kamld refuses X-Kamld-User.
+            self._session.headers.pop(USER_HEADER, None)
+        else:
+            self._session.headers[USER_HEADER] = user_header_value(self.user)
 
     def _rediscover(self) -> bool:
         """Look the sidecar up again; True when it is now somewhere else (worth one retry)."""

@@ -47,6 +47,9 @@ class ConnectionInfo:
     mode: str | None = None
     pid: int | None = None
     source: str = ""
+    # "hub": the token is the user's own JupyterHub token and names the user; the client then sends no
+    # X-Kamld-User (a shared kamld refuses it). None or "token": a sidecar token, the client names the user.
+    auth: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The connection file's content (contract: url, grpc_addr, token, version, mode, pid)."""
@@ -57,6 +60,7 @@ class ConnectionInfo:
             "version": self.version,
             "mode": self.mode,
             "pid": self.pid,
+            "auth": self.auth,
         }
 
 
@@ -115,6 +119,7 @@ def read_connection_file(path: str | os.PathLike[str]) -> ConnectionInfo:
         mode=data.get("mode"),
         pid=pid if isinstance(pid, int) else None,
         source=f"connection file {p}",
+        auth=data.get("auth") if isinstance(data.get("auth"), str) else None,
     )
 
 

@@ -7,6 +7,7 @@ binary fails the run instead of skipping it: a green run must mean the sidecar w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import secrets
@@ -58,12 +59,17 @@ def _binary_from_env() -> Path:
 KAMLD_BINARY = _binary_from_env()
 
 
+# Processes a module- or session-scoped fixture keeps running across tests (a test JupyterHub, a shared
+# kamld); they are stopped by their fixture, not at the end of each test.
+LONG_LIVED: set[int] = set()
+
+
 def _child_processes() -> list[str]:
-    """Live (non-zombie) child processes of this pytest process, as command lines."""
+    """Live (non-zombie) child processes of this pytest process, as command lines (LONG_LIVED ones not)."""
     me = str(os.getpid())
     children = []
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
+        if not entry.name.isdigit() or int(entry.name) in LONG_LIVED:
             continue
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
@@ -262,7 +268,16 @@ def kernel_sidecar(
 @pytest.fixture
 def external_sidecar(kamld_binary: Path, tmp_path: Path) -> Iterator[ExternalSidecar]:
     """`kamld serve` started by the test itself on free loopback ports with its own token file."""
-    base = tmp_path / "external"
+    with serve_kamld(kamld_binary, tmp_path / "external") as sidecar:
+        yield sidecar
+
+
+@contextlib.contextmanager
+def serve_kamld(
+    kamld_binary: Path, base: Path, env: dict[str, str] | None = None
+) -> Iterator[ExternalSidecar]:
+    """Run `kamld serve` on free loopback ports with its state and a new token file in `base`; `env`
+    adds KAMLD_* configuration (shared mode, for one)."""
     base.mkdir(mode=0o700)
     token = secrets.token_urlsafe(24)
     token_file = write_private_file(base / "token", token)
@@ -286,6 +301,7 @@ def external_sidecar(kamld_binary: Path, tmp_path: Path) -> Iterator[ExternalSid
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
     )
     try:
         deadline = time.monotonic() + STATE_TIMEOUT

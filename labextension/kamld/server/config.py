@@ -21,11 +21,15 @@ ENV_OVERRIDES: dict[str, str] = {
     "KAMLD_URL": "url",
     "KAMLD_TOKEN": "token",
     "KAMLD_TOKEN_FILE": "token_file",
+    "KAMLD_AUTH": "auth",
     ENV_CONNECTION_FILE: "connection_file",
 }
 
 MANAGED = "managed"
 EXTERNAL = "external"
+# How the proxy authenticates to kamld (docs/security.md).
+AUTH_TOKEN = "token"  # noqa: S105 - a mode's name, not a secret
+AUTH_HUB = "hub"
 
 
 class Kamld(LoggingConfigurable):
@@ -66,6 +70,15 @@ class Kamld(LoggingConfigurable):
         None,
         allow_none=True,
         help="External mode: a file holding the bearer token. Env KAMLD_TOKEN_FILE.",
+    ).tag(config=True)
+
+    auth = CaselessStrEnum(
+        [AUTH_TOKEN, AUTH_HUB],
+        default_value=AUTH_TOKEN,
+        help="token: send the sidecar's bearer token and name the Jupyter user in X-Kamld-User (a "
+        "single-user kamld trusts its token holder). hub (external mode only): send the user's own "
+        "JupyterHub API token ($JUPYTERHUB_API_TOKEN of this single-user server) to a shared kamld, "
+        "which verifies it with the Hub; no X-Kamld-User. Env KAMLD_AUTH.",
     ).tag(config=True)
 
     connection_file = Unicode(

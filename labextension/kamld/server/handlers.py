@@ -17,6 +17,7 @@ from tornado.iostream import StreamClosedError
 from tornado.simple_httpclient import HTTPTimeoutError
 
 from ..identity import USER_HEADER, user_header_value
+from .config import AUTH_HUB
 from .sidecar import Sidecar, SidecarUnavailable
 from .tracing import proxy_span
 
@@ -120,6 +121,7 @@ class ProxyHandler(KamldHandler):
     _response_head: httputil.ResponseStartLine | None = None
     _response_headers: httputil.HTTPHeaders
     _response_started = False
+    _endpoint_auth = ""
 
     # JupyterHandler.prepare takes a private `_redirect_to_login` keyword that an API handler never uses.
     async def prepare(self) -> None:  # type: ignore[override]
@@ -140,6 +142,7 @@ class ProxyHandler(KamldHandler):
         self._has_body = _request_has_body(self.request.headers)
         self._queue = asyncio.Queue(maxsize=4)
         self._response_headers = httputil.HTTPHeaders()
+        self._endpoint_auth = endpoint.auth
         self._upstream = asyncio.ensure_future(self._forward(endpoint.url, endpoint.token))
 
     @web.authenticated
@@ -218,7 +221,10 @@ class ProxyHandler(KamldHandler):
             # parameters in the body". The API speaks JSON.
             headers["Content-Type"] = "application/json"
         headers["Authorization"] = f"Bearer {token}"
-        headers[USER_HEADER] = user_header_value(self._username())
+        if self._endpoint_auth != AUTH_HUB:
+            # A single-user kamld trusts its token holder to name the user. A shared one takes the
+            # user from the Hub token alone and refuses the header.
+            headers[USER_HEADER] = user_header_value(self._username())
         return headers
 
     def _username(self) -> str:

@@ -28,8 +28,8 @@ from tornado.simple_httpclient import SimpleAsyncHTTPClient
 
 from .._version import __version__
 from ..connection import ConnectionInfo, read_token_file, remove_connection_file, write_connection_file
-from ..errors import KamldError
-from .config import EXTERNAL, MANAGED, Kamld
+from ..errors import UNAVAILABLE, KamldError
+from .config import AUTH_HUB, AUTH_TOKEN, EXTERNAL, MANAGED, Kamld
 
 STARTING = "starting"
 RUNNING = "running"
@@ -52,6 +52,8 @@ class Endpoint:
     grpc_addr: str | None = None
     version: str | None = None
     pid: int | None = None
+    # "token": the token holder names the user (X-Kamld-User); "hub": the token itself is the user's.
+    auth: str = AUTH_TOKEN
 
 
 class SidecarUnavailable(Exception):
@@ -137,6 +139,7 @@ class Sidecar(ABC):
             version=endpoint.version,
             mode=self.mode,
             pid=endpoint.pid,
+            auth=endpoint.auth,
         )
         path = self.config.connection_file_path()
         try:
@@ -180,6 +183,11 @@ class ManagedSidecar(Sidecar):
 
     async def start(self) -> None:
         if self._supervisor is not None:
+            return
+        if self.config.auth == AUTH_HUB:
+            # A managed sidecar is this user's alone and trusts its own token; Hub tokens are for a
+            # shared kamld, which only external mode reaches.
+            self._set(FAILED, 'auth "hub" needs external mode: set c.Kamld.url to the shared kamld')
             return
         # mkdtemp makes the directory 0700: the token file and the ready file are this user's only.
         self._private_dir = Path(tempfile.mkdtemp(prefix="kamld-"))
@@ -428,23 +436,36 @@ class ExternalSidecar(Sidecar):
             self._set(FAILED, "external mode needs a URL: set c.Kamld.url or KAMLD_URL")
             return
         try:
-            token = self.config.token or (
-                read_token_file(self.config.token_file) if self.config.token_file else ""
-            )
+            token = self._token()
         except KamldError as exc:
             self._set(FAILED, exc.message)
             return
-        if not token:
-            self._set(
-                FAILED,
-                "external mode needs a token: set c.Kamld.token_file / KAMLD_TOKEN_FILE "
-                "or c.Kamld.token / KAMLD_TOKEN",
-            )
-            return
-        self.endpoint = Endpoint(url=url, token=token)
+        self.endpoint = Endpoint(url=url, token=token, auth=self.config.auth)
         self._publish(self.endpoint)
         self._set(EXTERNAL_STATE, f"using the external kamld at {url}")
         await self.refresh()
+
+    def _token(self) -> str:
+        """The bearer to send: the user's Hub token (auth "hub") or the configured sidecar token."""
+        if self.config.auth == AUTH_HUB:
+            token = os.environ.get("JUPYTERHUB_API_TOKEN", "").strip()
+            if not token:
+                raise KamldError(
+                    UNAVAILABLE,
+                    'auth "hub" needs $JUPYTERHUB_API_TOKEN: run JupyterLab as a JupyterHub single-user '
+                    'server, or use auth "token" with a sidecar token',
+                )
+            return token
+        token = self.config.token or (
+            read_token_file(self.config.token_file) if self.config.token_file else ""
+        )
+        if not token:
+            raise KamldError(
+                UNAVAILABLE,
+                "external mode needs a token: set c.Kamld.token_file / KAMLD_TOKEN_FILE "
+                "or c.Kamld.token / KAMLD_TOKEN",
+            )
+        return token
 
     async def refresh(self) -> None:
         """Ask the sidecar for its version now and then, so that status tells reachable from not.

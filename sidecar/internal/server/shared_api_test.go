@@ -46,6 +46,12 @@ func TestSharedModeIdentityComesFromTheCredential(t *testing.T) {
 	info, err := sys.GetInfo(s.withToken(aliceServiceToken), &kamldv1.GetInfoRequest{})
 	require.NoError(t, err)
 	assert.Equal(t, "alice", info.GetIdentity())
+	assert.Equal(t, []string{"admins", "lab"}, info.GetGroups())
+	assert.True(t, info.GetAdmin(), "alice is in an admin group")
+	assert.True(t, info.GetVerified())
+	info, err = sys.GetInfo(s.withToken(bobServiceToken), &kamldv1.GetInfoRequest{})
+	require.NoError(t, err)
+	assert.False(t, info.GetAdmin(), "bob is in no admin group")
 
 	ds, err := kamldv1.NewDatasetServiceClient(s.conn).CreateDataset(s.withToken(bobServiceToken), &kamldv1.CreateDatasetRequest{DatasetId: "bobs"})
 	require.NoError(t, err)

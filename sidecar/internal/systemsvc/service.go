@@ -53,7 +53,9 @@ func (s *Service) GetInfo(ctx context.Context, _ *kamldv1.GetInfoRequest) (*kaml
 		Health:       kamldv1.Health_HEALTH_SERVING,
 		Capabilities: s.capabilities,
 		StartTime:    timestamppb.New(s.start),
-		Identity:     auth.Identity(ctx),
+	}
+	if p, ok := auth.PrincipalFrom(ctx); ok {
+		info.Identity, info.Groups, info.Admin, info.Verified = p.Name, p.Groups, p.Admin, p.Verified
 	}
 	for _, st := range s.backends.Statuses(ctx) {
 		bs := &kamldv1.BackendStatus{Capability: st.Capability, Backend: st.Backend, Location: st.Location, Health: kamldv1.Health_HEALTH_SERVING}

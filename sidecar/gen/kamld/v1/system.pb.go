@@ -536,7 +536,13 @@ type SystemInfo struct {
 	StartTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
 	// The acting identity the sidecar resolved for this call (the `x-kamld-user` metadata sent by a token holder,
 	// or the configured default identity).
-	Identity      string `protobuf:"bytes,8,opt,name=identity,proto3" json:"identity,omitempty"`
+	Identity string `protobuf:"bytes,8,opt,name=identity,proto3" json:"identity,omitempty"`
+	// The caller's groups as its identity provider states them (shared mode; empty in single mode).
+	Groups []string `protobuf:"bytes,9,rep,name=groups,proto3" json:"groups,omitempty"`
+	// Whether the caller is a platform admin (single mode: always; shared mode: a member of auth.admin_groups).
+	Admin bool `protobuf:"varint,10,opt,name=admin,proto3" json:"admin,omitempty"`
+	// Whether identity came from a verified credential (shared mode) rather than from the token holder's word.
+	Verified      bool `protobuf:"varint,11,opt,name=verified,proto3" json:"verified,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -625,6 +631,27 @@ func (x *SystemInfo) GetIdentity() string {
 		return x.Identity
 	}
 	return ""
+}
+
+func (x *SystemInfo) GetGroups() []string {
+	if x != nil {
+		return x.Groups
+	}
+	return nil
+}
+
+func (x *SystemInfo) GetAdmin() bool {
+	if x != nil {
+		return x.Admin
+	}
+	return false
+}
+
+func (x *SystemInfo) GetVerified() bool {
+	if x != nil {
+		return x.Verified
+	}
+	return false
 }
 
 // BuildInfo describes how the binary was built.
@@ -860,7 +887,7 @@ const file_kamld_v1_system_proto_rawDesc = "" +
 	"\n" +
 	"request_id\x18\x05 \x01(\tR\trequestId\x12\x18\n" +
 	"\amessage\x18\x06 \x01(\tR\amessage\"\x10\n" +
-	"\x0eGetInfoRequest\"\xcc\x02\n" +
+	"\x0eGetInfoRequest\"\x96\x03\n" +
 	"\n" +
 	"SystemInfo\x12\x18\n" +
 	"\aversion\x18\x01 \x01(\tR\aversion\x12\x1f\n" +
@@ -872,7 +899,11 @@ const file_kamld_v1_system_proto_rawDesc = "" +
 	"\fcapabilities\x18\x06 \x03(\tR\fcapabilities\x129\n" +
 	"\n" +
 	"start_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12\x1a\n" +
-	"\bidentity\x18\b \x01(\tR\bidentity\"r\n" +
+	"\bidentity\x18\b \x01(\tR\bidentity\x12\x16\n" +
+	"\x06groups\x18\t \x03(\tR\x06groups\x12\x14\n" +
+	"\x05admin\x18\n" +
+	" \x01(\bR\x05admin\x12\x1a\n" +
+	"\bverified\x18\v \x01(\bR\bverified\"r\n" +
 	"\tBuildInfo\x12\x16\n" +
 	"\x06commit\x18\x01 \x01(\tR\x06commit\x12\x12\n" +
 	"\x04time\x18\x02 \x01(\tR\x04time\x12\x1d\n" +
