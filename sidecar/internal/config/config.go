@@ -23,6 +23,7 @@ type Config struct {
 	Samples   bool          `koanf:"import_samples" help:"import the sample datasets into a new store (once per store)"`
 	Log       Log           `koanf:"log"`
 	Auth      Auth          `koanf:"auth"`
+	Audit     Audit         `koanf:"audit"`
 	Limits    Limits        `koanf:"limits"`
 	Blob      Blob          `koanf:"blob"`
 	Index     Index         `koanf:"index"`
@@ -58,6 +59,12 @@ type Auth struct {
 	ServiceTokensFile string   `koanf:"service_tokens_file" help:"shared mode: YAML or JSON list of {name, groups, token_sha256 or token}, mode 0600"`
 	Hub               Hub      `koanf:"hub"`
 	OIDC              OIDC     `koanf:"oidc"`
+}
+
+// Audit configures the audit log (docs/security.md).
+type Audit struct {
+	Enabled         bool `koanf:"enabled" help:"write an audit record of every mutating and every denied call to the object store before answering it"`
+	SegmentMaxBytes int  `koanf:"segment_max_bytes" help:"largest audit segment object; records beyond it go to the next"`
 }
 
 // Hub configures the verification of JupyterHub API tokens (shared mode).
@@ -191,6 +198,7 @@ func Default() Config {
 		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}, DuckDB: DuckDB{MemoryLimit: "1GB", CacheBytes: 4 << 30}},
 		Compute:  Compute{Backend: "local", Kubernetes: Kubernetes{Namespace: "default", GPUResource: "nvidia.com/gpu"}},
 		Observe:  Observe{Metrics: true},
+		Audit:    Audit{Enabled: true, SegmentMaxBytes: 1 << 20},
 		Auth: Auth{Mode: ModeSingle, Hub: Hub{CacheTTL: 30 * time.Second},
 			OIDC: OIDC{UserClaim: "preferred_username", GroupsClaim: "groups", ClockSkew: 30 * time.Second, Algorithms: []string{"RS256", "ES256"}}},
 	}
@@ -252,6 +260,9 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("shutdown_timeout: must not be negative"))
 	}
 	errs = append(errs, c.Auth.validate())
+	if c.Audit.SegmentMaxBytes < 4<<10 || c.Audit.SegmentMaxBytes > 64<<20 {
+		errs = append(errs, fmt.Errorf("audit.segment_max_bytes: %d is outside 4 KiB..64 MiB", c.Audit.SegmentMaxBytes))
+	}
 	return errors.Join(errs...)
 }
 

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -22,7 +23,7 @@ func (s *Server) httpFront(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/v1/") {
 			if err := s.authenticateHTTP(r); err != nil {
-				apierr.WriteStatus(w, apierr.Status(err))
+				apierr.WriteStatus(w, apierr.Status(s.auditRefusal(r, err)))
 				return
 			}
 		}
@@ -51,6 +52,20 @@ func (s *Server) authenticateHTTP(r *http.Request) error {
 	}
 	identity := append(r.Header.Values(interceptors.IdentityKey), r.Header.Values(runtime.MetadataHeaderPrefix+interceptors.IdentityKey)...)
 	_, err := interceptors.VerifyShared(r.Context(), s.verifier, r.Header.Values("Authorization"), identity)
+	return err
+}
+
+// auditRefusal writes the audit record of a request refused by authentication before it is answered, and
+// returns the answer: err, or UNAVAILABLE when the record could not be written.
+func (s *Server) auditRefusal(r *http.Request, err error) error {
+	if s.audit == nil {
+		return err
+	}
+	rec := interceptors.RefusalRecord(r.Method, r.URL.Path, r.Header.Get(interceptors.RequestIDKey), r.RemoteAddr, err)
+	if werr := s.audit.Write(context.WithoutCancel(r.Context()), rec); werr != nil {
+		s.log.Error("audit record not written; the request is answered UNAVAILABLE", "method", rec.Method, "error", werr)
+		return interceptors.AuditUnavailable(werr)
+	}
 	return err
 }
 

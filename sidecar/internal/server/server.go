@@ -24,6 +24,7 @@ import (
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/gen/openapi"
+	"github.com/kamld/kamld/sidecar/internal/audit"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/config"
@@ -46,6 +47,8 @@ type Server struct {
 	services Services
 	// verifier is set in shared mode: the only source of callers' identities (docs/security.md).
 	verifier auth.Verifier
+	// audit receives the audit records; nil when the audit log is off.
+	audit audit.Writer
 }
 
 // Option customizes a Server.
@@ -63,6 +66,15 @@ func WithVerifier(v auth.Verifier) Option {
 	return func(s *Server) {
 		if v != nil {
 			s.verifier = v
+		}
+	}
+}
+
+// WithAudit makes the server write an audit record of every mutating and every denied call (nil: none).
+func WithAudit(w audit.Writer) Option {
+	return func(s *Server) {
+		if w != nil {
+			s.audit = w
 		}
 	}
 }
@@ -149,14 +161,16 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 	if s.cfg.Observe.Metrics {
 		metrics = interceptors.NewMetrics(reg)
 	}
-	opts := append(interceptors.ServerOptions(interceptors.Options{
+	io := interceptors.Options{
 		Logger:          s.log,
 		Metrics:         metrics,
 		Token:           s.token,
 		DefaultIdentity: s.identity,
 		Verifier:        s.verifier,
-	}),
-		grpc.InTapHandle(interceptors.TapAuth(s.token, s.verifier)),
+		Audit:           s.audit,
+	}
+	opts := append(interceptors.ServerOptions(io),
+		grpc.InTapHandle(interceptors.TapAuth(io)),
 		grpc.ForceServerCodecV2(validation.Codec{}),
 		grpc.MaxRecvMsgSize(s.cfg.Limits.MaxMessageBytes),
 		grpc.MaxSendMsgSize(s.cfg.Limits.MaxMessageBytes),

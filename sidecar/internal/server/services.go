@@ -21,6 +21,7 @@ type Services struct {
 	Search   kamldv1.SearchServiceServer
 	Query    kamldv1.QueryServiceServer
 	Jobs     *job.Manager
+	Audit    kamldv1.AuditServiceServer // reads the audit log (answers FAILED_PRECONDITION when it is off)
 }
 
 // capabilities are the feature names a sidecar serves (SystemInfo.capabilities), in report order.
@@ -30,7 +31,7 @@ func (v Services) check() error {
 	var errs []error
 	for name, missing := range map[string]bool{
 		"datasets": v.Datasets == nil, "tables": v.Tables == nil, "search": v.Search == nil,
-		"query": v.Query == nil, "jobs": v.Jobs == nil,
+		"query": v.Query == nil, "jobs": v.Jobs == nil, "audit": v.Audit == nil,
 	} {
 		if missing {
 			errs = append(errs, errors.New("server: no "+name+" service"))
@@ -49,4 +50,5 @@ func (v Services) register(r grpc.ServiceRegistrar, maxMessageBytes int) {
 	kamldv1.RegisterSearchServiceServer(r, v.Search)
 	kamldv1.RegisterQueryServiceServer(r, v.Query)
 	kamldv1.RegisterJobServiceServer(r, jobsvc.New(v.Jobs))
+	kamldv1.RegisterAuditServiceServer(r, v.Audit)
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/kamld/kamld/datasets"
+	"github.com/kamld/kamld/sidecar/internal/audit"
+	"github.com/kamld/kamld/sidecar/internal/auditsvc"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
@@ -39,6 +41,8 @@ type Sidecar struct {
 	Services server.Services
 	// Verifier authenticates callers in shared mode (auth.mode: shared); nil in single mode.
 	Verifier *auth.Chain
+	// Audit is the audit log; nil when audit.enabled is false.
+	Audit *audit.Log
 	closers  []func() error // in the order they run: last built, first closed
 }
 
@@ -65,6 +69,9 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 		return nil, err
 	}
 	s.Store = store
+	if cfg.Audit.Enabled {
+		s.Audit = audit.New(store, audit.WithSegmentMaxBytes(cfg.Audit.SegmentMaxBytes), audit.WithLogger(log))
+	}
 	syncer := search.NewSyncer(store, ix, search.WithSyncLogger(log))
 	engine := dataset.New(store, dataset.WithObserver(syncer.Observer))
 	catalog, duck, err := OpenTabular(ctx, cfg, engine, tabular.WithLogger(log))
@@ -81,7 +88,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 	s.closers = append(s.closers, func() error { jobs.Close(); return nil })
 	s.Services = server.Services{
 		Datasets: engine, Tables: catalog, Search: searchsvc.NewService(ix), Jobs: jobs,
-		Query: newQuery(sqlEngine, engine, catalog, log),
+		Query: newQuery(sqlEngine, engine, catalog, log), Audit: auditsvc.New(s.Audit),
 	}
 	if cfg.Samples {
 		if _, err := samples.ImportOnce(ctx, engine, store, datasets.FS, version.Get().Version, log); err != nil {
@@ -133,6 +140,14 @@ func (s *Sidecar) ServerVerifier() auth.Verifier {
 		return nil
 	}
 	return s.Verifier
+}
+
+// ServerAudit is Audit as the writer server.WithAudit takes: nil when the audit log is off.
+func (s *Sidecar) ServerAudit() audit.Writer {
+	if s.Audit == nil {
+		return nil
+	}
+	return s.Audit
 }
 
 // Close stops the job manager, closes the tabular cache and the backends, in that order.

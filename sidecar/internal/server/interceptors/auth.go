@@ -54,8 +54,10 @@ func (a authenticator) authenticate(ctx context.Context, method string) (context
 		}
 		who = decoded
 	}
-	callOf(ctx).identity = who
-	return auth.WithIdentity(ctx, who), nil
+	ctx = auth.WithIdentity(ctx, who)
+	p, _ := auth.PrincipalFrom(ctx)
+	callOf(ctx).identity, callOf(ctx).principal = who, &p
+	return ctx, nil
 }
 
 // CheckToken checks the authorization values of a call (gRPC metadata or HTTP header) against token: nil, or
@@ -82,26 +84,38 @@ func CheckToken(token auth.Token, authorization []string) error {
 // verifies only what needs no round trip (auth.CacheOnly); a credential that does (a Hub token not cached
 // yet, a JWT of a key not fetched yet) passes on to the interceptor, which verifies it in the call's own
 // goroutine.
-func TapAuth(token auth.Token, verifier auth.Verifier) tap.ServerInHandle {
+func TapAuth(o Options) tap.ServerInHandle {
+	au := newAuditor(o.Audit, o.Logger)
 	return func(ctx context.Context, info *tap.Info) (context.Context, error) {
 		if strings.HasPrefix(info.FullMethodName, healthService) {
 			return ctx, nil
 		}
-		if verifier != nil {
-			p, err := VerifyShared(auth.CacheOnly(ctx), verifier, info.Header.Get("authorization"), info.Header.Get(IdentityKey))
-			if errors.Is(err, auth.ErrWouldBlock) {
-				return ctx, nil
+		ctx, err := tapCheck(ctx, o, info)
+		if err != nil {
+			if o.Audit != nil {
+				au.writeRefusal(ctx, info.FullMethodName, err, info.Header)
 			}
-			if err != nil {
-				return nil, apierr.Status(err).Err()
-			}
-			return auth.WithPrincipal(ctx, p), nil
-		}
-		if err := CheckToken(token, info.Header.Get("authorization")); err != nil {
 			return nil, apierr.Status(err).Err()
 		}
 		return ctx, nil
 	}
+}
+
+// tapCheck is the tap's verdict: ctx (with the principal in shared mode) or the refusal.
+func tapCheck(ctx context.Context, o Options, info *tap.Info) (context.Context, error) {
+	if o.Verifier == nil {
+		return ctx, CheckToken(o.Token, info.Header.Get("authorization"))
+	}
+	p, err := VerifyShared(auth.CacheOnly(ctx), o.Verifier, info.Header.Get("authorization"), info.Header.Get(IdentityKey))
+	switch {
+	case errors.Is(err, auth.ErrWouldBlock):
+		return ctx, nil
+	case err != nil && p.Name != "":
+		return auth.WithPrincipal(ctx, p), err // verified, but refused: the record names who tried
+	case err != nil:
+		return ctx, err
+	}
+	return auth.WithPrincipal(ctx, p), nil
 }
 
 // authenticateShared uses the principal the tap verified, or verifies the credential itself.
@@ -110,10 +124,13 @@ func (a authenticator) authenticateShared(ctx context.Context, md metadata.MD) (
 	if !ok {
 		var err error
 		if p, err = VerifyShared(ctx, a.verifier, md.Get("authorization"), md.Get(IdentityKey)); err != nil {
+			if p.Name != "" {
+				callOf(ctx).principal = &p
+			}
 			return nil, err
 		}
 	}
-	callOf(ctx).identity = p.Name
+	callOf(ctx).identity, callOf(ctx).principal = p.Name, &p
 	return auth.WithPrincipal(ctx, p), nil
 }
 
@@ -134,7 +151,8 @@ func VerifyShared(ctx context.Context, v auth.Verifier, authorization, identity 
 		return auth.Principal{}, credentialError(err)
 	}
 	if len(identity) > 0 {
-		return auth.Principal{}, apierr.New(codes.PermissionDenied, kamldv1.ErrorReason_ERROR_REASON_IDENTITY_HEADER_REFUSED,
+		// The principal comes back with the refusal so that its audit record names who tried.
+		return p, apierr.New(codes.PermissionDenied, kamldv1.ErrorReason_ERROR_REASON_IDENTITY_HEADER_REFUSED,
 			"%s is not accepted in shared mode: the caller is who its credential says (%s); send the request without it", IdentityKey, p.Name)
 	}
 	return p, nil

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/kamld/kamld/sidecar/internal/audit"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 )
 
@@ -21,6 +22,8 @@ type Options struct {
 	DefaultIdentity string
 	// Verifier is set in shared mode (auth.mode: shared): the only source of identity.
 	Verifier auth.Verifier
+	// Audit receives the audit records; nil leaves the audit link out (audit.enabled: false).
+	Audit audit.Writer
 }
 
 // link is one named step of the chain: the same concern applied to unary and to streaming calls, so the two
@@ -38,6 +41,7 @@ func chain(o Options) []link {
 	log := logging{log: o.Logger}
 	au := authenticator{token: o.Token, defaultIdentity: o.DefaultIdentity, verifier: o.Verifier}
 	errs := errorMapper{log: o.Logger}
+	aud := newAuditor(o.Audit, o.Logger)
 	return []link{
 		// the net for a panic in the interceptors themselves: INTERNAL instead of a dead sidecar.
 		{"recovery", rec.unary, rec.stream},
@@ -47,6 +51,9 @@ func chain(o Options) []link {
 		{"logging", log.unary, log.stream},
 		// counts and times every call, rejected ones included.
 		{"metrics", o.Metrics.unary, o.Metrics.stream},
+		// records mutating and denied calls before they are answered: outside auth to see its refusals,
+		// outside the error mapping to see final codes.
+		{"audit", aud.unary, aud.stream},
 		// the token is checked before any request content is looked at.
 		{"auth", au.unary, au.stream},
 		// generic request checks, so handlers see only well-formed input (streams: every message received).
@@ -62,9 +69,9 @@ func chain(o Options) []link {
 // table in the same order.
 func ServerOptions(o Options) []grpc.ServerOption {
 	links := chain(o)
-	if o.Metrics == nil {
-		links = slices.DeleteFunc(links, func(l link) bool { return l.name == "metrics" })
-	}
+	links = slices.DeleteFunc(links, func(l link) bool {
+		return l.name == "metrics" && o.Metrics == nil || l.name == "audit" && o.Audit == nil
+	})
 	unary := make([]grpc.UnaryServerInterceptor, len(links))
 	stream := make([]grpc.StreamServerInterceptor, len(links))
 	for i, l := range links {

@@ -8,6 +8,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/observe"
 )
 
@@ -21,6 +22,7 @@ type callKey struct{}
 type call struct {
 	requestID string
 	identity  string
+	principal *auth.Principal // set by auth, read by the audit link
 }
 
 func callOf(ctx context.Context) *call {
