@@ -42,8 +42,8 @@ type Sidecar struct {
 	// Verifier authenticates callers in shared mode (auth.mode: shared); nil in single mode.
 	Verifier *auth.Chain
 	// Audit is the audit log; nil when audit.enabled is false.
-	Audit *audit.Log
-	closers  []func() error // in the order they run: last built, first closed
+	Audit   *audit.Log
+	closers []func() error // in the order they run: last built, first closed
 }
 
 // Assemble builds the configured backends and the domain over them: the dataset engine kept in step with the

@@ -131,7 +131,7 @@ func TestChainTable(t *testing.T) {
 		assert.NotNil(t, l.stream, l.name)
 		names = append(names, l.name)
 	}
-	assert.Equal(t, []string{"recovery", "request-id", "logging", "metrics", "auth", "validation", "errors", "handler-recovery"}, names)
+	assert.Equal(t, []string{"recovery", "request-id", "logging", "metrics", "audit", "auth", "validation", "errors", "handler-recovery"}, names)
 	sorted := slices.Clone(names)
 	slices.Sort(sorted)
 	assert.Len(t, slices.Compact(sorted), len(names), "names are unique")
