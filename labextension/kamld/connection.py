@@ -52,7 +52,7 @@ class ConnectionInfo:
     auth: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The connection file's content (contract: url, grpc_addr, token, version, mode, pid)."""
+        """The connection file's content (contract: url, grpc_addr, token, version, mode, pid, auth)."""
         return {
             "url": self.url,
             "grpc_addr": self.grpc_addr,

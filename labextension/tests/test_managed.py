@@ -79,7 +79,8 @@ async def test_connection_file_is_private_and_works(jp_fetch: Fetch, connection_
     await wait_running(jp_fetch)
     assert stat.S_IMODE(connection_file.stat().st_mode) == 0o600
     conn = read_connection(connection_file)
-    assert set(conn) == {"url", "grpc_addr", "token", "version", "mode", "pid"}
+    assert set(conn) == {"url", "grpc_addr", "token", "version", "mode", "pid", "auth"}
+    assert conn["auth"] == "token"
     assert conn["mode"] == "managed"
     assert conn["version"] == EXPECTED_VERSION
     assert conn["url"].startswith("http://127.0.0.1:")

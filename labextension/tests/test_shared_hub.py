@@ -174,3 +174,33 @@ class TestHubAuthNeedsExternalMode:
     async def test_managed_with_hub_auth_fails_with_a_hint(self, jp_fetch: Fetch) -> None:
         status = await wait_for_status(jp_fetch, lambda s: s["state"] == "failed")
         assert "external mode" in status["message"]
+
+
+def test_two_users_each_jupyterlab_acts_as_its_user(hub: Hub, shared: ExternalSidecar) -> None:
+    """alice and bob each get a JupyterLab (with the kamld extension, external mode, auth "hub") spawned by
+    the Hub; through their own servers each reaches the one shared kamld as themselves, and a forged
+    X-Kamld-User sent to their server goes nowhere."""
+    hub.serve_kamld_at(shared.url)
+    servers: dict[str, str] = {}
+    try:
+        for user in ("alice", "bob"):
+            servers[user] = hub.start_server(user)
+        for user, url in servers.items():
+            auth = {"Authorization": f"token {hub.token_for(user)}"}
+            resp = requests.get(
+                f"{url}/kamld/api/v1/system/info", headers={**auth, "X-Kamld-User": "mallory"}, timeout=30
+            )
+            assert resp.status_code == 200, resp.text
+            assert (resp.json()["identity"], resp.json()["verified"]) == (user, True)
+            resp = requests.post(
+                f"{url}/kamld/api/v1/datasets",
+                params={"datasetId": f"{user}-notes"},
+                json={},
+                headers=auth,
+                timeout=30,
+            )
+            assert resp.status_code == 200, resp.text
+            assert resp.json()["owner"] == user
+    finally:
+        for user in servers:
+            hub.stop_server(user)

@@ -45,20 +45,42 @@ class Hub:
     admin_token: str = ""
     password: str = ""
     pid: int = 0
+    workdir: Path = Path()
 
-    def call(self, method: str, path: str, body: Any = None, token: str | None = None) -> Any:
-        """One REST API call as the admin service (or `token`); the decoded JSON answer."""
+    def call(
+        self, method: str, path: str, body: Any = None, token: str | None = None, timeout: float = 60
+    ) -> Any:
+        """One REST API call as the admin service (or `token`); the decoded JSON answer. Generous timeout:
+        starting a server answers only once the spawn is under way, which takes long on a busy machine."""
         data = json.dumps(body).encode() if body is not None else None
         req = urllib.request.Request(f"{self.api_url}{path}", data=data, method=method)  # noqa: S310
         req.add_header("Authorization", f"token {token or self.admin_token}")
         if data is not None:
             req.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310 - the loopback Hub
+            with urllib.request.urlopen(req, timeout=timeout) as resp:  # noqa: S310 - the loopback Hub
                 raw = resp.read()
         except urllib.error.HTTPError as exc:
             raise HubError(f"{method} {path}: HTTP {exc.code} {exc.read()[:300]!r}") from exc
         return json.loads(raw) if raw else None
+
+    def serve_kamld_at(self, url: str) -> None:
+        """Point the users' JupyterLab servers (started after this) at the shared kamld at `url`."""
+        (self.workdir / "kamld-url").write_text(url, encoding="utf-8")
+
+    def start_server(self, user: str, timeout: float = 120) -> str:
+        """Start `user`'s single-user server; its URL through the Hub's proxy once it is ready."""
+        self.call("POST", f"/users/{user}/server")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            server = self.call("GET", f"/users/{user}")["servers"].get("", {})
+            if server.get("ready"):
+                return f"{self.url}{server['url']}".rstrip("/")
+            time.sleep(0.5)
+        raise HubError(f"the server of {user} did not start in {timeout} s")
+
+    def stop_server(self, user: str) -> None:
+        self.call("DELETE", f"/users/{user}/server")
 
     def token_for(self, user: str, scopes: list[str] | None = None) -> str:
         """A new API token of `user` (all of the user's permissions, or only `scopes`)."""
@@ -94,6 +116,7 @@ def start_hub(workdir: Path, extra_env: dict[str, str] | None = None, timeout: f
         api_url=f"http://127.0.0.1:{port}/hub/api",
         admin_token=secrets.token_hex(16),
         password=secrets.token_urlsafe(12),
+        workdir=workdir,
     )
     env = {
         **os.environ,
@@ -104,6 +127,7 @@ def start_hub(workdir: Path, extra_env: dict[str, str] | None = None, timeout: f
         "KAMLD_TEST_HUB_CHP": str(CHP),
         "KAMLD_TEST_HUB_ADMIN_TOKEN": hub.admin_token,
         "KAMLD_TEST_HUB_PASSWORD": hub.password,
+        "KAMLD_TEST_HUB_PYTHON": sys.executable,
         "CONFIGPROXY_AUTH_TOKEN": secrets.token_hex(16),
         **(extra_env or {}),
     }

@@ -49,3 +49,23 @@ c.JupyterHub.services = [{"name": "test-admin", "api_token": env["KAMLD_TEST_HUB
 # The single-user server's own token ($JUPYTERHUB_API_TOKEN), which the kamld extension forwards in "hub"
 # auth, carries the custom scope when its user holds it.
 c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server", "custom:kamld:use!user"]
+
+# Single-user servers: JupyterLab with the kamld extension, as local processes of this user (no system
+# accounts needed), in external mode against the shared kamld whose URL the test writes to a file once it
+# runs, with the user's own Hub token as credential (Kamld.auth "hub").
+_bin = os.path.dirname(env["KAMLD_TEST_HUB_PYTHON"])
+c.JupyterHub.spawner_class = "simple"
+c.Spawner.cmd = [os.path.join(_bin, "jupyterhub-singleuser")]
+c.Spawner.args = ["--allow-root"] if os.getuid() == 0 else []
+c.Spawner.default_url = "/lab"
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 120
+c.SimpleLocalProcessSpawner.home_dir_template = f"{data}/home/{{username}}"
+
+
+def _kamld_url(spawner: object) -> str:
+    with open(f"{data}/kamld-url", encoding="utf-8") as f:
+        return f.read().strip()
+
+
+c.Spawner.environment = {"KAMLD_MODE": "external", "KAMLD_AUTH": "hub", "KAMLD_URL": _kamld_url}
