@@ -34,7 +34,7 @@ func (s *Service) ListAuditRecords(ctx context.Context, req *kamldv1.ListAuditRe
 		return nil, apierr.New(codes.PermissionDenied, kamldv1.ErrorReason_ERROR_REASON_PERMISSION_DENIED, "the audit log is for platform admins; %s is not in an admin group (auth.admin_groups)", p.Name)
 	}
 	if s.log == nil {
-		return nil, apierr.New(codes.FailedPrecondition, kamldv1.ErrorReason_ERROR_REASON_FAILED_PRECONDITION, "the audit log is off (audit.enabled: false)")
+		return nil, apierr.New(codes.FailedPrecondition, kamldv1.ErrorReason_ERROR_REASON_FAILED_PRECONDITION, "the audit log is off (audit.mode: off, or auto in single mode)")
 	}
 	q := audit.Query{Subject: req.GetSubject(), Dataset: req.GetDataset(), Method: req.GetMethod(), Outcome: req.GetOutcome(),
 		PageSize: defaultPageSize, PageToken: req.GetPageToken()}

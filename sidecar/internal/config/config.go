@@ -63,8 +63,15 @@ type Auth struct {
 
 // Audit configures the audit log (docs/security.md).
 type Audit struct {
-	Enabled         bool `koanf:"enabled" help:"write an audit record of every mutating and every denied call to the object store before answering it"`
-	SegmentMaxBytes int  `koanf:"segment_max_bytes" help:"largest audit segment object; records beyond it go to the next"`
+	// Mode exists because a record costs a store write per sequential mutating call (docs/security.md): worth
+	// it where several users share kamld, optional for one user's own sidecar.
+	Mode            string `koanf:"mode" help:"auto (on in shared mode, off in single mode), on or off: write an audit record of every mutating and every denied call to the object store before answering it"`
+	SegmentMaxBytes int    `koanf:"segment_max_bytes" help:"largest audit segment object; records beyond it go to the next"`
+}
+
+// AuditOn reports whether the audit log is written under this configuration.
+func (c Config) AuditOn() bool {
+	return c.Audit.Mode == "on" || c.Audit.Mode == "auto" && c.Auth.Mode == ModeShared
 }
 
 // Hub configures the verification of JupyterHub API tokens (shared mode).
@@ -198,7 +205,7 @@ func Default() Config {
 		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}, DuckDB: DuckDB{MemoryLimit: "1GB", CacheBytes: 4 << 30}},
 		Compute:  Compute{Backend: "local", Kubernetes: Kubernetes{Namespace: "default", GPUResource: "nvidia.com/gpu"}},
 		Observe:  Observe{Metrics: true},
-		Audit:    Audit{Enabled: true, SegmentMaxBytes: 1 << 20},
+		Audit:    Audit{Mode: "auto", SegmentMaxBytes: 1 << 20},
 		Auth: Auth{Mode: ModeSingle, Hub: Hub{CacheTTL: 30 * time.Second},
 			OIDC: OIDC{UserClaim: "preferred_username", GroupsClaim: "groups", ClockSkew: 30 * time.Second, Algorithms: []string{"RS256", "ES256"}}},
 	}
@@ -260,6 +267,11 @@ func (c *Config) Validate() error {
 		errs = append(errs, errors.New("shutdown_timeout: must not be negative"))
 	}
 	errs = append(errs, c.Auth.validate())
+	switch c.Audit.Mode {
+	case "auto", "on", "off":
+	default:
+		errs = append(errs, fmt.Errorf("audit.mode: %q is not auto, on or off", c.Audit.Mode))
+	}
 	if c.Audit.SegmentMaxBytes < 4<<10 || c.Audit.SegmentMaxBytes > 64<<20 {
 		errs = append(errs, fmt.Errorf("audit.segment_max_bytes: %d is outside 4 KiB..64 MiB", c.Audit.SegmentMaxBytes))
 	}

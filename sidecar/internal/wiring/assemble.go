@@ -41,7 +41,7 @@ type Sidecar struct {
 	Services server.Services
 	// Verifier authenticates callers in shared mode (auth.mode: shared); nil in single mode.
 	Verifier *auth.Chain
-	// Audit is the audit log; nil when audit.enabled is false.
+	// Audit is the audit log; nil when it is off (audit.mode).
 	Audit   *audit.Log
 	closers []func() error // in the order they run: last built, first closed
 }
@@ -69,7 +69,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 		return nil, err
 	}
 	s.Store = store
-	if cfg.Audit.Enabled {
+	if cfg.AuditOn() {
 		s.Audit = audit.New(store, audit.WithSegmentMaxBytes(cfg.Audit.SegmentMaxBytes), audit.WithLogger(log))
 	}
 	syncer := search.NewSyncer(store, ix, search.WithSyncLogger(log))

@@ -33,7 +33,7 @@ type AuditServiceClient interface {
 	// ListAuditRecords returns the records the filters select, oldest first.
 	// Errors: PERMISSION_DENIED for a caller who is not a platform admin (auth.admin_groups; in single-user mode
 	// the token holder is); INVALID_ARGUMENT for a bad filter or page token; FAILED_PRECONDITION when the audit
-	// log is off (audit.enabled: false); UNAVAILABLE when the object store cannot be read.
+	// log is off (audit.mode); UNAVAILABLE when the object store cannot be read.
 	ListAuditRecords(ctx context.Context, in *ListAuditRecordsRequest, opts ...grpc.CallOption) (*ListAuditRecordsResponse, error)
 }
 
@@ -66,7 +66,7 @@ type AuditServiceServer interface {
 	// ListAuditRecords returns the records the filters select, oldest first.
 	// Errors: PERMISSION_DENIED for a caller who is not a platform admin (auth.admin_groups; in single-user mode
 	// the token holder is); INVALID_ARGUMENT for a bad filter or page token; FAILED_PRECONDITION when the audit
-	// log is off (audit.enabled: false); UNAVAILABLE when the object store cannot be read.
+	// log is off (audit.mode); UNAVAILABLE when the object store cannot be read.
 	ListAuditRecords(context.Context, *ListAuditRecordsRequest) (*ListAuditRecordsResponse, error)
 	mustEmbedUnimplementedAuditServiceServer()
 }

@@ -22,7 +22,7 @@ type Options struct {
 	DefaultIdentity string
 	// Verifier is set in shared mode (auth.mode: shared): the only source of identity.
 	Verifier auth.Verifier
-	// Audit receives the audit records; nil leaves the audit link out (audit.enabled: false).
+	// Audit receives the audit records; nil leaves the audit link out (audit.mode).
 	Audit audit.Writer
 }
 
