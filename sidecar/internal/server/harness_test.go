@@ -46,7 +46,7 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 	cfg.Blob.FS.Dir = filepath.Join(dir, "store")
 	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Shutdown = 2 * time.Second
-	cfg.Samples = false // a test that wants the sample datasets turns this on
+	cfg.Samples = false   // a test that wants the sample datasets turns this on
 	cfg.Audit.Mode = "on" // every API test writes the audit log, so any can check it (auditTrail)
 	for _, m := range mutate {
 		m(&cfg)
