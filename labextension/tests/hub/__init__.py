@@ -8,7 +8,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..conftest import free_port
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 CONFIG = Path(__file__).resolve().parent / "jupyterhub_config.py"
 CHP = REPO_ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
@@ -27,13 +28,6 @@ CHP = REPO_ROOT / "node_modules" / ".bin" / "configurable-http-proxy"
 
 class HubError(Exception):
     """The test Hub did not start or refused an admin call."""
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -110,7 +104,7 @@ def start_hub(workdir: Path, extra_env: dict[str, str] | None = None, timeout: f
     if not CHP.exists():
         raise HubError(f"{CHP} is missing: run `make node_modules` (configurable-http-proxy is pinned there)")
     workdir.mkdir(parents=True, exist_ok=True)
-    port, api_port, proxy_port = _free_port(), _free_port(), _free_port()
+    port, api_port, proxy_port = free_port(), free_port(), free_port()
     hub = Hub(
         url=f"http://127.0.0.1:{port}",
         api_url=f"http://127.0.0.1:{port}/hub/api",
