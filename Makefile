@@ -185,6 +185,10 @@ chart-tools: ## install the pinned helm and kubeconform (go install, cached in ~
 test-py: build venv ## pytest: server extension, client and magics against a real sidecar
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/pytest -q labextension/tests
 
+.PHONY: test-hub
+test-hub: build venv ## pytest: shared mode against a real JupyterHub (also part of test-py): Hub tokens, scopes, revocation, two users' JupyterLab
+	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/pytest -q labextension/tests/test_shared_hub.py
+
 .PHONY: test-js
 test-js: ext ## jest: the panel's logic
 	cd labextension && npm test --silent

@@ -38,6 +38,9 @@ type hubAnswer struct {
 	until time.Time
 }
 
+// hubTimeout bounds one question to the Hub, whoever waits for it.
+const hubTimeout = 10 * time.Second
+
 // hubCacheMax bounds the cache: past it, expired entries go, and if none did, all of them.
 const hubCacheMax = 10000
 
@@ -60,7 +63,7 @@ func NewHub(apiURL string, ttl time.Duration, opts ...HubOption) (*Hub, error) {
 	if ttl < 0 {
 		return nil, fmt.Errorf("auth.hub.cache_ttl: negative")
 	}
-	h := &Hub{api: strings.TrimSuffix(apiURL, "/"), ttl: ttl, client: &http.Client{Timeout: 10 * time.Second}, now: time.Now, cache: map[[sha256.Size]byte]hubAnswer{}}
+	h := &Hub{api: strings.TrimSuffix(apiURL, "/"), ttl: ttl, client: &http.Client{Timeout: hubTimeout}, now: time.Now, cache: map[[sha256.Size]byte]hubAnswer{}}
 	for _, o := range opts {
 		o(h)
 	}
@@ -85,7 +88,7 @@ func (h *Hub) Verify(ctx context.Context, bearer string) (Principal, error) {
 	// One request per token however many calls wait for it; the request outlives no caller's deadline
 	// because each caller waits on its own context.
 	ch := h.flight.DoChan(string(key[:]), func() (any, error) {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), h.client.Timeout)
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), hubTimeout)
 		defer cancel()
 		a := h.ask(rctx, bearer)
 		var ce *CredentialError
