@@ -221,7 +221,8 @@ class Client:
 
     With no arguments it finds the sidecar like the magics and the panel do (see `kamld.connection`),
     and finds it again once if a call fails because the sidecar was restarted (new port, new token).
-    Pass `url` and `token` to talk to a specific sidecar instead.
+    Pass `url` and `token` to talk to a specific sidecar instead, and `auth="hub"` when the token is the
+    user's own JupyterHub token for a shared kamld (no X-Kamld-User is sent then).
     """
 
     def __init__(
@@ -230,6 +231,7 @@ class Client:
         token: str | None = None,
         *,
         user: str | None = None,
+        auth: str | None = None,
         timeout: float = DEFAULT_TIMEOUT,
         session: requests.Session | None = None,
     ) -> None:
@@ -237,7 +239,7 @@ class Client:
             raise ValueError("pass both url and token, or neither to find the sidecar automatically")
         self._discover = url is None
         self._conn = (
-            ConnectionInfo(url=url.rstrip("/"), token=token, source="arguments")
+            ConnectionInfo(url=url.rstrip("/"), token=token, source="arguments", auth=auth)
             if url is not None and token is not None
             else find_connection()
         )
@@ -279,6 +281,27 @@ class Client:
         """ListDatasets, every page."""
         params = {"orderBy": order_by} if order_by else {}
         return list(self._pages("/v1/datasets", "datasets", params))
+
+    def audit_records(
+        self,
+        *,
+        subject: str = "",
+        dataset: str = "",
+        method: str = "",
+        outcome: str = "",
+        start_time: str = "",
+        end_time: str = "",
+    ) -> list[dict[str, Any]]:
+        """ListAuditRecords, every page, oldest first (platform admins only; times as RFC 3339)."""
+        filters = {
+            "subject": subject,
+            "dataset": dataset,
+            "method": method,
+            "outcome": outcome,
+            "startTime": start_time,
+            "endTime": end_time,
+        }
+        return list(self._pages("/v1/audit/records", "records", {k: v for k, v in filters.items() if v}))
 
     def search_datasets(
         self,

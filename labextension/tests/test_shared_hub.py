@@ -122,6 +122,16 @@ def test_a_forged_identity_header_is_refused(hub: Hub, shared: ExternalSidecar, 
     assert reason(body) == "IDENTITY_HEADER_REFUSED"
 
 
+def test_admins_read_the_audit_log_others_are_refused(hub: Hub, shared: ExternalSidecar) -> None:
+    bob = kamld.Client(shared.url, hub.token_for("bob"), auth="hub")
+    with pytest.raises(kamld.KamldError) as refused:
+        bob.audit_records()
+    assert (refused.value.code_name, refused.value.reason) == ("PERMISSION_DENIED", "PERMISSION_DENIED")
+    alice = kamld.Client(shared.url, hub.token_for("alice"), auth="hub")
+    records = alice.audit_records(subject="bob", outcome="PERMISSION_DENIED")
+    assert any(r["method"].endswith("/ListAuditRecords") and r["groups"] == ["lab"] for r in records), records
+
+
 def test_unknown_and_missing_tokens_are_refused(shared: ExternalSidecar) -> None:
     code, body = info(shared, "0123456789abcdef0123456789abcdef")
     assert (code, reason(body)) == (401, "TOKEN_INVALID")
