@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // filesSchema holds the raw tables, shared by every dataset state. The underscore keeps it apart from every
@@ -22,7 +24,7 @@ type Registrar struct {
 	log     *slog.Logger
 
 	mu    sync.Mutex
-	known map[string]bool // state schemas seen complete
+	known map[string]bool // views seen complete
 }
 
 // NewRegistrar registers tables in catalog through db; root is the s3:// URL of the blob store's bucket and
@@ -34,31 +36,45 @@ func NewRegistrar(db *sql.DB, catalog, root string, log *slog.Logger) *Registrar
 	return &Registrar{db: db, catalog: catalog, root: strings.TrimSuffix(root, "/"), log: log, known: map[string]bool{}}
 }
 
-// Register makes the tables of one state of dataset queryable and returns the Trino schema holding them, one
-// view per table named as the table. It is idempotent, and cheap once done: a state seen complete is not
-// checked again. Tables without columns (extraction pending) or without files are left out.
-func (r *Registrar) Register(ctx context.Context, dataset string, tables []Table) (string, error) {
+// Register makes the tables of one state of dataset queryable and returns, for each table's name (lower
+// case), the qualified name of the view that reads it. It is idempotent, and free once done: a view seen
+// complete is not checked again. A new state costs one query to find which of its views exist, then, for each
+// table whose content is new, in parallel: CREATE TABLE, the parts of a multi-part table, CREATE VIEW. Tables
+// without columns (extraction pending) or without files are left out.
+func (r *Registrar) Register(ctx context.Context, dataset string, tables []Table) (map[string]string, error) {
 	tables = r.registrable(tables)
-	schema := stateSchemaName(dataset, tables)
+	views := make(map[string]string, len(tables))
+	var todo []Table
+	seen := map[string]bool{}
 	r.mu.Lock()
-	done := r.known[schema]
-	r.mu.Unlock()
-	if done {
-		return schema, nil
-	}
-	complete, err := r.complete(ctx, schema, len(tables))
-	if err != nil {
-		return "", err
-	}
-	if !complete {
-		if err := r.create(ctx, schema, tables); err != nil {
-			return "", err
+	for _, t := range tables {
+		v := viewName(t)
+		views[strings.ToLower(t.Name)] = quoteIdent(r.catalog) + "." + quoteIdent(filesSchema) + "." + quoteIdent(v)
+		if !r.known[v] && !seen[v] {
+			seen[v] = true
+			todo = append(todo, t)
 		}
 	}
-	r.mu.Lock()
-	r.known[schema] = true
 	r.mu.Unlock()
-	return schema, nil
+	if len(todo) == 0 {
+		return views, nil
+	}
+	missing, err := r.missing(ctx, todo)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.createAll(ctx, missing); err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		r.log.Info("trino: registered tables", "dataset", dataset, "new", len(missing), "tables", len(tables))
+	}
+	r.mu.Lock()
+	for _, t := range todo {
+		r.known[viewName(t)] = true
+	}
+	r.mu.Unlock()
+	return views, nil
 }
 
 func (r *Registrar) registrable(tables []Table) []Table {
@@ -72,48 +88,76 @@ func (r *Registrar) registrable(tables []Table) []Table {
 	return out
 }
 
-// complete reports whether schema exists with all its n views; views are created last, after their raw
-// tables are whole, so that means the registration finished.
-func (r *Registrar) complete(ctx context.Context, schema string, n int) (bool, error) {
-	q := fmt.Sprintf("SELECT count(*) FROM %s.information_schema.tables WHERE table_schema = %s AND table_type = 'VIEW'",
-		quoteIdent(r.catalog), quoteString(schema))
-	var views int
-	if err := r.db.QueryRowContext(ctx, q).Scan(&views); err != nil {
-		return false, fmt.Errorf("checking the Trino schema %s: %w", schema, err)
+// missing returns the tables whose views do not exist yet, in one query. Views are created last, after their
+// raw tables are whole, so an existing view means its registration finished. The query also says whether the
+// shared schema exists; missing creates it if not.
+func (r *Registrar) missing(ctx context.Context, tables []Table) ([]Table, error) {
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = quoteString(viewName(t))
 	}
-	return views == n && n > 0, nil
+	q := fmt.Sprintf("SELECT table_name FROM %[1]s.information_schema.tables WHERE table_schema = %[2]s AND table_name IN (%[3]s)"+
+		" UNION ALL SELECT '' FROM %[1]s.information_schema.schemata WHERE schema_name = %[2]s",
+		quoteIdent(r.catalog), quoteString(filesSchema), strings.Join(names, ", "))
+	rows, err := r.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("checking the Trino schema %s: %w", filesSchema, err)
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		have[n] = true
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("checking the Trino schema %s: %w", filesSchema, err)
+	}
+	var out []Table
+	for _, t := range tables {
+		if !have[viewName(t)] {
+			out = append(out, t)
+		}
+	}
+	if len(out) > 0 && !have[""] {
+		if err := r.exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(r.catalog)+"."+quoteIdent(filesSchema)); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
-func (r *Registrar) create(ctx context.Context, schema string, tables []Table) error {
-	if err := r.exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(r.catalog)+"."+quoteIdent(filesSchema)); err != nil {
-		return err
-	}
-	if err := r.exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(r.catalog)+"."+quoteIdent(schema)); err != nil {
-		return err
-	}
+// createAll registers tables concurrently: each is a few metastore writes that wait on Trino, not on this
+// process.
+func (r *Registrar) createAll(ctx context.Context, tables []Table) error {
+	g, ctx := errgroup.WithContext(ctx)
 	for _, t := range tables {
-		for _, d := range t.Digests {
-			if !validDigest(d) {
-				return fmt.Errorf("table %s: %q is not a sha256 digest", t.Name, d)
-			}
-		}
-		cols, skipped := rawColumns(t)
-		if len(skipped) > 0 {
-			r.log.Warn("trino: columns left out of a table, their types have no Trino equivalent",
-				"table", t.Name, "columns", skipped)
-		}
-		if err := r.exec(ctx, createRawTable(r.catalog, r.root, t, cols)); err != nil {
-			return err
-		}
-		if err := r.registerParts(ctx, t); err != nil {
-			return err
-		}
-		if err := r.exec(ctx, createView(r.catalog, schema, t, cols)); err != nil {
-			return err
+		g.Go(func() error { return r.create(ctx, t) })
+	}
+	return g.Wait()
+}
+
+// create makes t's raw table (if no sidecar did), its parts, and then its view.
+func (r *Registrar) create(ctx context.Context, t Table) error {
+	for _, d := range t.Digests {
+		if !validDigest(d) {
+			return fmt.Errorf("table %s: %q is not a sha256 digest", t.Name, d)
 		}
 	}
-	r.log.Info("trino: registered a dataset state", "schema", schema, "tables", len(tables))
-	return nil
+	cols, skipped := rawColumns(t)
+	if len(skipped) > 0 {
+		r.log.Warn("trino: columns left out of a table, their types have no Trino equivalent",
+			"table", t.Name, "columns", skipped)
+	}
+	if err := r.exec(ctx, createRawTable(r.catalog, r.root, t, cols)); err != nil {
+		return err
+	}
+	if err := r.registerParts(ctx, t); err != nil {
+		return err
+	}
+	return r.exec(ctx, createView(r.catalog, t, cols))
 }
 
 // registerParts adds the partitions of a multi-part table that are not there yet (another sidecar, or an
