@@ -121,7 +121,7 @@ func run(binary string, starts, calls int, jsonOut string) error {
 		"getinfo_rest_p50_ms": ms(pct(restLat, 50)), "getinfo_rest_p99_ms": ms(pct(restLat, 99)),
 		"sql_queries": mem.Queries, "rss_after_queries_kib": mem.AfterQueriesKiB,
 		"rss_idle_after_queries_median_kib": median(mem.IdleKiB), "rss_idle_after_queries_max_kib": slices.Max(mem.IdleKiB),
-		"rss_idle_after_queries_min_kib": slices.Min(mem.IdleKiB),
+		"rss_idle_after_queries_min_kib":         slices.Min(mem.IdleKiB),
 		"rss_anon_idle_after_queries_median_kib": median(mem.IdleAnonKiB), "rss_idle_samples_kib": mem.IdleKiB,
 	}
 	b, err := json.MarshalIndent(report, "", "  ")
