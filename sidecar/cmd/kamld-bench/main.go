@@ -235,6 +235,9 @@ func queriesThenIdle(p *proc) (memRun, error) {
 			return run, err
 		}
 		anon, _ := rssKiB(p.cmd.Process.Pid, "RssAnon")
+		if os.Getenv("KAMLD_BENCH_TRACE") != "" {
+			fmt.Fprintln(os.Stderr, "idle sample", p.cmd.Process.Pid, total, anon)
+		}
 		run.IdleKiB = append(run.IdleKiB, total)
 		run.IdleAnonKiB = append(run.IdleAnonKiB, anon)
 	}

@@ -3,11 +3,13 @@ package trino
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 
+	"github.com/trinodb/trino-go-client/trino"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -38,9 +40,10 @@ func NewRegistrar(db *sql.DB, catalog, root string, log *slog.Logger) *Registrar
 
 // Register makes the tables of one state of dataset queryable and returns, for each table's name (lower
 // case), the qualified name of the view that reads it. It is idempotent, and free once done: a view seen
-// complete is not checked again. A new state costs one query to find which of its views exist, then, for each
-// table whose content is new, in parallel: CREATE TABLE, the parts of a multi-part table, CREATE VIEW. Tables
-// without columns (extraction pending) or without files are left out.
+// complete is not checked again. A state this sidecar has not seen costs two rounds of statements, each run
+// concurrently: first a query of which of its views exist, alongside each table's CREATE TABLE IF NOT EXISTS
+// (and the parts of a multi-part table), which changes nothing where the table exists; then CREATE VIEW for
+// the views missing. Tables without columns (extraction pending) or without files are left out.
 func (r *Registrar) Register(ctx context.Context, dataset string, tables []Table) (map[string]string, error) {
 	tables = r.registrable(tables)
 	views := make(map[string]string, len(tables))
@@ -59,11 +62,26 @@ func (r *Registrar) Register(ctx context.Context, dataset string, tables []Table
 	if len(todo) == 0 {
 		return views, nil
 	}
-	missing, err := r.missing(ctx, todo)
-	if err != nil {
+	var missing []Table
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		missing, err = r.missing(gctx, todo)
+		return err
+	})
+	for _, t := range todo {
+		g.Go(func() error { return r.rawTable(gctx, t) })
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if err := r.createAll(ctx, missing); err != nil {
+	g, gctx = errgroup.WithContext(ctx)
+	for _, t := range missing {
+		g.Go(func() error {
+			cols, _ := rawColumns(t) // what was left out is logged by rawTable
+			return r.exec(gctx, createView(r.catalog, t, cols))
+		})
+	}
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	if len(missing) > 0 {
@@ -89,15 +107,13 @@ func (r *Registrar) registrable(tables []Table) []Table {
 }
 
 // missing returns the tables whose views do not exist yet, in one query. Views are created last, after their
-// raw tables are whole, so an existing view means its registration finished. The query also says whether the
-// shared schema exists; missing creates it if not.
+// raw tables are whole, so an existing view means its registration finished.
 func (r *Registrar) missing(ctx context.Context, tables []Table) ([]Table, error) {
 	names := make([]string, len(tables))
 	for i, t := range tables {
 		names[i] = quoteString(viewName(t))
 	}
-	q := fmt.Sprintf("SELECT table_name FROM %[1]s.information_schema.tables WHERE table_schema = %[2]s AND table_name IN (%[3]s)"+
-		" UNION ALL SELECT '' FROM %[1]s.information_schema.schemata WHERE schema_name = %[2]s",
+	q := fmt.Sprintf("SELECT table_name FROM %s.information_schema.tables WHERE table_schema = %s AND table_name IN (%s)",
 		quoteIdent(r.catalog), quoteString(filesSchema), strings.Join(names, ", "))
 	rows, err := r.db.QueryContext(ctx, q)
 	if err != nil {
@@ -121,26 +137,11 @@ func (r *Registrar) missing(ctx context.Context, tables []Table) ([]Table, error
 			out = append(out, t)
 		}
 	}
-	if len(out) > 0 && !have[""] {
-		if err := r.exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(r.catalog)+"."+quoteIdent(filesSchema)); err != nil {
-			return nil, err
-		}
-	}
 	return out, nil
 }
 
-// createAll registers tables concurrently: each is a few metastore writes that wait on Trino, not on this
-// process.
-func (r *Registrar) createAll(ctx context.Context, tables []Table) error {
-	g, ctx := errgroup.WithContext(ctx)
-	for _, t := range tables {
-		g.Go(func() error { return r.create(ctx, t) })
-	}
-	return g.Wait()
-}
-
-// create makes t's raw table (if no sidecar did), its parts, and then its view.
-func (r *Registrar) create(ctx context.Context, t Table) error {
+// rawTable makes t's raw table if no sidecar did, and its parts; the shared schema too, the first time.
+func (r *Registrar) rawTable(ctx context.Context, t Table) error {
 	for _, d := range t.Digests {
 		if !validDigest(d) {
 			return fmt.Errorf("table %s: %q is not a sha256 digest", t.Name, d)
@@ -148,16 +149,25 @@ func (r *Registrar) create(ctx context.Context, t Table) error {
 	}
 	cols, skipped := rawColumns(t)
 	if len(skipped) > 0 {
-		r.log.Warn("trino: columns left out of a table, their types have no Trino equivalent",
-			"table", t.Name, "columns", skipped)
+		r.log.Warn("trino: columns left out of a table, their types have no Trino equivalent", "table", t.Name, "columns", skipped)
 	}
-	if err := r.exec(ctx, createRawTable(r.catalog, r.root, t, cols)); err != nil {
+	ddl := createRawTable(r.catalog, r.root, t, cols)
+	err := r.exec(ctx, ddl)
+	if schemaMissing(err) {
+		if err = r.exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(r.catalog)+"."+quoteIdent(filesSchema)); err == nil {
+			err = r.exec(ctx, ddl)
+		}
+	}
+	if err != nil {
 		return err
 	}
-	if err := r.registerParts(ctx, t); err != nil {
-		return err
-	}
-	return r.exec(ctx, createView(r.catalog, t, cols))
+	return r.registerParts(ctx, t)
+}
+
+// schemaMissing reports whether Trino refused a statement because its schema does not exist.
+func schemaMissing(err error) bool {
+	var te *trino.ErrTrino
+	return errors.As(err, &te) && te.ErrorName == "SCHEMA_NOT_FOUND"
 }
 
 // registerParts adds the partitions of a multi-part table that are not there yet (another sidecar, or an

@@ -88,8 +88,10 @@ func testRegisterReadsInPlace(t *testing.T, e *env) {
 	q(`SELECT count(*), min(date) FROM `+views["weather"], &n, &first)
 	assert.Equal(t, int64(1461), n)
 	assert.Equal(t, "2012-01-01", first.Format(time.DateOnly))
+	weather := tables[3]
+	weather.root = e.root // as the Registrar keys it
 	types := map[string]string{}
-	rows, err := e.db.QueryContext(ctx, `SELECT column_name, data_type FROM kamld.information_schema.columns WHERE table_schema = '`+filesSchema+`' AND table_name = '`+viewName(tables[3])+`'`)
+	rows, err := e.db.QueryContext(ctx, `SELECT column_name, data_type FROM kamld.information_schema.columns WHERE table_schema = '`+filesSchema+`' AND table_name = '`+viewName(weather)+`'`)
 	require.NoError(t, err)
 	for rows.Next() {
 		var c, ty string
