@@ -164,10 +164,15 @@ func (r *Registrar) rawTable(ctx context.Context, t Table) error {
 	return r.registerParts(ctx, t)
 }
 
-// schemaMissing reports whether Trino refused a statement because its schema does not exist.
+// schemaMissing reports whether Trino refused a statement because the shared schema does not exist: its
+// error name is SCHEMA_NOT_FOUND, or a user error "Schema kamld_files not found" from the Hive metastore.
 func schemaMissing(err error) bool {
 	var te *trino.ErrTrino
-	return errors.As(err, &te) && te.ErrorName == "SCHEMA_NOT_FOUND"
+	if !errors.As(err, &te) {
+		return false
+	}
+	return te.ErrorName == "SCHEMA_NOT_FOUND" ||
+		strings.Contains(strings.ToLower(te.Message), "schema "+filesSchema+" not found")
 }
 
 // registerParts adds the partitions of a multi-part table that are not there yet (another sidecar, or an
