@@ -152,16 +152,25 @@ func (r *Registrar) rawTable(ctx context.Context, t Table) error {
 		r.log.Warn("trino: columns left out of a table, their types have no Trino equivalent", "table", t.Name, "columns", skipped)
 	}
 	ddl := createRawTable(r.catalog, r.root, t, cols)
-	err := r.exec(ctx, ddl)
+	err := r.execIdempotent(ctx, ddl)
 	if schemaMissing(err) {
-		if err = r.exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(r.catalog)+"."+quoteIdent(filesSchema)); err == nil {
-			err = r.exec(ctx, ddl)
+		if err = r.execIdempotent(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(r.catalog)+"."+quoteIdent(filesSchema)); err == nil {
+			err = r.execIdempotent(ctx, ddl)
 		}
 	}
 	if err != nil {
 		return err
 	}
 	return r.registerParts(ctx, t)
+}
+
+// execIdempotent runs a CREATE … IF NOT EXISTS. Two such statements racing (tables of one state, or sidecars)
+// can still fail in the metastore with "already exists", which is the outcome the statement asks for.
+func (r *Registrar) execIdempotent(ctx context.Context, stmt string) error {
+	if err := r.exec(ctx, stmt); err != nil && !strings.Contains(err.Error(), "already exists") {
+		return err
+	}
+	return nil
 }
 
 // schemaMissing reports whether Trino refused a statement because the shared schema does not exist: its
