@@ -54,3 +54,16 @@ func TestLazyDBUsedAgainBeforeTheIdlePeriodStaysOpen(t *testing.T) {
 		require.Same(t, db, again, "uses closer together than the idle period keep the same database open")
 	}
 }
+
+func TestLazyDBOpenFailureIsTheCallersErrorAndIsRetried(t *testing.T) {
+	l := tabular.NewLazyDB(tabular.DuckOptions{ReadDirs: []string{t.TempDir()}, MemoryLimit: "a lot"}, time.Minute)
+	defer l.Close()
+	for range 2 { // not remembered: each use tries again
+		db, release, err := l.Acquire(context.Background())
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "memory", "DuckDB's reason is kept")
+		assert.Nil(t, db)
+		assert.Nil(t, release)
+		assert.False(t, l.Opened())
+	}
+}
