@@ -15,7 +15,6 @@ import (
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
-	"github.com/kamld/kamld/sidecar/internal/query/sqltest"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
 )
 
@@ -25,12 +24,8 @@ import (
 // again, then the same statement sent directly with trino-go-client on the registered views (the reference).
 // Registration is the first query minus the second. Run: make bench-trino-registration.
 func BenchmarkTrinoRegistration(b *testing.B) {
-	e := startEnv(b)
-	eng := e.newEngine(b)
-	srv := sqltest.Serve(b, sqltest.Harness{Store: e.store, Engine: eng, Guard: eng.Guard()})
+	e, eng, srv := serveDataset(b, "reg")
 	ctx := context.Background()
-	_, err := srv.Datasets.CreateDataset(ctx, "reg", dataset.Metadata{})
-	require.NoError(b, err)
 	_, _, _ = timeQuery(b, srv.Client, "SELECT 1 AS one") // Trino's own warm-up is not registration
 	const q = "SELECT count(*) AS n FROM reg.a JOIN reg.b ON a.k = b.k"
 	var first, again, direct []time.Duration
