@@ -276,7 +276,7 @@ lint: tools venv ## buf lint and breaking, gofmt, go vet, staticcheck, ruff, myp
 
 .PHONY: bench
 bench: build minio kube otelcol bench-search ## start-up, RSS, gateway cost; metrics and tracing overhead; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files; search latency; job submit → running, ListJobs
-	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD)
+	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD) -json docs/benchmarks-startup.json
 	KAMLD_BIN=$(KAMLD) go test -run '^$$' -bench . -benchtime 1x -timeout 30m ./sidecar/internal/bench/
 	go test -run '^$$' -bench 'Snapshot|Diff|BranchCreate|Merge10' -benchtime 10x ./sidecar/internal/dataset/
 	go test -run '^$$' -bench GC -benchtime 2x ./sidecar/internal/dataset/
@@ -288,6 +288,12 @@ bench: build minio kube otelcol bench-search ## start-up, RSS, gateway cost; met
 	$(MAKE) bench-sql-pandas
 	$(MAKE) bench-small-files
 	$(MAKE) bench-trino
+	$(MAKE) bench-trino-registration
+	$(PY) scripts/bench_report.py --docs docs
+
+.PHONY: bench-trino-registration
+bench-trino-registration: minio trino ## Trino: first query on a new snapshot (registration) vs the same statement through trino-go-client: JSON
+	KAMLD_BENCH_OUT=$(CURDIR)/docs go test -run '^$$' -bench TrinoRegistration -benchtime 1x -timeout 20m ./sidecar/internal/query/trino/
 
 .PHONY: bench-trino
 bench-trino: minio trino ## SQL on Trino reading MinIO: scan, filter, group-by over 1,000,000 rows, sidecar vs direct trino-go-client
@@ -318,7 +324,7 @@ bench-sql-pandas: build venv ## kamld.sql → pandas (Arrow) vs DuckDB in Python
 .PHONY: bench-search
 # -p 1: the two backends are measured one after the other, not competing for the same cores.
 bench-search: elasticsearch ## search index time and latency p50/p99 at 1k, 10k, 100k datasets: bleve and Elasticsearch in one run
-	go test -p 1 -run '^$$' -bench SearchLatency -benchtime 1x -timeout 60m ./sidecar/internal/index/bleve/ ./sidecar/internal/index/elastic/
+	KAMLD_BENCH_OUT=$(CURDIR)/docs go test -p 1 -run '^$$' -bench SearchLatency -benchtime 1x -timeout 60m ./sidecar/internal/index/bleve/ ./sidecar/internal/index/elastic/
 
 .PHONY: clean
 clean: ## remove build outputs (keeps ~/.cache/kamld)

@@ -35,12 +35,20 @@ type Backend interface {
 	Close() error
 }
 
+// Starter is a backend that starts on first use (DuckDB opens with its first query, and closes again when
+// idle). It is serving while not started: it has nothing that can fail until then.
+type Starter interface {
+	// Started reports whether it is running now.
+	Started() bool
+}
+
 // Status is the last health result of one capability's backend.
 type Status struct {
 	Capability string
 	Backend    string
 	Location   string
 	Err        error // nil when serving
+	NotStarted bool  // a Starter not running now
 	// History is what this process saw of the backend's health over time (since when it fails, how often).
 	History observe.Health
 }
@@ -77,7 +85,7 @@ func (s *Set) Statuses(ctx context.Context) []Status {
 	for i, c := range Capabilities {
 		b := s.byCapability[c]
 		out[i] = Status{Capability: c}
-		out[i].Backend, out[i].Location = b.Name(), b.Location()
+		out[i].Backend, out[i].Location, out[i].NotStarted = b.Name(), b.Location(), notStarted(b)
 		wg.Go(func() {
 			cctx, cancel := context.WithTimeout(ctx, s.timeout)
 			defer cancel()
@@ -92,6 +100,20 @@ func (s *Set) Statuses(ctx context.Context) []Status {
 	}
 	s.cached, s.checkedAt = out, time.Now()
 	return out
+}
+
+// notStarted reports whether b, or the backend it decorates (observe/instrument), is a Starter not running.
+func notStarted(b any) bool {
+	for {
+		if s, ok := b.(Starter); ok {
+			return !s.Started()
+		}
+		u, ok := b.(interface{ Unwrap() any })
+		if !ok {
+			return false
+		}
+		b = u.Unwrap()
+	}
 }
 
 // Ready reports whether every backend is serving, and the first problem if not.

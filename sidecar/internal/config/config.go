@@ -154,8 +154,9 @@ type SQL struct {
 
 // DuckDB configures the in-process DuckDB that extracts schemas (always) and runs queries (backend duckdb).
 type DuckDB struct {
-	MemoryLimit string   `koanf:"memory_limit" help:"DuckDB memory_limit per instance, e.g. 1GB"`
-	CacheBytes  ByteSize `koanf:"cache_bytes" help:"bound of the local copies of MinIO/S3 blobs DuckDB reads (a byte size: 4GiB, 512MB)"`
+	MemoryLimit string        `koanf:"memory_limit" help:"DuckDB memory_limit per instance, e.g. 1GB"`
+	CacheBytes  ByteSize      `koanf:"cache_bytes" help:"bound of the local copies of MinIO/S3 blobs DuckDB reads (a byte size: 4GiB, 512MB)"`
+	IdleClose   time.Duration `koanf:"idle_close" help:"close an instance unused this long, giving its memory back (it reopens on use); 0: never"`
 }
 
 // Trino configures a Trino coordinator.
@@ -202,7 +203,7 @@ func Default() Config {
 		Limits:   Limits{MaxMessageBytes: 16 << 20},
 		Blob:     Blob{Backend: "fs", S3: S3{Bucket: "kamld", Region: "us-east-1"}},
 		Index:    Index{Backend: "bleve", Elastic: Elastic{Index: "kamld-datasets"}},
-		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}, DuckDB: DuckDB{MemoryLimit: "1GB", CacheBytes: 4 << 30}},
+		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}, DuckDB: DuckDB{MemoryLimit: "1GB", CacheBytes: 4 << 30, IdleClose: time.Minute}},
 		Compute:  Compute{Backend: "local", Kubernetes: Kubernetes{Namespace: "default", GPUResource: "nvidia.com/gpu"}},
 		Observe:  Observe{Metrics: true},
 		Audit:    Audit{Mode: "auto", SegmentMaxBytes: 1 << 20},

@@ -47,10 +47,11 @@ func openS3(t testing.TB, srv *minio.Server, bucket string) blob.Store {
 	return s
 }
 
-// onStores runs fn as a subtest on a fresh fs store and on a fresh bucket of a real MinIO.
+// onStores runs fn as a subtest on a fresh fs store and on a fresh bucket of a real MinIO (one MinIO for the
+// package: each test has a bucket of its own).
 func onStores(t *testing.T, fn func(t *testing.T, store blob.Store)) {
 	t.Run("fs", func(t *testing.T) { fn(t, newFS(t, t.TempDir())) })
-	t.Run("minio", func(t *testing.T) { fn(t, newS3(t, minio.Start(t))) })
+	t.Run("minio", func(t *testing.T) { fn(t, newS3(t, minio.Shared(t))) })
 }
 
 // onSharedStores is onStores for tests of several sidecars: open returns a new client (its own fs.Store with
@@ -61,7 +62,7 @@ func onSharedStores(t *testing.T, fn func(t *testing.T, open func() blob.Store))
 		fn(t, func() blob.Store { return newFS(t, dir) })
 	})
 	t.Run("minio", func(t *testing.T) {
-		srv := minio.Start(t)
+		srv := minio.Shared(t)
 		b := make([]byte, 6)
 		_, _ = rand.Read(b)
 		bucket := "ds-" + hex.EncodeToString(b)
@@ -85,6 +86,7 @@ func TestMain(m *testing.M) {
 		return
 	}
 	code := m.Run()
+	minio.StopShared()
 	cleanupBench()
 	os.Exit(code)
 }

@@ -58,7 +58,7 @@ func (s *Service) GetInfo(ctx context.Context, _ *kamldv1.GetInfoRequest) (*kaml
 		info.Identity, info.Groups, info.Admin, info.Verified = p.Name, p.Groups, p.Admin, p.Verified
 	}
 	for _, st := range s.backends.Statuses(ctx) {
-		bs := &kamldv1.BackendStatus{Capability: st.Capability, Backend: st.Backend, Location: st.Location, Health: kamldv1.Health_HEALTH_SERVING}
+		bs := &kamldv1.BackendStatus{Capability: st.Capability, Backend: st.Backend, Location: st.Location, Health: kamldv1.Health_HEALTH_SERVING, NotStarted: st.NotStarted}
 		if st.Err != nil {
 			bs.Health, bs.Message = kamldv1.Health_HEALTH_NOT_SERVING, observe.Redact(st.Err.Error())
 			info.Health = kamldv1.Health_HEALTH_NOT_SERVING

@@ -43,10 +43,11 @@ func (x *Extractor) Extract(ctx context.Context, f Format, digest string, size i
 		return nil, err
 	}
 	defer release()
-	db, err := x.db.Get(ctx)
+	db, done, err := x.db.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
 	}
+	defer done()
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
@@ -198,10 +199,11 @@ func (x *Extractor) Head(ctx context.Context, f Format, digest string, size int6
 		return nil, err
 	}
 	defer release()
-	db, err := x.db.Get(ctx)
+	db, done, err := x.db.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
 	}
+	defer done()
 	src := ReaderSQL(f, path)
 	rows, err := db.QueryContext(ctx, fmt.Sprintf("SELECT * FROM %s LIMIT %d", src, limit+1))
 	if err != nil {

@@ -749,6 +749,10 @@ type BackendStatus struct {
 	LastError string `protobuf:"bytes,8,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
 	// When that check failed.
 	LastErrorTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=last_error_time,json=lastErrorTime,proto3" json:"last_error_time,omitempty"`
+	// True for a backend that starts on first use and is not running now: DuckDB opens with the first query and
+	// closes again after sql.duckdb.idle_close unused. Such a backend is serving (its health is
+	// HEALTH_SERVING): the next call that needs it starts it.
+	NotStarted    bool `protobuf:"varint,10,opt,name=not_started,json=notStarted,proto3" json:"not_started,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -846,6 +850,13 @@ func (x *BackendStatus) GetLastErrorTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *BackendStatus) GetNotStarted() bool {
+	if x != nil {
+		return x.NotStarted
+	}
+	return false
+}
+
 var File_kamld_v1_system_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_system_proto_rawDesc = "" +
@@ -909,7 +920,7 @@ const file_kamld_v1_system_proto_rawDesc = "" +
 	"\x04time\x18\x02 \x01(\tR\x04time\x12\x1d\n" +
 	"\n" +
 	"go_version\x18\x03 \x01(\tR\tgoVersion\x12\x1a\n" +
-	"\bplatform\x18\x04 \x01(\tR\bplatform\"\xeb\x02\n" +
+	"\bplatform\x18\x04 \x01(\tR\bplatform\"\x8c\x03\n" +
 	"\rBackendStatus\x12\x1e\n" +
 	"\n" +
 	"capability\x18\x01 \x01(\tR\n" +
@@ -922,7 +933,10 @@ const file_kamld_v1_system_proto_rawDesc = "" +
 	"\bfailures\x18\a \x01(\x03R\bfailures\x12\x1d\n" +
 	"\n" +
 	"last_error\x18\b \x01(\tR\tlastError\x12B\n" +
-	"\x0flast_error_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\rlastErrorTime*f\n" +
+	"\x0flast_error_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampR\rlastErrorTime\x12\x1f\n" +
+	"\vnot_started\x18\n" +
+	" \x01(\bR\n" +
+	"notStarted*f\n" +
 	"\x06Health\x12\x16\n" +
 	"\x12HEALTH_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eHEALTH_SERVING\x10\x01\x12\x16\n" +

@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -49,15 +50,21 @@ func bucketName() string {
 	return "test-" + hex.EncodeToString(b)
 }
 
+func TestMain(m *testing.M) {
+	code := m.Run()
+	minio.StopShared()
+	os.Exit(code)
+}
+
 func TestConformance(t *testing.T) {
-	srv := minio.Start(t)
+	srv := minio.Shared(t) // a bucket of its own on the package's MinIO
 	blobtest.Run(t, func(t *testing.T) blob.Store {
 		return newStore(t, config(srv, bucketName())) // a fresh bucket per test on one server
 	}, blobtest.WithoutConditionalDelete())
 }
 
 func TestNewCreatesBucketAndReportsLocation(t *testing.T) {
-	srv := minio.Start(t)
+	srv := minio.Shared(t) // a bucket of its own on the package's MinIO
 	ctx := context.Background()
 	cfg := config(srv, bucketName())
 	s := newStore(t, cfg)
@@ -75,7 +82,7 @@ func TestNewCreatesBucketAndReportsLocation(t *testing.T) {
 }
 
 func TestPrefixIsolatesStores(t *testing.T) {
-	srv := minio.Start(t)
+	srv := minio.Shared(t) // a bucket of its own on the package's MinIO
 	ctx := context.Background()
 	bucket := bucketName()
 	cfgA, cfgB := config(srv, bucket), config(srv, bucket)
@@ -101,7 +108,7 @@ func TestPrefixIsolatesStores(t *testing.T) {
 
 func TestListSkipsForeignKeys(t *testing.T) {
 	// Another tool may create "folder/" markers or keys kamld could not name; listing skips them.
-	srv := minio.Start(t)
+	srv := minio.Shared(t) // a bucket of its own on the package's MinIO
 	ctx := context.Background()
 	bucket := bucketName()
 	s := newStore(t, config(srv, bucket))
@@ -121,7 +128,7 @@ func TestListSkipsForeignKeys(t *testing.T) {
 
 func TestPartSizeBoundsMemoryAndParts(t *testing.T) {
 	// With the smallest part size, a 12 MiB object is a 3-part upload, and its ETag says so.
-	srv := minio.Start(t)
+	srv := minio.Shared(t) // a bucket of its own on the package's MinIO
 	ctx := context.Background()
 	s := newStore(t, config(srv, bucketName()), s3.WithPartSize(1)) // raised to S3's 5 MiB minimum
 	info, err := s.Put(ctx, "multi", io.LimitReader(zeros{}, 12<<20), blob.PutOptions{IfNoneMatch: true})
@@ -134,7 +141,7 @@ func TestPartSizeBoundsMemoryAndParts(t *testing.T) {
 }
 
 func TestBadCredentials(t *testing.T) {
-	srv := minio.Start(t)
+	srv := minio.Shared(t) // a bucket of its own on the package's MinIO
 	cfg := config(srv, bucketName())
 	cfg.SecretKey = "wrong-secret"
 	_, err := s3.New(context.Background(), cfg)

@@ -42,6 +42,8 @@ type Index struct {
 	closed   bool
 
 	rebuildMu sync.Mutex // one Rebuild at a time
+
+	facets catalogFacets // the whole catalog's facet counts, between writes
 }
 
 var _ index.Index = (*Index)(nil)
@@ -187,6 +189,7 @@ func (ix *Index) read(fn func(blv.Index) error) error {
 
 // write runs fn on the current generation and on the one being built, if any.
 func (ix *Index) write(fn func(blv.Index) error) error {
+	defer ix.facets.writing()()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	if ix.closed {
@@ -272,7 +275,9 @@ func (ix *Index) Rebuild(ctx context.Context, fill func(context.Context, index.W
 		return err
 	}
 	old, oldGen := ix.cur, ix.gen
+	done := ix.facets.writing()
 	ix.cur, ix.gen = b, next
+	done()
 	ix.mu.Unlock()
 
 	if err := old.Close(); err != nil {

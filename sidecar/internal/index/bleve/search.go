@@ -38,9 +38,18 @@ func (ix *Index) Search(ctx context.Context, req *index.Request) (*index.Result,
 	if err != nil {
 		return nil, err
 	}
+	// The whole catalog's facet counts are kept between writes (catalogFacets): a match-all search does not
+	// count them again.
+	cached := matchAll(sr.Query) && len(sr.Facets) > 0
+	if cached {
+		sr.Facets = nil
+	}
 	var res *blv.SearchResult
 	if err := ix.read(func(b blv.Index) (err error) {
-		res, err = b.SearchInContext(ctx, sr)
+		if res, err = b.SearchInContext(ctx, sr); err != nil || !cached {
+			return err
+		}
+		res.Facets, err = ix.facets.get(ctx, b)
 		return err
 	}); err != nil {
 		return nil, searchErr(err)
@@ -133,13 +142,17 @@ func (ix *Index) highlight(ctx context.Context, q bq.Query, hits []*search.Docum
 	return out, nil
 }
 
+// sortOrder is the order of a search. Ties, and the name order, go by the id field's doc values, not by
+// bleve's document id (search.SortDocID): that one is read from each match's stored fields, decompressing them
+// for every match, not just the page's. Measured at 10,000 datasets, the doc values cost about half as much
+// (docs/benchmarks.md#search). The values are the same strings, so cursors are unchanged.
 func sortOrder(s index.Sort) (search.SortOrder, error) {
-	id := &search.SortDocID{}
+	id := &search.SortField{Field: fID, Type: search.SortFieldAsString}
 	switch s.By {
 	case index.ByRelevance, "":
 		return search.SortOrder{&search.SortScore{Desc: true}, id}, nil
 	case index.ByName:
-		return search.SortOrder{&search.SortDocID{Desc: s.Desc}}, nil
+		return search.SortOrder{&search.SortField{Field: fID, Type: search.SortFieldAsString, Desc: s.Desc}}, nil
 	case index.ByUpdated:
 		return search.SortOrder{&search.SortField{Field: fUpdated, Type: search.SortFieldAsDate, Desc: s.Desc, Missing: search.SortFieldMissingLast}, id}, nil
 	case index.BySize:

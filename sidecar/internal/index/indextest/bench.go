@@ -2,9 +2,11 @@ package indextest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -151,9 +153,15 @@ func BenchSizes(b *testing.B) []int {
 
 // ReportLatency runs BenchSearch as a sub-benchmark per size, reports the numbers as metrics and prints them
 // as rows of a Markdown table (backend, datasets, index time, p50, p99, max) for docs/benchmarks.md.
+//
+// With KAMLD_BENCH_OUT set to a folder, it also writes benchmarks-search-<backend>.json there (one entry per size)
+// for the report of make bench (scripts/bench_report.py).
 func ReportLatency(b *testing.B, newIndex func(b *testing.B) index.Index, sizes []int, searches int) {
 	fmt.Println("| backend | datasets | index time | search p50 | search p99 | max |")
 	fmt.Println("|---|---|---|---|---|---|")
+	var rows []map[string]any
+	backend := ""
+	defer func() { writeReport(b, "search-"+backend, rows) }()
 	for _, n := range sizes {
 		b.Run(fmt.Sprintf("docs=%d", n), func(b *testing.B) {
 			for range b.N {
@@ -164,6 +172,9 @@ func ReportLatency(b *testing.B, newIndex func(b *testing.B) index.Index, sizes 
 				}
 				fmt.Printf("| %s | %d | %.1f s | %.2f ms | %.2f ms | %.2f ms |\n", ix.Name(), n, lat.IndexTime.Seconds(),
 					ms(lat.P50), ms(lat.P99), ms(lat.Max))
+				backend = ix.Name()
+				rows = append(rows, map[string]any{"datasets": n, "index_s": lat.IndexTime.Seconds(), "p50_ms": ms(lat.P50),
+					"p99_ms": ms(lat.P99), "max_ms": ms(lat.Max), "searches": lat.Searches})
 				b.ReportMetric(lat.IndexTime.Seconds(), "index-s")
 				b.ReportMetric(ms(lat.P50), "p50-ms")
 				b.ReportMetric(ms(lat.P99), "p99-ms")
@@ -174,3 +185,23 @@ func ReportLatency(b *testing.B, newIndex func(b *testing.B) index.Index, sizes 
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// writeReport writes rows as KAMLD_BENCH_OUT/benchmarks-<name>.json, with the date and the machine's load;
+// nothing when KAMLD_BENCH_OUT is unset or there are no rows.
+func writeReport(b *testing.B, name string, rows []map[string]any) {
+	dir := os.Getenv("KAMLD_BENCH_OUT")
+	if dir == "" || len(rows) == 0 {
+		return
+	}
+	load, _ := os.ReadFile("/proc/loadavg")
+	out, err := json.MarshalIndent(map[string]any{
+		"date": time.Now().UTC().Format("2006-01-02 15:04 UTC"), "load_average": strings.Fields(string(load) + " ?")[0],
+		"results": rows,
+	}, "", "  ")
+	if err == nil {
+		err = os.WriteFile(filepath.Join(dir, "benchmarks-"+name+".json"), append(out, '\n'), 0o644)
+	}
+	if err != nil {
+		b.Error(err)
+	}
+}

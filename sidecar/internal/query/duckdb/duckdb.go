@@ -49,9 +49,14 @@ func (e *Engine) Name() string { return "duckdb" }
 // Location implements backend.Backend.
 func (e *Engine) Location() string { return "in process" }
 
-// Health implements backend.Backend. A DuckDB not opened yet (no query so far) has nothing to fail.
+// Started implements backend.Starter: whether DuckDB is open now.
+func (e *Engine) Started() bool { return e.db.Opened() }
+
+// Health implements backend.Backend. A DuckDB not open (no query so far, or closed while idle) has nothing to
+// fail: it is ready and opens with the next query.
 func (e *Engine) Health(ctx context.Context) error {
-	db := e.db.Opened()
+	db, done := e.db.AcquireOpened()
+	defer done()
 	if db == nil {
 		return nil
 	}
@@ -72,7 +77,7 @@ func (e *Engine) Close() error {
 
 // Open returns an engine with a DuckDB of its own, reading store's blobs (caching remote ones under cacheDir,
 // bounded by cfg.CacheBytes) with cfg.MemoryLimit, and writing saved results under cacheDir/exports.
-// DuckDB itself opens with the first query.
+// DuckDB itself opens with the first query and closes after cfg.IdleClose without one.
 func Open(_ context.Context, store blob.Store, cacheDir string, cfg config.DuckDB) (*Engine, error) {
 	loc, err := tabular.NewLocator(store, filepath.Join(cacheDir, "blobs"), int64(cfg.CacheBytes))
 	if err != nil {
@@ -82,7 +87,7 @@ func Open(_ context.Context, store blob.Store, cacheDir string, cfg config.DuckD
 	if err := os.MkdirAll(exports, 0o700); err != nil {
 		return nil, fmt.Errorf("duckdb exports: %w", err)
 	}
-	db := tabular.NewLazyDB(tabular.DuckOptions{ReadDirs: append(loc.Dirs(), exports), MemoryLimit: cfg.MemoryLimit})
+	db := tabular.NewLazyDB(tabular.DuckOptions{ReadDirs: append(loc.Dirs(), exports), MemoryLimit: cfg.MemoryLimit}, cfg.IdleClose)
 	return &Engine{db: db, loc: loc, owned: true, exports: exports}, nil
 }
 
@@ -129,11 +134,13 @@ func (e *Engine) prepare(ctx context.Context, req query.Request) (*rows, error) 
 	}
 	q.rw = rw
 	q.sqlText = rw.SQL
-	db, err := e.db.Get(ctx)
+	db, done, err := e.db.Acquire(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
 	}
+	q.done = done // after the connection goes back (Close)
 	if q.conn, err = db.Conn(ctx); err != nil {
+		_ = q.Close()
 		return nil, fmt.Errorf("duckdb: %w: %w", apierr.ErrUnavailable, err)
 	}
 	if err := q.createViews(ctx, e.loc); err != nil {
@@ -155,6 +162,7 @@ type rows struct {
 	rw       *query.Rewritten
 	views    []string
 	releases []func()
+	done     func() // releases the database (tabular.LazyDB.Acquire)
 	cols     []query.Column
 	sqlText  string
 	offset   int
@@ -311,6 +319,9 @@ func (q *rows) Close() error {
 	}
 	for _, r := range q.releases {
 		r()
+	}
+	if q.done != nil {
+		q.done()
 	}
 	return nil
 }

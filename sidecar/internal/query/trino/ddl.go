@@ -148,10 +148,12 @@ func registerPartition(catalog, root string, t Table, i int) string {
 		quoteString(partColumn), quoteString(strconv.Itoa(i)), quoteString(blobFolder(root, t.Digests[i])))
 }
 
-// createView is the DDL of t's view in schema, over its raw table.
-func createView(catalog, schema string, t Table, cols []rawColumn) string {
+// createView is the DDL of t's view, next to its raw table: what it selects depends only on what the raw
+// table's name is a digest of (format, column names and types, blobs), so every state reading that content
+// shares the view.
+func createView(catalog string, t Table, cols []rawColumn) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s.%s.%s AS SELECT ", quoteIdent(catalog), quoteIdent(schema), quoteIdent(t.Name))
+	fmt.Fprintf(&b, "CREATE OR REPLACE VIEW %s.%s.%s AS SELECT ", quoteIdent(catalog), quoteIdent(filesSchema), quoteIdent(viewName(t)))
 	for i, c := range cols {
 		if i > 0 {
 			b.WriteString(", ")

@@ -14,17 +14,20 @@
 //     (system.register_partition). A raw table's name is a digest of what it reads, so every snapshot, tag or
 //     draft whose table has the same content uses the same raw table: snapshots that share files share them in
 //     Trino too.
-//   - Views, in one schema per dataset state: "<dataset>_<key>", key being a digest of the state's table list.
-//     Each view selects from its raw table and gives the columns their names and the types of the extracted
-//     schema (CSV is read as text by Hive's CSV format, so the view casts it; Parquet and JSON lines are
-//     typed by the file). Two refs naming identical tables (iris@v3 and iris@prod, or a snapshot that only
-//     changed an image) share the schema.
+//   - Views, next to their raw tables: "v_<key>", the same key as the raw table's. Each selects from its raw
+//     table and gives the columns their names and the types of the extracted schema (CSV is read as text by
+//     Hive's CSV format, so the view casts it; Parquet and JSON lines are typed by the file). What a view
+//     selects depends only on what its key is a digest of, so every state with that content (iris@v3 and
+//     iris@prod, a snapshot that only changed an image, a renamed table) shares it; the rewrite maps each
+//     table of a statement to its view. There is no schema per state: a new state costs DDL only for content
+//     that no state had before.
 //
 // Registration happens lazily, on the first query that names a dataset state, and is idempotent (CREATE …
 // IF NOT EXISTS, CREATE OR REPLACE VIEW), so any number of sidecars may race to do it; a sidecar remembers
-// the states it has seen registered. Its cost per new state: one CREATE SCHEMA, one CREATE VIEW per table,
-// and for each table whose content is new, one CREATE TABLE plus one register_partition per part — metastore
-// writes only, no data read or written. The Hive file metastore keeps these definitions as small JSON
-// objects in its own folder (hive.metastore.catalog.dir), outside kamld's bucket or prefix: the catalog is
+// the views it has seen complete. Its cost per state a sidecar has not seen: two rounds of statements, each
+// run concurrently — a query of information_schema for which of its views exist, alongside each table's CREATE
+// TABLE IF NOT EXISTS and a register_partition per part it lacks; then one CREATE VIEW per view missing.
+// Metastore writes only, no data read or written. A view is created last, so an existing view means its table
+// was registered whole. The Hive file metastore keeps these definitions as small JSON objects in its own folder (hive.metastore.catalog.dir), outside kamld's bucket or prefix: the catalog is
 // derived state and can be dropped and rebuilt by re-registering.
 package trino

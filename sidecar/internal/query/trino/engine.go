@@ -9,8 +9,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/trinodb/trino-go-client/trino"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/observe"
@@ -111,22 +113,17 @@ func (e *Engine) Close() error { return e.db.Close() }
 // the package doc), rewrites their names to the registered views and starts the statement on Trino. The
 // query id is in a trailing comment, so that system.runtime.queries shows which kamld query it is.
 func (e *Engine) Query(ctx context.Context, req query.Request) (query.Rows, error) {
-	schemas := map[*query.Schema]string{}
-	for i := range req.Schemas {
-		s := &req.Schemas[i]
-		name, err := e.reg.Register(ctx, s.Dataset, fromTabular(s.Tables))
-		if err != nil {
-			return nil, registrationError(ctx, s.Name, err)
-		}
-		schemas[s] = name
+	views, err := e.register(ctx, req.Schemas)
+	if err != nil {
+		return nil, err
 	}
 	rw, err := query.Rewrite(req.Statement, req.Schemas, func(s *query.Schema, t *tabular.Table) string {
-		return quoteIdent(e.cfg.Catalog) + "." + quoteIdent(schemas[s]) + "." + quoteIdent(strings.ToLower(t.Name))
+		return views[s][strings.ToLower(t.Name)]
 	})
 	if err != nil {
 		return nil, err
 	}
-	names := renames(e.cfg.Catalog, rw, schemas)
+	names := renames(e.cfg.Catalog, rw)
 	rows, err := e.db.QueryContext(ctx, rw.SQL+"\n-- kamld query "+req.ID)
 	if err != nil {
 		return nil, mapError(ctx, err, rw, names)
@@ -154,15 +151,37 @@ func (e *Engine) Query(ctx context.Context, req query.Request) (query.Rows, erro
 	return r, nil
 }
 
-// renames turn the engine's names in error messages back into the client's: a view's full name into the
-// reference as written, a registered schema into the dataset's name in the statement.
-func renames(catalog string, rw *query.Rewritten, schemas map[*query.Schema]string) []rename {
+// register registers the dataset states the statement reads, concurrently (each waits on Trino), and returns
+// their tables' view names by schema.
+func (e *Engine) register(ctx context.Context, schemas []query.Schema) (map[*query.Schema]map[string]string, error) {
+	views := make(map[*query.Schema]map[string]string, len(schemas))
+	var mu sync.Mutex
+	g, gctx := errgroup.WithContext(ctx)
+	for i := range schemas {
+		s := &schemas[i]
+		g.Go(func() error {
+			v, err := e.reg.Register(gctx, s.Dataset, fromTabular(s.Tables))
+			if err != nil {
+				return registrationError(gctx, s.Name, err)
+			}
+			mu.Lock()
+			views[s] = v
+			mu.Unlock()
+			return nil
+		})
+	}
+	return views, g.Wait()
+}
+
+// renames turn the engine's names in error messages back into the client's: a view's full name (as Trino
+// prints it, unquoted, and as placed in the statement) into the reference as written.
+func renames(catalog string, rw *query.Rewritten) []rename {
 	var out []rename
 	for _, u := range rw.Used {
-		out = append(out, rename{catalog + "." + schemas[u.Schema] + "." + strings.ToLower(u.Table.Name), u.Original})
-	}
-	for s, name := range schemas {
-		out = append(out, rename{catalog + "." + name, quoteIdent(s.Name)}, rename{name, quoteIdent(s.Name)})
+		out = append(out, rename{u.Name, u.Original})
+		if _, v, ok := strings.Cut(u.Name, quoteIdent(filesSchema)+"."); ok {
+			out = append(out, rename{catalog + "." + filesSchema + "." + strings.Trim(v, `"`), u.Original})
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package trino
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,7 +35,7 @@ func testExtractedSchemas(t *testing.T, e *env) {
 	require.NoError(t, err)
 	tables := tabular.Tables(state.Files)
 	require.Len(t, tables, 5)
-	schema, err := e.registrar().Register(ctx, "extracted", fromTabular(tables))
+	views, err := e.registrar().Register(ctx, "extracted", fromTabular(tables))
 	require.NoError(t, err)
 
 	for _, tbl := range tables {
@@ -46,7 +47,7 @@ func testExtractedSchemas(t *testing.T, e *env) {
 		}
 		got := map[string]string{}
 		rows, err := e.db.QueryContext(ctx, `SELECT column_name, data_type FROM kamld.information_schema.columns WHERE table_schema = `+
-			quoteString(schema)+` AND table_name = `+quoteString(tbl.Name))
+			quoteString(filesSchema)+` AND table_name = `+quoteString(viewName(registered(t, e.root, tables, tbl.Name))))
 		require.NoError(t, err)
 		for rows.Next() {
 			var c, ty string
@@ -57,14 +58,26 @@ func testExtractedSchemas(t *testing.T, e *env) {
 		assert.Equal(t, want, got, tbl.Name)
 
 		var n int64
-		require.NoError(t, e.db.QueryRowContext(ctx, `SELECT count(*) FROM kamld.`+quoteIdent(schema)+`.`+quoteIdent(tbl.Name)).Scan(&n))
+		require.NoError(t, e.db.QueryRowContext(ctx, `SELECT count(*) FROM `+views[strings.ToLower(tbl.Name)]).Scan(&n))
 		assert.Equal(t, tbl.RowCount, n, tbl.Name)
 		// Every value converts: a full scan of each table through the driver.
-		rows, err = e.db.QueryContext(ctx, `SELECT * FROM kamld.`+quoteIdent(schema)+`.`+quoteIdent(tbl.Name))
+		rows, err = e.db.QueryContext(ctx, `SELECT * FROM `+views[strings.ToLower(tbl.Name)])
 		require.NoError(t, err)
 		for rows.Next() {
 		}
 		require.NoError(t, rows.Err(), tbl.Name)
 		require.NoError(t, rows.Close())
 	}
+}
+
+// registered is the table named name as the Registrar registers it (its store root set).
+func registered(t *testing.T, root string, tables []tabular.Table, name string) Table {
+	for _, x := range fromTabular(tables) {
+		if x.Name == name {
+			x.root = root
+			return x
+		}
+	}
+	t.Fatalf("no table %s", name)
+	return Table{}
 }

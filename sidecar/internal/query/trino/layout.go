@@ -70,13 +70,5 @@ func rawTableName(t Table) string {
 	return "t_" + hex.EncodeToString(h.Sum(nil))[:32]
 }
 
-// stateSchemaName names the schema of views for a dataset state: the dataset (readable in Trino's own tools)
-// and a digest of its tables' names and raw tables.
-func stateSchemaName(dataset string, tables []Table) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "v1\x00%s\x00", dataset)
-	for _, t := range tables {
-		fmt.Fprintf(h, "%s\x00%s\x00", t.Name, rawTableName(t))
-	}
-	return strings.ReplaceAll(dataset, "-", "_") + "_" + hex.EncodeToString(h.Sum(nil))[:16]
-}
+// viewName names the view over t's raw table, which gives its columns their names and extracted types.
+func viewName(t Table) string { return "v_" + strings.TrimPrefix(rawTableName(t), "t_") }

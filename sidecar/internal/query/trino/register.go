@@ -3,10 +3,14 @@ package trino
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
+
+	"github.com/trinodb/trino-go-client/trino"
+	"golang.org/x/sync/errgroup"
 )
 
 // filesSchema holds the raw tables, shared by every dataset state. The underscore keeps it apart from every
@@ -22,7 +26,7 @@ type Registrar struct {
 	log     *slog.Logger
 
 	mu    sync.Mutex
-	known map[string]bool // state schemas seen complete
+	known map[string]bool // views seen complete
 }
 
 // NewRegistrar registers tables in catalog through db; root is the s3:// URL of the blob store's bucket and
@@ -34,31 +38,61 @@ func NewRegistrar(db *sql.DB, catalog, root string, log *slog.Logger) *Registrar
 	return &Registrar{db: db, catalog: catalog, root: strings.TrimSuffix(root, "/"), log: log, known: map[string]bool{}}
 }
 
-// Register makes the tables of one state of dataset queryable and returns the Trino schema holding them, one
-// view per table named as the table. It is idempotent, and cheap once done: a state seen complete is not
-// checked again. Tables without columns (extraction pending) or without files are left out.
-func (r *Registrar) Register(ctx context.Context, dataset string, tables []Table) (string, error) {
+// Register makes the tables of one state of dataset queryable and returns, for each table's name (lower
+// case), the qualified name of the view that reads it. It is idempotent, and free once done: a view seen
+// complete is not checked again. A state this sidecar has not seen costs two rounds of statements, each run
+// concurrently: first a query of which of its views exist, alongside each table's CREATE TABLE IF NOT EXISTS
+// (and the parts of a multi-part table), which changes nothing where the table exists; then CREATE VIEW for
+// the views missing. Tables without columns (extraction pending) or without files are left out.
+func (r *Registrar) Register(ctx context.Context, dataset string, tables []Table) (map[string]string, error) {
 	tables = r.registrable(tables)
-	schema := stateSchemaName(dataset, tables)
+	views := make(map[string]string, len(tables))
+	var todo []Table
+	seen := map[string]bool{}
 	r.mu.Lock()
-	done := r.known[schema]
-	r.mu.Unlock()
-	if done {
-		return schema, nil
-	}
-	complete, err := r.complete(ctx, schema, len(tables))
-	if err != nil {
-		return "", err
-	}
-	if !complete {
-		if err := r.create(ctx, schema, tables); err != nil {
-			return "", err
+	for _, t := range tables {
+		v := viewName(t)
+		views[strings.ToLower(t.Name)] = quoteIdent(r.catalog) + "." + quoteIdent(filesSchema) + "." + quoteIdent(v)
+		if !r.known[v] && !seen[v] {
+			seen[v] = true
+			todo = append(todo, t)
 		}
 	}
-	r.mu.Lock()
-	r.known[schema] = true
 	r.mu.Unlock()
-	return schema, nil
+	if len(todo) == 0 {
+		return views, nil
+	}
+	var missing []Table
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		missing, err = r.missing(gctx, todo)
+		return err
+	})
+	for _, t := range todo {
+		g.Go(func() error { return r.rawTable(gctx, t) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	g, gctx = errgroup.WithContext(ctx)
+	for _, t := range missing {
+		g.Go(func() error {
+			cols, _ := rawColumns(t) // what was left out is logged by rawTable
+			return r.exec(gctx, createView(r.catalog, t, cols))
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if len(missing) > 0 {
+		r.log.Info("trino: registered tables", "dataset", dataset, "new", len(missing), "tables", len(tables))
+	}
+	r.mu.Lock()
+	for _, t := range todo {
+		r.known[viewName(t)] = true
+	}
+	r.mu.Unlock()
+	return views, nil
 }
 
 func (r *Registrar) registrable(tables []Table) []Table {
@@ -72,48 +106,82 @@ func (r *Registrar) registrable(tables []Table) []Table {
 	return out
 }
 
-// complete reports whether schema exists with all its n views; views are created last, after their raw
-// tables are whole, so that means the registration finished.
-func (r *Registrar) complete(ctx context.Context, schema string, n int) (bool, error) {
-	q := fmt.Sprintf("SELECT count(*) FROM %s.information_schema.tables WHERE table_schema = %s AND table_type = 'VIEW'",
-		quoteIdent(r.catalog), quoteString(schema))
-	var views int
-	if err := r.db.QueryRowContext(ctx, q).Scan(&views); err != nil {
-		return false, fmt.Errorf("checking the Trino schema %s: %w", schema, err)
+// missing returns the tables whose views do not exist yet, in one query. Views are created last, after their
+// raw tables are whole, so an existing view means its registration finished.
+func (r *Registrar) missing(ctx context.Context, tables []Table) ([]Table, error) {
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = quoteString(viewName(t))
 	}
-	return views == n && n > 0, nil
+	q := fmt.Sprintf("SELECT table_name FROM %s.information_schema.tables WHERE table_schema = %s AND table_name IN (%s)",
+		quoteIdent(r.catalog), quoteString(filesSchema), strings.Join(names, ", "))
+	rows, err := r.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("checking the Trino schema %s: %w", filesSchema, err)
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		have[n] = true
+	}
+	if err := rows.Close(); err != nil {
+		return nil, fmt.Errorf("checking the Trino schema %s: %w", filesSchema, err)
+	}
+	var out []Table
+	for _, t := range tables {
+		if !have[viewName(t)] {
+			out = append(out, t)
+		}
+	}
+	return out, nil
 }
 
-func (r *Registrar) create(ctx context.Context, schema string, tables []Table) error {
-	if err := r.exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(r.catalog)+"."+quoteIdent(filesSchema)); err != nil {
+// rawTable makes t's raw table if no sidecar did, and its parts; the shared schema too, the first time.
+func (r *Registrar) rawTable(ctx context.Context, t Table) error {
+	for _, d := range t.Digests {
+		if !validDigest(d) {
+			return fmt.Errorf("table %s: %q is not a sha256 digest", t.Name, d)
+		}
+	}
+	cols, skipped := rawColumns(t)
+	if len(skipped) > 0 {
+		r.log.Warn("trino: columns left out of a table, their types have no Trino equivalent", "table", t.Name, "columns", skipped)
+	}
+	ddl := createRawTable(r.catalog, r.root, t, cols)
+	err := r.execIdempotent(ctx, ddl)
+	if schemaMissing(err) {
+		if err = r.execIdempotent(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(r.catalog)+"."+quoteIdent(filesSchema)); err == nil {
+			err = r.execIdempotent(ctx, ddl)
+		}
+	}
+	if err != nil {
 		return err
 	}
-	if err := r.exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+quoteIdent(r.catalog)+"."+quoteIdent(schema)); err != nil {
+	return r.registerParts(ctx, t)
+}
+
+// execIdempotent runs a CREATE … IF NOT EXISTS. Two such statements racing (tables of one state, or sidecars)
+// can still fail in the metastore with "already exists", which is the outcome the statement asks for.
+func (r *Registrar) execIdempotent(ctx context.Context, stmt string) error {
+	if err := r.exec(ctx, stmt); err != nil && !strings.Contains(err.Error(), "already exists") {
 		return err
 	}
-	for _, t := range tables {
-		for _, d := range t.Digests {
-			if !validDigest(d) {
-				return fmt.Errorf("table %s: %q is not a sha256 digest", t.Name, d)
-			}
-		}
-		cols, skipped := rawColumns(t)
-		if len(skipped) > 0 {
-			r.log.Warn("trino: columns left out of a table, their types have no Trino equivalent",
-				"table", t.Name, "columns", skipped)
-		}
-		if err := r.exec(ctx, createRawTable(r.catalog, r.root, t, cols)); err != nil {
-			return err
-		}
-		if err := r.registerParts(ctx, t); err != nil {
-			return err
-		}
-		if err := r.exec(ctx, createView(r.catalog, schema, t, cols)); err != nil {
-			return err
-		}
-	}
-	r.log.Info("trino: registered a dataset state", "schema", schema, "tables", len(tables))
 	return nil
+}
+
+// schemaMissing reports whether Trino refused a statement because the shared schema does not exist: its
+// error name is SCHEMA_NOT_FOUND, or a user error "Schema kamld_files not found" from the Hive metastore.
+func schemaMissing(err error) bool {
+	var te *trino.ErrTrino
+	if !errors.As(err, &te) {
+		return false
+	}
+	return te.ErrorName == "SCHEMA_NOT_FOUND" ||
+		strings.Contains(strings.ToLower(te.Message), "schema "+filesSchema+" not found")
 }
 
 // registerParts adds the partitions of a multi-part table that are not there yet (another sidecar, or an
