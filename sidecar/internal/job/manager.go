@@ -137,6 +137,10 @@ func (m *Manager) flavorMap() map[string]Flavor {
 // driving it. With a jobID that exists, it returns that job if the spec is the same (an idempotent retry)
 // and ALREADY_EXISTS otherwise.
 func (m *Manager) Submit(ctx context.Context, in *kamldv1.Job, jobID, owner string) (*kamldv1.Job, error) {
+	return m.submit(ctx, in, jobID, owner, SubmitOptions{})
+}
+
+func (m *Manager) submit(ctx context.Context, in *kamldv1.Job, jobID, owner string, o SubmitOptions) (*kamldv1.Job, error) {
 	if jobID != "" {
 		if err := resource.ValidateDatasetID(jobID); err != nil {
 			return nil, apierr.InvalidArgument("job_id", "%v", err)
@@ -165,7 +169,7 @@ func (m *Manager) Submit(ctx context.Context, in *kamldv1.Job, jobID, owner stri
 		return nil, err
 	}
 	now := m.now().UTC()
-	r.SpecHash, r.Instance, r.TraceParent = hash, m.compute.Instance(), observe.TraceParent(ctx)
+	r.SpecHash, r.Instance, r.TraceParent, r.ExportEnv = hash, m.compute.Instance(), observe.TraceParent(ctx), o.ExportEnv
 	j.Name, j.Owner, j.CreateTime, j.Backend, j.Attempt = "jobs/"+jobID, owner, timestamppb.New(now), m.compute.Name(), 1
 	if j.Timeout == nil {
 		j.Timeout = durationpb.New(timeout)
