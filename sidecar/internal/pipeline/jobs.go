@@ -79,8 +79,6 @@ type Jobs interface {
 	Cancel(ctx context.Context, id, reason string) error
 	// ExportedEnv returns the KEY=VALUE text job id wrote for later steps; ErrNotFound when none.
 	ExportedEnv(ctx context.Context, id string) ([]byte, error)
-	// Flavors are the flavor names a step may use.
-	Flavors() []string
 	// Instance identifies the compute backend instance: runs are driven by the sidecar of their instance.
 	Instance() string
 }

@@ -73,7 +73,7 @@ func (d *driver) loop() {
 
 // work is what a round does once its decisions are saved.
 type work struct {
-	submit, cancel, remember []*StepRun
+	submit, cancel, remember []*StepRun // remember: steps that succeeded, for the cache
 }
 
 // round makes one pass over the run; done when the run is final.
@@ -102,6 +102,13 @@ func (d *driver) round(ctx context.Context) (done, changed bool, err error) {
 		return false, false, err
 	}
 	d.conclude(r)
+	// Cache entries before the record: a run seen final has them all. Writing one for a step whose success
+	// is then not saved is harmless — the job did succeed and commit — and the next round writes it again.
+	for _, st := range w.remember {
+		if err := d.m.remember(ctx, r, st); err != nil {
+			return false, false, err
+		}
+	}
 	if d.dirty {
 		if err := saveRun(ctx, d.m.store, r); errors.Is(err, apierr.ErrAborted) {
 			return false, true, nil // a cancel arrived meanwhile: decide again
@@ -300,11 +307,6 @@ func (d *driver) act(ctx context.Context, r *Run, w work) error {
 	for _, s := range w.cancel {
 		if err := d.m.jobs.Cancel(ctx, s.Jobs[len(s.Jobs)-1], "pipeline run "+r.ID+" stops"); err != nil && !errors.Is(err, apierr.ErrNotFound) {
 			return err
-		}
-	}
-	for _, s := range w.remember {
-		if err := d.m.remember(ctx, r, s); err != nil {
-			d.m.log.Warn("pipeline cache entry not written", "run", r.ID, "step", s.Name, "error", err)
 		}
 	}
 	for _, s := range w.submit {

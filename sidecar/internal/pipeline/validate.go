@@ -227,10 +227,22 @@ func (c *compiled) checkStep(v *violations, st *cstep, files FileReader, jobs Jo
 			v.add(f(fmt.Sprintf("retries.on_exit_codes[%d]", i)), "%d is not an exit code of a failure (1..255)", code)
 		}
 	}
-	for _, jv := range jobs.Check(j) {
+	for _, jv := range jobs.Check(checkable(j)) {
 		v.add(f(c.jobField(st, &j, jv.Field)), "%s", jv.Description)
 	}
 	st.job = j
+}
+
+// checkable is the job with inputs read from other steps replaced by a stand-in snapshot ref: those are
+// checked here, the rest of the job by the job domain.
+func checkable(j JobSpec) JobSpec {
+	j.Inputs = slices.Clone(j.Inputs)
+	for i, in := range j.Inputs {
+		if strings.HasPrefix(in.Ref, "steps.") {
+			j.Inputs[i].Ref = "step-output@v1"
+		}
+	}
+	return j
 }
 
 // jobField renames a job field ("inputs[1].ref") to the step's ("inputs.data").
