@@ -152,3 +152,23 @@ func stepField(name, field string) string {
 	}
 	return fmt.Sprintf("steps.%s.%s", name, field)
 }
+
+// FileSources are the working files the steps name (notebooks included), each once: what a client that does
+// not share the sidecar's workspace reads beside the pipeline file and sends with it.
+func (s *Spec) FileSources() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(p string) {
+		if p != "" && !seen[p] && !paramRE.MatchString(p) {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	for _, st := range s.Steps {
+		for _, w := range st.WorkingFiles {
+			add(w.Source)
+		}
+		add(st.Notebook)
+	}
+	return out
+}
