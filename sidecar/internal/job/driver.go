@@ -65,6 +65,7 @@ func (d *driver) loop() {
 		done, err := d.step(ctx)
 		if done {
 			_ = d.m.store.Delete(context.WithoutCancel(ctx), activeKey(d.id), blob.DeleteOptions{})
+			d.m.notifyEnded()
 			return
 		}
 		if err != nil && ctx.Err() == nil {

@@ -56,6 +56,7 @@ type Manager struct {
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	drivers map[string]bool
+	ended   chan struct{} // closed (and replaced) when a job this process drives ends; see Ended
 }
 
 // Option configures a Manager.
@@ -84,7 +85,8 @@ func WithRetryDelay(d time.Duration) Option { return func(m *Manager) { m.retryB
 // New returns a Manager. Call Start to resume the jobs of this backend instance.
 func New(store blob.Store, datasets *dataset.Engine, backend compute.Backend, opts ...Option) *Manager {
 	m := &Manager{store: store, datasets: datasets, compute: backend, flavors: DefaultFlavors(), python: "python3",
-		log: slog.Default(), now: time.Now, poll: 250 * time.Millisecond, retryBase: 10 * time.Second, drivers: map[string]bool{}}
+		log: slog.Default(), now: time.Now, poll: 250 * time.Millisecond, retryBase: 10 * time.Second, drivers: map[string]bool{},
+		ended: make(chan struct{})}
 	for _, o := range opts {
 		o(m)
 	}

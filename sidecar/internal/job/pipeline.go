@@ -82,3 +82,18 @@ func withExportEnv(r *record, s compute.Spec) compute.Spec {
 	s.Keep = append(append([]string(nil), s.Keep...), ExportEnvFile)
 	return s
 }
+
+// Ended returns a channel closed when the next job driven by this process reaches its final state, so a
+// caller waiting for jobs (the pipeline scheduler) wakes at once instead of polling at length.
+func (m *Manager) Ended() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.ended
+}
+
+func (m *Manager) notifyEnded() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	close(m.ended)
+	m.ended = make(chan struct{})
+}

@@ -21,6 +21,7 @@ func (noJobs) Status(context.Context, string) (JobStatus, error) {
 }
 func (noJobs) Cancel(context.Context, string, string) error        { return nil }
 func (noJobs) ExportedEnv(context.Context, string) ([]byte, error) { return nil, apierr.ErrNotFound }
+func (noJobs) Ended() <-chan struct{}                              { return nil }
 func (noJobs) Instance() string                                    { return "test" }
 
 // FuzzCompile: any bytes parse and validate to a pipeline or to INVALID_ARGUMENT with field violations,

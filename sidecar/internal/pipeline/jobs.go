@@ -79,6 +79,9 @@ type Jobs interface {
 	Cancel(ctx context.Context, id, reason string) error
 	// ExportedEnv returns the KEY=VALUE text job id wrote for later steps; ErrNotFound when none.
 	ExportedEnv(ctx context.Context, id string) ([]byte, error)
+	// Ended returns a channel closed when a job of this process next ends (nil: never), so the scheduler
+	// wakes at once rather than at its next poll.
+	Ended() <-chan struct{}
 	// Instance identifies the compute backend instance: runs are driven by the sidecar of their instance.
 	Instance() string
 }

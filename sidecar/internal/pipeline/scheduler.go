@@ -52,6 +52,7 @@ func (d *driver) loop() {
 	ctx := d.m.ctx
 	interval := minPoll
 	for ctx.Err() == nil {
+		ended := d.m.jobs.Ended() // before the round: a job ending during it wakes the next sleep
 		done, changed, err := d.round(ctx)
 		if done {
 			_ = d.m.store.Delete(context.WithoutCancel(ctx), activeKey(d.id), blob.DeleteOptions{})
@@ -67,7 +68,14 @@ func (d *driver) loop() {
 		} else {
 			interval = min(2*interval, d.m.poll)
 		}
-		sleep(ctx, interval)
+		t := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		case <-ended: // a job ended: maybe a step of this run
+			interval = minPoll
+		}
+		t.Stop()
 	}
 }
 
@@ -200,7 +208,9 @@ func (d *driver) follow(ctx context.Context, r *Run, s *StepRun, cs *cstep, stop
 		}
 		s.Exported = d.exported(ctx, job, s)
 		d.set(s, StepSucceeded, "")
-		w.remember = append(w.remember, s)
+		if cs.cached() { // a step with cache: false neither reuses results nor offers its own for reuse
+			w.remember = append(w.remember, s)
+		}
 	case JobCancelled:
 		d.set(s, StepCancelled, orDefault(stopping, "its job "+job+" was cancelled"))
 	case JobFailed:

@@ -124,5 +124,8 @@ func (a Jobs) ExportedEnv(ctx context.Context, id string) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(rc, 1<<20))
 }
 
+// Ended implements pipeline.Jobs.
+func (a Jobs) Ended() <-chan struct{} { return a.M.Ended() }
+
 // Instance implements pipeline.Jobs.
 func (a Jobs) Instance() string { return a.M.Instance() }
