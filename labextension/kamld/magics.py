@@ -381,7 +381,9 @@ class KamldMagics(Magics):
 
     @line_magic
     def kamld(self, line: str) -> None:
-        """%kamld ls|search|snapshot|diff|log|preview|status|run|jobs|logs|cancel|pipeline|help: see `%kamld help`."""
+        """%kamld ls|search|snapshot|diff|log|preview|status|run|jobs|logs|cancel|pipeline|help.
+
+        See `%kamld help`."""
         print(run(line).rstrip("\n"))
 
     @cell_magic

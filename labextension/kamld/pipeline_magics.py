@@ -21,9 +21,13 @@ def add_parsers(parser: Callable[[str, str], argparse.ArgumentParser]) -> dict[s
     """The pipeline subcommand's parser, built with the magics' never-exiting parser factory."""
     p = parser("pipeline", "Pipelines of jobs: run, plan, ls, get, logs, cancel.")
     p.add_argument("action", choices=["run", "plan", "ls", "get", "logs", "cancel"])
-    p.add_argument("args", nargs="*", help="the file (run, plan), the run (get, logs, cancel) and the step (logs)")
+    p.add_argument(
+        "args", nargs="*", help="the file (run, plan), the run (get, logs, cancel) and the step (logs)"
+    )
     p.add_argument("-p", "--param", action="append", default=[], help="a parameter, NAME=VALUE")
-    p.add_argument("--rerun-from", default="", help="run this step and every step after it, whatever is cached")
+    p.add_argument(
+        "--rerun-from", default="", help="run this step and every step after it, whatever is cached"
+    )
     p.add_argument("--detach", action="store_true", help="return at once instead of following the run")
     p.add_argument("-f", "--follow", action="store_true", help="logs: stream until the step ends")
     p.add_argument("-r", "--reason", default="", help="cancel: why")
@@ -86,17 +90,32 @@ def _pipeline(args: argparse.Namespace) -> str:
         params = _params(args.param)
         if action == "plan":
             steps = pipelines.plan(file, parameters=params, rerun_from=args.rerun_from)
-            rows = [{"step": s.get("name"), "action": s.get("action"), "why": "; ".join(s.get("reasons") or [])} for s in steps]
+            rows = [
+                {"step": s.get("name"), "action": s.get("action"), "why": "; ".join(s.get("reasons") or [])}
+                for s in steps
+            ]
             runs = sum(1 for s in steps if s.get("action") == "run")
-            return format_table(rows, ["step", "action", "why"], {"why": 90}) + f"\n{runs} of {len(steps)} steps run"
+            return (
+                format_table(rows, ["step", "action", "why"], {"why": 90})
+                + f"\n{runs} of {len(steps)} steps run"
+            )
         r = pipelines.pipeline(file, parameters=params, rerun_from=args.rerun_from)
         return f"{r.name} started: %kamld pipeline get {r.id}" if args.detach else _follow(r)
     if action == "ls":
         rows = [
-            {"run": r.id, "pipeline": r.data.get("pipeline", ""), "state": _state(r.state), "created": str(r.data.get("createTime", ""))[:19].replace("T", " ")}
+            {
+                "run": r.id,
+                "pipeline": r.data.get("pipeline", ""),
+                "state": _state(r.state),
+                "created": str(r.data.get("createTime", ""))[:19].replace("T", " "),
+            }
             for r in pipelines.runs(limit=20)
         ]
-        return format_table(rows, ["run", "pipeline", "state", "created"], {}) if rows else "no pipeline runs yet"
+        return (
+            format_table(rows, ["run", "pipeline", "state", "created"], {})
+            if rows
+            else "no pipeline runs yet"
+        )
     if action == "logs":
         run, step = _one(args, 2, "a run and a step")
         return pipelines.run(run).logs(step, follow=args.follow)

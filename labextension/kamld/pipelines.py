@@ -34,7 +34,11 @@ __all__ = [
     "runs",
 ]
 
-FINAL_RUN_STATES = ("PIPELINE_RUN_STATE_SUCCEEDED", "PIPELINE_RUN_STATE_FAILED", "PIPELINE_RUN_STATE_CANCELLED")
+FINAL_RUN_STATES = (
+    "PIPELINE_RUN_STATE_SUCCEEDED",
+    "PIPELINE_RUN_STATE_FAILED",
+    "PIPELINE_RUN_STATE_CANCELLED",
+)
 POLL_INTERVAL = 0.25
 
 
@@ -224,7 +228,7 @@ def _request(
         base = path.parent
         try:
             spec = importlib.import_module("yaml").safe_load(text)
-        except Exception:  # noqa: BLE001 - the sidecar reports a bad file with its line
+        except Exception:  # a file YAML cannot read: the sidecar reports it with its line
             spec = None
     files: dict[str, str] = {}
     for rel in _file_sources(spec):

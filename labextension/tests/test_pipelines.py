@@ -66,7 +66,11 @@ def test_a_failing_step_skips_the_rest(sidecar: ExternalSidecar) -> None:
     spec = {
         "name": "failing",
         "steps": [
-            {"name": "boom", "command": ["python3", "-c", "import sys; sys.exit(3)"], "retries": {"limit": 1, "on_exit_codes": [3]}},
+            {
+                "name": "boom",
+                "command": ["python3", "-c", "import sys; sys.exit(3)"],
+                "retries": {"limit": 1, "on_exit_codes": [3]},
+            },
             {"name": "after", "command": ["true"], "after": ["boom"]},
         ],
     }

@@ -137,15 +137,6 @@ func Parse(src []byte) (*Spec, error) {
 	return &s, nil
 }
 
-func (s *Spec) step(name string) *Step {
-	for i := range s.Steps {
-		if s.Steps[i].Name == name {
-			return &s.Steps[i]
-		}
-	}
-	return nil
-}
-
 func stepField(name, field string) string {
 	if field == "" {
 		return fmt.Sprintf("steps.%s", name)
