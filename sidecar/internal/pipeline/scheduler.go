@@ -227,6 +227,12 @@ func (d *driver) follow(ctx context.Context, r *Run, s *StepRun, cs *cstep, stop
 	return nil
 }
 
+// transient errors are worth another round: the store or the backend is away, or the sidecar stops.
+func transient(ctx context.Context, err error) bool {
+	return ctx.Err() != nil || errors.Is(err, apierr.ErrUnavailable) || errors.Is(err, apierr.ErrAborted) ||
+		errors.Is(err, context.DeadlineExceeded)
+}
+
 // retryable: attempts remain, and the exit code is one the step retries on (any, when none are listed).
 func retryable(cs *cstep, attempt, exitCode int) bool {
 	if attempt > cs.Retries.Limit {
@@ -255,7 +261,11 @@ func (d *driver) ready(ctx context.Context, r *Run, s *StepRun, cs *cstep, stopp
 	spec := d.c.resolve(cs, done, r.Pinned)
 	dec, err := d.m.decide(ctx, d.c, cs, spec, d.forced, r.RerunFrom)
 	if err != nil {
-		return false, err
+		if transient(ctx, err) {
+			return false, err
+		}
+		d.set(s, StepFailed, err.Error()) // say, no image of its flavor fits the backend: it never could run
+		return false, nil
 	}
 	s.Key, s.KeyParts, s.Reasons, s.ImageNote = dec.key, dec.parts, dec.reasons, imageNote(dec.image)
 	if dec.hit != nil {
@@ -322,11 +332,11 @@ func (d *driver) act(ctx context.Context, r *Run, w work) error {
 	for _, s := range w.submit {
 		job := s.Jobs[len(s.Jobs)-1]
 		err := d.m.jobs.Submit(ctx, job, *s.Spec, r.Owner)
-		if err == nil || errors.Is(err, apierr.ErrUnavailable) || ctx.Err() != nil {
-			if err != nil {
-				return err // the next round finds no job and submits again
-			}
+		if err == nil {
 			continue
+		}
+		if transient(ctx, err) {
+			return err // the next round finds no job and submits again
 		}
 		_, err = updateRun(ctx, d.m.store, r.ID, func(r *Run) error {
 			rs := r.step(s.Name)
