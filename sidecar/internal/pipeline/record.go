@@ -92,7 +92,8 @@ type StepRun struct {
 	Attempt int       `json:"attempt,omitempty"`
 	// Jobs are the job ids of its attempts, oldest first.
 	Jobs []string `json:"jobs,omitempty"`
-	// Spec is the job it runs as, recorded before the job is submitted so a resumed run submits the same one.
+	// Spec is the job it runs as, recorded before the job is submitted so a resumed run submits the same one
+	// (without the working files' bytes: those are the run's, compiled again from it).
 	Spec     *JobSpec          `json:"spec,omitempty"`
 	Key      string            `json:"key,omitempty"`
 	KeyParts map[string]string `json:"key_parts,omitempty"`

@@ -278,7 +278,10 @@ func (d *driver) ready(ctx context.Context, r *Run, s *StepRun, cs *cstep, stopp
 		return false, nil
 	}
 	spec.Labels = map[string]string{"kamld.io/pipeline": d.c.spec.Name, "kamld.io/pipeline-run": r.ID, "kamld.io/pipeline-step": s.Name}
-	s.Spec, s.Attempt, s.Jobs, s.Started = &spec, 1, []string{jobID(r.ID, cs.index, 1)}, d.m.now()
+	// The record keeps the job without its files' bytes (they are the run's, compiled again on resume).
+	stored := spec
+	stored.Files = nil
+	s.Spec, s.Attempt, s.Jobs, s.Started = &stored, 1, []string{jobID(r.ID, cs.index, 1)}, d.m.now()
 	d.set(s, StepRunning, "")
 	w.submit = append(w.submit, s)
 	return true, nil
@@ -331,7 +334,9 @@ func (d *driver) act(ctx context.Context, r *Run, w work) error {
 	}
 	for _, s := range w.submit {
 		job := s.Jobs[len(s.Jobs)-1]
-		err := d.m.jobs.Submit(ctx, job, *s.Spec, r.Owner)
+		spec := *s.Spec
+		spec.Files = d.c.byName[s.Name].job.Files
+		err := d.m.jobs.Submit(ctx, job, spec, r.Owner)
 		if err == nil {
 			continue
 		}
