@@ -97,28 +97,22 @@ func New(store blob.Store, datasets *dataset.Engine, backend compute.Backend, op
 // Start resumes every job not yet final that runs on this backend instance. It returns once they are
 // handed to their drivers.
 func (m *Manager) Start(ctx context.Context) error {
-	after := ""
-	for {
-		page, err := m.store.List(ctx, blob.ListOptions{Prefix: activePrefix, StartAfter: after})
+	err := blob.Each(ctx, m.store, activePrefix, func(o blob.Info) error {
+		id := strings.TrimPrefix(o.Key, activePrefix)
+		r, err := loadRecord(ctx, m.store, id)
 		if err != nil {
-			return fmt.Errorf("resume jobs: %w", err)
-		}
-		for _, o := range page.Objects {
-			id := strings.TrimPrefix(o.Key, activePrefix)
-			r, err := loadRecord(ctx, m.store, id)
-			if err != nil {
-				m.log.Warn("active job without a readable record", "job", id, "error", err)
-				continue
-			}
-			if r.Instance == m.compute.Instance() {
-				m.drive(id)
-			}
-		}
-		if !page.More {
+			m.log.Warn("active job without a readable record", "job", id, "error", err)
 			return nil
 		}
-		after = page.Objects[len(page.Objects)-1].Key
+		if r.Instance == m.compute.Instance() {
+			m.drive(id)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("resume jobs: %w", err)
 	}
+	return nil
 }
 
 // Close stops the drivers; jobs keep running in the backend and the next Start resumes them.

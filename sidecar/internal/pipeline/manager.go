@@ -77,28 +77,22 @@ func New(store blob.Store, datasets *dataset.Engine, jobs Jobs, opts ...Option) 
 
 // Start resumes every run not yet final whose jobs run on this instance.
 func (m *Manager) Start(ctx context.Context) error {
-	after := ""
-	for {
-		page, err := m.store.List(ctx, blob.ListOptions{Prefix: activePrefix, StartAfter: after})
+	err := blob.Each(ctx, m.store, activePrefix, func(o blob.Info) error {
+		id := strings.TrimPrefix(o.Key, activePrefix)
+		r, err := loadRun(ctx, m.store, id)
 		if err != nil {
-			return fmt.Errorf("resume pipeline runs: %w", err)
-		}
-		for _, o := range page.Objects {
-			id := strings.TrimPrefix(o.Key, activePrefix)
-			r, err := loadRun(ctx, m.store, id)
-			if err != nil {
-				m.log.Warn("active pipeline run without a readable record", "run", id, "error", err)
-				continue
-			}
-			if r.Instance == m.jobs.Instance() {
-				m.drive(id)
-			}
-		}
-		if !page.More {
+			m.log.Warn("active pipeline run without a readable record", "run", id, "error", err)
 			return nil
 		}
-		after = page.Objects[len(page.Objects)-1].Key
+		if r.Instance == m.jobs.Instance() {
+			m.drive(id)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("resume pipeline runs: %w", err)
 	}
+	return nil
 }
 
 // Close stops the drivers; the steps' jobs go on, and the next Start resumes the runs.
