@@ -13,10 +13,21 @@ import { keepScreenshot, openDatasetsPanel } from './datasetsPanel';
 
 const auth = { Authorization: `token ${E2E_TOKEN}` };
 const NO_LAUNCHER = { waitForLauncher: false };
-const EXAMPLE = join(__dirname, '..', '..', '..', 'examples', 'pipelines', 'iris');
+const EXAMPLE = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'examples',
+  'pipelines',
+  'iris'
+);
 
 async function put(page: Page, path: string, body: object): Promise<void> {
-  const written = await page.request.put(`/api/contents/${path}`, { headers: auth, data: body });
+  const written = await page.request.put(`/api/contents/${path}`, {
+    headers: auth,
+    data: body
+  });
   expect(written.status()).toBe(201);
 }
 
@@ -31,47 +42,77 @@ test('the iris pipeline runs from the file browser and its DAG goes green', asyn
     /: (iris-(split|model|metrics))$/gm,
     `: $1-${stamp}`
   );
-  await put(page, `${folder}/pipeline.yaml`, { type: 'file', format: 'text', content: pipeline });
+  await put(page, `${folder}/pipeline.yaml`, {
+    type: 'file',
+    format: 'text',
+    content: pipeline
+  });
   for (const script of ['process.py', 'train.py', 'evaluate.py']) {
     const content = readFileSync(join(EXAMPLE, script), 'utf8');
-    await put(page, `${folder}/${script}`, { type: 'file', format: 'text', content });
+    await put(page, `${folder}/${script}`, {
+      type: 'file',
+      format: 'text',
+      content
+    });
   }
 
   await openDatasetsPanel(page, testInfo);
-  await page.locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="filebrowser"]').click();
-  await page.locator('.jp-DirListing-item').filter({ hasText: folder }).dblclick();
-  const item = page.locator('.jp-DirListing-item').filter({ hasText: 'pipeline.yaml' });
+  await page
+    .locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="filebrowser"]')
+    .click();
+  await page
+    .locator('.jp-DirListing-item')
+    .filter({ hasText: folder })
+    .dblclick();
+  const item = page
+    .locator('.jp-DirListing-item')
+    .filter({ hasText: 'pipeline.yaml' });
   await expect(item).toBeVisible();
   await item.click({ button: 'right' });
-  await page.locator('.lm-Menu-itemLabel', { hasText: /^Run pipeline…$/ }).click();
+  await page
+    .locator('.lm-Menu-itemLabel', { hasText: /^Run pipeline…$/ })
+    .click();
 
   const view = page.locator('.kamld-PipelineRunView');
   await expect(view).toBeVisible();
   const steps = view.locator('.kamld-PipelineStep');
   await expect(steps).toHaveCount(3);
   await expect(view.locator('.kamld-PipelineDag-edge')).toHaveCount(3);
-  await expect(view.locator('.kamld-PipelineStep[data-state="RUNNING"]').first()).toBeVisible({
+  await expect(
+    view.locator('.kamld-PipelineStep[data-state="RUNNING"]').first()
+  ).toBeVisible({
     timeout: 30_000
   });
   await keepScreenshot(page, testInfo, 'pipeline-running', NO_LAUNCHER);
-  await expect(view.locator('.kamld-PipelineStep[data-state="SUCCEEDED"]')).toHaveCount(3, {
+  await expect(
+    view.locator('.kamld-PipelineStep[data-state="SUCCEEDED"]')
+  ).toHaveCount(3, {
     timeout: 120_000
   });
-  await expect(view.locator('.kamld-PipelineRun')).toHaveAttribute('data-state', 'SUCCEEDED');
+  await expect(view.locator('.kamld-PipelineRun')).toHaveAttribute(
+    'data-state',
+    'SUCCEEDED'
+  );
 
   await view.locator('.kamld-PipelineStep[data-step="train"]').click();
   const detail = view.locator('.kamld-StepDetail');
   await expect(detail).toHaveAttribute('data-step', 'train');
-  await expect(detail.locator('.kamld-StepDetail-log')).toContainText('trained on 120 rows, 3 classes');
+  await expect(detail.locator('.kamld-StepDetail-log')).toContainText(
+    'trained on 120 rows, 3 classes'
+  );
 
   await view.locator('.kamld-PipelineStep[data-step="evaluate"]').click();
   await expect(detail).toHaveAttribute('data-step', 'evaluate');
-  await expect(detail.locator('.kamld-StepDetail-log')).toContainText('accuracy 0.9');
+  await expect(detail.locator('.kamld-StepDetail-log')).toContainText(
+    'accuracy 0.9'
+  );
   const output = detail.locator('.kamld-StepDetail-output');
   await expect(output).toContainText(`iris-metrics-${stamp}@`);
   await keepScreenshot(page, testInfo, 'pipeline-succeeded', NO_LAUNCHER);
   await output.click();
   await expect(
-    page.locator(`.kamld-DatasetView[data-kamld-dataset="iris-metrics-${stamp}"]`)
+    page.locator(
+      `.kamld-DatasetView[data-kamld-dataset="iris-metrics-${stamp}"]`
+    )
   ).toBeVisible();
 });
