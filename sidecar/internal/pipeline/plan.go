@@ -90,6 +90,10 @@ func (m *Manager) Plan(ctx context.Context, req Request) (*Plan, error) {
 		sp := StepPlan{Name: st.Name, Deps: st.deps, Action: ActionRun}
 		if up := slices.IndexFunc(st.deps, func(d string) bool { _, ok := done[d]; return !ok }); up >= 0 {
 			sp.Reasons = []string{"step " + st.deps[up] + " before it runs, so its inputs are new"}
+			if sp.Image, err = m.jobs.Image(ctx, checkable(st.job)); err != nil {
+				return nil, fmt.Errorf("steps.%s.flavor: %w", st.Name, err)
+			}
+			sp.ImageNote = imageNote(sp.Image)
 			p.Steps = append(p.Steps, sp)
 			continue
 		}
