@@ -275,12 +275,13 @@ lint: tools venv ## buf lint and breaking, gofmt, go vet, staticcheck, ruff, myp
 ## ---- benchmarks -----------------------------------------------------------------------------------------
 
 .PHONY: bench
-bench: build minio kube otelcol bench-search ## start-up, RSS, gateway cost; metrics and tracing overhead; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files; search latency; job submit → running, ListJobs
+bench: build minio kube otelcol bench-search ## start-up, RSS, gateway cost; metrics and tracing overhead; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files; search latency; job submit → running, ListJobs; pipeline scheduling overhead and 200-step plan
 	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD) -json docs/benchmarks-startup.json
 	KAMLD_BIN=$(KAMLD) go test -run '^$$' -bench . -benchtime 1x -timeout 30m ./sidecar/internal/bench/
 	go test -run '^$$' -bench 'Snapshot|Diff|BranchCreate|Merge10' -benchtime 10x ./sidecar/internal/dataset/
 	go test -run '^$$' -bench GC -benchtime 2x ./sidecar/internal/dataset/
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/job/
+	go test -run '^$$' -bench . -benchtime 3x ./sidecar/internal/pipelinesvc/
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/compute/kubernetes/
 	go test -run '^$$' -bench . -benchtime 3x ./sidecar/internal/observe/instrument/
 	go test -run '^$$' -bench . -benchtime 20000x ./sidecar/internal/observe/

@@ -5,7 +5,8 @@ In a notebook: `kamld.datasets()`, `kamld.load("iris@v1")`, `kamld.open("iris@v1
 `kamld.log("iris")`, `kamld.restore("iris@v1")`, `kamld.tag("iris@v2", "prod")`, `kamld.create("iris")`,
 `kamld.search("tag:classification format:csv")`,
 `kamld.sql('SELECT … FROM "iris@v1".iris')`, `kamld.preview("iris@v1/iris.csv")`, `kamld.tables("iris@v1")`,
-`kamld.run("train.py", inputs={"iris@v1": "data"}, outputs={"out": "model"}).wait()` (see `kamld.jobs`).
+`kamld.run("train.py", inputs={"iris@v1": "data"}, outputs={"out": "model"}).wait()` (see `kamld.jobs`),
+`kamld.pipeline("pipeline.yaml").wait()` (see `kamld.pipelines`).
 
 Nothing here imports jupyter_server: kernels import this package, and only the Jupyter server loads
 `kamld.server` (named as a string below, imported when the server loads the extension).
@@ -37,6 +38,7 @@ from .api import (
 from .client import Client
 from .errors import KamldError
 from .jobs import Job, run
+from .pipelines import PipelineRun, pipeline
 from .query import preview, save_sql, sql, tables
 from .refs import ShortRef, parse_short_ref
 
@@ -44,6 +46,7 @@ __all__ = [
     "Client",
     "Job",
     "KamldError",
+    "PipelineRun",
     "ShortRef",
     "__version__",
     "branch",
@@ -58,6 +61,7 @@ __all__ = [
     "merge",
     "open",
     "parse_short_ref",
+    "pipeline",
     "preview",
     "restore",
     "run",

@@ -15,7 +15,7 @@ from typing import Any, NoReturn
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 
-from . import api, branch_magics, job_magics
+from . import api, branch_magics, job_magics, pipeline_magics
 from . import query as sqlapi
 from ._version import __version__
 from .client import BackendInfo, Client, SystemInfo
@@ -39,6 +39,7 @@ Subcommands:
 """
 USAGE += branch_magics.USAGE
 USAGE += job_magics.USAGE
+USAGE += pipeline_magics.USAGE
 USAGE += """\
   help [subcommand]                this text, or one subcommand's
 
@@ -119,6 +120,7 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
         }
         | branch_magics.add_parsers(parser)
         | job_magics.add_parsers(parser)
+        | pipeline_magics.add_parsers(parser)
     )
 
 
@@ -291,6 +293,7 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace], str]] = {
     "status": _status,
     **branch_magics.COMMANDS,
     **job_magics.COMMANDS,
+    **pipeline_magics.COMMANDS,
 }
 
 
@@ -378,7 +381,9 @@ class KamldMagics(Magics):
 
     @line_magic
     def kamld(self, line: str) -> None:
-        """%kamld ls|search|snapshot|diff|log|preview|status|run|jobs|logs|cancel|help: see `%kamld help`."""
+        """%kamld ls|search|snapshot|diff|log|preview|status|run|jobs|logs|cancel|pipeline|help.
+
+        See `%kamld help`."""
         print(run(line).rstrip("\n"))
 
     @cell_magic

@@ -32,7 +32,13 @@ export const CommandIds = {
   showJob: 'kamld:show-job',
   cancelJob: 'kamld:cancel-job',
   copyJobId: 'kamld:copy-job-id',
-  runAsJob: 'kamld:run-as-job'
+  runAsJob: 'kamld:run-as-job',
+  /** Runs the pipeline file selected in the file browser and opens the run. */
+  runPipeline: 'kamld:run-pipeline',
+  /** Opens a pipeline run's view (args.id). */
+  openPipelineRun: 'kamld:open-pipeline-run',
+  /** Lists pipeline runs in the main area. */
+  pipelineRuns: 'kamld:pipeline-runs'
 } as const;
 
 /** The command palette's category of every kamld command. */
@@ -46,5 +52,6 @@ export const PALETTE_COMMANDS: readonly string[] = [
   CommandIds.newDataset,
   CommandIds.sqlEditor,
   CommandIds.runQuery,
-  CommandIds.snapshot
+  CommandIds.snapshot,
+  CommandIds.pipelineRuns
 ];

@@ -49,6 +49,7 @@ import { DatasetViewWidget } from './datasetView';
 import { DatasetViewModel } from './datasetViewModel';
 import { datasetsIcon } from './icons';
 import { setupJobs } from './jobsPlugin';
+import { setupPipelines } from './pipelines/plugin';
 import { NotebookInserter } from './notebookInsert';
 import { SqlCatalog } from './sqlCatalog';
 import { SqlEditorWidget } from './sqlEditor';
@@ -378,6 +379,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
 
     const jobs = setupJobs(app, panel, fileBrowser, trans);
+    setupPipelines(app, fileBrowser, trans, openDataset);
     registerWorkbenchCommands({
       app,
       trans,

@@ -226,6 +226,13 @@ export default defineConfig({
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
     {
+      // Pipelines run by the same managed sidecar (each step a job), after the crash test of `connected`.
+      name: 'pipelines',
+      testMatch: 'pipelines.spec.ts',
+      dependencies: ['connected'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
       // Searches the sample datasets of the same JupyterLab, after `connected`
       // (which kills its sidecar); it only reads, so it may run beside `datasets`.
       name: 'search',
@@ -238,7 +245,7 @@ export default defineConfig({
       // every other project of that server, so no screenshot of theirs turns dark.
       name: 'commands',
       testMatch: 'commands.spec.ts',
-      dependencies: ['datasets', 'jobs', 'search'],
+      dependencies: ['datasets', 'jobs', 'pipelines', 'search'],
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
     {

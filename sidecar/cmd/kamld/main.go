@@ -32,7 +32,7 @@ func newRootCommand() *cobra.Command {
 	var cf clientFlags
 	for _, c := range []*cobra.Command{newDatasetsCommand(&cf), newCopyCommand(&cf), newSnapshotCommand(&cf), newLogCommand(&cf),
 		newDiffCommand(&cf), newRestoreCommand(&cf), newTagCommand(&cf), newSearchCommand(&cf),
-		newBranchCommand(&cf), newMergeCommand(&cf)} {
+		newBranchCommand(&cf), newMergeCommand(&cf), newPipelineCommand(&cf)} {
 		cf.register(c)
 		root.AddCommand(c)
 	}

@@ -169,11 +169,13 @@ type Trino struct {
 
 // Compute selects where jobs run.
 type Compute struct {
-	Backend    string     `koanf:"backend" help:"local (processes of the sidecar) or kubernetes"`
-	Flavors    string     `koanf:"flavors" help:"YAML file of job flavors; empty: the built-in cpu flavor"`
-	Workspace  string     `koanf:"workspace" help:"folder job working files are read from (JupyterLab's root); empty: only inline files"`
-	Local      Local      `koanf:"local"`
-	Kubernetes Kubernetes `koanf:"kubernetes"`
+	Backend   string `koanf:"backend" help:"local (processes of the sidecar) or kubernetes"`
+	Flavors   string `koanf:"flavors" help:"YAML file of job flavors; empty: the built-in cpu flavor"`
+	Workspace string `koanf:"workspace" help:"folder job working files are read from (JupyterLab's root); empty: only inline files"`
+	// PipelineParallel bounds the steps of one pipeline run that run at once (a file's max_parallel overrides it).
+	PipelineParallel int        `koanf:"pipeline_parallel" help:"steps of one pipeline run that run at once (1..64)"`
+	Local            Local      `koanf:"local"`
+	Kubernetes       Kubernetes `koanf:"kubernetes"`
 }
 
 // Local configures the local-process compute backend.
@@ -204,7 +206,7 @@ func Default() Config {
 		Blob:     Blob{Backend: "fs", S3: S3{Bucket: "kamld", Region: "us-east-1"}},
 		Index:    Index{Backend: "bleve", Elastic: Elastic{Index: "kamld-datasets"}},
 		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}, DuckDB: DuckDB{MemoryLimit: "1GB", CacheBytes: 4 << 30, IdleClose: time.Minute}},
-		Compute:  Compute{Backend: "local", Kubernetes: Kubernetes{Namespace: "default", GPUResource: "nvidia.com/gpu"}},
+		Compute:  Compute{Backend: "local", PipelineParallel: 4, Kubernetes: Kubernetes{Namespace: "default", GPUResource: "nvidia.com/gpu"}},
 		Observe:  Observe{Metrics: true},
 		Audit:    Audit{Mode: "auto", SegmentMaxBytes: 1 << 20},
 		Auth: Auth{Mode: ModeSingle, Hub: Hub{CacheTTL: 30 * time.Second},
@@ -260,6 +262,9 @@ func (c *Config) Validate() error {
 	case "text", "json":
 	default:
 		errs = append(errs, fmt.Errorf("log.format: %q is not text or json", c.Log.Format))
+	}
+	if c.Compute.PipelineParallel < 1 || c.Compute.PipelineParallel > 64 {
+		errs = append(errs, fmt.Errorf("compute.pipeline_parallel: %d is outside 1..64", c.Compute.PipelineParallel))
 	}
 	if c.Limits.MaxMessageBytes < 1<<10 || c.Limits.MaxMessageBytes > 1<<30 {
 		errs = append(errs, fmt.Errorf("limits.max_message_bytes: %d is outside 1 KiB..1 GiB", c.Limits.MaxMessageBytes))

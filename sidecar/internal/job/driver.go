@@ -65,6 +65,7 @@ func (d *driver) loop() {
 		done, err := d.step(ctx)
 		if done {
 			_ = d.m.store.Delete(context.WithoutCancel(ctx), activeKey(d.id), blob.DeleteOptions{})
+			d.m.notifyEnded()
 			return
 		}
 		if err != nil && ctx.Err() == nil {
@@ -193,7 +194,7 @@ func (d *driver) spec(r *record) compute.Spec {
 		id, _ := resource.ParseDatasetName("", out.Dataset)
 		s.Outputs = append(s.Outputs, compute.Output{Path: out.Path, Dataset: r.outputTarget(id)})
 	}
-	return s
+	return withExportEnv(r, s)
 }
 
 // observe records what the backend reports.
@@ -299,7 +300,7 @@ func (d *driver) archive(ctx context.Context, r *record) error {
 	if err != nil {
 		return err
 	}
-	for _, p := range r.Keep {
+	for _, p := range withExportEnv(r, compute.Spec{Keep: r.Keep}).Keep {
 		a, err := d.m.compute.Artifact(ctx, run, p)
 		if errors.Is(err, apierr.ErrNotFound) {
 			continue

@@ -56,6 +56,7 @@ type Manager struct {
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	drivers map[string]bool
+	ended   chan struct{} // closed (and replaced) when a job this process drives ends; see Ended
 }
 
 // Option configures a Manager.
@@ -84,7 +85,8 @@ func WithRetryDelay(d time.Duration) Option { return func(m *Manager) { m.retryB
 // New returns a Manager. Call Start to resume the jobs of this backend instance.
 func New(store blob.Store, datasets *dataset.Engine, backend compute.Backend, opts ...Option) *Manager {
 	m := &Manager{store: store, datasets: datasets, compute: backend, flavors: DefaultFlavors(), python: "python3",
-		log: slog.Default(), now: time.Now, poll: 250 * time.Millisecond, retryBase: 10 * time.Second, drivers: map[string]bool{}}
+		log: slog.Default(), now: time.Now, poll: 250 * time.Millisecond, retryBase: 10 * time.Second, drivers: map[string]bool{},
+		ended: make(chan struct{})}
 	for _, o := range opts {
 		o(m)
 	}
@@ -95,28 +97,22 @@ func New(store blob.Store, datasets *dataset.Engine, backend compute.Backend, op
 // Start resumes every job not yet final that runs on this backend instance. It returns once they are
 // handed to their drivers.
 func (m *Manager) Start(ctx context.Context) error {
-	after := ""
-	for {
-		page, err := m.store.List(ctx, blob.ListOptions{Prefix: activePrefix, StartAfter: after})
+	err := blob.Each(ctx, m.store, activePrefix, func(o blob.Info) error {
+		id := strings.TrimPrefix(o.Key, activePrefix)
+		r, err := loadRecord(ctx, m.store, id)
 		if err != nil {
-			return fmt.Errorf("resume jobs: %w", err)
-		}
-		for _, o := range page.Objects {
-			id := strings.TrimPrefix(o.Key, activePrefix)
-			r, err := loadRecord(ctx, m.store, id)
-			if err != nil {
-				m.log.Warn("active job without a readable record", "job", id, "error", err)
-				continue
-			}
-			if r.Instance == m.compute.Instance() {
-				m.drive(id)
-			}
-		}
-		if !page.More {
+			m.log.Warn("active job without a readable record", "job", id, "error", err)
 			return nil
 		}
-		after = page.Objects[len(page.Objects)-1].Key
+		if r.Instance == m.compute.Instance() {
+			m.drive(id)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("resume jobs: %w", err)
 	}
+	return nil
 }
 
 // Close stops the drivers; jobs keep running in the backend and the next Start resumes them.
@@ -137,6 +133,10 @@ func (m *Manager) flavorMap() map[string]Flavor {
 // driving it. With a jobID that exists, it returns that job if the spec is the same (an idempotent retry)
 // and ALREADY_EXISTS otherwise.
 func (m *Manager) Submit(ctx context.Context, in *kamldv1.Job, jobID, owner string) (*kamldv1.Job, error) {
+	return m.submit(ctx, in, jobID, owner, SubmitOptions{})
+}
+
+func (m *Manager) submit(ctx context.Context, in *kamldv1.Job, jobID, owner string, o SubmitOptions) (*kamldv1.Job, error) {
 	if jobID != "" {
 		if err := resource.ValidateDatasetID(jobID); err != nil {
 			return nil, apierr.InvalidArgument("job_id", "%v", err)
@@ -165,7 +165,7 @@ func (m *Manager) Submit(ctx context.Context, in *kamldv1.Job, jobID, owner stri
 		return nil, err
 	}
 	now := m.now().UTC()
-	r.SpecHash, r.Instance, r.TraceParent = hash, m.compute.Instance(), observe.TraceParent(ctx)
+	r.SpecHash, r.Instance, r.TraceParent, r.ExportEnv = hash, m.compute.Instance(), observe.TraceParent(ctx), o.ExportEnv
 	j.Name, j.Owner, j.CreateTime, j.Backend, j.Attempt = "jobs/"+jobID, owner, timestamppb.New(now), m.compute.Name(), 1
 	if j.Timeout == nil {
 		j.Timeout = durationpb.New(timeout)

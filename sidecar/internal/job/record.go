@@ -80,6 +80,8 @@ type record struct {
 	// TraceParent is the W3C trace context of the submitting call, handed to every run as TRACEPARENT so
 	// the job's own spans join the submitter's trace (empty when tracing is off).
 	TraceParent string `json:"traceparent,omitempty"`
+	// ExportEnv: the run may write ExportEnvFile for the steps of a pipeline after it (SubmitOptions).
+	ExportEnv bool `json:"export_env,omitempty"`
 
 	version string
 }

@@ -47,7 +47,7 @@ func TestGetInfo_GRPCAndREST(t *testing.T) {
 	assert.Equal(t, "blob", info.GetBackends()[0].GetCapability())
 	assert.Equal(t, "fs", info.GetBackends()[0].GetBackend())
 	assert.Equal(t, kamldv1.Health_HEALTH_SERVING, info.GetBackends()[0].GetHealth())
-	assert.Equal(t, []string{"system", "datasets", "search", "sql", "jobs"}, info.GetCapabilities(), "a sidecar serves every capability")
+	assert.Equal(t, []string{"system", "datasets", "search", "sql", "jobs", "pipelines"}, info.GetCapabilities(), "a sidecar serves every capability")
 	for _, b := range info.GetBackends() {
 		assert.Equal(t, kamldv1.Health_HEALTH_SERVING, b.GetHealth(), b.GetCapability())
 	}

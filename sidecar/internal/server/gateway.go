@@ -103,6 +103,7 @@ func newGateway(ctx context.Context, lis *bufconn.Listener, maxMsg int) (*runtim
 		kamldv1.RegisterQueryServiceHandler,
 		kamldv1.RegisterJobServiceHandler,
 		kamldv1.RegisterAuditServiceHandler,
+		kamldv1.RegisterPipelineServiceHandler,
 	} {
 		if err := register(ctx, mux, conn); err != nil {
 			conn.Close()

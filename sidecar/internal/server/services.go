@@ -10,6 +10,8 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/datasetsvc"
 	"github.com/kamld/kamld/sidecar/internal/job"
 	"github.com/kamld/kamld/sidecar/internal/jobsvc"
+	"github.com/kamld/kamld/sidecar/internal/pipeline"
+	"github.com/kamld/kamld/sidecar/internal/pipelinesvc"
 	"github.com/kamld/kamld/sidecar/internal/tabular"
 )
 
@@ -22,16 +24,18 @@ type Services struct {
 	Query    kamldv1.QueryServiceServer
 	Jobs     *job.Manager
 	Audit    kamldv1.AuditServiceServer // reads the audit log (answers FAILED_PRECONDITION when it is off)
+	// Pipelines runs pipelines of jobs (PipelineService).
+	Pipelines *pipeline.Manager
 }
 
 // capabilities are the feature names a sidecar serves (SystemInfo.capabilities), in report order.
-var capabilities = []string{"system", "datasets", "search", "sql", "jobs"}
+var capabilities = []string{"system", "datasets", "search", "sql", "jobs", "pipelines"}
 
 func (v Services) check() error {
 	var errs []error
 	for name, missing := range map[string]bool{
 		"datasets": v.Datasets == nil, "tables": v.Tables == nil, "search": v.Search == nil,
-		"query": v.Query == nil, "jobs": v.Jobs == nil, "audit": v.Audit == nil,
+		"query": v.Query == nil, "jobs": v.Jobs == nil, "audit": v.Audit == nil, "pipelines": v.Pipelines == nil,
 	} {
 		if missing {
 			errs = append(errs, errors.New("server: no "+name+" service"))
@@ -51,4 +55,5 @@ func (v Services) register(r grpc.ServiceRegistrar, maxMessageBytes int) {
 	kamldv1.RegisterQueryServiceServer(r, v.Query)
 	kamldv1.RegisterJobServiceServer(r, jobsvc.New(v.Jobs))
 	kamldv1.RegisterAuditServiceServer(r, v.Audit)
+	kamldv1.RegisterPipelineServiceServer(r, pipelinesvc.New(v.Pipelines))
 }

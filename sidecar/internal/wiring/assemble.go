@@ -22,6 +22,8 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/job"
 	"github.com/kamld/kamld/sidecar/internal/observe"
 	"github.com/kamld/kamld/sidecar/internal/observe/instrument"
+	"github.com/kamld/kamld/sidecar/internal/pipeline"
+	"github.com/kamld/kamld/sidecar/internal/pipelinesvc"
 	"github.com/kamld/kamld/sidecar/internal/query"
 	"github.com/kamld/kamld/sidecar/internal/query/guard"
 	"github.com/kamld/kamld/sidecar/internal/querysvc"
@@ -86,8 +88,13 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 		return nil, err
 	}
 	s.closers = append(s.closers, func() error { jobs.Close(); return nil })
+	pipelines, err := newPipelines(ctx, cfg, store, engine, jobs, log)
+	if err != nil {
+		return nil, err
+	}
+	s.closers = append(s.closers, func() error { pipelines.Close(); return nil })
 	s.Services = server.Services{
-		Datasets: engine, Tables: catalog, Search: searchsvc.NewService(ix), Jobs: jobs,
+		Datasets: engine, Tables: catalog, Search: searchsvc.NewService(ix), Jobs: jobs, Pipelines: pipelines,
 		Query: newQuery(sqlEngine, engine, catalog, log), Audit: auditsvc.New(s.Audit),
 	}
 	if cfg.Samples {
@@ -197,6 +204,18 @@ func newJobs(ctx context.Context, cfg config.Config, store blob.Store, engine *d
 	}
 	m := job.New(store, engine, cb, job.WithFlavors(flavors), job.WithWorkspace(cfg.Compute.Workspace),
 		job.WithPython(python), job.WithLogger(log))
+	if err := m.Start(ctx); err != nil {
+		m.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+// newPipelines builds the pipeline domain over the job domain and resumes this instance's runs (after the
+// jobs, whose drivers the runs follow).
+func newPipelines(ctx context.Context, cfg config.Config, store blob.Store, engine *dataset.Engine, jobs *job.Manager, log *slog.Logger) (*pipeline.Manager, error) {
+	m := pipeline.New(store, engine, pipelinesvc.Jobs{M: jobs}, pipeline.WithWorkspace(cfg.Compute.Workspace),
+		pipeline.WithMaxParallel(cfg.Compute.PipelineParallel), pipeline.WithLogger(log))
 	if err := m.Start(ctx); err != nil {
 		m.Close()
 		return nil, err
