@@ -39,6 +39,7 @@ type client struct {
 	snapshots kamldv1.SnapshotServiceClient
 	files     kamldv1.FileServiceClient
 	branches  kamldv1.BranchServiceClient
+	batches   kamldv1.BatchUploadServiceClient
 }
 
 func (f *clientFlags) dial() (*client, error) {
@@ -65,7 +66,7 @@ func (f *clientFlags) dial() (*client, error) {
 	}
 	return &client{conn: conn, md: md, datasets: kamldv1.NewDatasetServiceClient(conn),
 		snapshots: kamldv1.NewSnapshotServiceClient(conn), files: kamldv1.NewFileServiceClient(conn),
-		branches: kamldv1.NewBranchServiceClient(conn)}, nil
+		branches: kamldv1.NewBranchServiceClient(conn), batches: kamldv1.NewBatchUploadServiceClient(conn)}, nil
 }
 
 func (f *clientFlags) resolve() (addr, token string, err error) {

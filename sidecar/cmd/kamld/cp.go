@@ -7,12 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
@@ -96,44 +94,7 @@ func upload(cmd *cobra.Command, c *client, src string, to resource.ShortRef, rec
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	// A failed file does not cancel the others in flight (each would then fail for no reason of its own);
-	// no new file starts after a failure, and the error names every file that failed.
-	var g errgroup.Group
-	g.SetLimit(max(1, jobs))
-	var mu sync.Mutex
-	var failed []error
-	started := 0
-	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !d.Type().IsRegular() {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		stop := len(failed) > 0
-		mu.Unlock()
-		if stop {
-			return filepath.SkipAll
-		}
-		dst := prefix + filepath.ToSlash(rel)
-		started++
-		g.Go(func() error {
-			if err := uploadFile(cmd.Context(), c, to.Dataset, p, dst); err != nil {
-				mu.Lock()
-				failed = append(failed, err)
-				mu.Unlock()
-			}
-			return nil
-		})
-		return nil
-	})
-	_ = g.Wait()
-	if len(failed) > 0 {
-		err = errors.Join(err, fmt.Errorf("%d of the %d files started failed (no more were started): %w", len(failed), started, errors.Join(failed...)))
-	}
-	return err
+	return uploadTree(cmd.Context(), c, to.Dataset, src, prefix, jobs)
 }
 
 func uploadFile(ctx context.Context, c *client, dataset, local, dst string) error {
