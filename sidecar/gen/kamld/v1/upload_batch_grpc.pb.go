@@ -35,7 +35,7 @@ const (
 // (streamed, any size); clients send those in parallel beside their batches.
 //
 // Not mapped to REST as a gRPC call (a client stream has no gateway route): over REST the same batch is a tar
-// archive POSTed as the body of /v1/datasets/{dataset}:uploadFiles (docs/datasets.md), which the sidecar turns
+// archive POSTed as the body of /v1/datasets/{dataset}/files:upload (docs/datasets.md), which the sidecar turns
 // into one UploadFiles call; the per-file PUT .../content/{path} stays the REST path for single files.
 type BatchUploadServiceClient interface {
 	// UploadFiles takes a stream of messages, each with some of the files; the first names the dataset (or
@@ -82,7 +82,7 @@ type BatchUploadService_UploadFilesClient = grpc.ClientStreamingClient[UploadFil
 // (streamed, any size); clients send those in parallel beside their batches.
 //
 // Not mapped to REST as a gRPC call (a client stream has no gateway route): over REST the same batch is a tar
-// archive POSTed as the body of /v1/datasets/{dataset}:uploadFiles (docs/datasets.md), which the sidecar turns
+// archive POSTed as the body of /v1/datasets/{dataset}/files:upload (docs/datasets.md), which the sidecar turns
 // into one UploadFiles call; the per-file PUT .../content/{path} stays the REST path for single files.
 type BatchUploadServiceServer interface {
 	// UploadFiles takes a stream of messages, each with some of the files; the first names the dataset (or
