@@ -9,9 +9,8 @@
 //
 // # Streaming
 //
-// Put reads the content in parts of a fixed size (WithPartSize, default 8 MiB) into pooled buffers, so an
-// upload of any length holds at most three parts in memory: two being sent while the next is read (reading
-// and the caller's hashing overlap the network). Content that fits in one part goes up in a single PUT;
+// Put reads the content in parts of a fixed size (WithPartSize, default 8 MiB) into one reused buffer, so an
+// upload of any length holds one part in memory. Content that fits in one part goes up in a single PUT;
 // longer content becomes a multipart upload driven here rather than by minio-go's PutObject, because
 // minio-go drops the If-Match/If-None-Match headers from CompleteMultipartUpload: MinIO would then check the
 // condition only when the upload starts, and a writer that committed meanwhile would be overwritten. Sending
@@ -249,10 +248,6 @@ func (s *Store) putSingle(ctx context.Context, key string, data []byte, po minio
 	return blob.Info{Key: key, Size: ui.Size, Version: trimETag(ui.ETag), ModTime: modTime(ui.LastModified)}, nil
 }
 
-// partsInFlight is how many parts of one upload are sent at once while the next is read: reading (and the
-// caller's hashing) then overlaps sending. An upload holds up to partsInFlight+1 parts in memory.
-const partsInFlight = 2
-
 // putMultipart streams content longer than one part; buf holds the first part.
 func (s *Store) putMultipart(ctx context.Context, key string, src *blob.SourceReader, buf []byte, po minio.PutObjectOptions, opts blob.PutOptions) (info blob.Info, err error) {
 	name := s.prefix + key
@@ -269,101 +264,40 @@ func (s *Store) putMultipart(ctx context.Context, key string, src *blob.SourceRe
 			cancel()
 		}
 	}()
-	up := s.newPartUploads(ctx, key, name, uploadID, opts)
-	size, err := up.sendAll(src, buf)
-	if err != nil {
-		return blob.Info{}, err
-	}
-	ui, err := minio.Core{Client: s.committer(opts)}.CompleteMultipartUpload(ctx, s.bucket, name, uploadID, up.parts, po)
-	if err != nil {
-		return blob.Info{}, s.putErr(key, err, opts)
-	}
-	return blob.Info{Key: key, Size: size, Version: trimETag(ui.ETag), ModTime: modTime(ui.LastModified)}, nil
-}
 
-// partUploads sends the parts of one multipart upload, partsInFlight at a time.
-type partUploads struct {
-	s                   *Store
-	ctx                 context.Context
-	cancel              context.CancelFunc
-	key, name, uploadID string
-	opts                blob.PutOptions
-	sem                 chan struct{}
-	wg                  sync.WaitGroup
-	mu                  sync.Mutex
-	parts               []minio.CompletePart // guarded by mu until wg is done
-	err                 error                // the first failure; guarded by mu
-}
-
-func (s *Store) newPartUploads(ctx context.Context, key, name, uploadID string, opts blob.PutOptions) *partUploads {
-	ctx, cancel := context.WithCancel(ctx)
-	return &partUploads{s: s, ctx: ctx, cancel: cancel, key: key, name: name, uploadID: uploadID, opts: opts, sem: make(chan struct{}, partsInFlight)}
-}
-
-// sendAll sends buf (a full first part) and then the rest of src, reading each next part while earlier ones
-// are being sent; it returns the content's size once every part is stored, or the first failure.
-func (u *partUploads) sendAll(src *blob.SourceReader, buf []byte) (int64, error) {
-	defer u.cancel()
+	var parts []minio.CompletePart
 	var size int64
-	cur, release, n, last := buf, func() {}, len(buf), false
+	n, last := len(buf), false
 	for n > 0 {
-		if len(u.parts) == maxParts {
-			release()
-			u.wg.Wait()
-			return 0, fmt.Errorf("put %q: the content is longer than %d parts of %d bytes: %w", u.key, maxParts, u.s.partSize, apierr.ErrResourceExhausted)
+		if len(parts) == maxParts {
+			return blob.Info{}, fmt.Errorf("put %q: the content is longer than %d parts of %d bytes: %w", key, maxParts, s.partSize, apierr.ErrResourceExhausted)
 		}
-		u.send(cur[:n], release)
+		part, perr := s.core.PutObjectPart(ctx, s.bucket, name, uploadID, len(parts)+1, bytes.NewReader(buf[:n]), int64(n), minio.PutObjectPartOptions{})
+		if perr != nil {
+			return blob.Info{}, s.putErr(key, perr, opts)
+		}
+		parts = append(parts, minio.CompletePart{PartNumber: part.PartNumber, ETag: part.ETag})
 		size += int64(n)
-		if last || u.failed() {
+		if last {
 			break
 		}
-		next := u.s.parts.Get().(*[]byte)
 		var rerr error
-		n, rerr = io.ReadFull(src, *next)
-		cur, release = *next, func() { u.s.parts.Put(next) }
+		n, rerr = io.ReadFull(src, buf)
 		switch {
 		case errors.Is(rerr, io.EOF):
-			release()
 			n = 0
 		case errors.Is(rerr, io.ErrUnexpectedEOF):
 			last = true
 		case rerr != nil:
-			release()
-			u.wg.Wait()
-			return 0, src.Failure(u.key)
+			return blob.Info{}, src.Failure(key)
 		}
 	}
-	u.wg.Wait()
-	return size, u.err
-}
 
-// send uploads data as the next part in the background, then calls release.
-func (u *partUploads) send(data []byte, release func()) {
-	u.sem <- struct{}{}
-	u.mu.Lock()
-	num := len(u.parts) + 1
-	u.parts = append(u.parts, minio.CompletePart{})
-	u.mu.Unlock()
-	u.wg.Go(func() {
-		defer func() { <-u.sem; release() }()
-		part, err := u.s.core.PutObjectPart(u.ctx, u.s.bucket, u.name, u.uploadID, num, bytes.NewReader(data), int64(len(data)), minio.PutObjectPartOptions{})
-		u.mu.Lock()
-		defer u.mu.Unlock()
-		if err != nil {
-			if u.err == nil {
-				u.err = u.s.putErr(u.key, err, u.opts)
-				u.cancel() // the upload is lost: stop the other parts
-			}
-			return
-		}
-		u.parts[num-1] = minio.CompletePart{PartNumber: part.PartNumber, ETag: part.ETag}
-	})
-}
-
-func (u *partUploads) failed() bool {
-	u.mu.Lock()
-	defer u.mu.Unlock()
-	return u.err != nil
+	ui, err := minio.Core{Client: s.committer(opts)}.CompleteMultipartUpload(ctx, s.bucket, name, uploadID, parts, po)
+	if err != nil {
+		return blob.Info{}, s.putErr(key, err, opts)
+	}
+	return blob.Info{Key: key, Size: size, Version: trimETag(ui.ETag), ModTime: modTime(ui.LastModified)}, nil
 }
 
 // committer is the client that commits a Put. An unconditional write is idempotent, so minio-go may retry
