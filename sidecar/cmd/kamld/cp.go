@@ -85,7 +85,7 @@ func upload(cmd *cobra.Command, c *client, src string, to resource.ShortRef, rec
 		if dst == "" || strings.HasSuffix(dst, "/") {
 			dst += filepath.Base(src)
 		}
-		return uploadFile(cmd.Context(), c, to.Dataset, src, dst)
+		return uploadFile(cmd.Context(), c, to.Dataset, src, dst, hashFirst(cmd.Context(), c, st.Size()))
 	}
 	if !recursive {
 		return fmt.Errorf("%s is a folder: use -r", src)
@@ -97,7 +97,28 @@ func upload(cmd *cobra.Command, c *client, src string, to resource.ShortRef, rec
 	return uploadTree(cmd.Context(), c, to.Dataset, src, prefix, jobs)
 }
 
-func uploadFile(ctx context.Context, c *client, dataset, local, dst string) error {
+// hashFirst reports whether a file of size bytes is best hashed here before it is sent: when its digest
+// arrives with it, the sidecar writes the bytes once, straight to their content address. A store that
+// renames (the local one) gets there in one write anyway, so only other stores (S3) are worth the extra
+// local read.
+func hashFirst(ctx context.Context, c *client, size int64) bool {
+	if size <= smallFile {
+		return false
+	}
+	info, err := kamldv1.NewSystemServiceClient(c.conn).GetInfo(c.ctx(ctx), &kamldv1.GetInfoRequest{})
+	if err != nil {
+		return false
+	}
+	for _, b := range info.GetBackends() {
+		if b.GetCapability() == "blob" {
+			return b.GetBackend() != "fs"
+		}
+	}
+	return false
+}
+
+// uploadFile sends one file; with prehash, a large one's digest is computed first and sent in the header.
+func uploadFile(ctx context.Context, c *client, dataset, local, dst string, prehash bool) error {
 	f, err := os.Open(local)
 	if err != nil {
 		return err
@@ -114,6 +135,16 @@ func uploadFile(ctx context.Context, c *client, dataset, local, dst string) erro
 	header := &kamldv1.WriteFileHeader{Dataset: resource.DatasetName(dataset), Path: dst, ExpectedSize: st.Size()}
 	if st.Size() <= smallFile {
 		return sendSmall(stream, f, header, local)
+	}
+	if prehash {
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return fmt.Errorf("%s: %w", local, err)
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("%s: %w", local, err)
+		}
+		header.ExpectedDigest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	}
 	if err := stream.Send(&kamldv1.WriteFileRequest{Part: &kamldv1.WriteFileRequest_Header{Header: header}}); err == nil {
 		buf := make([]byte, copyChunk)

@@ -7,9 +7,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/status"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/resource"
@@ -36,12 +39,13 @@ func uploadTree(ctx context.Context, c *client, dataset, src, prefix string, job
 	g.SetLimit(max(1, jobs))
 	var mu sync.Mutex
 	var failed []error
-	started := 0
-	run := func(fn func() error) {
+	started, failedFiles := 0, 0
+	run := func(files int, fn func() error) {
 		g.Go(func() error {
 			if err := fn(); err != nil {
 				mu.Lock()
 				failed = append(failed, err)
+				failedFiles += files
 				mu.Unlock()
 			}
 			return nil
@@ -49,11 +53,12 @@ func uploadTree(ctx context.Context, c *client, dataset, src, prefix string, job
 	}
 	var batch []localFile
 	var batchSize int64
+	prehash, asked := false, false
 	flush := func() {
 		files := batch
 		batch, batchSize = nil, 0
 		started += len(files)
-		run(func() error { return uploadBatch(ctx, c, dataset, files) })
+		run(len(files), func() error { return uploadBatch(ctx, c, dataset, files) })
 	}
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !d.Type().IsRegular() {
@@ -75,8 +80,11 @@ func uploadTree(ctx context.Context, c *client, dataset, src, prefix string, job
 		}
 		f := localFile{local: p, dst: prefix + filepath.ToSlash(rel)}
 		if info.Size() > smallFile {
+			if !asked {
+				prehash, asked = hashFirst(ctx, c, info.Size()), true
+			}
 			started++
-			run(func() error { return uploadFile(ctx, c, dataset, f.local, f.dst) })
+			run(1, func() error { return uploadFile(ctx, c, dataset, f.local, f.dst, prehash) })
 			return nil
 		}
 		batch = append(batch, f)
@@ -90,7 +98,7 @@ func uploadTree(ctx context.Context, c *client, dataset, src, prefix string, job
 	}
 	_ = g.Wait()
 	if len(failed) > 0 {
-		err = errors.Join(err, fmt.Errorf("%d failed of the %d files started (no more were started): %w", len(failed), started, errors.Join(failed...)))
+		err = errors.Join(err, fmt.Errorf("%d of the %d files started failed (a batch of small files is written whole or not at all; no more were started): %w", failedFiles, started, errors.Join(failed...)))
 	}
 	return err
 }
@@ -130,7 +138,29 @@ func uploadBatch(ctx context.Context, c *client, dataset string, files []localFi
 		_ = stream.Send(msg) // an early answer: CloseAndRecv says why
 	}
 	if _, err := stream.CloseAndRecv(); err != nil {
+		if bad := badFiles(err, files); bad != "" {
+			return fail(fmt.Errorf("%w (%s)", explain(err), bad))
+		}
 		return fail(explain(err))
 	}
 	return nil
+}
+
+// badFiles names the local files a refused batch's field violations ("files[i].path") point at.
+func badFiles(err error, files []localFile) string {
+	st, _ := status.FromError(err)
+	var out []string
+	for _, d := range st.Details() {
+		br, ok := d.(*errdetails.BadRequest)
+		if !ok {
+			continue
+		}
+		for _, v := range br.GetFieldViolations() {
+			var i int
+			if _, err := fmt.Sscanf(v.GetField(), "files[%d]", &i); err == nil && i >= 0 && i < len(files) {
+				out = append(out, files[i].local+": "+v.GetDescription())
+			}
+		}
+	}
+	return strings.Join(out, "; ")
 }
