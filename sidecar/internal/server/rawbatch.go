@@ -12,7 +12,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
@@ -57,13 +56,7 @@ func (b *rawBatches) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp, err := stream.CloseAndRecv()
-	if err != nil {
-		apierr.WriteStatus(w, status.Convert(err))
-		return
-	}
-	body, _ := protojson.MarshalOptions{EmitUnpopulated: true}.Marshal(resp)
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(body)
+	answerJSON(w, resp, err)
 }
 
 // send turns the archive's files into UploadFiles messages of about b.message content bytes. A send error
