@@ -113,7 +113,7 @@ func addRawBatch(paths map[string]any) {
 	paths["/v1/datasets/{dataset}/files:upload"] = map[string]any{"post": map[string]any{
 		"operationId": "BatchUploadService_UploadFilesTar",
 		"summary":     "Write many small files (at most 10,000, each at most 1 MiB) into the dataset's draft as one change, from a tar archive whose regular files' names are their paths; all or nothing (BatchUploadService.UploadFiles).",
-		"consumes":    []any{"application/x-tar"},
+		"consumes":    []any{"application/x-tar", "application/octet-stream"},
 		"tags":        []any{"BatchUploadService"},
 		"parameters": []any{
 			map[string]any{"name": "dataset", "in": "path", "required": true, "type": "string"},

@@ -20,7 +20,7 @@ import (
 )
 
 // batchRoute is the REST form of BatchUploadService.UploadFiles, which as a client stream has no gateway
-// route: POST a tar archive (application/x-tar) of the files; each regular file's name is its path in the
+// route: POST a tar archive (application/x-tar, or application/octet-stream) of the files; each regular file's name is its path in the
 // draft (a leading "./" dropped), folders are skipped. The archive is read as it arrives and sent as one
 // UploadFiles call over the gateway's connection, so the interceptor chain and the batch's rules (all or
 // nothing) are the gRPC call's. The answer is UploadFilesResponse as JSON.
@@ -39,8 +39,8 @@ func newRawBatches(conn *grpc.ClientConn, maxMessage int) *rawBatches {
 }
 
 func (b *rawBatches) upload(w http.ResponseWriter, r *http.Request) {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-tar" {
-		apierr.WriteStatus(w, apierr.Status(apierr.InvalidArgument("Content-Type", "%q: the body must be a tar archive (application/x-tar)", r.Header.Get("Content-Type"))))
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-tar" && mt != "application/octet-stream" {
+		apierr.WriteStatus(w, apierr.Status(apierr.InvalidArgument("Content-Type", "%q: the body must be a tar archive (application/x-tar, or application/octet-stream)", r.Header.Get("Content-Type"))))
 		return
 	}
 	ctx, cancel := context.WithCancel(callContext(r))
