@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any, Literal, overload
 
@@ -76,6 +77,11 @@ TABULAR_FORMATS: dict[str, str] = {
 }
 
 UPLOAD_WORKERS = 8
+# A folder's files of at most BATCH_FILE_BYTES go in batches of at most BATCH_FILES files or BATCH_BYTES
+# bytes (the sidecar's batch takes files of at most 1 MiB).
+BATCH_FILE_BYTES = 1 << 20
+BATCH_FILES = 1000
+BATCH_BYTES = 32 << 20
 
 _client_lock = threading.Lock()
 _client: Client | None = None
@@ -463,8 +469,9 @@ def upload(
     """Upload a local file or folder into a dataset's draft; returns the written files' FileInfo.
 
     `dest` is "dataset[/path]": a file goes to `path`, or into it when it ends in '/' (or is absent);
-    a folder's files go under `path/` keeping their relative paths, `workers` (8) at a time. Bytes are
-    streamed, never read whole. `progress=True` prints one line per file to stderr; a callable gets
+    a folder's files go under `path/` keeping their relative paths: files up to 1 MiB in batches of up
+    to 1,000 (each batch written whole or not at all), larger ones streamed one by one, `workers` (8)
+    calls at a time. `progress=True` prints one line per file to stderr; a callable gets
     (path, size, files_done, files_total). Take a snapshot afterwards to record the change.
     """
     r = _parse_folder(dest)
@@ -481,36 +488,76 @@ def upload(
     done = 0
     lock = threading.Lock()
 
-    def one(item: _Upload) -> FileInfo:
+    def fail(exc: KamldError, what: str) -> KamldError:
+        # Say which file: a folder upload fails on one of many.
+        return KamldError(
+            exc.code,
+            f"uploading {what}: {exc.message}",
+            exc.details,
+            http_status=exc.http_status,
+        )
+
+    def done_with(items: list[_Upload]) -> None:
         nonlocal done
+        if report:
+            with lock:
+                for item in items:
+                    done += 1
+                    report(item.path, item.size, done, len(plan))
+
+    def one(item: _Upload) -> list[FileInfo]:
         try:
             with item.local.open("rb") as f:
                 info = c.upload(target, item.path, f)
         except KamldError as exc:
-            # Say which file: a folder upload fails on one of many.
-            raise KamldError(
-                exc.code,
-                f"uploading {str(item.local)!r} to {r.dataset}/{item.path}: {exc.message}",
-                exc.details,
-                http_status=exc.http_status,
-            ) from exc
-        if report:
-            with lock:
-                done += 1
-                report(item.path, item.size, done, len(plan))
-        return info
+            raise fail(exc, f"{str(item.local)!r} to {r.dataset}/{item.path}") from exc
+        done_with([item])
+        return [info]
 
-    if len(plan) <= 1 or workers <= 1:
-        return [one(item) for item in plan]
-    with ThreadPoolExecutor(max_workers=min(workers, len(plan)), thread_name_prefix="kamld-upload") as pool:
-        futures: list[Future[FileInfo]] = [pool.submit(one, item) for item in plan]
-        finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
-        failed = next((f for f in futures if f in finished and f.exception() is not None), None)
-        if failed is not None:
-            for f in futures:
-                f.cancel()
-            raise failed.exception()  # type: ignore[misc]
-        return [f.result() for f in futures]
+    def batch(items: list[_Upload]) -> list[FileInfo]:
+        try:
+            infos = c.upload_batch(target, [(item.path, item.local) for item in items])
+        except KamldError as exc:
+            first, last = items[0], items[-1]
+            raise fail(
+                exc,
+                f"a batch of {len(items)} files to {r.dataset}/ ({first.path} … {last.path}; none written)",
+            ) from exc
+        done_with(items)
+        return infos
+
+    # Small files go in batches (one call and one draft change each), large ones one streamed PUT each.
+    tasks: list[Callable[[], list[FileInfo]]] = []
+    small: list[_Upload] = []
+    small_bytes = 0
+    for item in plan:
+        if len(plan) == 1 or item.size > BATCH_FILE_BYTES:
+            tasks.append(partial(one, item))
+            continue
+        small.append(item)
+        small_bytes += item.size
+        if len(small) >= BATCH_FILES or small_bytes >= BATCH_BYTES:
+            tasks.append(partial(batch, small))
+            small, small_bytes = [], 0
+    if small:
+        tasks.append(partial(batch, small))
+
+    if len(tasks) <= 1 or workers <= 1:
+        results = [task() for task in tasks]
+    else:
+        with ThreadPoolExecutor(
+            max_workers=min(workers, len(tasks)), thread_name_prefix="kamld-upload"
+        ) as pool:
+            futures: list[Future[list[FileInfo]]] = [pool.submit(task) for task in tasks]
+            finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            failed = next((f for f in futures if f in finished and f.exception() is not None), None)
+            if failed is not None:
+                for f in futures:
+                    f.cancel()
+                raise failed.exception()  # type: ignore[misc]
+            results = [f.result() for f in futures]
+    by_path = {info["path"]: info for infos in results for info in infos}
+    return [by_path[item.path] for item in plan]
 
 
 # -- snapshots ------------------------------------------------------------------------------------------

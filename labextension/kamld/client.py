@@ -6,7 +6,10 @@ so a notebook needs no configuration. No jupyter_server import here: this runs i
 
 from __future__ import annotations
 
+import io
+import tarfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import IO, Any, TypedDict
 from urllib.parse import quote
 
@@ -510,6 +513,28 @@ class Client:
         headers = {"Content-Type": media_type} if media_type else {}
         resp = self.send("PUT", f"{_ds(dataset_id)}/content/{_file_path(path)}", data=data, headers=headers)
         result: FileInfo = resp.json()
+        return result
+
+    def upload_batch(self, dataset_id: str, files: Sequence[tuple[str, Path]]) -> list[FileInfo]:
+        """POST .../files:upload: write many small files (each at most 1 MiB) into the draft as one change.
+
+        `files` are (path in the dataset, local file) pairs, sent as one tar archive; the sidecar writes all
+        of them or, on any bad file, none (KamldError naming each bad one as files[i].<field>).
+        """
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+            for path, local in files:
+                data = local.read_bytes()
+                info = tarfile.TarInfo(path)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        resp = self.send(
+            "POST",
+            f"{_ds(dataset_id)}/files:upload",
+            data=buf.getvalue(),
+            headers={"Content-Type": "application/x-tar"},
+        )
+        result: list[FileInfo] = resp.json()["files"]
         return result
 
     # any route

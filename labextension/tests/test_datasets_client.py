@@ -428,3 +428,53 @@ def test_importing_kamld_imports_no_dataframe_library() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# -- folder uploads in batches ----------------------------------------------------------------------------
+
+
+def test_upload_folder_in_batches(
+    sidecar: ExternalSidecar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder's small files go in batches (here of 7, to have several), a large one streamed beside them;
+    the answer lists every file in the folder's order, and the draft holds exactly those bytes."""
+    import kamld.api
+
+    monkeypatch.setattr(kamld.api, "BATCH_FILES", 7)
+    local = tmp_path / "tree"
+    small = {f"d{i % 3}/f{i:02d}.txt": f"file {i}\n" for i in range(20)}
+    for rel, text in small.items():
+        write(local / rel, text)
+    big = os.urandom((1 << 20) + 5)
+    (local / "big.bin").write_bytes(big)
+    kamld.create("batched")
+    seen: list[tuple[str, int, int, int]] = []
+    infos = kamld.upload(local, "batched/in/", progress=lambda *a: seen.append(a))
+    want = sorted(["in/big.bin", *(f"in/{rel}" for rel in small)])
+    assert [i["path"] for i in infos] == want
+    assert len(seen) == len(want)
+    assert seen[-1][2:] == (len(want), len(want))
+    by_path = {i["path"]: i for i in infos}
+    assert by_path["in/big.bin"]["digest"] == "sha256:" + hashlib.sha256(big).hexdigest()
+    for rel, text in small.items():
+        assert by_path[f"in/{rel}"]["digest"] == "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+        with kamld.open(f"batched@draft/in/{rel}") as f:
+            assert f.read() == text.encode()
+    assert (
+        sorted(f["path"] for f in kamld.get_client().list_files("batched", ref="draft", recursive=True))
+        == want
+    )
+
+
+def test_upload_batch_is_all_or_nothing(sidecar: ExternalSidecar, tmp_path: Path) -> None:
+    """A batch with one bad file writes none of its files, and the error names the bad one."""
+    a, b = write(tmp_path / "a.txt", "a\n"), write(tmp_path / "b.txt", "b\n")
+    kamld.create("atomic")
+    c = kamld.get_client()
+    with pytest.raises(kamld.KamldError) as exc:
+        c.upload_batch("atomic", [("x/a.txt", a), ("x/b.txt", b), ("x/a.txt", b)])
+    assert exc.value.code == 3  # INVALID_ARGUMENT
+    assert "files[2].path" in exc.value.message
+    assert c.list_files("atomic", ref="draft", recursive=True) == []
+    infos = c.upload_batch("atomic", [("x/a.txt", a), ("x/b.txt", b)])
+    assert [i["path"] for i in infos] == ["x/a.txt", "x/b.txt"]

@@ -40,6 +40,7 @@ type client struct {
 	files     kamldv1.FileServiceClient
 	branches  kamldv1.BranchServiceClient
 	pipelines kamldv1.PipelineServiceClient
+	batches   kamldv1.BatchUploadServiceClient
 }
 
 func (f *clientFlags) dial() (*client, error) {
@@ -66,7 +67,8 @@ func (f *clientFlags) dial() (*client, error) {
 	}
 	return &client{conn: conn, md: md, datasets: kamldv1.NewDatasetServiceClient(conn),
 		snapshots: kamldv1.NewSnapshotServiceClient(conn), files: kamldv1.NewFileServiceClient(conn),
-		branches: kamldv1.NewBranchServiceClient(conn), pipelines: kamldv1.NewPipelineServiceClient(conn)}, nil
+		branches: kamldv1.NewBranchServiceClient(conn), pipelines: kamldv1.NewPipelineServiceClient(conn),
+		batches: kamldv1.NewBatchUploadServiceClient(conn)}, nil
 }
 
 func (f *clientFlags) resolve() (addr, token string, err error) {

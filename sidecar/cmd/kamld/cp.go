@@ -7,12 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
@@ -87,7 +85,7 @@ func upload(cmd *cobra.Command, c *client, src string, to resource.ShortRef, rec
 		if dst == "" || strings.HasSuffix(dst, "/") {
 			dst += filepath.Base(src)
 		}
-		return uploadFile(cmd.Context(), c, to.Dataset, src, dst)
+		return uploadFile(cmd.Context(), c, to.Dataset, src, dst, hashFirst(cmd.Context(), c, st.Size()))
 	}
 	if !recursive {
 		return fmt.Errorf("%s is a folder: use -r", src)
@@ -96,47 +94,31 @@ func upload(cmd *cobra.Command, c *client, src string, to resource.ShortRef, rec
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	// A failed file does not cancel the others in flight (each would then fail for no reason of its own);
-	// no new file starts after a failure, and the error names every file that failed.
-	var g errgroup.Group
-	g.SetLimit(max(1, jobs))
-	var mu sync.Mutex
-	var failed []error
-	started := 0
-	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !d.Type().IsRegular() {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		stop := len(failed) > 0
-		mu.Unlock()
-		if stop {
-			return filepath.SkipAll
-		}
-		dst := prefix + filepath.ToSlash(rel)
-		started++
-		g.Go(func() error {
-			if err := uploadFile(cmd.Context(), c, to.Dataset, p, dst); err != nil {
-				mu.Lock()
-				failed = append(failed, err)
-				mu.Unlock()
-			}
-			return nil
-		})
-		return nil
-	})
-	_ = g.Wait()
-	if len(failed) > 0 {
-		err = errors.Join(err, fmt.Errorf("%d of the %d files started failed (no more were started): %w", len(failed), started, errors.Join(failed...)))
-	}
-	return err
+	return uploadTree(cmd.Context(), c, to.Dataset, src, prefix, jobs)
 }
 
-func uploadFile(ctx context.Context, c *client, dataset, local, dst string) error {
+// hashFirst reports whether a file of size bytes is best hashed here before it is sent: when its digest
+// arrives with it, the sidecar writes the bytes once, straight to their content address. A store that
+// renames (the local one) gets there in one write anyway, so only other stores (S3) are worth the extra
+// local read.
+func hashFirst(ctx context.Context, c *client, size int64) bool {
+	if size <= smallFile {
+		return false
+	}
+	info, err := kamldv1.NewSystemServiceClient(c.conn).GetInfo(c.ctx(ctx), &kamldv1.GetInfoRequest{})
+	if err != nil {
+		return false
+	}
+	for _, b := range info.GetBackends() {
+		if b.GetCapability() == "blob" {
+			return b.GetBackend() != "fs"
+		}
+	}
+	return false
+}
+
+// uploadFile sends one file; with prehash, a large one's digest is computed first and sent in the header.
+func uploadFile(ctx context.Context, c *client, dataset, local, dst string, prehash bool) error {
 	f, err := os.Open(local)
 	if err != nil {
 		return err
@@ -153,6 +135,16 @@ func uploadFile(ctx context.Context, c *client, dataset, local, dst string) erro
 	header := &kamldv1.WriteFileHeader{Dataset: resource.DatasetName(dataset), Path: dst, ExpectedSize: st.Size()}
 	if st.Size() <= smallFile {
 		return sendSmall(stream, f, header, local)
+	}
+	if prehash {
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return fmt.Errorf("%s: %w", local, err)
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return fmt.Errorf("%s: %w", local, err)
+		}
+		header.ExpectedDigest = "sha256:" + hex.EncodeToString(h.Sum(nil))
 	}
 	if err := stream.Send(&kamldv1.WriteFileRequest{Part: &kamldv1.WriteFileRequest_Header{Header: header}}); err == nil {
 		buf := make([]byte, copyChunk)

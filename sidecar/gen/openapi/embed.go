@@ -31,6 +31,7 @@ func Document(version string) ([]byte, error) {
 	if paths, ok := doc["paths"].(map[string]any); ok {
 		paths = tidyPaths(paths)
 		addRawUpload(paths)
+		addRawBatch(paths)
 		addLimits(paths)
 		streamErrors(paths)
 		optionalBodies(paths)
@@ -104,4 +105,25 @@ func addRawUpload(paths map[string]any) {
 			"default": map[string]any{"description": "An error.", "schema": map[string]any{"$ref": "#/definitions/rpcStatus"}},
 		},
 	}
+}
+
+// addRawBatch documents POST .../files:upload, the REST form of BatchUploadService.UploadFiles (a client
+// stream with no JSON binding): a tar archive of small files, written into the draft all or nothing.
+func addRawBatch(paths map[string]any) {
+	paths["/v1/datasets/{dataset}/files:upload"] = map[string]any{"post": map[string]any{
+		"operationId": "BatchUploadService_UploadFilesTar",
+		"summary":     "Write many small files (at most 10,000, each at most 1 MiB) into the dataset's draft as one change, from a tar archive whose regular files' names are their paths; all or nothing (BatchUploadService.UploadFiles).",
+		"consumes":    []any{"application/x-tar", "application/octet-stream"},
+		"tags":        []any{"BatchUploadService"},
+		"parameters": []any{
+			map[string]any{"name": "dataset", "in": "path", "required": true, "type": "string"},
+			map[string]any{"name": "body", "in": "body", "required": true, "schema": map[string]any{"type": "string", "format": "binary"}},
+		},
+		"responses": map[string]any{
+			"200": map[string]any{"description": "Every file, in archive order.", "schema": map[string]any{
+				"type": "object", "properties": map[string]any{"files": map[string]any{"type": "array", "items": map[string]any{"$ref": "#/definitions/v1FileInfo"}}},
+			}},
+			"default": map[string]any{"description": "An error; nothing was written.", "schema": map[string]any{"$ref": "#/definitions/rpcStatus"}},
+		},
+	}}
 }

@@ -25,6 +25,7 @@
 //	datasets/<id>/<uid>/draft                main's draft pointer: current generation + sealed ones. CAS only.
 //	datasets/<id>/<uid>/drafts/<draft id>    another branch's draft pointer, named by its branch pointer.
 //	datasets/<id>/<uid>/gens/<gen>/<sha256(path)>  one draft entry (file written or deleted) of a generation.
+//	datasets/<id>/<uid>/gens/<gen>/batch-<random>  the entries of one batch upload (batch.go), one object.
 //	datasets/<id>/<uid>/tags/<tag>           tag pointer, CAS only; a tombstone marks a deleted tag.
 //	gc/sweeps/<run>-<n>                      marker of a garbage collection's batch of deletes in progress.
 //	gc/clock/<run>                           probe a collection writes to read the store's clock; removed at once.
@@ -62,7 +63,8 @@
 // # The draft
 //
 // The draft is the head's tree plus the entries written since, kept as one object per entry (writers never
-// contend on a shared list) in generations named by the draft pointer:
+// contend on a shared list), or one object per batch upload, in generations named by the draft pointer. Within
+// a generation entries apply in the order of their times, so of two writes of one path the later wins:
 //
 //  1. A writer stores the content (content-addressed, verified), puts its entry into the current generation,
 //     then re-reads the pointer. If the generation is still current, no snapshot has sealed it yet, so the one

@@ -108,7 +108,9 @@ func pending(p draftPointer, head snapRecord) []genRef {
 	return out
 }
 
-// readGen returns a generation's entries as manifest changes, in no particular order.
+// readGen returns a generation's entries, single entries and batch objects alike, ordered by their time
+// (stable, so entries of one batch keep their order): of several for one path the last is the one that
+// counts, as manifest.Tree.Apply and draftChanged take it.
 func (d *ds) readGen(ctx context.Context, gen string) ([]draftEntry, error) {
 	var keys []string
 	after := ""
@@ -125,10 +127,15 @@ func (d *ds) readGen(ctx context.Context, gen string) ([]draftEntry, error) {
 			break
 		}
 	}
-	out := make([]draftEntry, len(keys))
+	read := make([][]draftEntry, len(keys))
 	errs := make([]error, len(keys))
 	parallel(len(keys), func(i int) {
-		_, errs[i] = getJSON(ctx, d.e.blobs, keys[i], &out[i])
+		if strings.HasPrefix(keys[i][len(d.keys.gen(gen)):], batchPrefix) {
+			_, errs[i] = getJSON(ctx, d.e.blobs, keys[i], &read[i])
+		} else {
+			read[i] = make([]draftEntry, 1)
+			_, errs[i] = getJSON(ctx, d.e.blobs, keys[i], &read[i][0])
+		}
 		if errors.Is(errs[i], apierr.ErrNotFound) { // cannot happen (entries are never deleted), but harmless
 			errs[i] = nil
 		}
@@ -136,7 +143,9 @@ func (d *ds) readGen(ctx context.Context, gen string) ([]draftEntry, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(out, func(e draftEntry) bool { return e.Path == "" }), nil
+	out := slices.DeleteFunc(slices.Concat(read...), func(e draftEntry) bool { return e.Path == "" })
+	slices.SortStableFunc(out, func(a, b draftEntry) int { return a.ModTime.Compare(b.ModTime) })
+	return out, nil
 }
 
 // parallel runs fn(0..n-1) on a few goroutines: object stores answer many small requests in parallel far
@@ -239,29 +248,52 @@ type condition func(cur *manifest.Entry) error
 // is conditional on the draft's current state of that path, checked atomically against concurrent writers of
 // the same path in the same generation (the entry object is written create-only or by compare-and-swap).
 func (d *ds) putEntries(ctx context.Context, entries []draftEntry, cond condition) error {
-	conditional := cond != nil
+	return d.inCurrentGen(ctx, func(gen string, first bool) error {
+		if cond != nil && first {
+			return d.putConditional(ctx, gen, &entries[0], cond)
+		}
+		// A retry after a seal (or restore): the entry may have been read by that snapshot or not, so it is
+		// written again into the new generation. The condition held when the write was first made; it is
+		// not checked again.
+		errs := make([]error, len(entries))
+		parallel(len(entries), func(i int) {
+			_, errs[i] = putJSON(ctx, d.e.blobs, d.keys.entry(gen, pathHash(entries[i].Path)), entries[i], blob.PutOptions{})
+		})
+		return errors.Join(errs...)
+	})
+}
+
+// putBatch records entries in the draft as one object of the current generation (a batch upload): one write
+// whatever their number. The object's name is the same in every generation it is written to.
+func (d *ds) putBatch(ctx context.Context, entries []draftEntry) error {
+	name := batchPrefix + randomID()
+	return d.inCurrentGen(ctx, func(gen string, _ bool) error {
+		_, err := putJSON(ctx, d.e.blobs, d.keys.gen(gen)+name, entries, blob.PutOptions{})
+		return err
+	})
+}
+
+// batchPrefix starts the key of a batch object in a generation, a JSON array of entries; a single entry's key
+// is a path hash (64 hex digits), which never starts so.
+const batchPrefix = "batch-"
+
+// inCurrentGen runs write into the current generation, then re-reads the pointer: still current means the
+// write happened before any seal; otherwise it runs write again (first false) into the new one. write
+// returning errRetry starts an attempt over in whatever generation is current then.
+func (d *ds) inCurrentGen(ctx context.Context, write func(gen string, first bool) error) error {
+	first := true
 	for attempt := 0; attempt < d.e.retries; attempt++ {
 		p, _, err := d.current(ctx)
 		if err != nil {
 			return err
 		}
 		gen := p.Cur.ID
-		if conditional {
-			err = d.putConditional(ctx, gen, entries[0], cond)
-			if errors.Is(err, errRetry) {
-				if err := backoff(ctx, attempt); err != nil {
-					return err
-				}
-				continue
+		if err := write(gen, first); errors.Is(err, errRetry) {
+			if err := backoff(ctx, attempt); err != nil {
+				return err
 			}
-		} else {
-			errs := make([]error, len(entries))
-			parallel(len(entries), func(i int) {
-				_, errs[i] = putJSON(ctx, d.e.blobs, d.keys.entry(gen, pathHash(entries[i].Path)), entries[i], blob.PutOptions{})
-			})
-			err = errors.Join(errs...)
-		}
-		if err != nil {
+			continue
+		} else if err != nil {
 			return err
 		}
 		after, _, err := d.readPointer(ctx)
@@ -271,38 +303,36 @@ func (d *ds) putEntries(ctx context.Context, entries []draftEntry, cond conditio
 		if after.Cur.ID == gen {
 			return d.stillLive(ctx)
 		}
-		// A snapshot sealed (or a restore replaced) the generation meanwhile: the entry may have been read
-		// by that snapshot or not, so write it again into the new generation. The condition held when the
-		// write was first made; it is not checked again.
-		cond = nil
+		first = false
 	}
 	return abortedAfter("write to the draft", d.e.retries)
 }
 
-func (d *ds) putConditional(ctx context.Context, gen string, ent draftEntry, cond condition) error {
+// putConditional decides on the draft as read (the path's own entry object of this generation, and any batch
+// object holding the path), then writes the entry object by compare-and-swap of what it read, so a concurrent
+// single write of the path makes it decide again. The entry is stamped later than the state it decided on,
+// so it wins over a batch that wrote the path before (readGen orders a generation's entries by time).
+func (d *ds) putConditional(ctx context.Context, gen string, ent *draftEntry, cond condition) error {
 	key := d.keys.entry(gen, pathHash(ent.Path))
 	var own draftEntry
 	ver, err := getJSON(ctx, d.e.blobs, key, &own)
 	if err != nil && !errors.Is(err, apierr.ErrNotFound) {
 		return err
 	}
+	v, err := d.draftView(ctx)
+	if err != nil {
+		return err
+	}
+	if v.ptr.Cur.ID != gen {
+		return errRetry // the draft moved on: retry in the new generation
+	}
 	var cur *manifest.Entry
-	if ver != "" {
-		if c := own.change(); c.Entry != nil {
-			cur = c.Entry
-		}
-	} else {
-		v, err := d.draftView(ctx)
-		if err != nil {
-			return err
-		}
-		if e, ok, err := v.tree.Get(ctx, ent.Path); err != nil {
-			return err
-		} else if ok {
-			cur = &e
-		}
-		if v.ptr.Cur.ID != gen {
-			return errRetry // the draft moved on: retry in the new generation
+	if e, ok, err := v.tree.Get(ctx, ent.Path); err != nil {
+		return err
+	} else if ok {
+		cur = &e
+		if !ent.ModTime.After(e.ModTime) {
+			ent.ModTime = e.ModTime.Add(time.Nanosecond)
 		}
 	}
 	if err := cond(cur); err != nil {

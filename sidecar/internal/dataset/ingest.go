@@ -26,7 +26,7 @@ type ingestOptions struct {
 // ingest stores r's bytes once under their sha256 (content addressing) and returns the digest and size.
 //
 // The bytes stream through once and are never held whole, except a body of at most smallBody bytes, which is
-// read and hashed first and then stored as if its digest had been expected (hashSmall). Without an expected digest they go to a private
+// read and hashed first and then stored at its content key directly (readSmall, storeSmall). Without an expected digest they go to a private
 // staging key (uploads/…) while being hashed, and are then placed at their content key — renamed there by
 // the store (blob.Mover) or else copied and checked again; a blob already stored
 // with that digest is the same bytes, so the move is skipped (dedup). With an expected digest
@@ -43,9 +43,16 @@ func (e *Engine) ingest(ctx context.Context, r io.Reader, opts ingestOptions) (s
 
 func (e *Engine) ingestContent(ctx context.Context, r io.Reader, opts ingestOptions) (digest string, size int64, err error) {
 	if opts.expectedDigest == "" {
-		if r, opts, err = hashSmall(r, opts); err != nil {
+		data, rest, err := readSmall(r, opts)
+		if err != nil {
 			return "", 0, err
 		}
+		if rest == nil {
+			sum := sha256.Sum256(data)
+			digest := "sha256:" + hex.EncodeToString(sum[:])
+			return digest, int64(len(data)), e.storeSmall(ctx, digest, data)
+		}
+		r = rest
 	}
 	v := &verifier{r: r, h: sha256.New(), want: opts}
 	if opts.expectedDigest != "" {
@@ -113,25 +120,52 @@ func (e *Engine) ingestContent(ctx context.Context, r io.Reader, opts ingestOpti
 // smallBody is the size up to which ingest reads the bytes into memory and hashes them first.
 const smallBody = 64 << 10
 
-// hashSmall reads up to smallBody bytes of r. When that is all of it, it returns the bytes with their digest
-// as the expected one, so that ingest stores them at their content key directly: staging costs a small file
-// two more file writes, renames and fsyncs, most of its ingest time. The verifier still checks the bytes
-// against that digest and the expected size. Otherwise it returns a reader of the same whole stream.
-func hashSmall(r io.Reader, opts ingestOptions) (io.Reader, ingestOptions, error) {
+// readSmall reads up to smallBody bytes of r. When that is all of it, it returns the bytes (checked against
+// the expected size) and a nil rest, so that ingest stores them at their content key directly: staging costs
+// a small file two more object writes, most of its ingest time. Otherwise it returns a reader of the same
+// whole stream as rest.
+func readSmall(r io.Reader, opts ingestOptions) (data []byte, rest io.Reader, err error) {
 	if opts.expectedSize > smallBody {
-		return r, opts, nil
+		return nil, r, nil
 	}
 	buf := make([]byte, smallBody+1)
 	n, err := io.ReadFull(r, buf)
 	switch {
 	case err == nil: // more than smallBody: stream it as a large one
-		return io.MultiReader(bytes.NewReader(buf[:n]), r), opts, nil
+		return nil, io.MultiReader(bytes.NewReader(buf[:n]), r), nil
 	case err != io.EOF && !errors.Is(err, io.ErrUnexpectedEOF):
-		return nil, opts, err
+		return nil, nil, err
+	case opts.expectedSize > 0 && int64(n) != opts.expectedSize:
+		return nil, nil, fmt.Errorf("%d bytes arrived, %d were expected: %w", n, opts.expectedSize, apierr.ErrDataLoss)
 	}
-	sum := sha256.Sum256(buf[:n])
-	opts.expectedDigest = "sha256:" + hex.EncodeToString(sum[:])
-	return bytes.NewReader(buf[:n]), opts, nil
+	return buf[:n], nil, nil
+}
+
+// storeSmall stores data, held whole and hashed by the caller to digest, at its content key. New content
+// (the common case) costs one create-only Put and nothing else; only when the blob exists is it Stat'ed,
+// and one old enough for garbage collection to be taking it is written again through the general path
+// (staging and reuse, fence.go).
+func (e *Engine) storeSmall(ctx context.Context, digest string, data []byte) error {
+	key := BlobKey(digest)
+	for range 3 {
+		_, err := e.blobs.Put(ctx, key, bytes.NewReader(data), blob.PutOptions{IfNoneMatch: true})
+		if !errors.Is(err, apierr.ErrAlreadyExists) {
+			return err
+		}
+		info, err := e.blobs.Stat(ctx, key)
+		if errors.Is(err, apierr.ErrNotFound) {
+			continue // collected between the two calls: store it again
+		}
+		if err != nil {
+			return err
+		}
+		if time.Since(info.ModTime) < e.refreshAge {
+			return nil // stored already (dedup)
+		}
+		break
+	}
+	_, _, err := e.ingestContent(ctx, bytes.NewReader(data), ingestOptions{expectedDigest: digest, expectedSize: int64(len(data))})
+	return err
 }
 
 // copyStaged copies a staging object to its content key, checking the digest and size on the way.

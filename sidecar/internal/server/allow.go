@@ -44,6 +44,7 @@ func readAPIRoutes() []route {
 			}
 		}
 	}
+	add(http.MethodPost, batchRoute) // rawbatch.go: no proto binding (a client stream)
 	protoregistry.GlobalFiles.RangeFilesByPackage("kamld.v1", func(f protoreflect.FileDescriptor) bool {
 		for i := 0; i < f.Services().Len(); i++ {
 			ms := f.Services().Get(i).Methods()

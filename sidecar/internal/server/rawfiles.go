@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
@@ -160,13 +161,20 @@ func (f *rawFiles) upload(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	info, err := stream.CloseAndRecv()
+	if err == nil {
+		w.Header().Set("ETag", info.GetEtag())
+	}
+	answerJSON(w, info, err)
+}
+
+// answerJSON writes a call's result as JSON, or its error with the error's HTTP status.
+func answerJSON(w http.ResponseWriter, m proto.Message, err error) {
 	if err != nil {
 		apierr.WriteStatus(w, status.Convert(err))
 		return
 	}
-	body, _ := protojson.MarshalOptions{EmitUnpopulated: true}.Marshal(info)
+	body, _ := protojson.MarshalOptions{EmitUnpopulated: true}.Marshal(m)
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("ETag", info.GetEtag())
 	_, _ = w.Write(body)
 }
 
