@@ -140,3 +140,22 @@ func CanWrite(p auth.Principal, id string, pol Policy) bool { return RoleOf(p, i
 
 // CanAdmin reports whether p may change dataset id's policy, owner, or delete it.
 func CanAdmin(p auth.Principal, id string, pol Policy) bool { return RoleOf(p, id, pol) >= Admin }
+
+// Owns reports whether p owns the dataset (ListDatasets' "mine").
+func Owns(p auth.Principal, pol Policy) bool {
+	return p.Name != "" && p.Kind != auth.KindJob && p.Name == pol.Owner
+}
+
+// SharedWith reports whether a grant names p or one of its groups and p does not own the dataset
+// (ListDatasets' "shared").
+func SharedWith(p auth.Principal, pol Policy) bool {
+	if Owns(p, pol) || p.Kind == auth.KindJob {
+		return false
+	}
+	for _, g := range pol.Grants {
+		if matches(p, g) {
+			return true
+		}
+	}
+	return false
+}

@@ -46,6 +46,7 @@ func (v Services) register(r grpc.ServiceRegistrar, maxMessageBytes int) {
 	kamldv1.RegisterSnapshotServiceServer(r, datasetsvc.NewSnapshots(v.Datasets, withTables))
 	kamldv1.RegisterFileServiceServer(r, datasetsvc.NewFiles(v.Datasets, maxMessageBytes))
 	kamldv1.RegisterBranchServiceServer(r, datasetsvc.NewBranches(v.Datasets))
+	kamldv1.RegisterAccessServiceServer(r, datasetsvc.NewAccess(v.Datasets))
 	kamldv1.RegisterSearchServiceServer(r, v.Search)
 	kamldv1.RegisterQueryServiceServer(r, v.Query)
 	kamldv1.RegisterJobServiceServer(r, jobsvc.New(v.Jobs))
