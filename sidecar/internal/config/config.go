@@ -51,7 +51,37 @@ type Auth struct {
 	// Token exists for orchestrators: a Kubernetes Secret mounted as a file is group-readable under fsGroup,
 	// which token_file rightly refuses, while a secretKeyRef environment variable is not.
 	Token Secret `koanf:"token" help:"bearer token itself, at least 16 characters (env only); when set, token_file is not read"`
+	// Mode is the trust model (docs/security.md): in single mode the token holder is trusted with everything
+	// and names the acting user; in shared mode identity comes only from verified credentials.
+	Mode              string   `koanf:"mode" help:"single (one user's sidecar: the token holder is trusted) or shared (many users: identity only from verified credentials)"`
+	AdminGroups       []string `koanf:"admin_groups" help:"shared mode: groups whose members are platform admins"`
+	ServiceTokensFile string   `koanf:"service_tokens_file" help:"shared mode: YAML or JSON list of {name, groups, token_sha256 or token}, mode 0600"`
+	Hub               Hub      `koanf:"hub"`
+	OIDC              OIDC     `koanf:"oidc"`
 }
+
+// Hub configures the verification of JupyterHub API tokens (shared mode).
+type Hub struct {
+	APIURL   string        `koanf:"api_url" help:"JupyterHub REST API base URL (http://hub:8081/hub/api); empty: Hub tokens are not accepted"`
+	Scope    string        `koanf:"scope" help:"custom scope a Hub token must hold (custom:kamld:...); empty: none required"`
+	CacheTTL time.Duration `koanf:"cache_ttl" help:"how long a verified Hub token is trusted before the Hub is asked again (bounds how late a revocation is seen)"`
+}
+
+// OIDC configures the verification of OpenID Connect bearer JWTs (shared mode).
+type OIDC struct {
+	Issuer      string        `koanf:"issuer" help:"issuer URL; its .well-known/openid-configuration names the JWKS; empty: JWTs are not accepted"`
+	Audience    string        `koanf:"audience" help:"audience (aud) a token must name"`
+	UserClaim   string        `koanf:"user_claim" help:"claim holding the user name"`
+	GroupsClaim string        `koanf:"groups_claim" help:"claim holding the user's groups (a list of strings)"`
+	ClockSkew   time.Duration `koanf:"clock_skew" help:"tolerance on exp, nbf and iat"`
+	Algorithms  []string      `koanf:"algorithms" help:"accepted signature algorithms (RS256, ES256, ...); none and HS* are always refused"`
+}
+
+// Auth modes.
+const (
+	ModeSingle = "single"
+	ModeShared = "shared"
+)
 
 // Limits bounds what one request may cost.
 type Limits struct {
@@ -161,6 +191,8 @@ func Default() Config {
 		SQL:      SQL{Backend: "duckdb", Trino: Trino{Catalog: "kamld", User: "kamld"}, DuckDB: DuckDB{MemoryLimit: "1GB", CacheBytes: 4 << 30}},
 		Compute:  Compute{Backend: "local", Kubernetes: Kubernetes{Namespace: "default", GPUResource: "nvidia.com/gpu"}},
 		Observe:  Observe{Metrics: true},
+		Auth: Auth{Mode: ModeSingle, Hub: Hub{CacheTTL: 30 * time.Second},
+			OIDC: OIDC{UserClaim: "preferred_username", GroupsClaim: "groups", ClockSkew: 30 * time.Second, Algorithms: []string{"RS256", "ES256"}}},
 	}
 }
 
@@ -218,6 +250,30 @@ func (c *Config) Validate() error {
 	}
 	if c.Shutdown < 0 {
 		errs = append(errs, errors.New("shutdown_timeout: must not be negative"))
+	}
+	errs = append(errs, c.Auth.validate())
+	return errors.Join(errs...)
+}
+
+func (a Auth) validate() error {
+	var errs []error
+	switch a.Mode {
+	case ModeSingle:
+	case ModeShared:
+		if a.ServiceTokensFile == "" && a.Hub.APIURL == "" && a.OIDC.Issuer == "" {
+			errs = append(errs, errors.New("auth.mode shared: no verifier configured; set auth.service_tokens_file, auth.hub.api_url or auth.oidc.issuer"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("auth.mode: %q is not single or shared", a.Mode))
+	}
+	if a.Hub.CacheTTL < 0 || a.Hub.CacheTTL > time.Hour {
+		errs = append(errs, fmt.Errorf("auth.hub.cache_ttl: %v is outside 0..1h", a.Hub.CacheTTL))
+	}
+	if a.OIDC.ClockSkew < 0 || a.OIDC.ClockSkew > 10*time.Minute {
+		errs = append(errs, fmt.Errorf("auth.oidc.clock_skew: %v is outside 0..10m", a.OIDC.ClockSkew))
+	}
+	if a.OIDC.Issuer != "" && a.OIDC.Audience == "" {
+		errs = append(errs, errors.New("auth.oidc.audience: required with auth.oidc.issuer (a token for another client must not be accepted)"))
 	}
 	return errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc/codes"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
@@ -20,7 +21,7 @@ func (s *Server) httpFront(next http.Handler) http.Handler {
 	routes := apiRoutes()
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/v1/") {
-			if err := interceptors.CheckToken(s.token, r.Header.Values("Authorization")); err != nil {
+			if err := s.authenticateHTTP(r); err != nil {
 				apierr.WriteStatus(w, apierr.Status(err))
 				return
 			}
@@ -39,6 +40,18 @@ func (s *Server) httpFront(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// authenticateHTTP checks an API request's credential before anything reads its body: the token in single
+// mode; in shared mode the verified credential, and no X-Kamld-User in either of the spellings the gateway
+// would forward. The gRPC call the gateway then makes is authenticated again by the interceptor chain.
+func (s *Server) authenticateHTTP(r *http.Request) error {
+	if s.verifier == nil {
+		return interceptors.CheckToken(s.token, r.Header.Values("Authorization"))
+	}
+	identity := append(r.Header.Values(interceptors.IdentityKey), r.Header.Values(runtime.MetadataHeaderPrefix+interceptors.IdentityKey)...)
+	_, err := interceptors.VerifyShared(r.Context(), s.verifier, r.Header.Values("Authorization"), identity)
+	return err
 }
 
 // pathProblem says why an escaped request path is not canonical: a "." or ".." segment, or an empty segment

@@ -44,6 +44,8 @@ type Server struct {
 	start    time.Time
 	identity string
 	services Services
+	// verifier is set in shared mode: the only source of callers' identities (docs/security.md).
+	verifier auth.Verifier
 }
 
 // Option customizes a Server.
@@ -54,6 +56,16 @@ func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.log = l } }
 
 // WithDefaultIdentity sets the identity of token holders that name no user (default: from config).
 func WithDefaultIdentity(who string) Option { return func(s *Server) { s.identity = who } }
+
+// WithVerifier switches the server to shared mode: callers are authenticated by v alone, never by the token
+// or x-kamld-user. A nil v leaves single mode.
+func WithVerifier(v auth.Verifier) Option {
+	return func(s *Server) {
+		if v != nil {
+			s.verifier = v
+		}
+	}
+}
 
 // New prepares a server of services; nothing listens until Run. It fails when a service is missing.
 func New(cfg config.Config, token auth.Token, backends *backend.Set, services Services, opts ...Option) (*Server, error) {
@@ -142,8 +154,9 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 		Metrics:         metrics,
 		Token:           s.token,
 		DefaultIdentity: s.identity,
+		Verifier:        s.verifier,
 	}),
-		grpc.InTapHandle(interceptors.TapAuth(s.token)),
+		grpc.InTapHandle(interceptors.TapAuth(s.token, s.verifier)),
 		grpc.ForceServerCodecV2(validation.Codec{}),
 		grpc.MaxRecvMsgSize(s.cfg.Limits.MaxMessageBytes),
 		grpc.MaxSendMsgSize(s.cfg.Limits.MaxMessageBytes),

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/kamld/kamld/datasets"
+	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/compute"
@@ -33,6 +34,8 @@ type Sidecar struct {
 	Backends *backend.Set
 	Store    blob.Store
 	Services server.Services
+	// Verifier authenticates callers in shared mode (auth.mode: shared); nil in single mode.
+	Verifier *auth.Chain
 	closers  []func() error // in the order they run: last built, first closed
 }
 
@@ -51,6 +54,9 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 			err = errors.Join(err, s.Close())
 		}
 	}()
+	if s.Verifier, err = Verifier(cfg.Auth); err != nil {
+		return nil, err
+	}
 	store, ix, sqlEngine, cb, err := capabilities(backends)
 	if err != nil {
 		return nil, err
@@ -80,6 +86,32 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 		}
 	}
 	return s, nil
+}
+
+// Verifier builds shared mode's verifier chain from the configuration: service tokens first (a local
+// lookup), then the others. It is nil in single mode.
+func Verifier(cfg config.Auth) (*auth.Chain, error) {
+	if cfg.Mode != config.ModeShared {
+		return nil, nil
+	}
+	chain := auth.NewChain(cfg.AdminGroups)
+	if cfg.ServiceTokensFile != "" {
+		st, err := auth.LoadServiceTokens(cfg.ServiceTokensFile)
+		if err != nil {
+			return nil, err
+		}
+		chain.Add(st)
+	}
+	return chain, nil
+}
+
+// ServerVerifier is Verifier as the interface server.WithVerifier takes: nil in single mode (a nil
+// interface, not a typed nil).
+func (s *Sidecar) ServerVerifier() auth.Verifier {
+	if s.Verifier == nil {
+		return nil
+	}
+	return s.Verifier
 }
 
 // Close stops the job manager, closes the tabular cache and the backends, in that order.

@@ -79,6 +79,21 @@ const (
 	ErrorReason_ERROR_REASON_NO_PROMETHEUS ErrorReason = 30
 	// The configured Prometheus URL cannot be used (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_BAD_PROMETHEUS_URL ErrorReason = 31
+	// Shared mode (PERMISSION_DENIED): the call named its user in `x-kamld-user` (REST: X-Kamld-User or
+	// Grpc-Metadata-X-Kamld-User); identity comes only from the verified credential, so the header is refused.
+	ErrorReason_ERROR_REASON_IDENTITY_HEADER_REFUSED ErrorReason = 32
+	// UNAUTHENTICATED: a credential past its expiry or not valid yet (beyond the configured clock skew).
+	ErrorReason_ERROR_REASON_CREDENTIAL_EXPIRED ErrorReason = 33
+	// UNAUTHENTICATED: a credential not for this service: wrong issuer or audience, a signing key the issuer
+	// does not publish, a refused algorithm (none, HS*), a bad signature.
+	ErrorReason_ERROR_REASON_CREDENTIAL_UNTRUSTED ErrorReason = 34
+	// PERMISSION_DENIED: a valid credential without the scope kamld requires (auth.hub.scope).
+	ErrorReason_ERROR_REASON_CREDENTIAL_SCOPE_MISSING ErrorReason = 35
+	// UNAVAILABLE: the identity provider (JupyterHub, the OIDC issuer) could not be asked; retry later.
+	ErrorReason_ERROR_REASON_IDENTITY_PROVIDER_UNAVAILABLE ErrorReason = 36
+	// UNAVAILABLE: the call's audit record could not be written, so the call was not made (or its answer
+	// was withheld); retry later.
+	ErrorReason_ERROR_REASON_AUDIT_UNAVAILABLE ErrorReason = 37
 )
 
 // Enum value maps for ErrorReason.
@@ -116,40 +131,52 @@ var (
 		29: "ERROR_REASON_MERGE_CONFLICT",
 		30: "ERROR_REASON_NO_PROMETHEUS",
 		31: "ERROR_REASON_BAD_PROMETHEUS_URL",
+		32: "ERROR_REASON_IDENTITY_HEADER_REFUSED",
+		33: "ERROR_REASON_CREDENTIAL_EXPIRED",
+		34: "ERROR_REASON_CREDENTIAL_UNTRUSTED",
+		35: "ERROR_REASON_CREDENTIAL_SCOPE_MISSING",
+		36: "ERROR_REASON_IDENTITY_PROVIDER_UNAVAILABLE",
+		37: "ERROR_REASON_AUDIT_UNAVAILABLE",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":           0,
-		"ERROR_REASON_INVALID_ARGUMENT":      1,
-		"ERROR_REASON_NOT_FOUND":             2,
-		"ERROR_REASON_ALREADY_EXISTS":        3,
-		"ERROR_REASON_FAILED_PRECONDITION":   4,
-		"ERROR_REASON_ABORTED":               5,
-		"ERROR_REASON_UNAVAILABLE":           6,
-		"ERROR_REASON_UNAUTHENTICATED":       7,
-		"ERROR_REASON_PERMISSION_DENIED":     8,
-		"ERROR_REASON_RESOURCE_EXHAUSTED":    9,
-		"ERROR_REASON_UNIMPLEMENTED":         10,
-		"ERROR_REASON_DEADLINE_EXCEEDED":     11,
-		"ERROR_REASON_CANCELLED":             12,
-		"ERROR_REASON_DATA_LOSS":             13,
-		"ERROR_REASON_OUT_OF_RANGE":          14,
-		"ERROR_REASON_INTERNAL":              15,
-		"ERROR_REASON_TOKEN_MISSING":         16,
-		"ERROR_REASON_TOKEN_INVALID":         17,
-		"ERROR_REASON_MALFORMED_REQUEST":     18,
-		"ERROR_REASON_REQUEST_TOO_LARGE":     19,
-		"ERROR_REASON_RANGE_NOT_SATISFIABLE": 20,
-		"ERROR_REASON_UPLOAD_INCOMPLETE":     21,
-		"ERROR_REASON_PRESIGN_UNSUPPORTED":   22,
-		"ERROR_REASON_METHOD_NOT_ALLOWED":    23,
-		"ERROR_REASON_ROUTE_NOT_FOUND":       24,
-		"ERROR_REASON_BAD_REQUEST":           25,
-		"ERROR_REASON_RESULT_TOO_LARGE":      26,
-		"ERROR_REASON_DATASET_NOT_FOUND":     27,
-		"ERROR_REASON_PATH_NOT_CANONICAL":    28,
-		"ERROR_REASON_MERGE_CONFLICT":        29,
-		"ERROR_REASON_NO_PROMETHEUS":         30,
-		"ERROR_REASON_BAD_PROMETHEUS_URL":    31,
+		"ERROR_REASON_UNSPECIFIED":                   0,
+		"ERROR_REASON_INVALID_ARGUMENT":              1,
+		"ERROR_REASON_NOT_FOUND":                     2,
+		"ERROR_REASON_ALREADY_EXISTS":                3,
+		"ERROR_REASON_FAILED_PRECONDITION":           4,
+		"ERROR_REASON_ABORTED":                       5,
+		"ERROR_REASON_UNAVAILABLE":                   6,
+		"ERROR_REASON_UNAUTHENTICATED":               7,
+		"ERROR_REASON_PERMISSION_DENIED":             8,
+		"ERROR_REASON_RESOURCE_EXHAUSTED":            9,
+		"ERROR_REASON_UNIMPLEMENTED":                 10,
+		"ERROR_REASON_DEADLINE_EXCEEDED":             11,
+		"ERROR_REASON_CANCELLED":                     12,
+		"ERROR_REASON_DATA_LOSS":                     13,
+		"ERROR_REASON_OUT_OF_RANGE":                  14,
+		"ERROR_REASON_INTERNAL":                      15,
+		"ERROR_REASON_TOKEN_MISSING":                 16,
+		"ERROR_REASON_TOKEN_INVALID":                 17,
+		"ERROR_REASON_MALFORMED_REQUEST":             18,
+		"ERROR_REASON_REQUEST_TOO_LARGE":             19,
+		"ERROR_REASON_RANGE_NOT_SATISFIABLE":         20,
+		"ERROR_REASON_UPLOAD_INCOMPLETE":             21,
+		"ERROR_REASON_PRESIGN_UNSUPPORTED":           22,
+		"ERROR_REASON_METHOD_NOT_ALLOWED":            23,
+		"ERROR_REASON_ROUTE_NOT_FOUND":               24,
+		"ERROR_REASON_BAD_REQUEST":                   25,
+		"ERROR_REASON_RESULT_TOO_LARGE":              26,
+		"ERROR_REASON_DATASET_NOT_FOUND":             27,
+		"ERROR_REASON_PATH_NOT_CANONICAL":            28,
+		"ERROR_REASON_MERGE_CONFLICT":                29,
+		"ERROR_REASON_NO_PROMETHEUS":                 30,
+		"ERROR_REASON_BAD_PROMETHEUS_URL":            31,
+		"ERROR_REASON_IDENTITY_HEADER_REFUSED":       32,
+		"ERROR_REASON_CREDENTIAL_EXPIRED":            33,
+		"ERROR_REASON_CREDENTIAL_UNTRUSTED":          34,
+		"ERROR_REASON_CREDENTIAL_SCOPE_MISSING":      35,
+		"ERROR_REASON_IDENTITY_PROVIDER_UNAVAILABLE": 36,
+		"ERROR_REASON_AUDIT_UNAVAILABLE":             37,
 	}
 )
 
@@ -611,7 +638,8 @@ const file_kamld_v1_common_proto_rawDesc = "" +
 	"\x04path\x18\x02 \x01(\tR\x04path\x12\x16\n" +
 	"\x06format\x18\x03 \x01(\tR\x06format\x12*\n" +
 	"\acolumns\x18\x04 \x03(\v2\x10.kamld.v1.ColumnR\acolumns\x12\x1b\n" +
-	"\trow_count\x18\x05 \x01(\x03R\browCount*\xbb\b\n" +
+	"\trow_count\x18\x05 \x01(\x03R\browCount*\xb0\n" +
+	"\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x12\x1a\n" +
@@ -645,7 +673,13 @@ const file_kamld_v1_common_proto_rawDesc = "" +
 	"\x1fERROR_REASON_PATH_NOT_CANONICAL\x10\x1c\x12\x1f\n" +
 	"\x1bERROR_REASON_MERGE_CONFLICT\x10\x1d\x12\x1e\n" +
 	"\x1aERROR_REASON_NO_PROMETHEUS\x10\x1e\x12#\n" +
-	"\x1fERROR_REASON_BAD_PROMETHEUS_URL\x10\x1fB5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
+	"\x1fERROR_REASON_BAD_PROMETHEUS_URL\x10\x1f\x12(\n" +
+	"$ERROR_REASON_IDENTITY_HEADER_REFUSED\x10 \x12#\n" +
+	"\x1fERROR_REASON_CREDENTIAL_EXPIRED\x10!\x12%\n" +
+	"!ERROR_REASON_CREDENTIAL_UNTRUSTED\x10\"\x12)\n" +
+	"%ERROR_REASON_CREDENTIAL_SCOPE_MISSING\x10#\x12.\n" +
+	"*ERROR_REASON_IDENTITY_PROVIDER_UNAVAILABLE\x10$\x12\"\n" +
+	"\x1eERROR_REASON_AUDIT_UNAVAILABLE\x10%B5Z3github.com/kamld/kamld/sidecar/gen/kamld/v1;kamldv1b\x06proto3"
 
 var (
 	file_kamld_v1_common_proto_rawDescOnce sync.Once

@@ -2,6 +2,7 @@ package interceptors
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"strings"
 
@@ -24,6 +25,8 @@ const healthService = "/grpc.health.v1.Health/"
 type authenticator struct {
 	token           auth.Token
 	defaultIdentity string
+	// verifier is set in shared mode: identity comes only from it, never from x-kamld-user.
+	verifier auth.Verifier
 }
 
 // authenticate checks the bearer token and resolves the acting identity.
@@ -32,6 +35,9 @@ func (a authenticator) authenticate(ctx context.Context, method string) (context
 		return ctx, nil
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
+	if a.verifier != nil {
+		return a.authenticateShared(ctx, md)
+	}
 	if err := CheckToken(a.token, md.Get("authorization")); err != nil {
 		return nil, err
 	}
@@ -70,15 +76,87 @@ func CheckToken(token auth.Token, authorization []string) error {
 // decodes the request message: a call without a valid token is UNAUTHENTICATED whatever its body holds. The
 // auth interceptor still resolves the identity (and checks again, for calls that do not pass a tap, such as
 // the gateway's in-memory ones: they pass it too).
-func TapAuth(token auth.Token) tap.ServerInHandle {
+//
+// In shared mode (verifier not nil) the tap verifies the credential and puts the principal into the call's
+// context, where the interceptor finds it. The tap runs on the connection's reader, so it must not block: it
+// verifies only what needs no round trip (auth.CacheOnly); a credential that does (a Hub token not cached
+// yet, a JWT of a key not fetched yet) passes on to the interceptor, which verifies it in the call's own
+// goroutine.
+func TapAuth(token auth.Token, verifier auth.Verifier) tap.ServerInHandle {
 	return func(ctx context.Context, info *tap.Info) (context.Context, error) {
 		if strings.HasPrefix(info.FullMethodName, healthService) {
 			return ctx, nil
+		}
+		if verifier != nil {
+			p, err := VerifyShared(auth.CacheOnly(ctx), verifier, info.Header.Get("authorization"), info.Header.Get(IdentityKey))
+			if errors.Is(err, auth.ErrWouldBlock) {
+				return ctx, nil
+			}
+			if err != nil {
+				return nil, apierr.Status(err).Err()
+			}
+			return auth.WithPrincipal(ctx, p), nil
 		}
 		if err := CheckToken(token, info.Header.Get("authorization")); err != nil {
 			return nil, apierr.Status(err).Err()
 		}
 		return ctx, nil
+	}
+}
+
+// authenticateShared uses the principal the tap verified, or verifies the credential itself.
+func (a authenticator) authenticateShared(ctx context.Context, md metadata.MD) (context.Context, error) {
+	p, ok := auth.PrincipalFrom(ctx)
+	if !ok {
+		var err error
+		if p, err = VerifyShared(ctx, a.verifier, md.Get("authorization"), md.Get(IdentityKey)); err != nil {
+			return nil, err
+		}
+	}
+	callOf(ctx).identity = p.Name
+	return auth.WithPrincipal(ctx, p), nil
+}
+
+// VerifyShared authenticates a shared-mode call from its authorization and x-kamld-user values (gRPC
+// metadata or HTTP headers): the verified principal, or an *apierr.Error. The credential is judged first, so
+// a caller without one learns nothing else; then a call that names its user is refused, because only the
+// credential names the caller. Under auth.CacheOnly it may return auth.ErrWouldBlock.
+func VerifyShared(ctx context.Context, v auth.Verifier, authorization, identity []string) (auth.Principal, error) {
+	presented, ok := bearer(authorization)
+	if !ok {
+		return auth.Principal{}, apierr.New(codes.Unauthenticated, kamldv1.ErrorReason_ERROR_REASON_TOKEN_MISSING, "missing bearer credential: send `authorization: Bearer <token>` (a service token, JupyterHub token or OIDC token)")
+	}
+	p, err := v.Verify(ctx, presented)
+	if errors.Is(err, auth.ErrWouldBlock) {
+		return auth.Principal{}, err
+	}
+	if err != nil {
+		return auth.Principal{}, credentialError(err)
+	}
+	if len(identity) > 0 {
+		return auth.Principal{}, apierr.New(codes.PermissionDenied, kamldv1.ErrorReason_ERROR_REASON_IDENTITY_HEADER_REFUSED,
+			"%s is not accepted in shared mode: the caller is who its credential says (%s); send the request without it", IdentityKey, p.Name)
+	}
+	return p, nil
+}
+
+// credentialError maps a verifier's refusal to a status: why the credential failed is the reason.
+func credentialError(err error) error {
+	var ce *auth.CredentialError
+	if !errors.As(err, &ce) {
+		return apierr.New(codes.Unavailable, kamldv1.ErrorReason_ERROR_REASON_IDENTITY_PROVIDER_UNAVAILABLE, "cannot verify the credential: %v", err)
+	}
+	switch ce.Failure {
+	case auth.FailExpired:
+		return apierr.New(codes.Unauthenticated, kamldv1.ErrorReason_ERROR_REASON_CREDENTIAL_EXPIRED, "%s", ce.Msg)
+	case auth.FailUntrusted:
+		return apierr.New(codes.Unauthenticated, kamldv1.ErrorReason_ERROR_REASON_CREDENTIAL_UNTRUSTED, "%s", ce.Msg)
+	case auth.FailScope:
+		return apierr.New(codes.PermissionDenied, kamldv1.ErrorReason_ERROR_REASON_CREDENTIAL_SCOPE_MISSING, "%s", ce.Msg)
+	case auth.FailUnavailable:
+		return apierr.New(codes.Unavailable, kamldv1.ErrorReason_ERROR_REASON_IDENTITY_PROVIDER_UNAVAILABLE, "%s", ce.Msg)
+	default:
+		return apierr.New(codes.Unauthenticated, kamldv1.ErrorReason_ERROR_REASON_TOKEN_INVALID, "%s", ce.Msg)
 	}
 }
 

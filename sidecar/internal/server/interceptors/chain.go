@@ -19,6 +19,8 @@ type Options struct {
 	Metrics         *Metrics
 	Token           auth.Token
 	DefaultIdentity string
+	// Verifier is set in shared mode (auth.mode: shared): the only source of identity.
+	Verifier auth.Verifier
 }
 
 // link is one named step of the chain: the same concern applied to unary and to streaming calls, so the two
@@ -34,7 +36,7 @@ type link struct {
 func chain(o Options) []link {
 	rec := recovery{log: o.Logger}
 	log := logging{log: o.Logger}
-	au := authenticator{token: o.Token, defaultIdentity: o.DefaultIdentity}
+	au := authenticator{token: o.Token, defaultIdentity: o.DefaultIdentity, verifier: o.Verifier}
 	errs := errorMapper{log: o.Logger}
 	return []link{
 		// the net for a panic in the interceptors themselves: INTERNAL instead of a dead sidecar.
