@@ -82,7 +82,7 @@ func serve(parent context.Context, cfg config.Config) error {
 		return err
 	}
 	defer sidecar.Close()
-	srv, err := server.New(cfg, token, sidecar.Backends, sidecar.Services, server.WithLogger(log), server.WithDefaultIdentity(defaultIdentity(cfg)), server.WithVerifier(sidecar.ServerVerifier()))
+	srv, err := server.New(cfg, token, sidecar.Backends, sidecar.Services, server.WithLogger(log), server.WithDefaultIdentity(defaultIdentity(cfg)), server.WithVerifier(sidecar.ServerVerifier()), server.WithJobTokens(sidecar.JobTokens))
 	if err != nil {
 		return err
 	}

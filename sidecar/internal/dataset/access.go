@@ -161,3 +161,10 @@ func (e *Engine) SetAccess(ctx context.Context, id string, pol access.Policy, et
 	}
 	return nil, abortedAfter("set access", e.retries)
 }
+
+// Authorize checks that the caller has at least need on dataset id, as every operation of the engine does:
+// for callers that act on a dataset outside the engine (the job manager checking a job's outputs).
+func (e *Engine) Authorize(ctx context.Context, id string, need access.Role) error {
+	_, err := e.open(ctx, need, "dataset", id)
+	return err
+}

@@ -46,6 +46,8 @@ type Server struct {
 	services Services
 	// verifier is set in shared mode: the only source of callers' identities (docs/security.md).
 	verifier auth.Verifier
+	// jobTokens verifies job-scoped tokens in single mode (in shared mode, verifier includes them).
+	jobTokens auth.Verifier
 }
 
 // Option customizes a Server.
@@ -66,6 +68,9 @@ func WithVerifier(v auth.Verifier) Option {
 		}
 	}
 }
+
+// WithJobTokens accepts job-scoped tokens in single mode besides the sidecar's token (a nil v: none).
+func WithJobTokens(v auth.Verifier) Option { return func(s *Server) { s.jobTokens = v } }
 
 // New prepares a server of services; nothing listens until Run. It fails when a service is missing.
 func New(cfg config.Config, token auth.Token, backends *backend.Set, services Services, opts ...Option) (*Server, error) {
@@ -130,6 +135,7 @@ func (s *Server) Run(ctx context.Context, ready func(Bound)) error {
 	go s.watchHealth(ctx, healthSrv)
 
 	bound := Bound{Version: version.Get().Version, GRPCAddr: displayAddr(grpcLis), HTTPURL: httpURL(httpLis), PID: os.Getpid()}
+	s.services.Jobs.SetAPI(bound.HTTPURL, bound.GRPCAddr) // where job runs reach the API with their tokens
 	s.log.Info("kamld serving", "version", bound.Version, "grpc", bound.GRPCAddr, "http", bound.HTTPURL, "startup", time.Since(s.start).Round(time.Microsecond))
 	if ready != nil {
 		ready(bound)
@@ -155,8 +161,9 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 		Token:           s.token,
 		DefaultIdentity: s.identity,
 		Verifier:        s.verifier,
+		JobTokens:       s.jobTokens,
 	}),
-		grpc.InTapHandle(interceptors.TapAuth(s.token, s.verifier)),
+		grpc.InTapHandle(interceptors.TapAuth(s.token, s.verifier, s.jobTokens)),
 		grpc.ForceServerCodecV2(validation.Codec{}),
 		grpc.MaxRecvMsgSize(s.cfg.Limits.MaxMessageBytes),
 		grpc.MaxSendMsgSize(s.cfg.Limits.MaxMessageBytes),

@@ -29,7 +29,7 @@ const (
 	fRows     = "rows"
 	fCreated  = "created_ns" // long, Unix nanoseconds (see timeValue)
 	fUpdated  = "updated_ns"
-	fDoc      = "doc" // the Document as given, stored but not indexed
+	fDoc      = "doc"     // the Document as given, stored but not indexed
 	fReaders  = "readers" // keyword: who may read (access.DocTerms); filters only
 )
 

@@ -27,6 +27,8 @@ type authenticator struct {
 	defaultIdentity string
 	// verifier is set in shared mode: identity comes only from it, never from x-kamld-user.
 	verifier auth.Verifier
+	// jobTokens verifies job tokens in single mode (jobtoken.go).
+	jobTokens auth.Verifier
 }
 
 // authenticate checks the bearer token and resolves the acting identity.
@@ -39,7 +41,15 @@ func (a authenticator) authenticate(ctx context.Context, method string) (context
 		return a.authenticateShared(ctx, md)
 	}
 	if err := CheckToken(a.token, md.Get("authorization")); err != nil {
-		return nil, err
+		p, isJob, jerr := jobPrincipal(ctx, a.jobTokens, md.Get("authorization"))
+		if !isJob {
+			return nil, err
+		}
+		if jerr != nil {
+			return nil, jerr
+		}
+		callOf(ctx).identity = p.Name
+		return auth.WithPrincipal(ctx, p), nil
 	}
 	who := a.defaultIdentity
 	if v := md.Get(IdentityKey); len(v) > 0 {
@@ -82,7 +92,7 @@ func CheckToken(token auth.Token, authorization []string) error {
 // verifies only what needs no round trip (auth.CacheOnly); a credential that does (a Hub token not cached
 // yet, a JWT of a key not fetched yet) passes on to the interceptor, which verifies it in the call's own
 // goroutine.
-func TapAuth(token auth.Token, verifier auth.Verifier) tap.ServerInHandle {
+func TapAuth(token auth.Token, verifier auth.Verifier, jobTokens ...auth.Verifier) tap.ServerInHandle {
 	return func(ctx context.Context, info *tap.Info) (context.Context, error) {
 		if strings.HasPrefix(info.FullMethodName, healthService) {
 			return ctx, nil
@@ -98,6 +108,11 @@ func TapAuth(token auth.Token, verifier auth.Verifier) tap.ServerInHandle {
 			return auth.WithPrincipal(ctx, p), nil
 		}
 		if err := CheckToken(token, info.Header.Get("authorization")); err != nil {
+			for _, jobs := range jobTokens { // a job token is checked by the interceptor: it reads the store
+				if _, isJob, _ := jobPrincipal(auth.CacheOnly(ctx), jobs, info.Header.Get("authorization")); isJob {
+					return ctx, nil
+				}
+			}
 			return nil, apierr.Status(err).Err()
 		}
 		return ctx, nil

@@ -21,6 +21,8 @@ type Options struct {
 	DefaultIdentity string
 	// Verifier is set in shared mode (auth.mode: shared): the only source of identity.
 	Verifier auth.Verifier
+	// JobTokens verifies job-scoped tokens in single mode (in shared mode they are part of Verifier).
+	JobTokens auth.Verifier
 }
 
 // link is one named step of the chain: the same concern applied to unary and to streaming calls, so the two
@@ -36,7 +38,7 @@ type link struct {
 func chain(o Options) []link {
 	rec := recovery{log: o.Logger}
 	log := logging{log: o.Logger}
-	au := authenticator{token: o.Token, defaultIdentity: o.DefaultIdentity, verifier: o.Verifier}
+	au := authenticator{token: o.Token, defaultIdentity: o.DefaultIdentity, verifier: o.Verifier, jobTokens: o.JobTokens}
 	errs := errorMapper{log: o.Logger}
 	return []link{
 		// the net for a panic in the interceptors themselves: INTERNAL instead of a dead sidecar.
