@@ -3,6 +3,8 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/config"
+	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
 
 // The access-control suite (docs/security.md, "Access control"): the same rules checked over gRPC and REST,
@@ -42,8 +45,13 @@ func startAccessSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 `), 0o600))
 	return startSidecar(t, append([]func(*config.Config){func(c *config.Config) {
 		c.Auth.Mode, c.Auth.ServiceTokensFile, c.Auth.AdminGroups = config.ModeShared, path, []string{"platform-admins"}
+		c.Compute.Local.RunAs = ownUser()
 	}}, mutate...)...)
 }
+
+// ownUser is this process's uid:gid. Shared mode needs compute.local.run_as; a test cannot switch users, so
+// it names its own (which isolates nothing: see docs/security.md).
+func ownUser() string { return fmt.Sprintf("%d:%d", os.Getuid(), os.Getgid()) }
 
 // user is one caller of the suite, over both transports.
 type user struct {
@@ -254,7 +262,36 @@ func runAccessSuite(t *testing.T, s *sidecar) {
 		spec = &kamldv1.Job{Flavor: "cpu", Command: []string{"true"}, Outputs: []*kamldv1.JobOutput{{Path: "out", Dataset: "datasets/team"}}}
 		_, err = jc.SubmitJob(bob.ctx(), &kamldv1.SubmitJobRequest{Job: spec})
 		assert.Equal(t, codes.PermissionDenied, status.Code(err), "an output the submitter cannot write: %v", err)
+
+		j, err := jc.SubmitJob(alice.ctx(), &kamldv1.SubmitJobRequest{Job: &kamldv1.Job{Flavor: "cpu", Command: []string{"sleep", "60"}}})
+		require.NoError(t, err)
+		_, err = jc.GetJob(bob.ctx(), &kamldv1.GetJobRequest{Name: j.GetName()})
+		assert.Equal(t, codes.NotFound, status.Code(err), "another user's job: %v", err)
+		code, body := bob.rest(t, "GET", "/v1/"+j.GetName(), "")
+		assert.Equal(t, http.StatusNotFound, code, body)
+		code, body = bob.rest(t, "GET", "/v1/jobs", "")
+		require.Equal(t, http.StatusOK, code, body)
+		assert.NotContains(t, body, j.GetName())
+		_, err = jc.CancelJob(bob.ctx(), &kamldv1.CancelJobRequest{Name: j.GetName()})
+		assert.Equal(t, codes.NotFound, status.Code(err), "only the owner and admins cancel: %v", err)
+		_, err = jc.GetJob(root.ctx(), &kamldv1.GetJobRequest{Name: j.GetName()})
+		require.NoError(t, err, "an admin sees every job")
+		_, err = jc.CancelJob(alice.ctx(), &kamldv1.CancelJobRequest{Name: j.GetName()})
+		require.NoError(t, err, "the owner cancels")
 	})
+}
+
+// TestSharedModeRefusesUnisolatedLocalJobs: a local run as the sidecar's own user could read its token file
+// (a job running ["cat", "DATA_DIR/token"]), so shared mode does not start with it.
+func TestSharedModeRefusesUnisolatedLocalJobs(t *testing.T) {
+	cfg := config.Default()
+	cfg.DataDir = t.TempDir()
+	cfg.Blob.FS.Dir = filepath.Join(cfg.DataDir, "store")
+	cfg.Auth.Mode, cfg.Auth.ServiceTokensFile = config.ModeShared, filepath.Join(cfg.DataDir, "tokens.yaml")
+	require.NoError(t, os.WriteFile(cfg.Auth.ServiceTokensFile, []byte("[]"), 0o600))
+	_, err := wiring.Assemble(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "compute.local.run_as")
 }
 
 func TestAccessSuite_Embedded(t *testing.T) {
