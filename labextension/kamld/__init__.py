@@ -17,6 +17,7 @@ from typing import Any
 
 from ._version import __version__
 from .api import (
+    access,
     branch,
     create,
     datasets,
@@ -30,6 +31,8 @@ from .api import (
     restore,
     search,
     set_client,
+    set_visibility,
+    share,
     snapshot,
     tag,
     upload,
@@ -46,6 +49,7 @@ __all__ = [
     "KamldError",
     "ShortRef",
     "__version__",
+    "access",
     "branch",
     "create",
     "datasets",
@@ -64,6 +68,8 @@ __all__ = [
     "save_sql",
     "search",
     "set_client",
+    "set_visibility",
+    "share",
     "snapshot",
     "sql",
     "tables",

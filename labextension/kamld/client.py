@@ -187,6 +187,21 @@ class SearchPage(TypedDict, total=False):
     nextPageToken: str
 
 
+class AccessGrant(TypedDict, total=False):
+    kind: str  # "user" or "group"
+    name: str
+    role: str  # "reader", "writer" or "admin"
+
+
+class DatasetAccess(TypedDict, total=False):
+    name: str
+    owner: str
+    visibility: str  # "private", "internal" or "public"
+    grants: list[AccessGrant]
+    etag: str
+    yourRole: str
+
+
 def _ds(dataset_id: str) -> str:
     """The URL path of a dataset, or of a branch of it ("iris@exp": requests then act on that branch's draft
     and history); ids are DNS labels, quoting only guards against misuse."""
@@ -263,22 +278,55 @@ class Client:
         tags: Iterable[str] = (),
         labels: Mapping[str, str] | None = None,
         owner: str = "",
+        visibility: str = "",
     ) -> Dataset:
-        """CreateDataset: an empty dataset (no snapshots, empty draft). ALREADY_EXISTS when taken."""
+        """CreateDataset: an empty dataset (no snapshots, empty draft). ALREADY_EXISTS when taken.
+
+        `visibility` is "private", "internal" (the default) or "public" (see docs/security.md)."""
         body: dict[str, Any] = {"description": description, "tags": list(tags), "labels": dict(labels or {})}
         if owner:
             body["owner"] = owner
-        result: Dataset = self.request("POST", "/v1/datasets", params={"datasetId": dataset_id}, json=body)
+        params = {"datasetId": dataset_id}
+        if visibility:
+            params["visibility"] = visibility
+        result: Dataset = self.request("POST", "/v1/datasets", params=params, json=body)
         return result
 
     def get_dataset(self, dataset_id: str) -> Dataset:
         result: Dataset = self.request("GET", _ds(dataset_id))
         return result
 
-    def list_datasets(self, *, order_by: str = "") -> list[Dataset]:
-        """ListDatasets, every page."""
-        params = {"orderBy": order_by} if order_by else {}
+    def list_datasets(self, *, order_by: str = "", access: str = "") -> list[Dataset]:
+        """ListDatasets, every page; `access` "mine" or "shared" keeps the datasets you own or that are
+        shared with you."""
+        params = {k: v for k, v in (("orderBy", order_by), ("access", access)) if v}
         return list(self._pages("/v1/datasets", "datasets", params))
+
+    # AccessService
+
+    def get_access(self, dataset_id: str) -> DatasetAccess:
+        """GetAccess: the dataset's policy (owner, visibility, grants), its etag and your role."""
+        result: DatasetAccess = self.request("GET", _ds(dataset_id) + "/access")
+        return result
+
+    def set_access(
+        self,
+        dataset_id: str,
+        *,
+        visibility: str,
+        grants: Iterable[AccessGrant] = (),
+        owner: str = "",
+        etag: str = "",
+    ) -> DatasetAccess:
+        """SetAccess: replace the dataset's policy (admins of the dataset only). With `etag`, ABORTED when
+        the policy changed since it was read; an empty `owner` keeps the owner."""
+        body: dict[str, Any] = {"visibility": visibility, "grants": [dict(g) for g in grants]}
+        if owner:
+            body["owner"] = owner
+        if etag:
+            body["etag"] = etag
+        result: DatasetAccess = self.request("PUT", _ds(dataset_id) + "/access", json=body)
+        return result
 
     def search_datasets(
         self,

@@ -124,42 +124,17 @@ func (d *ds) access(ctx context.Context) *Access {
 // With etag set it fails with ErrAborted unless the record's version still matches. The policy must pass
 // access.Validate (the caller maps the violations to field errors). An empty Owner keeps the current owner.
 func (e *Engine) SetAccess(ctx context.Context, id string, pol access.Policy, etag string) (*Access, error) {
-	done, err := e.changing(ctx, id)
+	d, err := e.changeRecord(ctx, access.Admin, "name", id, etag, "the access of dataset", func(rec *metaRecord) {
+		p := pol
+		if p.Owner == "" {
+			p.Owner = rec.Owner
+		}
+		rec.setPolicy(p)
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer done()
-	for attempt := 0; attempt < e.retries; attempt++ {
-		d, err := e.open(ctx, access.Admin, "name", id)
-		if err != nil {
-			return nil, err
-		}
-		if etag != "" && etag != d.ver {
-			return nil, fmt.Errorf("the access of dataset %q was changed since etag %s: %w", id, etag, apierr.ErrAborted)
-		}
-		rec := d.meta
-		if pol.Owner == "" {
-			pol.Owner = rec.Owner
-		}
-		rec.setPolicy(pol)
-		rec.UpdateTime = e.clock()
-		ver, err := putJSON(ctx, e.blobs, metaKey(id), rec, casOpts(d.ver))
-		if lostRace(err) {
-			if etag != "" {
-				return nil, fmt.Errorf("the access of dataset %q was changed concurrently: %w", id, apierr.ErrAborted)
-			}
-			if err := backoff(ctx, attempt); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		d.meta, d.ver = rec, ver
-		return d.access(ctx), nil
-	}
-	return nil, abortedAfter("set access", e.retries)
+	return d.access(ctx), nil
 }
 
 // Authorize checks that the caller has at least need on dataset id, as every operation of the engine does:

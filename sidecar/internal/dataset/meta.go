@@ -215,20 +215,7 @@ func (e *Engine) UpdateDataset(ctx context.Context, id string, m Metadata, mask 
 	if err := validateMeta(m); err != nil {
 		return nil, err
 	}
-	done, err := e.changing(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	for attempt := 0; attempt < e.retries; attempt++ {
-		d, err := e.open(ctx, needForMask(mask), "dataset.name", id)
-		if err != nil {
-			return nil, err
-		}
-		if etag != "" && etag != d.ver {
-			return nil, fmt.Errorf("dataset %q was changed since etag %s: %w", id, etag, apierr.ErrAborted)
-		}
-		rec := d.meta
+	change := func(rec *metaRecord) {
 		for _, f := range mask {
 			switch f {
 			case FieldDescription:
@@ -241,11 +228,37 @@ func (e *Engine) UpdateDataset(ctx context.Context, id string, m Metadata, mask 
 				rec.Owner = m.Owner
 			}
 		}
+	}
+	if _, err := e.changeRecord(ctx, needForMask(mask), "dataset.name", id, etag, "dataset", change); err != nil {
+		return nil, err
+	}
+	return e.GetDataset(ctx, id)
+}
+
+// changeRecord applies change to dataset id's record by compare-and-swap, for a caller with the role need.
+// With etag set it fails with ErrAborted unless the record's version still matches (what names the part
+// changed, in that error); without, it retries lost races itself. It returns the changed dataset's handle.
+func (e *Engine) changeRecord(ctx context.Context, need access.Role, field, id, etag, what string, change func(*metaRecord)) (*ds, error) {
+	done, err := e.changing(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	for attempt := 0; attempt < e.retries; attempt++ {
+		d, err := e.open(ctx, need, field, id)
+		if err != nil {
+			return nil, err
+		}
+		if etag != "" && etag != d.ver {
+			return nil, fmt.Errorf("%s %q was changed since etag %s: %w", what, id, etag, apierr.ErrAborted)
+		}
+		rec := d.meta
+		change(&rec)
 		rec.UpdateTime = e.clock()
-		_, err = putJSON(ctx, e.blobs, metaKey(id), rec, blob.PutOptions{IfMatch: d.ver})
+		ver, err := putJSON(ctx, e.blobs, metaKey(id), rec, blob.PutOptions{IfMatch: d.ver})
 		if lostRace(err) {
 			if etag != "" {
-				return nil, fmt.Errorf("dataset %q was changed concurrently: %w", id, apierr.ErrAborted)
+				return nil, fmt.Errorf("%s %q was changed concurrently: %w", what, id, apierr.ErrAborted)
 			}
 			if err := backoff(ctx, attempt); err != nil {
 				return nil, err
@@ -255,9 +268,10 @@ func (e *Engine) UpdateDataset(ctx context.Context, id string, m Metadata, mask 
 		if err != nil {
 			return nil, err
 		}
-		return e.GetDataset(ctx, id)
+		d.meta, d.ver = rec, ver
+		return d, nil
 	}
-	return nil, abortedAfter("update dataset", e.retries)
+	return nil, abortedAfter("update "+what, e.retries)
 }
 
 // DeleteDataset deletes a dataset: its record becomes a tombstone (by compare-and-swap, so a concurrent update
