@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/flight"
+	"github.com/apache/arrow-go/v18/arrow/flight/flightsql"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc/codes"
@@ -115,6 +117,13 @@ func (u user) sql(stmt string) error {
 	return err
 }
 
+// flightSQL runs a statement's GetFlightInfo over Arrow Flight SQL and returns its error.
+func (u user) flightSQL(stmt string) error {
+	c := &flightsql.Client{Client: flight.NewClientFromConn(u.s.conn, nil)}
+	_, err := c.Execute(u.ctx(), stmt)
+	return err
+}
+
 func (u user) setAccess(acc *kamldv1.DatasetAccess) (*kamldv1.DatasetAccess, error) {
 	return kamldv1.NewAccessServiceClient(u.s.conn).SetAccess(u.ctx(), &kamldv1.SetAccessRequest{Access: acc})
 }
@@ -158,6 +167,9 @@ func requireInvisible(t *testing.T, u user, ds string) {
 	assert.Equal(t, "DATASET_NOT_FOUND", grpcReason(t, err), "%v", err)
 	err, missingErr = u.sql(`SELECT * FROM "`+ds+`@v1".t`), u.sql(`SELECT * FROM "no-such-dataset@v1".t`)
 	assert.Equal(t, status.Code(missingErr), status.Code(err))
+	err, missingErr = u.flightSQL(`SELECT * FROM `+ds), u.flightSQL(`SELECT * FROM no_such_dataset`)
+	assert.Equal(t, codes.NotFound, status.Code(err), "Flight SQL: %v", err)
+	assert.Equal(t, grpcReason(t, missingErr), grpcReason(t, err))
 	body, _ := json.Marshal(map[string]string{"sql": `SELECT * FROM ` + ds})
 	code, resp := u.rest(t, "POST", "/v1/queries:execute", string(body))
 	assert.Equal(t, http.StatusNotFound, code, resp)
@@ -172,6 +184,7 @@ func requireReadOnly(t *testing.T, u user, ds string) {
 	require.Equal(t, http.StatusOK, code, body)
 	assert.Equal(t, "k,v\na,1\nb,2\n", body)
 	require.NoError(t, u.sql(`SELECT * FROM "`+ds+`@v1".t`))
+	require.NoError(t, u.flightSQL(`SELECT * FROM "`+ds+`@v1".t`))
 	ids, _, _ := u.search(t, ds)
 	assert.Contains(t, ids, ds)
 	code, body = u.write(t, ds, "x.csv", "x\n")
