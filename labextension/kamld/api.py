@@ -23,7 +23,17 @@ from typing import IO, TYPE_CHECKING, Any, Literal, overload
 
 import requests
 
-from .client import AccessGrant, Client, Dataset, DatasetAccess, DiffStats, FileInfo, MergeResult, Snapshot, Tag
+from .client import (
+    AccessGrant,
+    Client,
+    Dataset,
+    DatasetAccess,
+    DiffStats,
+    FileInfo,
+    MergeResult,
+    Snapshot,
+    Tag,
+)
 from .errors import ABORTED, KamldError
 from .refs import (
     DEFAULT_BRANCH,
@@ -306,7 +316,7 @@ def share(
     client: Client | None = None,
 ) -> DatasetAccess:
     """Give `user` or `group` (exactly one) `role` on a dataset ("reader", "writer", "admin"; "none"
-    removes the grant), keeping the other grants. Only the dataset's admins may; PERMISSION_DENIED otherwise."""
+    removes the grant), keeping the other grants. Only the dataset's admins may (PERMISSION_DENIED)."""
     if (user is None) == (group is None):
         raise ValueError("share takes exactly one of user= or group=")
     if role not in (*ROLES, "none"):

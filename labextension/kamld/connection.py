@@ -130,7 +130,9 @@ def find_connection(environ: Mapping[str, str] | None = None) -> ConnectionInfo:
         return ConnectionInfo(url=url.rstrip("/"), token=token, source=f"env {ENV_URL}/{ENV_TOKEN}")
     job_token = env.get(ENV_JOB_TOKEN, "").strip()
     if url and job_token:
-        return ConnectionInfo(url=url.rstrip("/"), token=job_token, source=f"env {ENV_URL}/{ENV_JOB_TOKEN} (this job's token)")
+        return ConnectionInfo(
+            url=url.rstrip("/"), token=job_token, source=f"env {ENV_URL}/{ENV_JOB_TOKEN} (this job's token)"
+        )
     if url and token_file:
         return ConnectionInfo(
             url=url.rstrip("/"),

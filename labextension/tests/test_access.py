@@ -37,9 +37,13 @@ def test_share_and_visibility(sidecar: ExternalSidecar) -> None:  # noqa: F811 (
     assert kamld.set_visibility("churn", "internal")["visibility"] == "internal"
 
     client = kamld.get_client()
-    assert [d["name"] for d in client.list_datasets(access="mine")] == ["datasets/churn"]  # the caller owns it
+    assert [d["name"] for d in client.list_datasets(access="mine")] == [
+        "datasets/churn"
+    ]  # the caller owns it
     with pytest.raises(kamld.KamldError) as bad:
-        client.set_access("churn", visibility="world", grants=[{"kind": "team", "name": "x", "role": "reader"}])
+        client.set_access(
+            "churn", visibility="world", grants=[{"kind": "team", "name": "x", "role": "reader"}]
+        )
     assert bad.value.code == INVALID_ARGUMENT
     with pytest.raises(kamld.KamldError) as missing:
         kamld.access("nope")
