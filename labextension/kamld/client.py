@@ -202,6 +202,10 @@ class DatasetAccess(TypedDict, total=False):
     yourRole: str
 
 
+# A job-scoped token (KAMLD_JOB_TOKEN) starts with this; see docs/security.md.
+JOB_TOKEN_PREFIX = "kjt."  # noqa: S105 - a prefix, not a secret
+
+
 def _ds(dataset_id: str) -> str:
     """The URL path of a dataset, or of a branch of it ("iris@exp": requests then act on that branch's draft
     and history); ids are DNS labels, quoting only guards against misuse."""
@@ -609,7 +613,11 @@ class Client:
 
     def _apply_auth(self) -> None:
         self._session.headers["Authorization"] = f"Bearer {self._conn.token}"
-        self._session.headers[USER_HEADER] = user_header_value(self.user)
+        if self._conn.token.startswith(JOB_TOKEN_PREFIX):
+            # A job acts as its owner, named by its token; a shared-mode sidecar refuses a user header.
+            self._session.headers.pop(USER_HEADER, None)
+        else:
+            self._session.headers[USER_HEADER] = user_header_value(self.user)
 
     def _rediscover(self) -> bool:
         """Look the sidecar up again; True when it is now somewhere else (worth one retry)."""

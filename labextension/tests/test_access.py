@@ -69,3 +69,5 @@ def test_a_job_finds_the_sidecar_with_its_own_token(monkeypatch: pytest.MonkeyPa
     info = find_connection()
     assert (info.url, info.token) == ("http://127.0.0.1:7080", "kjt.job-1.mac")
     assert "KAMLD_JOB_TOKEN" in info.source
+    client = kamld.Client()
+    assert "X-Kamld-User" not in client._session.headers  # a job acts as its owner, named by its token
