@@ -84,16 +84,6 @@ func (e *DeniedError) Error() string {
 // Unwrap makes a DeniedError a PERMISSION_DENIED for apierr.
 func (e *DeniedError) Unwrap() error { return apierr.ErrPermissionDenied }
 
-// needForMask is the role an UpdateDataset needs: changing the owner is an admin's, the rest a writer's.
-func needForMask(mask []string) access.Role {
-	for _, f := range mask {
-		if f == FieldOwner {
-			return access.Admin
-		}
-	}
-	return access.Writer
-}
-
 // Access is a dataset's policy and the etag that guards it (the dataset record's version).
 type Access struct {
 	Policy access.Policy
@@ -124,12 +114,13 @@ func (d *ds) access(ctx context.Context) *Access {
 // With etag set it fails with ErrAborted unless the record's version still matches. The policy must pass
 // access.Validate (the caller maps the violations to field errors). An empty Owner keeps the current owner.
 func (e *Engine) SetAccess(ctx context.Context, id string, pol access.Policy, etag string) (*Access, error) {
-	d, err := e.changeRecord(ctx, access.Admin, "name", id, etag, "the access of dataset", func(rec *metaRecord) {
+	d, err := e.changeRecord(ctx, access.Admin, "name", id, etag, "the access of dataset", func(rec *metaRecord) error {
 		p := pol
 		if p.Owner == "" {
 			p.Owner = rec.Owner
 		}
 		rec.setPolicy(p)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -63,6 +63,8 @@ func TestAccessAtTheEngine(t *testing.T) {
 	_, err = e.CreateSnapshot(carol, "secret", SnapshotOptions{})
 	require.NoError(t, err)
 	require.True(t, errors.Is(e.DeleteDataset(carol, "secret", ""), apierr.ErrPermissionDenied), "a writer cannot delete")
+	_, err = e.UpdateDataset(carol, "secret", Metadata{Owner: "alice", Description: "x"}, nil, "")
+	require.NoError(t, err, "a writer's full update that keeps the owner")
 	_, err = e.UpdateDataset(carol, "secret", Metadata{Owner: "carol"}, []string{FieldOwner}, "")
 	require.True(t, errors.Is(err, apierr.ErrPermissionDenied), "a writer cannot take ownership: %v", err)
 

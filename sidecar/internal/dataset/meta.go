@@ -215,7 +215,13 @@ func (e *Engine) UpdateDataset(ctx context.Context, id string, m Metadata, mask 
 	if err := validateMeta(m); err != nil {
 		return nil, err
 	}
-	change := func(rec *metaRecord) {
+	change := func(rec *metaRecord) error {
+		if slices.Contains(mask, FieldOwner) && m.Owner != rec.Owner {
+			// Handing a dataset over is an admin's; rewriting the same owner (a full update) is not.
+			if err := authorize(ctx, id, rec, access.Admin); err != nil {
+				return err
+			}
+		}
 		for _, f := range mask {
 			switch f {
 			case FieldDescription:
@@ -228,8 +234,9 @@ func (e *Engine) UpdateDataset(ctx context.Context, id string, m Metadata, mask 
 				rec.Owner = m.Owner
 			}
 		}
+		return nil
 	}
-	if _, err := e.changeRecord(ctx, needForMask(mask), "dataset.name", id, etag, "dataset", change); err != nil {
+	if _, err := e.changeRecord(ctx, access.Writer, "dataset.name", id, etag, "dataset", change); err != nil {
 		return nil, err
 	}
 	return e.GetDataset(ctx, id)
@@ -238,7 +245,7 @@ func (e *Engine) UpdateDataset(ctx context.Context, id string, m Metadata, mask 
 // changeRecord applies change to dataset id's record by compare-and-swap, for a caller with the role need.
 // With etag set it fails with ErrAborted unless the record's version still matches (what names the part
 // changed, in that error); without, it retries lost races itself. It returns the changed dataset's handle.
-func (e *Engine) changeRecord(ctx context.Context, need access.Role, field, id, etag, what string, change func(*metaRecord)) (*ds, error) {
+func (e *Engine) changeRecord(ctx context.Context, need access.Role, field, id, etag, what string, change func(*metaRecord) error) (*ds, error) {
 	done, err := e.changing(ctx, id)
 	if err != nil {
 		return nil, err
@@ -253,7 +260,9 @@ func (e *Engine) changeRecord(ctx context.Context, need access.Role, field, id, 
 			return nil, fmt.Errorf("%s %q was changed since etag %s: %w", what, id, etag, apierr.ErrAborted)
 		}
 		rec := d.meta
-		change(&rec)
+		if err := change(&rec); err != nil {
+			return nil, err
+		}
 		rec.UpdateTime = e.clock()
 		ver, err := putJSON(ctx, e.blobs, metaKey(id), rec, blob.PutOptions{IfMatch: d.ver})
 		if lostRace(err) {
