@@ -290,11 +290,16 @@ bench: build minio kube otelcol bench-search ## start-up, RSS, gateway cost; met
 	$(MAKE) bench-small-files
 	$(MAKE) bench-trino
 	$(MAKE) bench-trino-registration
+	$(MAKE) bench-authz
 	$(PY) scripts/bench_report.py --docs docs
 
 .PHONY: bench-trino-registration
 bench-trino-registration: minio trino ## Trino: first query on a new snapshot (registration) vs the same statement through trino-go-client: JSON
 	KAMLD_BENCH_OUT=$(CURDIR)/docs go test -run '^$$' -bench TrinoRegistration -benchtime 1x -timeout 20m ./sidecar/internal/query/trino/
+
+.PHONY: bench-authz
+bench-authz: ## authorization cost: GetDataset and search over 10,000 datasets (1% and 100% readable), shared vs single-user: JSON + docs/benchmarks.md
+	KAMLD_BENCH_AUTHZ_OUT=$(CURDIR)/docs go test -run '^$$' -bench Authorization -benchtime 1x -timeout 30m ./sidecar/internal/bench/
 
 .PHONY: bench-trino
 bench-trino: minio trino ## SQL on Trino reading MinIO: scan, filter, group-by over 1,000,000 rows, sidecar vs direct trino-go-client

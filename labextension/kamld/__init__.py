@@ -18,6 +18,7 @@ from typing import Any
 
 from ._version import __version__
 from .api import (
+    access,
     branch,
     create,
     datasets,
@@ -31,6 +32,8 @@ from .api import (
     restore,
     search,
     set_client,
+    set_visibility,
+    share,
     snapshot,
     tag,
     upload,
@@ -49,6 +52,7 @@ __all__ = [
     "PipelineRun",
     "ShortRef",
     "__version__",
+    "access",
     "branch",
     "create",
     "datasets",
@@ -68,6 +72,8 @@ __all__ = [
     "save_sql",
     "search",
     "set_client",
+    "set_visibility",
+    "share",
     "snapshot",
     "sql",
     "tables",

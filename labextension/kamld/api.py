@@ -24,8 +24,18 @@ from typing import IO, TYPE_CHECKING, Any, Literal, overload
 
 import requests
 
-from .client import Client, Dataset, DiffStats, FileInfo, MergeResult, Snapshot, Tag
-from .errors import KamldError
+from .client import (
+    AccessGrant,
+    Client,
+    Dataset,
+    DatasetAccess,
+    DiffStats,
+    FileInfo,
+    MergeResult,
+    Snapshot,
+    Tag,
+)
+from .errors import ABORTED, KamldError
 from .refs import (
     DEFAULT_BRANCH,
     DRAFT,
@@ -251,13 +261,88 @@ def create(
     description: str = "",
     tags: list[str] | tuple[str, ...] = (),
     labels: dict[str, str] | None = None,
+    visibility: str = "",
     client: Client | None = None,
 ) -> Dataset:
-    """Create an empty dataset; ALREADY_EXISTS (KamldError code 6) when the name is taken."""
+    """Create an empty dataset; ALREADY_EXISTS (KamldError code 6) when the name is taken. `visibility`:
+    "private", "internal" (the default) or "public"."""
     ref = parse_short_ref(name)
     if ref.ref or ref.path:
         raise ValueError(f"create takes a bare dataset name like 'iris', not {name!r}")
-    return _c(client).create_dataset(ref.dataset, description=description, tags=tags, labels=labels)
+    return _c(client).create_dataset(
+        ref.dataset, description=description, tags=tags, labels=labels, visibility=visibility
+    )
+
+
+# -- access -----------------------------------------------------------------------------------------------
+
+ROLES = ("reader", "writer", "admin")
+VISIBILITIES = ("private", "internal", "public")
+
+
+def _bare(name: str, what: str) -> str:
+    ref = parse_short_ref(name)
+    if ref.ref or ref.path:
+        raise ValueError(f"{what} takes a bare dataset name like 'iris', not {name!r}")
+    return ref.dataset
+
+
+def access(name: str, *, client: Client | None = None) -> DatasetAccess:
+    """A dataset's policy: owner, visibility, grants, its etag and your own role ("yourRole")."""
+    return _c(client).get_access(_bare(name, "access"))
+
+
+def _update_access(
+    dataset: str, change: Callable[[DatasetAccess], DatasetAccess], client: Client | None
+) -> DatasetAccess:
+    """Read the policy, change it, write it back with its etag; a concurrent change is retried."""
+    c = _c(client)
+    for attempt in range(5):
+        current = c.get_access(dataset)
+        new = change(current)
+        try:
+            return c.set_access(
+                dataset,
+                visibility=new.get("visibility", "internal"),
+                grants=new.get("grants", []),
+                etag=current.get("etag", ""),
+            )
+        except KamldError as exc:
+            if exc.code != ABORTED or attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
+def share(
+    name: str,
+    *,
+    user: str | None = None,
+    group: str | None = None,
+    role: str = "reader",
+    client: Client | None = None,
+) -> DatasetAccess:
+    """Give `user` or `group` (exactly one) `role` on a dataset ("reader", "writer", "admin"; "none"
+    removes the grant), keeping the other grants. Only the dataset's admins may (PERMISSION_DENIED)."""
+    if (user is None) == (group is None):
+        raise ValueError("share takes exactly one of user= or group=")
+    if role not in (*ROLES, "none"):
+        raise ValueError(f"role must be one of {', '.join(ROLES)} or 'none', not {role!r}")
+    kind, who = ("user", user) if user is not None else ("group", group)
+
+    def change(a: DatasetAccess) -> DatasetAccess:
+        grants = [g for g in a.get("grants", []) if (g.get("kind"), g.get("name")) != (kind, who)]
+        if role != "none":
+            grants.append(AccessGrant(kind=kind, name=str(who), role=role))
+        return {**a, "grants": grants}
+
+    return _update_access(_bare(name, "share"), change, client)
+
+
+def set_visibility(name: str, visibility: str, *, client: Client | None = None) -> DatasetAccess:
+    """Make a dataset "private", "internal" (every signed-in user reads it) or "public"."""
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
+    return _update_access(_bare(name, "set_visibility"), lambda a: {**a, "visibility": visibility}, client)
 
 
 # -- files ----------------------------------------------------------------------------------------------

@@ -190,6 +190,25 @@ class SearchPage(TypedDict, total=False):
     nextPageToken: str
 
 
+class AccessGrant(TypedDict, total=False):
+    kind: str  # "user" or "group"
+    name: str
+    role: str  # "reader", "writer" or "admin"
+
+
+class DatasetAccess(TypedDict, total=False):
+    name: str
+    owner: str
+    visibility: str  # "private", "internal" or "public"
+    grants: list[AccessGrant]
+    etag: str
+    yourRole: str
+
+
+# A job-scoped token (KAMLD_JOB_TOKEN) starts with this; see docs/security.md.
+JOB_TOKEN_PREFIX = "kjt."  # noqa: S105 - a prefix, not a secret
+
+
 def _ds(dataset_id: str) -> str:
     """The URL path of a dataset, or of a branch of it ("iris@exp": requests then act on that branch's draft
     and history); ids are DNS labels, quoting only guards against misuse."""
@@ -268,21 +287,28 @@ class Client:
         tags: Iterable[str] = (),
         labels: Mapping[str, str] | None = None,
         owner: str = "",
+        visibility: str = "",
     ) -> Dataset:
-        """CreateDataset: an empty dataset (no snapshots, empty draft). ALREADY_EXISTS when taken."""
+        """CreateDataset: an empty dataset (no snapshots, empty draft). ALREADY_EXISTS when taken.
+
+        `visibility` is "private", "internal" (the default) or "public" (see docs/security.md)."""
         body: dict[str, Any] = {"description": description, "tags": list(tags), "labels": dict(labels or {})}
         if owner:
             body["owner"] = owner
-        result: Dataset = self.request("POST", "/v1/datasets", params={"datasetId": dataset_id}, json=body)
+        params = {"datasetId": dataset_id}
+        if visibility:
+            params["visibility"] = visibility
+        result: Dataset = self.request("POST", "/v1/datasets", params=params, json=body)
         return result
 
     def get_dataset(self, dataset_id: str) -> Dataset:
         result: Dataset = self.request("GET", _ds(dataset_id))
         return result
 
-    def list_datasets(self, *, order_by: str = "") -> list[Dataset]:
-        """ListDatasets, every page."""
-        params = {"orderBy": order_by} if order_by else {}
+    def list_datasets(self, *, order_by: str = "", access: str = "") -> list[Dataset]:
+        """ListDatasets, every page; `access` "mine" or "shared" keeps the datasets you own or that are
+        shared with you."""
+        params = {k: v for k, v in (("orderBy", order_by), ("access", access)) if v}
         return list(self._pages("/v1/datasets", "datasets", params))
 
     def audit_records(
@@ -305,6 +331,32 @@ class Client:
             "endTime": end_time,
         }
         return list(self._pages("/v1/audit/records", "records", {k: v for k, v in filters.items() if v}))
+
+    # AccessService
+
+    def get_access(self, dataset_id: str) -> DatasetAccess:
+        """GetAccess: the dataset's policy (owner, visibility, grants), its etag and your role."""
+        result: DatasetAccess = self.request("GET", _ds(dataset_id) + "/access")
+        return result
+
+    def set_access(
+        self,
+        dataset_id: str,
+        *,
+        visibility: str,
+        grants: Iterable[AccessGrant] = (),
+        owner: str = "",
+        etag: str = "",
+    ) -> DatasetAccess:
+        """SetAccess: replace the dataset's policy (admins of the dataset only). With `etag`, ABORTED when
+        the policy changed since it was read; an empty `owner` keeps the owner."""
+        body: dict[str, Any] = {"visibility": visibility, "grants": [dict(g) for g in grants]}
+        if owner:
+            body["owner"] = owner
+        if etag:
+            body["etag"] = etag
+        result: DatasetAccess = self.request("PUT", _ds(dataset_id) + "/access", json=body)
+        return result
 
     def search_datasets(
         self,
@@ -609,8 +661,8 @@ class Client:
 
     def _apply_auth(self) -> None:
         self._session.headers["Authorization"] = f"Bearer {self._conn.token}"
-        if self._conn.auth == "hub":
-            # The Hub token names the user; a shared kamld refuses X-Kamld-User.
+        if self._conn.auth == "hub" or self._conn.token.startswith(JOB_TOKEN_PREFIX):
+            # The Hub token or a job token names the caller; a shared kamld refuses X-Kamld-User.
             self._session.headers.pop(USER_HEADER, None)
         else:
             self._session.headers[USER_HEADER] = user_header_value(self.user)

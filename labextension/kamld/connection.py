@@ -4,6 +4,7 @@ Kernels, magics and the server extension share this file so that all of them tal
 Lookup order (first match wins):
 
 1. env ``KAMLD_URL`` + ``KAMLD_TOKEN`` (or ``KAMLD_TOKEN_FILE``): an explicitly configured sidecar;
+   ``KAMLD_URL`` + ``KAMLD_JOB_TOKEN``: inside a job, its own job-scoped token;
 2. env ``KAMLD_CONNECTION_FILE``: a connection file somewhere else;
 3. ``{jupyter_runtime_dir()}/kamld-connection.json``: written by the server extension.
 
@@ -29,6 +30,7 @@ ENV_URL = "KAMLD_URL"
 ENV_TOKEN = "KAMLD_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 ENV_TOKEN_FILE = "KAMLD_TOKEN_FILE"  # noqa: S105 - likewise
 ENV_CONNECTION_FILE = "KAMLD_CONNECTION_FILE"
+ENV_JOB_TOKEN = "KAMLD_JOB_TOKEN"  # noqa: S105 - set by the sidecar in a job's environment
 
 HOW_TO_CONNECT = (
     "Start JupyterLab with the kamld extension installed (it starts the sidecar and writes the connection "
@@ -131,6 +133,11 @@ def find_connection(environ: Mapping[str, str] | None = None) -> ConnectionInfo:
     token_file = env.get(ENV_TOKEN_FILE, "").strip()
     if url and token:
         return ConnectionInfo(url=url.rstrip("/"), token=token, source=f"env {ENV_URL}/{ENV_TOKEN}")
+    job_token = env.get(ENV_JOB_TOKEN, "").strip()
+    if url and job_token:
+        return ConnectionInfo(
+            url=url.rstrip("/"), token=job_token, source=f"env {ENV_URL}/{ENV_JOB_TOKEN} (this job's token)"
+        )
     if url and token_file:
         return ConnectionInfo(
             url=url.rstrip("/"),

@@ -29,6 +29,7 @@ import {
   ToolbarButton
 } from '@jupyterlab/ui-components';
 
+import { AccessClient } from './accessApi';
 import { addToDatasetDialog, runWorkspaceUpload } from './addToDataset';
 import { KamldClient } from './api';
 import { CommandIds } from './commandIds';
@@ -43,6 +44,7 @@ import { DatasetsPanel } from './datasetsPanel';
 import { DATASET_PAGE_SIZE, DatasetListModel } from './datasetListModel';
 import { DatasetsSectionWidget } from './datasetsSection';
 import { SearchClient } from './searchApi';
+import { shareDialog } from './shareDialog';
 import { SearchModel } from './searchModel';
 import { SearchSectionWidget } from './searchSection';
 import { DatasetViewWidget } from './datasetView';
@@ -104,6 +106,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const serverSettings = app.serviceManager.serverSettings;
     const datasetClient = new DatasetClient({
+      baseUrl: serverSettings.baseUrl,
+      transport: jupyterTransport(serverSettings)
+    });
+    const accessClient = new AccessClient({
       baseUrl: serverSettings.baseUrl,
       transport: jupyterTransport(serverSettings)
     });
@@ -172,6 +178,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
           label: trans.__('Snapshot…'),
           tooltip: trans.__('Record the draft as a new snapshot'),
           onClick: () => void content.snapshotDialog()
+        })
+      );
+      view.toolbar.addItem(
+        'share',
+        new ToolbarButton({
+          className: 'kamld-ShareButton',
+          label: trans.__('Share…'),
+          tooltip: trans.__('Who can read and change this dataset'),
+          onClick: () => void shareDialog(accessClient, id, trans)
         })
       );
       view.toolbar.addItem(

@@ -89,7 +89,7 @@ func serve(parent context.Context, cfg config.Config) error {
 		return err
 	}
 	defer sidecar.Close()
-	srv, err := server.New(cfg, token, sidecar.Backends, sidecar.Services, server.WithLogger(log), server.WithDefaultIdentity(defaultIdentity(cfg)), server.WithVerifier(sidecar.ServerVerifier()), server.WithAudit(sidecar.ServerAudit()))
+	srv, err := server.New(cfg, token, sidecar.Backends, sidecar.Services, server.WithLogger(log), server.WithDefaultIdentity(defaultIdentity(cfg)), server.WithVerifier(sidecar.ServerVerifier()), server.WithAudit(sidecar.ServerAudit()), server.WithJobTokens(sidecar.JobTokens))
 	if err != nil {
 		return err
 	}

@@ -182,6 +182,8 @@ type Compute struct {
 type Local struct {
 	Dir    string `koanf:"dir" help:"directory of local job runs (default DATA_DIR/compute)"`
 	Python string `koanf:"python" help:"Python of the host environment: its folder goes first on a local run's PATH"`
+	// RunAs isolates local runs from the sidecar (docs/security.md): required in shared mode.
+	RunAs string `koanf:"run_as" help:"uid:gid local job commands run as, instead of the sidecar's user (required with auth.mode shared; the sidecar needs CAP_SETUID, CAP_SETGID and CAP_CHOWN)"`
 }
 
 // Kubernetes configures the Kubernetes Jobs backend.

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"sync"
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
@@ -95,7 +96,7 @@ type Batch struct {
 // NewBatch starts a batch upload into the draft of dataset id ("id" or "id@branch"): ErrNotFound when either
 // does not exist. ctx bounds the contents' stores.
 func (e *Engine) NewBatch(ctx context.Context, id string) (*Batch, error) {
-	d, err := e.open(ctx, "dataset", id)
+	d, err := e.open(ctx, access.Writer, "dataset", id)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/blob/fs"
 	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
 )
@@ -86,7 +87,7 @@ func seedFiles(tb testing.TB, e *Engine, id string, n int) []string {
 	require.NoError(tb, err)
 	root, _, err := tree.Save(ctx)
 	require.NoError(tb, err)
-	d, err := e.open(ctx, "name", id)
+	d, err := e.open(ctx, access.Reader, "name", id)
 	require.NoError(tb, err)
 	_, err = d.resetDraft(ctx, root)
 	require.NoError(tb, err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 )
@@ -395,7 +396,7 @@ func TestOldSidecarNumbersAreSkipped(t *testing.T) {
 		e := New(store)
 		newDataset(t, e, "iris")
 		v1 := snapshotFiles(t, e, "iris", 1, "a")
-		d, err := e.open(ctx, "name", "iris")
+		d, err := e.open(ctx, access.Reader, "name", "iris")
 		require.NoError(t, err)
 		old := snapRecord{ID: "0ld", Seq: 2, Parent: v1.ID, Root: v1.ManifestRoot}
 		_, err = putJSON(ctx, store, d.keys.seq(2), old, blob.PutOptions{IfNoneMatch: true})
@@ -417,7 +418,7 @@ func TestBranchCommitFinishedByReader(t *testing.T) {
 		ctx := context.Background()
 		e := New(store)
 		s := onExp(t, e, 2, "x.txt", "x")
-		d, err := e.open(ctx, "name", "iris@exp")
+		d, err := e.open(ctx, access.Reader, "name", "iris@exp")
 		require.NoError(t, err)
 		br, ver, err := d.readBranch(ctx)
 		require.NoError(t, err)

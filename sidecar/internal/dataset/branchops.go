@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/resource"
@@ -23,7 +24,7 @@ func (e *Engine) CreateBranch(ctx context.Context, id, name, ref, author string)
 	if err := validateText("author", author, MaxAuthorBytes); err != nil {
 		return nil, err
 	}
-	d, err := e.open(ctx, "parent", id)
+	d, err := e.open(ctx, access.Writer, "parent", id)
 	if err != nil {
 		return nil, err
 	}
@@ -102,7 +103,7 @@ func (d *ds) noBranchNamed(ctx context.Context, name string) error {
 
 // ListBranches lists the dataset's live branches by name (the default branch among them).
 func (e *Engine) ListBranches(ctx context.Context, id string, page Page) ([]*Branch, string, error) {
-	d, err := e.open(ctx, "parent", id)
+	d, err := e.open(ctx, access.Reader, "parent", id)
 	if err != nil {
 		return nil, "", err
 	}
@@ -132,7 +133,7 @@ func (e *Engine) GetBranch(ctx context.Context, id, name string) (*Branch, error
 	if err := resource.ValidateBranchName(name); err != nil {
 		return nil, apierr.InvalidArgument("name", "branch %v", err)
 	}
-	d, err := e.open(ctx, "name", id+"@"+name)
+	d, err := e.open(ctx, access.Reader, "name", id+"@"+name)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +158,7 @@ func (e *Engine) DeleteBranch(ctx context.Context, id, name string) error {
 	if name == resource.DefaultBranch {
 		return fmt.Errorf("the default branch %q cannot be deleted: %w", name, apierr.ErrFailedPrecondition)
 	}
-	d, err := e.open(ctx, "name", id+"@"+name)
+	d, err := e.open(ctx, access.Writer, "name", id+"@"+name)
 	if err != nil {
 		return err
 	}
@@ -194,7 +195,7 @@ func (e *Engine) RenameBranch(ctx context.Context, id, name, newName string) (*B
 	if newName == resource.DefaultBranch || newName == name {
 		return nil, fmt.Errorf("branch %q of dataset %q: %w", newName, id, apierr.ErrAlreadyExists)
 	}
-	d, err := e.open(ctx, "name", id+"@"+name)
+	d, err := e.open(ctx, access.Writer, "name", id+"@"+name)
 	if err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
@@ -184,7 +185,7 @@ func TestSnapshotWritesFewChunks(t *testing.T) {
 		e := New(store)
 		_, err := e.CreateDataset(ctx, "big", Metadata{})
 		require.NoError(t, err)
-		d, err := e.open(ctx, "name", "big")
+		d, err := e.open(ctx, access.Reader, "name", "big")
 		require.NoError(t, err)
 		// Seed 5,000 entries as a restored tree (one draft-pointer swap; their digests need no content here).
 		var seed []manifest.Change

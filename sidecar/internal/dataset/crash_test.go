@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/blob/fs"
@@ -185,7 +186,7 @@ func TestSnapshotKilledAfterSealIsRecovered(t *testing.T) {
 
 	runKilled(t, dir, "seal")
 
-	d, err := e.open(ctx, "name", "crash")
+	d, err := e.open(ctx, access.Reader, "name", "crash")
 	require.NoError(t, err)
 	p, _, err := d.readPointer(ctx)
 	require.NoError(t, err)
@@ -216,7 +217,7 @@ func TestCommitFinishedByReader(t *testing.T) {
 	write(t, e, "crash", "a.txt", "a")
 	s1, err := e.CreateSnapshot(ctx, "crash", SnapshotOptions{})
 	require.NoError(t, err)
-	d, err := e.open(ctx, "name", "crash")
+	d, err := e.open(ctx, access.Reader, "name", "crash")
 	require.NoError(t, err)
 	// Undo what finish wrote after the commit, as if the writer had died there.
 	br, ver, err := d.readBranch(ctx)

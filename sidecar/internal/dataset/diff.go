@@ -3,6 +3,7 @@ package dataset
 import (
 	"context"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
 	"github.com/kamld/kamld/sidecar/internal/resource"
@@ -35,7 +36,7 @@ func (e *Engine) Diff(ctx context.Context, id string, opts DiffOptions) (*DiffRe
 	if err := resource.ValidatePrefix(opts.PathPrefix); err != nil {
 		return nil, apierr.InvalidArgument("path_prefix", "%v", err)
 	}
-	d, err := e.open(ctx, "dataset", id)
+	d, err := e.open(ctx, access.Reader, "dataset", id)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +148,7 @@ func stats(changes []*FileChange) DiffStats {
 // compare-and-swap of the draft pointer to a new generation based on the snapshot's manifest root: O(1) in
 // the dataset's size (the returned stats cost a diff).
 func (e *Engine) Restore(ctx context.Context, id, ref string) (DiffStats, error) {
-	d, err := e.open(ctx, "name", id)
+	d, err := e.open(ctx, access.Writer, "name", id)
 	if err != nil {
 		return DiffStats{}, err
 	}

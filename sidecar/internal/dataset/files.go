@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
@@ -56,7 +57,7 @@ func (e *Engine) WriteFile(ctx context.Context, id, path string, r io.Reader, op
 	if opts.MediaType != "" && (len(opts.MediaType) > MaxMediaTypeBytes || !mediaTypeRE.MatchString(opts.MediaType)) {
 		return nil, apierr.InvalidArgument("media_type", "%q is not a media type (type/subtype)", opts.MediaType)
 	}
-	d, err := e.open(ctx, "dataset", id)
+	d, err := e.open(ctx, access.Writer, "dataset", id)
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +122,7 @@ func (e *Engine) DeleteFile(ctx context.Context, id, path string, recursive bool
 	if err := validatePath("path", path); err != nil {
 		return err
 	}
-	d, err := e.open(ctx, "dataset", id)
+	d, err := e.open(ctx, access.Writer, "dataset", id)
 	if err != nil {
 		return err
 	}
@@ -192,7 +193,7 @@ func (e *Engine) StatFile(ctx context.Context, id, ref, path string) (*FileInfo,
 	if err := validatePath("path", path); err != nil {
 		return nil, err
 	}
-	d, err := e.open(ctx, "dataset", id)
+	d, err := e.open(ctx, access.Reader, "dataset", id)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +263,7 @@ func (e *Engine) ListFiles(ctx context.Context, id, ref string, opts ListFilesOp
 	if err := resource.ValidatePrefix(opts.Prefix); err != nil {
 		return nil, apierr.InvalidArgument("prefix", "%v", err)
 	}
-	d, err := e.open(ctx, "dataset", id)
+	d, err := e.open(ctx, access.Reader, "dataset", id)
 	if err != nil {
 		return nil, err
 	}

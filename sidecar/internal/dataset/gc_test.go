@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 )
@@ -52,7 +53,7 @@ func readEverything(t *testing.T, e *Engine) int {
 	n := 0
 	for _, d := range dss {
 		refs := []string{DraftRef}
-		h, err := e.open(ctx, "name", d.ID)
+		h, err := e.open(ctx, access.Reader, "name", d.ID)
 		require.NoError(t, err)
 		require.NoError(t, e.eachKey(ctx, h.keys.root+"seq/", func(o blob.Info) error {
 			var rec snapRecord

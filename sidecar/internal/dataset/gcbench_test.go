@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
 	"github.com/kamld/kamld/sidecar/internal/testserver/minio"
@@ -77,7 +78,7 @@ func gcBenchDataset(b *testing.B, e *Engine, n int) {
 	require.NoError(b, err)
 	root, _, err := tree.Save(ctx)
 	require.NoError(b, err)
-	d, err := e.open(ctx, "name", "bench")
+	d, err := e.open(ctx, access.Reader, "name", "bench")
 	require.NoError(b, err)
 	_, err = d.resetDraft(ctx, root)
 	require.NoError(b, err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 )
@@ -343,7 +344,7 @@ func TestAmbiguousIDPrefix(t *testing.T) {
 	// accepted prefix is 6 digits, so instead make the id index hold two ids with a common 6-digit prefix.
 	s1, err := e.CreateSnapshot(ctx, "d", SnapshotOptions{AllowEmpty: true})
 	require.NoError(t, err)
-	dd, err := e.open(ctx, "name", "d")
+	dd, err := e.open(ctx, access.Reader, "name", "d")
 	require.NoError(t, err)
 	_, err = putJSON(ctx, e.blobs, dd.keys.snapID(s1.ID[:6]+strings.Repeat("0", 58)), idIndex{Seq: 1}, blob.PutOptions{})
 	require.NoError(t, err)

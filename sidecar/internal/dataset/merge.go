@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
 	"github.com/kamld/kamld/sidecar/internal/resource"
@@ -110,7 +111,7 @@ func (e *Engine) MergeBranch(ctx context.Context, id, source, target string, opt
 		return nil, err
 	}
 	defer done()
-	t, err := e.open(ctx, "name", id+"@"+target)
+	t, err := e.open(ctx, access.Writer, "name", id+"@"+target)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/resource"
@@ -20,6 +21,9 @@ type Metadata struct {
 	Tags        []string
 	Labels      map[string]string
 	Owner       string
+	// Visibility is the new dataset's visibility (CreateDataset only; "" is access.DefaultVisibility).
+	// Policies change through SetAccess.
+	Visibility access.Visibility
 }
 
 // Metadata field names for UpdateDataset's mask.
@@ -41,6 +45,8 @@ type metaRecord struct {
 	CreateTime  time.Time         `json:"createTime"`
 	UpdateTime  time.Time         `json:"updateTime"`
 	Deleted     bool              `json:"deleted,omitempty"`
+	// Access is the policy beside Owner (access.go); nil for a dataset from before access control.
+	Access *accessRecord `json:"access,omitempty"`
 }
 
 // ds is an open dataset: its id, current incarnation and keys.
@@ -56,9 +62,10 @@ type ds struct {
 	draftKey string
 }
 
-// open reads a live dataset's record. id may name a branch, "<dataset>@<branch>": the handle's draft and
-// head are then that branch's (ErrNotFound when it does not exist).
-func (e *Engine) open(ctx context.Context, field, id string) (*ds, error) {
+// open reads a live dataset's record and checks that the caller has the role need on it (authorize: the one
+// access check of every dataset operation). id may name a branch, "<dataset>@<branch>": the handle's draft
+// and head are then that branch's (ErrNotFound when it does not exist).
+func (e *Engine) open(ctx context.Context, need access.Role, field, id string) (*ds, error) {
 	id, branch, onBranch := strings.Cut(id, "@")
 	if err := validateDatasetID(field, id); err != nil {
 		return nil, err
@@ -74,6 +81,9 @@ func (e *Engine) open(ctx context.Context, field, id string) (*ds, error) {
 		return nil, fmt.Errorf("dataset %q: %w", id, apierr.ErrNotFound)
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := authorize(ctx, id, &m, need); err != nil {
 		return nil, err
 	}
 	d := &ds{e: e, id: id, meta: m, ver: ver, keys: newDSKeys(id, m.UID)}
@@ -108,6 +118,9 @@ func (e *Engine) CreateDataset(ctx context.Context, id string, m Metadata) (*Dat
 	now := e.clock()
 	rec := metaRecord{UID: randomID(), Description: m.Description, Tags: slices.Clone(m.Tags), Labels: maps.Clone(m.Labels),
 		Owner: m.Owner, CreateTime: now, UpdateTime: now}
+	if m.Visibility != "" {
+		rec.setPolicy(access.Policy{Owner: m.Owner, Visibility: m.Visibility})
+	}
 	if _, err := putJSON(ctx, e.blobs, metaKey(id), rec, casOpts(ver)); err != nil {
 		if lostRace(err) {
 			return nil, fmt.Errorf("dataset %q: %w", id, apierr.ErrAlreadyExists)
@@ -119,7 +132,7 @@ func (e *Engine) CreateDataset(ctx context.Context, id string, m Metadata) (*Dat
 
 // GetDataset returns a dataset with the stats of its head and whether its draft has changes.
 func (e *Engine) GetDataset(ctx context.Context, id string) (*Dataset, error) {
-	d, err := e.open(ctx, "name", id)
+	d, err := e.open(ctx, access.Reader, "name", id)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +142,7 @@ func (e *Engine) GetDataset(ctx context.Context, id string) (*Dataset, error) {
 func (d *ds) describe(ctx context.Context) (*Dataset, error) {
 	m := d.meta
 	out := &Dataset{ID: d.id, Description: m.Description, Tags: m.Tags, Labels: m.Labels, Owner: m.Owner,
-		CreateTime: m.CreateTime, UpdateTime: m.UpdateTime, Etag: d.ver}
+		CreateTime: m.CreateTime, UpdateTime: m.UpdateTime, Etag: d.ver, Access: m.policy()}
 	if out.Tags == nil {
 		out.Tags = []string{}
 	}
@@ -202,20 +215,13 @@ func (e *Engine) UpdateDataset(ctx context.Context, id string, m Metadata, mask 
 	if err := validateMeta(m); err != nil {
 		return nil, err
 	}
-	done, err := e.changing(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	for attempt := 0; attempt < e.retries; attempt++ {
-		d, err := e.open(ctx, "dataset.name", id)
-		if err != nil {
-			return nil, err
+	change := func(rec *metaRecord) error {
+		if slices.Contains(mask, FieldOwner) && m.Owner != rec.Owner {
+			// Handing a dataset over is an admin's; rewriting the same owner (a full update) is not.
+			if err := authorize(ctx, id, rec, access.Admin); err != nil {
+				return err
+			}
 		}
-		if etag != "" && etag != d.ver {
-			return nil, fmt.Errorf("dataset %q was changed since etag %s: %w", id, etag, apierr.ErrAborted)
-		}
-		rec := d.meta
 		for _, f := range mask {
 			switch f {
 			case FieldDescription:
@@ -228,11 +234,40 @@ func (e *Engine) UpdateDataset(ctx context.Context, id string, m Metadata, mask 
 				rec.Owner = m.Owner
 			}
 		}
+		return nil
+	}
+	if _, err := e.changeRecord(ctx, access.Writer, "dataset.name", id, etag, "dataset", change); err != nil {
+		return nil, err
+	}
+	return e.GetDataset(ctx, id)
+}
+
+// changeRecord applies change to dataset id's record by compare-and-swap, for a caller with the role need.
+// With etag set it fails with ErrAborted unless the record's version still matches (what names the part
+// changed, in that error); without, it retries lost races itself. It returns the changed dataset's handle.
+func (e *Engine) changeRecord(ctx context.Context, need access.Role, field, id, etag, what string, change func(*metaRecord) error) (*ds, error) {
+	done, err := e.changing(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	for attempt := 0; attempt < e.retries; attempt++ {
+		d, err := e.open(ctx, need, field, id)
+		if err != nil {
+			return nil, err
+		}
+		if etag != "" && etag != d.ver {
+			return nil, fmt.Errorf("%s %q was changed since etag %s: %w", what, id, etag, apierr.ErrAborted)
+		}
+		rec := d.meta
+		if err := change(&rec); err != nil {
+			return nil, err
+		}
 		rec.UpdateTime = e.clock()
-		_, err = putJSON(ctx, e.blobs, metaKey(id), rec, blob.PutOptions{IfMatch: d.ver})
+		ver, err := putJSON(ctx, e.blobs, metaKey(id), rec, blob.PutOptions{IfMatch: d.ver})
 		if lostRace(err) {
 			if etag != "" {
-				return nil, fmt.Errorf("dataset %q was changed concurrently: %w", id, apierr.ErrAborted)
+				return nil, fmt.Errorf("%s %q was changed concurrently: %w", what, id, apierr.ErrAborted)
 			}
 			if err := backoff(ctx, attempt); err != nil {
 				return nil, err
@@ -242,9 +277,10 @@ func (e *Engine) UpdateDataset(ctx context.Context, id string, m Metadata, mask 
 		if err != nil {
 			return nil, err
 		}
-		return e.GetDataset(ctx, id)
+		d.meta, d.ver = rec, ver
+		return d, nil
 	}
-	return nil, abortedAfter("update dataset", e.retries)
+	return nil, abortedAfter("update "+what, e.retries)
 }
 
 // DeleteDataset deletes a dataset: its record becomes a tombstone (by compare-and-swap, so a concurrent update
@@ -258,7 +294,7 @@ func (e *Engine) DeleteDataset(ctx context.Context, id, etag string) error {
 	}
 	defer done()
 	for attempt := 0; attempt < e.retries; attempt++ {
-		d, err := e.open(ctx, "name", id)
+		d, err := e.open(ctx, access.Admin, "name", id)
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 )
@@ -67,7 +68,7 @@ func (e *Engine) SignUpload(ctx context.Context, id, filePath string, ttl time.D
 	if err := validatePath("path", filePath); err != nil {
 		return "", "", err
 	}
-	if _, err := e.open(ctx, "dataset", id); err != nil {
+	if _, err := e.open(ctx, access.Writer, "dataset", id); err != nil {
 		return "", "", err
 	}
 	uploadID = randomID()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
@@ -182,7 +183,7 @@ func (e *Engine) createSnapshot(ctx context.Context, id string, opts SnapshotOpt
 		return nil, err
 	}
 	defer done()
-	d, err := e.open(ctx, "parent", id)
+	d, err := e.open(ctx, access.Writer, "parent", id)
 	if err != nil {
 		return nil, err
 	}
@@ -358,7 +359,7 @@ func parseRef(field, s string) (resource.Ref, error) {
 // GetSnapshot returns the snapshot ref names: "" (the branch's latest), "v3", an id prefix
 // (ErrFailedPrecondition when ambiguous), a tag or a branch (its head). "draft" is InvalidArgument: it is not a snapshot.
 func (e *Engine) GetSnapshot(ctx context.Context, id, ref string) (*Snapshot, error) {
-	d, err := e.open(ctx, "name", id)
+	d, err := e.open(ctx, access.Reader, "name", id)
 	if err != nil {
 		return nil, err
 	}
@@ -376,7 +377,7 @@ func (e *Engine) GetSnapshot(ctx context.Context, id, ref string) (*Snapshot, er
 // ListSnapshots lists the branch's history newest first: its head and first parents (a merge's second
 // parent is on the branch it came from).
 func (e *Engine) ListSnapshots(ctx context.Context, id string, page Page) ([]*Snapshot, string, error) {
-	d, err := e.open(ctx, "parent", id)
+	d, err := e.open(ctx, access.Reader, "parent", id)
 	if err != nil {
 		return nil, "", err
 	}

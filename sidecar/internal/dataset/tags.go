@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/resource"
@@ -27,7 +28,7 @@ func (e *Engine) CreateTag(ctx context.Context, id, tagID, ref, author string, o
 	if err := resource.ValidateTagID(tagID); err != nil {
 		return nil, apierr.InvalidArgument("tag_id", "%v", err)
 	}
-	d, err := e.open(ctx, "parent", id)
+	d, err := e.open(ctx, access.Writer, "parent", id)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +70,7 @@ func (e *Engine) DeleteTag(ctx context.Context, id, tagID string) error {
 	if err := resource.ValidateTagID(tagID); err != nil {
 		return apierr.InvalidArgument("name", "tag id %v", err)
 	}
-	d, err := e.open(ctx, "name", id)
+	d, err := e.open(ctx, access.Writer, "name", id)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func (e *Engine) DeleteTag(ctx context.Context, id, tagID string) error {
 
 // ListTags lists a dataset's tags by id.
 func (e *Engine) ListTags(ctx context.Context, id string, page Page) ([]*Tag, string, error) {
-	d, err := e.open(ctx, "parent", id)
+	d, err := e.open(ctx, access.Reader, "parent", id)
 	if err != nil {
 		return nil, "", err
 	}

@@ -3,6 +3,7 @@ package dataset
 import (
 	"time"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 )
 
@@ -35,6 +36,8 @@ type Dataset struct {
 	// Etag changes with every metadata change; pass it to UpdateDataset/DeleteDataset for optimistic
 	// concurrency.
 	Etag string
+	// Access is the dataset's policy (owner, visibility, grants).
+	Access access.Policy
 }
 
 // FileInfo describes one file at a ref (FileInfo in common.proto).

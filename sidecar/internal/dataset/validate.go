@@ -1,9 +1,11 @@
 package dataset
 
 import (
+	"fmt"
 	"regexp"
 	"unicode/utf8"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/resource"
 )
@@ -61,6 +63,11 @@ func validateMeta(m Metadata) error {
 	}
 	add(validateText("dataset.description", m.Description, MaxDescriptionBytes))
 	add(validateText("dataset.owner", m.Owner, MaxOwnerBytes))
+	switch m.Visibility {
+	case "", access.Private, access.Internal, access.Public:
+	default:
+		v = append(v, apierr.FieldViolation{Field: "visibility", Description: fmt.Sprintf("%q is not a visibility: use private, internal or public", m.Visibility)})
+	}
 	if len(m.Tags) > MaxTags {
 		v = append(v, apierr.FieldViolation{Field: "dataset.tags", Description: "more than 64 tags"})
 	}

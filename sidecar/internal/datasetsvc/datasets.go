@@ -7,6 +7,7 @@ import (
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
@@ -35,6 +36,7 @@ func (s *Datasets) CreateDataset(ctx context.Context, req *kamldv1.CreateDataset
 		return nil, apierr.InvalidArgument("dataset_id", "%v", err)
 	}
 	m := metadataOf(req.GetDataset())
+	m.Visibility = access.Visibility(req.GetVisibility())
 	if m.Owner == "" {
 		m.Owner = auth.Identity(ctx)
 	}
@@ -68,11 +70,16 @@ func (s *Datasets) ListDatasets(ctx context.Context, req *kamldv1.ListDatasetsRe
 	if req.GetPageSize() < 0 {
 		return nil, apierr.InvalidArgument("page_size", "%d is negative", req.GetPageSize())
 	}
-	offset, err := parseListToken(req.GetPageToken(), req.GetOrderBy())
+	keep, ok := accessFilters[req.GetAccess()]
+	if !ok {
+		return nil, apierr.InvalidArgument("access", "%q is not a filter: use \"mine\", \"shared\" or nothing", req.GetAccess())
+	}
+	key := listKey(req.GetOrderBy(), req.GetAccess())
+	offset, err := parseListToken(req.GetPageToken(), key)
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.allDatasets(ctx)
+	all, err := s.allDatasets(ctx, keep)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +93,7 @@ func (s *Datasets) ListDatasets(ctx context.Context, req *kamldv1.ListDatasetsRe
 	end := min(start+size, len(all))
 	next := ""
 	if end < len(all) {
-		next = listToken(end, req.GetOrderBy())
+		next = listToken(end, key)
 	}
 	return &kamldv1.ListDatasetsResponse{Datasets: each(all[start:end], toDataset), NextPageToken: next, TotalSize: int64(len(all))}, nil
 }

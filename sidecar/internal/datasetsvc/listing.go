@@ -7,7 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 )
 
@@ -31,8 +33,30 @@ var datasetOrders = map[string]func(a, b *dataset.Dataset) int{
 
 func byName(a, b *dataset.Dataset) int { return cmp.Compare(a.ID, b.ID) }
 
-// allDatasets lists every live dataset.
-func (s *Datasets) allDatasets(ctx context.Context) ([]*dataset.Dataset, error) {
+// accessFilters are ListDatasets' access filters over the datasets the caller can read (the engine already
+// leaves out the others). Without a principal (the sidecar itself) nothing is "mine" or "shared".
+var accessFilters = map[string]func(ctx context.Context, d *dataset.Dataset) bool{
+	"": func(context.Context, *dataset.Dataset) bool { return true },
+	"mine": func(ctx context.Context, d *dataset.Dataset) bool {
+		p, ok := auth.PrincipalFrom(ctx)
+		return ok && access.Owns(p, d.Access)
+	},
+	"shared": func(ctx context.Context, d *dataset.Dataset) bool {
+		p, ok := auth.PrincipalFrom(ctx)
+		return ok && access.SharedWith(p, d.Access)
+	},
+}
+
+// listKey is what a page token is bound to: the order, and the access filter when there is one.
+func listKey(order, filter string) string {
+	if filter == "" {
+		return order
+	}
+	return order + " access=" + filter
+}
+
+// allDatasets lists every live dataset the caller can read that keep accepts.
+func (s *Datasets) allDatasets(ctx context.Context, keep func(context.Context, *dataset.Dataset) bool) ([]*dataset.Dataset, error) {
 	var out []*dataset.Dataset
 	page := dataset.Page{Size: dataset.MaxPageSize}
 	for {
@@ -40,7 +64,11 @@ func (s *Datasets) allDatasets(ctx context.Context) ([]*dataset.Dataset, error) 
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, list...)
+		for _, d := range list {
+			if keep(ctx, d) {
+				out = append(out, d)
+			}
+		}
 		if next == "" {
 			return out, nil
 		}

@@ -35,6 +35,9 @@ type Document struct {
 	// Version identifies the store state the document was built from (dataset etag and head snapshot): the
 	// catch-up compares it with the store.
 	Version string `json:"version,omitempty"`
+	// Readers are the terms of who may read the dataset (access.DocTerms): a search restricted to Readers
+	// matches the document only when the two share a term. Indexed as keywords, never returned as a facet.
+	Readers []string `json:"readers,omitempty"`
 }
 
 // Column is one column of a tabular file.
@@ -91,6 +94,17 @@ type Request struct {
 	After []string
 	// Highlight asks for fragments of the text fields that free-text terms matched.
 	Highlight bool
+	// Readers restricts the search to documents the caller may read; the backend applies it inside the
+	// query, so Total and Facets count only those documents.
+	Readers Readers
+}
+
+// Readers is a search's access restriction. Unrestricted (the zero value) matches every document; a
+// restricted one matches the documents whose Document.Readers share a term with Terms (none when Terms is
+// empty).
+type Readers struct {
+	Restricted bool
+	Terms      []string
 }
 
 // Result is one page of hits.
@@ -154,8 +168,9 @@ type Index interface {
 	// Search runs a query.
 	Search(ctx context.Context, req *Request) (*Result, error)
 	// Suggest returns values of a field (a Facet* name or SuggestColumn) starting with prefix
-	// (case-insensitive), most frequent first, ties by value ascending, at most limit.
-	Suggest(ctx context.Context, field, prefix string, limit int) ([]Count, error)
+	// (case-insensitive), most frequent first, ties by value ascending, at most limit, counting only the
+	// documents readers admits.
+	Suggest(ctx context.Context, field, prefix string, limit int, readers Readers) ([]Count, error)
 	// Rebuild builds a new generation of the index and swaps it in atomically once fill returns nil: until
 	// then, searches are served by the current generation, without downtime. fill writes every document into
 	// the new generation through w. Upserts and Deletes made through this Index while Rebuild runs reach both

@@ -152,7 +152,11 @@ func (d *driver) start(ctx context.Context, r *record) error {
 		}
 		r = r2
 	}
-	err := d.m.compute.Start(ctx, d.spec(r))
+	spec, err := d.withToken(ctx, d.spec(r))
+	if err != nil {
+		return err
+	}
+	err = d.m.compute.Start(ctx, spec)
 	switch {
 	case errors.Is(err, apierr.ErrUnavailable):
 		return err // retried by the loop; Start is idempotent by run id
@@ -326,4 +330,32 @@ func (d *driver) transition(ctx context.Context, state kamldv1.JobState, reason,
 		r.transition(d.m.now().UTC(), state, reason, msg)
 		return nil
 	})
+}
+
+// Variables of a run's environment that reach the API (docs/jobs.md): the job's own token and, when the
+// sidecar knows where it listens, its REST URL and gRPC address.
+const (
+	EnvJobToken = "KAMLD_JOB_TOKEN"
+	EnvURL      = "KAMLD_URL"
+	EnvGRPC     = "KAMLD_GRPC"
+)
+
+// withToken adds the job's token and the API's addresses to a run's environment, when job tokens are on.
+func (d *driver) withToken(ctx context.Context, s compute.Spec) (compute.Spec, error) {
+	if d.m.tokens == nil {
+		return s, nil
+	}
+	tok, err := d.m.tokens.Mint(ctx, s.Run.Job)
+	if err != nil {
+		return s, err
+	}
+	s.Env = maps.Clone(s.Env)
+	if s.Env == nil {
+		s.Env = map[string]string{}
+	}
+	s.Env[EnvJobToken] = tok
+	if api := d.m.api.Load(); api != nil {
+		s.Env[EnvURL], s.Env[EnvGRPC] = api[0], api[1]
+	}
+	return s, nil
 }

@@ -23,6 +23,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/protobuf/proto"
@@ -50,6 +51,10 @@ type Manager struct {
 	now       func() time.Time
 	poll      time.Duration
 	retryBase time.Duration
+
+	// tokens mints each run's job token (nil: runs get none); api is where the API listens (SetAPI).
+	tokens *Tokens
+	api    atomic.Pointer[[2]string]
 
 	ctx     context.Context
 	stop    context.CancelFunc
@@ -81,6 +86,12 @@ func WithPollInterval(d time.Duration) Option { return func(m *Manager) { m.poll
 // WithRetryDelay sets the delay before the first retry of a failed attempt; it doubles with each retry
 // (default 10 s, capped at 5 minutes).
 func WithRetryDelay(d time.Duration) Option { return func(m *Manager) { m.retryBase = d } }
+
+// WithJobTokens gives every run a job-scoped token (Tokens).
+func WithJobTokens(t *Tokens) Option { return func(m *Manager) { m.tokens = t } }
+
+// SetAPI tells the manager where the API listens, for runs started from now on (KAMLD_URL, KAMLD_GRPC).
+func (m *Manager) SetAPI(httpURL, grpcAddr string) { m.api.Store(&[2]string{httpURL, grpcAddr}) }
 
 // New returns a Manager. Call Start to resume the jobs of this backend instance.
 func New(store blob.Store, datasets *dataset.Engine, backend compute.Backend, opts ...Option) *Manager {
@@ -142,6 +153,9 @@ func (m *Manager) submit(ctx context.Context, in *kamldv1.Job, jobID, owner stri
 			return nil, apierr.InvalidArgument("job_id", "%v", err)
 		}
 	}
+	if err := maySubmit(ctx); err != nil {
+		return nil, err
+	}
 	res, timeout, err := validateSpec(in, m.flavorMap())
 	if err != nil {
 		return nil, err
@@ -150,6 +164,9 @@ func (m *Manager) submit(ctx context.Context, in *kamldv1.Job, jobID, owner stri
 	hash := specHash(j)
 	if jobID != "" {
 		if r, err := loadRecord(ctx, m.store, jobID); err == nil {
+			if !visible(ctx, r) {
+				return nil, fmt.Errorf("job id %q is taken: %w", jobID, apierr.ErrAlreadyExists)
+			}
 			return sameSpec(r, hash)
 		} else if !errors.Is(err, apierr.ErrNotFound) {
 			return nil, err
@@ -249,11 +266,16 @@ func (m *Manager) prepare(ctx context.Context, j *kamldv1.Job, res compute.Resou
 		}
 		in.Snapshot = resource.DatasetName(sr.Dataset) + "/snapshots/" + snap.ID
 	}
+	var outputs []string
 	for _, out := range j.Outputs {
 		id, _ := resource.ParseDatasetName("", out.Dataset)
 		if _, err := m.datasets.CreateDataset(ctx, id, dataset.Metadata{Description: "outputs of training jobs", Owner: owner}); err != nil && !errors.Is(err, apierr.ErrAlreadyExists) {
 			return nil, fmt.Errorf("output dataset %s: %w", out.Dataset, err)
 		}
+		outputs = append(outputs, out.Dataset)
+	}
+	if err := m.canWriteOutputs(ctx, outputs); err != nil {
+		return nil, err
 	}
 	r.Command = j.Command
 	if j.Notebook != "" {
@@ -337,7 +359,7 @@ func codeDigest(command []string, files []compute.File) string {
 
 // Get returns a job.
 func (m *Manager) Get(ctx context.Context, id string) (*kamldv1.Job, error) {
-	r, err := loadRecord(ctx, m.store, id)
+	r, err := m.load(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -350,7 +372,13 @@ func (m *Manager) Cancel(ctx context.Context, id, reason string) (*kamldv1.Job, 
 	if len(reason) > 1024 {
 		return nil, apierr.InvalidArgument("reason", "is %d bytes; at most 1024", len(reason))
 	}
+	if err := mayCancel(ctx, id); err != nil {
+		return nil, err
+	}
 	r, err := update(ctx, m.store, id, func(r *record) error {
+		if !visible(ctx, r) {
+			return notFound(id)
+		}
 		if r.final() || r.CancelRequested {
 			return errNoChange
 		}
@@ -430,7 +458,7 @@ func (m *Manager) List(ctx context.Context, o ListOptions) ([]*kamldv1.Job, stri
 			return nil, "", err
 		}
 		for i, r := range recs {
-			if r == nil || !o.matches(r.Job) {
+			if r == nil || !o.matches(r.Job) || !visible(ctx, r) {
 				continue
 			}
 			if len(out) == size { // one more exists: the page is full and not the last

@@ -21,7 +21,7 @@ const watchPoll = 100 * time.Millisecond
 func (m *Manager) Watch(ctx context.Context, id string, send func(*kamldv1.JobEvent) error) error {
 	sent := 0
 	for {
-		r, err := loadRecord(ctx, m.store, id)
+		r, err := m.load(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -53,7 +53,7 @@ func (m *Manager) Logs(ctx context.Context, id string, attempt int32, offset int
 	if offset < 0 {
 		return apierr.InvalidArgument("offset", "%d is negative", offset)
 	}
-	r, err := loadRecord(ctx, m.store, id)
+	r, err := m.load(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func (m *Manager) Logs(ctx context.Context, id string, attempt int32, offset int
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if r, err = loadRecord(ctx, m.store, id); err != nil {
+		if r, err = m.load(ctx, id); err != nil {
 			return err
 		}
 	}

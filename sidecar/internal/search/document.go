@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/index"
 )
@@ -54,7 +55,7 @@ func (b *Documents) FromDataset(ctx context.Context, d *dataset.Dataset) (*index
 	doc := &index.Document{
 		ID: d.ID, Description: d.Description, Tags: d.Tags, Labels: d.Labels, Owner: d.Owner,
 		Bytes: d.Stats.TotalBytes, Files: d.Stats.FileCount, CreateTime: d.CreateTime, UpdateTime: d.UpdateTime,
-		Snapshot: d.HeadSnapshot, Sequence: d.SnapshotCount, Version: version(d),
+		Snapshot: d.HeadSnapshot, Sequence: d.SnapshotCount, Version: version(d), Readers: access.DocTerms(d.ID, d.Access),
 	}
 	if d.HeadSnapshot == "" {
 		return doc, nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/index"
@@ -85,7 +86,8 @@ func (s *Syncer) Changing(ctx context.Context, id string) (func(), error) {
 		return nil, fmt.Errorf("recording the index update: %w", err)
 	}
 	return func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+		// As the sidecar: the document holds the dataset as it is, whatever the writer may read.
+		ctx, cancel := context.WithTimeout(auth.AsSidecar(context.WithoutCancel(ctx)), s.timeout)
 		defer cancel()
 		if err := s.Sync(ctx, id); err != nil {
 			s.log.Warn("index update deferred: the catch-up will retry", "dataset", id, "error", err)

@@ -16,7 +16,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
+	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/index"
 	"github.com/kamld/kamld/sidecar/internal/index/query"
 	"github.com/kamld/kamld/sidecar/internal/resource"
@@ -46,6 +48,7 @@ func (s *Service) SearchDatasets(ctx context.Context, req *kamldv1.SearchDataset
 	if err != nil {
 		return nil, err
 	}
+	ireq.Readers = readersOf(ctx)
 	res, err := s.ix.Search(ctx, ireq)
 	if err != nil {
 		return nil, err
@@ -208,7 +211,7 @@ func (s *Service) SuggestValues(ctx context.Context, req *kamldv1.SuggestValuesR
 	if err := apierr.InvalidArguments(violations); err != nil {
 		return nil, err
 	}
-	vals, err := s.ix.Suggest(ctx, req.GetField(), req.GetPrefix(), limit)
+	vals, err := s.ix.Suggest(ctx, req.GetField(), req.GetPrefix(), limit, readersOf(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -217,4 +220,12 @@ func (s *Service) SuggestValues(ctx context.Context, req *kamldv1.SuggestValuesR
 		out.Values = append(out.Values, &kamldv1.FacetValue{Value: v.Value, Count: v.Count})
 	}
 	return out, nil
+}
+
+// readersOf is the access restriction of the caller's searches: every search and suggestion is filtered
+// inside the index by the reader terms of the caller (package access), so hits, totals, facets and
+// suggestions never count a dataset the caller cannot read. A platform admin is unrestricted.
+func readersOf(ctx context.Context) index.Readers {
+	terms := access.PrincipalTerms(auth.PrincipalFrom(ctx))
+	return index.Readers{Restricted: terms != nil, Terms: terms}
 }

@@ -48,7 +48,13 @@ func (s *Server) httpFront(next http.Handler) http.Handler {
 // would forward. The gRPC call the gateway then makes is authenticated again by the interceptor chain.
 func (s *Server) authenticateHTTP(r *http.Request) error {
 	if s.verifier == nil {
-		return interceptors.CheckToken(s.token, r.Header.Values("Authorization"))
+		err := interceptors.CheckToken(s.token, r.Header.Values("Authorization"))
+		if err != nil {
+			if isJob, jerr := interceptors.AuthenticateJob(r.Context(), s.jobTokens, r.Header.Values("Authorization")); isJob {
+				return jerr
+			}
+		}
+		return err
 	}
 	identity := append(r.Header.Values(interceptors.IdentityKey), r.Header.Values(runtime.MetadataHeaderPrefix+interceptors.IdentityKey)...)
 	_, err := interceptors.VerifyShared(r.Context(), s.verifier, r.Header.Values("Authorization"), identity)

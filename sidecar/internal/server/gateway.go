@@ -98,6 +98,7 @@ func newGateway(ctx context.Context, lis *bufconn.Listener, maxMsg int) (*runtim
 		kamldv1.RegisterDatasetServiceHandler,
 		kamldv1.RegisterSnapshotServiceHandler,
 		kamldv1.RegisterBranchServiceHandler,
+		kamldv1.RegisterAccessServiceHandler,
 		kamldv1.RegisterFileServiceHandler,
 		kamldv1.RegisterSearchServiceHandler,
 		kamldv1.RegisterQueryServiceHandler,

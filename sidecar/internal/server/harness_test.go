@@ -61,7 +61,7 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 		cancel()
 		t.Fatalf("assemble: %v", err)
 	}
-	return runSidecar(t, ctx, cancel, cfg, tok, assembled, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"), server.WithVerifier(assembled.ServerVerifier()), server.WithAudit(assembled.ServerAudit()))
+	return runSidecar(t, ctx, cancel, cfg, tok, assembled, server.WithLogger(slog.New(slog.DiscardHandler)), server.WithDefaultIdentity("tester"), server.WithVerifier(assembled.ServerVerifier()), server.WithAudit(assembled.ServerAudit()), server.WithJobTokens(assembled.JobTokens))
 }
 
 // runSidecar serves srv until the test ends, then stops it and closes the backends.

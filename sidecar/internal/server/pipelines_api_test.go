@@ -75,20 +75,6 @@ func planActions(p *kamldv1.PipelinePlan) map[string]string {
 	return out
 }
 
-func jobLog(t *testing.T, s *sidecar, job string) string {
-	t.Helper()
-	st, err := kamldv1.NewJobServiceClient(s.conn).StreamJobLogs(s.authed(), &kamldv1.StreamJobLogsRequest{Name: job})
-	require.NoError(t, err)
-	var b strings.Builder
-	for {
-		c, err := st.Recv()
-		if err != nil {
-			return b.String()
-		}
-		b.WriteString(c.Text)
-	}
-}
-
 // TestPipelines_Local runs pipelines on the local backend through the API: the hello-world with exported
 // environment, the iris machine-learning pipeline, caching of an unchanged five-step pipeline, a change of
 // one step's code, re-run from a step, and cancel.

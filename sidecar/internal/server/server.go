@@ -49,6 +49,8 @@ type Server struct {
 	verifier auth.Verifier
 	// audit receives the audit records; nil when the audit log is off.
 	audit audit.Writer
+	// jobTokens verifies job-scoped tokens in single mode (in shared mode, verifier includes them).
+	jobTokens auth.Verifier
 }
 
 // Option customizes a Server.
@@ -78,6 +80,9 @@ func WithAudit(w audit.Writer) Option {
 		}
 	}
 }
+
+// WithJobTokens accepts job-scoped tokens in single mode besides the sidecar's token (a nil v: none).
+func WithJobTokens(v auth.Verifier) Option { return func(s *Server) { s.jobTokens = v } }
 
 // New prepares a server of services; nothing listens until Run. It fails when a service is missing.
 func New(cfg config.Config, token auth.Token, backends *backend.Set, services Services, opts ...Option) (*Server, error) {
@@ -142,6 +147,7 @@ func (s *Server) Run(ctx context.Context, ready func(Bound)) error {
 	go s.watchHealth(ctx, healthSrv)
 
 	bound := Bound{Version: version.Get().Version, GRPCAddr: displayAddr(grpcLis), HTTPURL: httpURL(httpLis), PID: os.Getpid()}
+	s.services.Jobs.SetAPI(bound.HTTPURL, bound.GRPCAddr) // where job runs reach the API with their tokens
 	s.log.Info("kamld serving", "version", bound.Version, "grpc", bound.GRPCAddr, "http", bound.HTTPURL, "startup", time.Since(s.start).Round(time.Microsecond))
 	if ready != nil {
 		ready(bound)
@@ -168,6 +174,7 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 		DefaultIdentity: s.identity,
 		Verifier:        s.verifier,
 		Audit:           s.audit,
+		JobTokens:       s.jobTokens,
 	}
 	opts := append(interceptors.ServerOptions(io),
 		grpc.InTapHandle(interceptors.TapAuth(io)),

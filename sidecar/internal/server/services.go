@@ -52,6 +52,7 @@ func (v Services) register(r grpc.ServiceRegistrar, maxMessageBytes int) {
 	kamldv1.RegisterFileServiceServer(r, datasetsvc.NewFiles(v.Datasets, maxMessageBytes))
 	kamldv1.RegisterBranchServiceServer(r, datasetsvc.NewBranches(v.Datasets))
 	kamldv1.RegisterBatchUploadServiceServer(r, datasetsvc.NewBatchUploads(v.Datasets))
+	kamldv1.RegisterAccessServiceServer(r, datasetsvc.NewAccess(v.Datasets))
 	kamldv1.RegisterSearchServiceServer(r, v.Search)
 	kamldv1.RegisterQueryServiceServer(r, v.Query)
 	kamldv1.RegisterJobServiceServer(r, jobsvc.New(v.Jobs))

@@ -37,6 +37,7 @@ func startSharedSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 `), 0o600))
 	return startSidecar(t, append([]func(*config.Config){func(c *config.Config) {
 		c.Auth.Mode, c.Auth.ServiceTokensFile, c.Auth.AdminGroups = config.ModeShared, path, []string{"admins"}
+		c.Compute.Local.RunAs = ownUser() // shared mode refuses unisolated local jobs
 	}}, mutate...)...)
 }
 

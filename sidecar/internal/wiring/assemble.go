@@ -44,8 +44,10 @@ type Sidecar struct {
 	// Verifier authenticates callers in shared mode (auth.mode: shared); nil in single mode.
 	Verifier *auth.Chain
 	// Audit is the audit log; nil when it is off (audit.mode).
-	Audit   *audit.Log
-	closers []func() error // in the order they run: last built, first closed
+	Audit *audit.Log
+	// JobTokens mints and verifies the job-scoped tokens runs get; in shared mode Verifier includes it.
+	JobTokens *job.Tokens
+	closers   []func() error // in the order they run: last built, first closed
 }
 
 // Assemble builds the configured backends and the domain over them: the dataset engine kept in step with the
@@ -83,7 +85,11 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 	s.closers = append(s.closers, duck.Close)
 	syncer.SetSchema(search.TabularSchema(engine, catalog))
 	syncer.Start(ctx)
-	jobs, err := newJobs(ctx, cfg, store, engine, cb, log)
+	s.JobTokens = job.NewTokens(store)
+	if s.Verifier != nil {
+		s.Verifier.Add(s.JobTokens)
+	}
+	jobs, err := newJobs(ctx, cfg, store, engine, cb, s.JobTokens, log)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +199,7 @@ func newQuery(e query.Engine, engine *dataset.Engine, catalog *tabular.Catalog, 
 }
 
 // newJobs builds the job domain from the configuration and resumes this instance's jobs.
-func newJobs(ctx context.Context, cfg config.Config, store blob.Store, engine *dataset.Engine, cb compute.Backend, log *slog.Logger) (*job.Manager, error) {
+func newJobs(ctx context.Context, cfg config.Config, store blob.Store, engine *dataset.Engine, cb compute.Backend, tokens *job.Tokens, log *slog.Logger) (*job.Manager, error) {
 	flavors, err := job.LoadFlavors(cfg.Compute.Flavors)
 	if err != nil {
 		return nil, err
@@ -203,7 +209,7 @@ func newJobs(ctx context.Context, cfg config.Config, store blob.Store, engine *d
 		python = filepath.Base(cfg.Compute.Local.Python)
 	}
 	m := job.New(store, engine, cb, job.WithFlavors(flavors), job.WithWorkspace(cfg.Compute.Workspace),
-		job.WithPython(python), job.WithLogger(log))
+		job.WithPython(python), job.WithLogger(log), job.WithJobTokens(tokens))
 	if err := m.Start(ctx); err != nil {
 		m.Close()
 		return nil, err

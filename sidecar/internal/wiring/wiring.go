@@ -88,7 +88,20 @@ func newLocal(c config.Config, built map[string]backend.Backend) (backend.Backen
 	if dir == "" {
 		dir = filepath.Join(c.DataDir, "compute")
 	}
-	return local.New(dir, compute.NewDatasetData(dataset.New(store)), local.WithPython(c.Compute.Local.Python))
+	opts := []local.Option{local.WithPython(c.Compute.Local.Python)}
+	switch {
+	case c.Compute.Local.RunAs != "":
+		r, err := local.ParseRunAs(c.Compute.Local.RunAs)
+		if err != nil {
+			return nil, fmt.Errorf("compute.local.run_as: %w", err)
+		}
+		opts = append(opts, local.WithRunAs(r))
+	case c.Auth.Mode == config.ModeShared:
+		// A run as the sidecar's own user could read its token file, its data directory and the store's files.
+		return nil, errors.New("auth.mode shared with compute.backend local needs compute.local.run_as (a uid:gid other than the sidecar's): " +
+			"a job running as the sidecar's user could read the sidecar's credentials; or use compute.backend kubernetes")
+	}
+	return local.New(dir, compute.NewDatasetData(dataset.New(store)), opts...)
 }
 
 // newTrino connects to the Trino coordinator whose catalog reads the S3/MinIO blob store in place.

@@ -189,7 +189,10 @@ type CreateDatasetRequest struct {
 	// The new dataset's id, which becomes "datasets/{dataset_id}". Required.
 	DatasetId string `protobuf:"bytes,1,opt,name=dataset_id,json=datasetId,proto3" json:"dataset_id,omitempty"`
 	// Metadata of the new dataset; `name` and output-only fields are ignored.
-	Dataset       *Dataset `protobuf:"bytes,2,opt,name=dataset,proto3" json:"dataset,omitempty"`
+	Dataset *Dataset `protobuf:"bytes,2,opt,name=dataset,proto3" json:"dataset,omitempty"`
+	// Who may read the new dataset besides its owner (access.proto): "private", "internal" or "public". Empty:
+	// "internal". Grants are added with AccessService.SetAccess.
+	Visibility    string `protobuf:"bytes,3,opt,name=visibility,proto3" json:"visibility,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -236,6 +239,13 @@ func (x *CreateDatasetRequest) GetDataset() *Dataset {
 		return x.Dataset
 	}
 	return nil
+}
+
+func (x *CreateDatasetRequest) GetVisibility() string {
+	if x != nil {
+		return x.Visibility
+	}
+	return ""
 }
 
 // GetDatasetRequest names a dataset.
@@ -292,7 +302,10 @@ type ListDatasetsRequest struct {
 	// Token from a previous response's next_page_token.
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// "name" (default), "update_time desc", "create_time desc" or "size desc".
-	OrderBy       string `protobuf:"bytes,3,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	OrderBy string `protobuf:"bytes,3,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// Which of the datasets the caller can read to list (access.proto): "" all of them, "mine" those the caller
+	// owns, "shared" those shared with the caller by a grant to them or their group (and not owned by them).
+	Access        string `protobuf:"bytes,4,opt,name=access,proto3" json:"access,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -344,6 +357,13 @@ func (x *ListDatasetsRequest) GetPageToken() string {
 func (x *ListDatasetsRequest) GetOrderBy() string {
 	if x != nil {
 		return x.OrderBy
+	}
+	return ""
+}
+
+func (x *ListDatasetsRequest) GetAccess() string {
+	if x != nil {
+		return x.Access
 	}
 	return ""
 }
@@ -546,19 +566,23 @@ const file_kamld_v1_dataset_proto_rawDesc = "" +
 	"\x04etag\x18\r \x01(\tR\x04etag\x1a9\n" +
 	"\vLabelsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x98\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xde\x01\n" +
 	"\x14CreateDatasetRequest\x12S\n" +
 	"\n" +
 	"dataset_id\x18\x01 \x01(\tB4\x92A1\x8a\x01!^[a-z]([a-z0-9-]{0,61}[a-z0-9])?$\xd2\x01\n" +
 	"dataset_idR\tdatasetId\x12+\n" +
-	"\adataset\x18\x02 \x01(\v2\x11.kamld.v1.DatasetR\adataset\"'\n" +
+	"\adataset\x18\x02 \x01(\v2\x11.kamld.v1.DatasetR\adataset\x12D\n" +
+	"\n" +
+	"visibility\x18\x03 \x01(\tB$\x92A!\xf2\x02\x00\xf2\x02\aprivate\xf2\x02\binternal\xf2\x02\x06publicR\n" +
+	"visibility\"'\n" +
 	"\x11GetDatasetRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"\xbd\x01\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\xed\x01\n" +
 	"\x13ListDatasetsRequest\x12+\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12Z\n" +
-	"\border_by\x18\x03 \x01(\tB?\x92A<\xf2\x02\x00\xf2\x02\x04name\xf2\x02\x10update_time desc\xf2\x02\x10create_time desc\xf2\x02\tsize descR\aorderBy\"\x8c\x01\n" +
+	"\border_by\x18\x03 \x01(\tB?\x92A<\xf2\x02\x00\xf2\x02\x04name\xf2\x02\x10update_time desc\xf2\x02\x10create_time desc\xf2\x02\tsize descR\aorderBy\x12.\n" +
+	"\x06access\x18\x04 \x01(\tB\x16\x92A\x13\xf2\x02\x00\xf2\x02\x04mine\xf2\x02\x06sharedR\x06access\"\x8c\x01\n" +
 	"\x14ListDatasetsResponse\x12-\n" +
 	"\bdatasets\x18\x01 \x03(\v2\x11.kamld.v1.DatasetR\bdatasets\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +

@@ -41,6 +41,8 @@ type Backend struct {
 	wg    sync.WaitGroup
 	mu    sync.Mutex
 	wake  map[compute.RunID]chan struct{} // nudges a run's monitor (cancel) without waiting for its poll
+	// runAs is the uid and gid commands run as (runas.go); nil: the sidecar's own.
+	runAs *RunAs
 }
 
 var _ compute.Backend = (*Backend)(nil)

@@ -184,6 +184,9 @@ func (m *monitor) launch() error {
 	}
 	cmd := exec.Command(m.b.exe)
 	cmd.Env = append(os.Environ(), SupervisorEnv+"="+string(m.d))
+	if m.b.runAs != nil {
+		cmd.Env = append(cmd.Env, runAsEnv+"="+m.b.runAs.String())
+	}
 	cmd.Stdout, cmd.Stderr = nil, nil
 	// A session of its own: signals to the sidecar's group (Ctrl-C, a process manager) do not reach runs.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

@@ -75,6 +75,11 @@ func run(d runDir, spec compute.Spec) exitRecord {
 	// Pdeathsig is tied to the thread that forks: keep this goroutine on one thread until the child runs.
 	runtime.LockOSThread()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if cmd.SysProcAttr.Credential, err = credential(d.work()); err != nil {
+		runtime.UnlockOSThread()
+		fmt.Fprintf(log, "kamld: %v\n", err)
+		return failed(rec, compute.ReasonError, err.Error())
+	}
 	err = cmd.Start()
 	if err != nil {
 		runtime.UnlockOSThread()

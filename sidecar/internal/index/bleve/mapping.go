@@ -35,6 +35,7 @@ const (
 	fCreated     = "created"
 	fUpdated     = "updated"
 	fSource      = "source"
+	fReaders     = "readers"
 )
 
 // textAnalyzer splits on Unicode word boundaries (UAX #29) and lower-cases, with no stemming and no stop
@@ -47,7 +48,7 @@ var textFields = []struct{ field, api string }{
 }
 
 // mappingVersion changes whenever newMapping does; a stored index with another version is rebuilt.
-const mappingVersion = "1"
+const mappingVersion = "2" // 2: readers (access control)
 
 func newMapping() (*mapping.IndexMappingImpl, error) {
 	m := mapping.NewIndexMapping()
@@ -82,7 +83,7 @@ func newMapping() (*mapping.IndexMappingImpl, error) {
 	doc := mapping.NewDocumentStaticMapping()
 	for name, f := range map[string]*mapping.FieldMapping{
 		fID: kw(), fNameText: text(), fDescription: text(), fTags: kw(), fTagsLC: kw(), fTagsText: text(),
-		fLabelKeys: kw(), fLabelKV: kw(), fOwner: kw(), fOwnerLC: kw(), fFormats: kw(), fColumns: kw(),
+		fLabelKeys: kw(), fLabelKV: kw(), fOwner: kw(), fOwnerLC: kw(), fReaders: kw(), fFormats: kw(), fColumns: kw(),
 		fColumnsText: text(), fBytes: num(), fRows: num(), fCreated: date(), fUpdated: date(), fSource: source,
 	} {
 		doc.AddFieldMappingsAt(name, f)
@@ -112,7 +113,7 @@ func fieldsOf(d *index.Document) (map[string]any, error) {
 		fTags: d.Tags, fTagsLC: lower(d.Tags), fTagsText: d.Tags,
 		fLabelKeys: keys, fLabelKV: kv,
 		fFormats: lower(d.Formats), fColumns: cols, fColumnsText: cols,
-		fBytes: float64(d.Bytes), fRows: float64(d.Rows), fSource: string(src),
+		fBytes: float64(d.Bytes), fRows: float64(d.Rows), fSource: string(src), fReaders: d.Readers,
 	}
 	if d.Owner != "" { // an empty owner is no owner: not a facet value
 		out[fOwner], out[fOwnerLC] = d.Owner, strings.ToLower(d.Owner)

@@ -90,6 +90,7 @@ func request(req *index.Request) (*blv.SearchRequest, error) {
 	if err != nil {
 		return nil, err
 	}
+	q = restrict(q, req.Readers)
 	order, err := sortOrder(req.Sort)
 	if err != nil {
 		return nil, err
@@ -267,7 +268,7 @@ var suggestFields = map[string][2]string{
 }
 
 // Suggest implements index.Index: documents having a value with the prefix, counted per value.
-func (ix *Index) Suggest(ctx context.Context, field, prefix string, limit int) ([]index.Count, error) {
+func (ix *Index) Suggest(ctx context.Context, field, prefix string, limit int, readers index.Readers) ([]index.Count, error) {
 	f, ok := suggestFields[field]
 	if !ok {
 		return nil, apierr.InvalidArgument("field", "cannot suggest values of %q; use tag, owner, format, label or column", field)
@@ -278,6 +279,7 @@ func (ix *Index) Suggest(ctx context.Context, field, prefix string, limit int) (
 		p.SetField(f[0])
 		q = p
 	}
+	q = restrict(q, readers)
 	sr := blv.NewSearchRequestOptions(q, 0, 0, false)
 	sr.AddFacet("values", blv.NewFacetRequest(f[1], facetScan))
 	var res *blv.SearchResult
@@ -300,4 +302,26 @@ func searchErr(err error) error {
 		return err
 	}
 	return fmt.Errorf("bleve index: %v: %w", err, apierr.ErrUnavailable)
+}
+
+// restrict adds the access filter to q: a disjunction of the reader terms, with boost 0 so that, like a filter
+// clause in Elasticsearch, it selects documents without changing their scores.
+func restrict(q bq.Query, r index.Readers) bq.Query {
+	if !r.Restricted {
+		return q
+	}
+	if len(r.Terms) == 0 {
+		return bq.NewMatchNoneQuery()
+	}
+	terms := make([]bq.Query, len(r.Terms))
+	for i, t := range r.Terms {
+		tq := bq.NewTermQuery(t)
+		tq.SetField(fReaders)
+		tq.SetBoost(0)
+		terms[i] = tq
+	}
+	d := bq.NewDisjunctionQuery(terms)
+	d.SetMin(1)
+	d.SetBoost(0)
+	return bq.NewConjunctionQuery([]bq.Query{q, d})
 }

@@ -29,7 +29,8 @@ const (
 	fRows     = "rows"
 	fCreated  = "created_ns" // long, Unix nanoseconds (see timeValue)
 	fUpdated  = "updated_ns"
-	fDoc      = "doc" // the Document as given, stored but not indexed
+	fDoc      = "doc"     // the Document as given, stored but not indexed
+	fReaders  = "readers" // keyword: who may read (access.DocTerms); filters only
 )
 
 // textFields are the fields free text searches, and the API names their highlights carry.
@@ -79,6 +80,7 @@ func indexBody() map[string]any {
 				fDesc:     text,
 				fTag:      keyword(withText),
 				fOwner:    keyword(nil),
+				fReaders:  keyword(nil),
 				fFormat:   keyword(lower),
 				"column":  keyword(merge(lower, withText)),
 				fLabel:    keyword(nil),
@@ -121,6 +123,7 @@ type source struct {
 	CreatedNS   int64           `json:"created_ns"`
 	UpdatedNS   int64           `json:"updated_ns"`
 	Doc         json.RawMessage `json:"doc"`
+	Readers     []string        `json:"readers,omitempty"`
 }
 
 func toSource(d *index.Document) (*source, error) {
@@ -131,7 +134,7 @@ func toSource(d *index.Document) (*source, error) {
 	s := &source{
 		ID: d.ID, Description: d.Description, Tag: d.Tags, Owner: d.Owner, Format: d.Formats,
 		Bytes: d.Bytes, Files: d.Files, Rows: d.Rows,
-		CreatedNS: timeValue(d.CreateTime), UpdatedNS: timeValue(d.UpdateTime), Doc: raw,
+		CreatedNS: timeValue(d.CreateTime), UpdatedNS: timeValue(d.UpdateTime), Doc: raw, Readers: d.Readers,
 	}
 	for _, c := range d.Columns {
 		s.Column = append(s.Column, c.Name)

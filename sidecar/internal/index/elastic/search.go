@@ -64,6 +64,7 @@ func (x *Index) searchBody(r *index.Request) (dsl, *sortOrder, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	q = restrict(q, r.Readers)
 	body := dsl{
 		"query":            q,
 		"size":             r.PageSize + 1, // one more tells whether there is a next page
@@ -220,7 +221,7 @@ var suggestFields = map[string]string{
 
 // Suggest implements index.Index with a terms aggregation over every document, restricted to values that
 // start with prefix by an "include" pattern in which every character of the prefix is a literal.
-func (x *Index) Suggest(ctx context.Context, field, prefix string, limit int) ([]index.Count, error) {
+func (x *Index) Suggest(ctx context.Context, field, prefix string, limit int, readers index.Readers) ([]index.Count, error) {
 	f, ok := suggestFields[field]
 	if !ok {
 		return nil, apierr.InvalidArgument("field", "unknown field %q: use tag, owner, format, label or column", field)
@@ -232,7 +233,7 @@ func (x *Index) Suggest(ctx context.Context, field, prefix string, limit int) ([
 	if prefix != "" {
 		terms["include"] = prefixPattern(prefix)
 	}
-	body := dsl{"size": 0, "query": dsl{"match_all": dsl{}}, "aggs": dsl{"values": dsl{"terms": terms}}}
+	body := dsl{"size": 0, "query": restrict(dsl{"match_all": dsl{}}, readers), "aggs": dsl{"values": dsl{"terms": terms}}}
 	if err := x.ensureAlias(ctx); err != nil {
 		return nil, err
 	}
@@ -267,4 +268,16 @@ func prefixPattern(prefix string) string {
 	}
 	b.WriteString(".*")
 	return b.String()
+}
+
+// restrict adds the access filter to q in filter context: it selects documents without scoring, inside the
+// query, so hits, totals and aggregations all see only readable documents.
+func restrict(q dsl, r index.Readers) dsl {
+	if !r.Restricted {
+		return q
+	}
+	if len(r.Terms) == 0 {
+		return dsl{"match_none": dsl{}}
+	}
+	return dsl{"bool": dsl{"must": []dsl{q}, "filter": []dsl{{"terms": dsl{fReaders: r.Terms}}}}}
 }

@@ -38,6 +38,7 @@ func Run(t *testing.T, newIndex NewIndex) {
 	t.Run("BadRequests", func(t *testing.T) { testBadRequests(t, loaded(t, newIndex)) })
 	t.Run("Rebuild", func(t *testing.T) { testRebuild(t, loaded(t, newIndex)) })
 	t.Run("RebuildFailureKeepsCurrent", func(t *testing.T) { testRebuildFailure(t, loaded(t, newIndex)) })
+	t.Run("Access", func(t *testing.T) { testAccess(t, newIndex(t)) })
 }
 
 // ---- helpers -----------------------------------------------------------------------------------------------
@@ -285,11 +286,11 @@ func testSuggest(t *testing.T, ix index.Index) {
 		{index.FacetTag, "zzz", 10, nil},
 	}
 	for _, c := range cases {
-		got, err := ix.Suggest(ctxFor(t), c.field, c.prefix, c.limit)
+		got, err := ix.Suggest(ctxFor(t), c.field, c.prefix, c.limit, index.Readers{})
 		require.NoError(t, err)
 		assert.Equal(t, c.want, got, "suggest %s %q", c.field, c.prefix)
 	}
-	_, err := ix.Suggest(ctxFor(t), "description", "", 10)
+	_, err := ix.Suggest(ctxFor(t), "description", "", 10, index.Readers{})
 	assert.Equal(t, codes.InvalidArgument, apierr.Code(err))
 }
 
@@ -312,7 +313,7 @@ func testDelete(t *testing.T, ix index.Index) {
 	_, err := ix.Get(ctx, "iris")
 	require.ErrorIs(t, err, apierr.ErrNotFound)
 	assert.Len(t, search(t, ix, index.Request{PageSize: 100}), len(allIDs)-2)
-	got, err := ix.Suggest(ctx, index.FacetTag, "reg", 10)
+	got, err := ix.Suggest(ctx, index.FacetTag, "reg", 10, index.Readers{})
 	require.NoError(t, err)
 	assert.Empty(t, got, "suggestions forget deleted documents")
 }
@@ -344,7 +345,7 @@ func testRebuild(t *testing.T, ix index.Index) {
 	})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"iris", "late", "penguins", "wine"}, search(t, ix, index.Request{PageSize: 100, Sort: index.Sort{By: index.ByName}}))
-	got, err := ix.Suggest(ctx, index.FacetOwner, "", 10)
+	got, err := ix.Suggest(ctx, index.FacetOwner, "", 10, index.Readers{})
 	require.NoError(t, err)
 	assert.Equal(t, []index.Count{cnt("kamld", 2), cnt("alice", 1)}, got)
 

@@ -32,8 +32,10 @@ func (x *searchIndex) Search(ctx context.Context, req *index.Request) (*index.Re
 	return call(ctx, x.name, "search", func(ctx context.Context) (*index.Result, error) { return x.Index.Search(ctx, req) })
 }
 
-func (x *searchIndex) Suggest(ctx context.Context, field, prefix string, limit int) ([]index.Count, error) {
-	return call(ctx, x.name, "suggest", func(ctx context.Context) ([]index.Count, error) { return x.Index.Suggest(ctx, field, prefix, limit) })
+func (x *searchIndex) Suggest(ctx context.Context, field, prefix string, limit int, readers index.Readers) ([]index.Count, error) {
+	return call(ctx, x.name, "suggest", func(ctx context.Context) ([]index.Count, error) {
+		return x.Index.Suggest(ctx, field, prefix, limit, readers)
+	})
 }
 
 func (x *searchIndex) Rebuild(ctx context.Context, fill func(ctx context.Context, w index.Writer) error) error {

@@ -35,6 +35,19 @@ var Mutating = map[string]bool{
 	"/kamld.v1.FileService/CommitSignedUpload": true,
 	"/kamld.v1.FileService/DeleteFile":         true,
 
+	"/kamld.v1.BatchUploadService/UploadFiles": true,
+
+	"/kamld.v1.AccessService/GetAccess": false,
+	"/kamld.v1.AccessService/SetAccess": true,
+
+	// PlanPipeline only computes what a run would do.
+	"/kamld.v1.PipelineService/PlanPipeline":      false,
+	"/kamld.v1.PipelineService/RunPipeline":       true,
+	"/kamld.v1.PipelineService/GetPipelineRun":    false,
+	"/kamld.v1.PipelineService/ListPipelineRuns":  false,
+	"/kamld.v1.PipelineService/CancelPipelineRun": true,
+	"/kamld.v1.PipelineService/WatchPipelineRun":  false,
+
 	"/kamld.v1.JobService/SubmitJob":     true,
 	"/kamld.v1.JobService/GetJob":        false,
 	"/kamld.v1.JobService/ListJobs":      false,

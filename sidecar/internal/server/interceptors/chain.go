@@ -24,6 +24,8 @@ type Options struct {
 	Verifier auth.Verifier
 	// Audit receives the audit records; nil leaves the audit link out (audit.mode).
 	Audit audit.Writer
+	// JobTokens verifies job-scoped tokens in single mode (in shared mode they are part of Verifier).
+	JobTokens auth.Verifier
 }
 
 // link is one named step of the chain: the same concern applied to unary and to streaming calls, so the two
@@ -39,7 +41,7 @@ type link struct {
 func chain(o Options) []link {
 	rec := recovery{log: o.Logger}
 	log := logging{log: o.Logger}
-	au := authenticator{token: o.Token, defaultIdentity: o.DefaultIdentity, verifier: o.Verifier}
+	au := authenticator{token: o.Token, defaultIdentity: o.DefaultIdentity, verifier: o.Verifier, jobTokens: o.JobTokens}
 	errs := errorMapper{log: o.Logger}
 	aud := newAuditor(o.Audit, o.Logger)
 	return []link{

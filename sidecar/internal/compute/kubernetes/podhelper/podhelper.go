@@ -160,7 +160,7 @@ func exitCode(cmd *exec.Cmd, err error) (int, error) {
 // than the run's own KAMLD_JOB, KAMLD_ATTEMPT and KAMLD_WORKDIR), so the user's command does not inherit the
 // store's credentials through its environment.
 func ChildEnv(environ []string) []string {
-	keep := map[string]bool{"KAMLD_JOB": true, "KAMLD_ATTEMPT": true, "KAMLD_WORKDIR": true}
+	keep := map[string]bool{"KAMLD_JOB": true, "KAMLD_ATTEMPT": true, "KAMLD_WORKDIR": true, "KAMLD_JOB_TOKEN": true, "KAMLD_URL": true, "KAMLD_GRPC": true}
 	out := make([]string, 0, len(environ))
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
