@@ -99,6 +99,9 @@ func (f *fleet) summary(ctx context.Context, window time.Duration) (*kamldv1.Met
 	for state, v := range jobs {
 		out.JobTransitions[state] = int64(v)
 	}
+	if err := f.addSeries(ctx, out, window); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
