@@ -32,7 +32,9 @@ export const CommandIds = {
   showJob: 'kamld:show-job',
   cancelJob: 'kamld:cancel-job',
   copyJobId: 'kamld:copy-job-id',
-  runAsJob: 'kamld:run-as-job'
+  runAsJob: 'kamld:run-as-job',
+  /** Opens the Platform view: backend health, latency, errors, jobs, storage. */
+  openPlatform: 'kamld:open-platform'
 } as const;
 
 /** The command palette's category of every kamld command. */
@@ -46,5 +48,6 @@ export const PALETTE_COMMANDS: readonly string[] = [
   CommandIds.newDataset,
   CommandIds.sqlEditor,
   CommandIds.runQuery,
-  CommandIds.snapshot
+  CommandIds.snapshot,
+  CommandIds.openPlatform
 ];

@@ -50,6 +50,7 @@ import { DatasetViewModel } from './datasetViewModel';
 import { datasetsIcon } from './icons';
 import { setupJobs } from './jobsPlugin';
 import { NotebookInserter } from './notebookInsert';
+import { setupPlatform } from './platform/platformPlugin';
 import { SqlCatalog } from './sqlCatalog';
 import { SqlEditorWidget } from './sqlEditor';
 import { SqlEditorModel } from './sqlEditorModel';
@@ -390,6 +391,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       openSqlEditor,
       insertDataset: id => insertLoadCell(id, '')
     });
+    setupPlatform({ app, trans, connection, statusBar, restorer });
     addWorkbenchMenus(app, palette, launcher);
     if (statusBar) {
       const item = new KamldStatusItem(
