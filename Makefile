@@ -140,7 +140,7 @@ venv: $(VENV)/.stamp ## Python venv with JupyterLab and the extension (editable;
 $(VENV)/.stamp: labextension/pyproject.toml node_modules/.stamp
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e './labextension[test]'
+	$(PY) -m pip install --quiet -e './labextension[test,tracing]'
 	$(VENV)/bin/jupyter labextension develop --overwrite labextension >/dev/null
 	touch $@
 
@@ -190,8 +190,12 @@ test-js: ext ## jest: the panel's logic
 	cd labextension && npm test --silent
 
 .PHONY: test-e2e
-test-e2e: build ext chromium ## Playwright in Debian's Chromium against real JupyterLab + sidecar
+test-e2e: build ext chromium elasticsearch es-control ## Playwright in Debian's Chromium against real JupyterLab + sidecar (+ Elasticsearch for the Platform view)
 	cd labextension/ui-tests && KAMLD_BINARY=$(KAMLD) npx playwright test
+
+.PHONY: es-control
+es-control: ## bin/kamld-es-control: runs a test Elasticsearch that the Platform view's browser test stops and starts
+	go build -o bin/kamld-es-control ./sidecar/internal/testserver/cmd/es-control
 
 .PHONY: test-rules
 test-rules: prometheus ## promtool: check the chart's alerting rules and run their unit tests

@@ -176,25 +176,21 @@ describe('platformApi', () => {
 
 describe('health levels', () => {
   const calls = parseMetricsSummary(SUMMARY)!.backends[0].calls;
-  it('red when not serving, amber with errors or a recent failed check, else green', () => {
+  it('red when not serving, amber for recent errors no outage explains, else green', () => {
     expect(healthLevel(serving({ serving: false }), undefined, NOW)).toBe(
       'red'
     );
     expect(healthLevel(serving(), calls, NOW)).toBe('amber');
+    // The errors of 17:01 came with a failed health check in that minute: recovered, green.
     expect(
       healthLevel(
-        serving({ lastErrorTime: '2026-12-07T16:30:00Z' }),
-        undefined,
-        NOW
-      )
-    ).toBe('amber');
-    expect(
-      healthLevel(
-        serving({ lastErrorTime: '2026-12-07T12:00:00Z' }),
-        undefined,
+        serving({ lastErrorTime: '2026-12-07T17:01:20Z' }),
+        calls,
         NOW
       )
     ).toBe('green');
+    // Errors older than the recent minutes do not count.
+    expect(healthLevel(serving(), calls, NOW + 10 * 60_000)).toBe('green');
     expect(healthLevel(serving(), undefined, NOW)).toBe('green');
   });
   it('worst of several', () => {
@@ -270,7 +266,9 @@ describe('format', () => {
     expect(formatPercent(0.004)).toBe('0.4 %');
     expect(formatPercent(0.2)).toBe('20 %');
     expect(formatRate(2)).toBe('2.0/s');
-    expect(formatRate(0.05)).toBe('3/min');
+    expect(formatRate(0.05)).toBe('3.0/min');
+    expect(formatRate(0.5)).toBe('30/min');
+    expect(formatSeconds(0.00004)).toBe('40 µs');
     expect(formatAge('2026-12-07T17:01:18Z', NOW)).toBe('42 s');
     expect(formatAge('2026-12-07T15:00:00Z', NOW)).toBe('2 h');
     expect(formatAge('', NOW)).toBe('');

@@ -33,9 +33,7 @@ export function BackendCard(props: {
           {health.capability}
         </span>
         <span className="kamld-BackendCard-state">
-          {health.serving || !health.degradedSince
-            ? levelLabel(level, trans)
-            : trans.__('Down for %1', formatAge(health.degradedSince, now))}
+          {stateText(card, now, trans)}
         </span>
       </header>
       {!health.serving && health.message && (
@@ -100,4 +98,24 @@ export function BackendCard(props: {
       )}
     </section>
   );
+}
+
+/** "Down for 2 min", "Recovered 5 min ago", or the level in words. */
+function stateText(
+  card: IBackendCard,
+  now: number,
+  trans: TranslationBundle
+): string {
+  const { health, level } = card;
+  if (!health.serving && health.degradedSince) {
+    return trans.__('Down for %1', formatAge(health.degradedSince, now));
+  }
+  const failedAt = Date.parse(health.lastErrorTime);
+  if (health.serving && now - failedAt < 3600_000) {
+    return trans.__(
+      'Recovered, last failure %1 ago',
+      formatAge(health.lastErrorTime, now)
+    );
+  }
+  return levelLabel(level, trans);
 }

@@ -3,10 +3,13 @@
  * "since when". Pure functions (jest-tested), no JupyterLab imports.
  */
 
-/** Seconds as a latency: "0.4 ms", "12 ms", "1.3 s", "2.0 min". */
+/** Seconds as a latency: "40 µs", "0.4 ms", "12 ms", "1.3 s", "2.0 min". */
 export function formatSeconds(seconds: number): string {
   if (!(seconds > 0)) {
     return '0 ms';
+  }
+  if (seconds < 0.0001) {
+    return `${Math.max(1, Math.round(seconds * 1e6))} µs`;
   }
   if (seconds < 0.01) {
     return `${(seconds * 1000).toFixed(1)} ms`;
@@ -43,12 +46,15 @@ export function formatPercent(fraction: number): string {
   return p < 10 ? `${p.toFixed(1)} %` : `${Math.round(p)} %`;
 }
 
-/** Calls per second, as per second or per minute when slow: "3.2/s", "4/min". */
+/** Calls per second, as per second or per minute when slow: "3.2/s", "12/min", "0.4/min". */
 export function formatRate(perSecond: number): string {
   if (perSecond >= 1) {
     return `${perSecond.toFixed(1)}/s`;
   }
-  return `${Math.round(perSecond * 60)}/min`;
+  const perMinute = perSecond * 60;
+  return perMinute >= 10 || perMinute === 0
+    ? `${Math.round(perMinute)}/min`
+    : `${perMinute.toFixed(1)}/min`;
 }
 
 /** How long ago `iso` was at `now` (ms): "42 s", "5 min", "3 h", "2 d" (units are symbols, not words). */

@@ -28,11 +28,15 @@ export interface IPlatformSource {
 }
 
 /**
- * green: serving and no server-side error in the window; amber: serving but
- * with errors in the window, or a failed health check within it; red: not
- * serving.
+ * green: serving, and its calls of the last few minutes succeeded; amber:
+ * serving, but calls failed server-side in those minutes after its last
+ * failed health check (errors an outage does not explain); red: not serving.
+ * So a backend that recovers from an outage turns green at once.
  */
 export type HealthLevel = 'green' | 'amber' | 'red';
+
+/** How many recent minutes of calls decide amber. */
+export const RECENT_MINUTES = 5;
 
 /** One backend's card: its health and its calls in the window. */
 export interface IBackendCard {
@@ -55,16 +59,21 @@ export function errorRate(calls: ICallStats | undefined): number {
 export function healthLevel(
   health: IBackendHealth,
   calls: ICallStats | undefined,
-  now: number,
-  windowSeconds = WINDOW_SECONDS
+  now: number
 ): HealthLevel {
   if (!health.serving) {
     return 'red';
   }
   const failedAt = Date.parse(health.lastErrorTime);
-  const recentFailure =
-    Number.isFinite(failedAt) && now - failedAt < windowSeconds * 1000;
-  return (calls?.errors ?? 0) > 0 || recentFailure ? 'amber' : 'green';
+  const outageMinute = Number.isFinite(failedAt)
+    ? Math.floor(failedAt / 60_000) * 60_000
+    : -Infinity;
+  const since = now - RECENT_MINUTES * 60_000;
+  const unexplained = (calls?.minutes ?? []).some(m => {
+    const start = Date.parse(m.start);
+    return m.errors > 0 && start >= since && start > outageMinute;
+  });
+  return unexplained ? 'amber' : 'green';
 }
 
 /** The worst of some levels ('green' for none). */
