@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, overload
 import requests
 
 from .client import Client, Dataset, DiffStats, FileInfo, MergeResult, Snapshot, Tag
-from .errors import KamldError
+from .errors import KamldError, error_for
 from .refs import (
     DEFAULT_BRANCH,
     DRAFT,
@@ -488,7 +488,7 @@ def upload(
                 info = c.upload(target, item.path, f)
         except KamldError as exc:
             # Say which file: a folder upload fails on one of many.
-            raise KamldError(
+            raise error_for(
                 exc.code,
                 f"uploading {str(item.local)!r} to {r.dataset}/{item.path}: {exc.message}",
                 exc.details,

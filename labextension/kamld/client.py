@@ -13,7 +13,7 @@ from urllib.parse import quote
 import requests
 
 from .connection import ConnectionInfo, find_connection
-from .errors import UNAUTHENTICATED, UNAVAILABLE, KamldError, grpc_code_from_http
+from .errors import UNAUTHENTICATED, UNAVAILABLE, KamldError, error_for, grpc_code_from_http
 from .identity import USER_HEADER, default_user, user_header_value
 
 DEFAULT_TIMEOUT = 30.0
@@ -617,13 +617,13 @@ class Client:
                 timeout=wait,
             )
         except requests.ConnectionError as exc:
-            raise KamldError(
+            raise error_for(
                 UNAVAILABLE,
                 f"cannot reach the kamld sidecar at {self._conn.url} (from {self._conn.source}): {exc}. "
                 "Is JupyterLab with the kamld extension (or `kamld serve`) still running?",
             ) from exc
         except requests.Timeout as exc:
-            raise KamldError(
+            raise error_for(
                 4, f"the kamld sidecar at {self._conn.url} did not answer within {wait} s"
             ) from exc
         if resp.ok:
@@ -655,7 +655,7 @@ def _error_from_response(resp: requests.Response) -> KamldError:
     if err is not None:
         return err
     text = resp.text.strip()[:500] or resp.reason
-    return KamldError(
+    return error_for(
         grpc_code_from_http(resp.status_code),
         f"HTTP {resp.status_code} from {resp.url}: {text}",
         http_status=resp.status_code,

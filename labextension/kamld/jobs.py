@@ -21,7 +21,7 @@ from urllib.parse import quote
 import requests
 
 from .client import Client, Snapshot
-from .errors import KamldError
+from .errors import KamldError, error_for
 
 __all__ = [
     "FINAL_STATES",
@@ -173,10 +173,10 @@ def _stream(client: Client, path: str, params: Mapping[str, Any]) -> Iterator[di
             item = json.loads(line)
             if "error" in item:
                 err = KamldError.from_status_json(item["error"], http_status=resp.status_code)
-                raise err or KamldError(13, f"stream {path} failed: {item['error']}")
+                raise err or error_for(13, f"stream {path} failed: {item['error']}")
             yield item.get("result") or {}
     except requests.exceptions.RequestException as exc:
-        raise KamldError(UNAVAILABLE, f"the stream {path} broke off: {exc}") from exc
+        raise error_for(UNAVAILABLE, f"the stream {path} broke off: {exc}") from exc
     finally:
         resp.close()
 
@@ -276,7 +276,7 @@ def _work_file(path: Path) -> dict[str, Any]:
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise KamldError(3, f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise error_for(3, f"cannot read {path}: {exc.strerror or exc}") from exc
     return {
         "path": PurePosixPath(path.name).as_posix(),
         "content": base64.b64encode(content).decode("ascii"),

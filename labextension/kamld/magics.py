@@ -346,8 +346,17 @@ def _sql_parser() -> _Parser:
     return p
 
 
+class SqlMagicUsageError(ValueError):
+    """`%%kamld_sql` was given bad options. IPython shows only the message (see _render_traceback_)."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [str(self)]
+
+
 def run_sql(line: str, cell: str, namespace: dict[str, Any]) -> Any:
-    """What `%%kamld_sql <line>` with `cell` returns: the DataFrame, or None after printing one line."""
+    """What `%%kamld_sql <line>` with `cell` returns: the DataFrame. A failing query raises its typed
+    kamld error (kamld.InvalidArgument, kamld.DatasetNotFound, ...) and bad options SqlMagicUsageError, so a
+    notebook run stops at this cell instead of failing later on a missing variable."""
     parser = _sql_parser()
     try:
         args = parser.parse_args(shlex.split(line))
@@ -355,16 +364,13 @@ def run_sql(line: str, cell: str, namespace: dict[str, Any]) -> Any:
         print(parser.format_help())
         return None
     except (_UsageError, ValueError) as exc:
-        print(f"{parser.prog}: {exc}\n{parser.format_usage()}")
-        return None
+        raise SqlMagicUsageError(f"{parser.prog}: {exc}\n{parser.format_usage()}") from None
     if args.output is not None and not args.output.isidentifier():
-        print(f"{parser.prog}: -o needs a Python variable name, not {args.output!r}")
-        return None
+        raise SqlMagicUsageError(f"{parser.prog}: -o needs a Python variable name, not {args.output!r}")
     try:
         df = sqlapi.sql(cell, max_rows=args.max_rows, timeout=args.timeout)
-    except (KamldError, ImportError, ValueError) as exc:
-        print(f"kamld: {exc}")
-        return None
+    except KamldError as exc:
+        raise exc.with_traceback(None) from None  # the client's frames are no help to the notebook's author
     if args.output:
         namespace[args.output] = df
     if df.attrs.get("truncated"):

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .client import Client
-from .errors import KamldError
+from .errors import KamldError, error_for
 from .refs import parse_short_ref
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -93,7 +93,7 @@ def _messages(lines: Iterator[bytes]) -> Iterator[dict[str, Any]]:
         item = json.loads(line)
         if "error" in item:
             err = KamldError.from_status_json(item["error"])
-            raise err if err is not None else KamldError(13, f"query failed: {item['error']}")
+            raise err if err is not None else error_for(13, f"query failed: {item['error']}")
         yield item.get("result") or {}
 
 
