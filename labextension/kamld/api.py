@@ -25,6 +25,7 @@ import requests
 
 from .client import Client, Dataset, DiffStats, FileInfo, MergeResult, Snapshot, Tag
 from .errors import KamldError, error_for
+from .progress import Bar, byte_bar
 from .refs import (
     DEFAULT_BRANCH,
     DRAFT,
@@ -283,9 +284,10 @@ def ls(ref: str, *, recursive: bool = True, client: Client | None = None) -> pd.
 class DatasetFile(io.RawIOBase):
     """The raw, streamed body of one file download. Use `kamld.open`, which buffers (and decodes) it."""
 
-    def __init__(self, response: requests.Response, name: str) -> None:
+    def __init__(self, response: requests.Response, name: str, bar: Bar | None = None) -> None:
         super().__init__()
         self._response = response
+        self._bar = bar
         self.name = name
         self.size = _int(response.headers.get("Content-Length"))
         self.etag = response.headers.get("ETag", "")
@@ -299,20 +301,25 @@ class DatasetFile(io.RawIOBase):
         data = self._response.raw.read(len(view), decode_content=True)
         n = len(data)
         view[:n] = data
+        if self._bar is not None:
+            self._bar.update(n)
         return n
 
     def close(self) -> None:
         if not self.closed:
             self._response.close()
+            if self._bar is not None:
+                self._bar.close()
         super().close()
 
 
-def _open_file(r: ShortRef, client: Client | None) -> DatasetFile:
+def _open_file(r: ShortRef, client: Client | None, progress: bool | None = False) -> DatasetFile:
     if r.is_folder:
         what = "a folder" if r.path else "a whole dataset"
         raise ValueError(f"open needs a file path like 'iris@v1/train.csv'; {str(r)!r} names {what}")
     resp = _c(client).download(r.dataset, r.path, ref=r.ref)
-    return DatasetFile(resp, str(r))
+    size = _int(resp.headers.get("Content-Length"))
+    return DatasetFile(resp, str(r), byte_bar(size, f"loading {r}", progress))
 
 
 @overload
@@ -378,11 +385,14 @@ def _pick_table(r: ShortRef, client: Client) -> str:
     return tables[0]
 
 
-def load(ref: str, *, client: Client | None = None, **read_kwargs: Any) -> pd.DataFrame:
+def load(
+    ref: str, *, progress: bool | None = None, client: Client | None = None, **read_kwargs: Any
+) -> pd.DataFrame:
     """A DataFrame from "dataset[@ref][/path]": a CSV, TSV, Parquet, JSON or JSON-lines file.
 
     Without a path (or with a folder path ending in '/'), the dataset or folder must hold exactly one
-    tabular file. `read_kwargs` go to the pandas reader (read_csv, read_parquet, read_json).
+    tabular file. `read_kwargs` go to the pandas reader (read_csv, read_parquet, read_json). A progress bar
+    (tqdm, when installed) shows for files of 8 MiB and more, or always with `progress=True`.
     """
     pd = _pandas()
     c = _c(client)
@@ -393,7 +403,7 @@ def load(ref: str, *, client: Client | None = None, **read_kwargs: Any) -> pd.Da
         kinds = ", ".join(sorted(set(TABULAR_FORMATS)))
         raise ValueError(f"cannot load {path!r} into a DataFrame: not a tabular file ({kinds})")
     target = ShortRef(r.dataset, r.ref, path)
-    with io.BufferedReader(_open_file(target, c), buffer_size=1 << 16) as f:
+    with io.BufferedReader(_open_file(target, c, progress), buffer_size=1 << 16) as f:
         if fmt == "csv":
             return pd.read_csv(f, **read_kwargs)
         if fmt == "tsv":
@@ -456,7 +466,7 @@ def upload(
     local: str | os.PathLike[str],
     dest: str,
     *,
-    progress: bool | Progress = False,
+    progress: bool | Progress | None = None,
     workers: int = UPLOAD_WORKERS,
     client: Client | None = None,
 ) -> list[FileInfo]:
@@ -464,8 +474,9 @@ def upload(
 
     `dest` is "dataset[/path]": a file goes to `path`, or into it when it ends in '/' (or is absent);
     a folder's files go under `path/` keeping their relative paths, `workers` (8) at a time. Bytes are
-    streamed, never read whole. `progress=True` prints one line per file to stderr; a callable gets
-    (path, size, files_done, files_total). Take a snapshot afterwards to record the change.
+    streamed, never read whole. A progress bar over the bytes (tqdm, when installed) shows for uploads of
+    8 MiB and more, or always with `progress=True` (without tqdm, True prints one line per file to stderr);
+    a callable gets (path, size, files_done, files_total) instead. Take a snapshot afterwards to record it.
     """
     r = _parse_folder(dest)
     branch = draft_branch(r.ref) if r.ref else ""
@@ -477,7 +488,14 @@ def upload(
     target = scoped_dataset(r.dataset, branch)
     plan = _plan_upload(Path(local).expanduser(), r)
     c = _c(client)
-    report: Progress | None = _print_progress if progress is True else (progress or None)
+    bar = (
+        None if callable(progress) else byte_bar(sum(u.size for u in plan), f"uploading to {dest}", progress)
+    )
+    report: Progress | None = progress if callable(progress) else None
+    if bar is not None:
+        report = lambda path, size, done, total: bar.update(size)  # noqa: E731 -- the same shape
+    elif progress is True:
+        report = _print_progress
     done = 0
     lock = threading.Lock()
 
@@ -500,6 +518,15 @@ def upload(
                 report(item.path, item.size, done, len(plan))
         return info
 
+    try:
+        return _run_uploads(plan, one, workers)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _run_uploads(plan: list[_Upload], one: Callable[[_Upload], FileInfo], workers: int) -> list[FileInfo]:
+    """Uploads the plan, `workers` at a time; the first failure cancels what has not started."""
     if len(plan) <= 1 or workers <= 1:
         return [one(item) for item in plan]
     with ThreadPoolExecutor(max_workers=min(workers, len(plan)), thread_name_prefix="kamld-upload") as pool:

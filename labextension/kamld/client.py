@@ -7,12 +7,13 @@ so a notebook needs no configuration. No jupyter_server import here: this runs i
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import IO, Any, TypedDict
+from typing import IO, Any, TypedDict, cast
 from urllib.parse import quote
 
 import requests
 
 from .connection import ConnectionInfo, find_connection
+from .display import DatasetInfo, SnapshotInfo
 from .errors import UNAUTHENTICATED, UNAVAILABLE, KamldError, error_for, grpc_code_from_http
 from .identity import USER_HEADER, default_user, user_header_value
 
@@ -268,12 +269,10 @@ class Client:
         body: dict[str, Any] = {"description": description, "tags": list(tags), "labels": dict(labels or {})}
         if owner:
             body["owner"] = owner
-        result: Dataset = self.request("POST", "/v1/datasets", params={"datasetId": dataset_id}, json=body)
-        return result
+        return _dataset(self.request("POST", "/v1/datasets", params={"datasetId": dataset_id}, json=body))
 
     def get_dataset(self, dataset_id: str) -> Dataset:
-        result: Dataset = self.request("GET", _ds(dataset_id))
-        return result
+        return _dataset(self.request("GET", _ds(dataset_id)))
 
     def list_datasets(self, *, order_by: str = "") -> list[Dataset]:
         """ListDatasets, every page."""
@@ -331,10 +330,9 @@ class Client:
             body["owner"] = owner
         if not body:
             raise ValueError("update_dataset: pass at least one of description, tags, labels, owner")
-        result: Dataset = self.request(
-            "PATCH", _ds(dataset_id), params={"updateMask": ",".join(body)}, json=body
+        return _dataset(
+            self.request("PATCH", _ds(dataset_id), params={"updateMask": ",".join(body)}, json=body)
         )
-        return result
 
     def delete_dataset(self, dataset_id: str) -> None:
         self.request("DELETE", _ds(dataset_id))
@@ -344,12 +342,10 @@ class Client:
     def create_snapshot(self, dataset_id: str, message: str = "", *, allow_empty: bool = False) -> Snapshot:
         """CreateSnapshot: commit the draft. FAILED_PRECONDITION when nothing changed (unless allow_empty)."""
         body = {"message": message, "allowEmpty": allow_empty}
-        result: Snapshot = self.request("POST", f"{_ds(dataset_id)}/snapshots", json=body)
-        return result
+        return _snapshot(self.request("POST", f"{_ds(dataset_id)}/snapshots", json=body))
 
     def get_snapshot(self, dataset_id: str, ref: str) -> Snapshot:
-        result: Snapshot = self.request("GET", f"{_ds(dataset_id)}/snapshots/{quote(ref, safe='')}")
-        return result
+        return _snapshot(self.request("GET", f"{_ds(dataset_id)}/snapshots/{quote(ref, safe='')}"))
 
     def list_snapshots(self, dataset_id: str) -> list[Snapshot]:
         """ListSnapshots, every page, newest first."""
@@ -632,6 +628,16 @@ class Client:
             raise _error_from_response(resp)
         finally:
             resp.close()
+
+
+def _dataset(data: Any) -> Dataset:
+    """The API's Dataset as a DatasetInfo: the same dict, displayed as a card in notebooks."""
+    return cast(Dataset, DatasetInfo(data or {}))
+
+
+def _snapshot(data: Any) -> Snapshot:
+    """The API's Snapshot as a SnapshotInfo: the same dict, with typed properties and a card."""
+    return cast(Snapshot, SnapshotInfo(data or {}))
 
 
 def _rewindable(data: object) -> bool:

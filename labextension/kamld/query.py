@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .client import Client
+from .display import query_html
 from .errors import KamldError, error_for
 from .refs import parse_short_ref
 
@@ -43,6 +44,12 @@ class QueryResult:
 
     def to_pandas(self) -> pd.DataFrame:
         return to_frame(self.columns, self.rows)
+
+    def _repr_html_(self) -> str:
+        return query_html(self.columns, self.rows, self.stats)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/html": self._repr_html_(), "text/plain": repr(self)}
 
 
 def execute(

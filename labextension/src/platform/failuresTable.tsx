@@ -23,34 +23,39 @@ export function FailuresTable(props: {
   }
   const newestFirst = [...props.failures].reverse();
   return (
-    <table className="kamld-FailuresTable">
-      <caption className="kamld-u-visuallyHidden">
-        {trans.__('Recent failures, newest first')}
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">{trans.__('When')}</th>
-          <th scope="col">{trans.__('Operation')}</th>
-          <th scope="col">{trans.__('Code')}</th>
-          <th scope="col">{trans.__('Request id')}</th>
-          <th scope="col">{trans.__('Message')}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {newestFirst.map((f, i) => (
-          <tr key={`${f.time}-${i}`}>
-            <td title={f.time}>{trans.__('%1 ago', formatAge(f.time, now))}</td>
-            <td className="kamld-FailuresTable-operation">{f.operation}</td>
-            <td>{f.code}</td>
-            <td className="kamld-FailuresTable-requestId">
-              {f.requestId || '—'}
-            </td>
-            <td className="kamld-FailuresTable-message" title={f.message}>
-              {f.message}
-            </td>
+    // Scrolls sideways by itself at narrow widths, so the view never does.
+    <div className="kamld-FailuresTable-scroll">
+      <table className="kamld-FailuresTable">
+        <caption className="kamld-u-visuallyHidden">
+          {trans.__('Recent failures, newest first')}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">{trans.__('When')}</th>
+            <th scope="col">{trans.__('Operation')}</th>
+            <th scope="col">{trans.__('Code')}</th>
+            <th scope="col">{trans.__('Request id')}</th>
+            <th scope="col">{trans.__('Message')}</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {newestFirst.map((f, i) => (
+            <tr key={`${f.time}-${i}`}>
+              <td title={f.time}>
+                {trans.__('%1 ago', formatAge(f.time, now))}
+              </td>
+              <td className="kamld-FailuresTable-operation">{f.operation}</td>
+              <td>{f.code}</td>
+              <td className="kamld-FailuresTable-requestId">
+                {f.requestId || '—'}
+              </td>
+              <td className="kamld-FailuresTable-message" title={f.message}>
+                {f.message}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }

@@ -77,7 +77,9 @@ test('an Elasticsearch outage turns the index red, a restart green again', async
   await expect(index.locator('.kamld-BackendCard-name')).toHaveText(
     'elasticsearch'
   );
-  await expect(index).toHaveAttribute('data-kamld-level', 'green', {
+  // Serving; amber is fair before the outage too: on a busy machine the
+  // index's first writes can time out, and the view says so.
+  await expect(index).toHaveAttribute('data-kamld-level', /^(green|amber)$/, {
     timeout: 60_000
   });
   await expect(view.locator('[data-kamld-backend="blob"]')).toBeVisible();
