@@ -113,15 +113,20 @@ $(TOOLS_BIN)/.stamp: tools/go.mod tools/go.sum
 	cd tools && GOBIN=$(TOOLS_BIN) go install tool
 	touch $@
 
+# The panel's wire types: TypeScript from the OpenAPI that buf writes, by the pinned openapi-typescript
+# (labextension/package.json), so a field the server stops sending fails the extension's type check.
+GENERATED := sidecar/gen labextension/src/gen
+
 .PHONY: generate
-generate: tools ## regenerate Go, gateway and OpenAPI code from proto/
+generate: tools node_modules ## regenerate Go, gateway, OpenAPI and the panel's TypeScript wire types from proto/
 	rm -f sidecar/gen/kamld/v1/*.go sidecar/gen/openapi/*.json
 	buf generate
+	npx openapi-typescript sidecar/gen/openapi/kamld.swagger.json --output labextension/src/gen/kamldApi.ts >/dev/null
 
 .PHONY: check-generate
 check-generate: generate ## fail when the committed generated code is stale
-	@git diff --exit-code --stat -- sidecar/gen || { echo "generated code is stale: run make generate and commit" >&2; exit 1; }
-	@test -z "$$(git status --porcelain -- sidecar/gen)" || { git status --porcelain -- sidecar/gen; echo "untracked generated files: run make generate and commit" >&2; exit 1; }
+	@git diff --exit-code --stat -- $(GENERATED) || { echo "generated code is stale: run make generate and commit" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- $(GENERATED))" || { git status --porcelain -- $(GENERATED); echo "untracked generated files: run make generate and commit" >&2; exit 1; }
 
 # One npm workspace (package.json at the root): labextension and labextension/ui-tests share node_modules/ and
 # package-lock.json, so one `npm ci` installs both.

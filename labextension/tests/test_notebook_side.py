@@ -157,3 +157,17 @@ def test_progress_bars_for_upload_and_load(
     # Small transfers show nothing by default.
     kamld.load("bars@v1/b.csv")
     assert capsys.readouterr().err == ""
+
+
+def test_magics_modules_do_not_import_each_other() -> None:
+    """magics imports job_magics (and branch_magics); they never import magics back."""
+    import ast
+
+    package = Path(kamld.__file__).parent
+    for name in ("job_magics.py", "branch_magics.py"):
+        tree = ast.parse((package / name).read_text())
+        imported = {
+            alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) for alias in node.names
+        } | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert "magics" not in imported, name
+        assert "kamld.magics" not in imported, name

@@ -7,7 +7,8 @@
  * No JupyterLab imports: the transport is handed in, so jest drives it.
  */
 import { isObject, jsonRequester, JsonRequester, str } from '../apiRequest';
-import type { DatasetResult, Transport } from '../datasetApi';
+import type { DatasetResult, Transport } from '../apiTypes';
+import { wire } from '../wire';
 
 /** A backend's health as GetInfo reports it, with its failure history. */
 export interface IBackendHealth {
@@ -89,7 +90,7 @@ function list<T>(value: unknown, parse: (item: unknown) => T): T[] {
 }
 
 function parseMinute(value: unknown): IMinute {
-  const m = isObject(value) ? value : {};
+  const m = wire<'v1MinuteStats'>(value);
   return {
     start: str(m.start),
     count: num(m.count),
@@ -100,7 +101,7 @@ function parseMinute(value: unknown): IMinute {
 }
 
 export function parseCallStats(value: unknown): ICallStats {
-  const c = isObject(value) ? value : {};
+  const c = wire<'v1CallStats'>(value);
   return {
     count: num(c.count),
     errors: num(c.errors),
@@ -112,12 +113,12 @@ export function parseCallStats(value: unknown): ICallStats {
 }
 
 function parseGauge(value: unknown): IGaugePoint {
-  const g = isObject(value) ? value : {};
+  const g = wire<'v1GaugePoint'>(value);
   return { time: str(g.time), value: num(g.value) };
 }
 
 function parseFailure(value: unknown): IRecentFailure {
-  const f = isObject(value) ? value : {};
+  const f = wire<'v1RecentFailure'>(value);
   return {
     time: str(f.time),
     source: str(f.source),
@@ -129,9 +130,10 @@ function parseFailure(value: unknown): IRecentFailure {
 }
 
 export function parseMetricsSummary(
-  body: unknown
+  value: unknown
 ): IMetricsSummary | undefined {
-  if (!isObject(body) || body.windowSeconds === undefined) {
+  const body = wire<'v1MetricsSummary'>(value);
+  if (body.windowSeconds === undefined) {
     return undefined;
   }
   const jobs: Record<string, number> = {};
@@ -144,7 +146,7 @@ export function parseMetricsSummary(
     windowSeconds: num(body.windowSeconds),
     source: str(body.source),
     backends: list(body.backends, b => {
-      const o = isObject(b) ? b : {};
+      const o = wire<'v1BackendMetrics'>(b);
       return { backend: str(o.backend), calls: parseCallStats(o.calls) };
     }),
     rpcs: parseCallStats(body.rpcs),
@@ -160,7 +162,7 @@ export function parseMetricsSummary(
 }
 
 export function parseBackendHealth(value: unknown): IBackendHealth {
-  const b = isObject(value) ? value : {};
+  const b = wire<'v1BackendStatus'>(value);
   return {
     capability: str(b.capability),
     backend: str(b.backend),
@@ -175,8 +177,9 @@ export function parseBackendHealth(value: unknown): IBackendHealth {
 }
 
 /** GetInfo's backends; `undefined` when the body is not a SystemInfo. */
-export function parseBackends(body: unknown): IBackendHealth[] | undefined {
-  if (!isObject(body) || !Array.isArray(body.backends)) {
+export function parseBackends(value: unknown): IBackendHealth[] | undefined {
+  const body = wire<'v1SystemInfo'>(value);
+  if (!Array.isArray(body.backends)) {
     return undefined;
   }
   return body.backends.map(parseBackendHealth);
