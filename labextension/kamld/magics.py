@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -20,6 +20,7 @@ from . import query as sqlapi
 from ._version import __version__
 from .client import BackendInfo, Client, SystemInfo
 from .errors import KamldError
+from .texttable import format_table, human_bytes
 
 USAGE = """\
 Usage: %kamld <subcommand> [arguments]
@@ -120,37 +121,6 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
         | branch_magics.add_parsers(parser)
         | job_magics.add_parsers(parser)
     )
-
-
-def _cell(value: Any, width: int) -> str:
-    if isinstance(value, list):
-        value = ",".join(str(v) for v in value)
-    text = "" if value is None else str(value).replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def format_table(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], widths: dict[str, int] | None = None
-) -> str:
-    """A plain-text table of `rows` (dicts) with a header; cells are cut at `widths` (default 40)."""
-    widths = widths or {}
-    cells = [[_cell(row.get(c), widths.get(c, 40)) for c in columns] for row in rows]
-    size = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(size[i]) for i, c in enumerate(columns)).rstrip()]
-    for r in cells:
-        lines.append("  ".join(v.ljust(size[i]) for i, v in enumerate(r)).rstrip())
-    return "\n".join(lines)
-
-
-def human_bytes(n: int | None) -> str:
-    if n is None:
-        return "-"
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"  # pragma: no cover
 
 
 def _short_health(health: str) -> str:
