@@ -79,6 +79,14 @@ def _when(value: Any) -> str:
 class _Record(dict[str, Any]):
     """A dict as the API returns it, displayed as a card; the JSON goes along as application/json."""
 
+    @property
+    def file_count(self) -> int:
+        return to_int((self.get("stats") or {}).get("fileCount"))
+
+    @property
+    def total_bytes(self) -> int:
+        return to_int((self.get("stats") or {}).get("totalBytes"))
+
     def _repr_html_(self) -> str:
         raise NotImplementedError
 
@@ -92,14 +100,6 @@ class DatasetInfo(_Record):
     @property
     def id(self) -> str:
         return str(self.get("name", "")).removeprefix("datasets/")
-
-    @property
-    def file_count(self) -> int:
-        return to_int((self.get("stats") or {}).get("fileCount"))
-
-    @property
-    def total_bytes(self) -> int:
-        return to_int((self.get("stats") or {}).get("totalBytes"))
 
     @property
     def snapshot_count(self) -> int:
@@ -148,14 +148,6 @@ class SnapshotInfo(_Record):
     def ref(self) -> str:
         """The short ref that names it, e.g. "iris@v3"."""
         return f"{self.dataset}@v{self.version}" if self.version else self.dataset
-
-    @property
-    def file_count(self) -> int:
-        return to_int((self.get("stats") or {}).get("fileCount"))
-
-    @property
-    def total_bytes(self) -> int:
-        return to_int((self.get("stats") or {}).get("totalBytes"))
 
     @property
     def create_time(self) -> datetime | None:

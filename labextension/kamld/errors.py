@@ -148,15 +148,8 @@ class KamldError(Exception):
 class _OSErrorMixin(KamldError):
     """For the classes that are also an OSError: errno is not a gRPC code, so it is None."""
 
-    def __init__(
-        self,
-        code: int,
-        message: str,
-        details: list[dict[str, Any]] | None = None,
-        *,
-        http_status: int | None = None,
-    ) -> None:
-        super().__init__(code, message, details, http_status=http_status)
+    def __init__(self, code: int, message: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(code, message, *args, **kwargs)
         # OSError took (code, message) as (errno, strerror); a gRPC code is no errno.
         setattr(self, "errno", None)  # noqa: B010 -- mypy types OSError.errno as int
         setattr(self, "strerror", message)  # noqa: B010

@@ -7,6 +7,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { makeClickable } from '../clickable';
 import { ConnectionModel } from '../connectionModel';
 import { IConnectionViewModel } from '../connectionState';
 import { levelLabel } from './healthDot';
@@ -29,15 +30,7 @@ export class PlatformStatusItem extends ReactWidget {
   ) {
     super();
     this.addClass('kamld-PlatformStatusItem');
-    this.node.setAttribute('role', 'button');
-    this.node.tabIndex = 0;
-    this.node.addEventListener('click', onClick);
-    this.node.addEventListener('keydown', event => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        onClick();
-      }
-    });
+    makeClickable(this.node, onClick);
   }
 
   render(): React.ReactElement {

@@ -10,7 +10,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, Locator, Page, test, TestInfo } from '@playwright/test';
 
 import { E2E_TOKEN } from './constants';
-import { kamldConsoleErrors, keepScreenshot } from './datasetsPanel';
+import { kamldConsoleErrors, keepScreenshot, useTheme } from './datasetsPanel';
 
 const control = `http://127.0.0.1:${process.env.KAMLD_E2E_ES_CONTROL_PORT}`;
 
@@ -46,24 +46,6 @@ async function esControl(page: Page, action: 'stop' | 'start'): Promise<void> {
     timeout: 300_000
   });
   expect(response.status(), await response.text()).toBe(200);
-}
-
-/** Switches JupyterLab's theme through Settings › Theme. */
-async function useTheme(page: Page, theme: string): Promise<void> {
-  await page.locator('.lm-MenuBar-item', { hasText: 'Settings' }).click();
-  await page
-    .locator('.lm-Menu-item', { hasText: /^Theme/ })
-    .first()
-    .hover();
-  await page
-    .locator('.lm-Menu-item', { hasText: theme })
-    .filter({ visible: true })
-    .first()
-    .click();
-  await expect(page.locator('body')).toHaveAttribute(
-    'data-jp-theme-light',
-    String(theme.includes('Light'))
-  );
 }
 
 test('an Elasticsearch outage turns the index red, a restart green again', async ({

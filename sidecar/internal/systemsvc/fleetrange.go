@@ -2,18 +2,13 @@ package systemsvc
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"net/http"
 	"net/url"
 	"strconv"
 	"time"
 
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
-	"github.com/kamld/kamld/sidecar/internal/apierr"
 )
 
 // The fleet view's per-minute charts come from Prometheus range queries with a one-minute step over the
@@ -50,25 +45,12 @@ type promRangeResponse struct {
 // values in grid order; a minute Prometheus has no sample for is 0.
 func (f *fleet) queryRange(ctx context.Context, expr string, g minuteGrid) (map[string][]float64, error) {
 	q := url.Values{"query": {expr}, "start": {unix(g.evalAt(0))}, "end": {unix(g.evalAt(g.n - 1))}, "step": {"60"}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.base+"/api/v1/query_range?"+q.Encode(), nil)
-	if err != nil {
-		return nil, apierr.New(codes.FailedPrecondition, kamldv1.ErrorReason_ERROR_REASON_BAD_PROMETHEUS_URL, "observe.prometheus_url: %v", err)
-	}
-	resp, err := f.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("prometheus at %s: %w", f.base, apierr.ErrUnavailable)
-	}
-	defer resp.Body.Close()
 	var pr promRangeResponse
-	if err := json.NewDecoder(resp.Body).Decode(&pr); err != nil || pr.Status != "success" {
-		return nil, fmt.Errorf("prometheus at %s answered %s %s: %w", f.base, resp.Status, pr.Error, apierr.ErrUnavailable)
+	if err := f.get(ctx, "/api/v1/query_range", q, &pr.Status, &pr.Error, &pr); err != nil {
+		return nil, err
 	}
 	out := map[string][]float64{}
 	for _, r := range pr.Data.Result {
-		key := ""
-		for _, v := range r.Metric {
-			key = v
-		}
 		vals := make([]float64, g.n)
 		for _, pt := range r.Values {
 			at, _ := pt[0].(float64)
@@ -79,7 +61,7 @@ func (f *fleet) queryRange(ctx context.Context, expr string, g minuteGrid) (map[
 				vals[i] = finite(v)
 			}
 		}
-		out[key] = vals
+		out[groupKey(r.Metric)] = vals
 	}
 	return out, nil
 }
