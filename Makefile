@@ -187,7 +187,7 @@ chart-tools: ## install the pinned helm and kubeconform (go install, cached in ~
 	KAMLD_CACHE=$(CACHE) scripts/install-chart-tools.sh
 
 .PHONY: test-py
-test-py: build venv ## pytest: server extension, client and magics against a real sidecar
+test-py: build venv otelcol ## pytest: server extension, client and magics against a real sidecar (and the proxy span on a real collector)
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/pytest -q labextension/tests
 
 .PHONY: test-js

@@ -129,13 +129,11 @@ test('an Elasticsearch outage turns the index red, a restart green again', async
   expect(overflow).toBeLessThanOrEqual(0);
   await useTheme(page, 'JupyterLab Light');
 
-  // The status-bar item opens (activates) the view too.
+  // The status-bar item opens (activates) the view too: show the Launcher's tab, then click it.
   await page
-    .locator('.jp-Launcher')
-    .first()
-    .waitFor()
-    .catch(() => undefined);
-  await page.keyboard.press('Control+Shift+L');
+    .locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: 'Launcher' })
+    .click();
+  await expect(view).toBeHidden();
   await page.locator('.kamld-PlatformStatusItem').click();
   await expect(view).toBeVisible();
   expect(consoleErrors).toEqual([]);
