@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, Literal, overload
 import requests
 
 from .client import Client, Dataset, DiffStats, FileInfo, MergeResult, Snapshot, Tag
-from .errors import KamldError, error_for
+from .errors import KamldError, error_for, invalid_argument
 from .progress import Bar, byte_bar
 from .refs import (
     DEFAULT_BRANCH,
@@ -147,7 +147,7 @@ def _parse_folder(text: str) -> ShortRef:
 
 def _no_path(ref: ShortRef, what: str) -> None:
     if ref.path:
-        raise ValueError(f"{what} takes a dataset or dataset@ref, not a file path: {str(ref)!r}")
+        raise invalid_argument(f"{what} takes a dataset or dataset@ref, not a file path: {str(ref)!r}")
 
 
 # -- datasets -------------------------------------------------------------------------------------------
@@ -192,7 +192,7 @@ def search_records(
     most `limit`, best first: one dict per dataset with name, score, the columns of `datasets`, rows and
     `matches`, the highlighted text fragments of free-text matches as plain text."""
     if limit < 1:
-        raise ValueError(f"limit must be positive, not {limit}")
+        raise invalid_argument(f"limit must be positive, not {limit}")
     c = _c(client)
     rows: list[dict[str, Any]] = []
     token = ""
@@ -251,7 +251,7 @@ def create(
     """Create an empty dataset; ALREADY_EXISTS (KamldError code 6) when the name is taken."""
     ref = parse_short_ref(name)
     if ref.ref or ref.path:
-        raise ValueError(f"create takes a bare dataset name like 'iris', not {name!r}")
+        raise invalid_argument(f"create takes a bare dataset name like 'iris', not {name!r}")
     return _c(client).create_dataset(ref.dataset, description=description, tags=tags, labels=labels)
 
 
@@ -316,7 +316,7 @@ class DatasetFile(io.RawIOBase):
 def _open_file(r: ShortRef, client: Client | None, progress: bool | None = False) -> DatasetFile:
     if r.is_folder:
         what = "a folder" if r.path else "a whole dataset"
-        raise ValueError(f"open needs a file path like 'iris@v1/train.csv'; {str(r)!r} names {what}")
+        raise invalid_argument(f"open needs a file path like 'iris@v1/train.csv'; {str(r)!r} names {what}")
     resp = _c(client).download(r.dataset, r.path, ref=r.ref)
     size = _int(resp.headers.get("Content-Length"))
     return DatasetFile(resp, str(r), byte_bar(size, f"loading {r}", progress))
@@ -352,9 +352,11 @@ def open(
     connection. Writing is `kamld.upload`.
     """
     if mode not in ("rb", "r", "rt"):
-        raise ValueError(f"mode {mode!r}: kamld.open reads only, use 'rb' or 'r' (write with kamld.upload)")
+        raise invalid_argument(
+            f"mode {mode!r}: kamld.open reads only, use 'rb' or 'r' (write with kamld.upload)"
+        )
     if mode == "rb" and encoding is not None:
-        raise ValueError("binary mode doesn't take an encoding argument")
+        raise invalid_argument("binary mode doesn't take an encoding argument")
     raw = _open_file(parse_short_ref(ref), client)
     buffered = io.BufferedReader(raw, buffer_size=1 << 16)
     if mode == "rb":
@@ -376,12 +378,14 @@ def _pick_table(r: ShortRef, client: Client) -> str:
     where = str(r)
     if not tables:
         kinds = ", ".join(sorted(set(TABULAR_FORMATS)))
-        raise ValueError(f"{where!r} holds no tabular file ({kinds}); found {len(files)} other file(s)")
+        raise invalid_argument(f"{where!r} holds no tabular file ({kinds}); found {len(files)} other file(s)")
     if len(tables) > 1:
         base = f"{r.dataset}@{r.ref}" if r.ref else r.dataset
         listing = "\n".join(f"  kamld.load({base + '/' + p!r})" for p in tables[:20])
         more = f"\n  ... and {len(tables) - 20} more" if len(tables) > 20 else ""
-        raise ValueError(f"{where!r} holds {len(tables)} tabular files; load one of them:\n{listing}{more}")
+        raise invalid_argument(
+            f"{where!r} holds {len(tables)} tabular files; load one of them:\n{listing}{more}"
+        )
     return tables[0]
 
 
@@ -401,7 +405,7 @@ def load(
     fmt = _format_of(path)
     if fmt is None:
         kinds = ", ".join(sorted(set(TABULAR_FORMATS)))
-        raise ValueError(f"cannot load {path!r} into a DataFrame: not a tabular file ({kinds})")
+        raise invalid_argument(f"cannot load {path!r} into a DataFrame: not a tabular file ({kinds})")
     target = ShortRef(r.dataset, r.ref, path)
     with io.BufferedReader(_open_file(target, c, progress), buffer_size=1 << 16) as f:
         if fmt == "csv":
@@ -481,7 +485,7 @@ def upload(
     r = _parse_folder(dest)
     branch = draft_branch(r.ref) if r.ref else ""
     if branch is None:
-        raise ValueError(
+        raise invalid_argument(
             f"uploads go to the draft; {dest!r} names ref {r.ref!r} "
             "(write 'dataset/path' or 'dataset@branch~draft/path')"
         )
@@ -548,7 +552,7 @@ def _on_branch(r: ShortRef, what: str) -> str:
     branch = draft_branch(r.ref) if r.ref else ""
     if branch is None:
         if _SNAPSHOT_REF.fullmatch(r.ref):
-            raise ValueError(
+            raise invalid_argument(
                 f"{what} works on a branch; {str(r)!r} names a snapshot (write 'iris' or 'iris@branch')"
             )
         branch = r.ref  # a branch name (a tag would be NOT_FOUND as a branch)
@@ -601,9 +605,11 @@ def _diff_refs(a: str, b: str | None) -> tuple[str, str, str, str]:
     ra = parse_short_ref(a)
     rb = parse_short_ref(b) if b is not None else ShortRef(ra.dataset, DRAFT, ra.path)
     if ra.dataset != rb.dataset:
-        raise ValueError(f"diff compares two refs of one dataset, not {ra.dataset!r} and {rb.dataset!r}")
+        raise invalid_argument(
+            f"diff compares two refs of one dataset, not {ra.dataset!r} and {rb.dataset!r}"
+        )
     if ra.path and rb.path and ra.path != rb.path:
-        raise ValueError(f"diff takes at most one path prefix, not {ra.path!r} and {rb.path!r}")
+        raise invalid_argument(f"diff takes at most one path prefix, not {ra.path!r} and {rb.path!r}")
     return ra.dataset, ra.ref, rb.ref or "", ra.path or rb.path
 
 
@@ -656,7 +662,7 @@ def restore(ref: str, *, client: Client | None = None) -> DiffStats:
     r = parse_short_ref(ref)
     _no_path(r, "restore")
     if not r.ref or r.ref == DRAFT:
-        raise ValueError(f"restore needs a snapshot to go back to, e.g. 'iris@v1', not {ref!r}")
+        raise invalid_argument(f"restore needs a snapshot to go back to, e.g. 'iris@v1', not {ref!r}")
     stats = _c(client).restore_snapshot(r.dataset, r.ref)
     return {k: _int(v) for k, v in stats.items()}  # type: ignore[return-value]
 
@@ -667,11 +673,11 @@ def tag(ref: str, name: str, *, overwrite: bool = False, client: Client | None =
     _no_path(r, "tag")
     validate_tag_id(name)
     if r.ref == DRAFT:
-        raise ValueError("only snapshots can be tagged, not the draft; take a snapshot first")
+        raise invalid_argument("only snapshots can be tagged, not the draft; take a snapshot first")
     c = _c(client)
     target = r.ref or c.get_dataset(r.dataset).get("headSnapshot", "")
     if not target:
-        raise ValueError(f"dataset {r.dataset!r} has no snapshot to tag yet")
+        raise invalid_argument(f"dataset {r.dataset!r} has no snapshot to tag yet")
     return c.create_tag(r.dataset, name, target, overwrite=overwrite)
 
 
@@ -717,13 +723,13 @@ def branch(
         return c.create_branch(r.dataset, name, from_ref=r.ref)
     if delete or rename_to is not None:
         if not r.ref or draft_branch(r.ref) is not None:
-            raise ValueError(f"name the branch as 'dataset@branch', not {ref!r}")
+            raise invalid_argument(f"name the branch as 'dataset@branch', not {ref!r}")
         if delete:
             c.delete_branch(r.dataset, r.ref)
             return None
         return c.rename_branch(r.dataset, r.ref, validate_branch_name(rename_to or ""))
     if r.ref:
-        raise ValueError(
+        raise invalid_argument(
             f"to list branches pass the dataset name, not {ref!r}; to create one pass a name too"
         )
     return _frame(branch_records(r.dataset, client=client), BRANCH_COLUMNS, ("created",))
@@ -752,11 +758,13 @@ def merge(
     _no_path(rs, "merge")
     _no_path(rt, "merge")
     if rs.dataset != rt.dataset:
-        raise ValueError(f"merge works within one dataset, not {rs.dataset!r} into {rt.dataset!r}")
+        raise invalid_argument(f"merge works within one dataset, not {rs.dataset!r} into {rt.dataset!r}")
     if rt.ref and (draft_branch(rt.ref) is not None or _SNAPSHOT_REF.fullmatch(rt.ref)):
-        raise ValueError(f"the target is a branch ('iris' or 'iris@exp'), not {target!r}")
+        raise invalid_argument(f"the target is a branch ('iris' or 'iris@exp'), not {target!r}")
     if draft_branch(rs.ref) is not None:
-        raise ValueError(f"merge a snapshot, not a draft ({source!r}): take a snapshot of the branch first")
+        raise invalid_argument(
+            f"merge a snapshot, not a draft ({source!r}): take a snapshot of the branch first"
+        )
     paths = {p: "ours" for p in ours} | {p: "theirs" for p in theirs}
     for p in paths:
         validate_path(p)

@@ -14,7 +14,7 @@ import requests
 
 from .connection import ConnectionInfo, find_connection
 from .display import DatasetInfo, SnapshotInfo
-from .errors import UNAUTHENTICATED, UNAVAILABLE, KamldError, error_for, grpc_code_from_http
+from .errors import UNAUTHENTICATED, UNAVAILABLE, KamldError, error_for, grpc_code_from_http, invalid_argument
 from .identity import USER_HEADER, default_user, user_header_value
 
 DEFAULT_TIMEOUT = 30.0
@@ -211,7 +211,7 @@ _STRATEGIES = {
 def _strategy(name: str) -> str:
     """The API's name of a merge strategy: "ours", "theirs" or "" (report conflicts)."""
     if name not in _STRATEGIES:
-        raise ValueError(
+        raise invalid_argument(
             f"merge strategy {name!r}: use 'ours' (keep the target's) or 'theirs' (take the source's)"
         )
     return _STRATEGIES[name]
@@ -235,7 +235,7 @@ class Client:
         session: requests.Session | None = None,
     ) -> None:
         if (url is None) != (token is None):
-            raise ValueError("pass both url and token, or neither to find the sidecar automatically")
+            raise invalid_argument("pass both url and token, or neither to find the sidecar automatically")
         self._discover = url is None
         self._conn = (
             ConnectionInfo(url=url.rstrip("/"), token=token, source="arguments")
@@ -329,7 +329,7 @@ class Client:
         if owner is not None:
             body["owner"] = owner
         if not body:
-            raise ValueError("update_dataset: pass at least one of description, tags, labels, owner")
+            raise invalid_argument("update_dataset: pass at least one of description, tags, labels, owner")
         return _dataset(
             self.request("PATCH", _ds(dataset_id), params={"updateMask": ",".join(body)}, json=body)
         )

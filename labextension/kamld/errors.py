@@ -275,3 +275,15 @@ def error_for(
             reason = str(detail.get("reason") or "")
             break
     return error_class(code, reason)(code, message, details, http_status=http_status)
+
+
+class _LocalInvalidArgument(InvalidArgument):
+    """An InvalidArgument the client found itself: it reads as its message alone, like a ValueError."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def invalid_argument(message: str) -> InvalidArgument:
+    """A bad argument found by the client itself, before any request: kamld.InvalidArgument (a ValueError)."""
+    return _LocalInvalidArgument(INVALID_ARGUMENT, message)

@@ -22,7 +22,7 @@ import requests
 
 from .client import Client
 from .display import SnapshotInfo, job_html
-from .errors import FailedPrecondition, KamldError, error_for
+from .errors import FailedPrecondition, KamldError, error_for, invalid_argument
 from .progress import wait_bar
 
 __all__ = [
@@ -58,7 +58,7 @@ class JobFailed(FailedPrecondition):
 def _job_path(name: str) -> str:
     job_id = name.removeprefix("jobs/")
     if not job_id or "/" in job_id:
-        raise ValueError(f"{name!r} is not a job (want jobs/<id> or <id>)")
+        raise invalid_argument(f"{name!r} is not a job (want jobs/<id> or <id>)")
     return f"/v1/jobs/{quote(job_id, safe='')}"
 
 
@@ -109,7 +109,7 @@ class Job:
                 if bar is not None:
                     bar.set_postfix_str(self.state.removeprefix("JOB_STATE_").lower())
                 if deadline is not None and time.monotonic() > deadline:
-                    raise TimeoutError(f"{self.name} is still {self.state} after {timeout} s")
+                    raise error_for(DEADLINE_EXCEEDED, f"{self.name} is still {self.state} after {timeout} s")
                 time.sleep(POLL_INTERVAL)
         finally:
             if bar is not None:
@@ -211,7 +211,7 @@ def parse_mapping(spec: str, *, first: str) -> tuple[str, str]:
     thing, sep, folder = spec.rpartition(":")
     if not sep or not thing or not folder.strip("/"):
         example = "iris@v1:/data" if first == "ref" else "model:/out"
-        raise ValueError(f"{spec!r}: want {first}:/folder, e.g. {example}")
+        raise invalid_argument(f"{spec!r}: want {first}:/folder, e.g. {example}")
     return thing, folder.strip("/")
 
 
@@ -271,7 +271,7 @@ def run(
         work_files.append(_work_file(path))
         if path.suffix == ".ipynb":
             if args:
-                raise ValueError("a notebook takes no arguments")
+                raise invalid_argument("a notebook takes no arguments")
             job["notebook"] = path.name
         else:
             job["command"] = ["python", path.name, *args]

@@ -296,10 +296,13 @@ def run(line: str) -> str:
         args.query = " ".join(args.query)
     try:
         return _COMMANDS[command](args)
+    except KamldError as exc:
+        # The client's own argument check (a malformed ref) never went over HTTP: the caller's typo.
+        if isinstance(exc, ValueError) and exc.http_status is None:
+            return f"{parser.prog}: {exc}\n{parser.format_usage()}"
+        return f"kamld: {exc}"
     except ValueError as exc:  # a malformed ref: the caller's typo
         return f"{parser.prog}: {exc}\n{parser.format_usage()}"
-    except KamldError as exc:
-        return f"kamld: {exc}"
     except ImportError as exc:
         return f"kamld: {exc}"
 

@@ -171,3 +171,11 @@ def test_magics_modules_do_not_import_each_other() -> None:
         } | {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
         assert "magics" not in imported, name
         assert "kamld.magics" not in imported, name
+
+
+def test_client_side_argument_errors_are_typed() -> None:
+    """Mistakes the client finds before any request are kamld.InvalidArgument, still a ValueError."""
+    with pytest.raises(kamld.InvalidArgument, match="bare dataset name"):
+        kamld.create("iris@v1")
+    with pytest.raises(ValueError, match="bare dataset name"):
+        kamld.create("iris/path.csv")
