@@ -94,7 +94,7 @@ test-dist: dist ## pytest: the wheel in a new venv with no Go, Node or npm on PA
 .PHONY: test-dist-e2e
 test-dist-e2e: dist chromium node_modules ## Playwright: the Datasets panel connected, in JupyterLab installed from the wheel alone (dist/venv)
 	rm -rf dist/venv && python3 -m venv dist/venv && dist/venv/bin/pip install --quiet dist/*.whl
-	cd labextension/ui-tests && PATH=$(CURDIR)/dist/venv/bin:$$PATH \
+	cd labextension/ui-tests && KAMLD_E2E_PLATFORM=0 PATH=$(CURDIR)/dist/venv/bin:$$PATH \
 	  KAMLD_BINARY=$$(ls -d $(CURDIR)/dist/venv/lib/python3*/site-packages/kamld/bin/kamld) npx playwright test --project connected
 
 .PHONY: image

@@ -171,6 +171,8 @@ const missingBinaryPort = shared('KAMLD_E2E_MISSING_BINARY_PORT', freePort);
 const platformPort = shared('KAMLD_E2E_PLATFORM_PORT', freePort);
 const esPort = shared('KAMLD_E2E_ES_PORT', freePort);
 const esControlPort = shared('KAMLD_E2E_ES_CONTROL_PORT', freePort);
+// KAMLD_E2E_PLATFORM=0 leaves them out (the wheel's test runs only the `connected` project).
+const withPlatform = process.env.KAMLD_E2E_PLATFORM !== '0';
 const esControl = resolve(
   process.env.KAMLD_E2E_ES_CONTROL ||
     resolve(__dirname, '../../bin/kamld-es-control')
@@ -180,6 +182,36 @@ const kamldBinary = resolve(
 );
 const jupyter = findJupyter();
 const chromium = process.env.KAMLD_E2E_CHROMIUM || '/usr/bin/chromium';
+
+/** es-control (first, so the platform sidecar finds Elasticsearch up) and the platform JupyterLab. */
+function platformServers() {
+  return [
+    {
+      // Elasticsearch starts in 15-60 s.
+      command: [
+        esControl,
+        `-es=127.0.0.1:${esPort}`,
+        `-control=127.0.0.1:${esControlPort}`
+      ]
+        .map(shellQuote)
+        .join(' '),
+      url: `http://127.0.0.1:${esControlPort}/ready`,
+      reuseExistingServer: false,
+      timeout: 300_000,
+      gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 40_000 },
+      stdout: 'ignore' as const,
+      stderr: 'pipe' as const
+    },
+    labServer('platform', {
+      port: platformPort,
+      env: {
+        KAMLD_BINARY: kamldBinary,
+        KAMLD_INDEX_BACKEND: 'elasticsearch',
+        KAMLD_INDEX_ELASTICSEARCH_URLS: `http://127.0.0.1:${esPort}`
+      }
+    })
+  ];
+}
 
 export default defineConfig({
   testDir: './tests',
@@ -250,11 +282,15 @@ export default defineConfig({
       dependencies: ['datasets', 'jobs', 'search'],
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
-    {
-      name: 'platform',
-      testMatch: 'platform.spec.ts',
-      use: { baseURL: `http://127.0.0.1:${platformPort}` }
-    },
+    ...(withPlatform
+      ? [
+          {
+            name: 'platform',
+            testMatch: 'platform.spec.ts',
+            use: { baseURL: `http://127.0.0.1:${platformPort}` }
+          }
+        ]
+      : []),
     {
       name: 'binary-missing',
       testMatch: 'binaryMissing.spec.ts',
@@ -262,30 +298,7 @@ export default defineConfig({
     }
   ],
   webServer: [
-    {
-      // First, so the platform sidecar finds Elasticsearch up; it starts in 15-60 s.
-      command: [
-        esControl,
-        `-es=127.0.0.1:${esPort}`,
-        `-control=127.0.0.1:${esControlPort}`
-      ]
-        .map(shellQuote)
-        .join(' '),
-      url: `http://127.0.0.1:${esControlPort}/ready`,
-      reuseExistingServer: false,
-      timeout: 300_000,
-      gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 40_000 },
-      stdout: 'ignore' as const,
-      stderr: 'pipe' as const
-    },
-    labServer('platform', {
-      port: platformPort,
-      env: {
-        KAMLD_BINARY: kamldBinary,
-        KAMLD_INDEX_BACKEND: 'elasticsearch',
-        KAMLD_INDEX_ELASTICSEARCH_URLS: `http://127.0.0.1:${esPort}`
-      }
-    }),
+    ...(withPlatform ? platformServers() : []),
     labServer('connected', {
       port: connectedPort,
       env: { KAMLD_BINARY: kamldBinary }
