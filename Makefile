@@ -94,7 +94,7 @@ test-dist: dist ## pytest: the wheel in a new venv with no Go, Node or npm on PA
 .PHONY: test-dist-e2e
 test-dist-e2e: dist chromium node_modules ## Playwright: the Datasets panel connected, in JupyterLab installed from the wheel alone (dist/venv)
 	rm -rf dist/venv && python3 -m venv dist/venv && dist/venv/bin/pip install --quiet dist/*.whl
-	cd labextension/ui-tests && PATH=$(CURDIR)/dist/venv/bin:$$PATH \
+	cd labextension/ui-tests && KAMLD_E2E_PLATFORM=0 PATH=$(CURDIR)/dist/venv/bin:$$PATH \
 	  KAMLD_BINARY=$$(ls -d $(CURDIR)/dist/venv/lib/python3*/site-packages/kamld/bin/kamld) npx playwright test --project connected
 
 .PHONY: image
@@ -113,15 +113,20 @@ $(TOOLS_BIN)/.stamp: tools/go.mod tools/go.sum
 	cd tools && GOBIN=$(TOOLS_BIN) go install tool
 	touch $@
 
+# The panel's wire types: TypeScript from the OpenAPI that buf writes, by the pinned openapi-typescript
+# (labextension/package.json), so a field the server stops sending fails the extension's type check.
+GENERATED := sidecar/gen labextension/src/gen
+
 .PHONY: generate
-generate: tools ## regenerate Go, gateway and OpenAPI code from proto/
+generate: tools node_modules ## regenerate Go, gateway, OpenAPI and the panel's TypeScript wire types from proto/
 	rm -f sidecar/gen/kamld/v1/*.go sidecar/gen/openapi/*.json
 	buf generate
+	npx openapi-typescript sidecar/gen/openapi/kamld.swagger.json --output labextension/src/gen/kamldApi.ts >/dev/null
 
 .PHONY: check-generate
 check-generate: generate ## fail when the committed generated code is stale
-	@git diff --exit-code --stat -- sidecar/gen || { echo "generated code is stale: run make generate and commit" >&2; exit 1; }
-	@test -z "$$(git status --porcelain -- sidecar/gen)" || { git status --porcelain -- sidecar/gen; echo "untracked generated files: run make generate and commit" >&2; exit 1; }
+	@git diff --exit-code --stat -- $(GENERATED) || { echo "generated code is stale: run make generate and commit" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- $(GENERATED))" || { git status --porcelain -- $(GENERATED); echo "untracked generated files: run make generate and commit" >&2; exit 1; }
 
 # One npm workspace (package.json at the root): labextension and labextension/ui-tests share node_modules/ and
 # package-lock.json, so one `npm ci` installs both.
@@ -140,7 +145,7 @@ venv: $(VENV)/.stamp ## Python venv with JupyterLab and the extension (editable;
 $(VENV)/.stamp: labextension/pyproject.toml node_modules/.stamp
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e './labextension[test]'
+	$(PY) -m pip install --quiet -e './labextension[test,tracing]'
 	$(VENV)/bin/jupyter labextension develop --overwrite labextension >/dev/null
 	touch $@
 
@@ -182,7 +187,7 @@ chart-tools: ## install the pinned helm and kubeconform (go install, cached in ~
 	KAMLD_CACHE=$(CACHE) scripts/install-chart-tools.sh
 
 .PHONY: test-py
-test-py: build venv ## pytest: server extension, client and magics against a real sidecar
+test-py: build venv otelcol ## pytest: server extension, client and magics against a real sidecar (and the proxy span on a real collector)
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/pytest -q labextension/tests
 
 .PHONY: test-hub
@@ -194,8 +199,12 @@ test-js: ext ## jest: the panel's logic
 	cd labextension && npm test --silent
 
 .PHONY: test-e2e
-test-e2e: build ext chromium ## Playwright in Debian's Chromium against real JupyterLab + sidecar
+test-e2e: build ext chromium elasticsearch es-control ## Playwright in Debian's Chromium against real JupyterLab + sidecar (+ Elasticsearch for the Platform view)
 	cd labextension/ui-tests && KAMLD_BINARY=$(KAMLD) npx playwright test
+
+.PHONY: es-control
+es-control: ## bin/kamld-es-control: runs a test Elasticsearch that the Platform view's browser test stops and starts
+	go build -o bin/kamld-es-control ./sidecar/internal/testserver/cmd/es-control
 
 .PHONY: test-rules
 test-rules: prometheus ## promtool: check the chart's alerting rules and run their unit tests

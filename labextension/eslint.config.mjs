@@ -14,6 +14,8 @@ export default tseslint.config(
       'coverage/',
       'kamld/',
       'tests/',
+      // Generated wire types (make generate)
+      'src/gen/',
       'ui-tests/test-results/',
       'ui-tests/artefacts/',
       'ui-tests/playwright-report/'

@@ -39,18 +39,56 @@ from .api import (
     upload,
 )
 from .client import Client
-from .errors import KamldError
+from .errors import (
+    Aborted,
+    AlreadyExists,
+    Cancelled,
+    DataLoss,
+    DatasetNotFound,
+    DeadlineExceeded,
+    FailedPrecondition,
+    Internal,
+    InvalidArgument,
+    KamldError,
+    MergeConflict,
+    NotFound,
+    OutOfRange,
+    PermissionDenied,
+    ResourceExhausted,
+    Unauthenticated,
+    Unavailable,
+    Unimplemented,
+    Unknown,
+)
 from .jobs import Job, run
 from .pipelines import PipelineRun, pipeline
 from .query import preview, save_sql, sql, tables
 from .refs import ShortRef, parse_short_ref
 
 __all__ = [
+    "Aborted",
+    "AlreadyExists",
+    "Cancelled",
     "Client",
+    "DataLoss",
+    "DatasetNotFound",
+    "DeadlineExceeded",
+    "FailedPrecondition",
+    "Internal",
+    "InvalidArgument",
     "Job",
     "KamldError",
     "PipelineRun",
+    "MergeConflict",
+    "NotFound",
+    "OutOfRange",
+    "PermissionDenied",
+    "ResourceExhausted",
     "ShortRef",
+    "Unauthenticated",
+    "Unavailable",
+    "Unimplemented",
+    "Unknown",
     "__version__",
     "access",
     "branch",

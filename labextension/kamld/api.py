@@ -35,7 +35,8 @@ from .client import (
     Snapshot,
     Tag,
 )
-from .errors import ABORTED, KamldError
+from .errors import ABORTED, KamldError, error_for, invalid_argument
+from .progress import Bar, byte_bar
 from .refs import (
     DEFAULT_BRANCH,
     DRAFT,
@@ -162,7 +163,7 @@ def _parse_folder(text: str) -> ShortRef:
 
 def _no_path(ref: ShortRef, what: str) -> None:
     if ref.path:
-        raise ValueError(f"{what} takes a dataset or dataset@ref, not a file path: {str(ref)!r}")
+        raise invalid_argument(f"{what} takes a dataset or dataset@ref, not a file path: {str(ref)!r}")
 
 
 # -- datasets -------------------------------------------------------------------------------------------
@@ -207,7 +208,7 @@ def search_records(
     most `limit`, best first: one dict per dataset with name, score, the columns of `datasets`, rows and
     `matches`, the highlighted text fragments of free-text matches as plain text."""
     if limit < 1:
-        raise ValueError(f"limit must be positive, not {limit}")
+        raise invalid_argument(f"limit must be positive, not {limit}")
     c = _c(client)
     rows: list[dict[str, Any]] = []
     token = ""
@@ -268,7 +269,7 @@ def create(
     "private", "internal" (the default) or "public"."""
     ref = parse_short_ref(name)
     if ref.ref or ref.path:
-        raise ValueError(f"create takes a bare dataset name like 'iris', not {name!r}")
+        raise invalid_argument(f"create takes a bare dataset name like 'iris', not {name!r}")
     return _c(client).create_dataset(
         ref.dataset, description=description, tags=tags, labels=labels, visibility=visibility
     )
@@ -283,7 +284,7 @@ VISIBILITIES = ("private", "internal", "public")
 def _bare(name: str, what: str) -> str:
     ref = parse_short_ref(name)
     if ref.ref or ref.path:
-        raise ValueError(f"{what} takes a bare dataset name like 'iris', not {name!r}")
+        raise invalid_argument(f"{what} takes a bare dataset name like 'iris', not {name!r}")
     return ref.dataset
 
 
@@ -324,9 +325,9 @@ def share(
     """Give `user` or `group` (exactly one) `role` on a dataset ("reader", "writer", "admin"; "none"
     removes the grant), keeping the other grants. Only the dataset's admins may (PERMISSION_DENIED)."""
     if (user is None) == (group is None):
-        raise ValueError("share takes exactly one of user= or group=")
+        raise invalid_argument("share takes exactly one of user= or group=")
     if role not in (*ROLES, "none"):
-        raise ValueError(f"role must be one of {', '.join(ROLES)} or 'none', not {role!r}")
+        raise invalid_argument(f"role must be one of {', '.join(ROLES)} or 'none', not {role!r}")
     kind, who = ("user", user) if user is not None else ("group", group)
 
     def change(a: DatasetAccess) -> DatasetAccess:
@@ -341,7 +342,7 @@ def share(
 def set_visibility(name: str, visibility: str, *, client: Client | None = None) -> DatasetAccess:
     """Make a dataset "private", "internal" (every signed-in user reads it) or "public"."""
     if visibility not in VISIBILITIES:
-        raise ValueError(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
+        raise invalid_argument(f"visibility must be one of {', '.join(VISIBILITIES)}, not {visibility!r}")
     return _update_access(_bare(name, "set_visibility"), lambda a: {**a, "visibility": visibility}, client)
 
 
@@ -374,9 +375,10 @@ def ls(ref: str, *, recursive: bool = True, client: Client | None = None) -> pd.
 class DatasetFile(io.RawIOBase):
     """The raw, streamed body of one file download. Use `kamld.open`, which buffers (and decodes) it."""
 
-    def __init__(self, response: requests.Response, name: str) -> None:
+    def __init__(self, response: requests.Response, name: str, bar: Bar | None = None) -> None:
         super().__init__()
         self._response = response
+        self._bar = bar
         self.name = name
         self.size = _int(response.headers.get("Content-Length"))
         self.etag = response.headers.get("ETag", "")
@@ -390,20 +392,25 @@ class DatasetFile(io.RawIOBase):
         data = self._response.raw.read(len(view), decode_content=True)
         n = len(data)
         view[:n] = data
+        if self._bar is not None:
+            self._bar.update(n)
         return n
 
     def close(self) -> None:
         if not self.closed:
             self._response.close()
+            if self._bar is not None:
+                self._bar.close()
         super().close()
 
 
-def _open_file(r: ShortRef, client: Client | None) -> DatasetFile:
+def _open_file(r: ShortRef, client: Client | None, progress: bool | None = False) -> DatasetFile:
     if r.is_folder:
         what = "a folder" if r.path else "a whole dataset"
-        raise ValueError(f"open needs a file path like 'iris@v1/train.csv'; {str(r)!r} names {what}")
+        raise invalid_argument(f"open needs a file path like 'iris@v1/train.csv'; {str(r)!r} names {what}")
     resp = _c(client).download(r.dataset, r.path, ref=r.ref)
-    return DatasetFile(resp, str(r))
+    size = _int(resp.headers.get("Content-Length"))
+    return DatasetFile(resp, str(r), byte_bar(size, f"loading {r}", progress))
 
 
 @overload
@@ -436,9 +443,11 @@ def open(
     connection. Writing is `kamld.upload`.
     """
     if mode not in ("rb", "r", "rt"):
-        raise ValueError(f"mode {mode!r}: kamld.open reads only, use 'rb' or 'r' (write with kamld.upload)")
+        raise invalid_argument(
+            f"mode {mode!r}: kamld.open reads only, use 'rb' or 'r' (write with kamld.upload)"
+        )
     if mode == "rb" and encoding is not None:
-        raise ValueError("binary mode doesn't take an encoding argument")
+        raise invalid_argument("binary mode doesn't take an encoding argument")
     raw = _open_file(parse_short_ref(ref), client)
     buffered = io.BufferedReader(raw, buffer_size=1 << 16)
     if mode == "rb":
@@ -460,20 +469,25 @@ def _pick_table(r: ShortRef, client: Client) -> str:
     where = str(r)
     if not tables:
         kinds = ", ".join(sorted(set(TABULAR_FORMATS)))
-        raise ValueError(f"{where!r} holds no tabular file ({kinds}); found {len(files)} other file(s)")
+        raise invalid_argument(f"{where!r} holds no tabular file ({kinds}); found {len(files)} other file(s)")
     if len(tables) > 1:
         base = f"{r.dataset}@{r.ref}" if r.ref else r.dataset
         listing = "\n".join(f"  kamld.load({base + '/' + p!r})" for p in tables[:20])
         more = f"\n  ... and {len(tables) - 20} more" if len(tables) > 20 else ""
-        raise ValueError(f"{where!r} holds {len(tables)} tabular files; load one of them:\n{listing}{more}")
+        raise invalid_argument(
+            f"{where!r} holds {len(tables)} tabular files; load one of them:\n{listing}{more}"
+        )
     return tables[0]
 
 
-def load(ref: str, *, client: Client | None = None, **read_kwargs: Any) -> pd.DataFrame:
+def load(
+    ref: str, *, progress: bool | None = None, client: Client | None = None, **read_kwargs: Any
+) -> pd.DataFrame:
     """A DataFrame from "dataset[@ref][/path]": a CSV, TSV, Parquet, JSON or JSON-lines file.
 
     Without a path (or with a folder path ending in '/'), the dataset or folder must hold exactly one
-    tabular file. `read_kwargs` go to the pandas reader (read_csv, read_parquet, read_json).
+    tabular file. `read_kwargs` go to the pandas reader (read_csv, read_parquet, read_json). A progress bar
+    (tqdm, when installed) shows for files of 8 MiB and more, or always with `progress=True`.
     """
     pd = _pandas()
     c = _c(client)
@@ -482,9 +496,9 @@ def load(ref: str, *, client: Client | None = None, **read_kwargs: Any) -> pd.Da
     fmt = _format_of(path)
     if fmt is None:
         kinds = ", ".join(sorted(set(TABULAR_FORMATS)))
-        raise ValueError(f"cannot load {path!r} into a DataFrame: not a tabular file ({kinds})")
+        raise invalid_argument(f"cannot load {path!r} into a DataFrame: not a tabular file ({kinds})")
     target = ShortRef(r.dataset, r.ref, path)
-    with io.BufferedReader(_open_file(target, c), buffer_size=1 << 16) as f:
+    with io.BufferedReader(_open_file(target, c, progress), buffer_size=1 << 16) as f:
         if fmt == "csv":
             return pd.read_csv(f, **read_kwargs)
         if fmt == "tsv":
@@ -547,7 +561,7 @@ def upload(
     local: str | os.PathLike[str],
     dest: str,
     *,
-    progress: bool | Progress = False,
+    progress: bool | Progress | None = None,
     workers: int = UPLOAD_WORKERS,
     client: Client | None = None,
 ) -> list[FileInfo]:
@@ -556,31 +570,35 @@ def upload(
     `dest` is "dataset[/path]": a file goes to `path`, or into it when it ends in '/' (or is absent);
     a folder's files go under `path/` keeping their relative paths: files up to 1 MiB in batches of up
     to 1,000 (each batch written whole or not at all), larger ones streamed one by one, `workers` (8)
-    calls at a time. `progress=True` prints one line per file to stderr; a callable gets
-    (path, size, files_done, files_total). Take a snapshot afterwards to record the change.
+    calls at a time. Bytes are streamed, never read whole. A progress bar over the bytes (tqdm, when
+    installed) shows for uploads of 8 MiB and more, or always with `progress=True` (without tqdm, True
+    prints one line per file to stderr); a callable gets (path, size, files_done, files_total) instead.
+    Take a snapshot afterwards to record the change.
     """
     r = _parse_folder(dest)
     branch = draft_branch(r.ref) if r.ref else ""
     if branch is None:
-        raise ValueError(
+        raise invalid_argument(
             f"uploads go to the draft; {dest!r} names ref {r.ref!r} "
             "(write 'dataset/path' or 'dataset@branch~draft/path')"
         )
     target = scoped_dataset(r.dataset, branch)
     plan = _plan_upload(Path(local).expanduser(), r)
     c = _c(client)
-    report: Progress | None = _print_progress if progress is True else (progress or None)
+    bar = (
+        None if callable(progress) else byte_bar(sum(u.size for u in plan), f"uploading to {dest}", progress)
+    )
+    report: Progress | None = progress if callable(progress) else None
+    if bar is not None:
+        report = lambda path, size, done, total: bar.update(size)  # noqa: E731 -- the same shape
+    elif progress is True:
+        report = _print_progress
     done = 0
     lock = threading.Lock()
 
     def fail(exc: KamldError, what: str) -> KamldError:
         # Say which file: a folder upload fails on one of many.
-        return KamldError(
-            exc.code,
-            f"uploading {what}: {exc.message}",
-            exc.details,
-            http_status=exc.http_status,
-        )
+        return error_for(exc.code, f"uploading {what}: {exc.message}", exc.details, http_status=exc.http_status)
 
     def done_with(items: list[_Upload]) -> None:
         nonlocal done
@@ -611,8 +629,25 @@ def upload(
         done_with(items)
         return infos
 
-    # Small files go in batches (one call and one draft change each), large ones one streamed PUT each.
-    tasks: list[Callable[[], list[FileInfo]]] = []
+    try:
+        results = _run_uploads(_upload_tasks(plan, one, batch), workers)
+    finally:
+        if bar is not None:
+            bar.close()
+    by_path = {info["path"]: info for infos in results for info in infos}
+    return [by_path[item.path] for item in plan]
+
+
+_Task = Callable[[], list[FileInfo]]
+
+
+def _upload_tasks(
+    plan: list[_Upload],
+    one: Callable[[_Upload], list[FileInfo]],
+    batch: Callable[[list[_Upload]], list[FileInfo]],
+) -> list[_Task]:
+    """Small files go in batches (one call and one draft change each), large ones one streamed PUT each."""
+    tasks: list[_Task] = []
     small: list[_Upload] = []
     small_bytes = 0
     for item in plan:
@@ -626,23 +661,22 @@ def upload(
             small, small_bytes = [], 0
     if small:
         tasks.append(partial(batch, small))
+    return tasks
 
+
+def _run_uploads(tasks: list[_Task], workers: int) -> list[list[FileInfo]]:
+    """Runs the upload tasks, `workers` at a time; the first failure cancels what has not started."""
     if len(tasks) <= 1 or workers <= 1:
-        results = [task() for task in tasks]
-    else:
-        with ThreadPoolExecutor(
-            max_workers=min(workers, len(tasks)), thread_name_prefix="kamld-upload"
-        ) as pool:
-            futures: list[Future[list[FileInfo]]] = [pool.submit(task) for task in tasks]
-            finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
-            failed = next((f for f in futures if f in finished and f.exception() is not None), None)
-            if failed is not None:
-                for f in futures:
-                    f.cancel()
-                raise failed.exception()  # type: ignore[misc]
-            results = [f.result() for f in futures]
-    by_path = {info["path"]: info for infos in results for info in infos}
-    return [by_path[item.path] for item in plan]
+        return [task() for task in tasks]
+    with ThreadPoolExecutor(max_workers=min(workers, len(tasks)), thread_name_prefix="kamld-upload") as pool:
+        futures: list[Future[list[FileInfo]]] = [pool.submit(task) for task in tasks]
+        finished, _ = wait(futures, return_when=FIRST_EXCEPTION)
+        failed = next((f for f in futures if f in finished and f.exception() is not None), None)
+        if failed is not None:
+            for f in futures:
+                f.cancel()
+            raise failed.exception()  # type: ignore[misc]
+        return [f.result() for f in futures]
 
 
 # -- snapshots ------------------------------------------------------------------------------------------
@@ -653,7 +687,7 @@ def _on_branch(r: ShortRef, what: str) -> str:
     branch = draft_branch(r.ref) if r.ref else ""
     if branch is None:
         if _SNAPSHOT_REF.fullmatch(r.ref):
-            raise ValueError(
+            raise invalid_argument(
                 f"{what} works on a branch; {str(r)!r} names a snapshot (write 'iris' or 'iris@branch')"
             )
         branch = r.ref  # a branch name (a tag would be NOT_FOUND as a branch)
@@ -706,9 +740,11 @@ def _diff_refs(a: str, b: str | None) -> tuple[str, str, str, str]:
     ra = parse_short_ref(a)
     rb = parse_short_ref(b) if b is not None else ShortRef(ra.dataset, DRAFT, ra.path)
     if ra.dataset != rb.dataset:
-        raise ValueError(f"diff compares two refs of one dataset, not {ra.dataset!r} and {rb.dataset!r}")
+        raise invalid_argument(
+            f"diff compares two refs of one dataset, not {ra.dataset!r} and {rb.dataset!r}"
+        )
     if ra.path and rb.path and ra.path != rb.path:
-        raise ValueError(f"diff takes at most one path prefix, not {ra.path!r} and {rb.path!r}")
+        raise invalid_argument(f"diff takes at most one path prefix, not {ra.path!r} and {rb.path!r}")
     return ra.dataset, ra.ref, rb.ref or "", ra.path or rb.path
 
 
@@ -761,7 +797,7 @@ def restore(ref: str, *, client: Client | None = None) -> DiffStats:
     r = parse_short_ref(ref)
     _no_path(r, "restore")
     if not r.ref or r.ref == DRAFT:
-        raise ValueError(f"restore needs a snapshot to go back to, e.g. 'iris@v1', not {ref!r}")
+        raise invalid_argument(f"restore needs a snapshot to go back to, e.g. 'iris@v1', not {ref!r}")
     stats = _c(client).restore_snapshot(r.dataset, r.ref)
     return {k: _int(v) for k, v in stats.items()}  # type: ignore[return-value]
 
@@ -772,11 +808,11 @@ def tag(ref: str, name: str, *, overwrite: bool = False, client: Client | None =
     _no_path(r, "tag")
     validate_tag_id(name)
     if r.ref == DRAFT:
-        raise ValueError("only snapshots can be tagged, not the draft; take a snapshot first")
+        raise invalid_argument("only snapshots can be tagged, not the draft; take a snapshot first")
     c = _c(client)
     target = r.ref or c.get_dataset(r.dataset).get("headSnapshot", "")
     if not target:
-        raise ValueError(f"dataset {r.dataset!r} has no snapshot to tag yet")
+        raise invalid_argument(f"dataset {r.dataset!r} has no snapshot to tag yet")
     return c.create_tag(r.dataset, name, target, overwrite=overwrite)
 
 
@@ -822,13 +858,13 @@ def branch(
         return c.create_branch(r.dataset, name, from_ref=r.ref)
     if delete or rename_to is not None:
         if not r.ref or draft_branch(r.ref) is not None:
-            raise ValueError(f"name the branch as 'dataset@branch', not {ref!r}")
+            raise invalid_argument(f"name the branch as 'dataset@branch', not {ref!r}")
         if delete:
             c.delete_branch(r.dataset, r.ref)
             return None
         return c.rename_branch(r.dataset, r.ref, validate_branch_name(rename_to or ""))
     if r.ref:
-        raise ValueError(
+        raise invalid_argument(
             f"to list branches pass the dataset name, not {ref!r}; to create one pass a name too"
         )
     return _frame(branch_records(r.dataset, client=client), BRANCH_COLUMNS, ("created",))
@@ -857,11 +893,13 @@ def merge(
     _no_path(rs, "merge")
     _no_path(rt, "merge")
     if rs.dataset != rt.dataset:
-        raise ValueError(f"merge works within one dataset, not {rs.dataset!r} into {rt.dataset!r}")
+        raise invalid_argument(f"merge works within one dataset, not {rs.dataset!r} into {rt.dataset!r}")
     if rt.ref and (draft_branch(rt.ref) is not None or _SNAPSHOT_REF.fullmatch(rt.ref)):
-        raise ValueError(f"the target is a branch ('iris' or 'iris@exp'), not {target!r}")
+        raise invalid_argument(f"the target is a branch ('iris' or 'iris@exp'), not {target!r}")
     if draft_branch(rs.ref) is not None:
-        raise ValueError(f"merge a snapshot, not a draft ({source!r}): take a snapshot of the branch first")
+        raise invalid_argument(
+            f"merge a snapshot, not a draft ({source!r}): take a snapshot of the branch first"
+        )
     paths = {p: "ours" for p in ours} | {p: "theirs" for p in theirs}
     for p in paths:
         validate_path(p)

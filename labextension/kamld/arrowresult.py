@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .client import Client
-from .errors import KamldError
+from .errors import KamldError, error_for
 
 if TYPE_CHECKING:  # pragma: no cover
     import pyarrow as pa
@@ -85,7 +85,7 @@ def execute_arrow(
     )
     with resp:
         if not resp.headers.get("Content-Type", "").startswith(ARROW_STREAM):
-            raise KamldError(13, f"the sidecar answered {resp.headers.get('Content-Type')!r}, not Arrow")
+            raise error_for(13, f"the sidecar answered {resp.headers.get('Content-Type')!r}, not Arrow")
         # Large reads: requests' default 10 KiB pieces cost more than the decoding.
         data = b"".join(resp.iter_content(chunk_size=READ_SIZE))
         query = resp.headers.get("X-Kamld-Query", "")
@@ -109,12 +109,12 @@ def _trailing_error(data: bytes) -> KamldError:
             return _status_error(json.loads(data[at:])["error"])
         except (ValueError, KeyError):
             pass
-    return KamldError(13, "the sidecar's Arrow stream ended early and said no more")
+    return error_for(13, "the sidecar's Arrow stream ended early and said no more")
 
 
 def _status_error(status: Any) -> KamldError:
     err = KamldError.from_status_json(status)
-    return err if err is not None else KamldError(13, f"query failed: {status}")
+    return err if err is not None else error_for(13, f"query failed: {status}")
 
 
 # -- DataFrames -----------------------------------------------------------------------------------------

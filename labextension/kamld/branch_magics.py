@@ -8,6 +8,7 @@ from typing import Any
 
 from . import api
 from .errors import FAILED_PRECONDITION, KamldError
+from .texttable import format_table, human_bytes
 
 USAGE = """\
   branch <dataset> [--create NAME [--from REF]] [--rename OLD NEW] [--delete NAME]
@@ -38,7 +39,6 @@ def add_parsers(parser: Callable[[str, str], argparse.ArgumentParser]) -> dict[s
 
 
 def _branch(args: argparse.Namespace) -> str:
-    from .magics import format_table
 
     ds = args.dataset
     if args.create:
@@ -59,7 +59,6 @@ def _branch(args: argparse.Namespace) -> str:
 
 def format_conflicts(conflicts: Sequence[dict[str, Any]]) -> str:
     """One line per conflicting path: both sides' digest (12 hex) and size, or "(absent)"."""
-    from .magics import format_table, human_bytes
 
     def side(f: Any) -> str:
         if not isinstance(f, dict):

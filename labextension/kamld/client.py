@@ -10,13 +10,14 @@ import io
 import tarfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, TypedDict
+from typing import IO, Any, TypedDict, cast
 from urllib.parse import quote
 
 import requests
 
 from .connection import ConnectionInfo, find_connection
-from .errors import UNAUTHENTICATED, UNAVAILABLE, KamldError, grpc_code_from_http
+from .display import DatasetInfo, SnapshotInfo
+from .errors import UNAUTHENTICATED, UNAVAILABLE, KamldError, error_for, grpc_code_from_http, invalid_argument
 from .identity import USER_HEADER, default_user, user_header_value
 
 DEFAULT_TIMEOUT = 30.0
@@ -232,7 +233,7 @@ _STRATEGIES = {
 def _strategy(name: str) -> str:
     """The API's name of a merge strategy: "ours", "theirs" or "" (report conflicts)."""
     if name not in _STRATEGIES:
-        raise ValueError(
+        raise invalid_argument(
             f"merge strategy {name!r}: use 'ours' (keep the target's) or 'theirs' (take the source's)"
         )
     return _STRATEGIES[name]
@@ -258,7 +259,7 @@ class Client:
         session: requests.Session | None = None,
     ) -> None:
         if (url is None) != (token is None):
-            raise ValueError("pass both url and token, or neither to find the sidecar automatically")
+            raise invalid_argument("pass both url and token, or neither to find the sidecar automatically")
         self._discover = url is None
         self._conn = (
             ConnectionInfo(url=url.rstrip("/"), token=token, source="arguments", auth=auth)
@@ -298,12 +299,10 @@ class Client:
         params = {"datasetId": dataset_id}
         if visibility:
             params["visibility"] = visibility
-        result: Dataset = self.request("POST", "/v1/datasets", params=params, json=body)
-        return result
+        return _dataset(self.request("POST", "/v1/datasets", params=params, json=body))
 
     def get_dataset(self, dataset_id: str) -> Dataset:
-        result: Dataset = self.request("GET", _ds(dataset_id))
-        return result
+        return _dataset(self.request("GET", _ds(dataset_id)))
 
     def list_datasets(self, *, order_by: str = "", access: str = "") -> list[Dataset]:
         """ListDatasets, every page; `access` "mine" or "shared" keeps the datasets you own or that are
@@ -408,11 +407,10 @@ class Client:
         if owner is not None:
             body["owner"] = owner
         if not body:
-            raise ValueError("update_dataset: pass at least one of description, tags, labels, owner")
-        result: Dataset = self.request(
-            "PATCH", _ds(dataset_id), params={"updateMask": ",".join(body)}, json=body
+            raise invalid_argument("update_dataset: pass at least one of description, tags, labels, owner")
+        return _dataset(
+            self.request("PATCH", _ds(dataset_id), params={"updateMask": ",".join(body)}, json=body)
         )
-        return result
 
     def delete_dataset(self, dataset_id: str) -> None:
         self.request("DELETE", _ds(dataset_id))
@@ -422,12 +420,10 @@ class Client:
     def create_snapshot(self, dataset_id: str, message: str = "", *, allow_empty: bool = False) -> Snapshot:
         """CreateSnapshot: commit the draft. FAILED_PRECONDITION when nothing changed (unless allow_empty)."""
         body = {"message": message, "allowEmpty": allow_empty}
-        result: Snapshot = self.request("POST", f"{_ds(dataset_id)}/snapshots", json=body)
-        return result
+        return _snapshot(self.request("POST", f"{_ds(dataset_id)}/snapshots", json=body))
 
     def get_snapshot(self, dataset_id: str, ref: str) -> Snapshot:
-        result: Snapshot = self.request("GET", f"{_ds(dataset_id)}/snapshots/{quote(ref, safe='')}")
-        return result
+        return _snapshot(self.request("GET", f"{_ds(dataset_id)}/snapshots/{quote(ref, safe='')}"))
 
     def list_snapshots(self, dataset_id: str) -> list[Snapshot]:
         """ListSnapshots, every page, newest first."""
@@ -721,13 +717,13 @@ class Client:
                 timeout=wait,
             )
         except requests.ConnectionError as exc:
-            raise KamldError(
+            raise error_for(
                 UNAVAILABLE,
                 f"cannot reach the kamld sidecar at {self._conn.url} (from {self._conn.source}): {exc}. "
                 "Is JupyterLab with the kamld extension (or `kamld serve`) still running?",
             ) from exc
         except requests.Timeout as exc:
-            raise KamldError(
+            raise error_for(
                 4, f"the kamld sidecar at {self._conn.url} did not answer within {wait} s"
             ) from exc
         if resp.ok:
@@ -736,6 +732,16 @@ class Client:
             raise _error_from_response(resp)
         finally:
             resp.close()
+
+
+def _dataset(data: Any) -> Dataset:
+    """The API's Dataset as a DatasetInfo: the same dict, displayed as a card in notebooks."""
+    return cast(Dataset, DatasetInfo(data or {}))
+
+
+def _snapshot(data: Any) -> Snapshot:
+    """The API's Snapshot as a SnapshotInfo: the same dict, with typed properties and a card."""
+    return cast(Snapshot, SnapshotInfo(data or {}))
 
 
 def _rewindable(data: object) -> bool:
@@ -759,7 +765,7 @@ def _error_from_response(resp: requests.Response) -> KamldError:
     if err is not None:
         return err
     text = resp.text.strip()[:500] or resp.reason
-    return KamldError(
+    return error_for(
         grpc_code_from_http(resp.status_code),
         f"HTTP {resp.status_code} from {resp.url}: {text}",
         http_status=resp.status_code,

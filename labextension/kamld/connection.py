@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import UNAVAILABLE, KamldError
+from .errors import UNAVAILABLE, KamldError, error_for
 
 CONNECTION_FILE_NAME = "kamld-connection.json"
 
@@ -87,9 +87,9 @@ def read_token_file(path: str | os.PathLike[str]) -> str:
     try:
         token = p.read_text(encoding="utf-8").strip()
     except OSError as exc:
-        raise KamldError(UNAVAILABLE, f"cannot read the kamld token file {p}: {exc.strerror or exc}") from exc
+        raise error_for(UNAVAILABLE, f"cannot read the kamld token file {p}: {exc.strerror or exc}") from exc
     if not token:
-        raise KamldError(UNAVAILABLE, f"the kamld token file {p} is empty")
+        raise error_for(UNAVAILABLE, f"the kamld token file {p} is empty")
     return token
 
 
@@ -99,19 +99,19 @@ def read_connection_file(path: str | os.PathLike[str]) -> ConnectionInfo:
     try:
         raw = p.read_text(encoding="utf-8")
     except FileNotFoundError as exc:
-        raise KamldError(
+        raise error_for(
             UNAVAILABLE, f"no kamld connection file at {p}: the sidecar is not running. {HOW_TO_CONNECT}"
         ) from exc
     except OSError as exc:
-        raise KamldError(
+        raise error_for(
             UNAVAILABLE, f"cannot read the kamld connection file {p}: {exc.strerror or exc}"
         ) from exc
     try:
         data = json.loads(raw)
     except ValueError as exc:
-        raise KamldError(UNAVAILABLE, f"the kamld connection file {p} is not valid JSON: {exc}") from exc
+        raise error_for(UNAVAILABLE, f"the kamld connection file {p} is not valid JSON: {exc}") from exc
     if not isinstance(data, dict) or not data.get("url") or not data.get("token"):
-        raise KamldError(UNAVAILABLE, f"the kamld connection file {p} lacks a url or a token")
+        raise error_for(UNAVAILABLE, f"the kamld connection file {p} lacks a url or a token")
     pid = data.get("pid")
     return ConnectionInfo(
         url=str(data["url"]).rstrip("/"),
@@ -150,7 +150,7 @@ def find_connection(environ: Mapping[str, str] | None = None) -> ConnectionInfo:
     except KamldError as exc:
         if url:
             # A half-configured env is the likelier mistake than a missing file: say so.
-            raise KamldError(
+            raise error_for(
                 exc.code, f"{ENV_URL} is set but neither {ENV_TOKEN} nor {ENV_TOKEN_FILE} is; {exc.message}"
             ) from exc
         raise

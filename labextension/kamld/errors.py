@@ -1,4 +1,8 @@
-"""The one exception type kamld's Python side raises: a google.rpc.Status, as the sidecar sends it."""
+"""kamld's exceptions: `KamldError` (a google.rpc.Status, as the sidecar sends it) and one subclass per
+status code (`kamld.NotFound`, `kamld.PermissionDenied`, `kamld.InvalidArgument`, ...), each also the
+built-in exception that fits (`LookupError`, `PermissionError`, `ValueError`, `TimeoutError`,
+`ConnectionError`), so `except kamld.NotFound` and `except LookupError` both work. `error_for` picks the
+class; every error kamld raises is made by it."""
 
 from __future__ import annotations
 
@@ -122,17 +126,165 @@ class KamldError(Exception):
         return text
 
     def __repr__(self) -> str:
-        return f"KamldError(code={self.code}, message={self.message!r}, details={self.details!r})"
+        return f"{type(self).__name__}(code={self.code}, message={self.message!r}, details={self.details!r})"
+
+    def _render_traceback_(self) -> list[str]:
+        """IPython shows this instead of the traceback: one line naming the error, no client internals."""
+        return [f"{type(self).__name__}: {self}"]
 
     @classmethod
     def from_status_json(cls, body: Any, *, http_status: int | None = None) -> KamldError | None:
-        """Parse a google.rpc.Status JSON object; None when `body` is not one."""
+        """Parse a google.rpc.Status JSON object into the error's class; None when `body` is not one."""
         if not isinstance(body, dict) or not isinstance(body.get("code"), int):
             return None
         details = body.get("details")
-        return cls(
+        return error_for(
             int(body["code"]),
             str(body.get("message", "")),
             [d for d in details if isinstance(d, dict)] if isinstance(details, list) else [],
             http_status=http_status,
         )
+
+
+class _OSErrorMixin(KamldError):
+    """For the classes that are also an OSError: errno is not a gRPC code, so it is None."""
+
+    def __init__(self, code: int, message: str, *args: Any, **kwargs: Any) -> None:
+        super().__init__(code, message, *args, **kwargs)
+        # OSError took (code, message) as (errno, strerror); a gRPC code is no errno.
+        setattr(self, "errno", None)  # noqa: B010 -- mypy types OSError.errno as int
+        setattr(self, "strerror", message)  # noqa: B010
+
+
+class Cancelled(KamldError):
+    """CANCELLED (1): the call was cancelled, usually by the caller."""
+
+
+class Unknown(KamldError):
+    """UNKNOWN (2)."""
+
+
+class InvalidArgument(KamldError, ValueError):
+    """INVALID_ARGUMENT (3): a request field was wrong; `field_violations` says which and why."""
+
+
+class DeadlineExceeded(_OSErrorMixin, TimeoutError):
+    """DEADLINE_EXCEEDED (4): no answer in time."""
+
+
+class NotFound(KamldError, LookupError):
+    """NOT_FOUND (5): a dataset, ref, file, job or route that does not exist."""
+
+
+class DatasetNotFound(NotFound):
+    """NOT_FOUND with reason DATASET_NOT_FOUND: SQL named a dataset that does not exist."""
+
+
+class AlreadyExists(KamldError):
+    """ALREADY_EXISTS (6): e.g. a dataset or tag of that name."""
+
+
+class PermissionDenied(_OSErrorMixin, PermissionError):
+    """PERMISSION_DENIED (7): the acting user may not do this."""
+
+
+class ResourceExhausted(KamldError):
+    """RESOURCE_EXHAUSTED (8): a limit was hit (request or result too large, quota)."""
+
+
+class FailedPrecondition(KamldError):
+    """FAILED_PRECONDITION (9): the system is not in a state that allows this (e.g. an empty draft)."""
+
+
+class MergeConflict(FailedPrecondition):
+    """FAILED_PRECONDITION with reason MERGE_CONFLICT; `conflicts` lists the paths."""
+
+
+class Aborted(KamldError):
+    """ABORTED (10): lost a race with a concurrent change; retrying may succeed."""
+
+
+class OutOfRange(KamldError):
+    """OUT_OF_RANGE (11): e.g. a byte range past the end of a file."""
+
+
+class Unimplemented(KamldError, NotImplementedError):
+    """UNIMPLEMENTED (12): this sidecar does not offer it (e.g. presigned URLs on a local store)."""
+
+
+class Internal(KamldError):
+    """INTERNAL (13): a fault inside kamld; its request id is in the sidecar's logs."""
+
+
+class Unavailable(_OSErrorMixin, ConnectionError):
+    """UNAVAILABLE (14): the sidecar or one of its backends cannot be reached; retrying later may succeed."""
+
+
+class DataLoss(KamldError):
+    """DATA_LOSS (15): stored data is damaged."""
+
+
+class Unauthenticated(_OSErrorMixin, PermissionError):
+    """UNAUTHENTICATED (16): no valid token."""
+
+
+_BY_CODE: dict[int, type[KamldError]] = {
+    1: Cancelled,
+    2: Unknown,
+    3: InvalidArgument,
+    4: DeadlineExceeded,
+    5: NotFound,
+    6: AlreadyExists,
+    7: PermissionDenied,
+    8: ResourceExhausted,
+    9: FailedPrecondition,
+    10: Aborted,
+    11: OutOfRange,
+    12: Unimplemented,
+    13: Internal,
+    14: Unavailable,
+    15: DataLoss,
+    16: Unauthenticated,
+}
+
+# Reasons with a class of their own, a subclass of their code's class.
+_BY_REASON: dict[str, type[KamldError]] = {
+    "DATASET_NOT_FOUND": DatasetNotFound,
+    "MERGE_CONFLICT": MergeConflict,
+}
+
+
+def error_class(code: int, reason: str | None = None) -> type[KamldError]:
+    """The class of an error with this gRPC code and ErrorInfo reason."""
+    by_reason = _BY_REASON.get(reason or "")
+    if by_reason is not None and issubclass(by_reason, _BY_CODE.get(code, KamldError)):
+        return by_reason
+    return _BY_CODE.get(code, KamldError)
+
+
+def error_for(
+    code: int,
+    message: str,
+    details: list[dict[str, Any]] | None = None,
+    *,
+    http_status: int | None = None,
+) -> KamldError:
+    """The typed error for a status: the class of its code (and reason), e.g. NotFound for 5."""
+    reason = None
+    for detail in details or []:
+        if str(detail.get("@type", "")).endswith("google.rpc.ErrorInfo"):
+            reason = str(detail.get("reason") or "")
+            break
+    return error_class(code, reason)(code, message, details, http_status=http_status)
+
+
+class _LocalInvalidArgument(InvalidArgument):
+    """An InvalidArgument the client found itself: it reads as its message alone, like a ValueError."""
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def invalid_argument(message: str) -> InvalidArgument:
+    """A bad argument found by the client itself, before any request: kamld.InvalidArgument (a ValueError)."""
+    return _LocalInvalidArgument(INVALID_ARGUMENT, message)

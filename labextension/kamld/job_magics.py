@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from . import jobs
+from .texttable import format_table
 
 USAGE = """\
   run <script.py|notebook.ipynb> [--input iris@v1:/data] [--output model:/out] [--flavor cpu] [-- args]
@@ -96,7 +97,6 @@ def _finished(j: jobs.Job) -> str:
 
 
 def _jobs(args: argparse.Namespace) -> str:
-    from .magics import format_table
 
     rows = []
     for j in jobs.jobs(limit=args.limit):

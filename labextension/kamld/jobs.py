@@ -20,8 +20,10 @@ from urllib.parse import quote
 
 import requests
 
-from .client import Client, Snapshot
-from .errors import KamldError
+from .client import Client
+from .display import SnapshotInfo, job_html
+from .errors import FailedPrecondition, KamldError, error_for, invalid_argument
+from .progress import wait_bar
 
 __all__ = [
     "FINAL_STATES",
@@ -49,14 +51,14 @@ class JobEvent(TypedDict, total=False):
     attempt: int
 
 
-class JobFailed(KamldError):
+class JobFailed(FailedPrecondition):
     """`Job.wait()` found the job FAILED or CANCELLED."""
 
 
 def _job_path(name: str) -> str:
     job_id = name.removeprefix("jobs/")
     if not job_id or "/" in job_id:
-        raise ValueError(f"{name!r} is not a job (want jobs/<id> or <id>)")
+        raise invalid_argument(f"{name!r} is not a job (want jobs/<id> or <id>)")
     return f"/v1/jobs/{quote(job_id, safe='')}"
 
 
@@ -96,14 +98,22 @@ class Job:
         self._data = self._client.request("GET", _job_path(self.name))
         return self
 
-    def wait(self, timeout: float | None = None, *, check: bool = True) -> Job:
+    def wait(self, timeout: float | None = None, *, check: bool = True, progress: bool | None = None) -> Job:
         """Block until the job is final (or `timeout` seconds pass: TimeoutError). With `check`, a FAILED or
-        CANCELLED job raises JobFailed naming its last reason."""
+        CANCELLED job raises JobFailed naming its last reason. In a notebook (or with `progress=True`) a
+        progress line shows the state and the time waited, when tqdm is installed."""
         deadline = None if timeout is None else time.monotonic() + timeout
-        while not self.refresh().done:
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"{self.name} is still {self.state} after {timeout} s")
-            time.sleep(POLL_INTERVAL)
+        bar = wait_bar(f"{self.id}", progress)
+        try:
+            while not self.refresh().done:
+                if bar is not None:
+                    bar.set_postfix_str(self.state.removeprefix("JOB_STATE_").lower())
+                if deadline is not None and time.monotonic() > deadline:
+                    raise error_for(DEADLINE_EXCEEDED, f"{self.name} is still {self.state} after {timeout} s")
+                time.sleep(POLL_INTERVAL)
+        finally:
+            if bar is not None:
+                bar.close()
         if check and self.state != "JOB_STATE_SUCCEEDED":
             last = self.events[-1] if self.events else {}
             raise JobFailed(
@@ -150,17 +160,30 @@ class Job:
         return self
 
     @property
-    def outputs(self) -> list[Snapshot]:
-        """The snapshots committed from the job's outputs (with `lineage`), once it SUCCEEDED."""
-        out: list[Snapshot] = []
-        for name in self._data.get("outputSnapshots") or []:
-            snap: Snapshot = self._client.request("GET", f"/v1/{quote(name, safe='/')}")
-            out.append(snap)
-        return out
+    def outputs(self) -> list[SnapshotInfo]:
+        """The snapshots committed from the job's outputs (with `lineage`), once it SUCCEEDED: dicts as the
+        API returns them, with typed properties (`ref` such as "out@v2", `version`, `file_count`, ...)."""
+        return [
+            SnapshotInfo(self._client.request("GET", f"/v1/{quote(name, safe='/')}") or {})
+            for name in self._data.get("outputSnapshots") or []
+        ]
+
+    def _repr_html_(self) -> str:
+        outputs = [_short_snapshot(str(n)) for n in self._data.get("outputSnapshots") or []]
+        return job_html(self._data, outputs)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/html": self._repr_html_(), "application/json": self.data, "text/plain": repr(self)}
 
     def __repr__(self) -> str:
         state = self.state.removeprefix("JOB_STATE_")
         return f"<kamld.Job {self.name} {state} flavor={self._data.get('flavor')!r}>"
+
+
+def _short_snapshot(name: str) -> str:
+    """ "datasets/out/snapshots/<id>" as "out/<id prefix>" for a card (the full record needs a request)."""
+    parts = name.split("/")
+    return f"{parts[1]}/{parts[3][:12]}" if len(parts) == 4 else name
 
 
 def _stream(client: Client, path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
@@ -173,10 +196,10 @@ def _stream(client: Client, path: str, params: Mapping[str, Any]) -> Iterator[di
             item = json.loads(line)
             if "error" in item:
                 err = KamldError.from_status_json(item["error"], http_status=resp.status_code)
-                raise err or KamldError(13, f"stream {path} failed: {item['error']}")
+                raise err or error_for(13, f"stream {path} failed: {item['error']}")
             yield item.get("result") or {}
     except requests.exceptions.RequestException as exc:
-        raise KamldError(UNAVAILABLE, f"the stream {path} broke off: {exc}") from exc
+        raise error_for(UNAVAILABLE, f"the stream {path} broke off: {exc}") from exc
     finally:
         resp.close()
 
@@ -188,7 +211,7 @@ def parse_mapping(spec: str, *, first: str) -> tuple[str, str]:
     thing, sep, folder = spec.rpartition(":")
     if not sep or not thing or not folder.strip("/"):
         example = "iris@v1:/data" if first == "ref" else "model:/out"
-        raise ValueError(f"{spec!r}: want {first}:/folder, e.g. {example}")
+        raise invalid_argument(f"{spec!r}: want {first}:/folder, e.g. {example}")
     return thing, folder.strip("/")
 
 
@@ -248,7 +271,7 @@ def run(
         work_files.append(_work_file(path))
         if path.suffix == ".ipynb":
             if args:
-                raise ValueError("a notebook takes no arguments")
+                raise invalid_argument("a notebook takes no arguments")
             job["notebook"] = path.name
         else:
             job["command"] = ["python", path.name, *args]
@@ -276,7 +299,7 @@ def _work_file(path: Path) -> dict[str, Any]:
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise KamldError(3, f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise error_for(3, f"cannot read {path}: {exc.strerror or exc}") from exc
     return {
         "path": PurePosixPath(path.name).as_posix(),
         "content": base64.b64encode(content).decode("ascii"),

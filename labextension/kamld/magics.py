@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import re
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -20,6 +20,7 @@ from . import query as sqlapi
 from ._version import __version__
 from .client import BackendInfo, Client, SystemInfo
 from .errors import KamldError
+from .texttable import format_table, human_bytes
 
 USAGE = """\
 Usage: %kamld <subcommand> [arguments]
@@ -122,37 +123,6 @@ def _parsers() -> dict[str, argparse.ArgumentParser]:
         | job_magics.add_parsers(parser)
         | pipeline_magics.add_parsers(parser)
     )
-
-
-def _cell(value: Any, width: int) -> str:
-    if isinstance(value, list):
-        value = ",".join(str(v) for v in value)
-    text = "" if value is None else str(value).replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def format_table(
-    rows: Sequence[dict[str, Any]], columns: Sequence[str], widths: dict[str, int] | None = None
-) -> str:
-    """A plain-text table of `rows` (dicts) with a header; cells are cut at `widths` (default 40)."""
-    widths = widths or {}
-    cells = [[_cell(row.get(c), widths.get(c, 40)) for c in columns] for row in rows]
-    size = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(size[i]) for i, c in enumerate(columns)).rstrip()]
-    for r in cells:
-        lines.append("  ".join(v.ljust(size[i]) for i, v in enumerate(r)).rstrip())
-    return "\n".join(lines)
-
-
-def human_bytes(n: int | None) -> str:
-    if n is None:
-        return "-"
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"  # pragma: no cover
 
 
 def _short_health(health: str) -> str:
@@ -329,10 +299,13 @@ def run(line: str) -> str:
         args.query = " ".join(args.query)
     try:
         return _COMMANDS[command](args)
+    except KamldError as exc:
+        # The client's own argument check (a malformed ref) never went over HTTP: the caller's typo.
+        if isinstance(exc, ValueError) and exc.http_status is None:
+            return f"{parser.prog}: {exc}\n{parser.format_usage()}"
+        return f"kamld: {exc}"
     except ValueError as exc:  # a malformed ref: the caller's typo
         return f"{parser.prog}: {exc}\n{parser.format_usage()}"
-    except KamldError as exc:
-        return f"kamld: {exc}"
     except ImportError as exc:
         return f"kamld: {exc}"
 
@@ -349,8 +322,17 @@ def _sql_parser() -> _Parser:
     return p
 
 
+class SqlMagicUsageError(ValueError):
+    """`%%kamld_sql` was given bad options. IPython shows only the message (see _render_traceback_)."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [str(self)]
+
+
 def run_sql(line: str, cell: str, namespace: dict[str, Any]) -> Any:
-    """What `%%kamld_sql <line>` with `cell` returns: the DataFrame, or None after printing one line."""
+    """What `%%kamld_sql <line>` with `cell` returns: the DataFrame. A failing query raises its typed
+    kamld error (kamld.InvalidArgument, kamld.DatasetNotFound, ...) and bad options SqlMagicUsageError, so a
+    notebook run stops at this cell instead of failing later on a missing variable."""
     parser = _sql_parser()
     try:
         args = parser.parse_args(shlex.split(line))
@@ -358,16 +340,13 @@ def run_sql(line: str, cell: str, namespace: dict[str, Any]) -> Any:
         print(parser.format_help())
         return None
     except (_UsageError, ValueError) as exc:
-        print(f"{parser.prog}: {exc}\n{parser.format_usage()}")
-        return None
+        raise SqlMagicUsageError(f"{parser.prog}: {exc}\n{parser.format_usage()}") from None
     if args.output is not None and not args.output.isidentifier():
-        print(f"{parser.prog}: -o needs a Python variable name, not {args.output!r}")
-        return None
+        raise SqlMagicUsageError(f"{parser.prog}: -o needs a Python variable name, not {args.output!r}")
     try:
         df = sqlapi.sql(cell, max_rows=args.max_rows, timeout=args.timeout)
-    except (KamldError, ImportError, ValueError) as exc:
-        print(f"kamld: {exc}")
-        return None
+    except KamldError as exc:
+        raise exc.with_traceback(None) from None  # the client's frames are no help to the notebook's author
     if args.output:
         namespace[args.output] = df
     if df.attrs.get("truncated"):

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .client import Client
-from .errors import KamldError
+from .display import query_html
+from .errors import KamldError, error_for, invalid_argument
 from .refs import parse_short_ref
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,6 +44,12 @@ class QueryResult:
 
     def to_pandas(self) -> pd.DataFrame:
         return to_frame(self.columns, self.rows)
+
+    def _repr_html_(self) -> str:
+        return query_html(self.columns, self.rows, self.stats)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        return {"text/html": self._repr_html_(), "text/plain": repr(self)}
 
 
 def execute(
@@ -93,7 +100,7 @@ def _messages(lines: Iterator[bytes]) -> Iterator[dict[str, Any]]:
         item = json.loads(line)
         if "error" in item:
             err = KamldError.from_status_json(item["error"])
-            raise err if err is not None else KamldError(13, f"query failed: {item['error']}")
+            raise err if err is not None else error_for(13, f"query failed: {item['error']}")
         yield item.get("result") or {}
 
 
@@ -118,7 +125,7 @@ def sql(
     from .arrowresult import execute_arrow, to_pandas, to_polars
 
     if frame not in ("pandas", "polars", "arrow"):
-        raise ValueError(f"frame={frame!r}: use 'pandas', 'polars' or 'arrow'")
+        raise invalid_argument(f"frame={frame!r}: use 'pandas', 'polars' or 'arrow'")
     c = client if client is not None else get_client()
     seconds = DEFAULT_QUERY_TIMEOUT if timeout is None else timeout
     res = execute_arrow(statement, max_rows=max_rows, timeout=seconds, client=c)
@@ -157,7 +164,7 @@ def save_sql(
 
     r = parse_short_ref(to)
     if not r.path or r.is_folder or r.ref:
-        raise ValueError(f"{to!r} names no file to write: write dataset/path/to/file.parquet")
+        raise invalid_argument(f"{to!r} names no file to write: write dataset/path/to/file.parquet")
     c = client if client is not None else get_client()
     seconds = DEFAULT_QUERY_TIMEOUT if timeout is None else timeout
     body: dict[str, Any] = {
@@ -182,7 +189,7 @@ def preview_result(ref: str, *, limit: int = 100, client: Client | None = None) 
 
     r = parse_short_ref(ref)
     if not r.path or r.is_folder:
-        raise ValueError(f"{ref!r} names no file: write dataset[@ref]/path/to/file.csv")
+        raise invalid_argument(f"{ref!r} names no file: write dataset[@ref]/path/to/file.csv")
     c = client if client is not None else get_client()
     resp = c.request(
         "GET",

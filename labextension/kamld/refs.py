@@ -18,6 +18,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from .errors import invalid_argument
+
 DRAFT = "draft"
 DEFAULT_BRANCH = "main"
 BRANCH_DRAFT_SUFFIX = "~" + DRAFT
@@ -57,16 +59,16 @@ class ShortRef:
 def validate_dataset_id(dataset_id: str) -> str:
     """`dataset_id` when it is a valid dataset id; ValueError saying what is wrong otherwise."""
     if not dataset_id:
-        raise ValueError("dataset id must not be empty")
+        raise invalid_argument("dataset id must not be empty")
     if len(dataset_id) > MAX_ID_LENGTH:
-        raise ValueError(f"dataset id is {len(dataset_id)} characters long; at most {MAX_ID_LENGTH}")
+        raise invalid_argument(f"dataset id is {len(dataset_id)} characters long; at most {MAX_ID_LENGTH}")
     if not ("a" <= dataset_id[0] <= "z"):
-        raise ValueError(f"dataset id {dataset_id!r} must start with a lowercase letter")
+        raise invalid_argument(f"dataset id {dataset_id!r} must start with a lowercase letter")
     if dataset_id.endswith("-"):
-        raise ValueError(f"dataset id {dataset_id!r} must not end with '-'")
+        raise invalid_argument(f"dataset id {dataset_id!r} must not end with '-'")
     for i, c in enumerate(dataset_id, 1):
         if not ("a" <= c <= "z" or "0" <= c <= "9" or c == "-"):
-            raise ValueError(
+            raise invalid_argument(
                 f"dataset id {dataset_id!r} has {c!r} at position {i}; only a-z, 0-9 and '-' are allowed"
             )
     return dataset_id
@@ -96,7 +98,7 @@ def validate_tag_id(tag: str) -> str:
     """`tag` when it is a valid snapshot tag id; ValueError otherwise."""
     problem = _tag_problem(tag)
     if problem:
-        raise ValueError(f"tag {problem}")
+        raise invalid_argument(f"tag {problem}")
     return tag
 
 
@@ -104,7 +106,7 @@ def validate_branch_name(name: str) -> str:
     """`name` when it is a valid branch name (the rules of tag ids); ValueError otherwise."""
     problem = _tag_problem(name)
     if problem:
-        raise ValueError(f"branch {problem.replace('not a tag', 'not a branch')}")
+        raise invalid_argument(f"branch {problem.replace('not a tag', 'not a branch')}")
     return name
 
 
@@ -131,21 +133,21 @@ def validate_ref(ref: str) -> str:
         try:
             validate_branch_name(ref.removesuffix(BRANCH_DRAFT_SUFFIX))
         except ValueError as exc:
-            raise ValueError(f"{ref!r}: the draft of a branch is <branch>~draft: {exc}") from None
+            raise invalid_argument(f"{ref!r}: the draft of a branch is <branch>~draft: {exc}") from None
         return ref
     if _SEQUENCE.fullmatch(ref):
         if ref[1] == "0" or int(ref[1:]) >= 2**63:
-            raise ValueError(
+            raise invalid_argument(
                 f"{ref!r}: sequence numbers start at v1, have no leading zeros and fit in 63 bits"
             )
         return ref
     if _ID_PREFIX.fullmatch(ref):
         if len(ref) > MAX_ID_PREFIX:
-            raise ValueError(f"{ref!r}: a snapshot id has at most {MAX_ID_PREFIX} hex digits")
+            raise invalid_argument(f"{ref!r}: a snapshot id has at most {MAX_ID_PREFIX} hex digits")
         return ref
     problem = _tag_problem(ref)
     if problem:
-        raise ValueError(
+        raise invalid_argument(
             f'{ref!r} is not a ref (latest "", "draft", "v3", an id prefix of 6+ hex digits, '
             f"a tag or branch, or <branch>~draft): {problem}"
         )
@@ -165,27 +167,27 @@ def _forbidden_in_path(c: str) -> bool:
 def validate_path(path: str) -> str:
     """`path` when it is a valid file path inside a dataset; ValueError otherwise."""
     if not path:
-        raise ValueError("path must not be empty")
+        raise invalid_argument("path must not be empty")
     size = len(path.encode("utf-8", "surrogatepass"))
     if size > MAX_PATH_BYTES:
-        raise ValueError(f"path is {size} bytes; at most {MAX_PATH_BYTES}")
+        raise invalid_argument(f"path is {size} bytes; at most {MAX_PATH_BYTES}")
     if path.startswith("/"):
-        raise ValueError(f"path {path!r} is absolute; paths are relative to the dataset root")
+        raise invalid_argument(f"path {path!r} is absolute; paths are relative to the dataset root")
     for i, c in enumerate(path):
         if _forbidden_in_path(c):
-            raise ValueError(
+            raise invalid_argument(
                 f"path {path!r} has the character U+{ord(c):04X} at index {i}, which is not allowed"
             )
     nfc = unicodedata.normalize("NFC", path)
     if nfc != path:
-        raise ValueError(f"path {path!r} is not in Unicode normalization form C (write it as {nfc!r})")
+        raise invalid_argument(f"path {path!r} is not in Unicode normalization form C (write it as {nfc!r})")
     for segment in path.split("/"):
         if segment == "":
-            raise ValueError(f"path {path!r} has an empty segment (a leading, trailing or doubled '/')")
+            raise invalid_argument(f"path {path!r} has an empty segment (a leading, trailing or doubled '/')")
         if segment in (".", ".."):
-            raise ValueError(f"path {path!r} has a {segment!r} segment")
+            raise invalid_argument(f"path {path!r} has a {segment!r} segment")
         if len(segment.encode("utf-8")) > MAX_SEGMENT_BYTES:
-            raise ValueError(f"path {path!r} has a segment longer than {MAX_SEGMENT_BYTES} bytes")
+            raise invalid_argument(f"path {path!r} has a segment longer than {MAX_SEGMENT_BYTES} bytes")
     return path
 
 
@@ -206,12 +208,12 @@ def parse_short_ref(text: str) -> ShortRef:
         validate_dataset_id(dataset)
         if has_ref:
             if ref == "":
-                raise ValueError("empty ref after '@' (leave out '@' for the latest snapshot)")
+                raise invalid_argument("empty ref after '@' (leave out '@' for the latest snapshot)")
             validate_ref(ref)
         if has_path:
             if path == "":
-                raise ValueError("empty path after '/'")
+                raise invalid_argument("empty path after '/'")
             validate_prefix(path)
     except ValueError as exc:
-        raise ValueError(f"bad dataset reference {text!r}: {exc}; {_SHORT_REF_FORM}") from None
+        raise invalid_argument(f"bad dataset reference {text!r}: {exc}; {_SHORT_REF_FORM}") from None
     return ShortRef(dataset=dataset, ref=ref, path=path)

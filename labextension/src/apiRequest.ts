@@ -11,7 +11,7 @@ import type {
   IDatasetApiFailure,
   IFieldViolation,
   Transport
-} from './datasetApi';
+} from './apiTypes';
 
 /** Prefix of every proxied sidecar route, relative to Jupyter's base_url. */
 export const API_PREFIX = 'kamld/api/';

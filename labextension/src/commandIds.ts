@@ -38,7 +38,9 @@ export const CommandIds = {
   /** Opens a pipeline run's view (args.id). */
   openPipelineRun: 'kamld:open-pipeline-run',
   /** Lists pipeline runs in the main area. */
-  pipelineRuns: 'kamld:pipeline-runs'
+  pipelineRuns: 'kamld:pipeline-runs',
+  /** Opens the Platform view: backend health, latency, errors, jobs, storage. */
+  openPlatform: 'kamld:open-platform'
 } as const;
 
 /** The command palette's category of every kamld command. */
@@ -53,5 +55,6 @@ export const PALETTE_COMMANDS: readonly string[] = [
   CommandIds.sqlEditor,
   CommandIds.runQuery,
   CommandIds.snapshot,
-  CommandIds.pipelineRuns
+  CommandIds.pipelineRuns,
+  CommandIds.openPlatform
 ];

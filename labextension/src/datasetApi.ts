@@ -14,7 +14,16 @@ import {
   proxiedUrl,
   str
 } from './apiRequest';
+import type { DatasetResult, IDatasetApiFailure, Transport } from './apiTypes';
 import { ApiResult, IApiFailure } from './contract';
+import { wire } from './wire';
+
+export type {
+  DatasetResult,
+  IDatasetApiFailure,
+  IFieldViolation,
+  Transport
+} from './apiTypes';
 
 export {
   API_PREFIX,
@@ -126,21 +135,6 @@ export interface IPage<T> {
   nextPageToken: string;
 }
 
-/** A field the server rejected (google.rpc.BadRequest), in proto names. */
-export interface IFieldViolation {
-  field: string;
-  description: string;
-}
-
-/** An API failure with the structured details the dataset routes send. */
-export interface IDatasetApiFailure extends IApiFailure {
-  /** google.rpc.ErrorInfo reason, e.g. `ALREADY_EXISTS`. */
-  reason?: string;
-  fieldViolations: IFieldViolation[];
-  /** The google.rpc.Status details as sent (e.g. kamld.v1.MergeConflicts). */
-  details?: unknown[];
-}
-
 /** A path changed differently on both sides of a merge; a null side has no file. */
 export interface IMergeConflict {
   path: string;
@@ -198,9 +192,6 @@ const STRATEGIES: Record<MergeStrategy, string> = {
   theirs: 'MERGE_STRATEGY_THEIRS'
 };
 
-export type DatasetResult<T> =
-  { ok: true; value: T } | { ok: false; failure: IDatasetApiFailure };
-
 /** gRPC codes the dataset views explain specially. */
 export const DatasetGrpcCode = {
   InvalidArgument: 3,
@@ -219,9 +210,6 @@ export function isConflict(failure: IApiFailure): boolean {
     failure.httpStatus === 412
   );
 }
-
-/** Sends one request; resolves with the response or rejects on network failure. */
-export type Transport = (url: string, init: RequestInit) => Promise<Response>;
 
 export interface IDatasetClientOptions {
   /** Jupyter's base URL, ending in `/`. */
@@ -262,31 +250,32 @@ export function parseStats(value: unknown): IStats {
 }
 
 export function parseDataset(value: unknown): IDataset | undefined {
-  if (!isObject(value) || typeof value.name !== 'string' || !value.name) {
+  const v = wire<'v1Dataset'>(value);
+  if (typeof v.name !== 'string' || !v.name) {
     return undefined;
   }
   const labels: Record<string, string> = {};
-  if (isObject(value.labels)) {
-    for (const [key, label] of Object.entries(value.labels)) {
+  if (isObject(v.labels)) {
+    for (const [key, label] of Object.entries(v.labels)) {
       if (typeof label === 'string') {
         labels[key] = label;
       }
     }
   }
   return {
-    name: value.name,
-    id: lastSegment(value.name),
-    description: str(value.description),
-    tags: strings(value.tags),
+    name: v.name,
+    id: lastSegment(v.name),
+    description: str(v.description),
+    tags: strings(v.tags),
     labels,
-    owner: str(value.owner),
-    createTime: str(value.createTime),
-    updateTime: str(value.updateTime),
-    stats: parseStats(value.stats),
-    headSnapshot: str(value.headSnapshot),
-    snapshotCount: int(value.snapshotCount),
-    hasDraftChanges: value.hasDraftChanges === true,
-    etag: str(value.etag)
+    owner: str(v.owner),
+    createTime: str(v.createTime),
+    updateTime: str(v.updateTime),
+    stats: parseStats(v.stats),
+    headSnapshot: str(v.headSnapshot),
+    snapshotCount: int(v.snapshotCount),
+    hasDraftChanges: v.hasDraftChanges === true,
+    etag: str(v.etag)
   };
 }
 

@@ -53,6 +53,7 @@ import { datasetsIcon } from './icons';
 import { setupJobs } from './jobsPlugin';
 import { setupPipelines } from './pipelines/plugin';
 import { NotebookInserter } from './notebookInsert';
+import { setupPlatform } from './platform/platformPlugin';
 import { SqlCatalog } from './sqlCatalog';
 import { SqlEditorWidget } from './sqlEditor';
 import { SqlEditorModel } from './sqlEditorModel';
@@ -407,6 +408,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       openSqlEditor,
       insertDataset: id => insertLoadCell(id, '')
     });
+    setupPlatform({ app, trans, connection, statusBar, restorer });
     addWorkbenchMenus(app, palette, launcher);
     if (statusBar) {
       const item = new KamldStatusItem(

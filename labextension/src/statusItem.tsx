@@ -6,6 +6,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
+import { makeClickable } from './clickable';
 import { ConnectionModel } from './connectionModel';
 import { datasetsIcon } from './icons';
 import { JobsModel } from './jobsModel';
@@ -19,15 +20,7 @@ export class KamldStatusItem extends ReactWidget {
   ) {
     super();
     this.addClass('kamld-StatusItem');
-    this.node.setAttribute('role', 'button');
-    this.node.tabIndex = 0;
-    this.node.addEventListener('click', onClick);
-    this.node.addEventListener('keydown', event => {
-      if (event.key === 'Enter' || event.key === ' ') {
-        event.preventDefault();
-        onClick();
-      }
-    });
+    makeClickable(this.node, onClick);
   }
 
   render(): React.ReactElement {

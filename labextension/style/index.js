@@ -3,3 +3,4 @@ import './search.css';
 import './schema.css';
 import './grid.css';
 import './pipelines.css';
+import './platform.css';

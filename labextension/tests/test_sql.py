@@ -102,15 +102,31 @@ def test_cell_magic_assigns_with_o(shell: InteractiveShell, capsys: pytest.Captu
     assert "Traceback" not in out
 
 
-def test_cell_magic_prints_one_line_on_error(
+def test_cell_magic_raises_the_typed_error(shell: InteractiveShell) -> None:
+    with pytest.raises(kamld.InvalidArgument) as bad:
+        shell.run_cell_magic("kamld_sql", "", "DELETE FROM x")
+    assert isinstance(bad.value, ValueError), "also the built-in exception that fits"
+    with pytest.raises(kamld.DatasetNotFound) as missing:
+        shell.run_cell_magic("kamld_sql", "", 'SELECT * FROM "no_such_dataset"')
+    assert isinstance(missing.value, kamld.NotFound)
+    assert isinstance(missing.value, LookupError)
+    with pytest.raises(ValueError, match="variable name"):
+        shell.run_cell_magic("kamld_sql", "-o 1bad", "SELECT 1")
+
+
+def test_failing_cell_stops_the_run_with_one_line(
     shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert shell.run_cell_magic("kamld_sql", "", "DELETE FROM x") is None
-    out = capsys.readouterr().out
-    assert out.startswith("kamld: ")
-    assert "INVALID_ARGUMENT" in out or "only SELECT" in out
-    assert shell.run_cell_magic("kamld_sql", "-o 1bad", "SELECT 1") is None
-    assert "variable name" in capsys.readouterr().out
+    """In a notebook run, the failing %%kamld_sql cell is the one that fails, with one line and no client
+    internals (IPython uses the error's _render_traceback_)."""
+    result = shell.run_cell("%%kamld_sql -o df\nSELECT * FROM \"no_such_dataset\"")
+    assert isinstance(result.error_in_exec, kamld.DatasetNotFound)
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "DatasetNotFound: NOT_FOUND (5)" in text
+    assert "Traceback" not in text
+    assert "client.py" not in text
+    assert len([line for line in text.splitlines() if line.strip()]) <= 2, text
 
 
 def test_preview(

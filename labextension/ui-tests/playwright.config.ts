@@ -166,11 +166,52 @@ const runDir = shared('KAMLD_E2E_RUN_DIR', () =>
 );
 const connectedPort = shared('KAMLD_E2E_PORT', freePort);
 const missingBinaryPort = shared('KAMLD_E2E_MISSING_BINARY_PORT', freePort);
+// The Platform view's outage test: a JupyterLab whose sidecar indexes into a real Elasticsearch, which
+// es-control (sidecar/internal/testserver/cmd/es-control) runs on a fixed port and stops and starts on request.
+const platformPort = shared('KAMLD_E2E_PLATFORM_PORT', freePort);
+const esPort = shared('KAMLD_E2E_ES_PORT', freePort);
+const esControlPort = shared('KAMLD_E2E_ES_CONTROL_PORT', freePort);
+// KAMLD_E2E_PLATFORM=0 leaves them out (the wheel's test runs only the `connected` project).
+const withPlatform = process.env.KAMLD_E2E_PLATFORM !== '0';
+const esControl = resolve(
+  process.env.KAMLD_E2E_ES_CONTROL ||
+    resolve(__dirname, '../../bin/kamld-es-control')
+);
 const kamldBinary = resolve(
   process.env.KAMLD_BINARY || resolve(__dirname, '../../bin/kamld')
 );
 const jupyter = findJupyter();
 const chromium = process.env.KAMLD_E2E_CHROMIUM || '/usr/bin/chromium';
+
+/** es-control (first, so the platform sidecar finds Elasticsearch up) and the platform JupyterLab. */
+function platformServers() {
+  return [
+    {
+      // Elasticsearch starts in 15-60 s.
+      command: [
+        esControl,
+        `-es=127.0.0.1:${esPort}`,
+        `-control=127.0.0.1:${esControlPort}`
+      ]
+        .map(shellQuote)
+        .join(' '),
+      url: `http://127.0.0.1:${esControlPort}/ready`,
+      reuseExistingServer: false,
+      timeout: 300_000,
+      gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 40_000 },
+      stdout: 'ignore' as const,
+      stderr: 'pipe' as const
+    },
+    labServer('platform', {
+      port: platformPort,
+      env: {
+        KAMLD_BINARY: kamldBinary,
+        KAMLD_INDEX_BACKEND: 'elasticsearch',
+        KAMLD_INDEX_ELASTICSEARCH_URLS: `http://127.0.0.1:${esPort}`
+      }
+    })
+  ];
+}
 
 export default defineConfig({
   testDir: './tests',
@@ -248,6 +289,15 @@ export default defineConfig({
       dependencies: ['datasets', 'jobs', 'pipelines', 'search'],
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
+    ...(withPlatform
+      ? [
+          {
+            name: 'platform',
+            testMatch: 'platform.spec.ts',
+            use: { baseURL: `http://127.0.0.1:${platformPort}` }
+          }
+        ]
+      : []),
     {
       name: 'binary-missing',
       testMatch: 'binaryMissing.spec.ts',
@@ -255,6 +305,7 @@ export default defineConfig({
     }
   ],
   webServer: [
+    ...(withPlatform ? platformServers() : []),
     labServer('connected', {
       port: connectedPort,
       env: { KAMLD_BINARY: kamldBinary }

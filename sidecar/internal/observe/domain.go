@@ -139,6 +139,7 @@ func BackendUp(capability, backend string, up bool) {
 func StorageUsed(bytes int64) {
 	storageUsed.Set(float64(bytes))
 	storage.Store(bytes)
+	storageHistory.set(time.Now(), float64(bytes))
 }
 
 // storage mirrors the gauge for GetMetricsSummary.
@@ -163,6 +164,7 @@ func SQLResult(rows, bytes int64) {
 // IndexLag records what a catch-up found pending: the number of markers and the oldest one's write time.
 func IndexLag(pending int, oldest time.Time) {
 	indexPending.Set(float64(pending))
+	pendingHistory.set(time.Now(), float64(pending))
 	indexLag.Lock()
 	defer indexLag.Unlock()
 	indexLag.oldest, indexLag.pending = oldest, int64(pending)

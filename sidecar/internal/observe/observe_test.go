@@ -75,6 +75,33 @@ func TestWindowQuantiles(t *testing.T) {
 	assert.Zero(t, s.stats(now.Add(2*time.Hour), time.Hour).Count)
 }
 
+func TestWindowMinutes(t *testing.T) {
+	var s series
+	now := time.Date(2026, 1, 2, 3, 30, 10, 0, time.UTC)
+	s.add(now.Add(-10*time.Minute), 4*time.Millisecond, true)
+	s.add(now, 2*time.Millisecond, false)
+	st := s.stats(now, 15*time.Minute)
+	require.Len(t, st.Minutes, 15, "every minute of the window, empty ones too")
+	assert.Equal(t, now.Truncate(time.Minute), st.Minutes[14].Start, "oldest first, the current minute last")
+	assert.EqualValues(t, 1, st.Minutes[14].Count)
+	assert.Equal(t, 2*time.Millisecond, st.Minutes[14].P99)
+	assert.Equal(t, Minute{Start: now.Truncate(time.Minute).Add(-10 * time.Minute), Count: 1, Errors: 1, P50: 4 * time.Millisecond, P99: 4 * time.Millisecond}, st.Minutes[4])
+	assert.Zero(t, st.Minutes[5].Count)
+}
+
+func TestGaugeHistoryCarriesValuesForward(t *testing.T) {
+	var g gauge
+	now := time.Date(2026, 1, 2, 3, 30, 10, 0, time.UTC)
+	assert.Equal(t, 7.0, g.history(now, 5*time.Minute, 7)[0].Value, "never set in the window: the current value throughout")
+	g.set(now.Add(-3*time.Minute), 100)
+	g.set(now.Add(-1*time.Minute), 250)
+	var values []float64
+	for _, p := range g.history(now, 5*time.Minute, 250) {
+		values = append(values, p.Value)
+	}
+	assert.Equal(t, []float64{0, 100, 100, 250, 250}, values)
+}
+
 func TestLogHandlerAddsRequestID(t *testing.T) {
 	var b strings.Builder
 	log := slog.New(LogHandler(slog.NewTextHandler(&b, nil)))

@@ -15,10 +15,38 @@ const (
 	keptFailures   = 20
 )
 
-// Stats is one series over the window: totals and latency quantiles from the samples.
+// Stats is one series over the window: totals and latency quantiles from the samples, and the same per minute
+// (oldest first, every minute of the window, empty ones as zeros) for the Platform view's small charts.
 type Stats struct {
 	Count, Errors int64
 	P50, P99      time.Duration
+	Minutes       []Minute
+}
+
+// Minute is one minute of a series.
+type Minute struct {
+	Start         time.Time
+	Count, Errors int64
+	P50, P99      time.Duration
+}
+
+// quantiles returns the 50th and 99th percentiles of sorted.
+func quantiles(sorted []time.Duration) (p50, p99 time.Duration) {
+	if len(sorted) == 0 {
+		return 0, 0
+	}
+	return sorted[len(sorted)*50/100], sorted[min(len(sorted)-1, len(sorted)*99/100)]
+}
+
+// minutesOf lists the minutes of the window ending at now, oldest first.
+func minutesOf(now time.Time, window time.Duration) []int64 {
+	last := now.Unix() / 60
+	first := now.Add(-window).Unix()/60 + 1
+	out := make([]int64, 0, last-first+1)
+	for m := first; m <= last; m++ {
+		out = append(out, m)
+	}
+	return out
 }
 
 // slot is one minute of one series.
@@ -48,24 +76,66 @@ func (s *series) add(now time.Time, d time.Duration, failed bool) {
 }
 
 func (s *series) stats(now time.Time, window time.Duration) Stats {
-	first := now.Add(-window).Unix() / 60
 	var st Stats
 	var all []time.Duration
-	for i := range s.slots {
-		sl := &s.slots[i]
-		if sl.minute < first || sl.minute > now.Unix()/60 {
-			continue
+	for _, m := range minutesOf(now, window) {
+		min := Minute{Start: time.Unix(m*60, 0).UTC()}
+		if sl := &s.slots[m%windowMinutes]; sl.minute == m {
+			st.Count += sl.count
+			st.Errors += sl.errors
+			all = append(all, sl.samples...)
+			min.Count, min.Errors = sl.count, sl.errors
+			min.P50, min.P99 = quantiles(slices.Sorted(slices.Values(sl.samples)))
 		}
-		st.Count += sl.count
-		st.Errors += sl.errors
-		all = append(all, sl.samples...)
+		st.Minutes = append(st.Minutes, min)
 	}
-	if len(all) > 0 {
-		slices.Sort(all)
-		st.P50 = all[len(all)*50/100]
-		st.P99 = all[min(len(all)-1, len(all)*99/100)]
-	}
+	slices.Sort(all)
+	st.P50, st.P99 = quantiles(all)
 	return st
+}
+
+// gauge keeps the last value set in each minute of the window, for the history of a gauge.
+type gauge struct {
+	mu    sync.Mutex
+	slots [windowMinutes]struct {
+		minute int64
+		value  float64
+	}
+}
+
+func (g *gauge) set(now time.Time, v float64) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	m := now.Unix() / 60
+	g.slots[m%windowMinutes].minute, g.slots[m%windowMinutes].value = m, v
+}
+
+// GaugePoint is a gauge's value at the end of one minute.
+type GaugePoint struct {
+	Time  time.Time
+	Value float64
+}
+
+// history returns the gauge at the end of every minute of the window, oldest first; a minute in which it was
+// not set carries the value before it (current for the minutes after the last set, 0 before the first).
+func (g *gauge) history(now time.Time, window time.Duration, current float64) []GaugePoint {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	minutes := minutesOf(now, window)
+	out := make([]GaugePoint, len(minutes))
+	v, known := 0.0, false
+	for i, m := range minutes {
+		if sl := g.slots[m%windowMinutes]; sl.minute == m {
+			v, known = sl.value, true
+		}
+		out[i] = GaugePoint{Time: time.Unix((m+1)*60, 0).UTC(), Value: v}
+	}
+	if !known { // never set in the window: the value held all along
+		for i := range out {
+			out[i].Value = current
+		}
+	}
+	return out
 }
 
 // Failure is one recent failed call.
@@ -87,6 +157,9 @@ type window struct {
 }
 
 var recent = &window{backends: map[string]*series{}, jobs: map[string]*series{}}
+
+// The histories of the storage and index-lag gauges, set with them (domain.go).
+var storageHistory, pendingHistory gauge
 
 func (w *window) seriesOf(m map[string]*series, key string) *series {
 	s := m[key]
@@ -137,8 +210,15 @@ type Summary struct {
 	Backends map[string]Stats
 	RPCs     Stats
 	Jobs     map[string]int64 // transitions into each state
-	Failures []Failure        // newest last
+	// JobsEnded counts per minute the jobs that ended (succeeded, failed or cancelled); Errors the failed.
+	JobsEnded    []Minute
+	Storage      []GaugePoint // bytes used, per minute
+	IndexPending []GaugePoint // markers pending, per minute
+	Failures     []Failure    // newest last
 }
+
+// endStates are the states a job ends in, for JobsEnded.
+var endStates = []string{"succeeded", "failed", "cancelled"}
 
 // Summarize returns the activity of the last window (at most an hour).
 func Summarize(window time.Duration) Summary {
@@ -150,9 +230,21 @@ func Summarize(window time.Duration) Summary {
 	for name, se := range recent.backends {
 		s.Backends[name] = se.stats(now, window)
 	}
-	for state, se := range recent.jobs {
-		s.Jobs[state] = se.stats(now, window).Count
+	for _, m := range minutesOf(now, window) {
+		s.JobsEnded = append(s.JobsEnded, Minute{Start: time.Unix(m*60, 0).UTC()})
 	}
+	for state, se := range recent.jobs {
+		st := se.stats(now, window)
+		s.Jobs[state] = st.Count
+		if slices.Contains(endStates, state) {
+			for i, m := range st.Minutes {
+				s.JobsEnded[i].Count += m.Count
+				s.JobsEnded[i].Errors += m.Errors
+			}
+		}
+	}
+	s.Storage = storageHistory.history(now, window, float64(StorageUsedBytes()))
+	s.IndexPending = pendingHistory.history(now, window, float64(IndexPending()))
 	for _, f := range recent.failures {
 		if now.Sub(f.Time) <= window {
 			s.Failures = append(s.Failures, f)

@@ -124,6 +124,17 @@ func TestMetricsSummary(t *testing.T) {
 	assert.Greater(t, backends["fs"].GetCount(), int64(0))
 	assert.Greater(t, backends["fs"].GetP99Seconds(), 0.0)
 	assert.GreaterOrEqual(t, backends["fs"].GetP99Seconds(), backends["fs"].GetP50Seconds())
+	// The per-minute charts: every minute of the window, summing to the totals.
+	require.Len(t, backends["fs"].GetMinutes(), 5)
+	var perMinute int64
+	for _, m := range backends["fs"].GetMinutes() {
+		perMinute += m.GetCount()
+	}
+	assert.Equal(t, backends["fs"].GetCount(), perMinute)
+	assert.Len(t, sum.GetRpcs().GetMinutes(), 5)
+	assert.Len(t, sum.GetJobMinutes(), 5)
+	assert.Len(t, sum.GetStorageUsedHistory(), 5)
+	assert.Len(t, sum.GetIndexPendingHistory(), 5)
 
 	code, body, _ := s.rest(t, "GET", "/v1/system/metrics-summary?windowSeconds=600", "", s.bearer())
 	require.Equal(t, http.StatusOK, code, body)

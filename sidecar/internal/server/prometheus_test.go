@@ -52,4 +52,19 @@ func TestPrometheusScrapesKamld(t *testing.T) {
 		names[b.GetBackend()] = true
 	}
 	assert.True(t, names["fs"], "%v", sum.GetBackends())
+	// The per-minute charts come from range queries on the same one-minute grid as the local window.
+	assert.Len(t, sum.GetRpcs().GetMinutes(), 1)
+	assert.Len(t, sum.GetBackends()[0].GetCalls().GetMinutes(), 1)
+	assert.Len(t, sum.GetStorageUsedHistory(), 1)
+	// A counter's first scrape is no increase: keep calling while Prometheus scrapes, until a minute shows calls.
+	require.Eventually(t, func() bool {
+		wide, err := sc.GetMetricsSummary(s.authed(), &kamldv1.GetMetricsSummaryRequest{Source: "prometheus", WindowSeconds: 600})
+		require.NoError(t, err)
+		require.Len(t, wide.GetRpcs().GetMinutes(), 10)
+		var calls int64
+		for _, m := range wide.GetRpcs().GetMinutes() {
+			calls += m.GetCount()
+		}
+		return calls > 0
+	}, 30*time.Second, 500*time.Millisecond, "no minute of the fleet's RPC series had calls")
 }

@@ -99,6 +99,9 @@ func (f *fleet) summary(ctx context.Context, window time.Duration) (*kamldv1.Met
 	for state, v := range jobs {
 		out.JobTransitions[state] = int64(v)
 	}
+	if err := f.addSeries(ctx, out, window); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 
@@ -118,32 +121,46 @@ type promResponse struct {
 // query runs an instant query and returns its samples keyed by the one grouping label's value ("" when the
 // result has no labels).
 func (f *fleet) query(ctx context.Context, expr string) (map[string]float64, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.base+"/api/v1/query?query="+url.QueryEscape(expr), nil)
-	if err != nil {
-		return nil, apierr.New(codes.FailedPrecondition, kamldv1.ErrorReason_ERROR_REASON_BAD_PROMETHEUS_URL, "observe.prometheus_url: %v", err)
-	}
-	resp, err := f.client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("prometheus at %s: %w", f.base, apierr.ErrUnavailable)
-	}
-	defer resp.Body.Close()
 	var pr promResponse
-	if err := json.NewDecoder(resp.Body).Decode(&pr); err != nil || pr.Status != "success" {
-		return nil, fmt.Errorf("prometheus at %s answered %s %s: %w", f.base, resp.Status, pr.Error, apierr.ErrUnavailable)
+	if err := f.get(ctx, "/api/v1/query", url.Values{"query": {expr}}, &pr.Status, &pr.Error, &pr); err != nil {
+		return nil, err
 	}
 	out := map[string]float64{}
 	for _, r := range pr.Data.Result {
-		key := ""
-		for _, v := range r.Metric {
-			key = v
-		}
 		s, _ := r.Value[1].(string)
 		v, err := strconv.ParseFloat(s, 64)
 		if err == nil {
-			out[key] = v
+			out[groupKey(r.Metric)] = v
 		}
 	}
 	return out, nil
+}
+
+// get asks Prometheus's HTTP API and decodes the answer into out, whose status and error fields the caller
+// points at: an unreachable Prometheus or one that does not answer "success" is UNAVAILABLE.
+func (f *fleet) get(ctx context.Context, path string, q url.Values, status, message *string, out any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.base+path+"?"+q.Encode(), nil)
+	if err != nil {
+		return apierr.New(codes.FailedPrecondition, kamldv1.ErrorReason_ERROR_REASON_BAD_PROMETHEUS_URL, "observe.prometheus_url: %v", err)
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("prometheus at %s: %w", f.base, apierr.ErrUnavailable)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil || *status != "success" {
+		return fmt.Errorf("prometheus at %s answered %s %s: %w", f.base, resp.Status, *message, apierr.ErrUnavailable)
+	}
+	return nil
+}
+
+// groupKey is the value of a result's one grouping label, "" when it has none.
+func groupKey(metric map[string]string) string {
+	key := ""
+	for _, v := range metric {
+		key = v
+	}
+	return key
 }
 
 // finite turns NaN (a quantile over no data) into 0, which JSON and proto clients can show.

@@ -49,6 +49,9 @@ func localSummary(window time.Duration) *kamldv1.MetricsSummary {
 		StorageUsedBytes:    observe.StorageUsedBytes(),
 		IndexPendingMarkers: observe.IndexPending(),
 		IndexLagSeconds:     observe.IndexLagAge().Seconds(),
+		JobMinutes:          minutesProto(sum.JobsEnded),
+		StorageUsedHistory:  gaugeProto(sum.Storage),
+		IndexPendingHistory: gaugeProto(sum.IndexPending),
 	}
 	for _, name := range slices.Sorted(maps.Keys(sum.Backends)) {
 		out.Backends = append(out.Backends, &kamldv1.BackendMetrics{Backend: name, Calls: callStats(sum.Backends[name], window)})
@@ -65,6 +68,25 @@ func localSummary(window time.Duration) *kamldv1.MetricsSummary {
 func callStats(st observe.Stats, window time.Duration) *kamldv1.CallStats {
 	return &kamldv1.CallStats{
 		Count: st.Count, Errors: st.Errors, Rate: float64(st.Count) / window.Seconds(),
-		P50Seconds: st.P50.Seconds(), P99Seconds: st.P99.Seconds(),
+		P50Seconds: st.P50.Seconds(), P99Seconds: st.P99.Seconds(), Minutes: minutesProto(st.Minutes),
 	}
+}
+
+func minutesProto(ms []observe.Minute) []*kamldv1.MinuteStats {
+	out := make([]*kamldv1.MinuteStats, len(ms))
+	for i, m := range ms {
+		out[i] = &kamldv1.MinuteStats{
+			Start: timestamppb.New(m.Start), Count: m.Count, Errors: m.Errors,
+			P50Seconds: m.P50.Seconds(), P99Seconds: m.P99.Seconds(),
+		}
+	}
+	return out
+}
+
+func gaugeProto(ps []observe.GaugePoint) []*kamldv1.GaugePoint {
+	out := make([]*kamldv1.GaugePoint, len(ps))
+	for i, p := range ps {
+		out[i] = &kamldv1.GaugePoint{Time: timestamppb.New(p.Time), Value: p.Value}
+	}
+	return out
 }

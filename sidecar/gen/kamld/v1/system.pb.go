@@ -157,9 +157,14 @@ type MetricsSummary struct {
 	IndexPendingMarkers int64   `protobuf:"varint,7,opt,name=index_pending_markers,json=indexPendingMarkers,proto3" json:"index_pending_markers,omitempty"`
 	IndexLagSeconds     float64 `protobuf:"fixed64,8,opt,name=index_lag_seconds,json=indexLagSeconds,proto3" json:"index_lag_seconds,omitempty"`
 	// The most recent server-side failures, newest last (at most 20; "local" only).
-	Failures      []*RecentFailure `protobuf:"bytes,9,rep,name=failures,proto3" json:"failures,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Failures []*RecentFailure `protobuf:"bytes,9,rep,name=failures,proto3" json:"failures,omitempty"`
+	// Per minute of the window, oldest first: jobs that ended (count) and of them failed (errors).
+	JobMinutes []*MinuteStats `protobuf:"bytes,10,rep,name=job_minutes,json=jobMinutes,proto3" json:"job_minutes,omitempty"`
+	// Per minute of the window, oldest first: storage used in bytes and index markers pending.
+	StorageUsedHistory  []*GaugePoint `protobuf:"bytes,11,rep,name=storage_used_history,json=storageUsedHistory,proto3" json:"storage_used_history,omitempty"`
+	IndexPendingHistory []*GaugePoint `protobuf:"bytes,12,rep,name=index_pending_history,json=indexPendingHistory,proto3" json:"index_pending_history,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *MetricsSummary) Reset() {
@@ -255,6 +260,27 @@ func (x *MetricsSummary) GetFailures() []*RecentFailure {
 	return nil
 }
 
+func (x *MetricsSummary) GetJobMinutes() []*MinuteStats {
+	if x != nil {
+		return x.JobMinutes
+	}
+	return nil
+}
+
+func (x *MetricsSummary) GetStorageUsedHistory() []*GaugePoint {
+	if x != nil {
+		return x.StorageUsedHistory
+	}
+	return nil
+}
+
+func (x *MetricsSummary) GetIndexPendingHistory() []*GaugePoint {
+	if x != nil {
+		return x.IndexPendingHistory
+	}
+	return nil
+}
+
 // BackendMetrics is one backend's calls in the window.
 type BackendMetrics struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -318,8 +344,10 @@ type CallStats struct {
 	// Calls per second over the window.
 	Rate float64 `protobuf:"fixed64,3,opt,name=rate,proto3" json:"rate,omitempty"`
 	// Latency quantiles, in seconds (from a bounded sample locally, from histograms in Prometheus).
-	P50Seconds    float64 `protobuf:"fixed64,4,opt,name=p50_seconds,json=p50Seconds,proto3" json:"p50_seconds,omitempty"`
-	P99Seconds    float64 `protobuf:"fixed64,5,opt,name=p99_seconds,json=p99Seconds,proto3" json:"p99_seconds,omitempty"`
+	P50Seconds float64 `protobuf:"fixed64,4,opt,name=p50_seconds,json=p50Seconds,proto3" json:"p50_seconds,omitempty"`
+	P99Seconds float64 `protobuf:"fixed64,5,opt,name=p99_seconds,json=p99Seconds,proto3" json:"p99_seconds,omitempty"`
+	// The same per minute of the window, oldest first (minutes without calls included, as zeros).
+	Minutes       []*MinuteStats `protobuf:"bytes,6,rep,name=minutes,proto3" json:"minutes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -387,6 +415,13 @@ func (x *CallStats) GetP99Seconds() float64 {
 		return x.P99Seconds
 	}
 	return 0
+}
+
+func (x *CallStats) GetMinutes() []*MinuteStats {
+	if x != nil {
+		return x.Minutes
+	}
+	return nil
 }
 
 // RecentFailure is one failed call.
@@ -861,11 +896,11 @@ var File_kamld_v1_system_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_system_proto_rawDesc = "" +
 	"\n" +
-	"\x15kamld/v1/system.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x8f\x01\n" +
+	"\x15kamld/v1/system.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17kamld/v1/platform.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x8f\x01\n" +
 	"\x18GetMetricsSummaryRequest\x12>\n" +
 	"\x0ewindow_seconds\x18\x01 \x01(\x05B\x17\x92A\x14Y\x00\x00\x00\x00\x00 \xac@i\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\rwindowSeconds\x123\n" +
 	"\x06source\x18\x02 \x01(\tB\x1b\x92A\x18\xf2\x02\x00\xf2\x02\x05local\xf2\x02\n" +
-	"prometheusR\x06source\"\x8b\x04\n" +
+	"prometheusR\x06source\"\xd5\x05\n" +
 	"\x0eMetricsSummary\x12%\n" +
 	"\x0ewindow_seconds\x18\x01 \x01(\x05R\rwindowSeconds\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x124\n" +
@@ -875,13 +910,18 @@ const file_kamld_v1_system_proto_rawDesc = "" +
 	"\x12storage_used_bytes\x18\x06 \x01(\x03R\x10storageUsedBytes\x122\n" +
 	"\x15index_pending_markers\x18\a \x01(\x03R\x13indexPendingMarkers\x12*\n" +
 	"\x11index_lag_seconds\x18\b \x01(\x01R\x0findexLagSeconds\x123\n" +
-	"\bfailures\x18\t \x03(\v2\x17.kamld.v1.RecentFailureR\bfailures\x1aA\n" +
+	"\bfailures\x18\t \x03(\v2\x17.kamld.v1.RecentFailureR\bfailures\x126\n" +
+	"\vjob_minutes\x18\n" +
+	" \x03(\v2\x15.kamld.v1.MinuteStatsR\n" +
+	"jobMinutes\x12F\n" +
+	"\x14storage_used_history\x18\v \x03(\v2\x14.kamld.v1.GaugePointR\x12storageUsedHistory\x12H\n" +
+	"\x15index_pending_history\x18\f \x03(\v2\x14.kamld.v1.GaugePointR\x13indexPendingHistory\x1aA\n" +
 	"\x13JobTransitionsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"U\n" +
 	"\x0eBackendMetrics\x12\x18\n" +
 	"\abackend\x18\x01 \x01(\tR\abackend\x12)\n" +
-	"\x05calls\x18\x02 \x01(\v2\x13.kamld.v1.CallStatsR\x05calls\"\x8f\x01\n" +
+	"\x05calls\x18\x02 \x01(\v2\x13.kamld.v1.CallStatsR\x05calls\"\xc0\x01\n" +
 	"\tCallStats\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\x03R\x05count\x12\x16\n" +
 	"\x06errors\x18\x02 \x01(\x03R\x06errors\x12\x12\n" +
@@ -889,7 +929,8 @@ const file_kamld_v1_system_proto_rawDesc = "" +
 	"\vp50_seconds\x18\x04 \x01(\x01R\n" +
 	"p50Seconds\x12\x1f\n" +
 	"\vp99_seconds\x18\x05 \x01(\x01R\n" +
-	"p99Seconds\"\xc2\x01\n" +
+	"p99Seconds\x12/\n" +
+	"\aminutes\x18\x06 \x03(\v2\x15.kamld.v1.MinuteStatsR\aminutes\"\xc2\x01\n" +
 	"\rRecentFailure\x12.\n" +
 	"\x04time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x16\n" +
 	"\x06source\x18\x02 \x01(\tR\x06source\x12\x1c\n" +
@@ -972,31 +1013,37 @@ var file_kamld_v1_system_proto_goTypes = []any{
 	(*BuildInfo)(nil),                // 8: kamld.v1.BuildInfo
 	(*BackendStatus)(nil),            // 9: kamld.v1.BackendStatus
 	nil,                              // 10: kamld.v1.MetricsSummary.JobTransitionsEntry
-	(*timestamppb.Timestamp)(nil),    // 11: google.protobuf.Timestamp
+	(*MinuteStats)(nil),              // 11: kamld.v1.MinuteStats
+	(*GaugePoint)(nil),               // 12: kamld.v1.GaugePoint
+	(*timestamppb.Timestamp)(nil),    // 13: google.protobuf.Timestamp
 }
 var file_kamld_v1_system_proto_depIdxs = []int32{
 	3,  // 0: kamld.v1.MetricsSummary.backends:type_name -> kamld.v1.BackendMetrics
 	4,  // 1: kamld.v1.MetricsSummary.rpcs:type_name -> kamld.v1.CallStats
 	10, // 2: kamld.v1.MetricsSummary.job_transitions:type_name -> kamld.v1.MetricsSummary.JobTransitionsEntry
 	5,  // 3: kamld.v1.MetricsSummary.failures:type_name -> kamld.v1.RecentFailure
-	4,  // 4: kamld.v1.BackendMetrics.calls:type_name -> kamld.v1.CallStats
-	11, // 5: kamld.v1.RecentFailure.time:type_name -> google.protobuf.Timestamp
-	8,  // 6: kamld.v1.SystemInfo.build:type_name -> kamld.v1.BuildInfo
-	0,  // 7: kamld.v1.SystemInfo.health:type_name -> kamld.v1.Health
-	9,  // 8: kamld.v1.SystemInfo.backends:type_name -> kamld.v1.BackendStatus
-	11, // 9: kamld.v1.SystemInfo.start_time:type_name -> google.protobuf.Timestamp
-	0,  // 10: kamld.v1.BackendStatus.health:type_name -> kamld.v1.Health
-	11, // 11: kamld.v1.BackendStatus.degraded_since:type_name -> google.protobuf.Timestamp
-	11, // 12: kamld.v1.BackendStatus.last_error_time:type_name -> google.protobuf.Timestamp
-	6,  // 13: kamld.v1.SystemService.GetInfo:input_type -> kamld.v1.GetInfoRequest
-	1,  // 14: kamld.v1.SystemService.GetMetricsSummary:input_type -> kamld.v1.GetMetricsSummaryRequest
-	7,  // 15: kamld.v1.SystemService.GetInfo:output_type -> kamld.v1.SystemInfo
-	2,  // 16: kamld.v1.SystemService.GetMetricsSummary:output_type -> kamld.v1.MetricsSummary
-	15, // [15:17] is the sub-list for method output_type
-	13, // [13:15] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	11, // 4: kamld.v1.MetricsSummary.job_minutes:type_name -> kamld.v1.MinuteStats
+	12, // 5: kamld.v1.MetricsSummary.storage_used_history:type_name -> kamld.v1.GaugePoint
+	12, // 6: kamld.v1.MetricsSummary.index_pending_history:type_name -> kamld.v1.GaugePoint
+	4,  // 7: kamld.v1.BackendMetrics.calls:type_name -> kamld.v1.CallStats
+	11, // 8: kamld.v1.CallStats.minutes:type_name -> kamld.v1.MinuteStats
+	13, // 9: kamld.v1.RecentFailure.time:type_name -> google.protobuf.Timestamp
+	8,  // 10: kamld.v1.SystemInfo.build:type_name -> kamld.v1.BuildInfo
+	0,  // 11: kamld.v1.SystemInfo.health:type_name -> kamld.v1.Health
+	9,  // 12: kamld.v1.SystemInfo.backends:type_name -> kamld.v1.BackendStatus
+	13, // 13: kamld.v1.SystemInfo.start_time:type_name -> google.protobuf.Timestamp
+	0,  // 14: kamld.v1.BackendStatus.health:type_name -> kamld.v1.Health
+	13, // 15: kamld.v1.BackendStatus.degraded_since:type_name -> google.protobuf.Timestamp
+	13, // 16: kamld.v1.BackendStatus.last_error_time:type_name -> google.protobuf.Timestamp
+	6,  // 17: kamld.v1.SystemService.GetInfo:input_type -> kamld.v1.GetInfoRequest
+	1,  // 18: kamld.v1.SystemService.GetMetricsSummary:input_type -> kamld.v1.GetMetricsSummaryRequest
+	7,  // 19: kamld.v1.SystemService.GetInfo:output_type -> kamld.v1.SystemInfo
+	2,  // 20: kamld.v1.SystemService.GetMetricsSummary:output_type -> kamld.v1.MetricsSummary
+	19, // [19:21] is the sub-list for method output_type
+	17, // [17:19] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_kamld_v1_system_proto_init() }
@@ -1004,6 +1051,7 @@ func file_kamld_v1_system_proto_init() {
 	if File_kamld_v1_system_proto != nil {
 		return
 	}
+	file_kamld_v1_platform_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -26,6 +26,9 @@ type Options struct {
 	Dir      string // holds config/, data/, logs/ and tmp/; survives Stop so Restart serves the same indices
 	// Heap is the JVM heap options; defaults to a small heap so tests share the machine politely.
 	Heap string
+	// HTTPAddr fixes the REST API's host:port (for a client configured before the server starts); empty picks a
+	// free one, and a start that loses its port to another process is retried on new ones.
+	HTTPAddr string
 }
 
 // defaultHeap keeps Elasticsearch small: tests index thousands of documents, not millions.
@@ -61,8 +64,10 @@ func Launch(ctx context.Context, opts Options) (*Server, error) {
 	var lastErr error
 	for range 3 {
 		var err error
-		if s.HTTPAddr, err = proc.FreeAddr(); err != nil {
-			return nil, err
+		if s.HTTPAddr = opts.HTTPAddr; s.HTTPAddr == "" {
+			if s.HTTPAddr, err = proc.FreeAddr(); err != nil {
+				return nil, err
+			}
 		}
 		if s.transportAddr, err = proc.FreeAddr(); err != nil {
 			return nil, err
@@ -73,7 +78,7 @@ func Launch(ctx context.Context, opts Options) (*Server, error) {
 		if lastErr = s.start(ctx); lastErr == nil {
 			return s, nil
 		}
-		if !strings.Contains(lastErr.Error(), "BindException") {
+		if opts.HTTPAddr != "" || !strings.Contains(lastErr.Error(), "BindException") {
 			break
 		}
 	}
