@@ -4,6 +4,9 @@
  */
 
 export interface paths {
+  "/v1/audit/records": {
+    get: operations["AuditService_ListAuditRecords"];
+  };
   "/v1/datasets": {
     get: operations["DatasetService_ListDatasets"];
     post: operations["DatasetService_CreateDataset"];
@@ -12,6 +15,10 @@ export interface paths {
     get: operations["DatasetService_GetDataset"];
     delete: operations["DatasetService_DeleteDataset"];
     patch: operations["DatasetService_UpdateDataset"];
+  };
+  "/v1/datasets/{dataset}/access": {
+    get: operations["AccessService_GetAccess"];
+    put: operations["AccessService_SetAccess"];
   };
   "/v1/datasets/{dataset}/branches": {
     get: operations["BranchService_ListBranches"];
@@ -95,6 +102,22 @@ export interface paths {
   "/v1/jobs/{job}:watch": {
     get: operations["JobService_WatchJob"];
   };
+  "/v1/pipelineRuns": {
+    get: operations["PipelineService_ListPipelineRuns"];
+    post: operations["PipelineService_RunPipeline"];
+  };
+  "/v1/pipelineRuns/{pipelineRun}": {
+    get: operations["PipelineService_GetPipelineRun"];
+  };
+  "/v1/pipelineRuns/{pipelineRun}:cancel": {
+    post: operations["PipelineService_CancelPipelineRun"];
+  };
+  "/v1/pipelineRuns/{pipelineRun}:watch": {
+    get: operations["PipelineService_WatchPipelineRun"];
+  };
+  "/v1/pipelines:plan": {
+    post: operations["PipelineService_PlanPipeline"];
+  };
   "/v1/queries/{querie}:cancel": {
     post: operations["QueryService_CancelQuery"];
   };
@@ -153,6 +176,11 @@ export interface definitions {
   /** @description CancelJobRequest names a job to cancel. */
   JobServiceCancelJobBody: {
     /** @description Why, recorded in the event. */
+    reason?: string;
+  };
+  /** @description CancelPipelineRunRequest names a run to cancel. */
+  PipelineServiceCancelPipelineRunBody: {
+    /** @description Why, recorded on the run. */
     reason?: string;
   };
   /** @description CancelQueryRequest names a running query. */
@@ -374,6 +402,47 @@ export interface definitions {
     message?: string;
     details?: definitions["protobufAny"][];
   };
+  /** @description AccessGrant gives a role to a user (or service) or to every member of a group. */
+  v1AccessGrant: {
+    /**
+     * @description "user" or "group".
+     * @enum {string}
+     */
+    kind?: "user" | "group";
+    /** @description The user, service or group name, 1-256 printable characters. */
+    name?: string;
+    /**
+     * @description "reader", "writer" or "admin".
+     * @enum {string}
+     */
+    role?: "reader" | "writer" | "admin";
+  };
+  /** @description AuditRecord is one audited call. */
+  v1AuditRecord: {
+    /**
+     * Format: date-time
+     * @description When the call was answered.
+     */
+    time?: string;
+    /** @description The caller's name; empty when the call was refused before its caller was known (no or a bad credential). */
+    subject?: string;
+    /** @description The caller's groups, as its identity provider stated them. */
+    groups?: string[];
+    /** @description "user", "service" or "job"; empty when unknown. */
+    kind?: string;
+    /** @description The full gRPC method, or "HTTP <verb> <path>" for a REST request refused before it became a call. */
+    method?: string;
+    /** @description The dataset id the request named, if any. */
+    dataset?: string;
+    /** @description The status code name of the answer ("OK", "PERMISSION_DENIED", ...). */
+    outcome?: string;
+    /** @description The ErrorInfo reason of a failed call ("CREDENTIAL_EXPIRED", ...). */
+    reason?: string;
+    /** @description The call's request id (x-request-id; REST: X-Request-Id). */
+    requestId?: string;
+    /** @description The client's address as kamld saw it (REST: the HTTP client, not the in-process gateway). */
+    clientAddress?: string;
+  };
   /** @description BackendMetrics is one backend's calls in the window. */
   v1BackendMetrics: {
     /** @description Backend name: "fs", "s3", "bleve", "elasticsearch", "duckdb", "trino", "local", "kubernetes". */
@@ -412,6 +481,12 @@ export interface definitions {
      * @description When that check failed.
      */
     lastErrorTime?: string;
+    /**
+     * @description True for a backend that starts on first use and is not running now: DuckDB opens with the first query and
+     * closes again after sql.duckdb.idle_close unused. Such a backend is serving (its health is
+     * HEALTH_SERVING): the next call that needs it starts it.
+     */
+    notStarted?: boolean;
   };
   /** @description Branch is a line of history with a draft of its own. */
   v1Branch: {
@@ -566,6 +641,24 @@ export interface definitions {
      * UpdateDataset or DeleteDataset to fail with ABORTED instead of overwriting a concurrent change.
      */
     etag?: string;
+  };
+  /** @description DatasetAccess is a dataset's policy. */
+  v1DatasetAccess: {
+    /** @description "datasets/{dataset}/access". Output only in responses; in SetAccess, the dataset to change. */
+    name?: string;
+    /** @description The owner, an admin of the dataset. Empty in SetAccess keeps the current owner. */
+    owner?: string;
+    /**
+     * @description "private", "internal" or "public". Required in SetAccess.
+     * @enum {string}
+     */
+    visibility?: "private" | "internal" | "public";
+    /** @description Users and groups with a role, at most 256; a user or group appears at most once. */
+    grants?: definitions["v1AccessGrant"][];
+    /** @description Changes with every change of the dataset's record; pass it back to SetAccess to refuse lost updates. */
+    etag?: string;
+    /** @description Output only: the caller's own role on the dataset ("reader", "writer" or "admin"). */
+    yourRole?: string;
   };
   /** @description DiffSnapshotsResponse is one page of differences. */
   v1DiffSnapshotsResponse: {
@@ -899,6 +992,13 @@ export interface definitions {
     /** @description sha256 of the code the job ran (its command and working files), "sha256:<hex>". */
     codeDigest?: string;
   };
+  /** @description ListAuditRecordsResponse is one page of records. */
+  v1ListAuditRecordsResponse: {
+    /** @description Records of this page, oldest first. */
+    records?: definitions["v1AuditRecord"][];
+    /** @description Token for the next page; empty on the last page. */
+    nextPageToken?: string;
+  };
   /** @description ListBranchesResponse is one page of branches. */
   v1ListBranchesResponse: {
     /** @description The branches of this page. */
@@ -938,6 +1038,13 @@ export interface definitions {
   v1ListJobsResponse: {
     /** @description Jobs of this page, newest first. */
     jobs?: definitions["v1Job"][];
+    /** @description Token for the next page; empty on the last page. */
+    nextPageToken?: string;
+  };
+  /** @description ListPipelineRunsResponse is one page of runs. */
+  v1ListPipelineRunsResponse: {
+    /** @description Runs of this page, newest first. */
+    runs?: definitions["v1PipelineRun"][];
     /** @description Token for the next page; empty on the last page. */
     nextPageToken?: string;
   };
@@ -1073,6 +1180,172 @@ export interface definitions {
     /** Format: double */
     p99Seconds?: number;
   };
+  /** @description PipelinePlan is what a run would do. */
+  v1PipelinePlan: {
+    /** @description The pipeline's name. */
+    pipeline?: string;
+    /** @description The steps in an order they can run in. */
+    steps?: definitions["v1PipelineStepPlan"][];
+  };
+  /** @description PipelineRun is one run of a pipeline. */
+  v1PipelineRun: {
+    /** @description "pipelineRuns/{run}". */
+    name?: string;
+    /** @description The pipeline's name. */
+    pipeline?: string;
+    /** @description Current state. */
+    state?: definitions["v1PipelineRunState"];
+    /** @description Why it failed or was cancelled. */
+    message?: string;
+    /** @description Its steps, in an order they can run in. */
+    steps?: definitions["v1PipelineStep"][];
+    /** @description Who started it. */
+    owner?: string;
+    /** @description The parameters it ran with (defaults included). */
+    parameters?: { [key: string]: string };
+    /**
+     * Format: date-time
+     * @description When it was created.
+     */
+    createTime?: string;
+    /**
+     * Format: date-time
+     * @description When it ended.
+     */
+    endTime?: string;
+    /** @description The step it was re-run from, if any. */
+    rerunFrom?: string;
+    /** @description The dataset refs its steps read, each pinned to the snapshot it resolved to at creation. */
+    pinnedInputs?: { [key: string]: string };
+    /** @description Whether a cancel was asked for. */
+    cancelRequested?: boolean;
+    /** @description The pipeline file. */
+    source?: string;
+  };
+  /**
+   * @description PipelineRunState is where a run is.
+   *
+   *  - PIPELINE_RUN_STATE_UNSPECIFIED: Not used.
+   *  - PIPELINE_RUN_STATE_RUNNING: Steps are waiting or running.
+   *  - PIPELINE_RUN_STATE_SUCCEEDED: Every step succeeded or was taken from the cache. Final.
+   *  - PIPELINE_RUN_STATE_FAILED: A step failed (or steps were skipped). Final.
+   *  - PIPELINE_RUN_STATE_CANCELLED: Cancelled by a user. Final.
+   * @default PIPELINE_RUN_STATE_UNSPECIFIED
+   * @enum {string}
+   */
+  v1PipelineRunState:
+    | "PIPELINE_RUN_STATE_UNSPECIFIED"
+    | "PIPELINE_RUN_STATE_RUNNING"
+    | "PIPELINE_RUN_STATE_SUCCEEDED"
+    | "PIPELINE_RUN_STATE_FAILED"
+    | "PIPELINE_RUN_STATE_CANCELLED";
+  /** @description PipelineStep is one step of a run. */
+  v1PipelineStep: {
+    /** @description The step's name. */
+    name?: string;
+    /** @description Current state. */
+    state?: definitions["v1PipelineStepState"];
+    /** @description The steps it waits for. */
+    dependsOn?: string[];
+    /** @description "jobs/{job}" of its current attempt (GetJob, StreamJobLogs). */
+    job?: string;
+    /** @description Every attempt's job, oldest first. */
+    jobs?: string[];
+    /**
+     * Format: int32
+     * @description Current attempt, from 1.
+     */
+    attempt?: number;
+    /** @description Its cache key. */
+    cacheKey?: string;
+    /** @description Why it ran, or which run's outputs it reused. */
+    reasons?: string[];
+    /** @description For a CACHED step, the run ("pipelineRuns/{run}") and job that made its outputs. */
+    cachedFrom?: string;
+    /** @description As cached_from. */
+    cachedJob?: string;
+    /** @description Output folder → snapshot ("datasets/{dataset}/snapshots/{snapshot}"). */
+    outputs?: { [key: string]: string };
+    /** @description Names of the environment variables it exported to the steps after it. */
+    exportedEnv?: string[];
+    /** @description Detail: why it failed, was skipped, or is being retried. */
+    message?: string;
+    /** @description Set when its image is not a digest. */
+    imageNote?: string;
+    /**
+     * Format: date-time
+     * @description When it started (or was taken from the cache).
+     */
+    startTime?: string;
+    /**
+     * Format: date-time
+     * @description When it ended.
+     */
+    endTime?: string;
+  };
+  /** @description PipelineStepPlan is what a run would do with one step, and why. */
+  v1PipelineStepPlan: {
+    /** @description The step's name. */
+    name?: string;
+    /** @description The steps it waits for. */
+    dependsOn?: string[];
+    /** @description "run" or "cached". */
+    action?: string;
+    /**
+     * @description Why it runs (which part of its cache key changed: inputs, command, files, image, env, parameters,
+     * outputs), or which run's outputs it reuses.
+     */
+    reasons?: string[];
+    /** @description Its cache key (sha256); empty when a step before it runs, so its inputs are not known yet. */
+    cacheKey?: string;
+    /** @description The image its job would use. */
+    image?: string;
+    /** @description Set when the image is not a digest, so a change to it cannot be seen by the cache. */
+    imageNote?: string;
+    /** @description "pipelineRuns/{run}" and "jobs/{job}" whose outputs a cached step reuses. */
+    cachedFrom?: string;
+    /** @description The job that made the reused outputs. */
+    cachedJob?: string;
+  };
+  /**
+   * @description PipelineStepState is where a step of a run is.
+   *
+   *  - PIPELINE_STEP_STATE_UNSPECIFIED: Not used.
+   *  - PIPELINE_STEP_STATE_WAITING: Waiting for the steps it depends on, or for a free slot.
+   *  - PIPELINE_STEP_STATE_RUNNING: Its job is submitted (queued, pending or running).
+   *  - PIPELINE_STEP_STATE_SUCCEEDED: Its job succeeded and committed its outputs. Final.
+   *  - PIPELINE_STEP_STATE_CACHED: An earlier run's outputs were reused. Final.
+   *  - PIPELINE_STEP_STATE_FAILED: Its job failed after every retry. Final.
+   *  - PIPELINE_STEP_STATE_CANCELLED: Cancelled with the run, or its job was cancelled. Final.
+   *  - PIPELINE_STEP_STATE_SKIPPED: Not run: a step it depends on did not succeed, or the run stopped after a failure. Final.
+   * @default PIPELINE_STEP_STATE_UNSPECIFIED
+   * @enum {string}
+   */
+  v1PipelineStepState:
+    | "PIPELINE_STEP_STATE_UNSPECIFIED"
+    | "PIPELINE_STEP_STATE_WAITING"
+    | "PIPELINE_STEP_STATE_RUNNING"
+    | "PIPELINE_STEP_STATE_SUCCEEDED"
+    | "PIPELINE_STEP_STATE_CACHED"
+    | "PIPELINE_STEP_STATE_FAILED"
+    | "PIPELINE_STEP_STATE_CANCELLED"
+    | "PIPELINE_STEP_STATE_SKIPPED";
+  /** @description PlanPipelineRequest is a pipeline to plan. */
+  v1PlanPipelineRequest: {
+    /** @description The pipeline file (YAML or JSON), at most 1 MiB. Required. */
+    source?: string;
+    /** @description Values of the pipeline's parameters; the others take their defaults. */
+    parameters?: { [key: string]: string };
+    /**
+     * @description Working files sent with the pipeline, by their source path in the file; a source not sent is read from
+     * base_dir in the sidecar's workspace.
+     */
+    files?: { [key: string]: string };
+    /** @description Folder of the pipeline file in the workspace (relative), where working files not sent are read from. */
+    baseDir?: string;
+    /** @description A step to run whatever the cache holds, with every step that depends on it. */
+    rerunFrom?: string;
+  };
   /** @description PreviewFileResponse is the head of a file. */
   v1PreviewFileResponse: {
     /** @description The file's columns. */
@@ -1167,6 +1440,24 @@ export interface definitions {
   v1RowBatch: {
     /** @description Rows, each with one value per column. */
     rows?: unknown[][];
+  };
+  /** @description RunPipelineRequest is a pipeline to run. */
+  v1RunPipelineRequest: {
+    /** @description As in PlanPipelineRequest. */
+    source?: string;
+    /** @description As in PlanPipelineRequest. */
+    parameters?: { [key: string]: string };
+    /** @description As in PlanPipelineRequest. */
+    files?: { [key: string]: string };
+    /** @description As in PlanPipelineRequest. */
+    baseDir?: string;
+    /** @description As in PlanPipelineRequest. */
+    rerunFrom?: string;
+    /**
+     * @description Client-chosen id (a lowercase letter, then lowercase letters, digits and '-', at most 40) for idempotent
+     * retries; generated when empty.
+     */
+    runId?: string;
   };
   /** @description SaveQueryResultRequest is a query and where to store its result. */
   v1SaveQueryResultRequest: {
@@ -1372,6 +1663,12 @@ export interface definitions {
      * or the configured default identity).
      */
     identity?: string;
+    /** @description The caller's groups as its identity provider states them (shared mode; empty in single mode). */
+    groups?: string[];
+    /** @description Whether the caller is a platform admin (single mode: always; shared mode: a member of auth.admin_groups). */
+    admin?: boolean;
+    /** @description Whether identity came from a verified credential (shared mode) rather than from the token holder's word. */
+    verified?: boolean;
   };
   /** @description Table is the schema of one tabular file, or of a folder of same-schema part files, at a ref. */
   v1Table: {
@@ -1410,6 +1707,56 @@ export interface definitions {
 }
 
 export interface operations {
+  AuditService_ListAuditRecords: {
+    parameters: {
+      query: {
+        /** See pagination in common.proto. */
+        pageSize?: number;
+        /** Token from a previous response with the same filters. */
+        pageToken?: string;
+        /** Only records of this caller (user or service name). */
+        subject?: string;
+        /** Only records about this dataset id. */
+        dataset?: string;
+        /** Only records of this method: full ("/kamld.v1.DatasetService/CreateDataset") or its name ("CreateDataset"). */
+        method?: string;
+        /** Only records with this outcome: a status code name ("OK", "PERMISSION_DENIED", ...). */
+        outcome?:
+          | ""
+          | "OK"
+          | "CANCELLED"
+          | "UNKNOWN"
+          | "INVALID_ARGUMENT"
+          | "DEADLINE_EXCEEDED"
+          | "NOT_FOUND"
+          | "ALREADY_EXISTS"
+          | "PERMISSION_DENIED"
+          | "RESOURCE_EXHAUSTED"
+          | "FAILED_PRECONDITION"
+          | "ABORTED"
+          | "OUT_OF_RANGE"
+          | "UNIMPLEMENTED"
+          | "INTERNAL"
+          | "UNAVAILABLE"
+          | "DATA_LOSS"
+          | "UNAUTHENTICATED";
+        /** Only records at or after this time. */
+        startTime?: string;
+        /** Only records before this time. */
+        endTime?: string;
+      };
+    };
+    responses: {
+      /** A successful response. */
+      200: {
+        schema: definitions["v1ListAuditRecordsResponse"];
+      };
+      /** An unexpected error response. */
+      default: {
+        schema: definitions["rpcStatus"];
+      };
+    };
+  };
   DatasetService_ListDatasets: {
     parameters: {
       query: {
@@ -1424,6 +1771,11 @@ export interface operations {
           | "update_time desc"
           | "create_time desc"
           | "size desc";
+        /**
+         * Which of the datasets the caller can read to list (access.proto): "" all of them, "mine" those the caller
+         * owns, "shared" those shared with the caller by a grant to them or their group (and not owned by them).
+         */
+        access?: "" | "mine" | "shared";
       };
     };
     responses: {
@@ -1446,6 +1798,11 @@ export interface operations {
       query: {
         /** The new dataset's id, which becomes "datasets/{dataset_id}". Required. */
         datasetId: string;
+        /**
+         * Who may read the new dataset besides its owner (access.proto): "private", "internal" or "public". Empty:
+         * "internal". Grants are added with AccessService.SetAccess.
+         */
+        visibility?: "" | "private" | "internal" | "public";
       };
     };
     responses: {
@@ -1554,6 +1911,58 @@ export interface operations {
       /** A successful response. */
       200: {
         schema: definitions["v1Dataset"];
+      };
+      /** An unexpected error response. */
+      default: {
+        schema: definitions["rpcStatus"];
+      };
+    };
+  };
+  AccessService_GetAccess: {
+    parameters: {
+      path: {
+        dataset: string;
+      };
+    };
+    responses: {
+      /** A successful response. */
+      200: {
+        schema: definitions["v1DatasetAccess"];
+      };
+      /** An unexpected error response. */
+      default: {
+        schema: definitions["rpcStatus"];
+      };
+    };
+  };
+  AccessService_SetAccess: {
+    parameters: {
+      path: {
+        dataset: string;
+      };
+      body: {
+        /** The new policy; access.name names the dataset. Required. */
+        access: {
+          /** @description The owner, an admin of the dataset. Empty in SetAccess keeps the current owner. */
+          owner?: string;
+          /**
+           * @description "private", "internal" or "public". Required in SetAccess.
+           * @enum {string}
+           */
+          visibility?: "private" | "internal" | "public";
+          /** @description Users and groups with a role, at most 256; a user or group appears at most once. */
+          grants?: definitions["v1AccessGrant"][];
+          /** @description Changes with every change of the dataset's record; pass it back to SetAccess to refuse lost updates. */
+          etag?: string;
+          /** @description Output only: the caller's own role on the dataset ("reader", "writer" or "admin"). */
+          yourRole?: string;
+        };
+      };
+    };
+    responses: {
+      /** A successful response. */
+      200: {
+        schema: definitions["v1DatasetAccess"];
       };
       /** An unexpected error response. */
       default: {
@@ -2282,6 +2691,119 @@ export interface operations {
           result?: definitions["v1JobEvent"];
           error?: definitions["rpcStatus"];
         };
+      };
+      /** An unexpected error response. */
+      default: {
+        schema: definitions["rpcStatus"];
+      };
+    };
+  };
+  PipelineService_ListPipelineRuns: {
+    parameters: {
+      query: {
+        /** See pagination in common.proto. */
+        pageSize?: number;
+        /** Token from a previous response. */
+        pageToken?: string;
+      };
+    };
+    responses: {
+      /** A successful response. */
+      200: {
+        schema: definitions["v1ListPipelineRunsResponse"];
+      };
+      /** An unexpected error response. */
+      default: {
+        schema: definitions["rpcStatus"];
+      };
+    };
+  };
+  PipelineService_RunPipeline: {
+    parameters: {
+      body: {
+        /** RunPipelineRequest is a pipeline to run. */
+        body: definitions["v1RunPipelineRequest"];
+      };
+    };
+    responses: {
+      /** A successful response. */
+      200: {
+        schema: definitions["v1PipelineRun"];
+      };
+      /** An unexpected error response. */
+      default: {
+        schema: definitions["rpcStatus"];
+      };
+    };
+  };
+  PipelineService_GetPipelineRun: {
+    parameters: {
+      path: {
+        pipelineRun: string;
+      };
+    };
+    responses: {
+      /** A successful response. */
+      200: {
+        schema: definitions["v1PipelineRun"];
+      };
+      /** An unexpected error response. */
+      default: {
+        schema: definitions["rpcStatus"];
+      };
+    };
+  };
+  PipelineService_CancelPipelineRun: {
+    parameters: {
+      path: {
+        pipelineRun: string;
+      };
+      body: {
+        body: definitions["PipelineServiceCancelPipelineRunBody"];
+      };
+    };
+    responses: {
+      /** A successful response. */
+      200: {
+        schema: definitions["v1PipelineRun"];
+      };
+      /** An unexpected error response. */
+      default: {
+        schema: definitions["rpcStatus"];
+      };
+    };
+  };
+  PipelineService_WatchPipelineRun: {
+    parameters: {
+      path: {
+        pipelineRun: string;
+      };
+    };
+    responses: {
+      /** A successful response.(streaming responses) */
+      200: {
+        schema: {
+          result?: definitions["v1PipelineRun"];
+          error?: definitions["rpcStatus"];
+        };
+      };
+      /** An unexpected error response. */
+      default: {
+        schema: definitions["rpcStatus"];
+      };
+    };
+  };
+  PipelineService_PlanPipeline: {
+    parameters: {
+      body: {
+        /** PlanPipelineRequest is a pipeline to plan. */
+        body: definitions["v1PlanPipelineRequest"];
+      };
+    };
+    responses: {
+      /** A successful response. */
+      200: {
+        schema: definitions["v1PipelinePlan"];
       };
       /** An unexpected error response. */
       default: {
