@@ -47,6 +47,7 @@ import { SearchModel } from './searchModel';
 import { SearchSectionWidget } from './searchSection';
 import { DatasetViewWidget } from './datasetView';
 import { DatasetViewModel } from './datasetViewModel';
+import { drivePlugin } from './drive/drivePlugin';
 import { datasetsIcon } from './icons';
 import { setupJobs } from './jobsPlugin';
 import { NotebookInserter } from './notebookInsert';
@@ -441,4 +442,4 @@ function readPollSettings(
   };
 }
 
-export default plugin;
+export default [plugin, drivePlugin];
