@@ -47,6 +47,7 @@ export function createDriveBrowser(
     enabled: false,
     onClick: () => void nextPage()
   });
+  loadMore.hide();
   let loading = false;
   const nextPage = async (): Promise<void> => {
     if (loading || !drive.pages.hasMore(local())) {
@@ -66,7 +67,9 @@ export function createDriveBrowser(
     void browser.model.refresh();
   });
   browser.model.refreshed.connect(() => {
-    loadMore.enabled = drive.pages.hasMore(local());
+    const more = drive.pages.hasMore(local());
+    loadMore.enabled = more;
+    loadMore.setHidden(!more);
     filter.value = drive.pages.filter(local());
   });
 

@@ -59,7 +59,7 @@ export function registerDriveCommands(
     s?.where.kind === 'ref' ? s.where.ref : '';
 
   app.commands.addCommand(DriveCommandIds.copyPath, {
-    label: trans.__('Copy Path'),
+    label: trans.__('Copy kamld: Path'),
     caption: trans.__('The path kamld.load, kamld.open and %kamld read'),
     icon: copyIcon,
     isEnabled: () => datasetOf(selected()) !== '',

@@ -14,8 +14,11 @@ export class DriveFilterBox extends Widget {
     this._input = document.createElement('input');
     this._input.type = 'search';
     this._input.className = 'jp-mod-styled kamld-DriveFilter-input';
-    this._input.placeholder = trans.__('Filter this folder (on the server)');
-    this._input.setAttribute('aria-label', trans.__('Filter by name'));
+    this._input.placeholder = trans.__('Filter by name');
+    this._input.setAttribute(
+      'aria-label',
+      trans.__('Filter this folder by name, on the server')
+    );
     this._input.addEventListener('input', () => {
       window.clearTimeout(this._timer);
       this._timer = window.setTimeout(

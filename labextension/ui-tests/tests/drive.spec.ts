@@ -77,7 +77,11 @@ async function openWith(page: Page, target: Locator, factory: string) {
   await target.click({ button: 'right' });
   await page.locator('.lm-Menu-item', { hasText: /^Open With/ }).hover();
   await page
-    .locator('.lm-Menu-item', { hasText: factory })
+    .locator('.lm-Menu-item', {
+      has: page.locator('.lm-Menu-itemLabel', {
+        hasText: new RegExp(`^${factory}$`)
+      })
+    })
     .filter({ visible: true })
     .first()
     .click();
@@ -146,9 +150,9 @@ test('the kamld: drive in JupyterLab', async ({ page, context }, testInfo) => {
   await item(browser, 'iris.csv').dblclick();
   const grid = page.locator('.jp-MainAreaWidget .jp-CSVViewer');
   await expect(grid).toBeVisible();
-  await expect(page.locator('.lm-TabBar-tab.lm-mod-current')).toContainText(
-    'iris.csv'
-  );
+  await expect(
+    page.locator('.lm-TabBar-tab.jp-mod-current[data-type="document-title"]')
+  ).toContainText('iris.csv');
   await keepScreenshot(page, testInfo, 'drive-csv-viewer-light', {
     waitForLauncher: false
   });
@@ -163,13 +167,23 @@ test('the kamld: drive in JupyterLab', async ({ page, context }, testInfo) => {
   await page.keyboard.press('ControlOrMeta+End');
   await page.keyboard.type('\n1,2,3,4,nope');
   await page.keyboard.press('ControlOrMeta+s');
-  const refusal = page.locator('.jp-Dialog-content');
+  // The model says writable: false, so JupyterLab refuses the save itself and says why.
+  const refusal = page.locator('.Toastify__toast', {
+    hasText: 'kamld:iris@v1/iris.csv is read-only'
+  });
   await expect(refusal).toBeVisible();
-  await expect(refusal).toContainText(/read-only/i);
   await keepScreenshot(page, testInfo, 'drive-readonly-save-light', {
     waitForLauncher: false
   });
-  await refusal.locator('.jp-Dialog-button').last().click();
+  const unchanged = await page.request.get(
+    '/kamld/api/v1/datasets/iris/content/iris.csv?ref=v1',
+    { headers: AUTH }
+  );
+  expect(await unchanged.text()).not.toContain('nope');
+  await page.locator('.lm-TabBar-tab.jp-mod-current .lm-TabBar-tabCloseIcon').click();
+  await page
+    .locator('.jp-Dialog-content .jp-Dialog-button', { hasText: /Discard/ })
+    .click();
 
   // ---- the draft: edit a CSV in the text editor and save ------------------
   await browser.locator('.jp-BreadCrumbs-home').click();
@@ -222,9 +236,12 @@ test('the kamld: drive in JupyterLab', async ({ page, context }, testInfo) => {
   await expect(item(browser, 'cities.csv')).toBeVisible();
   await expect(item(browser, 'rows.csv')).toHaveCount(0);
   await item(browser, 'cities.csv').click({ button: 'right' });
-  await page.locator('.lm-Menu-item', { hasText: /^Delete/ }).click();
+  // "Delete", or "Move to Trash" where the server trashes its own files: in a draft either removes the file.
   await page
-    .locator('.jp-Dialog-content .jp-Dialog-button', { hasText: 'Delete' })
+    .locator('.lm-Menu-item', { hasText: /^(Delete|Move to Trash)/ })
+    .click();
+  await page
+    .locator('.jp-Dialog-content .jp-Dialog-button.jp-mod-accept')
     .click();
   await expect(item(browser, 'cities.csv')).toHaveCount(0);
   const listing = await api(page, 'GET', `datasets/${id}/files?ref=draft`);
@@ -237,9 +254,14 @@ test('the kamld: drive in JupyterLab', async ({ page, context }, testInfo) => {
   await browser.locator('.jp-BreadCrumbs-home').click();
   await cd(browser, 'iris', 'iris@v1');
   await item(browser, 'iris.csv').click({ button: 'right' });
-  await page.locator('.lm-Menu-item', { hasText: /^Copy Path$/ }).first().click();
+  await page.locator('.lm-Menu-item', { hasText: 'Copy kamld: Path' }).click();
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   expect(copied).toBe('kamld:iris@v1/iris.csv');
+  // File › New makes the notebook in the last file browser used: the local one here.
+  await page
+    .locator('.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="filebrowser"]')
+    .click();
+  await page.locator('#filebrowser .jp-DirListing-content').click();
   await page.locator('.lm-MenuBar-item', { hasText: 'File' }).click();
   await page.locator('.lm-Menu-item', { hasText: /^New$/ }).hover();
   await page
@@ -249,9 +271,7 @@ test('the kamld: drive in JupyterLab', async ({ page, context }, testInfo) => {
   const kernelDialog = page.locator('.jp-Dialog-content', {
     hasText: 'Select Kernel'
   });
-  if (await kernelDialog.isVisible({ timeout: 5_000 }).catch(() => false)) {
-    await kernelDialog.locator('.jp-Dialog-button.jp-mod-accept').click();
-  }
+  await kernelDialog.locator('.jp-Dialog-button.jp-mod-accept').click();
   const cell = page
     .locator('.jp-NotebookPanel .jp-Cell .cm-content')
     .filter({ visible: true })
