@@ -38,6 +38,7 @@ export function createDriveBrowser(
   browser.title.icon = driveIcon;
   browser.title.caption = trans.__('Datasets as files (kamld:)');
   browser.showFileFilter = false;
+  browser.showFileSizeColumn = true;
   const local = (): string => browser.model.path.replace(/^kamld:/, '');
 
   const loadMore = new ToolbarButton({
