@@ -87,18 +87,21 @@ async def test_chunks_are_assembled_in_order_and_verified(jp_fetch: Fetch) -> No
 
     # A chunk sent again, one out of order, and one at the wrong offset are refused and change nothing.
     code, body = await _chunk(jp_fetch, sid, 2, CHUNK, parts[1])
-    assert code == 409 and "chunk 2 arrived where chunk 4" in body["message"]
+    assert code == 409
+    assert "chunk 2 arrived where chunk 4" in body["message"]
     code, body = await _chunk(jp_fetch, sid, 9, offset, parts[-1])
     assert code == 409
     code, body = await _chunk(jp_fetch, sid, -1, offset - 1, parts[-1])
-    assert code == 409 and "starts at byte" in body["message"]
+    assert code == 409
+    assert "starts at byte" in body["message"]
 
     code, body = await _chunk(jp_fetch, sid, -1, offset, parts[-1])
     assert code == 200, body
     assert body["digest"] == "sha256:" + hashlib.sha256(data).hexdigest()
     assert int(body["size"]) == len(data)
     code, body = await _stat(jp_fetch, "uploads", "big/blob.bin")
-    assert code == 200 and body["digest"] == "sha256:" + hashlib.sha256(data).hexdigest()
+    assert code == 200
+    assert body["digest"] == "sha256:" + hashlib.sha256(data).hexdigest()
 
     # The session ended with its last chunk.
     code, body = await _chunk(jp_fetch, sid, -1, 0, b"x")
@@ -108,7 +111,9 @@ async def test_chunks_are_assembled_in_order_and_verified(jp_fetch: Fetch) -> No
 async def test_bad_uploads_are_refused_clearly(jp_fetch: Fetch) -> None:
     await wait_running(jp_fetch)
     for request in ({"dataset": "x"}, {"dataset": "", "path": "a"}, {"dataset": "d", "path": "../a"}):
-        response, body = await fetch_json(jp_fetch, "kamld", "drive", "uploads", method="POST", **_json(request))
+        response, body = await fetch_json(
+            jp_fetch, "kamld", "drive", "uploads", method="POST", **_json(request)
+        )
         assert response.code == 400, (request, response.body)
         assert body["message"]
     response, _ = await fetch_json(jp_fetch, "kamld", "drive", "uploads", "nope", method="DELETE")
@@ -118,7 +123,8 @@ async def test_bad_uploads_are_refused_clearly(jp_fetch: Fetch) -> None:
     assert code == 400
     # The last chunk of an upload into a dataset that does not exist answers the sidecar's NOT_FOUND.
     code, body = await _chunk(jp_fetch, sid, -1, 0, b"abc")
-    assert code == 404 and body["code"] == 5
+    assert code == 404
+    assert body["code"] == 5
     sid = await _open(jp_fetch, "missing-dataset", "b.bin")
     response, _ = await fetch_json(jp_fetch, "kamld", "drive", "uploads", sid, method="DELETE")
     assert response.code == 204

@@ -61,9 +61,11 @@ class UploadSession:
     touched: float = field(default_factory=time.monotonic)
 
     def append(self, chunk: int, offset: int, data: bytes) -> None:
-        """Append `data` as chunk number `chunk` at byte `offset`; ValueError (nothing written) when out of order."""
-        if chunk != LAST_CHUNK and chunk != self.next_chunk:
-            raise ValueError(f"chunk {chunk} arrived where chunk {self.next_chunk} (or -1, the last) was expected")
+        """Append `data` as chunk `chunk` at byte `offset`; ValueError, nothing written, when out of order."""
+        if chunk not in (LAST_CHUNK, self.next_chunk):
+            raise ValueError(
+                f"chunk {chunk} arrived where chunk {self.next_chunk} (or -1, the last) was expected"
+            )
         if offset != self.size:
             raise ValueError(f"chunk {chunk} starts at byte {offset}, but {self.size} bytes have arrived")
         with self.staging.open("ab") as f:

@@ -106,9 +106,9 @@ describe('drive models', () => {
       'a,b\n'
     );
     expect(contentBytes('base64', toBase64(bytes))).toEqual(bytes);
-    expect(
-      new TextDecoder().decode(contentBytes('json', { cells: [] }))
-    ).toBe('{\n "cells": []\n}\n');
+    expect(new TextDecoder().decode(contentBytes('json', { cells: [] }))).toBe(
+      '{\n "cells": []\n}\n'
+    );
     expect(withSuffix('a.csv', '-Copy1')).toBe('a-Copy1.csv');
     expect(withSuffix('README', '-Copy1')).toBe('README-Copy1');
   });

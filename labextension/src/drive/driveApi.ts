@@ -100,7 +100,11 @@ export class DriveFiles {
   }
 
   /** Removes a file, or with `recursive` a folder, from the draft of `scoped`. */
-  async remove(scoped: string, path: string, recursive: boolean): Promise<void> {
+  async remove(
+    scoped: string,
+    path: string,
+    recursive: boolean
+  ): Promise<void> {
     const route = `v1/datasets/${encodeURIComponent(scoped)}/files/${encodePath(path)}${recursive ? '?recursive=true' : ''}`;
     const result = await requestJson(
       this._transport,

@@ -4,7 +4,11 @@
  * file, upload, refresh, a server-side filter box, load more) and the next
  * page of a long folder loaded when the listing is scrolled to its end.
  */
-import { FileBrowser, IFileBrowserFactory, Uploader } from '@jupyterlab/filebrowser';
+import {
+  FileBrowser,
+  IFileBrowserFactory,
+  Uploader
+} from '@jupyterlab/filebrowser';
 import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import {
   newFolderIcon,

@@ -51,7 +51,10 @@ export function registerDriveCommands(
       return undefined;
     }
     const local = app.serviceManager.contents.localPath(item.value.path);
-    return { globalPath: `${DRIVE_NAME}:${local}`, where: parseDrivePath(local) };
+    return {
+      globalPath: `${DRIVE_NAME}:${local}`,
+      where: parseDrivePath(local)
+    };
   };
   const datasetOf = (s?: ISelection): string =>
     s && s.where.kind !== 'root' ? s.where.dataset : '';
@@ -92,7 +95,9 @@ export function registerDriveCommands(
     execute: () => {
       const s = selected();
       if (s?.where.kind === 'ref') {
-        const table = s.where.path.replace(/\.[^./]+$/, '').replace(/\//g, '__');
+        const table = s.where.path
+          .replace(/\.[^./]+$/, '')
+          .replace(/\//g, '__');
         const sql = `SELECT *\nFROM "${s.where.dataset}@${s.where.ref}"."${table}"\nLIMIT 100`;
         return app.commands.execute(CommandIds.sqlEditor, { sql });
       }

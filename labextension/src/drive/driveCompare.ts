@@ -52,7 +52,12 @@ export async function showDraftComparison(
   const result = await client.diff(dataset, ref, 'draft', SHOWN);
   if (!result.ok) {
     Notification.error(
-      trans.__('Could not compare %1@%2 with the draft: %3', dataset, ref, result.failure.message)
+      trans.__(
+        'Could not compare %1@%2 with the draft: %3',
+        dataset,
+        ref,
+        result.failure.message
+      )
     );
     return;
   }

@@ -27,7 +27,8 @@ import { KamldDrive } from './kamldDrive';
 const SIDEBAR_RANK = 610;
 
 /** Text formats JupyterLab's editors open when no file type claims a file. */
-const TEXT_MEDIA = /^(text\/|application\/(json|xml|x-ndjson|yaml|toml|javascript|x-sh))/;
+const TEXT_MEDIA =
+  /^(text\/|application\/(json|xml|x-ndjson|yaml|toml|javascript|x-sh))/;
 
 /** A file's kind from JupyterLab's document registry (icons, viewers), else from its media type. */
 function registryKinds(app: JupyterFrontEnd): FileKinds {

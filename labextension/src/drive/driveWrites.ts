@@ -4,11 +4,7 @@
  * (copy, then delete; the API has no rename, and a folder moves file by file).
  * Datasets hold files, not folders: a new folder holds an empty `.keep` file.
  */
-import {
-  DatasetClient,
-  IFileInfo,
-  parseFileInfo
-} from '../datasetApi';
+import { DatasetClient, IFileInfo, parseFileInfo } from '../datasetApi';
 import { DriveFiles } from './driveApi';
 import { baseName, scopedDataset } from './drivePath';
 
@@ -68,7 +64,11 @@ export class DriveWrites {
           ? 'Untitled'
           : 'untitled';
     const extension =
-      type === 'directory' ? '' : type === 'notebook' ? '.ipynb' : ext || '.txt';
+      type === 'directory'
+        ? ''
+        : type === 'notebook'
+          ? '.ipynb'
+          : ext || '.txt';
     const body =
       type === 'notebook'
         ? new TextEncoder().encode(JSON.stringify(EMPTY_NOTEBOOK, null, 1))

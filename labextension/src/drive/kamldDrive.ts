@@ -181,7 +181,13 @@ export class KamldDrive implements Contents.IDrive {
     const model = fileModel(
       where.dataset,
       where.ref,
-      info ?? { path: where.path, size: 0, digest: '', mediaType: '', modifyTime: '' },
+      info ?? {
+        path: where.path,
+        size: 0,
+        digest: '',
+        mediaType: '',
+        modifyTime: ''
+      },
       this._kinds
     );
     if (info) {
@@ -253,8 +259,14 @@ export class KamldDrive implements Contents.IDrive {
       return model;
     }
     const format =
-      options?.format ?? this._kinds(file.path, file.mediaType).format ?? 'text';
-    const response = await this._files.read(where.dataset, where.ref, where.path);
+      options?.format ??
+      this._kinds(file.path, file.mediaType).format ??
+      'text';
+    const response = await this._files.read(
+      where.dataset,
+      where.ref,
+      where.path
+    );
     if (format === 'base64') {
       const bytes = new Uint8Array(await response.arrayBuffer());
       return withContent(model, format, toBase64(bytes));

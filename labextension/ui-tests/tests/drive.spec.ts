@@ -89,7 +89,10 @@ async function openWith(page: Page, target: Locator, factory: string) {
 
 async function useTheme(page: Page, theme: string): Promise<void> {
   await page.locator('.lm-MenuBar-item', { hasText: 'Settings' }).click();
-  await page.locator('.lm-Menu-item', { hasText: /^Theme/ }).first().hover();
+  await page
+    .locator('.lm-Menu-item', { hasText: /^Theme/ })
+    .first()
+    .hover();
   await page
     .locator('.lm-Menu-item', { hasText: theme })
     .filter({ visible: true })
@@ -180,7 +183,9 @@ test('the kamld: drive in JupyterLab', async ({ page, context }, testInfo) => {
     { headers: AUTH }
   );
   expect(await unchanged.text()).not.toContain('nope');
-  await page.locator('.lm-TabBar-tab.jp-mod-current .lm-TabBar-tabCloseIcon').click();
+  await page
+    .locator('.lm-TabBar-tab.jp-mod-current .lm-TabBar-tabCloseIcon')
+    .click();
   await page
     .locator('.jp-Dialog-content .jp-Dialog-button', { hasText: /Discard/ })
     .click();
@@ -222,7 +227,9 @@ test('the kamld: drive in JupyterLab', async ({ page, context }, testInfo) => {
           `/kamld/api/v1/datasets/${id}/files/big.bin?ref=draft`,
           { headers: AUTH }
         );
-        return stat.ok() ? ((await stat.json()) as { digest: string }).digest : '';
+        return stat.ok()
+          ? ((await stat.json()) as { digest: string }).digest
+          : '';
       },
       { timeout: 120_000 }
     )
@@ -292,7 +299,9 @@ test('the kamld: drive in JupyterLab', async ({ page, context }, testInfo) => {
   await useTheme(page, 'JupyterLab Dark');
   try {
     await page
-      .locator(`.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="${BROWSER_ID}"]`)
+      .locator(
+        `.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="${BROWSER_ID}"]`
+      )
       .click();
     await expect(browser).toBeVisible();
     await keepScreenshot(page, testInfo, 'drive-dark', {
