@@ -19,7 +19,6 @@ them and are removed when they end or after an hour without a chunk.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import secrets
 import shutil
@@ -133,12 +132,9 @@ class UploadsHandler(_DriveUploadHandler):
 
     @web.authenticated
     async def post(self) -> None:
-        try:
-            request = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise web.HTTPError(400, "the body must be JSON") from None
-        dataset = request.get("dataset") if isinstance(request, dict) else None
-        path = request.get("path") if isinstance(request, dict) else None
+        request = self.json_object()
+        dataset = request.get("dataset")
+        path = request.get("path")
         if not isinstance(dataset, str) or not dataset or "/" in dataset:
             raise web.HTTPError(400, 'dataset must be a dataset id, or "id@branch" for a branch\'s draft')
         if not isinstance(path, str):

@@ -141,3 +141,22 @@ export function kamldConsoleErrors(page: Page): string[] {
   page.on('pageerror', error => errors.push(error.message));
   return errors;
 }
+
+/** Switches JupyterLab's theme through Settings › Theme (a user setting: switch back before the end). */
+export async function useTheme(page: Page, theme: string): Promise<void> {
+  await page.locator('.lm-MenuBar-item', { hasText: 'Settings' }).click();
+  await page
+    .locator('.lm-Menu-item', { hasText: /^Theme/ })
+    .first()
+    .hover();
+  await page
+    .locator('.lm-Menu-item', { hasText: theme })
+    .filter({ visible: true })
+    .first()
+    .click();
+  const light = theme.includes('Light');
+  await expect(page.locator('body')).toHaveAttribute(
+    'data-jp-theme-light',
+    String(light)
+  );
+}

@@ -10,7 +10,7 @@
 import { expect, Locator, Page, test, TestInfo } from '@playwright/test';
 
 import { E2E_TOKEN } from './constants';
-import { kamldConsoleErrors, keepScreenshot } from './datasetsPanel';
+import { kamldConsoleErrors, keepScreenshot, useTheme } from './datasetsPanel';
 
 const AUTH = { Authorization: `token ${E2E_TOKEN}` };
 const BROWSER_ID = 'kamld-drive-browser';
@@ -85,23 +85,6 @@ async function openWith(page: Page, target: Locator, factory: string) {
     .filter({ visible: true })
     .first()
     .click();
-}
-
-async function useTheme(page: Page, theme: string): Promise<void> {
-  await page.locator('.lm-MenuBar-item', { hasText: 'Settings' }).click();
-  await page
-    .locator('.lm-Menu-item', { hasText: /^Theme/ })
-    .first()
-    .hover();
-  await page
-    .locator('.lm-Menu-item', { hasText: theme })
-    .filter({ visible: true })
-    .first()
-    .click();
-  await expect(page.locator('body')).toHaveAttribute(
-    'data-jp-theme-light',
-    String(theme.includes('Light'))
-  );
 }
 
 /** Drops a generated file of `size` bytes onto the listing (a native drop with files); resolves its sha256. */
