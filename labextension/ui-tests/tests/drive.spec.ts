@@ -16,6 +16,9 @@ const AUTH = { Authorization: `token ${E2E_TOKEN}` };
 const BROWSER_ID = 'kamld-drive-browser';
 const ROWS_CSV = 'city,temp\nOslo,1.5\nRome,12\n';
 const BIG_BYTES = 50 * 1024 * 1024;
+/** The drive's page size (src/drive/driveListings.ts) and a folder of two pages. */
+const PAGE_SIZE = 500;
+const FOLDER_FILES = 800;
 
 async function api(page: Page, method: string, route: string, data?: unknown) {
   const response = await page.request.fetch(`/kamld/api/v1/${route}`, {
@@ -294,4 +297,54 @@ test('the kamld: drive in JupyterLab', async ({ page, context }, testInfo) => {
     await useTheme(page, 'JupyterLab Light');
   }
   expect(consoleErrors).toEqual([]);
+});
+
+test('a long folder of the drive loads page by page and filters on the server', async ({
+  page
+}, testInfo) => {
+  test.setTimeout(240_000);
+  const id = `drive-pages-${Date.now().toString(36)}`;
+  await api(page, 'POST', `datasets?datasetId=${id}`, {
+    description: 'paged',
+    tags: [],
+    labels: {}
+  });
+  const names = Array.from(
+    { length: FOLDER_FILES },
+    (_, i) => `f${String(i).padStart(4, '0')}.txt`
+  );
+  for (let i = 0; i < names.length; i += 16) {
+    await Promise.all(
+      names.slice(i, i + 16).map(async name => {
+        const put = await page.request.put(
+          `/kamld/api/v1/datasets/${id}/content/${name}`,
+          { headers: AUTH, data: name }
+        );
+        expect(put.status()).toBe(200);
+      })
+    );
+  }
+  const browser = await openDrive(page, testInfo);
+  await cd(browser, id, `${id}@draft`);
+  const rows = browser.locator('.jp-DirListing-item');
+  await expect(rows).toHaveCount(PAGE_SIZE);
+  const loadMore = browser.locator('.kamld-DriveLoadMore');
+  await expect(loadMore).toBeVisible();
+
+  // Scrolling to the end of the listing loads the next page, and only that one.
+  await browser
+    .locator('.jp-DirListing-content')
+    .evaluate(node => node.scrollTo(0, node.scrollHeight));
+  await expect(rows).toHaveCount(FOLDER_FILES);
+  await expect(loadMore).toBeHidden();
+
+  // The filter narrows on the server: names containing "f07".
+  await browser.locator('.kamld-DriveFilter-input').fill('F07');
+  await expect(rows).toHaveCount(100);
+  await expect(item(browser, 'f0700.txt')).toBeVisible();
+  await keepScreenshot(page, testInfo, 'drive-filter-light', {
+    waitForLauncher: false
+  });
+  await browser.locator('.kamld-DriveFilter-input').fill('');
+  await expect(rows).toHaveCount(PAGE_SIZE);
 });
