@@ -300,6 +300,7 @@ bench: build minio kube otelcol bench-search ## start-up, RSS, gateway cost; met
 	$(MAKE) bench-trino
 	$(MAKE) bench-trino-registration
 	$(MAKE) bench-authz
+	$(MAKE) bench-drive
 	$(PY) scripts/bench_report.py --docs docs
 
 .PHONY: bench-trino-registration
@@ -331,6 +332,11 @@ dvc: $(DVC)
 .PHONY: bench-small-files
 bench-small-files: build venv dvc ## ingest 10,000 × 4 KiB files: kamld cp -r vs dvc add on the same files: JSON + docs/benchmarks.md
 	$(PY) scripts/bench_small_files.py --binary $(KAMLD) --dvc $(DVC) --json docs/benchmarks-small-files.json --markdown docs/benchmarks.md
+
+.PHONY: bench-drive
+bench-drive: build venv ## the kamld: drive: first page of a 100,000-file folder listed page by page (pytest, real sidecar): docs/benchmarks-drive.json
+	KAMLD_BINARY=$(KAMLD) KAMLD_DRIVE_FILES=100000 KAMLD_DRIVE_BENCH_JSON=docs/benchmarks-drive.json \
+	  $(VENV)/bin/pytest -q -p no:cacheprovider labextension/tests/test_drive.py -k big_folder
 
 .PHONY: bench-sql-pandas
 bench-sql-pandas: build venv ## kamld.sql → pandas (Arrow) vs DuckDB in Python on the same Parquet, 100k and 1M rows: JSON + docs/benchmarks.md

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from .errors import invalid_argument
 
 DRAFT = "draft"
+# The name of the JupyterLab drive (labextension/src/drive) before the short ref in the paths it shows.
+DRIVE_PREFIX = "kamld:"
 DEFAULT_BRANCH = "main"
 BRANCH_DRAFT_SUFFIX = "~" + DRAFT
 MAX_ID_LENGTH = 63
@@ -199,9 +201,14 @@ def validate_prefix(prefix: str) -> str:
 
 
 def parse_short_ref(text: str) -> ShortRef:
-    """Parse "dataset[@ref][/path]" (shortref.go ParseShortRef); ValueError naming what is wrong."""
+    """Parse "dataset[@ref][/path]" (shortref.go ParseShortRef); ValueError naming what is wrong.
+
+    The path JupyterLab's kamld drive shows, "kamld:dataset[@ref][/path]" (docs/drive.md), is accepted as it
+    is: the drive's prefix is dropped before parsing.
+    """
     if not isinstance(text, str):
         raise TypeError(f"a short ref is a string like 'iris@v3/train.csv', not {type(text).__name__}")
+    text = text.removeprefix(DRIVE_PREFIX)
     head, has_path, path = text.partition("/")
     dataset, has_ref, ref = head.partition("@")
     try:

@@ -506,13 +506,19 @@ export const routes = {
       prefix?: string;
       pageSize?: number;
       pageToken?: string;
+      /** Only names containing this, ignoring case (narrowed on the server). */
+      filter?: string;
+      /** Every file below prefix instead of one level. */
+      recursive?: boolean;
     }
   ): string =>
     `${ds(id)}/files${query({
       ref: options.ref,
       prefix: options.prefix,
       pageSize: options.pageSize,
-      pageToken: options.pageToken
+      pageToken: options.pageToken,
+      filter: options.filter,
+      recursive: options.recursive ? 'true' : undefined
     })}`,
   content: (id: string, path: string, ref?: string): string =>
     `${ds(id)}/content/${encodePath(path)}${query({ ref })}`
@@ -674,6 +680,8 @@ export class DatasetClient {
       prefix?: string;
       pageSize?: number;
       pageToken?: string;
+      filter?: string;
+      recursive?: boolean;
     }
   ): Promise<DatasetResult<IFileListing>> {
     return this._json(

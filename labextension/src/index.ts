@@ -49,6 +49,7 @@ import { SearchModel } from './searchModel';
 import { SearchSectionWidget } from './searchSection';
 import { DatasetViewWidget } from './datasetView';
 import { DatasetViewModel } from './datasetViewModel';
+import { drivePlugin } from './drive/drivePlugin';
 import { datasetsIcon } from './icons';
 import { setupJobs } from './jobsPlugin';
 import { setupPipelines } from './pipelines/plugin';
@@ -460,4 +461,4 @@ function readPollSettings(
   };
 }
 
-export default plugin;
+export default [plugin, drivePlugin];

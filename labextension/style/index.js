@@ -4,3 +4,4 @@ import './schema.css';
 import './grid.css';
 import './pipelines.css';
 import './platform.css';
+import './drive.css';

@@ -282,11 +282,20 @@ export default defineConfig({
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
     {
+      // The kamld: drive (writes its own dataset, reads the samples); it takes
+      // a dark screenshot too, so it runs after the projects above and before
+      // `commands`, never beside a screenshot of theirs.
+      name: 'drive',
+      testMatch: 'drive.spec.ts',
+      dependencies: ['datasets', 'jobs', 'search'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
       // Switches the theme (a user setting of the same JupyterLab): after
       // every other project of that server, so no screenshot of theirs turns dark.
       name: 'commands',
       testMatch: 'commands.spec.ts',
-      dependencies: ['datasets', 'jobs', 'pipelines', 'search'],
+      dependencies: ['drive', 'pipelines'],
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
     ...(withPlatform

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from .config import Kamld
+from .drive_upload import setup_drive_upload
 from .handlers import setup_handlers
 from .sidecar import ManagedSidecar, Sidecar, make_sidecar
 from .workspace_upload import setup_workspace_upload
@@ -36,6 +37,8 @@ def _load_jupyter_server_extension(serverapp: ServerApp) -> None:
     serverapp.web_app.settings[SETTINGS_KEY] = sidecar
     setup_handlers(serverapp.web_app, sidecar)
     setup_workspace_upload(serverapp.web_app, sidecar)
+    uploads = setup_drive_upload(serverapp.web_app, sidecar)
+    atexit.register(uploads.remove_all)
     _stop_with_server(serverapp, sidecar)
     # The loop is not running yet when a real server loads extensions; start once it is. (The
     # _start_jupyter_server_extension hook would do too, but test harnesses never call it.)

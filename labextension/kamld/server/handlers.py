@@ -91,6 +91,16 @@ class KamldHandler(APIHandler):
         # Tornado would hash our bodies and answer 304 itself; ETags are the sidecar's business.
         return None
 
+    def json_object(self) -> dict[str, Any]:
+        """The request body as a JSON object ({} when empty); 400 when it is anything else."""
+        try:
+            request = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise web.HTTPError(400, "the body must be JSON") from None
+        if not isinstance(request, dict):
+            raise web.HTTPError(400, "the body must be a JSON object")
+        return request
+
 
 class StatusHandler(KamldHandler):
     """GET {base_url}kamld/status: mode, state and versions for the panel (never the token)."""

@@ -81,13 +81,10 @@ class WorkspaceUploadHandler(KamldHandler):
 
     @web.authenticated
     async def post(self) -> None:
-        try:
-            request = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise web.HTTPError(400, "the body must be JSON") from None
-        paths = request.get("paths") if isinstance(request, dict) else None
-        dataset = request.get("dataset") if isinstance(request, dict) else None
-        prefix = request.get("prefix", "") if isinstance(request, dict) else ""
+        request = self.json_object()
+        paths = request.get("paths")
+        dataset = request.get("dataset")
+        prefix = request.get("prefix", "")
         if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
             raise web.HTTPError(400, "paths must be a non-empty list of workspace paths")
         if not isinstance(dataset, str) or not dataset:

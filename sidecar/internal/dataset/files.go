@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
@@ -243,8 +244,14 @@ type ListFilesOptions struct {
 	Prefix string
 	// Recursive lists every file below Prefix; otherwise sub-folders are folded into Folders.
 	Recursive bool
-	Page      Page
+	// Filter, when set, keeps only the entries whose name below Prefix (a file's or folder's name; with
+	// Recursive, its path below Prefix) contains it, ignoring case. At most MaxFilterLength bytes.
+	Filter string
+	Page   Page
 }
+
+// MaxFilterLength bounds ListFilesOptions.Filter: a name filter longer than any path segment matches nothing.
+const MaxFilterLength = 256
 
 // FileList is one page of a listing.
 type FileList struct {
@@ -263,11 +270,15 @@ func (e *Engine) ListFiles(ctx context.Context, id, ref string, opts ListFilesOp
 	if err := resource.ValidatePrefix(opts.Prefix); err != nil {
 		return nil, apierr.InvalidArgument("prefix", "%v", err)
 	}
+	match, err := nameFilter(opts.Filter)
+	if err != nil {
+		return nil, err
+	}
 	d, err := e.open(ctx, access.Reader, "dataset", id)
 	if err != nil {
 		return nil, err
 	}
-	cur, err := opts.Page.open("files", id, ref, opts.Prefix, fmt.Sprint(opts.Recursive))
+	cur, err := opts.Page.open("files", id, ref, opts.Prefix, fmt.Sprint(opts.Recursive), opts.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -285,20 +296,30 @@ func (e *Engine) ListFiles(ctx context.Context, id, ref string, opts ListFilesOp
 			if !strings.HasPrefix(ent.Path, opts.Prefix) {
 				break
 			}
-			if n == cur.size {
-				out.NextToken = cur.next(last)
-				return out, nil
-			}
 			rest := ent.Path[len(opts.Prefix):]
+			folder, name := "", rest
 			if i := strings.IndexByte(rest, '/'); i >= 0 && !opts.Recursive {
-				folder := opts.Prefix + rest[:i+1]
-				out.Folders = append(out.Folders, folder)
-				n, last = n+1, folder
+				folder, name = opts.Prefix+rest[:i+1], rest[:i]
 				seek = nextKey(folder) // skip the folder's contents
+			}
+			// The page ends before the next entry that would be shown, so a last page never has a token.
+			if match(name) {
+				if n == cur.size {
+					out.NextToken = cur.next(last)
+					return out, nil
+				}
+				if folder != "" {
+					out.Folders = append(out.Folders, folder)
+					last = folder
+				} else {
+					out.Files = append(out.Files, fileInfo(ent))
+					last = ent.Path
+				}
+				n++
+			}
+			if folder != "" {
 				break
 			}
-			out.Files = append(out.Files, fileInfo(ent))
-			n, last = n+1, ent.Path
 		}
 		if err := it.Err(); err != nil {
 			return nil, err
@@ -320,4 +341,20 @@ func nextKey(k string) string {
 		return k[:len(k)-1] + "0" // '0' follows '/' in byte order
 	}
 	return k + "\x00"
+}
+
+// nameFilter returns the test of ListFilesOptions.Filter: everything for "", else a case-insensitive
+// substring match. InvalidArgument for a filter over MaxFilterLength bytes or with control characters.
+func nameFilter(filter string) (func(name string) bool, error) {
+	if filter == "" {
+		return func(string) bool { return true }, nil
+	}
+	if len(filter) > MaxFilterLength {
+		return nil, apierr.InvalidArgument("filter", "is %d bytes long; at most %d", len(filter), MaxFilterLength)
+	}
+	if i := strings.IndexFunc(filter, unicode.IsControl); i >= 0 {
+		return nil, apierr.InvalidArgument("filter", "has a control character at byte %d", i)
+	}
+	want := strings.ToLower(filter)
+	return func(name string) bool { return strings.Contains(strings.ToLower(name), want) }, nil
 }

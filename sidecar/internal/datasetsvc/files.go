@@ -57,7 +57,7 @@ func (s *Files) ListFiles(ctx context.Context, req *kamldv1.ListFilesRequest) (*
 		return nil, err
 	}
 	list, err := s.engine.ListFiles(ctx, id, req.GetRef(), dataset.ListFilesOptions{
-		Prefix: req.GetPrefix(), Recursive: req.GetRecursive(),
+		Prefix: req.GetPrefix(), Recursive: req.GetRecursive(), Filter: req.GetFilter(),
 		Page: dataset.Page{Size: req.GetPageSize(), Token: req.GetPageToken()},
 	})
 	if err != nil {

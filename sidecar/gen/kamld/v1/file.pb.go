@@ -41,7 +41,11 @@ type ListFilesRequest struct {
 	// See pagination in common.proto.
 	PageSize int32 `protobuf:"varint,5,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// Token from a previous response.
-	PageToken     string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	PageToken string `protobuf:"bytes,6,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	// When set, only the files and folders of this level (with recursive: the paths below prefix) whose name
+	// contains this text, ignoring case, e.g. "train". The page size and token work as without it; a token
+	// belongs to the filter it was given with. At most 256 characters, no control characters.
+	Filter        string `protobuf:"bytes,7,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -114,6 +118,13 @@ func (x *ListFilesRequest) GetPageSize() int32 {
 func (x *ListFilesRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListFilesRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
 	}
 	return ""
 }
@@ -820,7 +831,7 @@ var File_kamld_v1_file_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_file_proto_rawDesc = "" +
 	"\n" +
-	"\x13kamld/v1/file.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xd9\x02\n" +
+	"\x13kamld/v1/file.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x19google/api/httpbody.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x15kamld/v1/common.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xf9\x02\n" +
 	"\x10ListFilesRequest\x12\x18\n" +
 	"\adataset\x18\x01 \x01(\tR\adataset\x12\xa8\x01\n" +
 	"\x03ref\x18\x02 \x01(\tB\x95\x01\x92A\x91\x01\x8a\x01\x8d\x01^(|draft|v[1-9][0-9]{0,17}|[0-9a-f]{6,64}|(?!draft~draft$)(?!v[0-9]+(~draft)?$)(?![0-9a-f]{6,}(~draft)?$)[a-z0-9][a-z0-9._-]{0,62}(~draft)?)$R\x03ref\x12\x16\n" +
@@ -828,7 +839,8 @@ const file_kamld_v1_file_proto_rawDesc = "" +
 	"\trecursive\x18\x04 \x01(\bR\trecursive\x12+\n" +
 	"\tpage_size\x18\x05 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
-	"page_token\x18\x06 \x01(\tR\tpageToken\"\xac\x01\n" +
+	"page_token\x18\x06 \x01(\tR\tpageToken\x12\x1e\n" +
+	"\x06filter\x18\a \x01(\tB\x06\x92A\x03x\x80\x02R\x06filter\"\xac\x01\n" +
 	"\x11ListFilesResponse\x12(\n" +
 	"\x05files\x18\x01 \x03(\v2\x12.kamld.v1.FileInfoR\x05files\x12\x18\n" +
 	"\afolders\x18\x02 \x03(\tR\afolders\x12&\n" +

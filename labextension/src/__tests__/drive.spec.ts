@@ -1,0 +1,180 @@
+import type { Contents } from '@jupyterlab/services';
+
+import { CommandIds } from '../commandIds';
+import { DriveCommandIds } from '../drive/driveCommandIds';
+import {
+  contentBytes,
+  fileModel,
+  fromBase64,
+  refModel,
+  toBase64
+} from '../drive/driveModels';
+import {
+  dirName,
+  isDraftRef,
+  loadCode,
+  parseDrivePath,
+  readOnlyMessage,
+  scopedDataset
+} from '../drive/drivePath';
+import { withSuffix } from '../drive/driveWrites';
+import { IListingPage, ListingPages } from '../drive/listingPages';
+
+describe('drive paths', () => {
+  it('are datasets, refs and paths inside refs', () => {
+    expect(parseDrivePath('')).toEqual({ kind: 'root' });
+    expect(parseDrivePath('/iris/')).toEqual({
+      kind: 'dataset',
+      dataset: 'iris'
+    });
+    expect(parseDrivePath('iris@v1')).toEqual({
+      kind: 'ref',
+      dataset: 'iris',
+      ref: 'v1',
+      path: ''
+    });
+    expect(parseDrivePath('iris@exp~draft/data/train.csv')).toEqual({
+      kind: 'ref',
+      dataset: 'iris',
+      ref: 'exp~draft',
+      path: 'data/train.csv'
+    });
+  });
+
+  it('name the ref a file is in, or say what is wrong', () => {
+    expect(() => parseDrivePath('iris/train.csv')).toThrow(/iris@draft/);
+    expect(() => parseDrivePath('iris@/a')).toThrow(/empty ref/);
+  });
+
+  it('write only into drafts, under the branch-scoped name', () => {
+    expect(isDraftRef('draft')).toBe(true);
+    expect(isDraftRef('exp~draft')).toBe(true);
+    expect(isDraftRef('v1')).toBe(false);
+    expect(isDraftRef('prod')).toBe(false);
+    expect(scopedDataset('iris', 'draft')).toBe('iris');
+    expect(scopedDataset('iris', 'exp~draft')).toBe('iris@exp');
+    expect(readOnlyMessage('iris', 'v1')).toMatch(
+      /iris@v1 is a recorded version and is read-only.*iris@draft/
+    );
+  });
+
+  it('are what the kernel loads, as they are', () => {
+    expect(loadCode('kamld:iris@v1/iris.csv')).toContain(
+      'kamld.load("kamld:iris@v1/iris.csv")'
+    );
+    expect(dirName('iris@draft/a/b.csv')).toBe('iris@draft/a');
+    expect(dirName('iris@draft')).toBe('');
+  });
+});
+
+describe('drive models', () => {
+  const kinds = (path: string) =>
+    path.endsWith('.ipynb')
+      ? { type: 'notebook', format: 'json' as const, mimetype: '' }
+      : { type: 'file', format: 'text' as const, mimetype: 'text/csv' };
+  const info = {
+    path: 'data/a.csv',
+    size: 12,
+    digest: 'sha256:00',
+    mediaType: 'text/csv',
+    modifyTime: '2026-01-01T00:00:00Z'
+  };
+
+  it('are writable in a draft only, with size and time', () => {
+    const draft = fileModel('iris', 'draft', info, kinds);
+    expect(draft).toMatchObject({
+      name: 'a.csv',
+      path: 'iris@draft/data/a.csv',
+      writable: true,
+      size: 12,
+      last_modified: '2026-01-01T00:00:00Z',
+      mimetype: 'text/csv'
+    });
+    expect(fileModel('iris', 'v1', info, kinds).writable).toBe(false);
+    expect(refModel('iris', 'v1')).toMatchObject({
+      name: 'iris@v1',
+      path: 'iris@v1',
+      type: 'directory',
+      writable: false
+    });
+  });
+
+  it('carry text, base64 and JSON content', () => {
+    const bytes = new Uint8Array([0, 1, 2, 250, 255]);
+    expect(fromBase64(toBase64(bytes))).toEqual(bytes);
+    expect(new TextDecoder().decode(contentBytes('text', 'a,b\n'))).toBe(
+      'a,b\n'
+    );
+    expect(contentBytes('base64', toBase64(bytes))).toEqual(bytes);
+    expect(new TextDecoder().decode(contentBytes('json', { cells: [] }))).toBe(
+      '{\n "cells": []\n}\n'
+    );
+    expect(withSuffix('a.csv', '-Copy1')).toBe('a-Copy1.csv');
+    expect(withSuffix('README', '-Copy1')).toBe('README-Copy1');
+  });
+});
+
+describe('listing pages', () => {
+  const model = (name: string) => ({ name }) as Contents.IModel;
+  /** 5 items, 2 a page, filtered by substring: the server's part, in memory. */
+  const calls: string[] = [];
+  const load = async (token: string, filter: string): Promise<IListingPage> => {
+    calls.push(`${token}|${filter}`);
+    const all = ['a1', 'a2', 'b1', 'b2', 'a3'].filter(n => n.includes(filter));
+    const start = token ? Number(token) : 0;
+    return {
+      items: all.slice(start, start + 2).map(model),
+      nextPageToken: start + 2 < all.length ? String(start + 2) : ''
+    };
+  };
+
+  it('load the first page once, then one page at a time', async () => {
+    calls.length = 0;
+    const pages = new ListingPages();
+    expect((await pages.items('d', load)).map(m => m.name)).toEqual([
+      'a1',
+      'a2'
+    ]);
+    await pages.items('d', load);
+    expect(calls).toEqual(['|']);
+    expect(pages.hasMore('d')).toBe(true);
+    expect(await pages.more('d', load)).toBe(true);
+    expect(await pages.more('d', load)).toBe(true);
+    expect((await pages.items('d', load)).map(m => m.name)).toEqual([
+      'a1',
+      'a2',
+      'b1',
+      'b2',
+      'a3'
+    ]);
+    expect(pages.hasMore('d')).toBe(false);
+    expect(await pages.more('d', load)).toBe(false);
+  });
+
+  it('narrow on the server and start again with a filter', async () => {
+    calls.length = 0;
+    const pages = new ListingPages();
+    await pages.items('d', load);
+    pages.setFilter('d', 'a');
+    expect(pages.filter('d')).toBe('a');
+    expect((await pages.items('d', load)).map(m => m.name)).toEqual([
+      'a1',
+      'a2'
+    ]);
+    await pages.more('d', load);
+    expect(calls).toEqual(['|', '|a', '2|a']);
+    pages.invalidate('d');
+    await pages.items('d', load);
+    expect(calls[calls.length - 1]).toBe('|a');
+  });
+});
+
+describe('drive commands', () => {
+  it('are namespaced kamld: and distinct from the workbench ones', () => {
+    const workbench: string[] = Object.values(CommandIds);
+    for (const id of Object.values(DriveCommandIds)) {
+      expect(id).toMatch(/^kamld:drive(-[a-z]+)*$/);
+      expect(workbench).not.toContain(id);
+    }
+  });
+});

@@ -1,0 +1,84 @@
+/**
+ * The pages of each folder the drive has shown. A folder's first `get()`
+ * loads one page from the server; `more()` adds the next one when the user
+ * scrolls to the end or asks for more, so a folder of 100,000 files is never
+ * loaded whole. A filter narrows on the server and starts again at page one.
+ */
+import type { Contents } from '@jupyterlab/services';
+
+export interface IListingPage {
+  items: Contents.IModel[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+}
+
+/** Loads one page of a folder: from the start for `''`, else after the token. */
+export type PageLoader = (
+  pageToken: string,
+  filter: string
+) => Promise<IListingPage>;
+
+interface IFolderPages {
+  items: Contents.IModel[];
+  nextPageToken: string;
+  filter: string;
+}
+
+export class ListingPages {
+  /** The items loaded so far: the cached pages, or the first page when none is. */
+  async items(path: string, load: PageLoader): Promise<Contents.IModel[]> {
+    const cached = this._folders.get(path);
+    if (cached) {
+      return cached.items;
+    }
+    const filter = this._filters.get(path) ?? '';
+    const page = await load('', filter);
+    this._folders.set(path, { ...page, filter });
+    return page.items;
+  }
+
+  /** Adds the next page of a folder; false when there was none to add. */
+  async more(path: string, load: PageLoader): Promise<boolean> {
+    const folder = this._folders.get(path);
+    if (!folder || !folder.nextPageToken) {
+      return false;
+    }
+    const page = await load(folder.nextPageToken, folder.filter);
+    // A concurrent refresh may have replaced the folder meanwhile: append only to the one this page continues.
+    if (this._folders.get(path) === folder) {
+      folder.items = folder.items.concat(page.items);
+      folder.nextPageToken = page.nextPageToken;
+    }
+    return true;
+  }
+
+  hasMore(path: string): boolean {
+    return !!this._folders.get(path)?.nextPageToken;
+  }
+
+  filter(path: string): string {
+    return this._filters.get(path) ?? '';
+  }
+
+  /** Narrows a folder to names containing `filter`; its pages load again from the first. */
+  setFilter(path: string, filter: string): void {
+    if (filter) {
+      this._filters.set(path, filter);
+    } else {
+      this._filters.delete(path);
+    }
+    this._folders.delete(path);
+  }
+
+  /** Forgets the pages of `path` (after a write into it), or of every folder. */
+  invalidate(path?: string): void {
+    if (path === undefined) {
+      this._folders.clear();
+    } else {
+      this._folders.delete(path);
+    }
+  }
+
+  private readonly _folders = new Map<string, IFolderPages>();
+  private readonly _filters = new Map<string, string>();
+}
