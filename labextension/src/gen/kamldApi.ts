@@ -2139,6 +2139,12 @@ export interface operations {
         pageSize?: number;
         /** Token from a previous response. */
         pageToken?: string;
+        /**
+         * When set, only the files and folders of this level (with recursive: the paths below prefix) whose name
+         * contains this text, ignoring case, e.g. "train". The page size and token work as without it; a token
+         * belongs to the filter it was given with. At most 256 characters, no control characters.
+         */
+        filter?: string;
       };
     };
     responses: {
