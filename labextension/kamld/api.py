@@ -598,7 +598,9 @@ def upload(
 
     def fail(exc: KamldError, what: str) -> KamldError:
         # Say which file: a folder upload fails on one of many.
-        return error_for(exc.code, f"uploading {what}: {exc.message}", exc.details, http_status=exc.http_status)
+        return error_for(
+            exc.code, f"uploading {what}: {exc.message}", exc.details, http_status=exc.http_status
+        )
 
     def done_with(items: list[_Upload]) -> None:
         nonlocal done

@@ -119,7 +119,7 @@ def test_failing_cell_stops_the_run_with_one_line(
 ) -> None:
     """In a notebook run, the failing %%kamld_sql cell is the one that fails, with one line and no client
     internals (IPython uses the error's _render_traceback_)."""
-    result = shell.run_cell("%%kamld_sql -o df\nSELECT * FROM \"no_such_dataset\"")
+    result = shell.run_cell('%%kamld_sql -o df\nSELECT * FROM "no_such_dataset"')
     assert isinstance(result.error_in_exec, kamld.DatasetNotFound)
     out = capsys.readouterr()
     text = out.out + out.err
