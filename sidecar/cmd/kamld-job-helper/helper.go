@@ -53,7 +53,8 @@ func newRunCommand(f *helperFlags) *cobra.Command {
 	}
 }
 
-// run executes the command and, when it succeeds, stores the outputs. The helper exits with the command's
+// run executes the command and, when it succeeds, stores the outputs and carries the exported environment
+// back in the termination log. The helper exits with the command's
 // code, so the Pod reports it; a failure to store the outputs exits 1 with reason OutputsFailed.
 func (f helperFlags) run(cmd *cobra.Command, argv []string) error {
 	// A manifest the helper cannot read fails the run before the command, not after it.
@@ -68,8 +69,23 @@ func (f helperFlags) run(cmd *cobra.Command, argv []string) error {
 		os.Exit(code)
 	}
 	return f.step(compute.ReasonOutputsFailed, func(m podhelper.Manifest, data compute.Data) error {
-		return podhelper.Store(cmd.Context(), m, f.workdir, data)
+		export, err := podhelper.StoreOutputs(cmd.Context(), m, f.workdir, data)
+		if err != nil {
+			return err
+		}
+		return f.carry(export)
 	})
+}
+
+// carry writes the exported environment to the termination log, the only way it leaves the Pod.
+func (f helperFlags) carry(export []byte) error {
+	if export == nil || f.terminationLog == "" {
+		return nil
+	}
+	if err := os.WriteFile(f.terminationLog, []byte(podhelper.ExportMessage(export)), 0o644); err != nil {
+		return fmt.Errorf("carrying the exported environment in %s: %w", f.terminationLog, err)
+	}
+	return nil
 }
 
 // step reads the manifest, opens the object store if the run needs it, and runs fn; any failure is recorded
@@ -108,7 +124,7 @@ func storeData() (compute.Data, error) {
 // returns the error, which makes the helper exit 1.
 func (f helperFlags) fail(reason string, err error) error {
 	if f.terminationLog != "" {
-		_ = os.WriteFile(f.terminationLog, []byte(reason+": "+err.Error()), 0o644)
+		_ = os.WriteFile(f.terminationLog, []byte(podhelper.FailureMessage(reason, err)), 0o644)
 	}
 	return fmt.Errorf("%s: %w", reason, err)
 }

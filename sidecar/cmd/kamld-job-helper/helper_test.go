@@ -152,3 +152,30 @@ func draft(t *testing.T, e *dataset.Engine, id string) map[string]string {
 	}
 	return out
 }
+
+// TestJobHelperCarriesExportedEnv: the command finds the export file through $KAMLD_EXPORT_ENV (kept from the
+// store's KAMLD_* variables being dropped), and after it exits 0 the helper writes the file's content to the
+// termination log; a file larger than a termination message holds fails the run with OutputsFailed.
+func TestJobHelperCarriesExportedEnv(t *testing.T) {
+	t.Setenv("KAMLD_EXPORT_ENV", ".kamld-export.env")
+	dir := t.TempDir()
+	manifest := filepath.Join(dir, "manifest.json")
+	writeJSON(t, manifest, podhelper.Manifest{Run: compute.RunID{Job: "j1", Attempt: 1}, Export: ".kamld-export.env"})
+	termLog := filepath.Join(dir, "termination-log")
+	common := []string{"run", "--manifest", manifest, "--workdir", t.TempDir(), "--termination-log", termLog, "--", "sh", "-c"}
+
+	must(t, append(common, `echo 'MESSAGE=Hello, world!' >> "$KAMLD_EXPORT_ENV"`)...)
+	msg, err := os.ReadFile(termLog)
+	require.NoError(t, err)
+	export, ok := podhelper.ExportFromMessage(string(msg))
+	require.True(t, ok, string(msg))
+	assert.Equal(t, "MESSAGE=Hello, world!\n", string(export))
+
+	big := `head -c 5000 /dev/zero | tr '\0' x | sed 's/^/A=/' > "$KAMLD_EXPORT_ENV"`
+	out, err := helper(t, append(common, big)...)
+	require.Error(t, err, out)
+	msg, err = os.ReadFile(termLog)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(string(msg), compute.ReasonOutputsFailed+": "), string(msg))
+	assert.Contains(t, string(msg), "is 5002 bytes; on Kubernetes at most 4082 bytes")
+}

@@ -117,6 +117,11 @@ type Spec struct {
 	Outputs []Output
 	// Keep names files of the work directory to keep beside the log after the run (see Artifact).
 	Keep []string
+	// Export names a file of the work directory, listed in Keep too, that the run may write for the runs
+	// after it. A backend that keeps no files (Kubernetes) carries this one back, at most 4 KiB
+	// (podhelper.MaxExport; more fails the run with ReasonOutputsFailed), and Artifact opens it after a
+	// successful run.
+	Export string
 	// Resources the run asks for.
 	Resources Resources
 	// NodeSelector constrains where a Kubernetes run lands; other backends ignore it.

@@ -57,7 +57,7 @@ func (m *Manager) SubmitWith(ctx context.Context, in *kamldv1.Job, jobID, owner 
 }
 
 // ExportedEnv opens what the job's attempt wrote to ExportEnvFile; ErrNotFound when it wrote nothing (or was
-// not submitted with SubmitOptions.ExportEnv, or its backend keeps no files: Kubernetes).
+// not submitted with SubmitOptions.ExportEnv).
 func (m *Manager) ExportedEnv(ctx context.Context, id string, attempt int32) (io.ReadCloser, error) {
 	rc, _, err := m.store.Get(ctx, artifactKey(id, attempt, ExportEnvFile), blob.GetOptions{})
 	if errors.Is(err, apierr.ErrNotFound) {
@@ -80,6 +80,7 @@ func withExportEnv(r *record, s compute.Spec) compute.Spec {
 	}
 	s.Env["KAMLD_EXPORT_ENV"] = ExportEnvFile
 	s.Keep = append(append([]string(nil), s.Keep...), ExportEnvFile)
+	s.Export = ExportEnvFile
 	return s
 }
 

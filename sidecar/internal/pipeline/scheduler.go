@@ -202,11 +202,19 @@ func (d *driver) follow(ctx context.Context, r *Run, s *StepRun, cs *cstep, stop
 	}
 	switch st.State {
 	case JobSucceeded:
+		exported, err := d.exported(ctx, job)
+		if transient(ctx, err) {
+			return err // read it again next round
+		}
+		if err != nil {
+			d.set(s, StepFailed, err.Error())
+			return nil
+		}
 		s.Outputs = map[string]string{}
 		for _, o := range s.Spec.Outputs {
 			s.Outputs[o.Path] = o.Dataset + "@" + st.Outputs[o.Dataset]
 		}
-		s.Exported = d.exported(ctx, job, s)
+		s.Exported = exported
 		d.set(s, StepSucceeded, "")
 		if cs.cached() { // a step with cache: false neither reuses results nor offers its own for reuse
 			w.remember = append(w.remember, s)
@@ -358,20 +366,22 @@ func (d *driver) act(ctx context.Context, r *Run, w work) error {
 	return nil
 }
 
-// exported reads the KEY=VALUE lines the job wrote for the steps after it; bad lines are skipped and noted.
-func (d *driver) exported(ctx context.Context, job string, s *StepRun) map[string]string {
+// exported reads the KEY=VALUE lines the job wrote for the steps after it (the same file on every backend:
+// the Kubernetes helper carries it back in the Pod's termination message). A line that is not NAME=VALUE
+// with a name of the user's own fails the step, rather than a later step missing the variable.
+func (d *driver) exported(ctx context.Context, job string) (map[string]string, error) {
 	b, err := d.m.jobs.ExportedEnv(ctx, job)
+	if errors.Is(err, apierr.ErrNotFound) {
+		return nil, nil
+	}
 	if err != nil {
-		if !errors.Is(err, apierr.ErrNotFound) {
-			s.Message = "exported environment unreadable: " + err.Error()
-		}
-		return nil
+		return nil, fmt.Errorf("exported environment unreadable: %w", err)
 	}
 	env, bad := ParseExportedEnv(b)
 	if len(bad) > 0 {
-		s.Message = "exported environment: skipped " + strings.Join(bad, "; ")
+		return nil, fmt.Errorf("exported environment ($KAMLD_EXPORT_ENV) refused: %s", strings.Join(bad, "; "))
 	}
-	return env
+	return env, nil
 }
 
 // ParseExportedEnv reads KEY=VALUE lines ("export " before the name, blank lines and # comments allowed; one
@@ -389,7 +399,8 @@ func ParseExportedEnv(b []byte) (map[string]string, []string) {
 		k, v, ok := strings.Cut(strings.TrimPrefix(line, "export "), "=")
 		k = strings.TrimSpace(k)
 		if !ok || !varNameRE.MatchString(k) || strings.HasPrefix(k, "KAMLD_") {
-			bad = append(bad, fmt.Sprintf("line %d is not NAME=VALUE with a name of your own", n))
+			bad = append(bad, fmt.Sprintf("line %d is not NAME=VALUE with a name of letters, digits and _ "+
+				"(not starting with a digit or KAMLD_)", n))
 			continue
 		}
 		if len(v) >= 2 && (v[0] == '"' || v[0] == '\'') && v[len(v)-1] == v[0] {

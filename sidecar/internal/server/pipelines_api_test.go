@@ -94,6 +94,14 @@ func TestPipelines_Local(t *testing.T) {
 		assert.Contains(t, jobLog(t, s, r.Steps[1].Job), "second step sees Hello, world!")
 	})
 
+	t.Run("a bad exported name fails its step", func(t *testing.T) {
+		run, err := c.RunPipeline(s.authed(), &kamldv1.RunPipelineRequest{Source: exportPipeline("lbad", `open(os.environ["KAMLD_EXPORT_ENV"], "a").write("1BAD=x\nGOOD=y\n")`)})
+		require.NoError(t, err)
+		r := waitRun(t, s, run.Name)
+		assert.Equal(t, map[string]string{"export": "FAILED", "after": "SKIPPED"}, stepStates(r))
+		assert.Contains(t, r.Steps[0].Message, "exported environment ($KAMLD_EXPORT_ENV) refused: line 1 is not NAME=VALUE")
+	})
+
 	t.Run("iris: process, train, evaluate", func(t *testing.T) {
 		src, err := os.ReadFile("../../../examples/pipelines/iris/pipeline.yaml")
 		require.NoError(t, err)

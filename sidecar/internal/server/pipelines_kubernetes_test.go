@@ -1,7 +1,10 @@
 package server_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -9,15 +12,18 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/compute"
+	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes"
 	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes/kubetest"
+	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes/podhelper"
 )
 
-// playStep plays the kubelet and the in-pod helper for step i of a run on Kubernetes: it waits for the
-// step's Job, schedules its Pod, stores each output file where the helper would (the job's branch of the
-// output dataset) and exits 0. It returns the step's job name.
-func playStep(t *testing.T, s *sidecar, d *kubetest.Driver, runName string, i int) string {
+// stepJob waits until step i of a run on Kubernetes has its Job, pending, and returns the step and its run.
+func stepJob(t *testing.T, s *sidecar, runName string, i int) (*kamldv1.PipelineStep, compute.RunID) {
 	t.Helper()
 	c := kamldv1.NewPipelineServiceClient(s.conn)
 	var step *kamldv1.PipelineStep
@@ -31,17 +37,105 @@ func playStep(t *testing.T, s *sidecar, d *kubetest.Driver, runName string, i in
 		j, err := kamldv1.NewJobServiceClient(s.conn).GetJob(s.authed(), &kamldv1.GetJobRequest{Name: step.Job})
 		return err == nil && j.State == kamldv1.JobState_JOB_STATE_PENDING
 	}, 60*time.Second, 20*time.Millisecond, "step %d never got its Job", i)
+	return step, compute.RunID{Job: strings.TrimPrefix(step.Job, "jobs/"), Attempt: 1}
+}
+
+// playStep plays the kubelet and the in-pod helper for step i of a run on Kubernetes: it waits for the
+// step's Job, schedules its Pod, stores each output file where the helper would (the job's branch of the
+// output dataset) and exits 0. It returns the step's job name.
+func playStep(t *testing.T, s *sidecar, d *kubetest.Driver, runName string, i int) string {
+	t.Helper()
+	step, run := stepJob(t, s, runName, i)
 	j, err := kamldv1.NewJobServiceClient(s.conn).GetJob(s.authed(), &kamldv1.GetJobRequest{Name: step.Job})
 	require.NoError(t, err)
-	id := strings.TrimPrefix(step.Job, "jobs/")
-	run := compute.RunID{Job: id, Attempt: 1}
 	d.Schedule(t, run)
 	waitJob(t, s, step.Job, kamldv1.JobState_JOB_STATE_RUNNING)
 	for _, o := range j.Outputs {
-		writeFile(t, s, strings.TrimPrefix(o.Dataset, "datasets/")+"@job."+id, "v.txt", step.Name)
+		writeFile(t, s, strings.TrimPrefix(o.Dataset, "datasets/")+"@job."+run.Job, "v.txt", step.Name)
 	}
 	d.Exit(t, run, 0)
 	return step.Job
+}
+
+// execStep plays step i's Pod (a step without outputs) by running what its run container would, on this
+// machine: the command after the helper's "--", from the Job the backend created, with the container's
+// environment, in a fresh work directory, through the helper's own code; then what the helper leaves in
+// /dev/termination-log becomes the container's termination message, as the kubelet copies it. It returns
+// the step's Job as the backend created it (it is deleted when the step ends).
+func execStep(t *testing.T, s *sidecar, d *kubetest.Driver, runName string, i int) *batchv1.Job {
+	t.Helper()
+	step, run := stepJob(t, s, runName, i)
+	job := d.Job(t, run)
+	m, err := podhelper.ParseManifest([]byte(job.Spec.Template.Annotations[kubernetes.AnnotationManifest]))
+	require.NoError(t, err)
+	c := job.Spec.Template.Spec.Containers[0]
+	env := os.Environ()
+	for _, e := range c.Env {
+		env = append(env, e.Name+"="+e.Value)
+	}
+	d.Schedule(t, run)
+	waitJob(t, s, step.Job, kamldv1.JobState_JOB_STATE_RUNNING)
+	var out bytes.Buffer
+	work := t.TempDir()
+	code, err := podhelper.Exec(t.Context(), c.Command[slices.Index(c.Command, "--")+1:], work, podhelper.ChildEnv(env), &out, &out)
+	require.NoError(t, err)
+	d.Log(t, run, out.String())
+	message := ""
+	if code == 0 {
+		export, err := podhelper.StoreOutputs(t.Context(), m, work, nil)
+		if err != nil {
+			code, message = 1, podhelper.FailureMessage(compute.ReasonOutputsFailed, err)
+		} else if export != nil {
+			message = podhelper.ExportMessage(export)
+		}
+	}
+	d.ExitWith(t, run, code, message)
+	return job
+}
+
+// TestPipelinesOnKubernetes_ExportedEnv: on Kubernetes, the hello-world's first step exports MESSAGE, the
+// helper carries the file back in the termination message, and the later steps' Jobs carry it in their
+// environment; a bad name in the file fails its step, and so does a file larger than a termination message.
+func TestPipelinesOnKubernetes_ExportedEnv(t *testing.T) {
+	_, _, s, d := startOnKubernetes(t)
+	c := kamldv1.NewPipelineServiceClient(s.conn)
+
+	src, err := os.ReadFile("../../../examples/pipelines/hello.yaml")
+	require.NoError(t, err)
+	hello, err := c.RunPipeline(s.authed(), &kamldv1.RunPipelineRequest{Source: string(src)})
+	require.NoError(t, err)
+	var jobs []*batchv1.Job
+	for i := range 3 {
+		jobs = append(jobs, execStep(t, s, d, hello.Name, i))
+	}
+	r := waitRun(t, s, hello.Name)
+	require.Equal(t, kamldv1.PipelineRunState_PIPELINE_RUN_STATE_SUCCEEDED, r.State, "%v", r)
+	assert.Equal(t, []string{"MESSAGE"}, r.Steps[0].ExportedEnv)
+	assert.Contains(t, jobs[2].Spec.Template.Spec.Containers[0].Env, corev1.EnvVar{Name: "MESSAGE", Value: "Hello, world!"},
+		"the last step's Pod gets the exported variable")
+	assert.Equal(t, "Hello, world!\n", jobLog(t, s, r.Steps[2].Job))
+	assert.Contains(t, jobLog(t, s, r.Steps[1].Job), "second step sees Hello, world!")
+
+	bad, err := c.RunPipeline(s.authed(), &kamldv1.RunPipelineRequest{Source: exportPipeline("kbad", `open(os.environ["KAMLD_EXPORT_ENV"], "a").write("1BAD=x\nGOOD=y\n")`)})
+	require.NoError(t, err)
+	execStep(t, s, d, bad.Name, 0)
+	r = waitRun(t, s, bad.Name)
+	assert.Equal(t, map[string]string{"export": "FAILED", "after": "SKIPPED"}, stepStates(r))
+	assert.Contains(t, r.Steps[0].Message, "exported environment ($KAMLD_EXPORT_ENV) refused: line 1 is not NAME=VALUE")
+
+	big, err := c.RunPipeline(s.authed(), &kamldv1.RunPipelineRequest{Source: exportPipeline("kbig", `open(os.environ["KAMLD_EXPORT_ENV"], "w").write("A=" + "x" * 5000)`)})
+	require.NoError(t, err)
+	execStep(t, s, d, big.Name, 0)
+	r = waitRun(t, s, big.Name)
+	assert.Equal(t, "FAILED", stepStates(r)["export"])
+	assert.Contains(t, r.Steps[0].Message, "OutputsFailed the exported environment .kamld-export.env is 5002 bytes; on Kubernetes at most 4082 bytes")
+}
+
+// exportPipeline is two steps: "export" runs the Python script (after "import os"), "after" follows it.
+func exportPipeline(name, script string) string {
+	q, _ := json.Marshal("import os; " + script)
+	return "name: " + name + "\nsteps:\n  - name: export\n    command: [python3, -c, " + string(q) + "]\n" +
+		"  - name: after\n    after: [export]\n    command: [\"true\"]\n"
 }
 
 // TestPipelinesOnKubernetes runs pipelines on the Kubernetes backend against a real kube-apiserver: the

@@ -91,7 +91,7 @@ func (b *Backend) jobFor(spec compute.Spec) (*batchv1.Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	manifest, err := json.Marshal(podhelper.Manifest{Run: spec.Run, Files: spec.Files, Inputs: spec.Inputs, Outputs: spec.Outputs})
+	manifest, err := json.Marshal(podhelper.Manifest{Run: spec.Run, Files: spec.Files, Inputs: spec.Inputs, Outputs: spec.Outputs, Export: spec.Export})
 	if err != nil {
 		return nil, err
 	}

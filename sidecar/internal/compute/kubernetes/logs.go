@@ -1,16 +1,19 @@
 package kubernetes
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/compute"
+	"github.com/kamld/kamld/sidecar/internal/compute/kubernetes/podhelper"
 )
 
 // logPoll is how often a follower checks whether a pending run's command has started.
@@ -62,11 +65,31 @@ func (b *Backend) logPod(ctx context.Context, id compute.RunID, follow bool) (*c
 	}
 }
 
-// Artifact is not supported yet: the Pod's work directory goes with the Pod, and the helper does not upload
-// kept files. ErrNotFound, as for a run that kept nothing.
+// Artifact opens the run's export file (compute.Spec.Export), which the helper carries back in the run
+// container's termination message after a successful run. Other files go with the Pod, and the helper does
+// not upload them: ErrNotFound, as for a run that kept nothing.
 func (b *Backend) Artifact(ctx context.Context, id compute.RunID, path string) (io.ReadCloser, error) {
-	if _, _, err := b.observe(ctx, id); err != nil {
+	job, pods, err := b.observe(ctx, id)
+	if err != nil {
 		return nil, err
 	}
-	return nil, fmt.Errorf("kubernetes: run %s keeps no %s: the Kubernetes backend does not keep artifacts yet: %w", id, path, apierr.ErrNotFound)
+	if export, ok := exported(job, newest(pods), path); ok {
+		return io.NopCloser(bytes.NewReader(export)), nil
+	}
+	return nil, fmt.Errorf("kubernetes: run %s keeps no %s (a Pod's files go with it; only an export file the command wrote comes back): %w",
+		id, path, apierr.ErrNotFound)
+}
+
+// exported is what a succeeded Pod's helper carried back in the termination message, when path is the
+// run's export file.
+func exported(job *batchv1.Job, pod *corev1.Pod, path string) ([]byte, bool) {
+	m, err := podhelper.ParseManifest([]byte(job.Spec.Template.Annotations[AnnotationManifest]))
+	if err != nil || m.Export == "" || m.Export != path || pod == nil || pod.Status.Phase != corev1.PodSucceeded {
+		return nil, false
+	}
+	run := containerStatus(pod.Status.ContainerStatuses, RunContainer)
+	if run == nil || run.State.Terminated == nil {
+		return nil, false
+	}
+	return podhelper.ExportFromMessage(run.State.Terminated.Message)
 }

@@ -100,7 +100,16 @@ func (d *Driver) Unschedulable(t *testing.T, id compute.RunID) {
 	})
 }
 
+// Exit ends the run's Pod with the command's exit code, and its Job accordingly, as the kubelet and the Job
+// controller would.
 func (d *Driver) Exit(t *testing.T, id compute.RunID, exitCode int) {
+	t.Helper()
+	d.ExitWith(t, id, exitCode, "")
+}
+
+// ExitWith is Exit with the run container's termination message: what the container wrote to
+// /dev/termination-log, which the kubelet copies into the Pod's status.
+func (d *Driver) ExitWith(t *testing.T, id compute.RunID, exitCode int, message string) {
 	t.Helper()
 	job := d.Job(t, id)
 	pod := d.pod(t, job)
@@ -117,7 +126,7 @@ func (d *Driver) Exit(t *testing.T, id compute.RunID, exitCode int) {
 		st.Phase = phase
 		st.ContainerStatuses = []corev1.ContainerStatus{{
 			Name: kubernetes.RunContainer, Image: "busybox",
-			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: int32(exitCode), StartedAt: started, FinishedAt: now}},
+			State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: int32(exitCode), Message: message, StartedAt: started, FinishedAt: now}},
 		}}
 	})
 	d.kubelet.write(d.logKey(pod), "", true)

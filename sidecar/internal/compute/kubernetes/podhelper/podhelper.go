@@ -30,6 +30,9 @@ type Manifest struct {
 	Files   []compute.File   `json:"files,omitempty"`
 	Inputs  []compute.Input  `json:"inputs,omitempty"`
 	Outputs []compute.Output `json:"outputs,omitempty"`
+	// Export is the file the command may write for the runs after it (compute.Spec.Export), carried back
+	// in the termination message (see ExportMessage).
+	Export string `json:"export,omitempty"`
 }
 
 // NeedsData reports whether the manifest reads or writes datasets (and so needs the object store).
@@ -69,6 +72,9 @@ func (m Manifest) validate() error {
 	}
 	for _, out := range m.Outputs {
 		paths = append(paths, out.Path)
+	}
+	if m.Export != "" {
+		paths = append(paths, m.Export)
 	}
 	for _, p := range paths {
 		if err := resource.ValidatePath(p); err != nil {
@@ -157,10 +163,11 @@ func exitCode(cmd *exec.Cmd, err error) (int, error) {
 }
 
 // ChildEnv is the helper's environment without the object store's configuration (KAMLD_* variables other
-// than the run's own KAMLD_JOB, KAMLD_ATTEMPT and KAMLD_WORKDIR), so the user's command does not inherit the
-// store's credentials through its environment.
+// than the run's own KAMLD_JOB, KAMLD_ATTEMPT, KAMLD_WORKDIR and KAMLD_EXPORT_ENV, and the job token's
+// KAMLD_JOB_TOKEN, KAMLD_URL and KAMLD_GRPC), so the user's command does not inherit the store's credentials
+// through its environment.
 func ChildEnv(environ []string) []string {
-	keep := map[string]bool{"KAMLD_JOB": true, "KAMLD_ATTEMPT": true, "KAMLD_WORKDIR": true, "KAMLD_JOB_TOKEN": true, "KAMLD_URL": true, "KAMLD_GRPC": true}
+	keep := map[string]bool{"KAMLD_JOB": true, "KAMLD_ATTEMPT": true, "KAMLD_WORKDIR": true, "KAMLD_EXPORT_ENV": true, "KAMLD_JOB_TOKEN": true, "KAMLD_URL": true, "KAMLD_GRPC": true}
 	out := make([]string, 0, len(environ))
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
