@@ -12,6 +12,7 @@ import {
 import {
   ICommandPalette,
   MainAreaWidget,
+  Clipboard,
   Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
@@ -38,7 +39,7 @@ import {
   IPollSettings
 } from './connectionModel';
 import { DatasetClient, IDataset } from './datasetApi';
-import { loadSnippet } from './datasetModel';
+import { DRAFT_REF, loadSnippet } from './datasetModel';
 import { DatasetsPanel } from './datasetsPanel';
 import { DATASET_PAGE_SIZE, DatasetListModel } from './datasetListModel';
 import { DatasetsSectionWidget } from './datasetsSection';
@@ -122,10 +123,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
         );
     };
 
-    const openDataset = (id: string): void => {
+    const openDataset = (id: string, ref?: string): void => {
       const existing = views.find(view => view.content.model.datasetId === id);
       if (existing) {
         app.shell.activateById(existing.id);
+        if (ref && existing.content.model.ref !== ref) {
+          existing.content.model.setTab('files');
+          void existing.content.model.setRef(ref);
+        }
         return;
       }
       const model = new DatasetViewModel(
@@ -144,15 +149,29 @@ const plugin: JupyterFrontEndPlugin<void> = {
       const content = new DatasetViewWidget(
         model,
         {
-          insertIntoNotebook: insertLoadCell
+          insertIntoNotebook: insertLoadCell,
+          openDataset,
+          openJob: jobId =>
+            void app.commands.execute(CommandIds.showJob, { id: jobId }),
+          copyToClipboard: text => {
+            Clipboard.copyToSystem(text);
+            Notification.info(trans.__('Load code copied.'), {
+              autoClose: 2000
+            });
+          }
         },
         trans
       );
       const view = new MainAreaWidget({ content });
       view.addClass('kamld-DatasetViewArea');
       view.id = `kamld-dataset-${id}`;
-      view.title.label = id;
-      view.title.caption = trans.__('Dataset %1', id);
+      // The tab names the ref it shows: `iris` (the draft) or `iris@v2`.
+      const retitle = (): void => {
+        view.title.label = model.ref === DRAFT_REF ? id : `${id}@${model.ref}`;
+        view.title.caption = trans.__('Dataset %1 at %2', id, model.ref);
+      };
+      retitle();
+      model.changed.connect(retitle);
       view.title.icon = datasetsIcon;
       view.title.closable = true;
       view.toolbar.addItem(
@@ -197,7 +216,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       void views.add(view);
       app.shell.add(view, 'main');
       app.shell.activateById(view.id);
-      void model.refresh();
+      void model.refresh().then(() => {
+        if (ref) {
+          model.setTab('files');
+          void model.setRef(ref);
+        }
+      });
     };
 
     const sqlEditors = new WidgetTracker<MainAreaWidget<SqlEditorWidget>>({
@@ -289,11 +313,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       describedBy: {
         args: {
           type: 'object',
-          properties: { id: { type: 'string' } }
+          properties: { id: { type: 'string' }, ref: { type: 'string' } }
         }
       },
       isEnabled: args => datasetArg(args) !== '',
-      execute: args => openDataset(datasetArg(args))
+      execute: args =>
+        openDataset(
+          datasetArg(args),
+          typeof args.ref === 'string' ? args.ref : undefined
+        )
     });
     // Dataset tabs open at the last session come back (they load on their own).
     void restorer?.restore(views, {
@@ -377,7 +405,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
     }
 
-    const jobs = setupJobs(app, panel, fileBrowser, trans);
+    const { model: jobs, openJob } = setupJobs(app, panel, fileBrowser, trans);
     registerWorkbenchCommands({
       app,
       trans,
@@ -385,6 +413,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       views,
       sqlEditors,
       jobs,
+      openJob,
       refresh: () => panel.refresh(),
       openDataset,
       openSqlEditor,

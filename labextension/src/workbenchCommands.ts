@@ -50,6 +50,8 @@ export interface IWorkbenchCommandsOptions {
   /** Whether the sidecar is connected and serves datasets. */
   refresh: () => void;
   openDataset: (id: string) => void;
+  /** Opens a job's tab. */
+  openJob: (id: string) => void;
   openSqlEditor: (sql: string) => void;
   insertDataset: (id: string) => void;
 }
@@ -278,22 +280,22 @@ function registerViewCommands(o: IWorkbenchCommandsOptions): void {
 
 function registerJobCommands(o: IWorkbenchCommandsOptions): void {
   const { app, trans, jobs } = o;
-  const job = (args: ReadonlyPartialJSONObject) => {
-    const id = targetOf(app, args, 'id', 'kamldJob');
-    return jobs.jobs.find(j => j.id === id);
-  };
+  const jobId = (args: ReadonlyPartialJSONObject): string =>
+    targetOf(app, args, 'id', 'kamldJob');
+  const job = (args: ReadonlyPartialJSONObject) =>
+    jobs.jobs.find(j => j.id === jobId(args));
   app.commands.addCommand(CommandIds.showJob, {
-    label: trans.__('Show Details and Log'),
-    caption: trans.__('Open this job’s events, outputs and log in the panel'),
+    label: args =>
+      args.id
+        ? trans.__('Open Job %1', String(args.id))
+        : trans.__('Show Details and Log'),
+    caption: trans.__('Open this job’s events, outputs and log in a tab'),
     icon: inspectorIcon,
-    isEnabled: args => job(args) !== undefined,
-    execute: async args => {
-      const found = job(args);
-      // select() toggles: a job already open stays open.
-      if (found && jobs.selected?.id !== found.id) {
-        await jobs.select(found.id);
-      }
-    }
+    describedBy: {
+      args: { type: 'object', properties: { id: { type: 'string' } } }
+    },
+    isEnabled: args => jobId(args) !== '',
+    execute: args => o.openJob(jobId(args))
   });
   app.commands.addCommand(CommandIds.cancelJob, {
     label: trans.__('Cancel Job'),
