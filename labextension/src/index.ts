@@ -22,6 +22,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { Debouncer } from '@lumino/polling';
 import {
   addIcon,
   fileUploadIcon,
@@ -32,6 +33,7 @@ import {
 
 import { addToDatasetDialog, runWorkspaceUpload } from './addToDataset';
 import { KamldClient } from './api';
+import { ChangeFeed } from './changeFeed';
 import { CommandIds } from './commandIds';
 import {
   ConnectionModel,
@@ -55,6 +57,7 @@ import { SqlCatalog } from './sqlCatalog';
 import { SqlEditorWidget } from './sqlEditor';
 import { SqlEditorModel } from './sqlEditorModel';
 import { KamldStatusItem } from './statusItem';
+import { parsePerson, people } from './people';
 import { jupyterTransport, uploadWithProgress } from './transport';
 import { EXTENSION_VERSION } from './version';
 import { registerWorkbenchCommands, targetOf } from './workbenchCommands';
@@ -63,6 +66,9 @@ import { addStatusItem, addWorkbenchMenus } from './workbenchMenus';
 export const PLUGIN_ID = 'kamld:plugin';
 
 export { CommandIds };
+
+/** Changes that arrive within this many ms reload the lists once. */
+const CHANGE_DEBOUNCE_MS = 150;
 
 /** Where the panel sits among the left sidebar's tabs (after the built-ins). */
 const SIDEBAR_RANK = 600;
@@ -103,6 +109,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
     panel.disposed.connect(() => connection.dispose());
 
     const serverSettings = app.serviceManager.serverSettings;
+    // Who the panel acts as (the same account as the kernels), shown by display name.
+    void jupyterTransport(serverSettings)(
+      `${serverSettings.baseUrl}kamld/whoami`,
+      {}
+    )
+      .then(response => (response.ok ? response.json() : undefined))
+      .then(body => {
+        const person = parsePerson(body);
+        if (person) {
+          people.add(person);
+        }
+      })
+      .catch(() => undefined);
     const datasetClient = new DatasetClient({
       baseUrl: serverSettings.baseUrl,
       transport: jupyterTransport(serverSettings)
@@ -298,6 +317,27 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (searchSection.available) {
         void searchModel.search();
       }
+    });
+
+    // Live: anything written to a dataset (here, in a notebook, by a job) reloads the lists and open views.
+    const feed = new ChangeFeed(
+      serverSettings.baseUrl,
+      jupyterTransport(serverSettings)
+    );
+    const reloadAll = new Debouncer(() => {
+      if (section.available) {
+        void datasetList.reload();
+      }
+      if (searchSection.available) {
+        void searchModel.search();
+      }
+      views.forEach(view => void view.content.model.refresh());
+    }, CHANGE_DEBOUNCE_MS);
+    feed.changed.connect(() => void reloadAll.invoke());
+    feed.start();
+    panel.disposed.connect(() => {
+      feed.stop();
+      reloadAll.dispose();
     });
 
     // From the palette or the restorer with args.id; from a context menu, the dataset right-clicked.

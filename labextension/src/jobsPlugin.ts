@@ -204,6 +204,8 @@ export function setupJobs(
       Notification.info(trans.__('Job %1 submitted', submitted.value.name), {
         autoClose: 4000
       });
+      // The panel lists it, its tab follows it.
+      app.shell.activateById(panel.id);
       openJob(submitted.value.id);
     }
   });

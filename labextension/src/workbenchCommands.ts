@@ -245,7 +245,10 @@ function registerViewCommands(o: IWorkbenchCommandsOptions): void {
       trans.__('Browse Files at This Snapshot'),
       trans.__('Show the files, schema and preview at this snapshot'),
       inspectorIcon,
-      (v, version) => v.model.setRef(version)
+      (v, version) => {
+        v.model.setTab('files');
+        return v.model.setRef(version);
+      }
     ],
     [
       CommandIds.restoreSnapshot,

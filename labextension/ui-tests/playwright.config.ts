@@ -214,7 +214,12 @@ export default defineConfig({
       // The same JupyterLab as `connected`, after it: that project kills the
       // sidecar, which must not happen in the middle of these tests.
       name: 'datasets',
-      testMatch: ['datasets.spec.ts', 'preview.spec.ts', 'previewRef.spec.ts'],
+      testMatch: [
+        'datasets.spec.ts',
+        'preview.spec.ts',
+        'previewRef.spec.ts',
+        'live.spec.ts'
+      ],
       dependencies: ['connected'],
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },

@@ -10,7 +10,8 @@ import {
   expectConnection,
   kamldConsoleErrors,
   keepScreenshot,
-  openDatasetsPanel
+  openDatasetsPanel,
+  showTab
 } from './datasetsPanel';
 
 /** Switches JupyterLab's theme through Settings › Theme (a user setting: switch back before the end). */
@@ -146,6 +147,7 @@ for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
         '.kamld-DatasetView[data-kamld-dataset="iris"]'
       );
       await expect(view).toBeVisible();
+      await showTab(view, 'history');
 
       // ---- right-click a snapshot → browse the files at it ---------------
       await view
@@ -155,10 +157,12 @@ for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
         .locator('.lm-Menu-item', { hasText: 'Browse Files at This Snapshot' })
         .click();
       await expect(view.locator('.kamld-Files-ref select')).toHaveValue('v1');
+      await showTab(view, 'schema');
       await expect(view.locator('.kamld-Schema')).toHaveAttribute(
         'data-kamld-schema-ref',
         'v1'
       );
+      await showTab(view, 'files');
 
       // ---- right-click a file → Preview, at the ref shown ----------------
       await view

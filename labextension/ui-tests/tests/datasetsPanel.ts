@@ -141,3 +141,9 @@ export function kamldConsoleErrors(page: Page): string[] {
   page.on('pageerror', error => errors.push(error.message));
   return errors;
 }
+
+/** Shows one tab of a dataset view (Overview, Files, Schema & profile, History, Compare, Lineage). */
+export async function showTab(view: Locator, tab: string): Promise<void> {
+  await view.locator(`[role="tab"][data-kamld-tab="${tab}"]`).click();
+  await expect(view.locator(`[data-kamld-panel="${tab}"]`)).toBeVisible();
+}

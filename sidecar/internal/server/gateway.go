@@ -102,6 +102,7 @@ func newGateway(ctx context.Context, lis *bufconn.Listener, maxMsg int) (*runtim
 		kamldv1.RegisterSearchServiceHandler,
 		kamldv1.RegisterQueryServiceHandler,
 		kamldv1.RegisterJobServiceHandler,
+		kamldv1.RegisterChangeServiceHandler,
 	} {
 		if err := register(ctx, mux, conn); err != nil {
 			conn.Close()

@@ -6,6 +6,8 @@ import (
 	"google.golang.org/grpc"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
+	"github.com/kamld/kamld/sidecar/internal/changefeed"
+	"github.com/kamld/kamld/sidecar/internal/changesvc"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/datasetsvc"
 	"github.com/kamld/kamld/sidecar/internal/job"
@@ -21,6 +23,7 @@ type Services struct {
 	Search   kamldv1.SearchServiceServer
 	Query    kamldv1.QueryServiceServer
 	Jobs     *job.Manager
+	Changes  *changefeed.Feed // dataset writes, for clients that keep lists current
 }
 
 // capabilities are the feature names a sidecar serves (SystemInfo.capabilities), in report order.
@@ -30,7 +33,7 @@ func (v Services) check() error {
 	var errs []error
 	for name, missing := range map[string]bool{
 		"datasets": v.Datasets == nil, "tables": v.Tables == nil, "search": v.Search == nil,
-		"query": v.Query == nil, "jobs": v.Jobs == nil,
+		"query": v.Query == nil, "jobs": v.Jobs == nil, "changes": v.Changes == nil,
 	} {
 		if missing {
 			errs = append(errs, errors.New("server: no "+name+" service"))
@@ -49,4 +52,5 @@ func (v Services) register(r grpc.ServiceRegistrar, maxMessageBytes int) {
 	kamldv1.RegisterSearchServiceServer(r, v.Search)
 	kamldv1.RegisterQueryServiceServer(r, v.Query)
 	kamldv1.RegisterJobServiceServer(r, jobsvc.New(v.Jobs))
+	kamldv1.RegisterChangeServiceServer(r, changesvc.New(v.Changes))
 }

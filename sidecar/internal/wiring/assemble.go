@@ -10,6 +10,7 @@ import (
 	"github.com/kamld/kamld/datasets"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
+	"github.com/kamld/kamld/sidecar/internal/changefeed"
 	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
@@ -57,7 +58,10 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 	}
 	s.Store = store
 	syncer := search.NewSyncer(store, ix, search.WithSyncLogger(log))
-	engine := dataset.New(store, dataset.WithObserver(syncer.Observer))
+	feed := changefeed.New()
+	engine := dataset.New(store, dataset.WithObserver(func(e *dataset.Engine) dataset.Observer {
+		return feed.Observer(syncer.Observer(e))
+	}))
 	catalog, duck, err := OpenTabular(ctx, cfg, engine, tabular.WithLogger(log))
 	if err != nil {
 		return nil, err
@@ -72,7 +76,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 	s.closers = append(s.closers, func() error { jobs.Close(); return nil })
 	s.Services = server.Services{
 		Datasets: engine, Tables: catalog, Search: searchsvc.NewService(ix), Jobs: jobs,
-		Query: newQuery(sqlEngine, engine, catalog, log),
+		Query: newQuery(sqlEngine, engine, catalog, log), Changes: feed,
 	}
 	if cfg.Samples {
 		if _, err := samples.ImportOnce(ctx, engine, store, datasets.FS, version.Get().Version, log); err != nil {
