@@ -284,6 +284,12 @@ bench: build minio kube otelcol bench-search ## start-up, RSS, gateway cost; met
 	$(MAKE) bench-sql-pandas
 	$(MAKE) bench-small-files
 	$(MAKE) bench-trino
+	$(MAKE) bench-panel
+
+.PHONY: bench-panel
+bench-panel: build ext chromium ## the panel's first useful paint with 1,000 datasets (Playwright, median of 5 page loads; budget < 500 ms)
+	cd labextension/ui-tests && KAMLD_E2E_BENCH=1 KAMLD_BINARY=$(KAMLD) npx playwright test --project bench --no-deps
+	cat labextension/ui-tests/artefacts/bench-panel.json
 
 .PHONY: bench-trino
 bench-trino: minio trino ## SQL on Trino reading MinIO: scan, filter, group-by over 1,000,000 rows, sidecar vs direct trino-go-client

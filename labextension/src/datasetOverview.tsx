@@ -29,14 +29,18 @@ export function DatasetOverview(props: {
   const [description, setDescription] = React.useState('');
   const [tags, setTags] = React.useState('');
   const [labelsText, setLabelsText] = React.useState('');
+  const [baseEtag, setBaseEtag] = React.useState('');
   const startEdit = (): void => {
+    setBaseEtag(dataset.etag);
     setDescription(dataset.description);
     setTags(dataset.tags.join(', '));
     setLabelsText(formatLabelsInput(dataset.labels));
     setEditing(true);
   };
   const save = async (): Promise<void> => {
-    if (await model.saveMetadata(description.trim(), tags, labelsText)) {
+    if (
+      await model.saveMetadata(description.trim(), tags, labelsText, baseEtag)
+    ) {
       setEditing(false);
     }
   };

@@ -326,10 +326,10 @@ function TabPanel(props: IBodyProps): React.ReactElement {
         />
       );
     default:
-      // Keyed by etag: a reloaded or saved dataset closes the editor.
+      // A reload the user asked for closes the editor; a live update keeps what they typed.
       return (
         <DatasetOverview
-          key={dataset.etag}
+          key={model.editorEpoch}
           model={model}
           dataset={dataset}
           trans={trans}

@@ -153,7 +153,14 @@ export class DatasetViewModel {
     return this._client.url(routes.content(this.datasetId, path, this.ref));
   }
 
-  async refresh(): Promise<void> {
+  /** Bumped by every reload the user asked for: an open metadata editor closes then, not on live updates. */
+  editorEpoch = 0;
+
+  /** Reloads everything; `live` for a change seen elsewhere (keeps an open editor). */
+  async refresh(live = false): Promise<void> {
+    if (!live) {
+      this.editorEpoch++;
+    }
     // Finished uploads are old news once the view reloads.
     this.uploads = this.uploads.filter(upload => !upload.done);
     this.profile.clear();
@@ -247,7 +254,9 @@ export class DatasetViewModel {
   async saveMetadata(
     description: string,
     tagsText: string,
-    labelsText?: string
+    labelsText?: string,
+    /** The etag the edit started from: a change since then is a conflict, not overwritten. */
+    baseEtag?: string
   ): Promise<boolean> {
     if (!this.dataset) {
       return false;
@@ -272,7 +281,7 @@ export class DatasetViewModel {
         tags: parseTagsInput(tagsText),
         ...(labels ? { labels: labels.labels } : {})
       },
-      this.dataset.etag
+      baseEtag ?? this.dataset.etag
     );
     if (result.ok) {
       this._setDataset(result.value);

@@ -331,7 +331,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       if (searchSection.available) {
         void searchModel.search();
       }
-      views.forEach(view => void view.content.model.refresh());
+      views.forEach(view => void view.content.model.refresh(true));
     }, CHANGE_DEBOUNCE_MS);
     feed.changed.connect(() => void reloadAll.invoke());
     feed.start();

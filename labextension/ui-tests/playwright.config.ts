@@ -247,6 +247,20 @@ export default defineConfig({
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
     {
+      // A day in the workbench, light then dark: switches the theme too, so after `commands`.
+      name: 'workbench',
+      testMatch: 'workbench.spec.ts',
+      dependencies: ['commands'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
+      // make bench-panel only (KAMLD_E2E_BENCH): 1,000 datasets would slow every other test of the server.
+      name: 'bench',
+      testMatch: 'benchPanel.spec.ts',
+      dependencies: ['workbench'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
       name: 'binary-missing',
       testMatch: 'binaryMissing.spec.ts',
       use: { baseURL: `http://127.0.0.1:${missingBinaryPort}` }

@@ -11,28 +11,11 @@ import {
   kamldConsoleErrors,
   keepScreenshot,
   openDatasetsPanel,
-  showTab
+  showTab,
+  useTheme
 } from './datasetsPanel';
 
 /** Switches JupyterLab's theme through Settings › Theme (a user setting: switch back before the end). */
-async function useTheme(page: Page, theme: string): Promise<void> {
-  await page.locator('.lm-MenuBar-item', { hasText: 'Settings' }).click();
-  await page
-    .locator('.lm-Menu-item', { hasText: /^Theme/ })
-    .first()
-    .hover();
-  await page
-    .locator('.lm-Menu-item', { hasText: theme })
-    .filter({ visible: true })
-    .first()
-    .click();
-  const light = theme.includes('Light');
-  await expect(page.locator('body')).toHaveAttribute(
-    'data-jp-theme-light',
-    String(light)
-  );
-}
-
 for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
   const tag = theme.includes('Dark') ? 'dark' : 'light';
 

@@ -261,7 +261,8 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   const saved = await (await page.request.get(api, { headers: auth })).json();
   expect(saved.labels).toEqual({ team: 'botany', source: 'UCI, 1936' });
 
-  // Someone else changes the dataset behind the view's back...
+  // Someone else changes the dataset while the editor is open...
+  await view.locator('.kamld-Metadata-editButton').click();
   const current = await (await page.request.get(api, { headers: auth })).json();
   const patched = await page.request.patch(`${api}?updateMask=description`, {
     headers: auth,
@@ -269,7 +270,6 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   });
   expect(patched.status()).toBe(200);
   // ...so saving from the view reports a conflict instead of overwriting.
-  await view.locator('.kamld-Metadata-editButton').click();
   await view
     .locator('.kamld-Metadata-edit textarea[name="description"]')
     .fill('mine');

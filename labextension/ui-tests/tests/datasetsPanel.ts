@@ -147,3 +147,22 @@ export async function showTab(view: Locator, tab: string): Promise<void> {
   await view.locator(`[role="tab"][data-kamld-tab="${tab}"]`).click();
   await expect(view.locator(`[data-kamld-panel="${tab}"]`)).toBeVisible();
 }
+
+/** Picks a theme from Settings › Theme and waits until it applies (a user setting: every test of the server sees it). */
+export async function useTheme(page: Page, theme: string): Promise<void> {
+  await page.locator('.lm-MenuBar-item', { hasText: 'Settings' }).click();
+  await page
+    .locator('.lm-Menu-item', { hasText: /^Theme/ })
+    .first()
+    .hover();
+  await page
+    .locator('.lm-Menu-item', { hasText: theme })
+    .filter({ visible: true })
+    .first()
+    .click();
+  const light = theme.includes('Light');
+  await expect(page.locator('body')).toHaveAttribute(
+    'data-jp-theme-light',
+    String(light)
+  );
+}
