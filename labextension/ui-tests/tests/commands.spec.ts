@@ -4,7 +4,7 @@
  * shortcut, and context menus on a dataset and a snapshot — in the light
  * and the dark theme, with screenshots of each.
  */
-import { expect, Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 
 import {
   expectConnection,
