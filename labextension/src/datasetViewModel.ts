@@ -32,7 +32,7 @@ import {
   summarizeDiff,
   uploadPath
 } from './datasetModel';
-import { parseJob } from './jobApi';
+import { jobTitle, parseJob } from './jobApi';
 import { datasetOfSnapshot, ILineageNames } from './lineageModel';
 import { PreviewModel } from './previewModel';
 import { ProfileModel } from './profileModel';
@@ -632,7 +632,7 @@ export class DatasetViewModel {
         const got = await this._client.getJson(`v1/${name}`, parseJob);
         if (got.ok) {
           jobs.set(name, {
-            label: got.value.displayName || got.value.id,
+            label: jobTitle(got.value),
             detail: got.value.state.toLowerCase()
           });
         }

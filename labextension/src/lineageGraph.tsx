@@ -22,6 +22,8 @@ export function LineageGraph(props: {
 }): React.ReactElement {
   const { graph, trans } = props;
   const placed = React.useMemo(() => layoutLineage(graph), [graph]);
+  // Per graph: a marker id shared by two graphs would resolve to whichever comes first, hidden or not.
+  const arrow = `kamld-arrow-${React.useId().replace(/:/g, '')}`;
   if (graph.nodes.length === 0) {
     return <p className="kamld-Muted">{trans.__('No lineage yet.')}</p>;
   }
@@ -36,7 +38,7 @@ export function LineageGraph(props: {
       >
         <defs>
           <marker
-            id="kamld-arrow"
+            id={arrow}
             viewBox="0 0 10 10"
             refX="9"
             refY="5"
@@ -55,7 +57,7 @@ export function LineageGraph(props: {
             key={`${edge.from}->${edge.to}`}
             className={`kamld-LineageGraph-edge kamld-mod-${edge.kind}`}
             points={edge.points.map(p => `${p.x},${p.y}`).join(' ')}
-            markerEnd="url(#kamld-arrow)"
+            markerEnd={`url(#${arrow})`}
           />
         ))}
         {placed.nodes.map(node => (

@@ -102,8 +102,11 @@ function registerPanelCommands(o: IWorkbenchCommandsOptions): void {
       const box =
         panel.node.querySelector<HTMLInputElement>('.kamld-Search-input') ??
         panel.node.querySelector<HTMLInputElement>('.kamld-DatasetList-filter');
-      box?.focus();
-      box?.select();
+      // After the frame: the palette, when it ran this, hands focus back as it closes.
+      requestAnimationFrame(() => {
+        box?.focus();
+        box?.select();
+      });
     }
   });
   app.commands.addCommand(CommandIds.refresh, {
