@@ -6,11 +6,7 @@
  * a jobs summary, each with its own title.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
-import {
-  refreshIcon,
-  SidePanel,
-  ToolbarButton
-} from '@jupyterlab/ui-components';
+import { SidePanel } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { AccordionPanel, Widget } from '@lumino/widgets';
 
@@ -35,15 +31,8 @@ export class DatasetsPanel extends SidePanel {
     heading.textContent = trans.__('Datasets');
     this.header.addWidget(new Widget({ node: heading }));
 
-    this.toolbar.addItem(
-      'refresh',
-      new ToolbarButton({
-        icon: refreshIcon,
-        tooltip: trans.__('Check the kamld sidecar and reload the lists now'),
-        onClick: () => this.refresh()
-      })
-    );
-
+    // No toolbar row: the lists follow changes live, and "Refresh Datasets and Jobs" is in the palette.
+    this.toolbar.hide();
     // Not a section: one line in the header while all is well, details when not.
     this.header.addWidget(new ConnectionStatusWidget(_connection, trans));
   }
