@@ -117,10 +117,10 @@ function LineageNode(props: {
         rx={node.kind === 'job' ? 2 : 8}
       />
       <text x={10} y={18} className="kamld-LineageGraph-label">
-        {clip(node.label, 20)}
+        {clip(node.label, 23)}
       </text>
       <text x={10} y={34} className="kamld-LineageGraph-detail">
-        {clip(node.detail || (node.kind === 'job' ? trans.__('job') : ''), 24)}
+        {clip(node.detail || (node.kind === 'job' ? trans.__('job') : ''), 28)}
       </text>
     </g>
   );

@@ -146,7 +146,7 @@ function dedupe(edges: ILineageEdge[]): ILineageEdge[] {
   });
 }
 
-export const NODE_WIDTH = 150;
+export const NODE_WIDTH = 190;
 export const NODE_HEIGHT = 44;
 
 /** Positions every node and routes every edge, left to right. */

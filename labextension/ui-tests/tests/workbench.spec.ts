@@ -93,7 +93,7 @@ async function prepare(page: Page, id: string): Promise<string> {
     outputs: [{ path: 'out', dataset: `datasets/${id}-model` }],
     resources: { cpu: '100m' }
   });
-  return job.id as string;
+  return (job.name as string).replace(/^jobs\//, '');
 }
 
 for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
