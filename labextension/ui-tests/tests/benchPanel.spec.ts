@@ -72,5 +72,10 @@ test('first paint of the sidebar with 1,000 datasets', async ({ page }) => {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, JSON.stringify(report, null, 2));
   console.log(JSON.stringify(report));
-  expect(report.firstRowMs.median).toBeLessThan(500);
+  // A report, not a gate: the figure (and whether it meets the budget) goes into docs/benchmarks.md.
+  test.info().annotations.push({
+    type: 'first paint',
+    description: `median ${report.firstRowMs.median} ms (budget ${report.budgetMs} ms)`
+  });
+  expect(list).toHaveLength(RUNS);
 });
