@@ -57,7 +57,8 @@ for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
         'New Dataset…',
         'Search Datasets',
         'Datasets',
-        'Refresh Datasets and Jobs'
+        'Refresh Datasets and Jobs',
+        'Open Jobs Table'
       ]) {
         await expect(
           items.filter({
@@ -81,7 +82,8 @@ for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
         .filter({
           has: page.locator('.jp-Launcher-sectionTitle', { hasText: /^kamld$/ })
         });
-      await expect(section.locator('.jp-LauncherCard')).toHaveCount(3);
+      // SQL Editor, Dataset…, Datasets, Jobs.
+      await expect(section.locator('.jp-LauncherCard')).toHaveCount(4);
       await keepScreenshot(page, testInfo, `commands-launcher-${tag}`, {
         waitForLauncher: false
       });
