@@ -70,6 +70,9 @@ export { CommandIds };
 /** Changes that arrive within this many ms reload the lists once. */
 const CHANGE_DEBOUNCE_MS = 150;
 
+/** How soon a live reload held back by an open dialog tries again. */
+const DIALOG_RETRY_MS = 1000;
+
 /** Where the panel sits among the left sidebar's tabs (after the built-ins). */
 const SIDEBAR_RANK = 600;
 
@@ -324,7 +327,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       serverSettings.baseUrl,
       jupyterTransport(serverSettings)
     );
-    const reloadAll = new Debouncer(() => {
+    const reloadAll: Debouncer = new Debouncer(() => {
+      // Never under someone typing in a dialog: a re-render could move their focus. Later, then.
+      if (document.querySelector('.jp-Dialog')) {
+        window.setTimeout(() => void reloadAll.invoke(), DIALOG_RETRY_MS);
+        return;
+      }
       if (section.available) {
         void datasetList.reload();
       }
