@@ -301,6 +301,7 @@ bench: build minio kube otelcol bench-search ## start-up, RSS, gateway cost; met
 	$(MAKE) bench-trino-registration
 	$(MAKE) bench-authz
 	$(MAKE) bench-drive
+	$(MAKE) bench-panel
 	$(PY) scripts/bench_report.py --docs docs
 
 .PHONY: bench-trino-registration
@@ -310,6 +311,11 @@ bench-trino-registration: minio trino ## Trino: first query on a new snapshot (r
 .PHONY: bench-authz
 bench-authz: ## authorization cost: GetDataset and search over 10,000 datasets (1% and 100% readable), shared vs single-user: JSON + docs/benchmarks.md
 	KAMLD_BENCH_AUTHZ_OUT=$(CURDIR)/docs go test -run '^$$' -bench Authorization -benchtime 1x -timeout 30m ./sidecar/internal/bench/
+
+.PHONY: bench-panel
+bench-panel: build ext chromium ## the panel's first useful paint with 1,000 datasets (Playwright, median of 5 page loads; budget < 500 ms)
+	cd labextension/ui-tests && KAMLD_E2E_BENCH=1 KAMLD_BINARY=$(KAMLD) npx playwright test --project bench --no-deps
+	cat labextension/ui-tests/artefacts/bench-panel.json
 
 .PHONY: bench-trino
 bench-trino: minio trino ## SQL on Trino reading MinIO: scan, filter, group-by over 1,000,000 rows, sidecar vs direct trino-go-client

@@ -29,7 +29,10 @@ export const CommandIds = {
   browseSnapshot: 'kamld:browse-snapshot',
   restoreSnapshot: 'kamld:restore-snapshot',
   tagSnapshot: 'kamld:tag-snapshot',
+  /** Opens a job's tab (args.id, or the job right-clicked). */
   showJob: 'kamld:show-job',
+  /** Opens the Jobs table in the main area. */
+  openJobs: 'kamld:open-jobs',
   cancelJob: 'kamld:cancel-job',
   copyJobId: 'kamld:copy-job-id',
   runAsJob: 'kamld:run-as-job',
@@ -52,6 +55,7 @@ export const PALETTE_COMMANDS: readonly string[] = [
   CommandIds.focusSearch,
   CommandIds.refresh,
   CommandIds.newDataset,
+  CommandIds.openJobs,
   CommandIds.sqlEditor,
   CommandIds.runQuery,
   CommandIds.snapshot,

@@ -48,47 +48,70 @@ interface IConnectionViewProps {
   onRetry: () => void;
 }
 
+/**
+ * One line when all is well (a dot, "Connected to kamld 0.1.0" and a
+ * Details toggle); the details — what is wrong, versions, backends — open by
+ * themselves whenever something is not right.
+ */
 function ConnectionView(props: IConnectionViewProps): React.ReactElement {
   const { viewModel, trans, onRetry } = props;
+  const healthy = viewModel.severity === 'ok';
+  const [opened, setOpened] = React.useState(false);
+  const open = opened || !healthy;
   return (
     <div
-      className="kamld-Connection"
+      className={`kamld-Connection${healthy ? ' kamld-mod-compact' : ''}`}
       data-kamld-state={viewModel.state}
       data-kamld-severity={viewModel.severity}
     >
-      <div
-        className="kamld-Connection-summary"
-        role="status"
-        aria-live="polite"
-      >
+      <div className="kamld-Connection-summary">
         <SeverityDot severity={viewModel.severity} />
-        <span className="kamld-Connection-title">{viewModel.title}</span>
+        <span
+          className="kamld-Connection-title"
+          role="status"
+          aria-live="polite"
+        >
+          {viewModel.title}
+        </span>
+        {healthy && (
+          <button
+            type="button"
+            className="kamld-Connection-toggle"
+            aria-expanded={open}
+            aria-controls="kamld-Connection-more"
+            onClick={() => setOpened(!opened)}
+          >
+            {open ? trans.__('Hide details') : trans.__('Details')}
+          </button>
+        )}
       </div>
-      {viewModel.details.length > 0 && (
-        <ul className="kamld-Connection-details">
-          {viewModel.details.map((line, index) => (
-            <li key={index}>{line}</li>
-          ))}
-        </ul>
-      )}
-      {!viewModel.reachable && viewModel.severity === 'error' && (
-        <Button className="kamld-Connection-retry" small onClick={onRetry}>
-          {trans.__('Retry now')}
-        </Button>
-      )}
-      <FactTable
-        className="kamld-Versions"
-        caption={trans.__('Versions')}
-        rows={viewModel.versions}
-      />
-      <FactTable
-        className="kamld-SidecarFacts"
-        caption={trans.__('Sidecar')}
-        rows={viewModel.sidecar}
-      />
-      {viewModel.backends.length > 0 && (
-        <BackendTable rows={viewModel.backends} trans={trans} />
-      )}
+      <div id="kamld-Connection-more" hidden={!open}>
+        {viewModel.details.length > 0 && (
+          <ul className="kamld-Connection-details">
+            {viewModel.details.map((line, index) => (
+              <li key={index}>{line}</li>
+            ))}
+          </ul>
+        )}
+        {!viewModel.reachable && viewModel.severity === 'error' && (
+          <Button className="kamld-Connection-retry" small onClick={onRetry}>
+            {trans.__('Retry now')}
+          </Button>
+        )}
+        <FactTable
+          className="kamld-Versions"
+          caption={trans.__('Versions')}
+          rows={viewModel.versions}
+        />
+        <FactTable
+          className="kamld-SidecarFacts"
+          caption={trans.__('Sidecar')}
+          rows={viewModel.sidecar}
+        />
+        {viewModel.backends.length > 0 && (
+          <BackendTable rows={viewModel.backends} trans={trans} />
+        )}
+      </div>
     </div>
   );
 }

@@ -78,6 +78,10 @@ export interface ISnapshot {
   createTime: string;
   stats: IStats;
   tags: string[];
+  /** Resource name of the previous snapshot on its line ('' for the first). */
+  parent: string;
+  /** The other parent of a merge snapshot ('' otherwise). */
+  mergeParent: string;
   /** Set when a job produced the snapshot. */
   lineage?: ILineage;
 }
@@ -293,6 +297,8 @@ export function parseSnapshot(value: unknown): ISnapshot | undefined {
     createTime: str(value.createTime),
     stats: parseStats(value.stats),
     tags: strings(value.tags),
+    parent: str(value.parent),
+    mergeParent: str(value.mergeParent),
     lineage:
       isObject(value.lineage) && str(value.lineage.job)
         ? {
@@ -533,10 +539,13 @@ export interface IDatasetPatch {
 export class DatasetClient {
   constructor(options: IDatasetClientOptions) {
     this.baseUrl = options.baseUrl;
+    this.transport = options.transport;
     this._json = jsonRequester(options.transport, options.baseUrl);
   }
 
   readonly baseUrl: string;
+  /** How requests reach the sidecar (also for the query routes). */
+  readonly transport: Transport;
 
   /** Absolute URL of a sidecar route through the proxy. */
   url(route: string): string {

@@ -65,11 +65,17 @@ export class DatasetListModel {
   /** Starts over from the first page. */
   async reload(): Promise<void> {
     if (this._loading) {
+      // A change arrived while a page loads: read the list again once it is in.
+      this._reloadAgain = true;
       return;
     }
     this._list.reset();
     this._error = '';
     await this.loadMore();
+    if (this._reloadAgain) {
+      this._reloadAgain = false;
+      await this.reload();
+    }
   }
 
   /** A dataset that was created or changed elsewhere in the UI. */
@@ -80,6 +86,7 @@ export class DatasetListModel {
 
   private readonly _list = new PagedList<IDataset>();
   private _loading = false;
+  private _reloadAgain = false;
   private _error = '';
   private readonly _changed = new Signal<this, void>(this);
 }

@@ -32,8 +32,24 @@ import {
   summarizeDiff,
   uploadPath
 } from './datasetModel';
+import { jobTitle, parseJob } from './jobApi';
+import { datasetOfSnapshot, ILineageNames } from './lineageModel';
 import { PreviewModel } from './previewModel';
+import { ProfileModel } from './profileModel';
+import { RowDiffModel } from './rowDiffModel';
 import { SchemaModel } from './schemaModel';
+
+/** The tabs of a dataset view, in their order. */
+export const DATASET_TABS = [
+  'overview',
+  'files',
+  'schema',
+  'history',
+  'compare',
+  'lineage'
+] as const;
+
+export type DatasetTab = (typeof DATASET_TABS)[number];
 
 /** Files per ListFiles page (the sidecar caps pages at 1000). */
 export const FILE_PAGE_SIZE = 500;
@@ -70,6 +86,34 @@ export class DatasetViewModel {
   ) {
     this.preview = new PreviewModel(datasetId, _client, _trans);
     this.schema = new SchemaModel(datasetId, _client, _trans);
+    this.profile = new ProfileModel(
+      datasetId,
+      _client.baseUrl,
+      _client.transport
+    );
+    this.rows = new RowDiffModel(
+      datasetId,
+      _client.baseUrl,
+      _client.transport,
+      _trans
+    );
+  }
+
+  /** Histograms of the numeric columns shown in Schema & profile. */
+  readonly profile: ProfileModel;
+
+  /** The row-level comparison of one table between the two compared refs. */
+  readonly rows: RowDiffModel;
+
+  /** The tab shown. */
+  tab: DatasetTab = 'overview';
+
+  /** Readable names of the snapshots and jobs the lineage graph links to. */
+  lineageNames: ILineageNames = { snapshots: new Map(), jobs: new Map() };
+
+  setTab(tab: DatasetTab): void {
+    this.tab = tab;
+    this._changed.emit();
   }
 
   /** The preview of a tabular file of the listing. */
@@ -109,9 +153,17 @@ export class DatasetViewModel {
     return this._client.url(routes.content(this.datasetId, path, this.ref));
   }
 
-  async refresh(): Promise<void> {
+  /** Bumped by every reload the user asked for: an open metadata editor closes then, not on live updates. */
+  editorEpoch = 0;
+
+  /** Reloads everything; `live` for a change seen elsewhere (keeps an open editor). */
+  async refresh(live = false): Promise<void> {
+    if (!live) {
+      this.editorEpoch++;
+    }
     // Finished uploads are old news once the view reloads.
     this.uploads = this.uploads.filter(upload => !upload.done);
+    this.profile.clear();
     await Promise.all([
       this._loadDataset(),
       this._loadHistory(),
@@ -202,7 +254,9 @@ export class DatasetViewModel {
   async saveMetadata(
     description: string,
     tagsText: string,
-    labelsText?: string
+    labelsText?: string,
+    /** The etag the edit started from: a change since then is a conflict, not overwritten. */
+    baseEtag?: string
   ): Promise<boolean> {
     if (!this.dataset) {
       return false;
@@ -227,7 +281,7 @@ export class DatasetViewModel {
         tags: parseTagsInput(tagsText),
         ...(labels ? { labels: labels.labels } : {})
       },
-      this.dataset.etag
+      baseEtag ?? this.dataset.etag
     );
     if (result.ok) {
       this._setDataset(result.value);
@@ -525,15 +579,16 @@ export class DatasetViewModel {
       this.snapshots = [...snapshots.value.items].sort(
         (a, b) => b.sequence - a.sequence
       );
-      // Default comparison: the two newest snapshots.
-      const known = new Set(this.snapshots.map(s => s.version));
-      if (!known.has(this.diffTo)) {
-        this.diffTo = this.snapshots[0]?.version ?? '';
+      // Default comparison: the two newest snapshots, or the only one and the draft.
+      const known = new Set([DRAFT_REF, ...this.snapshots.map(s => s.version)]);
+      const [newest, previous] = this.snapshots;
+      if (!known.has(this.diffTo) || !this.diffTo) {
+        this.diffTo = previous ? newest.version : DRAFT_REF;
       }
-      if (!known.has(this.diffFrom)) {
-        this.diffFrom =
-          this.snapshots[1]?.version ?? this.snapshots[0]?.version ?? '';
+      if (!known.has(this.diffFrom) || !this.diffFrom) {
+        this.diffFrom = (previous ?? newest)?.version ?? '';
       }
+      void this._loadLineageNames();
     }
     if (tags.ok) {
       this.tags = tags.value.items;
@@ -544,7 +599,58 @@ export class DatasetViewModel {
     this._changed.emit();
   }
 
+  /** Names the graph shows for other datasets' snapshots and for jobs. */
+  private async _loadLineageNames(): Promise<void> {
+    const snapshots = new Map<string, string>();
+    const jobs = new Map<string, { label: string; detail: string }>();
+    const foreign = new Set<string>();
+    const jobNames = new Set<string>();
+    for (const snapshot of this.snapshots) {
+      for (const input of snapshot.lineage?.inputs ?? []) {
+        foreign.add(input);
+      }
+      if (snapshot.lineage?.job) {
+        jobNames.add(snapshot.lineage.job);
+      }
+    }
+    for (const snapshot of this.snapshots) {
+      foreign.delete(snapshot.name);
+    }
+    if (foreign.size === 0 && jobNames.size === 0) {
+      return;
+    }
+    await Promise.all([
+      ...[...foreign].map(async name => {
+        const got = await this._client.getJson(`v1/${name}`, body =>
+          isVersioned(body) ? body.version : undefined
+        );
+        if (got.ok) {
+          snapshots.set(name, `${datasetOfSnapshot(name)}@${got.value}`);
+        }
+      }),
+      ...[...jobNames].map(async name => {
+        const got = await this._client.getJson(`v1/${name}`, parseJob);
+        if (got.ok) {
+          jobs.set(name, {
+            label: jobTitle(got.value),
+            detail: got.value.state.toLowerCase()
+          });
+        }
+      })
+    ]);
+    this.lineageNames = { snapshots, jobs };
+    this._changed.emit();
+  }
+
   private _diffPages: { from: string; to: string; diff: IDiff } | null = null;
   private readonly _changed = new Signal<this, void>(this);
   private readonly _datasetChanged = new Signal<this, IDataset>(this);
+}
+
+function isVersioned(body: unknown): body is { version: string } {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { version?: unknown }).version === 'string'
+  );
 }

@@ -1,16 +1,12 @@
 /**
  * The left-sidebar "Datasets" panel.
  *
- * A JupyterLab SidePanel whose content is an accordion: today it holds one
- * the sidecar connection first, then the dataset list; search and jobs are
- * meant to arrive as further sections (`addSection`), each with its own title.
+ * A JupyterLab SidePanel: the sidecar connection as a compact line in the
+ * header, then an accordion of sections (`addSection`): datasets, search and
+ * a jobs summary, each with its own title.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
-import {
-  refreshIcon,
-  SidePanel,
-  ToolbarButton
-} from '@jupyterlab/ui-components';
+import { SidePanel } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { AccordionPanel, Widget } from '@lumino/widgets';
 
@@ -35,16 +31,10 @@ export class DatasetsPanel extends SidePanel {
     heading.textContent = trans.__('Datasets');
     this.header.addWidget(new Widget({ node: heading }));
 
-    this.toolbar.addItem(
-      'refresh',
-      new ToolbarButton({
-        icon: refreshIcon,
-        tooltip: trans.__('Check the kamld sidecar and reload the lists now'),
-        onClick: () => this.refresh()
-      })
-    );
-
-    this.addWidget(new ConnectionStatusWidget(_connection, trans));
+    // No toolbar row: the lists follow changes live, and "Refresh Datasets and Jobs" is in the palette.
+    this.toolbar.hide();
+    // Not a section: one line in the header while all is well, details when not.
+    this.header.addWidget(new ConnectionStatusWidget(_connection, trans));
   }
 
   /** Checks the sidecar and reloads every section now. */
@@ -61,14 +51,18 @@ export class DatasetsPanel extends SidePanel {
   }
 
   /**
-   * Adds a section below the existing ones; the list sections get two thirds
-   * of the height, the connection section (a few facts) one third.
+   * Adds a section below the existing ones: the datasets and search lists get
+   * most of the height, the jobs summary (the last) less.
    */
   addSection(widget: Widget): void {
     this.addWidget(widget);
     if (this.content instanceof AccordionPanel) {
       const count = this.content.widgets.length;
-      this.content.setRelativeSizes([1, ...Array(count - 1).fill(2)]);
+      this.content.setRelativeSizes(
+        Array.from({ length: count }, (_, i) =>
+          i === count - 1 && count > 2 ? 1 : 2
+        )
+      );
     }
   }
 

@@ -12,6 +12,7 @@ import {
 import {
   ICommandPalette,
   MainAreaWidget,
+  Clipboard,
   Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
@@ -21,6 +22,7 @@ import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStatusBar } from '@jupyterlab/statusbar';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
+import { Debouncer } from '@lumino/polling';
 import {
   addIcon,
   fileUploadIcon,
@@ -32,6 +34,7 @@ import {
 import { AccessClient } from './accessApi';
 import { addToDatasetDialog, runWorkspaceUpload } from './addToDataset';
 import { KamldClient } from './api';
+import { ChangeFeed } from './changeFeed';
 import { CommandIds } from './commandIds';
 import {
   ConnectionModel,
@@ -39,7 +42,7 @@ import {
   IPollSettings
 } from './connectionModel';
 import { DatasetClient, IDataset } from './datasetApi';
-import { loadSnippet } from './datasetModel';
+import { DRAFT_REF, loadSnippet } from './datasetModel';
 import { DatasetsPanel } from './datasetsPanel';
 import { DATASET_PAGE_SIZE, DatasetListModel } from './datasetListModel';
 import { DatasetsSectionWidget } from './datasetsSection';
@@ -59,6 +62,7 @@ import { SqlCatalog } from './sqlCatalog';
 import { SqlEditorWidget } from './sqlEditor';
 import { SqlEditorModel } from './sqlEditorModel';
 import { KamldStatusItem } from './statusItem';
+import { parsePerson, people } from './people';
 import { jupyterTransport, uploadWithProgress } from './transport';
 import { EXTENSION_VERSION } from './version';
 import { registerWorkbenchCommands, targetOf } from './workbenchCommands';
@@ -67,6 +71,12 @@ import { addStatusItem, addWorkbenchMenus } from './workbenchMenus';
 export const PLUGIN_ID = 'kamld:plugin';
 
 export { CommandIds };
+
+/** Changes that arrive within this many ms reload the lists once. */
+const CHANGE_DEBOUNCE_MS = 150;
+
+/** How soon a live reload held back by an open dialog tries again. */
+const DIALOG_RETRY_MS = 1000;
 
 /** Where the panel sits among the left sidebar's tabs (after the built-ins). */
 const SIDEBAR_RANK = 600;
@@ -107,6 +117,19 @@ const plugin: JupyterFrontEndPlugin<void> = {
     panel.disposed.connect(() => connection.dispose());
 
     const serverSettings = app.serviceManager.serverSettings;
+    // Who the panel acts as (the same account as the kernels), shown by display name.
+    void jupyterTransport(serverSettings)(
+      `${serverSettings.baseUrl}kamld/whoami`,
+      {}
+    )
+      .then(response => (response.ok ? response.json() : undefined))
+      .then(body => {
+        const person = parsePerson(body);
+        if (person) {
+          people.add(person);
+        }
+      })
+      .catch(() => undefined);
     const datasetClient = new DatasetClient({
       baseUrl: serverSettings.baseUrl,
       transport: jupyterTransport(serverSettings)
@@ -131,10 +154,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
         );
     };
 
-    const openDataset = (id: string): void => {
+    const openDataset = (id: string, ref?: string): void => {
       const existing = views.find(view => view.content.model.datasetId === id);
       if (existing) {
         app.shell.activateById(existing.id);
+        if (ref && existing.content.model.ref !== ref) {
+          existing.content.model.setTab('files');
+          void existing.content.model.setRef(ref);
+        }
         return;
       }
       const model = new DatasetViewModel(
@@ -153,15 +180,29 @@ const plugin: JupyterFrontEndPlugin<void> = {
       const content = new DatasetViewWidget(
         model,
         {
-          insertIntoNotebook: insertLoadCell
+          insertIntoNotebook: insertLoadCell,
+          openDataset,
+          openJob: jobId =>
+            void app.commands.execute(CommandIds.showJob, { id: jobId }),
+          copyToClipboard: text => {
+            Clipboard.copyToSystem(text);
+            Notification.info(trans.__('Load code copied.'), {
+              autoClose: 2000
+            });
+          }
         },
         trans
       );
       const view = new MainAreaWidget({ content });
       view.addClass('kamld-DatasetViewArea');
       view.id = `kamld-dataset-${id}`;
-      view.title.label = id;
-      view.title.caption = trans.__('Dataset %1', id);
+      // The tab names the ref it shows: `iris` (the draft) or `iris@v2`.
+      const retitle = (): void => {
+        view.title.label = model.ref === DRAFT_REF ? id : `${id}@${model.ref}`;
+        view.title.caption = trans.__('Dataset %1 at %2', id, model.ref);
+      };
+      retitle();
+      model.changed.connect(retitle);
       view.title.icon = datasetsIcon;
       view.title.closable = true;
       view.toolbar.addItem(
@@ -215,7 +256,12 @@ const plugin: JupyterFrontEndPlugin<void> = {
       void views.add(view);
       app.shell.add(view, 'main');
       app.shell.activateById(view.id);
-      void model.refresh();
+      void model.refresh().then(() => {
+        if (ref) {
+          model.setTab('files');
+          void model.setRef(ref);
+        }
+      });
     };
 
     const sqlEditors = new WidgetTracker<MainAreaWidget<SqlEditorWidget>>({
@@ -294,6 +340,32 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    // Live: anything written to a dataset (here, in a notebook, by a job) reloads the lists and open views.
+    const feed = new ChangeFeed(
+      serverSettings.baseUrl,
+      jupyterTransport(serverSettings)
+    );
+    const reloadAll: Debouncer = new Debouncer(() => {
+      // Never under someone typing in a dialog: a re-render could move their focus. Later, then.
+      if (document.querySelector('.jp-Dialog')) {
+        window.setTimeout(() => void reloadAll.invoke(), DIALOG_RETRY_MS);
+        return;
+      }
+      if (section.available) {
+        void datasetList.reload();
+      }
+      if (searchSection.available) {
+        void searchModel.search();
+      }
+      views.forEach(view => void view.content.model.refresh(true));
+    }, CHANGE_DEBOUNCE_MS);
+    feed.changed.connect(() => void reloadAll.invoke());
+    feed.start();
+    panel.disposed.connect(() => {
+      feed.stop();
+      reloadAll.dispose();
+    });
+
     // From the palette or the restorer with args.id; from a context menu, the dataset right-clicked.
     const datasetArg = (args: ReadonlyPartialJSONObject): string =>
       targetOf(app, args, 'id', 'kamldDataset');
@@ -307,11 +379,15 @@ const plugin: JupyterFrontEndPlugin<void> = {
       describedBy: {
         args: {
           type: 'object',
-          properties: { id: { type: 'string' } }
+          properties: { id: { type: 'string' }, ref: { type: 'string' } }
         }
       },
       isEnabled: args => datasetArg(args) !== '',
-      execute: args => openDataset(datasetArg(args))
+      execute: args =>
+        openDataset(
+          datasetArg(args),
+          typeof args.ref === 'string' ? args.ref : undefined
+        )
     });
     // Dataset tabs open at the last session come back (they load on their own).
     void restorer?.restore(views, {
@@ -395,7 +471,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       });
     }
 
-    const jobs = setupJobs(app, panel, fileBrowser, trans);
+    const { model: jobs, openJob } = setupJobs(app, panel, fileBrowser, trans);
     setupPipelines(app, fileBrowser, trans, openDataset);
     registerWorkbenchCommands({
       app,
@@ -404,6 +480,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       views,
       sqlEditors,
       jobs,
+      openJob,
       refresh: () => panel.refresh(),
       openDataset,
       openSqlEditor,

@@ -325,6 +325,13 @@ export class JobClient {
 
   private readonly _json: JsonRequester;
 
+  /** The version (`v3`) of a snapshot resource name (`datasets/x/snapshots/…`). */
+  snapshotVersion(name: string): Promise<DatasetResult<string>> {
+    return this._json('GET', `v1/${name}`, undefined, b =>
+      isObject(b) && typeof b.version === 'string' ? b.version : undefined
+    );
+  }
+
   listJobs(pageSize = 50): Promise<DatasetResult<IJob[]>> {
     return this._json('GET', `v1/jobs?pageSize=${pageSize}`, undefined, b =>
       isObject(b)

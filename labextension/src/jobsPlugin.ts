@@ -1,12 +1,19 @@
 /**
- * Jobs in the panel: the Jobs section (polled while the panel is visible), "Run as job…" on the file
- * browser's context menu for scripts and notebooks, and a notification when a job ends.
+ * Jobs in JupyterLab: the Jobs section of the panel (polled while the panel is visible), the Jobs table
+ * and one tab per job in the main area, "Run as job…" on the file browser's context menu for scripts and
+ * notebooks, and a notification when a job ends (with "Show log").
  */
 import { JupyterFrontEnd } from '@jupyterlab/application';
-import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import {
+  Dialog,
+  MainAreaWidget,
+  Notification,
+  showDialog,
+  WidgetTracker
+} from '@jupyterlab/apputils';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { TranslationBundle } from '@jupyterlab/translation';
-import { runIcon } from '@jupyterlab/ui-components';
+import { listIcon, runIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import { Widget } from '@lumino/widgets';
 
@@ -15,35 +22,109 @@ import { DatasetsPanel } from './datasetsPanel';
 import { buildRunRequest, IFlavor, IRunValues, JobClient } from './jobApi';
 import { JobsModel } from './jobsModel';
 import { JobsSectionWidget } from './jobsSection';
+import { JobsTableWidget } from './jobsTable';
+import { JobViewWidget } from './jobView';
+import { JobViewModel } from './jobViewModel';
 import { jupyterTransport } from './transport';
 
 /** How often the Jobs section refreshes while the panel is visible. */
 const POLL_MS = 1500;
+
+export interface IJobs {
+  model: JobsModel;
+  /** Opens (or shows) a job's tab. */
+  openJob: (id: string) => void;
+}
 
 export function setupJobs(
   app: JupyterFrontEnd,
   panel: DatasetsPanel,
   fileBrowser: IDefaultFileBrowser | null,
   trans: TranslationBundle
-): JobsModel {
+): IJobs {
   const settings = app.serviceManager.serverSettings;
   const client = new JobClient(settings.baseUrl, jupyterTransport(settings));
   const model = new JobsModel(client);
-  const section = new JobsSectionWidget(model, trans, id => {
-    void app.commands.execute(CommandIds.openDataset, { id });
+  const jobViews = new WidgetTracker<MainAreaWidget<JobViewWidget>>({
+    namespace: 'kamld-job'
   });
+  const openDataset = (id: string, ref?: string): void =>
+    void app.commands.execute(CommandIds.openDataset, {
+      id,
+      ...(ref ? { ref } : {})
+    });
+  const openJob = (id: string): void => {
+    const existing = jobViews.find(view => view.content.model.jobId === id);
+    if (existing) {
+      app.shell.activateById(existing.id);
+      return;
+    }
+    const content = new JobViewWidget(
+      new JobViewModel(id, client),
+      {
+        openDataset,
+        rerun: job =>
+          void model.rerun(job).then(error => {
+            if (error) {
+              Notification.error(trans.__('Could not run again: %1', error));
+            } else if (model.selected) {
+              openJob(model.selected.id);
+            }
+          })
+      },
+      trans
+    );
+    const view = new MainAreaWidget({ content });
+    view.id = `kamld-job-${id}`;
+    view.title.label = id;
+    view.title.caption = trans.__('Job %1', id);
+    view.title.icon = runIcon;
+    view.title.closable = true;
+    void jobViews.add(view);
+    app.shell.add(view, 'main');
+    app.shell.activateById(view.id);
+  };
+  let table: MainAreaWidget<JobsTableWidget> | null = null;
+  const openTable = (): void => {
+    if (!table || table.isDisposed) {
+      table = new MainAreaWidget({
+        content: new JobsTableWidget(model, trans, openJob)
+      });
+      table.id = 'kamld-jobs-table';
+      table.title.label = trans.__('Jobs');
+      table.title.icon = listIcon;
+      table.title.closable = true;
+      app.shell.add(table, 'main');
+      void model.refresh();
+    }
+    app.shell.activateById(table.id);
+  };
+  app.commands.addCommand(CommandIds.openJobs, {
+    label: args =>
+      args.isPalette ? trans.__('Open Jobs Table') : trans.__('Jobs'),
+    caption: trans.__('Every recent job, sortable and filterable'),
+    icon: listIcon,
+    execute: openTable
+  });
+  const section = new JobsSectionWidget(model, trans, openJob, openTable);
   panel.addSection(section);
   panel.addRefreshHandler(() => void model.refresh());
   model.finished.connect((_, job) => {
     const notify =
       job.state === 'SUCCEEDED' ? Notification.success : Notification.error;
     notify(trans.__('Job %1 ended %2', job.name, job.state), {
-      autoClose: 8000
+      autoClose: 8000,
+      actions: [
+        {
+          label: trans.__('Show log'),
+          callback: () => openJob(job.id)
+        }
+      ]
     });
   });
   // Running jobs are followed while the panel is hidden too: the status bar counts them.
   const timer = window.setInterval(() => {
-    if (panel.isVisible || model.runningCount > 0) {
+    if (panel.isVisible || model.runningCount > 0 || table?.isVisible) {
       void model.refresh();
     }
   }, POLL_MS);
@@ -123,8 +204,9 @@ export function setupJobs(
       Notification.info(trans.__('Job %1 submitted', submitted.value.name), {
         autoClose: 4000
       });
+      // The panel lists it, its tab follows it.
       app.shell.activateById(panel.id);
-      void model.select(submitted.value.id);
+      openJob(submitted.value.id);
     }
   });
   if (fileBrowser) {
@@ -134,7 +216,7 @@ export function setupJobs(
       rank: 12
     });
   }
-  return model;
+  return { model, openJob };
 }
 
 /** UTF-8 text → base64 (what proto bytes are in JSON). */

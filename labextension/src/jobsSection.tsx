@@ -1,29 +1,26 @@
 /**
- * The "Jobs" section of the panel: recent training jobs with state, flavor and duration; a job opened shows
- * its events, inputs, outputs with their lineage, and its log (refreshed while it runs), and can be
- * cancelled.
+ * The "Jobs" section of the panel: the recent jobs, one line each (state,
+ * name, id and start, duration); a job opens its tab in the main area, and
+ * "All jobs" opens the Jobs table.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import {
-  datasetOf,
-  IJob,
-  isFinal,
-  jobDuration,
-  jobTitle,
-  lineageLine,
-  shortSnapshot
-} from './jobApi';
+import { formatTime } from './datasetModel';
+import { jobDuration, jobTitle } from './jobApi';
 import { JobsModel } from './jobsModel';
+import { JobStateBadge } from './jobStateBadge';
+
+/** Jobs the section lists; the table shows them all. */
+const SHOWN = 8;
 
 export class JobsSectionWidget extends ReactWidget {
   constructor(
     private readonly _model: JobsModel,
     private readonly _trans: TranslationBundle,
-    /** Opens the view of a dataset id. */
-    private readonly _open: (dataset: string) => void
+    private readonly _openJob: (id: string) => void,
+    private readonly _openTable: () => void
   ) {
     super();
     this.addClass('kamld-JobsSection');
@@ -34,7 +31,6 @@ export class JobsSectionWidget extends ReactWidget {
   protected render(): React.ReactElement {
     const trans = this._trans;
     const model = this._model;
-    const open = this._open;
     return (
       <UseSignal signal={model.changed}>
         {() => (
@@ -51,125 +47,51 @@ export class JobsSectionWidget extends ReactWidget {
                 )}
               </p>
             )}
-            {model.jobs.map(job => (
-              <JobRow
-                key={job.id}
-                job={job}
-                open={model.selected?.id === job.id}
-                model={model}
-                trans={trans}
-                openDataset={open}
-              />
-            ))}
+            <ul
+              className="kamld-JobsList-items"
+              aria-label={trans.__('Recent jobs')}
+            >
+              {model.jobs.slice(0, SHOWN).map(job => (
+                <li
+                  key={job.id}
+                  className={`kamld-JobRow kamld-mod-${job.state.toLowerCase()}`}
+                  data-kamld-job={job.id}
+                >
+                  <button
+                    type="button"
+                    className="kamld-JobRow-summary"
+                    title={trans.__('Open job %1', job.id)}
+                    onClick={() => this._openJob(job.id)}
+                  >
+                    <span className="kamld-JobRow-line">
+                      <JobStateBadge state={job.state} />
+                      <span className="kamld-JobRow-title">
+                        {jobTitle(job)}
+                      </span>
+                      <span className="kamld-JobRow-duration">
+                        {jobDuration(job)}
+                      </span>
+                    </span>
+                    <span className="kamld-JobRow-meta kamld-Muted">
+                      {job.id} · {formatTime(job.startTime || job.createTime)}
+                    </span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+            {model.jobs.length > 0 && (
+              <Button
+                small
+                minimal
+                className="kamld-JobsList-all"
+                onClick={this._openTable}
+              >
+                {trans.__('All jobs (%1)', model.jobs.length)}
+              </Button>
+            )}
           </div>
         )}
       </UseSignal>
     );
   }
-}
-
-interface IJobProps {
-  job: IJob;
-  model: JobsModel;
-  trans: TranslationBundle;
-  openDataset: (dataset: string) => void;
-}
-
-function JobRow(props: IJobProps & { open: boolean }): React.ReactElement {
-  const { job, open, model } = props;
-  return (
-    <div
-      className={`kamld-JobRow kamld-mod-${job.state.toLowerCase()}`}
-      data-job={job.id}
-      data-kamld-job={job.id}
-    >
-      <button
-        className="kamld-JobRow-summary"
-        onClick={() => void model.select(job.id)}
-        aria-expanded={open}
-      >
-        <span className="kamld-JobRow-state">{job.state}</span>
-        <span className="kamld-JobRow-title">{jobTitle(job)}</span>
-        <span className="kamld-JobRow-flavor">{job.flavor}</span>
-        <span className="kamld-JobRow-duration">{jobDuration(job)}</span>
-      </button>
-      {open && <JobDetail {...props} />}
-    </div>
-  );
-}
-
-function JobDetail(props: IJobProps): React.ReactElement {
-  const { job, model, trans, openDataset } = props;
-  return (
-    <div className="kamld-JobDetail">
-      <div className="kamld-JobDetail-facts">
-        <span>{job.name}</span>
-        <span>{trans.__('image %1', job.image)}</span>
-        <span>{trans.__('attempt %1', job.attempt)}</span>
-        {!isFinal(job) && (
-          <Button
-            className="kamld-JobCancel"
-            minimal
-            onClick={() => void model.cancel(job.id)}
-          >
-            {trans.__('Cancel')}
-          </Button>
-        )}
-        {isFinal(job) && (
-          <Button
-            className="kamld-JobRerun"
-            minimal
-            onClick={() => void model.rerun(job)}
-          >
-            {trans.__('Run again')}
-          </Button>
-        )}
-      </div>
-      {job.inputs.length > 0 && (
-        <ul className="kamld-JobDetail-inputs">
-          {job.inputs.map(i => (
-            <li key={i.path}>
-              <button
-                className="kamld-Link"
-                onClick={() => openDataset(datasetOf(i.snapshot))}
-              >
-                {trans.__(
-                  'input %1 → %2',
-                  shortSnapshot(i.snapshot) || i.ref,
-                  i.path
-                )}
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-      {job.outputSnapshots.length > 0 && (
-        <ul className="kamld-JobDetail-outputs">
-          {job.outputSnapshots.map(s => (
-            <li key={s} className="kamld-JobLineage">
-              <button
-                className="kamld-Link"
-                title={trans.__('Open the dataset')}
-                onClick={() => openDataset(datasetOf(s))}
-              >
-                {lineageLine(job, s)}
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
-      <ol className="kamld-JobEvents">
-        {job.events.map((e, n) => (
-          <li key={n}>
-            <span className="kamld-JobEvents-time">{e.time.slice(11, 19)}</span>{' '}
-            {e.state} {e.reason}
-            {e.message ? `: ${e.message}` : ''}
-          </li>
-        ))}
-      </ol>
-      <pre className="kamld-JobLog" aria-label={trans.__('Log')}>
-        {model.log}
-      </pre>
-    </div>
-  );
 }

@@ -9,6 +9,7 @@ import {
   caretRightIcon,
   UseSignal
 } from '@jupyterlab/ui-components';
+import { ISignal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { DRAFT_REF } from './datasetModel';
@@ -22,50 +23,62 @@ import {
   SchemaModel,
   tableSummary
 } from './schemaModel';
+import { HistogramBars } from './histogramBars';
+import { HistogramState, isNumericType, ProfileModel } from './profileModel';
 
 export function SchemaSection(props: {
   model: SchemaModel;
   trans: TranslationBundle;
+  /** Histograms of numeric columns, when the view computes them. */
+  profile?: ProfileModel;
 }): React.ReactElement {
-  const { model, trans } = props;
+  const { model, trans, profile } = props;
   return (
     <UseSignal signal={model.changed}>
       {() => (
-        <section
-          className="kamld-Section kamld-Schema"
-          data-kamld-schema-ref={model.ref}
-          aria-busy={model.loading}
+        <UseSignal
+          signal={(profile?.changed ?? model.changed) as ISignal<unknown, void>}
         >
-          <h3>
-            {model.ref === DRAFT_REF
-              ? trans.__('Schema of the draft')
-              : trans.__('Schema at %1', model.ref)}
-          </h3>
-          {model.error && (
-            <p className="kamld-Form-error" role="alert">
-              {model.error}
-            </p>
-          )}
-          {model.tables === null && model.loading && (
-            <p className="kamld-Muted">{trans.__('Loading…')}</p>
-          )}
-          {model.tables?.length === 0 && (
-            <p className="kamld-Muted kamld-Schema-empty">
-              {trans.__(
-                'No tabular files (CSV, TSV, Parquet or JSON lines) at this ref.'
+          {() => (
+            <section
+              className="kamld-Section kamld-Schema"
+              data-kamld-schema-ref={model.ref}
+              aria-busy={model.loading}
+            >
+              <h3>
+                {model.ref === DRAFT_REF
+                  ? trans.__('Schema of the draft')
+                  : trans.__('Schema at %1', model.ref)}
+              </h3>
+              {model.error && (
+                <p className="kamld-Form-error" role="alert">
+                  {model.error}
+                </p>
               )}
-            </p>
+              {model.tables === null && model.loading && (
+                <p className="kamld-Muted">{trans.__('Loading…')}</p>
+              )}
+              {model.tables?.length === 0 && (
+                <p className="kamld-Muted kamld-Schema-empty">
+                  {trans.__(
+                    'No tabular files (CSV, TSV, Parquet or JSON lines) at this ref.'
+                  )}
+                </p>
+              )}
+              {model.tables?.map(table => (
+                <SchemaTable
+                  key={table.path}
+                  table={table}
+                  expanded={model.isExpanded(table.path)}
+                  onToggle={() => model.toggle(table.path)}
+                  trans={trans}
+                  profile={profile}
+                  refName={model.ref}
+                />
+              ))}
+            </section>
           )}
-          {model.tables?.map(table => (
-            <SchemaTable
-              key={table.path}
-              table={table}
-              expanded={model.isExpanded(table.path)}
-              onToggle={() => model.toggle(table.path)}
-              trans={trans}
-            />
-          ))}
-        </section>
+        </UseSignal>
       )}
     </UseSignal>
   );
@@ -76,6 +89,8 @@ function SchemaTable(props: {
   expanded: boolean;
   onToggle: () => void;
   trans: TranslationBundle;
+  profile?: ProfileModel;
+  refName: string;
 }): React.ReactElement {
   const { table, expanded, trans } = props;
   const Caret = expanded ? caretDownIcon : caretRightIcon;
@@ -105,7 +120,18 @@ function SchemaTable(props: {
           {tableSummary(table, trans)}
         </span>
       </button>
-      {expanded && <ColumnTable table={table} trans={trans} />}
+      {expanded && (
+        <ColumnTable
+          table={table}
+          trans={trans}
+          histogram={
+            props.profile
+              ? column =>
+                  props.profile!.histogram(props.refName, table.name, column)
+              : undefined
+          }
+        />
+      )}
     </div>
   );
 }
@@ -113,8 +139,9 @@ function SchemaTable(props: {
 function ColumnTable(props: {
   table: ITable;
   trans: TranslationBundle;
+  histogram?: (column: string) => HistogramState;
 }): React.ReactElement {
-  const { table, trans } = props;
+  const { table, trans, histogram } = props;
   return (
     <div className="kamld-SchemaTable-scroll">
       <table className="kamld-Table kamld-ColumnTable">
@@ -133,6 +160,7 @@ function ColumnTable(props: {
             >
               {trans.__('Distinct')}
             </th>
+            {histogram && <th scope="col">{trans.__('Distribution')}</th>}
             <th scope="col">{trans.__('Samples')}</th>
           </tr>
         </thead>
@@ -159,6 +187,16 @@ function ColumnTable(props: {
               </td>
               <td className="kamld-Mono">{formatRange(column.stats)}</td>
               <td className="kamld-Num">{formatDistinct(column.stats)}</td>
+              {histogram && (
+                <td className="kamld-ColumnTable-histogram">
+                  {isNumericType(column.type) && table.rowCount > 0 ? (
+                    <HistogramBars
+                      state={histogram(column.name)}
+                      trans={trans}
+                    />
+                  ) : null}
+                </td>
+              )}
               <td
                 className="kamld-ColumnTable-samples kamld-Mono"
                 title={formatSamples(column.stats)}
@@ -169,7 +207,7 @@ function ColumnTable(props: {
           ))}
           {table.columns.length === 0 && (
             <tr>
-              <td colSpan={6} className="kamld-Muted">
+              <td colSpan={histogram ? 7 : 6} className="kamld-Muted">
                 {trans.__('No columns were read from %1.', table.path)}
               </td>
             </tr>

@@ -100,6 +100,12 @@ function SearchView(props: ISearchSectionOptions): React.ReactElement {
     );
   };
   const target = completionTarget(model.text);
+  const [showFilters, setShowFilters] = React.useState(false);
+  const picked = model.facets.reduce(
+    (n, facet) =>
+      n + facet.values.filter(v => model.isPicked(facet.field, v.value)).length,
+    0
+  );
 
   return (
     <div className="kamld-Search">
@@ -139,7 +145,26 @@ function SearchView(props: ISearchSectionOptions): React.ReactElement {
         </div>
       )}
       <div className="kamld-Search-body">
-        <div className="kamld-Search-facets" aria-label={trans.__('Filters')}>
+        {model.facets.length > 0 && (
+          <button
+            type="button"
+            className="kamld-Search-filtersToggle"
+            aria-expanded={showFilters}
+            aria-controls="kamld-Search-facets"
+            onClick={() => setShowFilters(!showFilters)}
+          >
+            {picked > 0
+              ? trans.__('Filters (%1 on)', picked)
+              : trans.__('Filters')}
+          </button>
+        )}
+        <div
+          className="kamld-Search-facets"
+          id="kamld-Search-facets"
+          role="group"
+          aria-label={trans.__('Filters')}
+          hidden={!showFilters}
+        >
           {model.facets.map(facet => (
             <div
               key={facet.field}

@@ -98,7 +98,7 @@ export class SqlCatalog {
    * and tags of each (at most CATALOG_MAX_DATASETS); a dataset whose tables cannot be listed (no
    * snapshot yet) is left out of the schemas but kept in `datasets`.
    */
-  async load(): Promise<void> {
+  async load(mentioned: readonly string[] = []): Promise<void> {
     const body = await this._get(
       'v1/datasets?pageSize=' + CATALOG_MAX_DATASETS
     );
@@ -106,6 +106,21 @@ export class SqlCatalog {
     const datasets = (Array.isArray(list.datasets) ? list.datasets : [])
       .map(parseDataset)
       .filter(d => d !== undefined);
+    // The datasets the statement names complete too, however far down the list they are.
+    const listed = new Set(datasets.map(d => d.id));
+    for (const id of mentioned) {
+      if (!listed.has(id)) {
+        const one = parseDataset(
+          await this._get(`v1/datasets/${encodeURIComponent(id)}`).catch(
+            () => undefined
+          )
+        );
+        if (one) {
+          datasets.push(one);
+          listed.add(id);
+        }
+      }
+    }
     this._datasets = datasets.map(d => d.id);
     const schemas = await Promise.all(
       this._datasets.map(async id => {

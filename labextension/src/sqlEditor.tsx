@@ -9,7 +9,7 @@ import { Signal } from '@lumino/signaling';
 import * as React from 'react';
 
 import { ResultGrid } from './resultGrid';
-import { SqlCatalog } from './sqlCatalog';
+import { SqlCatalog, tableRefs } from './sqlCatalog';
 import { SqlCodeEditor } from './sqlCodeEditor';
 import { ISaveTarget, SqlEditorModel } from './sqlEditorModel';
 
@@ -168,7 +168,8 @@ function SqlInput(props: {
       onRun: () => void model.run()
     });
     let live = true;
-    catalog.load().then(
+    const mentioned = tableRefs(model.sql).map(ref => ref.schema.split('@')[0]);
+    catalog.load(mentioned).then(
       () => live && editor.refreshCatalog(),
       () => undefined // completion then offers keywords only
     );

@@ -11,22 +11,19 @@ import { ITranslate } from './connectionState';
 import {
   httpFailure,
   ISnapshot,
-  parseErrorBody,
   parseSnapshot,
   proxiedUrl,
   Transport
 } from './datasetApi';
-import { IPreviewColumn } from './previewModel';
+import { IQueryResult, IQueryStats, QueryError } from './queryStream';
+import { runQuery } from './queryRunner';
+
+export type { IQueryResult, IQueryStats };
+export { QueryError };
+export { parseQueryStream, durationMs } from './queryStream';
 
 /** Rows a query returns at most in the editor. */
 export const SQL_MAX_ROWS = 10_000;
-
-export interface IQueryStats {
-  rows: number;
-  elapsedMs: number;
-  truncated: boolean;
-  engine: string;
-}
 
 /** Where "Save as snapshot…" stores a result. */
 export interface ISaveTarget {
@@ -41,73 +38,6 @@ export interface ISaveTarget {
 export type SaveOutcome =
   | { ok: true; snapshot: ISnapshot; rows: number }
   | { ok: false; message: string; field?: string };
-
-export interface IQueryResult {
-  columns: IPreviewColumn[];
-  rows: unknown[][];
-  stats: IQueryStats | null;
-}
-
-/** "0.042s" (a proto3 JSON Duration) → 42. */
-export function durationMs(value: unknown): number {
-  const text = typeof value === 'string' ? value : '';
-  const seconds = Number(text.replace(/s$/, ''));
-  return Number.isFinite(seconds) ? Math.round(seconds * 1000) : 0;
-}
-
-/**
- * Parses the gateway's stream: one `{"result": {...}}` or `{"error": {...}}`
- * object per line. Throws the error's message for an error line.
- */
-export function parseQueryStream(text: string): IQueryResult {
-  const result: IQueryResult = { columns: [], rows: [], stats: null };
-  for (const line of text.split('\n')) {
-    if (!line.trim()) {
-      continue;
-    }
-    const item = JSON.parse(line) as Record<string, unknown>;
-    if (item.error !== undefined) {
-      const status = parseErrorBody(item.error);
-      throw new QueryError(
-        status?.message ?? 'the query failed',
-        status?.fieldViolations.find(v => v.field === 'sql')?.description
-      );
-    }
-    const part = (item.result ?? {}) as Record<string, unknown>;
-    if (part.schema) {
-      const schema = part.schema as Record<string, unknown>;
-      const columns = Array.isArray(schema.columns) ? schema.columns : [];
-      result.columns = columns.map(c => {
-        const col = (c ?? {}) as Record<string, unknown>;
-        return { name: String(col.name ?? ''), type: String(col.type ?? '') };
-      });
-    } else if (part.batch) {
-      const rows = (part.batch as Record<string, unknown>).rows;
-      for (const row of Array.isArray(rows) ? rows : []) {
-        result.rows.push(Array.isArray(row) ? (row as unknown[]) : []);
-      }
-    } else if (part.stats) {
-      const stats = part.stats as Record<string, unknown>;
-      result.stats = {
-        rows: Number(stats.rows ?? 0) || 0,
-        elapsedMs: durationMs(stats.elapsed),
-        truncated: stats.truncated === true,
-        engine: String(stats.engine ?? '')
-      };
-    }
-  }
-  return result;
-}
-
-/** A failed query: the message, and where in the statement when known. */
-export class QueryError extends Error {
-  constructor(
-    message: string,
-    readonly where?: string
-  ) {
-    super(message);
-  }
-}
 
 export class SqlEditorModel {
   constructor(
@@ -152,41 +82,12 @@ export class SqlEditorModel {
     this.result = null;
     this._changed.emit();
     try {
-      const response = await this._transport(
-        proxiedUrl(this._baseUrl, 'v1/queries:execute'),
-        {
-          method: 'POST',
-          body: JSON.stringify({
-            sql: this.sql,
-            queryId: id,
-            maxRows: String(SQL_MAX_ROWS)
-          }),
-          headers: { 'Content-Type': 'application/json' },
-          signal: abort.signal
-        }
-      );
-      const text = await response.text();
-      if (!response.ok) {
-        // A stream that fails before its first message is a plain status, wrapped as {"error": …}.
-        let payload: unknown;
-        try {
-          payload = JSON.parse(text) as unknown;
-        } catch {
-          payload = undefined;
-        }
-        const inner =
-          typeof payload === 'object' && payload !== null && 'error' in payload
-            ? (payload as { error: unknown }).error
-            : payload;
-        const failure = httpFailure(response, inner);
-        const where = failure.fieldViolations.find(
-          v => v.field === 'sql'
-        )?.description;
-        this.error = where ?? failure.message;
-      } else {
-        this.result = parseQueryStream(text);
-        this.resultSql = this.sql;
-      }
+      this.result = await runQuery(this._baseUrl, this._transport, this.sql, {
+        maxRows: SQL_MAX_ROWS,
+        queryId: id,
+        signal: abort.signal
+      });
+      this.resultSql = this.sql;
     } catch (error) {
       if (abort.signal.aborted) {
         this.error = this._trans.__('Cancelled.');

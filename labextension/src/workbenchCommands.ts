@@ -50,6 +50,8 @@ export interface IWorkbenchCommandsOptions {
   /** Whether the sidecar is connected and serves datasets. */
   refresh: () => void;
   openDataset: (id: string) => void;
+  /** Opens a job's tab. */
+  openJob: (id: string) => void;
   openSqlEditor: (sql: string) => void;
   insertDataset: (id: string) => void;
 }
@@ -100,8 +102,11 @@ function registerPanelCommands(o: IWorkbenchCommandsOptions): void {
       const box =
         panel.node.querySelector<HTMLInputElement>('.kamld-Search-input') ??
         panel.node.querySelector<HTMLInputElement>('.kamld-DatasetList-filter');
-      box?.focus();
-      box?.select();
+      // After the frame: the palette, when it ran this, hands focus back as it closes.
+      requestAnimationFrame(() => {
+        box?.focus();
+        box?.select();
+      });
     }
   });
   app.commands.addCommand(CommandIds.refresh, {
@@ -243,7 +248,10 @@ function registerViewCommands(o: IWorkbenchCommandsOptions): void {
       trans.__('Browse Files at This Snapshot'),
       trans.__('Show the files, schema and preview at this snapshot'),
       inspectorIcon,
-      (v, version) => v.model.setRef(version)
+      (v, version) => {
+        v.model.setTab('files');
+        return v.model.setRef(version);
+      }
     ],
     [
       CommandIds.restoreSnapshot,
@@ -278,22 +286,22 @@ function registerViewCommands(o: IWorkbenchCommandsOptions): void {
 
 function registerJobCommands(o: IWorkbenchCommandsOptions): void {
   const { app, trans, jobs } = o;
-  const job = (args: ReadonlyPartialJSONObject) => {
-    const id = targetOf(app, args, 'id', 'kamldJob');
-    return jobs.jobs.find(j => j.id === id);
-  };
+  const jobId = (args: ReadonlyPartialJSONObject): string =>
+    targetOf(app, args, 'id', 'kamldJob');
+  const job = (args: ReadonlyPartialJSONObject) =>
+    jobs.jobs.find(j => j.id === jobId(args));
   app.commands.addCommand(CommandIds.showJob, {
-    label: trans.__('Show Details and Log'),
-    caption: trans.__('Open this job’s events, outputs and log in the panel'),
+    label: args =>
+      args.id
+        ? trans.__('Open Job %1', String(args.id))
+        : trans.__('Show Details and Log'),
+    caption: trans.__('Open this job’s events, outputs and log in a tab'),
     icon: inspectorIcon,
-    isEnabled: args => job(args) !== undefined,
-    execute: async args => {
-      const found = job(args);
-      // select() toggles: a job already open stays open.
-      if (found && jobs.selected?.id !== found.id) {
-        await jobs.select(found.id);
-      }
-    }
+    describedBy: {
+      args: { type: 'object', properties: { id: { type: 'string' } } }
+    },
+    isEnabled: args => jobId(args) !== '',
+    execute: args => o.openJob(jobId(args))
   });
   app.commands.addCommand(CommandIds.cancelJob, {
     label: trans.__('Cancel Job'),

@@ -75,9 +75,13 @@ export function addWorkbenchMenus(
       args: { isPalette: true }
     });
   }
-  [CommandIds.sqlEditor, CommandIds.newDataset, CommandIds.openPanel].forEach(
-    (command, rank) =>
-      launcher?.add({ command, category: PALETTE_CATEGORY, rank })
+  [
+    CommandIds.sqlEditor,
+    CommandIds.newDataset,
+    CommandIds.openPanel,
+    CommandIds.openJobs
+  ].forEach((command, rank) =>
+    launcher?.add({ command, category: PALETTE_CATEGORY, rank })
   );
 }
 

@@ -5,3 +5,4 @@ import './grid.css';
 import './pipelines.css';
 import './platform.css';
 import './drive.css';
+import './workbench.css';

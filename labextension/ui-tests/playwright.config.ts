@@ -255,7 +255,12 @@ export default defineConfig({
       // The same JupyterLab as `connected`, after it: that project kills the
       // sidecar, which must not happen in the middle of these tests.
       name: 'datasets',
-      testMatch: ['datasets.spec.ts', 'preview.spec.ts', 'previewRef.spec.ts'],
+      testMatch: [
+        'datasets.spec.ts',
+        'preview.spec.ts',
+        'previewRef.spec.ts',
+        'live.spec.ts'
+      ],
       dependencies: ['connected'],
       use: { baseURL: `http://127.0.0.1:${connectedPort}` }
     },
@@ -307,6 +312,20 @@ export default defineConfig({
           }
         ]
       : []),
+    {
+      // A day in the workbench, light then dark: switches the theme too, so after `commands`.
+      name: 'workbench',
+      testMatch: 'workbench.spec.ts',
+      dependencies: ['commands'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
+      // make bench-panel only (KAMLD_E2E_BENCH): 1,000 datasets would slow every other test of the server.
+      name: 'bench',
+      testMatch: 'benchPanel.spec.ts',
+      dependencies: ['workbench'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
     {
       name: 'binary-missing',
       testMatch: 'binaryMissing.spec.ts',

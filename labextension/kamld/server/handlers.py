@@ -18,6 +18,7 @@ from tornado.simple_httpclient import HTTPTimeoutError
 
 from ..identity import USER_HEADER, user_header_value
 from .config import AUTH_HUB
+from .people import acting_account, display_name
 from .sidecar import Sidecar, SidecarUnavailable
 from .tracing import proxy_span
 
@@ -110,6 +111,22 @@ class StatusHandler(KamldHandler):
         await self.sidecar.refresh()
         self.set_header("Cache-Control", "no-store")
         self.finish(json.dumps(self.sidecar.status()))
+
+
+class WhoAmIHandler(KamldHandler):
+    """GET {base_url}kamld/whoami: the account the panel acts as and the name to show it by."""
+
+    @web.authenticated
+    async def get(self) -> None:
+        self.set_header("Cache-Control", "no-store")
+        self.finish(
+            json.dumps(
+                {
+                    "account": acting_account(self.current_user, self.identity_provider),
+                    "displayName": display_name(self.current_user, self.identity_provider),
+                }
+            )
+        )
 
 
 @web.stream_request_body
@@ -238,8 +255,7 @@ class ProxyHandler(KamldHandler):
         return headers
 
     def _username(self) -> str:
-        user = self.current_user
-        return str(getattr(user, "username", None) or getattr(user, "name", None) or user)
+        return acting_account(self.current_user, self.identity_provider)
 
     async def _forward(self, base: str, token: str) -> None:
         try:
@@ -413,6 +429,7 @@ def setup_handlers(web_app: Any, sidecar: Sidecar) -> None:
         ".*$",
         [
             (url_path_join(base_url, "kamld/status"), StatusHandler, kwargs),
+            (url_path_join(base_url, "kamld/whoami"), WhoAmIHandler, kwargs),
             (url_path_join(base_url, API_PREFIX, "(.*)"), ProxyHandler, kwargs),
         ],
     )

@@ -255,3 +255,24 @@ describe('SQL completion in the editor', () => {
     expect(labels).toEqual([]);
   });
 });
+
+describe('datasets the statement names', () => {
+  it('are loaded even when the first page does not list them', async () => {
+    const inner = fakeSidecar([]);
+    const calls: string[] = [];
+    const transport: Transport = async (url, init) => {
+      calls.push(url);
+      if (url.endsWith('/v1/datasets/penguins')) {
+        return new Response(
+          JSON.stringify({ name: 'datasets/penguins', headSnapshot: '' }),
+          { status: 200 }
+        );
+      }
+      return inner(url, init);
+    };
+    const catalog = new SqlCatalog('/lab/', transport);
+    await catalog.load(['penguins', 'iris', 'missing']);
+    expect(catalog.datasets).toEqual(['iris', 'wine', 'empty', 'penguins']);
+    expect(calls.filter(c => c.endsWith('/v1/datasets/iris'))).toHaveLength(0);
+  });
+});

@@ -11,6 +11,7 @@ import {
   kamldConsoleErrors,
   keepScreenshot,
   openDatasetsPanel,
+  showTab,
   useTheme
 } from './datasetsPanel';
 
@@ -55,7 +56,8 @@ for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
         'New Dataset…',
         'Search Datasets',
         'Datasets',
-        'Refresh Datasets and Jobs'
+        'Refresh Datasets and Jobs',
+        'Open Jobs Table'
       ]) {
         await expect(
           items.filter({
@@ -79,7 +81,8 @@ for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
         .filter({
           has: page.locator('.jp-Launcher-sectionTitle', { hasText: /^kamld$/ })
         });
-      await expect(section.locator('.jp-LauncherCard')).toHaveCount(3);
+      // SQL Editor, Dataset…, Datasets, Jobs.
+      await expect(section.locator('.jp-LauncherCard')).toHaveCount(4);
       await keepScreenshot(page, testInfo, `commands-launcher-${tag}`, {
         waitForLauncher: false
       });
@@ -128,6 +131,7 @@ for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
         '.kamld-DatasetView[data-kamld-dataset="iris"]'
       );
       await expect(view).toBeVisible();
+      await showTab(view, 'history');
 
       // ---- right-click a snapshot → browse the files at it ---------------
       await view
@@ -137,10 +141,12 @@ for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
         .locator('.lm-Menu-item', { hasText: 'Browse Files at This Snapshot' })
         .click();
       await expect(view.locator('.kamld-Files-ref select')).toHaveValue('v1');
+      await showTab(view, 'schema');
       await expect(view.locator('.kamld-Schema')).toHaveAttribute(
         'data-kamld-schema-ref',
         'v1'
       );
+      await showTab(view, 'files');
 
       // ---- right-click a file → Preview, at the ref shown ----------------
       await view

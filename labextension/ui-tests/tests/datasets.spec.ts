@@ -12,7 +12,8 @@ import {
   kamldConsoleErrors,
   keepScreenshot,
   openDatasetsPanel,
-  expectConnection
+  expectConnection,
+  showTab
 } from './datasetsPanel';
 
 test.describe.configure({ mode: 'serial' });
@@ -54,6 +55,7 @@ async function takeSnapshot(
   await dialog.locator('textarea[name="message"]').fill(message);
   await dialog.locator('.jp-mod-accept').click();
   await expect(dialog).toHaveCount(0);
+  await showTab(view, 'history');
   await expect(view.locator('.kamld-HistoryTable')).toContainText(message);
 }
 
@@ -104,6 +106,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   await expect(page.locator('.jp-Dialog')).toHaveCount(0);
 
   // ---- upload by drag and drop, snapshot v1 -----------------------------
+  await showTab(view, 'files');
   const files = view.locator('.kamld-Files');
   await dropFiles(page, files, [
     { name: 'iris.csv', type: 'text/csv', text: V1_CSV }
@@ -120,6 +123,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   );
 
   // ---- change a file and add one with the file picker, snapshot v2 -----
+  await showTab(view, 'files');
   await view.locator('.kamld-Files-input').setInputFiles([
     { name: 'iris.csv', mimeType: 'text/csv', buffer: Buffer.from(V2_CSV) },
     { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from(NOTES) }
@@ -132,6 +136,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   await expect(view.locator('[data-kamld-snapshot="v2"]')).toContainText(
     'more rows'
   );
+  await showTab(view, 'overview');
   await expect(view.locator('[data-kamld-fact="head"]')).toContainText('v2');
 
   // ---- folders: a file written under raw/ by another client --------------
@@ -146,6 +151,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
     .locator('.jp-MainAreaWidget .kamld-RefreshButton')
     .filter({ visible: true })
     .click();
+  await showTab(view, 'files');
   await view.locator('[data-kamld-folder="raw/"] a').click();
   await expect(
     view.locator('[data-kamld-file="raw/measurements.csv"]')
@@ -155,6 +161,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   await expect(view.locator('[data-kamld-file="notes.txt"]')).toBeVisible();
 
   // ---- diff v1 → v2 ------------------------------------------------------
+  await showTab(view, 'compare');
   const diff = view.locator('.kamld-Diff');
   await diff.locator('select[name="from"]').selectOption('v1');
   await diff.locator('select[name="to"]').selectOption('v2');
@@ -174,6 +181,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   await keepScreenshot(page, testInfo, 'datasets-diff-v1-v2', NO_LAUNCHER);
 
   // ---- tag v1 and browse the files at the tag ----------------------------
+  await showTab(view, 'history');
   await view.locator('[data-kamld-snapshot="v1"] .kamld-History-tag').click();
   dialog = page.locator('.jp-Dialog');
   await dialog.locator('input[name="tag"]').fill('golden');
@@ -181,6 +189,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   await expect(
     view.locator('[data-kamld-snapshot="v1"] [data-kamld-tag="golden"]')
   ).toBeVisible();
+  await showTab(view, 'files');
   await view.locator('.kamld-Files-ref select').selectOption('golden');
   await expect(view.locator('[data-kamld-file="iris.csv"]')).toContainText(
     `${V1_CSV.length} B`
@@ -188,6 +197,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   await expect(view.locator('[data-kamld-file="notes.txt"]')).toHaveCount(0);
 
   // ---- restore v1 into the draft -----------------------------------------
+  await showTab(view, 'history');
   await view
     .locator('[data-kamld-snapshot="v1"] .kamld-History-restore')
     .click();
@@ -195,6 +205,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   await expect(dialog).toContainText('v1');
   await dialog.locator('.jp-mod-accept').click();
   await expect(view.locator('.kamld-Notice')).toContainText('Restored v1');
+  await showTab(view, 'files');
   await expect(view.locator('[data-kamld-file="notes.txt"]')).toHaveCount(0);
   await expect(view.locator('[data-kamld-file="iris.csv"]')).toContainText(
     `${V1_CSV.length} B`
@@ -224,6 +235,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   expect(await response.text()).toBe(V2_CSV);
 
   // ---- inline metadata edit, then a conflicting edit -----------------------
+  await showTab(view, 'overview');
   await view.locator('.kamld-Metadata-editButton').click();
   await view
     .locator('.kamld-Metadata-edit textarea[name="description"]')
@@ -249,7 +261,8 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   const saved = await (await page.request.get(api, { headers: auth })).json();
   expect(saved.labels).toEqual({ team: 'botany', source: 'UCI, 1936' });
 
-  // Someone else changes the dataset behind the view's back...
+  // Someone else changes the dataset while the editor is open...
+  await view.locator('.kamld-Metadata-editButton').click();
   const current = await (await page.request.get(api, { headers: auth })).json();
   const patched = await page.request.patch(`${api}?updateMask=description`, {
     headers: auth,
@@ -257,7 +270,6 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   });
   expect(patched.status()).toBe(200);
   // ...so saving from the view reports a conflict instead of overwriting.
-  await view.locator('.kamld-Metadata-editButton').click();
   await view
     .locator('.kamld-Metadata-edit textarea[name="description"]')
     .fill('mine');
@@ -461,6 +473,7 @@ test('the sample iris dataset shows its schema and column statistics', async ({
   await section.locator('.kamld-DatasetList-filter').fill('iris');
   await section.locator('[data-kamld-dataset="iris"] button').first().click();
   const view = page.locator('.kamld-DatasetView[data-kamld-dataset="iris"]');
+  await showTab(view, 'schema');
 
   const schema = view.locator('.kamld-Schema[data-kamld-schema-ref="draft"]');
   const table = schema.locator('[data-kamld-table="iris.csv"]');
@@ -486,6 +499,13 @@ test('the sample iris dataset shows its schema and column statistics', async ({
   );
   // Fisher's data: 4.3 to 7.9 cm, no gaps.
   await expect(sepal).toContainText('4.3 – 7.9');
+  // Its histogram: 20 buckets counted by the SQL engine, every one of the 150 rows in one.
+  const bars = sepal.locator('.kamld-Histogram rect');
+  await expect(bars).toHaveCount(20);
+  const counts = await bars.evaluateAll(rects =>
+    rects.map(r => Number(/: (\d+) rows/.exec(r.textContent ?? '')?.[1]))
+  );
+  expect(counts.reduce((a, b) => a + b, 0)).toBe(150);
   const species = table.locator('[data-kamld-column="species"]');
   await expect(species.locator('.kamld-ColumnTable-type')).toContainText(
     'VARCHAR'
@@ -514,7 +534,9 @@ test('the sample iris dataset shows its schema and column statistics', async ({
   await section.locator('.kamld-DatasetList-filter').fill(id);
   await section.locator(`[data-kamld-dataset="${id}"] button`).first().click();
   const notes = page.locator(`.kamld-DatasetView[data-kamld-dataset="${id}"]`);
+  await showTab(notes, 'files');
   await expect(notes.locator('[data-kamld-file="README.txt"]')).toBeVisible();
+  await showTab(notes, 'schema');
   await expect(notes.locator('.kamld-Schema-empty')).toContainText(
     'No tabular files'
   );

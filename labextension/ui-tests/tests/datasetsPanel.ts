@@ -142,7 +142,13 @@ export function kamldConsoleErrors(page: Page): string[] {
   return errors;
 }
 
-/** Switches JupyterLab's theme through Settings › Theme (a user setting: switch back before the end). */
+/** Shows one tab of a dataset view (Overview, Files, Schema & profile, History, Compare, Lineage). */
+export async function showTab(view: Locator, tab: string): Promise<void> {
+  await view.locator(`[role="tab"][data-kamld-tab="${tab}"]`).click();
+  await expect(view.locator(`[data-kamld-panel="${tab}"]`)).toBeVisible();
+}
+
+/** Picks a theme from Settings › Theme and waits until it applies (a user setting: every test of the server sees it). */
 export async function useTheme(page: Page, theme: string): Promise<void> {
   await page.locator('.lm-MenuBar-item', { hasText: 'Settings' }).click();
   await page

@@ -96,38 +96,55 @@ test('a script and a notebook run as jobs from the panel, with live logs and lin
   const datasets = await openDatasetsPanel(page, testInfo);
 
   await runAsJob(page, script, 'iris@v1:/data', `model-${stamp}:/out`);
-  // The panel comes forward with the new job open.
-  const row = datasets.panel
-    .locator('.kamld-JobRow')
-    .filter({ hasText: script });
-  await expect(row).toHaveCount(1);
-  const log = row.locator('.kamld-JobLog');
+  // The job's tab opens in the main area; the panel lists it too.
+  const jobView = page
+    .locator('.kamld-JobView')
+    .filter({ hasText: script })
+    .filter({ visible: true });
+  await expect(jobView).toHaveCount(1);
+  await expect(
+    datasets.panel.locator('.kamld-JobRow').filter({ hasText: script })
+  ).toHaveCount(1);
+  const state = jobView.locator('.kamld-JobView-header .kamld-JobState');
+  const log = jobView.locator('.kamld-JobLog');
   // Live: the first line shows while the script still sleeps.
   await expect(log).toContainText('training on 150 rows');
-  await expect(row.locator('.kamld-JobRow-state')).toHaveText(/RUNNING/);
+  await expect(state).toHaveAttribute('data-kamld-state', /RUNNING|PENDING/);
   await keepScreenshot(page, testInfo, 'job-running', NO_LAUNCHER);
-  await expect(row.locator('.kamld-JobRow-state')).toHaveText('SUCCEEDED', {
+  await expect(state).toHaveAttribute('data-kamld-state', 'SUCCEEDED', {
     timeout: 60_000
   });
   await expect(log).toContainText('done');
-  const lineage = row.locator('.kamld-JobLineage');
-  await expect(lineage).toContainText(`model-${stamp}@`);
-  await expect(lineage).toContainText('← jobs/job-');
-  await expect(lineage).toContainText('← iris@');
+  // The output is named by its snapshot's version, and so is the input.
+  const lineage = jobView.locator('.kamld-JobLineage');
+  await expect(lineage).toContainText(`model-${stamp}@v1`);
+  await expect(jobView.locator('.kamld-JobView-io')).toContainText('iris@v1');
+  await expect(
+    jobView.locator(`[data-kamld-label="model-${stamp}@v1"]`)
+  ).toBeVisible();
   await expect(
     page.locator('.jp-Notification-Toast-success, .Toastify__toast--success')
   ).toContainText('SUCCEEDED');
   await keepScreenshot(page, testInfo, 'job-succeeded', NO_LAUNCHER);
-  // The output links to its dataset, whose history draws the lineage.
-  await lineage.locator('button').click();
+  // The output link opens the output snapshot (v1), not the draft.
+  await lineage.locator('.kamld-SnapshotLink').click();
   const view = page.locator(
     `.kamld-DatasetView[data-kamld-dataset="model-${stamp}"]`
   );
-  await expect(view.locator('.kamld-Lineage')).toContainText(
-    `model-${stamp}@v1 ← jobs/job-`
-  );
-  await expect(view.locator('.kamld-Lineage')).toContainText('← iris@');
+  await expect(view.locator('.kamld-Files-ref select')).toHaveValue('v1');
+  await expect(view.locator('[data-kamld-file="model.txt"]')).toBeVisible();
+  // Its lineage graph: iris@v1 → the job → model@v1.
+  await view.locator('[role="tab"][data-kamld-tab="lineage"]').click();
+  const graph = view.locator('.kamld-LineageGraph');
+  await expect(
+    graph.locator(`[data-kamld-label="model-${stamp}@v1"]`)
+  ).toBeVisible();
+  await expect(graph.locator('[data-kamld-label="iris@v1"]')).toBeVisible();
+  await expect(graph.locator('.kamld-mod-job')).toHaveCount(1);
   await keepScreenshot(page, testInfo, 'job-output-lineage', NO_LAUNCHER);
+  // A job node opens the job's tab again.
+  await graph.locator('.kamld-mod-job').click();
+  await expect(jobView).toBeVisible();
 
   // The notebook from its own toolbar.
   await page
@@ -151,15 +168,26 @@ test('a script and a notebook run as jobs from the panel, with live logs and lin
   await dialog.locator('input[name="cpu"]').fill('100m');
   await dialog.locator('.jp-mod-accept').click();
   await expect(dialog).toHaveCount(0);
-  const nbRow = datasets.panel
-    .locator('.kamld-JobRow')
-    .filter({ hasText: notebook });
-  await expect(nbRow.locator('.kamld-JobRow-state')).toHaveText('SUCCEEDED', {
-    timeout: 90_000
-  });
-  await expect(nbRow.locator('.kamld-JobLineage')).toContainText(
-    `summary-${stamp}@`
+  const nbView = page
+    .locator('.kamld-JobView')
+    .filter({ hasText: notebook })
+    .filter({ visible: true });
+  await expect(
+    nbView.locator('.kamld-JobView-header .kamld-JobState')
+  ).toHaveAttribute('data-kamld-state', 'SUCCEEDED', { timeout: 90_000 });
+  await expect(nbView.locator('.kamld-JobLineage')).toContainText(
+    `summary-${stamp}@v1`
   );
+  // The Jobs table lists both, newest first, and filters.
+  await datasets.panel.locator('.kamld-JobsList-all').click();
+  const table = page.locator('.kamld-JobsTable').filter({ visible: true });
+  await expect(table.locator('tbody tr[data-kamld-job]').first()).toContainText(
+    notebook
+  );
+  await table.locator('.kamld-JobsTable-filter').fill(script);
+  await expect(table.locator('tbody tr[data-kamld-job]')).toHaveCount(1);
+  await table.locator('.kamld-JobsTable-filter').fill('');
+  await keepScreenshot(page, testInfo, 'jobs-table', NO_LAUNCHER);
   const snapshot = await page.request.get(
     `/kamld/api/v1/datasets/summary-${stamp}/snapshots/v1`,
     { headers: auth }

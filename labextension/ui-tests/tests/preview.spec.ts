@@ -11,7 +11,8 @@ import {
   expectConnection,
   kamldConsoleErrors,
   keepScreenshot,
-  openDatasetsPanel
+  openDatasetsPanel,
+  showTab
 } from './datasetsPanel';
 
 test('a sample CSV is previewed with its column types', async ({
@@ -26,6 +27,7 @@ test('a sample CSV is previewed with its column types', async ({
   await section.locator('.kamld-DatasetList-filter').fill('iris');
   await section.locator('[data-kamld-dataset="iris"] button').first().click();
   const view = page.locator('.kamld-DatasetView[data-kamld-dataset="iris"]');
+  await showTab(view, 'files');
   const file = view.locator('[data-kamld-file="iris.csv"]');
   await expect(file).toBeVisible();
   await file.locator('.kamld-Files-preview').click();

@@ -40,6 +40,7 @@ test('search the sample datasets, filter by a facet and open a result', async ({
     .toEqual(expect.arrayContaining(['iris', 'penguins', 'wine']));
 
   // Narrow with the format facet: only the Parquet ones stay.
+  await section.locator('.kamld-Search-filtersToggle').click();
   const parquet = section.locator(
     '[data-kamld-facet="format"] .kamld-Search-facetValue',
     { hasText: 'parquet' }

@@ -105,6 +105,7 @@ func newGateway(ctx context.Context, lis *bufconn.Listener, maxMsg int) (*runtim
 		kamldv1.RegisterJobServiceHandler,
 		kamldv1.RegisterAuditServiceHandler,
 		kamldv1.RegisterPipelineServiceHandler,
+		kamldv1.RegisterChangeServiceHandler,
 	} {
 		if err := register(ctx, mux, conn); err != nil {
 			conn.Close()

@@ -6,6 +6,8 @@ import (
 	"google.golang.org/grpc"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
+	"github.com/kamld/kamld/sidecar/internal/changefeed"
+	"github.com/kamld/kamld/sidecar/internal/changesvc"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/datasetsvc"
 	"github.com/kamld/kamld/sidecar/internal/job"
@@ -26,6 +28,7 @@ type Services struct {
 	Audit    kamldv1.AuditServiceServer // reads the audit log (answers FAILED_PRECONDITION when it is off)
 	// Pipelines runs pipelines of jobs (PipelineService).
 	Pipelines *pipeline.Manager
+	Changes   *changefeed.Feed // dataset writes, for clients that keep lists current
 }
 
 // capabilities are the feature names a sidecar serves (SystemInfo.capabilities), in report order.
@@ -36,6 +39,7 @@ func (v Services) check() error {
 	for name, missing := range map[string]bool{
 		"datasets": v.Datasets == nil, "tables": v.Tables == nil, "search": v.Search == nil,
 		"query": v.Query == nil, "jobs": v.Jobs == nil, "audit": v.Audit == nil, "pipelines": v.Pipelines == nil,
+		"changes": v.Changes == nil,
 	} {
 		if missing {
 			errs = append(errs, errors.New("server: no "+name+" service"))
@@ -58,4 +62,5 @@ func (v Services) register(r grpc.ServiceRegistrar, maxMessageBytes int) {
 	kamldv1.RegisterJobServiceServer(r, jobsvc.New(v.Jobs))
 	kamldv1.RegisterAuditServiceServer(r, v.Audit)
 	kamldv1.RegisterPipelineServiceServer(r, pipelinesvc.New(v.Pipelines))
+	kamldv1.RegisterChangeServiceServer(r, changesvc.New(v.Changes))
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/backend"
 	"github.com/kamld/kamld/sidecar/internal/blob"
+	"github.com/kamld/kamld/sidecar/internal/changefeed"
 	"github.com/kamld/kamld/sidecar/internal/compute"
 	"github.com/kamld/kamld/sidecar/internal/config"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
@@ -77,7 +78,10 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 		s.Audit = audit.New(store, audit.WithSegmentMaxBytes(cfg.Audit.SegmentMaxBytes), audit.WithLogger(log))
 	}
 	syncer := search.NewSyncer(store, ix, search.WithSyncLogger(log))
-	engine := dataset.New(store, dataset.WithObserver(syncer.Observer))
+	feed := changefeed.New()
+	engine := dataset.New(store, dataset.WithObserver(func(e *dataset.Engine) dataset.Observer {
+		return feed.Observer(syncer.Observer(e))
+	}))
 	catalog, duck, err := OpenTabular(ctx, cfg, engine, tabular.WithLogger(log))
 	if err != nil {
 		return nil, err
@@ -102,6 +106,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 	s.Services = server.Services{
 		Datasets: engine, Tables: catalog, Search: searchsvc.NewService(ix), Jobs: jobs, Pipelines: pipelines,
 		Query: newQuery(sqlEngine, engine, catalog, log), Audit: auditsvc.New(s.Audit),
+		Changes: feed,
 	}
 	if cfg.Samples {
 		if _, err := samples.ImportOnce(ctx, engine, store, datasets.FS, version.Get().Version, log); err != nil {
