@@ -7,6 +7,9 @@ export interface paths {
   "/v1/audit/records": {
     get: operations["AuditService_ListAuditRecords"];
   };
+  "/v1/changes": {
+    get: operations["ChangeService_WatchChanges"];
+  };
   "/v1/datasets": {
     get: operations["DatasetService_ListDatasets"];
     post: operations["DatasetService_CreateDataset"];
@@ -561,6 +564,16 @@ export interface definitions {
     | "CHANGE_TYPE_ADDED"
     | "CHANGE_TYPE_REMOVED"
     | "CHANGE_TYPE_MODIFIED";
+  /** @description Changes is where the sequence stands. */
+  v1Changes: {
+    /** @description Identifies this sidecar process: a new epoch means sequences restarted, so the caller reloads. */
+    epoch?: string;
+    /**
+     * Format: int64
+     * @description Moves on with every dataset write.
+     */
+    sequence?: string;
+  };
   /** @description Column is one column of a tabular file's inferred schema. */
   v1Column: {
     /** @description Column name as it appears in the file. */
@@ -1750,6 +1763,28 @@ export interface operations {
       /** A successful response. */
       200: {
         schema: definitions["v1ListAuditRecordsResponse"];
+      };
+      /** An unexpected error response. */
+      default: {
+        schema: definitions["rpcStatus"];
+      };
+    };
+  };
+  ChangeService_WatchChanges: {
+    parameters: {
+      query: {
+        /** The epoch of the caller's last answer; empty on the first call. */
+        epoch?: string;
+        /** The sequence of the caller's last answer; 0 on the first call. */
+        afterSequence?: string;
+        /** How long to wait for a change, 0..60 seconds; 0 answers at once. */
+        waitSeconds?: number;
+      };
+    };
+    responses: {
+      /** A successful response. */
+      200: {
+        schema: definitions["v1Changes"];
       };
       /** An unexpected error response. */
       default: {
