@@ -37,6 +37,9 @@ var Mutating = map[string]bool{
 
 	"/kamld.v1.BatchUploadService/UploadFiles": true,
 
+	// A long poll that names no dataset: a read.
+	"/kamld.v1.ChangeService/WatchChanges": false,
+
 	"/kamld.v1.AccessService/GetAccess": false,
 	"/kamld.v1.AccessService/SetAccess": true,
 
