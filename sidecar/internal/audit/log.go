@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -37,7 +38,22 @@ type Log struct {
 	mu       sync.Mutex
 	queue    []*pending
 	flushing bool
+	closed   bool
+	flushers sync.WaitGroup
 	seq      uint64
+}
+
+// ErrClosed is Write's answer after Close: the record is not written.
+var ErrClosed = errors.New("audit log closed")
+
+// Close waits for the segments being written and refuses later records (ErrClosed), so nothing writes to
+// the store once the sidecar has closed it. (A refused call's record is written off the call's goroutine
+// and can arrive after the server stopped.)
+func (l *Log) Close() {
+	l.mu.Lock()
+	l.closed = true
+	l.mu.Unlock()
+	l.flushers.Wait()
 }
 
 type pending struct {
@@ -78,9 +94,14 @@ func (l *Log) Write(ctx context.Context, r Record) error {
 	}
 	p := &pending{line: append(line, '\n'), time: r.Time, done: make(chan error, 1)}
 	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return ErrClosed
+	}
 	l.queue = append(l.queue, p)
 	if !l.flushing {
 		l.flushing = true
+		l.flushers.Add(1)
 		go l.flush()
 	}
 	l.mu.Unlock()
@@ -94,6 +115,7 @@ func (l *Log) Write(ctx context.Context, r Record) error {
 
 // flush writes segments until the queue is empty.
 func (l *Log) flush() {
+	defer l.flushers.Done()
 	for {
 		batch, seq := l.take()
 		if len(batch) == 0 {

@@ -76,6 +76,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 	s.Store = store
 	if cfg.AuditOn() {
 		s.Audit = audit.New(store, audit.WithSegmentMaxBytes(cfg.Audit.SegmentMaxBytes), audit.WithLogger(log))
+		s.closers = append(s.closers, func() error { s.Audit.Close(); return nil })
 	}
 	syncer := search.NewSyncer(store, ix, search.WithSyncLogger(log))
 	feed := changefeed.New()
