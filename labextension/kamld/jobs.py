@@ -23,6 +23,7 @@ import requests
 from .client import Client
 from .display import SnapshotInfo, job_html
 from .errors import FailedPrecondition, KamldError, error_for, invalid_argument
+from .handle import ResourceHandle
 from .progress import wait_bar
 
 __all__ = [
@@ -62,29 +63,11 @@ def _job_path(name: str) -> str:
     return f"/v1/jobs/{quote(job_id, safe='')}"
 
 
-class Job:
+class Job(ResourceHandle):
     """A handle on a submitted job; its fields are the JobService's Job, refreshed by `refresh()`."""
 
-    def __init__(self, data: Mapping[str, Any], client: Client) -> None:
-        self._data = dict(data)
-        self._client = client
-
-    @property
-    def name(self) -> str:
-        return str(self._data.get("name", ""))
-
-    @property
-    def id(self) -> str:
-        return self.name.removeprefix("jobs/")
-
-    @property
-    def state(self) -> str:
-        return str(self._data.get("state", "JOB_STATE_UNSPECIFIED"))
-
-    @property
-    def data(self) -> dict[str, Any]:
-        """The job as the API returns it (a copy)."""
-        return dict(self._data)
+    collection = "jobs"
+    unspecified_state = "JOB_STATE_UNSPECIFIED"
 
     @property
     def events(self) -> list[JobEvent]:

@@ -19,7 +19,8 @@ from typing import Any, TypedDict
 from urllib.parse import quote
 
 from .client import Client, Snapshot
-from .errors import KamldError
+from .errors import FailedPrecondition, invalid_argument
+from .handle import ResourceHandle
 from .jobs import Job, _stream
 
 __all__ = [
@@ -77,40 +78,22 @@ class StepPlan(TypedDict, total=False):
     cachedJob: str
 
 
-class PipelineFailed(KamldError):
+class PipelineFailed(FailedPrecondition):
     """`PipelineRun.wait()` found the run FAILED or CANCELLED."""
 
 
 def _run_path(name: str) -> str:
     run_id = name.removeprefix("pipelineRuns/")
     if not run_id or "/" in run_id:
-        raise ValueError(f"{name!r} is not a pipeline run (want pipelineRuns/<id> or <id>)")
+        raise invalid_argument(f"{name!r} is not a pipeline run (want pipelineRuns/<id> or <id>)")
     return f"/v1/pipelineRuns/{quote(run_id, safe='')}"
 
 
-class PipelineRun:
+class PipelineRun(ResourceHandle):
     """A handle on a pipeline run; its fields are PipelineService's PipelineRun, refreshed by `refresh()`."""
 
-    def __init__(self, data: Mapping[str, Any], client: Client) -> None:
-        self._data = dict(data)
-        self._client = client
-
-    @property
-    def name(self) -> str:
-        return str(self._data.get("name", ""))
-
-    @property
-    def id(self) -> str:
-        return self.name.removeprefix("pipelineRuns/")
-
-    @property
-    def state(self) -> str:
-        return str(self._data.get("state", "PIPELINE_RUN_STATE_UNSPECIFIED"))
-
-    @property
-    def data(self) -> dict[str, Any]:
-        """The run as the API returns it (a copy)."""
-        return dict(self._data)
+    collection = "pipelineRuns"
+    unspecified_state = "PIPELINE_RUN_STATE_UNSPECIFIED"
 
     @property
     def done(self) -> bool:
@@ -165,7 +148,7 @@ class PipelineRun:
         s = self.step(step)
         name = s.get("job") or s.get("cachedJob")
         if not name:
-            raise KamldError(9, f"step {step} of {self.name} has not run yet ({s.get('state')})")
+            raise FailedPrecondition(9, f"step {step} of {self.name} has not run yet ({s.get('state')})")
         return Job(self._client.request("GET", f"/v1/{quote(name, safe='/')}"), self._client)
 
     def logs(self, step: str, *, follow: bool = False) -> str:
@@ -224,7 +207,7 @@ def _request(
         try:
             text = path.read_text()
         except OSError as exc:
-            raise KamldError(3, f"cannot read {path}: {exc.strerror or exc}") from exc
+            raise invalid_argument(f"cannot read {path}: {exc.strerror or exc}") from exc
         base = path.parent
         try:
             spec = importlib.import_module("yaml").safe_load(text)
