@@ -5,6 +5,7 @@ forged identity headers, and the server extension forwarding the user's own Hub 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +51,9 @@ def shared(
         "KAMLD_AUTH_HUB_CACHE_TTL": f"{CACHE_TTL}s",
         "KAMLD_AUTH_ADMIN_GROUPS": "admins",
         "KAMLD_IMPORT_SAMPLES": "false",
+        # Shared mode refuses local jobs without a separate uid; a test cannot switch users, so it names its
+        # own (which isolates nothing: these tests run no jobs).
+        "KAMLD_COMPUTE_LOCAL_RUN_AS": f"{os.getuid()}:{os.getgid()}",
     }
     with serve_kamld(kamld_binary, tmp_path_factory.mktemp("shared") / "kamld", env) as sidecar:
         LONG_LIVED.add(sidecar.process.pid)
