@@ -160,9 +160,10 @@ export class DatasetViewModel {
   async refresh(live = false): Promise<void> {
     if (!live) {
       this.editorEpoch++;
+      // Finished uploads are old news once the user reloads; a live reload (often caused by the upload
+      // itself) keeps them, so "uploaded" stays on screen.
+      this.uploads = this.uploads.filter(upload => !upload.done);
     }
-    // Finished uploads are old news once the view reloads.
-    this.uploads = this.uploads.filter(upload => !upload.done);
     this.profile.clear();
     await Promise.all([
       this._loadDataset(),

@@ -139,7 +139,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       transport: jupyterTransport(serverSettings)
     });
     const datasetList = new DatasetListModel(datasetClient);
-    const inserter = new NotebookInserter(app);
+    const inserter = new NotebookInserter(
+      app,
+      () => fileBrowser?.model.path ?? ''
+    );
     const views = new WidgetTracker<MainAreaWidget<DatasetViewWidget>>({
       namespace: 'kamld-dataset'
     });

@@ -44,7 +44,14 @@ function isNotebookPanel(widget: unknown): widget is INotebookPanelLike {
 }
 
 export class NotebookInserter {
-  constructor(private readonly _app: JupyterFrontEnd) {
+  /**
+   * `cwd` names the folder a new notebook goes to: the default file browser's. Without it JupyterLab picks the
+   * last-focused file browser's folder, which may be the kamld: drive's root, where no notebook can be saved.
+   */
+  constructor(
+    private readonly _app: JupyterFrontEnd,
+    private readonly _cwd: () => string = () => ''
+  ) {
     _app.shell.currentChanged?.connect((_, change) => {
       if (isNotebookPanel(change.newValue)) {
         this._last = change.newValue;
@@ -67,9 +74,24 @@ export class NotebookInserter {
       // The default kernel, so that no kernel picker interrupts.
       const kernelName =
         this._app.serviceManager.kernelspecs.specs?.default || undefined;
+      // Not notebook:create-new: an empty cwd makes it use the last-focused file browser's folder.
+      const model = (await this._app.commands.execute(
+        'docmanager:new-untitled',
+        {
+          path: this._cwd(),
+          type: 'notebook'
+        }
+      )) as { path?: string } | undefined;
+      if (!model?.path) {
+        throw new Error('could not create a notebook');
+      }
       const widget: unknown = await this._app.commands.execute(
-        'notebook:create-new',
-        kernelName ? { kernelName } : {}
+        'docmanager:open',
+        {
+          path: model.path,
+          factory: 'Notebook',
+          ...(kernelName ? { kernel: { name: kernelName } } : {})
+        }
       );
       if (!isNotebookPanel(widget)) {
         throw new Error('could not create a notebook');

@@ -411,14 +411,14 @@ export interface definitions {
      * @description "user" or "group".
      * @enum {string}
      */
-    kind?: "user" | "group";
+    kind: "user" | "group";
     /** @description The user, service or group name, 1-256 printable characters. */
-    name?: string;
+    name: string;
     /**
      * @description "reader", "writer" or "admin".
      * @enum {string}
      */
-    role?: "reader" | "writer" | "admin";
+    role: "reader" | "writer" | "admin";
   };
   /** @description AuditRecord is one audited call. */
   v1AuditRecord: {
@@ -662,7 +662,7 @@ export interface definitions {
     /** @description The owner, an admin of the dataset. Empty in SetAccess keeps the current owner. */
     owner?: string;
     /**
-     * @description "private", "internal" or "public". Required in SetAccess.
+     * @description "private", "internal" or "public". Empty in SetAccess keeps the current visibility.
      * @enum {string}
      */
     visibility?: "private" | "internal" | "public";
@@ -1981,7 +1981,7 @@ export interface operations {
           /** @description The owner, an admin of the dataset. Empty in SetAccess keeps the current owner. */
           owner?: string;
           /**
-           * @description "private", "internal" or "public". Required in SetAccess.
+           * @description "private", "internal" or "public". Empty in SetAccess keeps the current visibility.
            * @enum {string}
            */
           visibility?: "private" | "internal" | "public";

@@ -35,6 +35,7 @@ func Document(version string) ([]byte, error) {
 		addLimits(paths)
 		streamErrors(paths)
 		optionalBodies(paths)
+		inlineBodies(paths)
 		doc["paths"] = paths
 	}
 	if defs, ok := doc["definitions"].(map[string]any); ok {

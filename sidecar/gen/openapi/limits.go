@@ -6,6 +6,7 @@ package openapi
 // use, so the document states every limit the server enforces (docs/development-checks.md).
 
 import (
+	"slices"
 	"strings"
 
 	options "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
@@ -199,15 +200,40 @@ func optionalBodies(paths map[string]any) {
 	}
 }
 
+// inlineBodies gives the request bodies protoc-gen-openapiv2 writes inline (a body message one of whose
+// fields is in the path, such as SetAccess's access.name) the rules the definitions get: closed, plain
+// strings, nullable fields.
+func inlineBodies(paths map[string]any) {
+	bodies := map[string]any{}
+	for path, item := range paths {
+		ops, _ := item.(map[string]any)
+		for method, op := range ops {
+			params, _ := op.(map[string]any)["parameters"].([]any)
+			for _, prm := range params {
+				p, _ := prm.(map[string]any)
+				if schema, _ := p["schema"].(map[string]any); p["in"] == "body" && schema["properties"] != nil {
+					bodies[method+" "+path] = schema
+				}
+			}
+		}
+	}
+	closeObjects(bodies)
+	nullableFields(bodies)
+}
+
 // nullableFields: proto3 JSON reads null as "unset" for every field, and the gateway writes an unset
-// message field as null, so every property may be null.
+// message field as null, so every property may be null, but for those a schema lists as required.
 func nullableFields(defs map[string]any) {
 	for _, d := range defs {
 		def, _ := d.(map[string]any)
 		props, _ := def["properties"].(map[string]any)
-		for _, p := range props {
-			if prop, _ := p.(map[string]any); prop != nil {
+		required, _ := def["required"].([]any)
+		for name, p := range props {
+			if prop, _ := p.(map[string]any); prop != nil && !slices.Contains(required, any(name)) {
 				prop["x-nullable"] = true
+				if enum, ok := prop["enum"].([]any); ok && !slices.Contains(enum, any(nil)) {
+					prop["enum"] = append(enum, nil) // an enum's own list must admit the null too
+				}
 			}
 		}
 	}

@@ -21,7 +21,7 @@ func Validate(pol Policy) []Violation {
 		out = append(out, Violation{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
 	switch pol.Visibility {
-	case Private, Internal, Public:
+	case "", Private, Internal, Public: // empty: SetAccess keeps the current visibility
 	default:
 		bad("visibility", "%q is not a visibility: use private, internal or public", pol.Visibility)
 	}

@@ -13,6 +13,9 @@ import (
 // MaxWait bounds a long poll, so proxies with idle timeouts see an answer in time.
 const MaxWait = 60 * time.Second
 
+// maxEpochBytes is the epoch's limit as change.proto declares it (max_length).
+const maxEpochBytes = 64
+
 // Service implements kamldv1.ChangeServiceServer.
 type Service struct {
 	kamldv1.UnimplementedChangeServiceServer
@@ -28,6 +31,9 @@ func (s *Service) WatchChanges(ctx context.Context, req *kamldv1.WatchChangesReq
 	wait := time.Duration(req.GetWaitSeconds()) * time.Second
 	if req.GetWaitSeconds() < 0 || wait > MaxWait {
 		return nil, apierr.InvalidArgument("wait_seconds", "%d is outside 0..60", req.GetWaitSeconds())
+	}
+	if len(req.GetEpoch()) > maxEpochBytes {
+		return nil, apierr.InvalidArgument("epoch", "%d bytes; at most %d (send back the epoch of the last answer)", len(req.GetEpoch()), maxEpochBytes)
 	}
 	if req.GetAfterSequence() < 0 {
 		return nil, apierr.InvalidArgument("after_sequence", "%d is negative", req.GetAfterSequence())

@@ -112,12 +112,16 @@ func (d *ds) access(ctx context.Context) *Access {
 
 // SetAccess replaces dataset id's policy; only its admins (the owner, admin grants, platform admins) may.
 // With etag set it fails with ErrAborted unless the record's version still matches. The policy must pass
-// access.Validate (the caller maps the violations to field errors). An empty Owner keeps the current owner.
+// access.Validate (the caller maps the violations to field errors). An empty Owner keeps the current owner, an
+// empty Visibility the current visibility.
 func (e *Engine) SetAccess(ctx context.Context, id string, pol access.Policy, etag string) (*Access, error) {
 	d, err := e.changeRecord(ctx, access.Admin, "name", id, etag, "the access of dataset", func(rec *metaRecord) error {
 		p := pol
 		if p.Owner == "" {
 			p.Owner = rec.Owner
+		}
+		if p.Visibility == "" {
+			p.Visibility = rec.policy().Visibility
 		}
 		rec.setPolicy(p)
 		return nil

@@ -30,7 +30,7 @@ type DatasetAccess struct {
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// The owner, an admin of the dataset. Empty in SetAccess keeps the current owner.
 	Owner string `protobuf:"bytes,2,opt,name=owner,proto3" json:"owner,omitempty"`
-	// "private", "internal" or "public". Required in SetAccess.
+	// "private", "internal" or "public". Empty in SetAccess keeps the current visibility.
 	Visibility string `protobuf:"bytes,3,opt,name=visibility,proto3" json:"visibility,omitempty"`
 	// Users and groups with a role, at most 256; a user or group appears at most once.
 	Grants []*AccessGrant `protobuf:"bytes,4,rep,name=grants,proto3" json:"grants,omitempty"`
@@ -274,7 +274,7 @@ var File_kamld_v1_access_proto protoreflect.FileDescriptor
 
 const file_kamld_v1_access_proto_rawDesc = "" +
 	"\n" +
-	"\x15kamld/v1/access.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xed\x01\n" +
+	"\x15kamld/v1/access.proto\x12\bkamld.v1\x1a\x1cgoogle/api/annotations.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xf4\x01\n" +
 	"\rDatasetAccess\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1c\n" +
 	"\x05owner\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x02R\x05owner\x12A\n" +
@@ -282,12 +282,13 @@ const file_kamld_v1_access_proto_rawDesc = "" +
 	"visibility\x18\x03 \x01(\tB!\x92A\x1e\xf2\x02\aprivate\xf2\x02\binternal\xf2\x02\x06publicR\n" +
 	"visibility\x126\n" +
 	"\x06grants\x18\x04 \x03(\v2\x15.kamld.v1.AccessGrantB\a\x92A\x04\xa0\x01\x80\x02R\x06grants\x12\x12\n" +
-	"\x04etag\x18\x05 \x01(\tR\x04etag\x12\x1b\n" +
-	"\tyour_role\x18\x06 \x01(\tR\byourRole\"\x84\x01\n" +
+	"\x04etag\x18\x05 \x01(\tR\x04etag\x12\"\n" +
+	"\tyour_role\x18\x06 \x01(\tB\x05\x92A\x02@\x01R\byourRole\"\xa3\x01\n" +
 	"\vAccessGrant\x12&\n" +
-	"\x04kind\x18\x01 \x01(\tB\x12\x92A\x0f\xf2\x02\x04user\xf2\x02\x05groupR\x04kind\x12\x1a\n" +
-	"\x04name\x18\x02 \x01(\tB\x06\x92A\x03x\x80\x02R\x04name\x121\n" +
-	"\x04role\x18\x03 \x01(\tB\x1d\x92A\x1a\xf2\x02\x06reader\xf2\x02\x06writer\xf2\x02\x05adminR\x04role\"&\n" +
+	"\x04kind\x18\x01 \x01(\tB\x12\x92A\x0f\xf2\x02\x04user\xf2\x02\x05groupR\x04kind\x12\x1d\n" +
+	"\x04name\x18\x02 \x01(\tB\t\x92A\x06x\x80\x02\x80\x01\x01R\x04name\x121\n" +
+	"\x04role\x18\x03 \x01(\tB\x1d\x92A\x1a\xf2\x02\x06reader\xf2\x02\x06writer\xf2\x02\x05adminR\x04role:\x1a\x92A\x17\n" +
+	"\x15\xd2\x01\x04kind\xd2\x01\x04name\xd2\x01\x04role\"&\n" +
 	"\x10GetAccessRequest\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\"C\n" +
 	"\x10SetAccessRequest\x12/\n" +
