@@ -78,9 +78,32 @@ function item(browser: Locator, name: string): Locator {
   });
 }
 
+/**
+ * Loads further pages ("Load more", as a user scrolling would) until `name` is listed: the drive's top lists
+ * datasets by name a page at a time, and the tests before this one leave hundreds of datasets.
+ */
+async function reveal(browser: Locator, name: string): Promise<void> {
+  const loadMore = browser.locator('.kamld-DriveLoadMore');
+  for (let i = 0; i < 50; i++) {
+    if (await item(browser, name).isVisible()) {
+      return;
+    }
+    if (!(await loadMore.isVisible())) {
+      break;
+    }
+    const listed = await browser.locator('.jp-DirListing-item').count();
+    await loadMore.click();
+    await expect
+      .poll(async () => browser.locator('.jp-DirListing-item').count())
+      .toBeGreaterThan(listed);
+  }
+  await expect(item(browser, name)).toBeVisible();
+}
+
 /** Opens folders one after the other by double-click, from the drive's top. */
 async function cd(browser: Locator, ...names: string[]): Promise<void> {
   for (const name of names) {
+    await reveal(browser, name);
     await item(browser, name).dblclick();
     await expect(
       browser.locator('.jp-BreadCrumbs').getByText(name, { exact: false })
@@ -136,7 +159,7 @@ test('the kamld: drive in JupyterLab', async ({ page, context }, testInfo) => {
   const browser = await openDrive(page, testInfo);
 
   // ---- datasets, refs, files; iris@v1/iris.csv in the CSV viewer ----------
-  await expect(item(browser, 'iris')).toBeVisible();
+  await reveal(browser, 'iris');
   await cd(browser, 'iris');
   await expect(item(browser, 'iris@draft')).toBeVisible();
   await cd(browser, 'iris@v1');
