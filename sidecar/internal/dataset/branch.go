@@ -120,7 +120,7 @@ func (d *ds) legacyHead(ctx context.Context) (snapRecord, error) {
 		if err := d.finish(ctx, next); err != nil {
 			return h, err
 		}
-		if hv, err = putJSON(ctx, d.e.blobs, d.keys.head(), next, casOpts(hv)); lostRace(err) {
+		if hv, err = putJSON(ctx, d.e.blobs, d.keys.head(), next, blob.SwapOptions(hv)); lostRace(err) {
 			hv, err = "", nil
 		}
 		if err != nil {
@@ -172,7 +172,7 @@ func (d *ds) claimSeq(ctx context.Context) (int64, error) {
 			return 0, err
 		}
 		c.Last++
-		_, err = putJSON(ctx, d.e.blobs, d.keys.seqCounter(), c, casOpts(ver))
+		_, err = putJSON(ctx, d.e.blobs, d.keys.seqCounter(), c, blob.SwapOptions(ver))
 		if err == nil {
 			// A sidecar of a version before branches commits by creating seq/<n> itself: skip a number it took.
 			if _, err := d.e.blobs.Stat(ctx, d.keys.seq(c.Last)); errors.Is(err, apierr.ErrNotFound) {

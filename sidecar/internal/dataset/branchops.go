@@ -47,7 +47,7 @@ func (e *Engine) CreateBranch(ctx context.Context, id, name, ref, author string)
 		return nil, fmt.Errorf("branch %q of dataset %q: %w", name, d.id, apierr.ErrAlreadyExists)
 	}
 	br := branchRecord{Head: from, Finished: true, Draft: randomID(), Author: author, Time: e.clock(), From: from.ID}
-	if _, err := putJSON(ctx, e.blobs, d.keys.branch(name), br, casOpts(ver)); err != nil {
+	if _, err := putJSON(ctx, e.blobs, d.keys.branch(name), br, blob.SwapOptions(ver)); err != nil {
 		if lostRace(err) {
 			return nil, fmt.Errorf("branch %q of dataset %q was created concurrently: %w", name, d.id, apierr.ErrAlreadyExists)
 		}
@@ -217,7 +217,7 @@ func (e *Engine) RenameBranch(ctx context.Context, id, name, newName string) (*B
 		}
 		// The new name first, then the old one's tombstone: a commit to the old name in between makes the
 		// tombstone lose, and the loop copies again. The new name only ever holds what this rename wrote.
-		if newVer, err = putJSON(ctx, e.blobs, d.keys.branch(newName), br, casOpts(newVer)); err != nil {
+		if newVer, err = putJSON(ctx, e.blobs, d.keys.branch(newName), br, blob.SwapOptions(newVer)); err != nil {
 			if lostRace(err) {
 				return nil, fmt.Errorf("branch %q of dataset %q was written concurrently: %w", newName, d.id, apierr.ErrAborted)
 			}

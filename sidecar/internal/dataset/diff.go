@@ -5,6 +5,7 @@ import (
 
 	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
 	"github.com/kamld/kamld/sidecar/internal/resource"
 )
@@ -175,7 +176,7 @@ func (d *ds) resetDraft(ctx context.Context, root string) (DiffStats, error) {
 			return DiffStats{}, err
 		}
 		next := draftPointer{Cur: genRef{ID: newGenID(), Base: root}, Sealed: v.ptr.Sealed}
-		_, err = putJSON(ctx, d.e.blobs, d.draftKey, next, casOpts(v.ptrVer))
+		_, err = putJSON(ctx, d.e.blobs, d.draftKey, next, blob.SwapOptions(v.ptrVer))
 		if lostRace(err) {
 			if err := backoff(ctx, attempt); err != nil {
 				return DiffStats{}, err

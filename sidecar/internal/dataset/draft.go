@@ -80,7 +80,7 @@ func (d *ds) current(ctx context.Context) (draftPointer, string, error) {
 			return p, ver, err
 		}
 		p.Cur = genRef{ID: newGenID()}
-		ver, err = putJSON(ctx, d.e.blobs, d.draftKey, p, casOpts(ver))
+		ver, err = putJSON(ctx, d.e.blobs, d.draftKey, p, blob.SwapOptions(ver))
 		if err == nil {
 			return p, ver, nil
 		}
@@ -338,7 +338,7 @@ func (d *ds) putConditional(ctx context.Context, gen string, ent *draftEntry, co
 	if err := cond(cur); err != nil {
 		return err
 	}
-	_, err = putJSON(ctx, d.e.blobs, key, ent, casOpts(ver))
+	_, err = putJSON(ctx, d.e.blobs, key, ent, blob.SwapOptions(ver))
 	if lostRace(err) {
 		return errRetry // a concurrent write to the same path won: decide again on its result
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/blob"
 	"github.com/kamld/kamld/sidecar/internal/dataset/manifest"
 	"github.com/kamld/kamld/sidecar/internal/resource"
 )
@@ -325,7 +326,7 @@ func (d *ds) tidyDraft(ctx context.Context, head snapRecord) error {
 			return nil
 		}
 		p.Sealed = kept
-		if _, err := putJSON(ctx, d.e.blobs, d.draftKey, p, casOpts(pv)); err == nil {
+		if _, err := putJSON(ctx, d.e.blobs, d.draftKey, p, blob.SwapOptions(pv)); err == nil {
 			return nil
 		} else if !lostRace(err) {
 			return err

@@ -121,7 +121,7 @@ func (e *Engine) CreateDataset(ctx context.Context, id string, m Metadata) (*Dat
 	if m.Visibility != "" {
 		rec.setPolicy(access.Policy{Owner: m.Owner, Visibility: m.Visibility})
 	}
-	if _, err := putJSON(ctx, e.blobs, metaKey(id), rec, casOpts(ver)); err != nil {
+	if _, err := putJSON(ctx, e.blobs, metaKey(id), rec, blob.SwapOptions(ver)); err != nil {
 		if lostRace(err) {
 			return nil, fmt.Errorf("dataset %q: %w", id, apierr.ErrAlreadyExists)
 		}

@@ -39,14 +39,6 @@ func putJSON(ctx context.Context, s blob.Store, key string, v any, opts blob.Put
 	return info.Version, nil
 }
 
-// casOpts is a compare-and-swap against version, or create-only when there was no object.
-func casOpts(version string) blob.PutOptions {
-	if version == "" {
-		return blob.PutOptions{IfNoneMatch: true}
-	}
-	return blob.PutOptions{IfMatch: version}
-}
-
 // lostRace reports a conditional write that lost: retry from a fresh read.
 func lostRace(err error) bool {
 	return errors.Is(err, apierr.ErrAborted) || errors.Is(err, apierr.ErrAlreadyExists)

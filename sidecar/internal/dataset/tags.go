@@ -53,7 +53,7 @@ func (e *Engine) CreateTag(ctx context.Context, id, tagID, ref, author string, o
 			return nil, fmt.Errorf("tag %q of dataset %q: %w", tagID, id, apierr.ErrAlreadyExists)
 		}
 		rec := tagRecord{Snapshot: snap.ID, Author: author, Time: e.clock()}
-		_, err = putJSON(ctx, e.blobs, d.keys.tag(tagID), rec, casOpts(ver))
+		_, err = putJSON(ctx, e.blobs, d.keys.tag(tagID), rec, blob.SwapOptions(ver))
 		if lostRace(err) {
 			continue
 		}

@@ -172,11 +172,7 @@ func saveRecord(ctx context.Context, s blob.Store, r *record) error {
 	if err != nil {
 		return err
 	}
-	opts := blob.PutOptions{IfMatch: r.version}
-	if r.version == "" {
-		opts = blob.PutOptions{IfNoneMatch: true}
-	}
-	info, err := s.Put(ctx, recordKey(r.id()), bytes.NewReader(b), opts)
+	info, err := s.Put(ctx, recordKey(r.id()), bytes.NewReader(b), blob.SwapOptions(r.version))
 	if err != nil {
 		return err
 	}
@@ -187,7 +183,7 @@ func saveRecord(ctx context.Context, s blob.Store, r *record) error {
 // update applies fn to the freshest record and saves it by compare-and-swap, retrying lost races. fn
 // returning errNoChange skips the write.
 func update(ctx context.Context, s blob.Store, id string, fn func(*record) error) (*record, error) {
-	for range 64 {
+	r, lost, err := blob.RetrySwaps(func() (*record, error) {
 		r, err := loadRecord(ctx, s, id)
 		if err != nil {
 			return nil, err
@@ -197,13 +193,12 @@ func update(ctx context.Context, s blob.Store, id string, fn func(*record) error
 		} else if err != nil {
 			return nil, err
 		}
-		err = saveRecord(ctx, s, r)
-		if errors.Is(err, apierr.ErrAborted) {
-			continue
-		}
-		return r, err
+		return r, saveRecord(ctx, s, r)
+	})
+	if lost {
+		return nil, fmt.Errorf("job %s: still losing to concurrent updates: %w", id, apierr.ErrAborted)
 	}
-	return nil, fmt.Errorf("job %s: still losing to concurrent updates: %w", id, apierr.ErrAborted)
+	return r, err
 }
 
 var errNoChange = errors.New("no change")

@@ -152,11 +152,7 @@ func saveRun(ctx context.Context, s blob.Store, r *Run) error {
 	if err != nil {
 		return err
 	}
-	opts := blob.PutOptions{IfMatch: r.version}
-	if r.version == "" {
-		opts = blob.PutOptions{IfNoneMatch: true}
-	}
-	info, err := s.Put(ctx, runKey(r.ID), bytes.NewReader(b), opts)
+	info, err := s.Put(ctx, runKey(r.ID), bytes.NewReader(b), blob.SwapOptions(r.version))
 	if err != nil {
 		return err
 	}
@@ -166,7 +162,7 @@ func saveRun(ctx context.Context, s blob.Store, r *Run) error {
 
 // updateRun applies fn to the freshest record and saves it, retrying lost races; errNoChange skips the write.
 func updateRun(ctx context.Context, s blob.Store, id string, fn func(*Run) error) (*Run, error) {
-	for range 64 {
+	r, lost, err := blob.RetrySwaps(func() (*Run, error) {
 		r, err := loadRun(ctx, s, id)
 		if err != nil {
 			return nil, err
@@ -176,12 +172,12 @@ func updateRun(ctx context.Context, s blob.Store, id string, fn func(*Run) error
 		} else if err != nil {
 			return nil, err
 		}
-		if err = saveRun(ctx, s, r); errors.Is(err, apierr.ErrAborted) {
-			continue
-		}
-		return r, err
+		return r, saveRun(ctx, s, r)
+	})
+	if lost {
+		return nil, fmt.Errorf("pipeline run %s: still losing to concurrent updates: %w", id, apierr.ErrAborted)
 	}
-	return nil, fmt.Errorf("pipeline run %s: still losing to concurrent updates: %w", id, apierr.ErrAborted)
+	return r, err
 }
 
 var errNoChange = errors.New("no change")
