@@ -119,7 +119,8 @@ class Job(ResourceHandle):
 
     def iter_logs(self, *, follow: bool = False, attempt: int = 0, offset: int = 0) -> Iterator[str]:
         """The log as pieces of text, live with `follow`. A followed stream that breaks (a quiet job
-        outlasting the client's read timeout, a restarted sidecar) is resumed where it stopped."""
+        outlasting the client's read timeout, a restarted sidecar) is resumed where it stopped, also when the
+        job ended meanwhile."""
         while True:
             params = {"follow": "true" if follow else "false", "attempt": attempt, "offset": offset}
             try:
@@ -130,8 +131,12 @@ class Job(ResourceHandle):
                     yield text
                 return
             except KamldError as exc:
-                if not follow or exc.code not in (DEADLINE_EXCEEDED, UNAVAILABLE) or self.refresh().done:
+                if not follow or exc.code not in (DEADLINE_EXCEEDED, UNAVAILABLE):
                     raise
+                if self.refresh().done:
+                    # The job ended while the stream was down: what it wrote after `offset` is final, so
+                    # read it once without following instead of losing the tail.
+                    follow = False
 
     def watch(self) -> Iterator[JobEvent]:
         """Every state change, recorded ones first, until the job is final."""
