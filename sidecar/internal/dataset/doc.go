@@ -78,6 +78,9 @@
 //  3. The draft as read = head tree + the pointer's generations the head does not cover, applied in order;
 //     read consistently by checking the pointer did not change around the read.
 //  4. Restore swaps the current generation for a new, empty one whose base is the snapshot's root.
+//  5. A checkpoint (draftindex.go) seals like a snapshot, folds everything before the new current generation
+//     into a tree and records its root on that generation, bound to the head and generations it was folded
+//     from; reads start from it while those still match, so a read applies only the entries since.
 //
 // A crash anywhere leaves a consistent state: an upload killed midway leaves only a staging object; a
 // snapshot killed after sealing leaves sealed generations that the draft still shows and the next snapshot
