@@ -77,17 +77,19 @@ def enter(notebook: str, *, client: Client | None = None) -> Path:
     KAMLD_VERSION_FOLDER_MAX_FILES (10,000); DataLoss if a file does not match its digest.
     """
     ref = parse_short_ref(notebook)
+    if not ref.ref:
+        raise invalid_argument(f"{notebook!r} names no version: write e.g. 'kamld:{ref.dataset}@v1/{ref.path}'")
     if ref.ref == "draft" or ref.ref.endswith("~draft"):
         raise invalid_argument(f"{notebook!r} is in a draft, which changes: read its files with kamld.open")
     c = client or get_client()
     snapshot = c.get_snapshot(ref.dataset, ref.ref)
     folder = ref.path.rpartition("/")[0]
-    where = f"kamld:{ref.dataset}@{ref.ref or 'latest'}/{folder + '/' if folder else ''}"
+    where = f"kamld:{ref.dataset}@{ref.ref}/{folder + '/' if folder else ''}"
     files = c.list_files(ref.dataset, ref=snapshot["id"], prefix=folder + "/" if folder else "")
     _check_size(where, files)
     root = cache_root()
     tree = _materialise(c, root, ref.dataset, snapshot["id"], folder, files)
-    protect(root, where=f"kamld:{ref.dataset}@{ref.ref or 'latest'}", draft=f"{ref.dataset}@draft")
+    protect(root, where=f"kamld:{ref.dataset}@{ref.ref}", draft=f"{ref.dataset}@draft")
     os.chdir(tree)
     return tree
 
