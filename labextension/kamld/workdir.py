@@ -15,7 +15,7 @@ or kernel manager: docs/architecture.md, "A notebook from a version".
 Layout of the cache (KAMLD_VERSION_CACHE, else `kamld-versions` in Jupyter's runtime folder):
 
     blobs/<sha256 hex>                       each content once, 0444, shared by every version and folder
-    trees/<dataset>@<snapshot id>/<name>/    a folder's files (as hard links to their blobs), folders 0555
+    trees/<dataset>@<snapshot id>/<name>/    a folder's files (as hard links to their blobs), folders 0500
     tmp/                                     downloads and trees being built, renamed into place when whole
 
 A tree is keyed by the snapshot's id, which never changes, so a tree once built is reused as it is.
@@ -78,7 +78,9 @@ def enter(notebook: str, *, client: Client | None = None) -> Path:
     """
     ref = parse_short_ref(notebook)
     if not ref.ref:
-        raise invalid_argument(f"{notebook!r} names no version: write e.g. 'kamld:{ref.dataset}@v1/{ref.path}'")
+        raise invalid_argument(
+            f"{notebook!r} names no version: write e.g. 'kamld:{ref.dataset}@v1/{ref.path}'"
+        )
     if ref.ref == "draft" or ref.ref.endswith("~draft"):
         raise invalid_argument(f"{notebook!r} is in a draft, which changes: read its files with kamld.open")
     c = client or get_client()
@@ -159,7 +161,9 @@ def _blob(c: Client, root: Path, dataset: str, snapshot: str, f: FileInfo) -> Pa
             out.write(chunk)
     if h.hexdigest() != hexdigest:
         os.unlink(tmp)
-        raise DataLoss(15, f"{f['path']} of {dataset}@{snapshot} arrived as sha256:{h.hexdigest()}, not {digest}")
+        raise DataLoss(
+            15, f"{f['path']} of {dataset}@{snapshot} arrived as sha256:{h.hexdigest()}, not {digest}"
+        )
     os.chmod(tmp, 0o444)
     os.replace(tmp, blob)
     return blob
@@ -167,12 +171,12 @@ def _blob(c: Client, root: Path, dataset: str, snapshot: str, f: FileInfo) -> Pa
 
 def _seal_folders(top: Path) -> None:
     for dirpath, _, _ in os.walk(top, topdown=False):
-        os.chmod(dirpath, 0o555)
+        os.chmod(dirpath, 0o500)
 
 
 def _unseal_and_remove(top: Path) -> None:
     for dirpath, _, _ in os.walk(top):
-        os.chmod(dirpath, 0o755)
+        os.chmod(dirpath, 0o700)
     shutil.rmtree(top, ignore_errors=True)
 
 
@@ -206,7 +210,7 @@ def _writing() -> Iterator[None]:
 
 
 def protect(root: Path, *, where: str, draft: str) -> None:
-    """Refuse, in this process, writes under `root` with a PermissionError naming the version and its draft."""
+    """Refuse writes under `root` in this process, with a PermissionError naming the version and draft."""
     global _hooked
     _protected[os.path.realpath(root)] = (where, draft)
     if not _hooked:  # an audit hook cannot be removed: one per process, reading _protected

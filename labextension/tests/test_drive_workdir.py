@@ -1,4 +1,4 @@
-"""A notebook opened from a version runs beside that version's files, read-only (kamld.workdir, docs/drive.md).
+"""A notebook opened from a version runs beside that version's files, read-only (kamld.workdir).
 
 A real Python kernel (jupyter_client, the kernel JupyterLab would start) runs the line the drive sends it,
 then the notebook's own code: relative opens read the version's bytes, writes fail.
@@ -37,7 +37,9 @@ def version(kernel_sidecar: ExternalSidecar, tmp_path: Path, monkeypatch: pytest
     (src / "data").mkdir(parents=True)
     (src / "iris.csv").write_bytes(V1_CSV)
     (src / "data" / "extra.txt").write_text("extra")
-    (src / "analysis.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    (src / "analysis.ipynb").write_text(
+        json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    )
     (tmp_path / "src" / "elsewhere.txt").write_text("not in the notebook's folder")
     kamld.create("nb")
     kamld.upload(str(tmp_path / "src"), "nb/")
@@ -71,7 +73,9 @@ def run(kc: BlockingKernelClient, code: str) -> tuple[str, dict[str, Any]]:
     return "".join(out), reply["content"]
 
 
-def test_a_version_notebook_reads_the_version_files_beside_it(kernel: BlockingKernelClient, version: Path) -> None:
+def test_a_version_notebook_reads_the_version_files_beside_it(
+    kernel: BlockingKernelClient, version: Path
+) -> None:
     _, reply = run(kernel, ENTER)
     assert reply["status"] == "ok", reply
     out, reply = run(kernel, 'import os; print(os.getcwd()); print(open("iris.csv").read(), end="")')
@@ -79,7 +83,9 @@ def test_a_version_notebook_reads_the_version_files_beside_it(kernel: BlockingKe
     cwd, _, text = out.partition("\n")
     assert Path(cwd).resolve().is_relative_to(version.resolve())
     assert text.encode() == V1_CSV, "the version's bytes, not the draft's"
-    out, _ = run(kernel, 'import pandas as pd; print(pd.read_csv("iris.csv").shape, open("data/extra.txt").read())')
+    out, _ = run(
+        kernel, 'import pandas as pd; print(pd.read_csv("iris.csv").shape, open("data/extra.txt").read())'
+    )
     assert out.strip() == "(2, 2) extra"
     out, _ = run(kernel, 'import os; print(sorted(os.listdir(".")))')
     assert out.strip() == "['analysis.ipynb', 'data', 'iris.csv']", "only the notebook's folder is copied"
@@ -115,7 +121,8 @@ def test_the_copy_is_content_addressed_and_reused(kernel: BlockingKernelClient, 
     for blob in (version / "blobs").iterdir():
         assert blob.stat().st_mode & 0o777 == 0o444
     trees = list((version / "trees").iterdir())
-    assert len(trees) == 1 and trees[0].name.startswith("nb@")
+    assert len(trees) == 1
+    assert trees[0].name.startswith("nb@")
     # A restarted kernel (or another notebook of the same folder) finds the tree built.
     before = {p: p.stat().st_ino for p in trees[0].rglob("*")}
     _, reply = run(kernel, ENTER)
