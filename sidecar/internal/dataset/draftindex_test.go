@@ -48,8 +48,9 @@ func pagedPaths(t *testing.T, e *Engine, id, ref, prefix string, recursive bool)
 	}
 }
 
-// draftFold reports what a read of the draft starts from and how many entries it applies on top.
-func draftFold(t *testing.T, e *Engine, id string) (start string, applied int) {
+// draftFold reports whether a read of the draft starts from a checkpoint (not the head) and how many entries
+// it applies on top.
+func draftFold(t *testing.T, e *Engine, id string) (indexed bool, applied int) {
 	t.Helper()
 	ctx := context.Background()
 	d, err := e.open(ctx, access.Reader, "dataset", id)
@@ -58,10 +59,10 @@ func draftFold(t *testing.T, e *Engine, id string) (start string, applied int) {
 	require.NoError(t, err)
 	head, _, err := d.loadHead(ctx)
 	require.NoError(t, err)
-	start, _ = foldStart(head, pending(p, head))
+	start, _ := foldStart(head, pending(p, head))
 	_, applied, err = d.fold(ctx, head, pending(p, head))
 	require.NoError(t, err)
-	return start, applied
+	return start != head.rootOrEmpty(), applied
 }
 
 func TestDraftIndexKeepsReadsSmallAndExact(t *testing.T) {
@@ -93,8 +94,8 @@ func TestDraftIndexKeepsReadsSmallAndExact(t *testing.T) {
 			}
 		}
 
-		start, applied := draftFold(t, e, "big")
-		require.NotEqual(t, "", start, "the draft is read from a checkpoint")
+		indexed, applied := draftFold(t, e, "big")
+		require.True(t, indexed, "the draft is read from a checkpoint")
 		require.Less(t, applied, 200, "a read applies only the entries since the last checkpoint, not all %d", len(want))
 
 		all := slices.Sorted(maps.Keys(want))
@@ -135,8 +136,8 @@ func TestDraftIndexIgnoredAfterTheHeadMoves(t *testing.T) {
 		}
 		batchWrite(t, e, "iris", files)
 		write(t, e, "iris", "late.txt", "late")
-		start, _ := draftFold(t, e, "iris")
-		require.NotEqual(t, "", start)
+		indexed, _ := draftFold(t, e, "iris")
+		require.True(t, indexed)
 
 		res, err := e.MergeBranch(ctx, "iris", "exp", "", MergeOptions{})
 		require.NoError(t, err)
@@ -145,5 +146,59 @@ func TestDraftIndexIgnoredAfterTheHeadMoves(t *testing.T) {
 		require.Contains(t, got, "exp.txt", "the merged head shows through the pending changes")
 		require.Contains(t, got, "late.txt")
 		require.Len(t, got, 43)
+	})
+}
+
+// A draft written without checkpoints (by an older sidecar, or past its threshold) gets one from the first
+// read that has to fold too much; reads after it apply nothing more.
+func TestDraftIndexMadeByAReader(t *testing.T) {
+	onStores(t, func(t *testing.T, store blob.Store) {
+		writer := New(store, WithDraftIndexBytes(1<<40))
+		newDataset(t, writer, "old")
+		for i := range 30 {
+			write(t, writer, "old", fmt.Sprintf("f%02d.txt", i), "x")
+		}
+		indexed, applied := draftFold(t, writer, "old")
+		require.False(t, indexed)
+		require.Equal(t, 30, applied)
+
+		reader := indexedEngine(store)
+		require.Len(t, pagedPaths(t, reader, "old", "draft", "", true), 30)
+		indexed, applied = draftFold(t, reader, "old")
+		require.True(t, indexed)
+		require.Zero(t, applied)
+		require.Len(t, pagedPaths(t, writer, "old", "draft", "", true), 30, "the index reads the same for everyone")
+	})
+}
+
+// A checkpoint that dies after its seal, before recording its index, leaves one more sealed generation: the
+// draft reads the same, and the next checkpoint or snapshot carries on.
+func TestDraftIndexKilledAfterSeal(t *testing.T) {
+	onStores(t, func(t *testing.T, store blob.Store) {
+		ctx := context.Background()
+		e := New(store, WithDraftIndexBytes(1<<40))
+		newDataset(t, e, "iris")
+		for i := range 5 {
+			write(t, e, "iris", fmt.Sprintf("f%d.txt", i), "x")
+		}
+		d, err := e.open(ctx, access.Writer, "dataset", "iris")
+		require.NoError(t, err)
+		p, pv, err := d.readPointer(ctx)
+		require.NoError(t, err)
+		sealed := draftPointer{Cur: genRef{ID: newGenID()}, Sealed: append(p.Sealed, p.Cur)}
+		_, err = putJSON(ctx, store, d.draftKey, sealed, blob.SwapOptions(pv)) // the seal, and nothing after
+		require.NoError(t, err)
+		write(t, e, "iris", "after.txt", "y")
+		want := []string{"after.txt", "f0.txt", "f1.txt", "f2.txt", "f3.txt", "f4.txt"}
+		require.Equal(t, want, pagedPaths(t, e, "iris", "draft", "", true))
+
+		require.NoError(t, d.checkpoint(ctx))
+		indexed, applied := draftFold(t, e, "iris")
+		require.True(t, indexed)
+		require.Zero(t, applied)
+		require.Equal(t, want, pagedPaths(t, e, "iris", "draft", "", true))
+		_, err = e.CreateSnapshot(ctx, "iris", SnapshotOptions{})
+		require.NoError(t, err)
+		require.Equal(t, want, pagedPaths(t, e, "iris", "v1", "", true))
 	})
 }
