@@ -22,7 +22,8 @@
 //	datasets/<id>/<uid>/seqcounter           the last version number taken (all branches share one sequence).
 //	datasets/<id>/<uid>/seq/<20-digit n>     snapshot record n, create-only, written once it is committed.
 //	datasets/<id>/<uid>/ids/<snapshot id>    index id → n, create-only (id-prefix refs list this folder).
-//	datasets/<id>/<uid>/draft                main's draft pointer: current generation + sealed ones. CAS only.
+//	datasets/<id>/<uid>/draft                main's draft pointer: current generation + sealed ones (with restore bases
+//	                                         and checkpoint indexes, draftindex.go). CAS only.
 //	datasets/<id>/<uid>/drafts/<draft id>    another branch's draft pointer, named by its branch pointer.
 //	datasets/<id>/<uid>/gens/<gen>/<sha256(path)>  one draft entry (file written or deleted) of a generation.
 //	datasets/<id>/<uid>/gens/<gen>/batch-<random>  the entries of one batch upload (batch.go), one object.
