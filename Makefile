@@ -173,6 +173,10 @@ test: lint check-generate test-go test-rules test-chart test-image test-py test-
 .PHONY: test-go
 test-go: minio elasticsearch trino kube helper otelcol prometheus ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
 	go test -count=1 -timeout 30m $$(go list ./sidecar/... ./examples/... | grep -v /sidecar/internal/chart$$)
+	# The draft's concurrency, crash and merge tests again with a checkpoint every 1 KiB of entries (draftindex.go).
+	KAMLD_TEST_DRAFT_INDEX_BYTES=1024 go test -count=1 -timeout 15m \
+	  -run 'Concurrent|CreateOnlyRace|Killed|SeveralProcesses|GCRacesWriters|BranchesAcrossProcesses|Lifecycle|Merge' \
+	  ./sidecar/internal/dataset/
 
 .PHONY: test-chart
 test-chart: chart-tools kube minio elasticsearch trino build ## Helm chart: lint, presets vs golden files, kubeconform, typos, server-side apply, kamld from the rendered config

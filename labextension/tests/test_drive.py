@@ -195,27 +195,20 @@ def _folder(root: Path, n: int) -> Path:
     return folder
 
 
-def test_a_big_folder_is_listed_page_by_page(kernel_sidecar: ExternalSidecar, tmp_path: Path) -> None:
-    n = int(os.environ.get("KAMLD_DRIVE_FILES", "1500"))
-    kamld.create("many")
-    started = time.monotonic()
-    kamld.upload(str(_folder(tmp_path, n)), "many/many/", workers=8)
-    # Recorded as v1: a version's listing reads its manifest tree (a draft's pending writes are read one by
-    # one until a snapshot folds them in, so a 100,000-file draft lists slowly; docs/drive.md).
-    client = kamld.Client(timeout=1800)
-    kamld.snapshot("many", "all of them", client=client)
-    seeded = time.monotonic() - started
-    route = "/v1/datasets/many/files"
-    params = {"ref": "v1", "prefix": "many/", "pageSize": str(PAGE_SIZE)}
-
+def _first_page(client: kamld.Client, ref: str) -> tuple[dict[str, Any], float]:
+    """The first page of many/ at ref, and how long it took over REST."""
     started = time.perf_counter()
-    first = client.request("GET", route, params=params)
-    first_page_s = time.perf_counter() - started
+    params = {"ref": ref, "prefix": "many/", "pageSize": str(PAGE_SIZE)}
+    page = client.request("GET", "/v1/datasets/many/files", params=params)
+    return page, time.perf_counter() - started
+
+
+def _check_paging(client: kamld.Client, ref: str, first: dict[str, Any]) -> None:
     assert len(first["files"]) == PAGE_SIZE
     assert first["files"][0]["path"] == "many/f000000.txt"
     assert first["nextPageToken"]
-    assert first_page_s < FIRST_PAGE_BUDGET_S, f"first page took {first_page_s:.3f} s"
-
+    params = {"ref": ref, "prefix": "many/", "pageSize": str(PAGE_SIZE)}
+    route = "/v1/datasets/many/files"
     # The next page continues where the first stopped; nothing else is loaded for it.
     second = client.request("GET", route, params={**params, "pageToken": first["nextPageToken"]})
     assert second["files"][0]["path"] == f"many/f{PAGE_SIZE:06d}.txt"
@@ -224,17 +217,43 @@ def test_a_big_folder_is_listed_page_by_page(kernel_sidecar: ExternalSidecar, tm
     assert [f["path"] for f in narrowed["files"]][:2] == ["many/f000120.txt", "many/f000121.txt"]
     assert all("f00012" in f["path"] for f in narrowed["files"])
 
+
+def test_a_big_folder_is_listed_page_by_page(kernel_sidecar: ExternalSidecar, tmp_path: Path) -> None:
+    n = int(os.environ.get("KAMLD_DRIVE_FILES", "1500"))
+    kamld.create("many")
+    started = time.monotonic()
+    kamld.upload(str(_folder(tmp_path, n)), "many/many/", workers=8)
+    seeded = time.monotonic() - started
+    client = kamld.Client(timeout=1800)
+
+    # In the draft first: its pending writes are read from the draft's index (a checkpointed manifest tree)
+    # plus the few entries since, not one by one (docs/drive.md).
+    draft_first, draft_s = _first_page(client, "draft")
+    _check_paging(client, "draft", draft_first)
+    assert draft_s < FIRST_PAGE_BUDGET_S, f"the draft's first page took {draft_s:.3f} s"
+
+    started = time.monotonic()
+    kamld.snapshot("many", "all of them", client=client)
+    snapshot_s = time.monotonic() - started
+    first, first_page_s = _first_page(client, "v1")
+    _check_paging(client, "v1", first)
+    assert first_page_s < FIRST_PAGE_BUDGET_S, f"first page took {first_page_s:.3f} s"
+
     report = os.environ.get("KAMLD_DRIVE_BENCH_JSON")
     if report:
         Path(report).write_text(
             json.dumps(
                 {
                     "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-                    "work": f"first page ({PAGE_SIZE}) of {n:,} files at a version, ListFiles over REST",
+                    "work": f"first page ({PAGE_SIZE}) of {n:,} files at a version and in the draft"
+                    " (not yet snapshotted), ListFiles over REST",
                     "first_page_ms": round(first_page_s * 1000, 1),
+                    "draft_first_page_ms": round(draft_s * 1000, 1),
+                    "draft_vs_version": round(draft_s / first_page_s, 2),
                     "budget_ms": FIRST_PAGE_BUDGET_S * 1000,
-                    "met": first_page_s < FIRST_PAGE_BUDGET_S,
+                    "met": max(first_page_s, draft_s) < FIRST_PAGE_BUDGET_S,
                     "seed_s": round(seeded, 1),
+                    "snapshot_s": round(snapshot_s, 1),
                 },
                 indent=2,
             )

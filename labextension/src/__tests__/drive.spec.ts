@@ -19,6 +19,7 @@ import {
 } from '../drive/drivePath';
 import { withSuffix } from '../drive/driveWrites';
 import { IListingPage, ListingPages } from '../drive/listingPages';
+import { enterCode, versionNotebookPath } from '../drive/versionNotebook';
 
 describe('drive paths', () => {
   it('are datasets, refs and paths inside refs', () => {
@@ -176,5 +177,27 @@ describe('drive commands', () => {
       expect(id).toMatch(/^kamld:drive(-[a-z]+)*$/);
       expect(workbench).not.toContain(id);
     }
+  });
+});
+
+describe('kernels of version notebooks', () => {
+  it('are those of notebooks in a version or tag of the drive', () => {
+    expect(versionNotebookPath('kamld:iris@v1/analysis.ipynb')).toBe(
+      'kamld:iris@v1/analysis.ipynb'
+    );
+    expect(versionNotebookPath('kamld:iris@prod/a/b.ipynb')).toBe(
+      'kamld:iris@prod/a/b.ipynb'
+    );
+    expect(versionNotebookPath('kamld:iris@draft/a.ipynb')).toBeNull();
+    expect(versionNotebookPath('kamld:iris@exp~draft/a.ipynb')).toBeNull();
+    expect(versionNotebookPath('work/a.ipynb')).toBeNull();
+    expect(versionNotebookPath('kamld:iris')).toBeNull();
+    expect(versionNotebookPath('kamld:iris@')).toBeNull();
+  });
+
+  it('run one silent line that names no variable', () => {
+    expect(enterCode('kamld:iris@v1/a "b".ipynb')).toBe(
+      '__import__("kamld.workdir").workdir.enter("kamld:iris@v1/a \\"b\\".ipynb")'
+    );
   });
 });

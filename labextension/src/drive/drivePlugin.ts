@@ -22,6 +22,7 @@ import { registerDriveCommands } from './driveCommands';
 import { driveIcon } from './driveIcon';
 import { FileKinds, IFileKind } from './driveModels';
 import { KamldDrive } from './kamldDrive';
+import { VersionKernels } from './versionKernels';
 
 /** Where the drive browser sits among the left sidebar's tabs: after the Datasets panel. */
 const SIDEBAR_RANK = 610;
@@ -77,6 +78,7 @@ export const drivePlugin: JupyterFrontEndPlugin<void> = {
     app.shell.add(browser, 'left', { rank: SIDEBAR_RANK });
     restorer?.add(browser, browser.id);
     registerDriveCommands(app, browser, client, trans);
+    new VersionKernels(app.serviceManager, trans);
 
     app.commands.addCommand(DriveCommandIds.openBrowser, {
       label: trans.__('Show Datasets as Files (kamld:)'),

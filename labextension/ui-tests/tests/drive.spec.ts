@@ -421,3 +421,74 @@ test('a new folder in a draft is named, and a version copied into the draft', as
   );
   expect(await copy.text()).toBe(ROWS_CSV);
 });
+
+test('a notebook opened from a version runs beside the version’s files, read-only', async ({
+  page
+}, testInfo) => {
+  test.setTimeout(240_000);
+  const id = `drive-nb-${Date.now().toString(36)}`;
+  await draftDataset(page, id); // v1: rows.csv
+  const notebook = {
+    cells: [
+      {
+        cell_type: 'code',
+        id: 'reads',
+        metadata: {},
+        execution_count: null,
+        outputs: [],
+        source:
+          'import os\nprint(open("rows.csv").read())\ntry:\n    open("rows.csv", "w")\nexcept PermissionError as e:\n    print("refused:", e.strerror)'
+      }
+    ],
+    metadata: {
+      kernelspec: {
+        name: 'python3',
+        display_name: 'Python 3',
+        language: 'python'
+      }
+    },
+    nbformat: 4,
+    nbformat_minor: 5
+  };
+  const putNotebook = await page.request.put(
+    `/kamld/api/v1/datasets/${id}/content/analysis.ipynb`,
+    {
+      headers: { ...AUTH, 'Content-Type': 'application/x-ipynb+json' },
+      data: JSON.stringify(notebook)
+    }
+  );
+  expect(putNotebook.status()).toBe(200);
+  await api(page, 'POST', `datasets/${id}/snapshots`, { message: 'notebook' });
+  // The draft changes rows.csv afterwards: the notebook of v2 must read v2's bytes.
+  const changed = await page.request.put(
+    `/kamld/api/v1/datasets/${id}/content/rows.csv`,
+    { headers: { ...AUTH, 'Content-Type': 'text/csv' }, data: 'changed\n' }
+  );
+  expect(changed.status()).toBe(200);
+
+  const browser = await openDrive(page, testInfo);
+  await cd(browser, id, `${id}@v2`);
+  await item(browser, 'analysis.ipynb').dblclick();
+  const panel = page.locator('.jp-NotebookPanel').filter({ visible: true });
+  await expect(panel).toBeVisible({ timeout: 60_000 });
+  // The drive enters the version's folder as soon as the kernel is up; run the cell until it has.
+  const output = panel.locator('.jp-OutputArea-output').first();
+  await expect
+    .poll(
+      async () => {
+        await panel.locator('.jp-Cell .cm-content').first().click();
+        await page.keyboard.press('Control+Enter');
+        try {
+          return (await output.textContent({ timeout: 30_000 })) ?? '';
+        } catch {
+          return ''; // no output yet: the kernel is still starting
+        }
+      },
+      { timeout: 120_000, intervals: [2_000] }
+    )
+    .toContain('city,temp');
+  await expect(output).toContainText('Rome,12');
+  await expect(output).toContainText(
+    'refused: this is a read-only copy of kamld:'
+  );
+});

@@ -22,7 +22,8 @@
 //	datasets/<id>/<uid>/seqcounter           the last version number taken (all branches share one sequence).
 //	datasets/<id>/<uid>/seq/<20-digit n>     snapshot record n, create-only, written once it is committed.
 //	datasets/<id>/<uid>/ids/<snapshot id>    index id → n, create-only (id-prefix refs list this folder).
-//	datasets/<id>/<uid>/draft                main's draft pointer: current generation + sealed ones. CAS only.
+//	datasets/<id>/<uid>/draft                main's draft pointer: current generation + sealed ones (with restore bases
+//	                                         and checkpoint indexes, draftindex.go). CAS only.
 //	datasets/<id>/<uid>/drafts/<draft id>    another branch's draft pointer, named by its branch pointer.
 //	datasets/<id>/<uid>/gens/<gen>/<sha256(path)>  one draft entry (file written or deleted) of a generation.
 //	datasets/<id>/<uid>/gens/<gen>/batch-<random>  the entries of one batch upload (batch.go), one object.
@@ -78,6 +79,9 @@
 //  3. The draft as read = head tree + the pointer's generations the head does not cover, applied in order;
 //     read consistently by checking the pointer did not change around the read.
 //  4. Restore swaps the current generation for a new, empty one whose base is the snapshot's root.
+//  5. A checkpoint (draftindex.go) seals like a snapshot, folds everything before the new current generation
+//     into a tree and records its root on that generation, bound to the head and generations it was folded
+//     from; reads start from it while those still match, so a read applies only the entries since.
 //
 // A crash anywhere leaves a consistent state: an upload killed midway leaves only a staging object; a
 // snapshot killed after sealing leaves sealed generations that the draft still shows and the next snapshot

@@ -32,6 +32,10 @@ import (
 type genRef struct {
 	ID   string `json:"id"`
 	Base string `json:"base,omitempty"` // manifest root to start from instead of the head (Restore)
+	// Index, with IndexOf, is a checkpoint (draftindex.go): the manifest root of the draft as it stood before
+	// this generation's entries, valid only for the head and earlier generations IndexOf names.
+	Index   string `json:"index,omitempty"`
+	IndexOf string `json:"indexOf,omitempty"`
 }
 
 // draftPointer is the CAS-only draft pointer object.
@@ -174,31 +178,30 @@ func parallel(n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// fold applies generations to the tree of root, in order.
-func (d *ds) fold(ctx context.Context, root string, gens []genRef) (*manifest.Tree, error) {
+// fold applies generations to head's tree, in order, starting from the last restore base or valid checkpoint
+// (foldStart), and returns the tree and how many entries it applied.
+func (d *ds) fold(ctx context.Context, head snapRecord, gens []genRef) (*manifest.Tree, int, error) {
+	root, gens := foldStart(head, gens)
 	tree, err := d.e.trees.Load(ctx, root)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	applied := 0
 	for _, g := range gens {
-		if g.Base != "" {
-			if tree, err = d.e.trees.Load(ctx, g.Base); err != nil {
-				return nil, err
-			}
-		}
 		entries, err := d.readGen(ctx, g.ID)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		changes := make([]manifest.Change, len(entries))
 		for i, e := range entries {
 			changes[i] = e.change()
 		}
 		if tree, err = tree.Apply(ctx, changes); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
+		applied += len(entries)
 	}
-	return tree, nil
+	return tree, applied, nil
 }
 
 // view is a consistent reading of the draft: the pointer, the head it was read with, and the draft's tree
@@ -223,7 +226,7 @@ func (d *ds) draftView(ctx context.Context) (view, error) {
 		if err != nil {
 			return view{}, err
 		}
-		tree, err := d.fold(ctx, head.rootOrEmpty(), pending(p, head))
+		tree, applied, err := d.fold(ctx, head, pending(p, head))
 		if err != nil {
 			return view{}, err
 		}
@@ -232,6 +235,9 @@ func (d *ds) draftView(ctx context.Context) (view, error) {
 			return view{}, err
 		}
 		if pv2 == pv {
+			if applied >= d.e.indexEntries {
+				d.checkpointQuietly(ctx) // a draft written before checkpoints existed, or one that outran them
+			}
 			return view{ptr: p, ptrVer: pv, head: head, tree: tree}, nil
 		}
 		if err := backoff(ctx, attempt); err != nil {
@@ -248,7 +254,7 @@ type condition func(cur *manifest.Entry) error
 // is conditional on the draft's current state of that path, checked atomically against concurrent writers of
 // the same path in the same generation (the entry object is written create-only or by compare-and-swap).
 func (d *ds) putEntries(ctx context.Context, entries []draftEntry, cond condition) error {
-	return d.inCurrentGen(ctx, func(gen string, first bool) error {
+	err := d.inCurrentGen(ctx, func(gen string, first bool) error {
 		if cond != nil && first {
 			return d.putConditional(ctx, gen, &entries[0], cond)
 		}
@@ -261,16 +267,24 @@ func (d *ds) putEntries(ctx context.Context, entries []draftEntry, cond conditio
 		})
 		return errors.Join(errs...)
 	})
+	if err == nil && (len(entries) > 1 || sampled(entries[0].Path)) {
+		d.indexIfDue(ctx)
+	}
+	return err
 }
 
 // putBatch records entries in the draft as one object of the current generation (a batch upload): one write
 // whatever their number. The object's name is the same in every generation it is written to.
 func (d *ds) putBatch(ctx context.Context, entries []draftEntry) error {
 	name := batchPrefix + randomID()
-	return d.inCurrentGen(ctx, func(gen string, _ bool) error {
+	err := d.inCurrentGen(ctx, func(gen string, _ bool) error {
 		_, err := putJSON(ctx, d.e.blobs, d.keys.gen(gen)+name, entries, blob.PutOptions{})
 		return err
 	})
+	if err == nil {
+		d.indexIfDue(ctx)
+	}
+	return err
 }
 
 // batchPrefix starts the key of a batch object in a generation, a JSON array of entries; a single entry's key
@@ -376,16 +390,12 @@ func (d *ds) draftChanged(ctx context.Context) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		gens := pending(p, head)
-		base := head.rootOrEmpty()
-		for i := len(gens) - 1; i >= 0; i-- {
-			if gens[i].Base != "" { // a restore: only the last one and what follows it count
-				base, gens = gens[i].Base, gens[i:]
-				break
-			}
-		}
+		// A restore or a checkpoint: only the last one and what follows it count.
+		base, gens := foldStart(head, pending(p, head))
 		if base != head.rootOrEmpty() {
-			return true, nil // restored to another tree (the restored tree equal to the head is rare)
+			// Restored or written to another tree (trees are canonical; a later entry undoing every change
+			// is rare, and the snapshot's own fold then finds nothing to commit).
+			return true, nil
 		}
 		last := map[string]draftEntry{}
 		for _, g := range gens {

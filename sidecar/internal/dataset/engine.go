@@ -31,6 +31,9 @@ type Engine struct {
 	// garbage collection (whose grace must be at least twice this) cannot take it (see doc.go).
 	refreshAge   time.Duration
 	manifestOpts []manifest.Option
+	// indexBytes and indexEntries: how much a draft may pile up past its last checkpoint (draftindex.go).
+	indexBytes   int64
+	indexEntries int
 
 	// hookAfterSeal, when set (tests only), runs after CreateSnapshot sealed the draft and before it commits.
 	hookAfterSeal func()
@@ -66,16 +69,31 @@ func WithRefreshAge(d time.Duration) Option {
 	return func(e *Engine) { e.refreshAge = max(d, time.Millisecond) }
 }
 
+// WithDraftIndexBytes sets how many bytes of draft entries a draft's current generation may hold before a
+// write checkpoints it (default DefaultDraftIndexBytes); tests lower it to exercise checkpoints in small drafts.
+func WithDraftIndexBytes(n int64) Option {
+	return func(e *Engine) { e.indexBytes = max(n, 1) }
+}
+
+// DefaultDraftIndexBytes is the default of WithDraftIndexBytes: about 1,500 entries, which a draft read
+// folds in a few milliseconds.
+const DefaultDraftIndexBytes = 256 << 10
+
+// defaultIndexBytes is what New uses without WithDraftIndexBytes; the package's tests can lower it for a
+// whole run (KAMLD_TEST_DRAFT_INDEX_BYTES), so every test also exercises checkpoints.
+var defaultIndexBytes int64 = DefaultDraftIndexBytes
+
 // DefaultRefreshAge is the default of WithRefreshAge. It bounds from below the grace of garbage collection
 // (twice it), and how long one write may take between finding its content stored and publishing its entry.
 const DefaultRefreshAge = 10 * time.Minute
 
 // New returns an Engine storing everything in blobs.
 func New(blobs blob.Store, opts ...Option) *Engine {
-	e := &Engine{blobs: blobs, now: time.Now, retries: 64, refreshAge: DefaultRefreshAge}
+	e := &Engine{blobs: blobs, now: time.Now, retries: 64, refreshAge: DefaultRefreshAge, indexBytes: defaultIndexBytes}
 	for _, o := range opts {
 		o(e)
 	}
+	e.indexEntries = int(max(e.indexBytes/approxEntryBytes, 1))
 	e.trees = manifest.NewStore(blobs, append(e.manifestOpts, manifest.WithReuse(e.reuse))...)
 	return e
 }

@@ -144,7 +144,7 @@ func (e *Engine) markDataset(ctx context.Context, m *marks, d *ds, since time.Ti
 }
 
 // markDraft marks the blobs of the entries of every generation a draft pointer names, and their restore
-// bases, and adds the generations to gens.
+// bases and checkpoint indexes, and adds the generations to gens.
 func (e *Engine) markDraft(ctx context.Context, m *marks, d *ds, gens map[string]bool) error {
 	p, _, err := d.readPointer(ctx)
 	if err != nil {
@@ -155,8 +155,11 @@ func (e *Engine) markDraft(ctx context.Context, m *marks, d *ds, gens map[string
 			continue
 		}
 		gens[g.ID] = true
-		if g.Base != "" {
-			if err := e.markTree(ctx, m, g.Base); err != nil {
+		for _, root := range []string{g.Base, g.Index} {
+			if root == "" {
+				continue
+			}
+			if err := e.markTree(ctx, m, root); err != nil {
 				return err
 			}
 		}

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -84,6 +85,9 @@ func TestMain(m *testing.M) {
 	if helper := os.Getenv(envCrashHelper); helper != "" {
 		runCrashHelper(helper)
 		return
+	}
+	if n, err := strconv.ParseInt(os.Getenv("KAMLD_TEST_DRAFT_INDEX_BYTES"), 10, 64); err == nil && n > 0 {
+		defaultIndexBytes = n // every engine checkpoints its drafts this often (draftindex.go)
 	}
 	code := m.Run()
 	minio.StopShared()

@@ -229,7 +229,7 @@ func (e *Engine) createSnapshot(ctx context.Context, id string, opts SnapshotOpt
 		if e.hookAfterSeal != nil {
 			e.hookAfterSeal()
 		}
-		tree, err := d.fold(ctx, head.rootOrEmpty(), sealed)
+		tree, _, err := d.fold(ctx, head, sealed)
 		if err != nil {
 			return nil, err
 		}
