@@ -114,9 +114,19 @@ def minio_rows(docs: Path) -> list[Row]:
     else:
         for work, rate, ratio in [
             ("ingest 10,000 × 4 KiB files into MinIO, batch uploads", small["kamld_batch_files_s"], small["ratio_batch"]),
-            ("ingest 10,000 × 4 KiB files into MinIO, file by file", small["kamld_files_s"], small["ratio"]),
         ]:
             rows.append(throughput_row(work, rate, "files/s", small["minio_go_files_s"], ratio, small, "minio-small"))
+        # File by file is not how kamld sends many small files (cp and upload batch them): no budget.
+        by_file = throughput_row(
+            "ingest 10,000 × 4 KiB files into MinIO, file by file",
+            small["kamld_files_s"],
+            "files/s",
+            small["minio_go_files_s"],
+            small["ratio"],
+            small,
+            "minio-small",
+        )
+        rows.append(Row(by_file.work, by_file.kamld, by_file.reference, by_file.ratio, "", None, "minio-small"))
     return rows
 
 

@@ -568,7 +568,7 @@ def _hash_first(c: Client) -> bool:
     return False
 
 
-def _file_digest(f: IO[bytes]) -> str:
+def _file_digest(f: io.BufferedReader) -> str:
     """The sha256 digest of an open file, read to the end and then rewound for the upload."""
     digest = hashlib.file_digest(f, "sha256").hexdigest()
     f.seek(0)

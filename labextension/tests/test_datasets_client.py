@@ -491,7 +491,8 @@ def test_large_upload_sends_its_digest_first(
     [info] = kamld.upload(tmp_path / "big.bin", "prehashed/big.bin")
     want = "sha256:" + hashlib.sha256(big).hexdigest()
     assert sent == [want]
-    assert info["digest"] == want and info["size"] == str(len(big))
+    assert info["digest"] == want
+    assert info["size"] == str(len(big))
     with pytest.raises(KamldError) as exc:
         upload("prehashed", "other.bin", big, expected_digest="sha256:" + "0" * 64)
     assert exc.value.code == 15, exc.value  # DATA_LOSS: the bytes are not what the digest says

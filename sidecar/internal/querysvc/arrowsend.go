@@ -67,10 +67,11 @@ func recordsOf(rows query.Rows, schema *arrow.Schema, l limits) func(context.Con
 	}
 }
 
-// sendRecord writes rec in slices within the limits. The first slice goes out at once, so that the client
-// sees the stream start; later ones gather until a message holds about arrowMessageTarget bytes: DuckDB makes
-// batches of 2,048 rows, and one message per batch cost more in sends and wake-ups than the bytes (a 100,000
-// row result was 49 messages, now 5).
+// sendRecord writes rec in slices within the limits. With batch_rows each slice is a message of its own (the
+// client chose that grain). Without, the first slice goes out at once, so that the client sees the stream
+// start, and later ones gather until a message holds about arrowMessageTarget bytes: DuckDB makes batches of
+// 2,048 rows, and one message per batch cost more in sends than the bytes (a 100,000-row result was 49
+// messages, now 5).
 func sendRecord(rec arrow.RecordBatch, w *ipc.Writer, chunks *ipcChunks, l limits, out *resultStream) error {
 	return sliceWithin(rec, l, out.stats, func(slice arrow.RecordBatch) error {
 		err := w.Write(slice)
@@ -78,7 +79,7 @@ func sendRecord(rec arrow.RecordBatch, w *ipc.Writer, chunks *ipcChunks, l limit
 		if err != nil {
 			return err
 		}
-		if out.stats.TimeToFirstBatch != nil && len(chunks.buf) < arrowMessageTarget {
+		if !l.batchSet && out.stats.TimeToFirstBatch != nil && len(chunks.buf) < arrowMessageTarget {
 			return nil
 		}
 		return out.send(&kamldv1.ExecuteQueryResponse{Part: &kamldv1.ExecuteQueryResponse_Arrow{Arrow: chunks.take()}})
