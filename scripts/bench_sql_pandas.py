@@ -12,7 +12,6 @@ Markdown table written between its own markers in docs/benchmarks.md (bench-sql-
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -26,7 +25,7 @@ from typing import Any
 
 import duckdb
 import kamld
-from benchkit import serve, write_section
+from benchkit import machine, publish, serve
 
 SIZES = (100_000, 1_000_000)
 BUDGET = 2.0
@@ -146,20 +145,13 @@ def main() -> None:
                 kamld.upload(path, f"bench/t{rows}.parquet")
             kamld.snapshot("bench", "bench tables")
             results = measure(files, args.runs)
-    report = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
-        "method": (
-            f"best of {args.runs} alternating runs after one warm-up each (medians in the JSON report), "
-            f"load average {os.getloadavg()[0]:.1f} at the end; both read the same Parquet file into a pandas "
-            "DataFrame (kamld through its REST API as Arrow, DuckDB in process)."
-        ),
-        "results": results,
-    }
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
-    write_section(Path(args.markdown), "bench-sql-pandas", markdown(report))
-    print(markdown(report))
+    method = (
+        f"best of {args.runs} alternating runs after one warm-up each (medians in the JSON report), "
+        f"load average {os.getloadavg()[0]:.1f} at the end; both read the same Parquet file into a pandas "
+        "DataFrame (kamld through its REST API as Arrow, DuckDB in process)."
+    )
+    report = {"machine": f"{machine()}, Python {platform.python_version()}", "method": method, "results": results}
+    publish(report, args.json, args.markdown, "bench-sql-pandas", markdown)
 
 
 if __name__ == "__main__":

@@ -22,9 +22,7 @@ venv under ~/.cache/kamld (make dvc).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -35,7 +33,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchkit import serve, write_section
+from benchkit import machine, publish, serve
 
 FILES, FILE_SIZE, CHANGED = 1_000, 4096, 10
 GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost", "-c", "commit.gpgsign=false"]
@@ -215,20 +213,13 @@ def main() -> None:
     binary = str(Path(args.binary).resolve())
     with tempfile.TemporaryDirectory(prefix="kamld-bench-versions-") as tmp:
         results = measure(binary, Dvc(args.dvc), Path(tmp), args.runs, args.big)
-    report = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-        "method": (
-            f"best of {args.runs} alternating runs (medians in the JSON report), load average "
-            f"{os.getloadavg()[0]:.1f} at the end; wall time of the CLI commands, a new kamld store and dvc "
-            "project per run, the files in the page cache for both."
-        ),
-        "results": results,
-    }
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
-    write_section(Path(args.markdown), "bench-versions", markdown(report))
-    print(markdown(report))
+    method = (
+        f"best of {args.runs} alternating runs (medians in the JSON report), load average "
+        f"{os.getloadavg()[0]:.1f} at the end; wall time of the CLI commands, a new kamld store and dvc "
+        "project per run, the files in the page cache for both."
+    )
+    report = {"machine": machine(), "method": method, "results": results}
+    publish(report, args.json, args.markdown, "bench-versions", markdown)
 
 
 if __name__ == "__main__":
