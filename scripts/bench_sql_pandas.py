@@ -128,7 +128,7 @@ def markdown(report: dict[str, Any]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--binary", default="bin/kamld")
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--json", default="docs/benchmarks-sql-pandas.json")
     ap.add_argument("--markdown", default="docs/benchmarks.md")
     args = ap.parse_args()
