@@ -290,7 +290,7 @@ lint: tools venv ## buf lint and breaking, gofmt, go vet, staticcheck, ruff, myp
 .PHONY: bench
 bench: build minio kube otelcol bench-search ## start-up, RSS, gateway cost; metrics and tracing overhead; ingest vs sha256 and minio-go; snapshot/diff at 1k and 100k files; search latency; job submit → running, ListJobs; pipeline scheduling overhead and 200-step plan
 	go run ./sidecar/cmd/kamld-bench -binary $(KAMLD) -json docs/benchmarks-startup.json
-	KAMLD_BIN=$(KAMLD) go test -run '^$$' -bench . -benchtime 1x -timeout 30m ./sidecar/internal/bench/
+	KAMLD_BIN=$(KAMLD) KAMLD_BENCH_OUT=$(CURDIR)/docs go test -run '^$$' -bench . -benchtime 1x -timeout 30m ./sidecar/internal/bench/
 	go test -run '^$$' -bench 'Snapshot|Diff|BranchCreate|Merge10' -benchtime 10x ./sidecar/internal/dataset/
 	go test -run '^$$' -bench GC -benchtime 2x ./sidecar/internal/dataset/
 	go test -run '^$$' -bench . -benchtime 1x ./sidecar/internal/job/
@@ -301,6 +301,7 @@ bench: build minio kube otelcol bench-search ## start-up, RSS, gateway cost; met
 	$(MAKE) bench-sql
 	$(MAKE) bench-sql-pandas
 	$(MAKE) bench-small-files
+	$(MAKE) bench-versions
 	$(MAKE) bench-trino
 	$(MAKE) bench-trino-registration
 	$(MAKE) bench-authz
@@ -342,6 +343,14 @@ dvc: $(DVC)
 .PHONY: bench-small-files
 bench-small-files: build venv dvc ## ingest 10,000 × 4 KiB files: kamld cp -r vs dvc add on the same files: JSON + docs/benchmarks.md
 	$(PY) scripts/bench_small_files.py --binary $(KAMLD) --dvc $(DVC) --json docs/benchmarks-small-files.json --markdown docs/benchmarks.md
+
+.PHONY: bench-versions
+bench-versions: build venv dvc ## ingest 1 GiB, 10 changed files → new version, and their diff: kamld CLI vs dvc add / git commit / dvc diff and sha256sum: JSON + docs/benchmarks.md
+	$(PY) scripts/bench_versions.py --binary $(KAMLD) --dvc $(DVC) --json docs/benchmarks-versions.json --markdown docs/benchmarks.md
+
+.PHONY: bench-ingest-minio
+bench-ingest-minio: minio ## ingest 1 GiB and 10,000 × 4 KiB files into MinIO vs direct minio-go (also part of make bench): docs/benchmarks-minio-{big,small}.json
+	KAMLD_BENCH_OUT=$(CURDIR)/docs go test -run '^$$' -bench 'Ingest.*_MinIO' -benchtime 1x -timeout 30m ./sidecar/internal/bench/
 
 .PHONY: bench-drive
 bench-drive: build venv ## the kamld: drive: first page of a 100,000-file folder listed page by page (pytest, real sidecar): docs/benchmarks-drive.json

@@ -11,9 +11,7 @@ docs/benchmarks.md (bench-small-files:begin/end). dvc comes from PyPI, pinned, i
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -24,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from benchkit import serve, write_section
+from benchkit import machine, publish, serve
 
 BUDGET = 1.5
 
@@ -133,8 +131,7 @@ def main() -> None:
             d_times.append(run_dvc(args.dvc, src, base, run))
     k, d = min(k_times), min(d_times)
     report = {
-        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "machine": machine(),
         "method": (
             f"best of {args.runs} alternating runs (medians in the JSON report), load average "
             f"{os.getloadavg()[0]:.1f} at the end; `kamld cp -r -j {args.jobs}` into a new dataset's draft "
@@ -153,10 +150,7 @@ def main() -> None:
             "runs": args.runs,
         },
     }
-    Path(args.json).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.json).write_text(json.dumps(report, indent=2) + "\n")
-    write_section(Path(args.markdown), "bench-small-files", markdown(report))
-    print(markdown(report))
+    publish(report, args.json, args.markdown, "bench-small-files", markdown)
 
 
 if __name__ == "__main__":

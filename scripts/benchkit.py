@@ -4,12 +4,14 @@ written between its own markers in docs/benchmarks.md, so that each bench target
 from __future__ import annotations
 
 import json
+import os
+import platform
 import secrets
 import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -75,3 +77,24 @@ def write_section(path: Path, name: str, table: str) -> None:
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)
     path.write_text(f"{head}{begin}\n{table}\n{end}{tail}")
+
+
+def machine() -> str:
+    """The machine in one line, for a report's header."""
+    return f"{platform.machine()}, {os.cpu_count()} cores"
+
+
+def publish(
+    report: dict[str, Any], json_path: str, markdown_path: str, section: str, markdown: Callable[[dict[str, Any]], str]
+) -> None:
+    """Write a part's report as its JSON file and as its table between its markers in docs/benchmarks.md, stamped
+    with the date and the load average at the end of the run, and print the table."""
+    report = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_average": round(os.getloadavg()[0], 1),
+        **report,
+    }
+    Path(json_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(json_path).write_text(json.dumps(report, indent=2) + "\n")
+    write_section(Path(markdown_path), section, markdown(report))
+    print(markdown(report))

@@ -8,6 +8,7 @@ magics use them).
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import os
@@ -557,6 +558,23 @@ def _plan_upload(local: Path, r: ShortRef) -> list[_Upload]:
     raise FileNotFoundError(f"nothing to upload at {str(local)!r}: no such file or folder")
 
 
+def _hash_first(c: Client) -> bool:
+    """Whether large files are best hashed here before they are sent: with the digest the sidecar writes the
+    bytes once, straight to their content address. A store that renames (the local one, "fs") gets there in
+    one write anyway; on S3 an upload without it is written twice (docs/benchmarks.md, MinIO ingest)."""
+    for b in c.info().get("backends", []):
+        if b.get("capability") == "blob":
+            return b.get("backend") != "fs"
+    return False
+
+
+def _file_digest(f: io.BufferedReader) -> str:
+    """The sha256 digest of an open file, read to the end and then rewound for the upload."""
+    digest = hashlib.file_digest(f, "sha256").hexdigest()
+    f.seek(0)
+    return f"sha256:{digest}"
+
+
 def upload(
     local: str | os.PathLike[str],
     dest: str,
@@ -610,10 +628,13 @@ def upload(
                     done += 1
                     report(item.path, item.size, done, len(plan))
 
+    prehash = any(u.size > BATCH_FILE_BYTES for u in plan) and _hash_first(c)
+
     def one(item: _Upload) -> list[FileInfo]:
         try:
             with item.local.open("rb") as f:
-                info = c.upload(target, item.path, f)
+                digest = _file_digest(f) if prehash and item.size > BATCH_FILE_BYTES else None
+                info = c.upload(target, item.path, f, expected_digest=digest)
         except KamldError as exc:
             raise fail(exc, f"{str(item.local)!r} to {r.dataset}/{item.path}") from exc
         done_with([item])

@@ -552,14 +552,26 @@ class Client:
             stream=True,
         )
 
-    def upload(self, dataset_id: str, path: str, data: Body, *, media_type: str | None = None) -> FileInfo:
+    def upload(
+        self,
+        dataset_id: str,
+        path: str,
+        data: Body,
+        *,
+        media_type: str | None = None,
+        expected_digest: str | None = None,
+    ) -> FileInfo:
         """PUT .../content/{path}: write a file into the draft from bytes, a binary file or byte chunks.
 
         Files and iterables are streamed, never read whole. Without `media_type` the sidecar guesses it
-        from the path's extension and the first bytes.
+        from the path's extension and the first bytes. With `expected_digest` ("sha256:<hex>") the sidecar
+        checks the content against it (DATA_LOSS when it differs) and, knowing its address, writes it once.
         """
         headers = {"Content-Type": media_type} if media_type else {}
-        resp = self.send("PUT", f"{_ds(dataset_id)}/content/{_file_path(path)}", data=data, headers=headers)
+        params = {"expected_digest": expected_digest} if expected_digest else None
+        resp = self.send(
+            "PUT", f"{_ds(dataset_id)}/content/{_file_path(path)}", params=params, data=data, headers=headers
+        )
         result: FileInfo = resp.json()
         return result
 

@@ -12,11 +12,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
 import kamld
+from kamld.errors import KamldError
 from kamld.refs import ShortRef, parse_short_ref, validate_path, validate_ref, validate_tag_id
 
 from .conftest import REPO_ROOT, ExternalSidecar
@@ -464,6 +466,36 @@ def test_upload_folder_in_batches(
         sorted(f["path"] for f in kamld.get_client().list_files("batched", ref="draft", recursive=True))
         == want
     )
+
+
+def test_large_upload_sends_its_digest_first(
+    sidecar: ExternalSidecar, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the store cannot rename (S3; forced here), a large file's digest is computed locally and sent
+    with it, so the sidecar writes it once; the sidecar checks the bytes against it."""
+    import kamld.api
+
+    assert kamld.api._hash_first(kamld.get_client()) is False  # the test sidecar's store is the local one
+    monkeypatch.setattr(kamld.api, "_hash_first", lambda c: True)
+    sent: list[str | None] = []
+    upload = kamld.get_client().upload
+
+    def spy(*args: Any, expected_digest: str | None = None, **kw: Any) -> Any:
+        sent.append(expected_digest)
+        return upload(*args, expected_digest=expected_digest, **kw)
+
+    monkeypatch.setattr(kamld.get_client(), "upload", spy)
+    big = os.urandom((1 << 20) + 5)
+    (tmp_path / "big.bin").write_bytes(big)
+    kamld.create("prehashed")
+    [info] = kamld.upload(tmp_path / "big.bin", "prehashed/big.bin")
+    want = "sha256:" + hashlib.sha256(big).hexdigest()
+    assert sent == [want]
+    assert info["digest"] == want
+    assert info["size"] == str(len(big))
+    with pytest.raises(KamldError) as exc:
+        upload("prehashed", "other.bin", big, expected_digest="sha256:" + "0" * 64)
+    assert exc.value.code == 15, exc.value  # DATA_LOSS: the bytes are not what the digest says
 
 
 def test_upload_batch_is_all_or_nothing(sidecar: ExternalSidecar, tmp_path: Path) -> None:

@@ -236,6 +236,11 @@ func BenchmarkIngestBig_MinIO(b *testing.B) {
 		b.ReportMetric(direct.Seconds()/kamld.Seconds(), "ratio")
 		b.ReportMetric(mbps(bigSize, withDigest), "kamld-digest-MiB/s")
 		b.ReportMetric(direct.Seconds()/withDigest.Seconds(), "ratio-digest")
+		writePart(b, "minio-big", map[string]any{
+			"bytes": bigSize, "minio_go_mibs": mbps(bigSize, direct), "kamld_mibs": mbps(bigSize, kamld),
+			"ratio": direct.Seconds() / kamld.Seconds(), "kamld_digest_mibs": mbps(bigSize, withDigest),
+			"ratio_digest": direct.Seconds() / withDigest.Seconds(), "budget": 0.7,
+		})
 	}
 }
 
@@ -262,6 +267,12 @@ func BenchmarkIngestSmall_MinIO(b *testing.B) {
 		b.ReportMetric(direct.Seconds()/kamld.Seconds(), "ratio")
 		b.ReportMetric(float64(smallCount)/batched.Seconds(), "kamld-batch-files/s")
 		b.ReportMetric(direct.Seconds()/batched.Seconds(), "ratio-batch")
+		writePart(b, "minio-small", map[string]any{
+			"files": smallCount, "file_bytes": smallSize, "minio_go_files_s": float64(smallCount) / direct.Seconds(),
+			"kamld_files_s": float64(smallCount) / kamld.Seconds(), "ratio": direct.Seconds() / kamld.Seconds(),
+			"kamld_batch_files_s": float64(smallCount) / batched.Seconds(), "ratio_batch": direct.Seconds() / batched.Seconds(),
+			"budget": 0.7,
+		})
 	}
 }
 

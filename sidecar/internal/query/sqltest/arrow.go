@@ -200,6 +200,14 @@ func testArrowLimits(t *testing.T, e *env) {
 	require.Equal(t, []int64{40, 40, 40, 30}, r.batches, "150 rows in batches of 40")
 	require.Equal(t, 5, r.messages, "one message per batch and one for the end of the stream")
 
+	// Without batch_rows, the engine's batches (DuckDB's 2,048 rows, or rows converted 2,048 at a time)
+	// gather into messages of about 1 MiB.
+	r, err = execArrow(ctx, e.client, &kamldv1.ExecuteQueryRequest{Sql: `SELECT * FROM "iris@v1".iris AS a CROSS JOIN "iris@v1".iris AS b`, MaxRows: 100_000})
+	require.NoError(t, err)
+	require.Len(t, r.rows, 150*150)
+	require.Greater(t, len(r.batches), 2)
+	require.Less(t, r.messages, len(r.batches), "batches gathered into fewer messages")
+
 	r, err = execArrow(ctx, e.client, &kamldv1.ExecuteQueryRequest{Sql: all, MaxBytes: 1000})
 	require.NoError(t, err)
 	require.True(t, r.stats.GetTruncated())
