@@ -52,6 +52,9 @@ type loggedCall struct {
 	rpc  string // the gRPC method; for REST, the one its route calls ("" when none)
 	what string // how the call reads in a failure: the RPC, or "HTTP-method path"
 	code codes.Code
+	// outcome is the outcome its record must have: the code it ended with, except for a raw upload route
+	// whose body broke off (UPLOAD_INCOMPLETE): the route cancelled its call, which is recorded CANCELLED.
+	outcome string
 	// done: the client saw the call end. reached: its answer carried its request id, so it went through
 	// the interceptor chain (a call refused by the gRPC tap, the HTTP front or the gateway's parsing did not).
 	done, reached bool
@@ -74,6 +77,9 @@ func (l *callLog) finish(c *loggedCall, code codes.Code, reached bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	c.code, c.done, c.reached = code, true, reached
+	if c.outcome == "" {
+		c.outcome = codeName(code)
+	}
 }
 
 // wants is how many records the call must have left, at least and at most.
@@ -142,8 +148,8 @@ func (l *callLog) problems(t *testing.T) []string {
 		switch {
 		case len(recs) < lo || len(recs) > hi:
 			out = append(out, fmt.Sprintf("%s ended %s (request %s): %d records, want %d to %d", c.what, codeName(c.code), c.id, len(recs), lo, hi))
-		case len(recs) == 1 && c.done && lo == hi && recs[0].Outcome != codeName(c.code):
-			out = append(out, fmt.Sprintf("%s (request %s): recorded %s, ended %s", c.what, c.id, recs[0].Outcome, codeName(c.code)))
+		case len(recs) == 1 && c.done && lo == hi && recs[0].Outcome != c.outcome:
+			out = append(out, fmt.Sprintf("%s (request %s): recorded %s, want %s", c.what, c.id, recs[0].Outcome, c.outcome))
 		}
 	}
 	for id, recs := range byID {
@@ -276,6 +282,9 @@ func (tr loggedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		answer = restAnswerCode(resp.StatusCode, body)
+		if bytes.Contains(body, []byte(`"UPLOAD_INCOMPLETE"`)) {
+			c.outcome = codeName(codes.Canceled)
+		}
 	}
 	tr.l.finish(c, answer, resp.Header.Get("X-Request-Id") == id)
 	return resp, nil
