@@ -6,6 +6,7 @@ import (
 
 	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/audit"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 )
 
@@ -65,6 +66,8 @@ func authorize(ctx context.Context, id string, m *metaRecord, need access.Role) 
 	case role >= need:
 		return nil
 	case role == access.None:
+		// Answered as a dataset that does not exist, but audited as the denial it is.
+		audit.Denied(ctx, id)
 		return fmt.Errorf("dataset %q: %w", id, apierr.ErrNotFound)
 	}
 	return &DeniedError{Dataset: id, Role: role, Need: need}

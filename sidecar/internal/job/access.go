@@ -7,6 +7,7 @@ import (
 
 	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/audit"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/resource"
 )
@@ -38,7 +39,11 @@ func notFound(id string) error { return fmt.Errorf("job %q: %w", id, apierr.ErrN
 // load reads a job the caller may see.
 func (m *Manager) load(ctx context.Context, id string) (*record, error) {
 	r, err := loadRecord(ctx, m.store, id)
-	if errors.Is(err, apierr.ErrNotFound) || (err == nil && !visible(ctx, r)) {
+	if err == nil && !visible(ctx, r) {
+		audit.Denied(ctx, "") // answered as a job that does not exist, audited as the denial it is
+		return nil, notFound(id)
+	}
+	if errors.Is(err, apierr.ErrNotFound) {
 		return nil, notFound(id)
 	}
 	return r, err

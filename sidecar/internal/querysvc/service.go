@@ -22,6 +22,7 @@ import (
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/audit"
 	"github.com/kamld/kamld/sidecar/internal/auth"
 	"github.com/kamld/kamld/sidecar/internal/dataset"
 	"github.com/kamld/kamld/sidecar/internal/datasetsvc"
@@ -57,6 +58,7 @@ type Service struct {
 	guard    *guard.Guard
 	running  *registry
 	log      *slog.Logger
+	audit    *audit.Log // read by the kamld_audit table (audittable.go); nil when the audit log is off
 }
 
 // ServiceOption configures a Service.
@@ -289,6 +291,11 @@ func (s *Service) resolve(ctx context.Context, st *guard.Statement) ([]query.Sch
 	out, err := s.resolveRefs(ctx, st)
 	if err != nil {
 		return nil, err
+	}
+	if sc, err := s.auditSchema(ctx, st); err != nil {
+		return nil, err
+	} else if sc != nil {
+		out = append(out, *sc)
 	}
 	return out, CheckTables(st, out)
 }

@@ -267,6 +267,21 @@ func runAccessSuite(t *testing.T, s *sidecar) {
 		requireReadOnly(t, bob, "world")
 	})
 
+	t.Run("AuditTable", func(t *testing.T) {
+		var n []any
+		stream, err := kamldv1.NewQueryServiceClient(s.conn).ExecuteQuery(root.ctx(), &kamldv1.ExecuteQueryRequest{
+			Sql: `SELECT count(*) AS n FROM kamld_audit WHERE subject = 'bob' AND dataset = 'vault' AND outcome = 'NOT_FOUND'`})
+		require.NoError(t, err)
+		for msg, err := stream.Recv(); err == nil; msg, err = stream.Recv() {
+			if rows := msg.GetBatch().GetRows(); len(rows) > 0 {
+				n = rows[0].AsSlice()
+			}
+		}
+		require.Len(t, n, 1)
+		assert.Greater(t, n[0], 10.0, "an admin reads, in SQL, that bob was refused vault on every surface")
+		assert.Equal(t, "DATASET_NOT_FOUND", grpcReason(t, bob.sql(`SELECT * FROM kamld_audit`)), "others: as a dataset that does not exist")
+	})
+
 	t.Run("Jobs", func(t *testing.T) {
 		jc := kamldv1.NewJobServiceClient(s.conn)
 		spec := &kamldv1.Job{Flavor: "cpu", Command: []string{"true"}, Inputs: []*kamldv1.JobInput{{Ref: "bobs@v1", Path: "in"}}}

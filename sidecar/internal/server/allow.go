@@ -17,10 +17,12 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 )
 
-// route is one REST binding of the API: a method and its path template as a pattern.
+// route is one REST binding of the API: a method and its path template as a pattern, and the gRPC method
+// (rpc, "/kamld.v1.Service/Method") it calls.
 type route struct {
 	method string
 	path   *regexp.Regexp
+	rpc    string
 }
 
 // apiRoutes are every google.api.http binding of the kamld.v1 services, the same rules the gateway routes
@@ -31,27 +33,30 @@ var apiRoutes = sync.OnceValue(readAPIRoutes)
 
 func readAPIRoutes() []route {
 	var out []route
-	add := func(method, template string) {
+	add := func(rpc, method, template string) {
 		if method == "" {
 			return
 		}
 		re := regexp.MustCompile("^" + templatePattern(template) + "$")
-		out = append(out, route{method, re})
+		out = append(out, route{method, re, rpc})
 		if method == http.MethodGet {
-			out = append(out, route{http.MethodHead, re})
+			out = append(out, route{http.MethodHead, re, rpc})
 			if strings.Contains(template, "/content/") {
-				out = append(out, route{http.MethodPut, re})
+				out = append(out, route{http.MethodPut, re, "/kamld.v1.FileService/WriteFile"})
 			}
 		}
 	}
-	add(http.MethodPost, batchRoute) // rawbatch.go: no proto binding (a client stream)
+	add("/kamld.v1.BatchUploadService/UploadFiles", http.MethodPost, batchRoute) // rawbatch.go: no proto binding (a client stream)
 	protoregistry.GlobalFiles.RangeFilesByPackage("kamld.v1", func(f protoreflect.FileDescriptor) bool {
 		for i := 0; i < f.Services().Len(); i++ {
-			ms := f.Services().Get(i).Methods()
-			for j := 0; j < ms.Len(); j++ {
-				rule, _ := proto.GetExtension(ms.Get(j).Options(), annotations.E_Http).(*annotations.HttpRule)
+			sd := f.Services().Get(i)
+			for j := 0; j < sd.Methods().Len(); j++ {
+				md := sd.Methods().Get(j)
+				rpc := "/" + string(sd.FullName()) + "/" + string(md.Name())
+				rule, _ := proto.GetExtension(md.Options(), annotations.E_Http).(*annotations.HttpRule)
 				for _, r := range append([]*annotations.HttpRule{rule}, rule.GetAdditionalBindings()...) {
-					add(ruleMethod(r))
+					method, template := ruleMethod(r)
+					add(rpc, method, template)
 				}
 			}
 		}

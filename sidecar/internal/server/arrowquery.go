@@ -14,7 +14,6 @@ import (
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
-	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
 )
 
 // ArrowMIME is the media type of an Arrow IPC stream.
@@ -78,15 +77,10 @@ func (a *arrowQueries) execute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req.Format = kamldv1.ResultFormat_RESULT_FORMAT_ARROW
-	stream, err := a.queries.ExecuteQuery(callContext(r), req)
+	stream, err := a.queries.ExecuteQuery(callContext(w, r), req)
 	first, ok := opened[*kamldv1.ExecuteQueryResponse](w, stream, err)
 	if !ok {
 		return
-	}
-	if md, err := stream.Header(); err == nil {
-		if id := md.Get(interceptors.RequestIDKey); len(id) > 0 {
-			w.Header().Set("X-Request-Id", id[0])
-		}
 	}
 	w.Header().Set("Content-Type", ArrowMIME)
 	w.Header().Set("X-Kamld-Query", first.GetSchema().GetQuery())

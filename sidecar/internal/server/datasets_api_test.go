@@ -137,7 +137,7 @@ func (s *sidecar) raw(t *testing.T, method, path string) rawResponse {
 	req, err := http.NewRequest(method, s.baseURL+path, nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+s.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.http.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -154,7 +154,7 @@ func TestRawUploadAndDownload(t *testing.T) {
 	req, _ := http.NewRequest("PUT", s.baseURL+"/v1/datasets/blobs/content/dir/big.bin", strings.NewReader(content))
 	req.Header.Set("Authorization", "Bearer "+s.token)
 	req.Header.Set("Content-Type", "application/octet-stream")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.http.Do(req)
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -205,7 +205,7 @@ func (s *sidecar) rawWith(t *testing.T, method, path string, headers map[string]
 		}
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.http.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)

@@ -27,7 +27,7 @@ func putRaw(t *testing.T, s *sidecar, dataset, path, content string) {
 	t.Helper()
 	req, _ := http.NewRequest("PUT", s.baseURL+"/v1/datasets/"+dataset+"/content/"+path, strings.NewReader(content))
 	req.Header.Set("Authorization", "Bearer "+s.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.http.Do(req)
 	require.NoError(t, err)
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
@@ -79,7 +79,7 @@ func TestDotSegmentsAreRefusedNotRedirected(t *testing.T) {
 	s := startSidecar(t)
 	_, err := kamldv1.NewDatasetServiceClient(s.conn).CreateDataset(s.authed(), &kamldv1.CreateDatasetRequest{DatasetId: "dots"})
 	require.NoError(t, err)
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noFollow := &http.Client{Transport: s.http.Transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, p := range []string{"sub/../evil.csv", "..", "../x.csv", "/x.csv", "a//b.csv", "a/./b.csv", "./a.csv", "a/.."} {
 		for _, method := range []string{"PUT", "GET"} {
 			req, err := http.NewRequest(method, s.baseURL+"/v1/datasets/dots/content/"+p, strings.NewReader("x\n1\n"))

@@ -30,11 +30,14 @@ import (
 	"github.com/kamld/kamld/sidecar/internal/wiring"
 )
 
-// sidecar is a real kamld server on loopback ports, with embedded backends in a temp dir.
+// sidecar is a real kamld server on loopback ports, with embedded backends in a temp dir. Its clients, conn
+// and http, are followed by its audit check (audittrail_test.go): a test calls the sidecar through them.
 type sidecar struct {
 	conn    *grpc.ClientConn
+	http    *http.Client
 	baseURL string
 	token   string
+	calls   *callLog
 }
 
 func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
@@ -47,7 +50,7 @@ func startSidecar(t *testing.T, mutate ...func(*config.Config)) *sidecar {
 	cfg.GRPCAddr, cfg.HTTPAddr = "127.0.0.1:0", "127.0.0.1:0"
 	cfg.Shutdown = 2 * time.Second
 	cfg.Samples = false   // a test that wants the sample datasets turns this on
-	cfg.Audit.Mode = "on" // every API test writes the audit log, so any can check it (auditTrail)
+	cfg.Audit.Mode = "on" // every API test writes the audit log, and its end checks it (callLog)
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -78,7 +81,8 @@ func runSidecar(t *testing.T, ctx context.Context, cancel context.CancelFunc, cf
 	case err := <-done:
 		t.Fatalf("server did not start: %v", err)
 	}
-	conn, err := grpc.NewClient(b.GRPCAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	calls := &callLog{store: assembled.Store}
+	conn, err := grpc.NewClient(b.GRPCAddr, append(calls.dialOptions(), grpc.WithTransportCredentials(insecure.NewCredentials()))...)
 	require.NoError(t, err)
 	t.Cleanup(func() {
 		conn.Close()
@@ -86,7 +90,10 @@ func runSidecar(t *testing.T, ctx context.Context, cancel context.CancelFunc, cf
 		require.NoError(t, <-done)
 		assert.NoError(t, assembled.Close())
 	})
-	return &sidecar{conn: conn, baseURL: b.HTTPURL, token: tok.Value()}
+	// Registered after the shutdown, so it runs before it, on the running sidecar.
+	t.Cleanup(func() { calls.check(t) })
+	client := &http.Client{Transport: loggedTransport{l: calls, next: http.DefaultTransport}}
+	return &sidecar{conn: conn, http: client, baseURL: b.HTTPURL, token: tok.Value(), calls: calls}
 }
 
 // authed returns a context carrying the token (and, optionally, an acting user).
@@ -107,7 +114,7 @@ func (s *sidecar) rest(t *testing.T, method, path, body string, header map[strin
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := s.http.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -74,6 +75,15 @@ func TestJobToken(t *testing.T) {
 		}
 	}
 
+	var byJob []string
+	for _, r := range allAuditRecords(t, s, s.authed()) {
+		if r.GetKind() == "job" && r.GetSubject() != "" {
+			byJob = append(byJob, r.GetMethod()+" "+r.GetOutcome())
+		}
+	}
+	assert.Subset(t, byJob, []string{"/kamld.v1.FileService/WriteFile OK", "/kamld.v1.FileService/WriteFile PERMISSION_DENIED",
+		"/kamld.v1.JobService/SubmitJob PERMISSION_DENIED", "/kamld.v1.FileService/StatFile NOT_FOUND"}, "the job's own calls are audited as the job's")
+
 	jobToken := map[string]string{"Authorization": "Bearer " + logLine(t, log, "TOKEN ")}
 	code, resp, _ = s.rest(t, "GET", "/v1/datasets/iris/content/iris.csv", "", jobToken)
 	assert.Equal(t, http.StatusUnauthorized, code, resp)
@@ -86,7 +96,13 @@ func TestJobToken(t *testing.T) {
 // jobLog is a job's whole log, over gRPC.
 func jobLog(t *testing.T, s *sidecar, name string) string {
 	t.Helper()
-	logs, err := kamldv1.NewJobServiceClient(s.conn).StreamJobLogs(s.authed(), &kamldv1.StreamJobLogsRequest{Name: name})
+	return jobLogWith(t, s, s.authed(), name)
+}
+
+// jobLogWith is jobLog as the caller of ctx.
+func jobLogWith(t *testing.T, s *sidecar, ctx context.Context, name string) string {
+	t.Helper()
+	logs, err := kamldv1.NewJobServiceClient(s.conn).StreamJobLogs(ctx, &kamldv1.StreamJobLogsRequest{Name: name})
 	require.NoError(t, err)
 	var b strings.Builder
 	for {

@@ -43,7 +43,7 @@ func (b *rawBatches) upload(w http.ResponseWriter, r *http.Request) {
 		apierr.WriteStatus(w, apierr.Status(apierr.InvalidArgument("Content-Type", "%q: the body must be a tar archive (application/x-tar, or application/octet-stream)", r.Header.Get("Content-Type"))))
 		return
 	}
-	ctx, cancel := context.WithCancel(callContext(r))
+	ctx, cancel := context.WithCancel(callContext(w, r))
 	defer cancel()
 	stream, err := b.batches.UploadFiles(ctx)
 	if err != nil {

@@ -43,19 +43,24 @@ func newRawFiles(conn *grpc.ClientConn, maxMessage int) *rawFiles {
 		arrow: newArrowQueries(conn, maxMessage)}
 }
 
-// callContext carries the caller's credentials and identity into the gRPC call.
-func callContext(r *http.Request) context.Context {
+// callContext carries the caller's credentials, identity and request id into the gRPC call the route is
+// about to make, and echoes that id in the answer as the gateway does (X-Request-Id): the answer tells the
+// client that its request became a call, and by which id the call's log lines and audit record are found.
+func callContext(w http.ResponseWriter, r *http.Request) context.Context {
 	md := metadata.MD{}
-	for header, key := range map[string]string{"Authorization": "authorization", "X-Kamld-User": interceptors.IdentityKey, "X-Request-Id": interceptors.RequestIDKey} {
+	for header, key := range map[string]string{"Authorization": "authorization", "X-Kamld-User": interceptors.IdentityKey} {
 		if v := r.Header.Get(header); v != "" {
 			md.Set(key, v)
 		}
 	}
+	id := interceptors.RequestIDFor(r.Header.Get("X-Request-Id"))
+	md.Set(interceptors.RequestIDKey, id)
+	w.Header().Set("X-Request-Id", id)
 	return metadata.NewOutgoingContext(r.Context(), md)
 }
 
 func (f *rawFiles) download(w http.ResponseWriter, r *http.Request) {
-	ctx := callContext(r)
+	ctx := callContext(w, r)
 	dataset, path, ref := "datasets/"+r.PathValue("dataset"), r.PathValue("path"), r.URL.Query().Get("ref")
 	info, err := f.files.StatFile(ctx, &kamldv1.StatFileRequest{Dataset: dataset, Path: path, Ref: ref})
 	if err != nil {
@@ -148,7 +153,7 @@ func (f *rawFiles) upload(w http.ResponseWriter, r *http.Request) {
 	if header.ExpectedSize < 0 {
 		header.ExpectedSize = 0
 	}
-	ctx, cancel := context.WithCancel(callContext(r))
+	ctx, cancel := context.WithCancel(callContext(w, r))
 	defer cancel()
 	stream, err := f.files.WriteFile(ctx)
 	if err != nil {

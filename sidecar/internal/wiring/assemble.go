@@ -106,7 +106,7 @@ func Assemble(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Side
 	s.closers = append(s.closers, func() error { pipelines.Close(); return nil })
 	s.Services = server.Services{
 		Datasets: engine, Tables: catalog, Search: searchsvc.NewService(ix), Jobs: jobs, Pipelines: pipelines,
-		Query: newQuery(sqlEngine, engine, catalog, log), Audit: auditsvc.New(s.Audit),
+		Query: newQuery(sqlEngine, engine, catalog, s.Audit, log), Audit: auditsvc.New(s.Audit),
 		Changes: feed,
 	}
 	if cfg.Samples {
@@ -195,9 +195,12 @@ func capabilities(b *backend.Set) (blob.Store, index.Index, query.Engine, comput
 }
 
 // newQuery is QueryService on the SQL engine; an engine that reserves catalogs of its own (Trino) brings its
-// guard.
-func newQuery(e query.Engine, engine *dataset.Engine, catalog *tabular.Catalog, log *slog.Logger) *querysvc.Service {
+// guard. Admins read the audit log, when it is on, as the table kamld_audit.
+func newQuery(e query.Engine, engine *dataset.Engine, catalog *tabular.Catalog, auditLog *audit.Log, log *slog.Logger) *querysvc.Service {
 	opts := []querysvc.ServiceOption{querysvc.WithLogger(log)}
+	if auditLog != nil {
+		opts = append(opts, querysvc.WithAuditLog(auditLog))
+	}
 	if g, ok := instrument.Unwrap(e).(interface{ Guard() *guard.Guard }); ok { // past the metrics decorator
 		opts = append(opts, querysvc.WithGuard(g.Guard()))
 	}

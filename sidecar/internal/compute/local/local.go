@@ -43,6 +43,8 @@ type Backend struct {
 	wake  map[compute.RunID]chan struct{} // nudges a run's monitor (cancel) without waiting for its poll
 	// runAs is the uid and gid commands run as (runas.go); nil: the sidecar's own.
 	runAs *RunAs
+	// workRoot holds the runs' work directories when runAs is another user (openWorkRoot); "" otherwise.
+	workRoot string
 }
 
 var _ compute.Backend = (*Backend)(nil)
@@ -90,6 +92,11 @@ func New(root string, data compute.Data, opts ...Option) (*Backend, error) {
 	if b.exe == "" {
 		if b.exe, err = os.Executable(); err != nil {
 			return nil, fmt.Errorf("local compute: cannot find the supervisor executable: %w", err)
+		}
+	}
+	if b.runAs != nil && b.runAs.other() {
+		if b.workRoot, err = openWorkRoot(root); err != nil {
+			return nil, err
 		}
 	}
 	b.sched = newScheduler(b.offer)
@@ -299,6 +306,7 @@ func (b *Backend) Forget(_ context.Context, id compute.RunID) error {
 	if err != nil {
 		return err
 	}
+	removeLinkedWork(d)
 	if err := os.Rename(string(d), filepath.Join(trash, "run")); err != nil {
 		return err
 	}

@@ -211,6 +211,11 @@ func (m *monitor) launch() error {
 // materialize writes the spec's files, fetches its inputs and creates its output folders.
 func (m *monitor) materialize() error {
 	work := m.d.work()
+	if m.b.workRoot != "" {
+		if err := linkWork(m.b.workRoot, m.d); err != nil {
+			return err
+		}
+	}
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		return err
 	}

@@ -65,8 +65,12 @@ func run(d runDir, spec compute.Spec) exitRecord {
 	signal.Notify(term, syscall.SIGTERM, syscall.SIGINT)
 
 	cmd := exec.Command(spec.Command[0], spec.Command[1:]...)
-	cmd.Dir = d.work()
-	cmd.Env = commandEnv(spec, d.work())
+	work := d.work()
+	if real, err := filepath.EvalSymlinks(work); err == nil {
+		work = real // a run_as run's work directory lives apart (openWorkRoot): its user reaches it there
+	}
+	cmd.Dir = work
+	cmd.Env = commandEnv(spec, work)
 	if p, ok := spec.Env["PATH"]; ok && !strings.Contains(spec.Command[0], "/") {
 		// exec.Command looked the program up in the supervisor's PATH; the run's PATH is the one that counts.
 		cmd.Path, cmd.Err = lookPath(spec.Command[0], p)
@@ -75,11 +79,13 @@ func run(d runDir, spec compute.Spec) exitRecord {
 	// Pdeathsig is tied to the thread that forks: keep this goroutine on one thread until the child runs.
 	runtime.LockOSThread()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	if cmd.SysProcAttr.Credential, err = credential(d.work()); err != nil {
+	cred, err := credential(work)
+	if err != nil {
 		runtime.UnlockOSThread()
 		fmt.Fprintf(log, "kamld: %v\n", err)
 		return failed(rec, compute.ReasonError, err.Error())
 	}
+	cmd.SysProcAttr.Credential = cred
 	err = cmd.Start()
 	if err != nil {
 		runtime.UnlockOSThread()

@@ -48,7 +48,7 @@ func (a authenticator) authenticate(ctx context.Context, method string) (context
 		if jerr != nil {
 			return nil, jerr
 		}
-		callOf(ctx).identity = p.Name
+		callOf(ctx).identity, callOf(ctx).principal = p.Name, &p // the audit record names the job
 		return auth.WithPrincipal(ctx, p), nil
 	}
 	who := a.defaultIdentity

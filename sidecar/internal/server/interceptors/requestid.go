@@ -46,12 +46,25 @@ func withRequestID(ctx context.Context) context.Context {
 		}
 	}
 	if id == "" {
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		id = hex.EncodeToString(b)
+		id = newRequestID()
 	}
 	_ = grpc.SetHeader(ctx, metadata.Pairs(RequestIDKey, id))
 	return context.WithValue(observe.WithRequestID(ctx, id), callKey{}, &call{requestID: id})
+}
+
+// RequestIDFor is the id a call sent with given gets: given when it is a valid id, otherwise a new one. The
+// raw HTTP routes use it to know, and echo, the id of the call they are about to make.
+func RequestIDFor(given string) string {
+	if validRequestID(given) {
+		return given
+	}
+	return newRequestID()
+}
+
+func newRequestID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func validRequestID(s string) bool {
