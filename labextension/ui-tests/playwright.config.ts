@@ -7,12 +7,17 @@
  *   connected       — managed sidecar from KAMLD_BINARY (default ../../bin/kamld)
  *   binary-missing  — KAMLD_BINARY=/nonexistent/kamld, so the panel must explain
  *
+ * With KAMLD_E2E_HUB=1 (make test-hub-e2e) only the `hub` project runs: a
+ * real JupyterHub, one shared kamld and the JupyterLab servers of alice, bob
+ * and erin, started by tests/hub/serve.py (the pytest harness's Hub).
+ *
  * Playwright loads this file in the runner and again in every worker, so the
  * ports and temp dirs picked on the first load are handed on through the
  * environment (workers inherit it); otherwise each process would pick its own.
  */
 import { defineConfig } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   accessSync,
   constants,
@@ -21,7 +26,7 @@ import {
   writeFileSync
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 
 import { E2E_TOKEN, MISSING_BINARY } from './tests/constants';
 
@@ -213,6 +218,47 @@ function platformServers() {
   ];
 }
 
+// The two-user JupyterHub test: the Hub's port, the launcher's readiness port and the users' password.
+const withHub = process.env.KAMLD_E2E_HUB === '1';
+const hubPort = shared('KAMLD_E2E_HUB_PORT', freePort);
+const hubReadyPort = shared('KAMLD_E2E_HUB_READY_PORT', freePort);
+const hubPassword = shared('KAMLD_E2E_HUB_PASSWORD', () =>
+  randomBytes(12).toString('hex')
+);
+
+/** tests/hub/serve.py: the Hub, the shared kamld and the users' servers; ready once all are up. */
+function hubServer() {
+  const labextension = resolve(__dirname, '..');
+  return {
+    command: [
+      join(dirname(jupyter), 'python'),
+      '-m',
+      'tests.hub.serve',
+      `--port=${hubPort}`,
+      `--ready-port=${hubReadyPort}`,
+      `--password=${hubPassword}`,
+      `--workdir=${join(runDir, 'hub')}`
+    ]
+      .map(shellQuote)
+      .join(' '),
+    cwd: labextension,
+    url: `http://127.0.0.1:${hubReadyPort}/ready`,
+    reuseExistingServer: false,
+    // Three JupyterLab servers start at once on a busy 2-core machine.
+    timeout: 240_000,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 40_000 },
+    stdout: 'pipe' as const,
+    stderr: 'pipe' as const,
+    env: { ...clearedKamldEnv(process.env), KAMLD_BINARY: kamldBinary }
+  };
+}
+
+const hubProject = {
+  name: 'hub',
+  testMatch: 'hub.spec.ts',
+  use: { baseURL: `http://127.0.0.1:${hubPort}` }
+};
+
 export default defineConfig({
   testDir: './tests',
   outputDir: './test-results',
@@ -245,102 +291,106 @@ export default defineConfig({
       ]
     }
   },
-  projects: [
-    {
-      name: 'connected',
-      testMatch: 'connected.spec.ts',
-      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-    },
-    {
-      // The same JupyterLab as `connected`, after it: that project kills the
-      // sidecar, which must not happen in the middle of these tests.
-      name: 'datasets',
-      testMatch: [
-        'datasets.spec.ts',
-        'preview.spec.ts',
-        'previewRef.spec.ts',
-        'live.spec.ts'
+  projects: withHub
+    ? [hubProject]
+    : [
+        {
+          name: 'connected',
+          testMatch: 'connected.spec.ts',
+          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+        },
+        {
+          // The same JupyterLab as `connected`, after it: that project kills the
+          // sidecar, which must not happen in the middle of these tests.
+          name: 'datasets',
+          testMatch: [
+            'datasets.spec.ts',
+            'preview.spec.ts',
+            'previewRef.spec.ts',
+            'live.spec.ts'
+          ],
+          dependencies: ['connected'],
+          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+        },
+        {
+          // Jobs run by the same managed sidecar, after the crash test of `connected`.
+          name: 'jobs',
+          testMatch: 'jobs.spec.ts',
+          dependencies: ['connected'],
+          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+        },
+        {
+          // Pipelines run by the same managed sidecar (each step a job), after the crash test of `connected`.
+          name: 'pipelines',
+          testMatch: 'pipelines.spec.ts',
+          dependencies: ['connected'],
+          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+        },
+        {
+          // Searches the sample datasets of the same JupyterLab, after `connected`
+          // (which kills its sidecar); it only reads, so it may run beside `datasets`.
+          name: 'search',
+          testMatch: 'search.spec.ts',
+          dependencies: ['connected'],
+          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+        },
+        {
+          // The kamld: drive (writes its own dataset, reads the samples); it takes
+          // a dark screenshot too, so it runs after the projects above and before
+          // `commands`, never beside a screenshot of theirs.
+          name: 'drive',
+          testMatch: 'drive.spec.ts',
+          dependencies: ['datasets', 'jobs', 'search'],
+          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+        },
+        {
+          // Switches the theme (a user setting of the same JupyterLab): after
+          // every other project of that server, so no screenshot of theirs turns dark.
+          name: 'commands',
+          testMatch: 'commands.spec.ts',
+          dependencies: ['drive', 'pipelines'],
+          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+        },
+        ...(withPlatform
+          ? [
+              {
+                name: 'platform',
+                testMatch: 'platform.spec.ts',
+                use: { baseURL: `http://127.0.0.1:${platformPort}` }
+              }
+            ]
+          : []),
+        {
+          // A day in the workbench, light then dark: switches the theme too, so after `commands`.
+          name: 'workbench',
+          testMatch: 'workbench.spec.ts',
+          dependencies: ['commands'],
+          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+        },
+        {
+          // make bench-panel only (KAMLD_E2E_BENCH): 1,000 datasets would slow every other test of the server.
+          name: 'bench',
+          testMatch: 'benchPanel.spec.ts',
+          dependencies: ['workbench'],
+          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+        },
+        {
+          name: 'binary-missing',
+          testMatch: 'binaryMissing.spec.ts',
+          use: { baseURL: `http://127.0.0.1:${missingBinaryPort}` }
+        }
       ],
-      dependencies: ['connected'],
-      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-    },
-    {
-      // Jobs run by the same managed sidecar, after the crash test of `connected`.
-      name: 'jobs',
-      testMatch: 'jobs.spec.ts',
-      dependencies: ['connected'],
-      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-    },
-    {
-      // Pipelines run by the same managed sidecar (each step a job), after the crash test of `connected`.
-      name: 'pipelines',
-      testMatch: 'pipelines.spec.ts',
-      dependencies: ['connected'],
-      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-    },
-    {
-      // Searches the sample datasets of the same JupyterLab, after `connected`
-      // (which kills its sidecar); it only reads, so it may run beside `datasets`.
-      name: 'search',
-      testMatch: 'search.spec.ts',
-      dependencies: ['connected'],
-      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-    },
-    {
-      // The kamld: drive (writes its own dataset, reads the samples); it takes
-      // a dark screenshot too, so it runs after the projects above and before
-      // `commands`, never beside a screenshot of theirs.
-      name: 'drive',
-      testMatch: 'drive.spec.ts',
-      dependencies: ['datasets', 'jobs', 'search'],
-      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-    },
-    {
-      // Switches the theme (a user setting of the same JupyterLab): after
-      // every other project of that server, so no screenshot of theirs turns dark.
-      name: 'commands',
-      testMatch: 'commands.spec.ts',
-      dependencies: ['drive', 'pipelines'],
-      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-    },
-    ...(withPlatform
-      ? [
-          {
-            name: 'platform',
-            testMatch: 'platform.spec.ts',
-            use: { baseURL: `http://127.0.0.1:${platformPort}` }
-          }
-        ]
-      : []),
-    {
-      // A day in the workbench, light then dark: switches the theme too, so after `commands`.
-      name: 'workbench',
-      testMatch: 'workbench.spec.ts',
-      dependencies: ['commands'],
-      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-    },
-    {
-      // make bench-panel only (KAMLD_E2E_BENCH): 1,000 datasets would slow every other test of the server.
-      name: 'bench',
-      testMatch: 'benchPanel.spec.ts',
-      dependencies: ['workbench'],
-      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-    },
-    {
-      name: 'binary-missing',
-      testMatch: 'binaryMissing.spec.ts',
-      use: { baseURL: `http://127.0.0.1:${missingBinaryPort}` }
-    }
-  ],
-  webServer: [
-    ...(withPlatform ? platformServers() : []),
-    labServer('connected', {
-      port: connectedPort,
-      env: { KAMLD_BINARY: kamldBinary }
-    }),
-    labServer('binary-missing', {
-      port: missingBinaryPort,
-      env: { KAMLD_BINARY: MISSING_BINARY }
-    })
-  ]
+  webServer: withHub
+    ? [hubServer()]
+    : [
+        ...(withPlatform ? platformServers() : []),
+        labServer('connected', {
+          port: connectedPort,
+          env: { KAMLD_BINARY: kamldBinary }
+        }),
+        labServer('binary-missing', {
+          port: missingBinaryPort,
+          env: { KAMLD_BINARY: MISSING_BINARY }
+        })
+      ]
 });
