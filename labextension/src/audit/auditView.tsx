@@ -49,12 +49,14 @@ export class AuditViewWidget extends ReactWidget {
             )}
           </span>
         </header>
-        <AuditFilters
-          initial={model.filters}
-          problem={model.filterProblem}
-          onApply={filters => void model.apply(filters)}
-          trans={trans}
-        />
+        {model.status !== 'denied' && model.status !== 'off' && (
+          <AuditFilters
+            initial={model.filters}
+            problem={model.filterProblem}
+            onApply={filters => void model.apply(filters)}
+            trans={trans}
+          />
+        )}
         {this._body()}
       </div>
     );

@@ -215,9 +215,10 @@ test('two users under JupyterHub: private, shared as reader, refused a write, au
 }, testInfo) => {
   test.setTimeout(240_000);
   expect(PASSWORD, 'run through make test-hub-e2e').not.toBe('');
-  const [alice, bob] = await Promise.all([
+  const [alice, bob, erin] = await Promise.all([
     signIn(browser, 'alice'),
-    signIn(browser, 'bob')
+    signIn(browser, 'bob'),
+    signIn(browser, 'erin')
   ]);
 
   // ---- alice creates a private dataset from the panel, with a CSV, v1 ----
@@ -325,8 +326,12 @@ test('two users under JupyterHub: private, shared as reader, refused a write, au
   await shot(bob, testInfo, 'bob-write-refused');
 
   // ---- erin, a platform admin, reads the audit log -------------------------
-  const erin = await signIn(browser, 'erin');
-  await fromPalette(erin, 'Audit Log');
+  // From the Platform view, whose toolbar offers the audit view to admins.
+  await fromPalette(erin, 'Platform Health');
+  await erin
+    .getByRole('button', { name: 'Audit Log' })
+    .filter({ visible: true })
+    .click();
   const audit = erin.locator('.kamld-Audit').filter({ visible: true });
   const filters = audit.getByRole('form', { name: 'Audit filters' });
   await filters.getByLabel('Dataset').fill(PRIVATE);
@@ -356,7 +361,15 @@ test('two users under JupyterHub: private, shared as reader, refused a write, au
   ).toHaveCount(0);
   await shot(erin, testInfo, 'erin-audit-bob-denied');
 
-  // ---- bob, no admin: the palette keeps the audit view off; opened anyway, it says no -----
+  // ---- bob, no admin: no audit button in his Platform view, the palette keeps the audit view off;
+  // opened anyway, it says no.
+  await fromPalette(bob, 'Platform Health');
+  await expect(
+    bob.locator('#kamld-platform').getByRole('heading', { name: 'Platform' })
+  ).toBeVisible();
+  await expect(
+    bob.getByRole('button', { name: 'Audit Log' }).filter({ visible: true })
+  ).toHaveCount(0);
   await withPaletteItem(bob, 'Audit Log', item =>
     expect(item).toHaveClass(/lm-mod-disabled/, { timeout: 2_000 })
   );
