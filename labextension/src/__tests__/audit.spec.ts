@@ -1,12 +1,8 @@
-import {
-  AuditClient,
-  auditRoute,
-  IAuditQuery,
-  parseAuditPage
-} from '../audit/auditApi';
+import { AuditClient, auditRoute, parseAuditPage } from '../audit/auditApi';
 import {
   AuditModel,
   EMPTY_FILTERS,
+  NO_QUERY,
   queryOf,
   shortMethod
 } from '../audit/auditModel';
@@ -31,15 +27,6 @@ const DENIED = {
   outcome: 'PERMISSION_DENIED',
   reason: 'PERMISSION_DENIED',
   requestId: 'req-2'
-};
-
-const NO_QUERY: IAuditQuery = {
-  subject: '',
-  dataset: '',
-  method: '',
-  outcome: '',
-  startTime: '',
-  endTime: ''
 };
 
 const DENIED_BODY = {

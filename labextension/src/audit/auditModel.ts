@@ -38,7 +38,8 @@ export const EMPTY_FILTERS: IAuditFilters = {
   until: ''
 };
 
-const NO_QUERY: IAuditQuery = {
+/** The query of no filter. */
+export const NO_QUERY: IAuditQuery = {
   subject: '',
   dataset: '',
   method: '',

@@ -81,21 +81,18 @@ export class AuditViewWidget extends ReactWidget {
           </div>
         );
       case 'off':
-        return (
-          <p className="kamld-Audit-failure" role="alert">
-            {trans.__(
-              'This kamld keeps no audit log: %1',
-              failure?.message ?? ''
-            )}
-          </p>
-        );
       case 'failed':
         return (
           <p className="kamld-Audit-failure" role="alert">
-            {trans.__(
-              'Could not read the audit log: %1',
-              failure?.message ?? ''
-            )}
+            {model.status === 'off'
+              ? trans.__(
+                  'This kamld keeps no audit log: %1',
+                  failure?.message ?? ''
+                )
+              : trans.__(
+                  'Could not read the audit log: %1',
+                  failure?.message ?? ''
+                )}
           </p>
         );
       case 'loading':
