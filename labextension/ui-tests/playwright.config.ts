@@ -220,11 +220,14 @@ function platformServers() {
 
 // The two-user JupyterHub test: the Hub's port, the launcher's readiness port and the users' password.
 const withHub = process.env.KAMLD_E2E_HUB === '1';
-const hubPort = shared('KAMLD_E2E_HUB_PORT', freePort);
-const hubReadyPort = shared('KAMLD_E2E_HUB_READY_PORT', freePort);
-const hubPassword = shared('KAMLD_E2E_HUB_PASSWORD', () =>
-  randomBytes(12).toString('hex')
-);
+const hubPort = withHub ? shared('KAMLD_E2E_HUB_PORT', freePort) : '';
+const hubReadyPort = withHub
+  ? shared('KAMLD_E2E_HUB_READY_PORT', freePort)
+  : '';
+// Workers inherit it: the test signs in with it.
+const hubPassword = withHub
+  ? shared('KAMLD_E2E_HUB_PASSWORD', () => randomBytes(12).toString('hex'))
+  : '';
 
 /** tests/hub/serve.py: the Hub, the shared kamld and the users' servers; ready once all are up. */
 function hubServer() {
@@ -259,7 +262,7 @@ const hubProject = {
   use: { baseURL: `http://127.0.0.1:${hubPort}` }
 };
 
-export default defineConfig({
+const config = defineConfig({
   testDir: './tests',
   outputDir: './test-results',
   // Both servers and a browser share a 2-core machine: one worker per project.
@@ -291,106 +294,107 @@ export default defineConfig({
       ]
     }
   },
-  projects: withHub
-    ? [hubProject]
-    : [
-        {
-          name: 'connected',
-          testMatch: 'connected.spec.ts',
-          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-        },
-        {
-          // The same JupyterLab as `connected`, after it: that project kills the
-          // sidecar, which must not happen in the middle of these tests.
-          name: 'datasets',
-          testMatch: [
-            'datasets.spec.ts',
-            'preview.spec.ts',
-            'previewRef.spec.ts',
-            'live.spec.ts'
-          ],
-          dependencies: ['connected'],
-          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-        },
-        {
-          // Jobs run by the same managed sidecar, after the crash test of `connected`.
-          name: 'jobs',
-          testMatch: 'jobs.spec.ts',
-          dependencies: ['connected'],
-          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-        },
-        {
-          // Pipelines run by the same managed sidecar (each step a job), after the crash test of `connected`.
-          name: 'pipelines',
-          testMatch: 'pipelines.spec.ts',
-          dependencies: ['connected'],
-          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-        },
-        {
-          // Searches the sample datasets of the same JupyterLab, after `connected`
-          // (which kills its sidecar); it only reads, so it may run beside `datasets`.
-          name: 'search',
-          testMatch: 'search.spec.ts',
-          dependencies: ['connected'],
-          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-        },
-        {
-          // The kamld: drive (writes its own dataset, reads the samples); it takes
-          // a dark screenshot too, so it runs after the projects above and before
-          // `commands`, never beside a screenshot of theirs.
-          name: 'drive',
-          testMatch: 'drive.spec.ts',
-          dependencies: ['datasets', 'jobs', 'search'],
-          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-        },
-        {
-          // Switches the theme (a user setting of the same JupyterLab): after
-          // every other project of that server, so no screenshot of theirs turns dark.
-          name: 'commands',
-          testMatch: 'commands.spec.ts',
-          dependencies: ['drive', 'pipelines'],
-          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-        },
-        ...(withPlatform
-          ? [
-              {
-                name: 'platform',
-                testMatch: 'platform.spec.ts',
-                use: { baseURL: `http://127.0.0.1:${platformPort}` }
-              }
-            ]
-          : []),
-        {
-          // A day in the workbench, light then dark: switches the theme too, so after `commands`.
-          name: 'workbench',
-          testMatch: 'workbench.spec.ts',
-          dependencies: ['commands'],
-          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-        },
-        {
-          // make bench-panel only (KAMLD_E2E_BENCH): 1,000 datasets would slow every other test of the server.
-          name: 'bench',
-          testMatch: 'benchPanel.spec.ts',
-          dependencies: ['workbench'],
-          use: { baseURL: `http://127.0.0.1:${connectedPort}` }
-        },
-        {
-          name: 'binary-missing',
-          testMatch: 'binaryMissing.spec.ts',
-          use: { baseURL: `http://127.0.0.1:${missingBinaryPort}` }
-        }
+  projects: [
+    {
+      name: 'connected',
+      testMatch: 'connected.spec.ts',
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
+      // The same JupyterLab as `connected`, after it: that project kills the
+      // sidecar, which must not happen in the middle of these tests.
+      name: 'datasets',
+      testMatch: [
+        'datasets.spec.ts',
+        'preview.spec.ts',
+        'previewRef.spec.ts',
+        'live.spec.ts'
       ],
-  webServer: withHub
-    ? [hubServer()]
-    : [
-        ...(withPlatform ? platformServers() : []),
-        labServer('connected', {
-          port: connectedPort,
-          env: { KAMLD_BINARY: kamldBinary }
-        }),
-        labServer('binary-missing', {
-          port: missingBinaryPort,
-          env: { KAMLD_BINARY: MISSING_BINARY }
-        })
-      ]
+      dependencies: ['connected'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
+      // Jobs run by the same managed sidecar, after the crash test of `connected`.
+      name: 'jobs',
+      testMatch: 'jobs.spec.ts',
+      dependencies: ['connected'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
+      // Pipelines run by the same managed sidecar (each step a job), after the crash test of `connected`.
+      name: 'pipelines',
+      testMatch: 'pipelines.spec.ts',
+      dependencies: ['connected'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
+      // Searches the sample datasets of the same JupyterLab, after `connected`
+      // (which kills its sidecar); it only reads, so it may run beside `datasets`.
+      name: 'search',
+      testMatch: 'search.spec.ts',
+      dependencies: ['connected'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
+      // The kamld: drive (writes its own dataset, reads the samples); it takes
+      // a dark screenshot too, so it runs after the projects above and before
+      // `commands`, never beside a screenshot of theirs.
+      name: 'drive',
+      testMatch: 'drive.spec.ts',
+      dependencies: ['datasets', 'jobs', 'search'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
+      // Switches the theme (a user setting of the same JupyterLab): after
+      // every other project of that server, so no screenshot of theirs turns dark.
+      name: 'commands',
+      testMatch: 'commands.spec.ts',
+      dependencies: ['drive', 'pipelines'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    ...(withPlatform
+      ? [
+          {
+            name: 'platform',
+            testMatch: 'platform.spec.ts',
+            use: { baseURL: `http://127.0.0.1:${platformPort}` }
+          }
+        ]
+      : []),
+    {
+      // A day in the workbench, light then dark: switches the theme too, so after `commands`.
+      name: 'workbench',
+      testMatch: 'workbench.spec.ts',
+      dependencies: ['commands'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
+      // make bench-panel only (KAMLD_E2E_BENCH): 1,000 datasets would slow every other test of the server.
+      name: 'bench',
+      testMatch: 'benchPanel.spec.ts',
+      dependencies: ['workbench'],
+      use: { baseURL: `http://127.0.0.1:${connectedPort}` }
+    },
+    {
+      name: 'binary-missing',
+      testMatch: 'binaryMissing.spec.ts',
+      use: { baseURL: `http://127.0.0.1:${missingBinaryPort}` }
+    }
+  ],
+  webServer: [
+    ...(withPlatform ? platformServers() : []),
+    labServer('connected', {
+      port: connectedPort,
+      env: { KAMLD_BINARY: kamldBinary }
+    }),
+    labServer('binary-missing', {
+      port: missingBinaryPort,
+      env: { KAMLD_BINARY: MISSING_BINARY }
+    })
+  ]
 });
+
+// make test-hub-e2e: only the Hub's project and servers.
+export default withHub
+  ? { ...config, projects: [hubProject], webServer: [hubServer()] }
+  : config;
