@@ -325,6 +325,36 @@ test('two users under JupyterHub: private, shared as reader, refused a write, au
   ).toContainText(/failed: .*(permission|may not|not allowed|reader)/i);
   await shot(bob, testInfo, 'bob-write-refused');
 
+  // The drive too: his edit of the draft's CSV in JupyterLab's editor is refused at the save, with why.
+  await driveItem(await driveTop(bob), PRIVATE).dblclick();
+  await driveItem(drive.getByRole('listitem'), `${PRIVATE}@draft`).dblclick();
+  await driveItem(drive.getByRole('listitem'), 'customers.csv').click({
+    button: 'right'
+  });
+  await bob.locator('.lm-Menu-item', { hasText: /^Open With/ }).hover();
+  await bob
+    .locator('.lm-Menu-item', {
+      has: bob.locator('.lm-Menu-itemLabel', { hasText: /^Editor$/ })
+    })
+    .filter({ visible: true })
+    .first()
+    .click();
+  const editor = bob.locator('.jp-FileEditor .cm-content').filter({
+    visible: true
+  });
+  await expect(editor).toContainText('acme');
+  await editor.click();
+  await bob.keyboard.press('ControlOrMeta+End');
+  await bob.keyboard.type('umbrella,yes');
+  // The command fails with the save (JupyterLab shows why in a dialog).
+  await execute(bob, 'docmanager:save').catch(() => undefined);
+  const saveError = bob.locator('.jp-Dialog');
+  await expect(saveError).toContainText(
+    'you are a reader of it and cannot change it'
+  );
+  await shot(bob, testInfo, 'bob-drive-save-refused');
+  await saveError.getByRole('button', { name: 'Close' }).click();
+
   // ---- erin, a platform admin, reads the audit log -------------------------
   // From the Platform view, whose toolbar offers the audit view to admins.
   await fromPalette(erin, 'Platform Health');
@@ -345,14 +375,14 @@ test('two users under JupyterHub: private, shared as reader, refused a write, au
   await expect(row('alice', 'CreateDataset', 'OK')).toHaveCount(1);
   // Made private, then shared with bob.
   await expect(row('alice', 'SetAccess', 'OK')).toHaveCount(2);
-  await expect(row('bob', 'WriteFile', 'PERMISSION_DENIED')).toHaveCount(1);
+  // The upload and the drive's save (both WriteFile).
+  await expect(row('bob', 'WriteFile', 'PERMISSION_DENIED')).toHaveCount(2);
   await shot(erin, testInfo, 'erin-audit-dataset');
   await filters.getByLabel('Dataset').fill('');
   await filters.getByLabel('User').fill('bob');
   await filters.getByLabel('Outcome').selectOption('PERMISSION_DENIED');
   await filters.getByRole('button', { name: 'Apply' }).click();
-  // The filters are the server's: only bob's refusals come back (his readable calls leave no record).
-  await expect(row('bob', 'WriteFile', 'PERMISSION_DENIED')).toHaveCount(1);
+  await expect(row('bob', '', 'PERMISSION_DENIED')).toHaveCount(2);
   await expect(
     audit.getByRole('cell', { name: 'alice', exact: true })
   ).toHaveCount(0);
