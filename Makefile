@@ -166,7 +166,7 @@ run: build ext ## start JupyterLab with the extension and a managed sidecar on e
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: test
-test: lint check-generate test-go test-rules test-chart test-image test-py test-js test-e2e test-api-fuzz test-dist test-dist-e2e ## every suite: lint, generated code, Go, alert rules, chart, image, pytest, jest, Playwright, API fuzz, the wheel
+test: lint check-generate test-go test-rules test-chart test-image test-py test-js test-e2e test-hub-e2e test-api-fuzz test-dist test-dist-e2e ## every suite: lint, generated code, Go, alert rules, chart, image, pytest, jest, Playwright, API fuzz, the wheel
 
 ## ---- test suites ----------------------------------------------------------------------------------------
 
@@ -197,6 +197,10 @@ test-py: build venv otelcol ## pytest: server extension, client and magics again
 .PHONY: test-hub
 test-hub: build venv ## pytest: shared mode against a real JupyterHub (also part of test-py): Hub tokens, scopes, revocation, two users' JupyterLab
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/pytest -q labextension/tests/test_shared_hub.py
+
+.PHONY: test-hub-e2e
+test-hub-e2e: build ext chromium node_modules ## Playwright under a real JupyterHub: alice, bob and an admin against one shared kamld (sharing, refusals, the audit view)
+	cd labextension/ui-tests && KAMLD_E2E_HUB=1 KAMLD_BINARY=$(KAMLD) npx playwright test --project hub
 
 .PHONY: test-js
 test-js: ext ## jest: the panel's logic

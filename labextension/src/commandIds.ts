@@ -43,7 +43,9 @@ export const CommandIds = {
   /** Lists pipeline runs in the main area. */
   pipelineRuns: 'kamld:pipeline-runs',
   /** Opens the Platform view: backend health, latency, errors, jobs, storage. */
-  openPlatform: 'kamld:open-platform'
+  openPlatform: 'kamld:open-platform',
+  /** Opens the audit view (platform admins): who did what to which dataset. */
+  openAudit: 'kamld:open-audit'
 } as const;
 
 /** The command palette's category of every kamld command. */
@@ -60,5 +62,6 @@ export const PALETTE_COMMANDS: readonly string[] = [
   CommandIds.runQuery,
   CommandIds.snapshot,
   CommandIds.pipelineRuns,
-  CommandIds.openPlatform
+  CommandIds.openPlatform,
+  CommandIds.openAudit
 ];

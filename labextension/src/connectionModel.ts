@@ -63,6 +63,11 @@ export class ConnectionModel implements IDisposable {
     return this._capabilities;
   }
 
+  /** Whether GetInfo's last successful answer said the caller is a platform admin. */
+  get admin(): boolean {
+    return this._admin;
+  }
+
   /** Emits every new view model (also when unchanged, e.g. after a retry). */
   get changed(): ISignal<this, IConnectionViewModel> {
     return this._changed;
@@ -122,6 +127,7 @@ export class ConnectionModel implements IDisposable {
       return;
     }
     this._capabilities = info.ok ? info.value.capabilities : [];
+    this._admin = info.ok && info.value.admin;
     this._viewModel = describeConnection(
       { extensionVersion: this._extensionVersion, status, info },
       this._trans
@@ -135,6 +141,7 @@ export class ConnectionModel implements IDisposable {
 
   private _inStatusBar = false;
   private _capabilities: readonly string[] = [];
+  private _admin = false;
   private readonly _client: KamldClient;
   private readonly _trans: ITranslate;
   private readonly _extensionVersion: string;

@@ -63,6 +63,8 @@ export interface ISystemInfo {
   capabilities: string[];
   startTime: string;
   identity: string;
+  /** Whether the caller is a platform admin (single mode: always; shared mode: auth.admin_groups). */
+  admin: boolean;
 }
 
 /** Why a request did not produce the expected JSON. */
@@ -198,7 +200,8 @@ export function parseSystemInfo(value: unknown): ISystemInfo | undefined {
         )
       : [],
     startTime: stringOr(value.startTime, ''),
-    identity: stringOr(value.identity, '')
+    identity: stringOr(value.identity, ''),
+    admin: value.admin === true
   };
 }
 

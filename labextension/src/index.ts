@@ -58,6 +58,7 @@ import { setupJobs } from './jobsPlugin';
 import { setupPipelines } from './pipelines/plugin';
 import { NotebookInserter } from './notebookInsert';
 import { setupPlatform } from './platform/platformPlugin';
+import { setupAudit } from './audit/auditPlugin';
 import { SqlCatalog } from './sqlCatalog';
 import { SqlEditorWidget } from './sqlEditor';
 import { SqlEditorModel } from './sqlEditorModel';
@@ -490,6 +491,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
       insertDataset: id => insertLoadCell(id, '')
     });
     setupPlatform({ app, trans, connection, statusBar, restorer });
+    setupAudit({ app, trans, connection, restorer });
     addWorkbenchMenus(app, palette, launcher);
     if (statusBar) {
       const item = new KamldStatusItem(

@@ -6,3 +6,4 @@ import './pipelines.css';
 import './platform.css';
 import './drive.css';
 import './workbench.css';
+import './audit.css';

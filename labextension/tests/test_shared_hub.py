@@ -73,10 +73,10 @@ def reason(body: dict[str, Any]) -> str:
 
 
 def test_each_users_token_maps_to_that_user_and_groups(hub: Hub, shared: ExternalSidecar) -> None:
-    code, alice = info(shared, hub.token_for("alice"))
-    assert code == 200, alice
-    assert (alice["identity"], sorted(alice["groups"]), alice["admin"], alice["verified"]) == (
-        "alice",
+    code, erin = info(shared, hub.token_for("erin"))
+    assert code == 200, erin
+    assert (erin["identity"], sorted(erin["groups"]), erin["admin"], erin["verified"]) == (
+        "erin",
         ["admins", "lab"],
         True,
         True,
@@ -131,8 +131,8 @@ def test_admins_read_the_audit_log_others_are_refused(hub: Hub, shared: External
     with pytest.raises(kamld.KamldError) as refused:
         bob.audit_records()
     assert (refused.value.code_name, refused.value.reason) == ("PERMISSION_DENIED", "PERMISSION_DENIED")
-    alice = kamld.Client(shared.url, hub.token_for("alice"), auth="hub")
-    records = alice.audit_records(subject="bob", outcome="PERMISSION_DENIED")
+    erin = kamld.Client(shared.url, hub.token_for("erin"), auth="hub")
+    records = erin.audit_records(subject="bob", outcome="PERMISSION_DENIED")
     assert any(r["method"].endswith("/ListAuditRecords") and r["groups"] == ["lab"] for r in records), records
 
 

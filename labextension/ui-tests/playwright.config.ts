@@ -7,12 +7,17 @@
  *   connected       — managed sidecar from KAMLD_BINARY (default ../../bin/kamld)
  *   binary-missing  — KAMLD_BINARY=/nonexistent/kamld, so the panel must explain
  *
+ * With KAMLD_E2E_HUB=1 (make test-hub-e2e) only the `hub` project runs: a
+ * real JupyterHub, one shared kamld and the JupyterLab servers of alice, bob
+ * and erin, started by tests/hub/serve.py (the pytest harness's Hub).
+ *
  * Playwright loads this file in the runner and again in every worker, so the
  * ports and temp dirs picked on the first load are handed on through the
  * environment (workers inherit it); otherwise each process would pick its own.
  */
 import { defineConfig } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import {
   accessSync,
   constants,
@@ -21,7 +26,7 @@ import {
   writeFileSync
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, dirname, join, resolve } from 'node:path';
 
 import { E2E_TOKEN, MISSING_BINARY } from './tests/constants';
 
@@ -213,7 +218,51 @@ function platformServers() {
   ];
 }
 
-export default defineConfig({
+// The two-user JupyterHub test: the Hub's port, the launcher's readiness port and the users' password.
+const withHub = process.env.KAMLD_E2E_HUB === '1';
+const hubPort = withHub ? shared('KAMLD_E2E_HUB_PORT', freePort) : '';
+const hubReadyPort = withHub
+  ? shared('KAMLD_E2E_HUB_READY_PORT', freePort)
+  : '';
+// Workers inherit it: the test signs in with it.
+const hubPassword = withHub
+  ? shared('KAMLD_E2E_HUB_PASSWORD', () => randomBytes(12).toString('hex'))
+  : '';
+
+/** tests/hub/serve.py: the Hub, the shared kamld and the users' servers; ready once all are up. */
+function hubServer() {
+  const labextension = resolve(__dirname, '..');
+  return {
+    command: [
+      join(dirname(jupyter), 'python'),
+      '-m',
+      'tests.hub.serve',
+      `--port=${hubPort}`,
+      `--ready-port=${hubReadyPort}`,
+      `--password=${hubPassword}`,
+      `--workdir=${join(runDir, 'hub')}`
+    ]
+      .map(shellQuote)
+      .join(' '),
+    cwd: labextension,
+    url: `http://127.0.0.1:${hubReadyPort}/ready`,
+    reuseExistingServer: false,
+    // Three JupyterLab servers start at once on a busy 2-core machine.
+    timeout: 240_000,
+    gracefulShutdown: { signal: 'SIGTERM' as const, timeout: 40_000 },
+    stdout: 'pipe' as const,
+    stderr: 'pipe' as const,
+    env: { ...clearedKamldEnv(process.env), KAMLD_BINARY: kamldBinary }
+  };
+}
+
+const hubProject = {
+  name: 'hub',
+  testMatch: 'hub.spec.ts',
+  use: { baseURL: `http://127.0.0.1:${hubPort}` }
+};
+
+const config = defineConfig({
   testDir: './tests',
   outputDir: './test-results',
   // Both servers and a browser share a 2-core machine: one worker per project.
@@ -344,3 +393,8 @@ export default defineConfig({
     })
   ]
 });
+
+// make test-hub-e2e: only the Hub's project and servers.
+export default withHub
+  ? { ...config, projects: [hubProject], webServer: [hubServer()] }
+  : config;

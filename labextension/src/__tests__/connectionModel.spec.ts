@@ -99,6 +99,21 @@ describe('ConnectionModel', () => {
     });
   });
 
+  it('knows the caller is an admin only while GetInfo says so', async () => {
+    expect(model.admin).toBe(false);
+    client.info = { ok: true, value: makeInfo({ admin: true }) };
+    let next = nextViewModel(model);
+    model.active = true;
+    await next;
+    expect(model.admin).toBe(true);
+    await new Promise(resolve => setTimeout(resolve, 0));
+    client.info = SIDECAR_DOWN;
+    next = nextViewModel(model);
+    await model.refresh();
+    await next;
+    expect(model.admin).toBe(false);
+  });
+
   it('applies new poll settings (seconds) to the poll', () => {
     model.pollSettings = { pollInterval: 2, maxPollInterval: 45 };
     expect(pollOf(model).frequency).toEqual({

@@ -70,8 +70,16 @@ describe('parseSystemInfo', () => {
       ],
       capabilities: ['system'],
       startTime: '',
-      identity: ''
+      identity: '',
+      admin: false
     });
+  });
+
+  it('reads whether the caller is a platform admin, only from a JSON true', () => {
+    const base = { version: '0.2.0', backends: [] };
+    expect(parseSystemInfo({ ...base, admin: true })?.admin).toBe(true);
+    expect(parseSystemInfo({ ...base, admin: 'true' })?.admin).toBe(false);
+    expect(parseSystemInfo(base)?.admin).toBe(false);
   });
 });
 

@@ -47,6 +47,7 @@ export function makeInfo(overrides: Partial<ISystemInfo> = {}): ISystemInfo {
     capabilities: ['system'],
     startTime: '2026-11-23T12:00:00Z',
     identity: 'alice',
+    admin: false,
     ...overrides
   };
 }

@@ -10,6 +10,7 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon, ToolbarButton } from '@jupyterlab/ui-components';
 
+import { auditToolbarButton } from '../audit/auditPlugin';
 import { CommandIds } from '../commandIds';
 import { ConnectionModel } from '../connectionModel';
 import { platformIcon } from '../icons';
@@ -63,6 +64,7 @@ export function setupPlatform(o: IPlatformOptions): void {
         onClick: () => void model.refresh()
       })
     );
+    view.toolbar.addItem('audit', auditToolbarButton(app, o.connection, trans));
     void tracker.add(view);
     app.shell.add(view, 'main');
     app.shell.activateById(view.id);

@@ -99,17 +99,25 @@ def _wait_up(hub: Hub, proc: subprocess.Popen[bytes], log: Path, timeout: float)
 
 
 @contextmanager
-def start_hub(workdir: Path, extra_env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[Hub]:
-    """Run the test Hub with its state in `workdir` until the block ends."""
+def start_hub(
+    workdir: Path,
+    extra_env: dict[str, str] | None = None,
+    timeout: float = 60,
+    port: int | None = None,
+    password: str | None = None,
+) -> Iterator[Hub]:
+    """Run the test Hub with its state in `workdir` until the block ends: on `port` (default a free one), with
+    `password` the users' password at its login page (default a new one)."""
     if not CHP.exists():
         raise HubError(f"{CHP} is missing: run `make node_modules` (configurable-http-proxy is pinned there)")
     workdir.mkdir(parents=True, exist_ok=True)
-    port, api_port, proxy_port = free_port(), free_port(), free_port()
+    port = port or free_port()
+    api_port, proxy_port = free_port(), free_port()
     hub = Hub(
         url=f"http://127.0.0.1:{port}",
         api_url=f"http://127.0.0.1:{port}/hub/api",
         admin_token=secrets.token_hex(16),
-        password=secrets.token_urlsafe(12),
+        password=password or secrets.token_urlsafe(12),
         workdir=workdir,
     )
     env = {

@@ -1,9 +1,9 @@
 """The test JupyterHub: loopback only, DummyAuthenticator, three users and the kamld custom scope.
 
 Started by tests/hub/__init__.py (`start_hub`), which passes everything variable through KAMLD_TEST_HUB_*
-environment variables. alice and bob are in group "lab" and hold the role "kamld" (the custom scope
-custom:kamld:use); carol holds no kamld role; alice is also in "admins". The service "test-admin" (its token
-in the environment) creates and deletes users and tokens for the tests.
+environment variables. alice, bob and erin are in group "lab" and hold the role "kamld" (the custom scope
+custom:kamld:use); carol holds no kamld role; erin is also in "admins" (kamld's platform admins). The
+service "test-admin" (its token in the environment) creates and deletes users and tokens for the tests.
 """
 
 import os
@@ -26,9 +26,9 @@ c.ConfigurableHTTPProxy.should_start = True
 
 c.JupyterHub.authenticator_class = "dummy"
 c.DummyAuthenticator.password = env["KAMLD_TEST_HUB_PASSWORD"]
-c.Authenticator.allowed_users = {"alice", "bob", "carol"}
+c.Authenticator.allowed_users = {"alice", "bob", "carol", "erin"}
 
-c.JupyterHub.load_groups = {"lab": {"users": ["alice", "bob"]}, "admins": {"users": ["alice"]}}
+c.JupyterHub.load_groups = {"lab": {"users": ["alice", "bob", "erin"]}, "admins": {"users": ["erin"]}}
 c.JupyterHub.custom_scopes = {
     "custom:kamld:use": {"description": "Use the shared kamld (datasets, search, SQL, jobs) as yourself."},
 }
@@ -56,7 +56,13 @@ c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
 _bin = os.path.dirname(env["KAMLD_TEST_HUB_PYTHON"])
 c.JupyterHub.spawner_class = "simple"
 c.Spawner.cmd = [os.path.join(_bin, "jupyterhub-singleuser")]
-c.Spawner.args = ["--allow-root"] if os.getuid() == 0 else []
+# No update check (no traffic off loopback); the app on `window.jupyterapp`, so a browser test can run a
+# command the palette keeps disabled (the audit view opened by a non-admin).
+c.Spawner.args = [
+    *(["--allow-root"] if os.getuid() == 0 else []),
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    "--LabApp.expose_app_in_browser=True",
+]
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
