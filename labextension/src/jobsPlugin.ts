@@ -19,7 +19,13 @@ import { Widget } from '@lumino/widgets';
 
 import { CommandIds } from './commandIds';
 import { DatasetsPanel } from './datasetsPanel';
-import { buildRunRequest, IFlavor, IRunValues, JobClient } from './jobApi';
+import {
+  buildRunRequest,
+  IFlavor,
+  IRunValues,
+  JobClient,
+  jobTitle
+} from './jobApi';
 import { JobsModel } from './jobsModel';
 import { JobsSectionWidget } from './jobsSection';
 import { JobsTableWidget } from './jobsTable';
@@ -112,7 +118,7 @@ export function setupJobs(
   model.finished.connect((_, job) => {
     const notify =
       job.state === 'SUCCEEDED' ? Notification.success : Notification.error;
-    notify(trans.__('Job %1 ended %2', job.name, job.state), {
+    notify(trans.__('%1 (%2) ended %3', jobTitle(job), job.id, job.state), {
       autoClose: 8000,
       actions: [
         {
@@ -201,9 +207,16 @@ export function setupJobs(
         return;
       }
       model.track(submitted.value);
-      Notification.info(trans.__('Job %1 submitted', submitted.value.name), {
-        autoClose: 4000
-      });
+      Notification.info(
+        trans.__(
+          '%1 (%2) submitted',
+          jobTitle(submitted.value),
+          submitted.value.id
+        ),
+        {
+          autoClose: 4000
+        }
+      );
       // The panel lists it, its tab follows it.
       app.shell.activateById(panel.id);
       openJob(submitted.value.id);

@@ -7,6 +7,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import {
+  clipLabel,
   ILineageGraph,
   ILineageNode,
   IPlacedNode,
@@ -117,15 +118,14 @@ function LineageNode(props: {
         rx={node.kind === 'job' ? 2 : 8}
       />
       <text x={10} y={18} className="kamld-LineageGraph-label">
-        {clip(node.label, 23)}
+        {clipLabel(node.label, 23)}
       </text>
       <text x={10} y={34} className="kamld-LineageGraph-detail">
-        {clip(node.detail || (node.kind === 'job' ? trans.__('job') : ''), 28)}
+        {clipLabel(
+          node.detail || (node.kind === 'job' ? trans.__('job') : ''),
+          28
+        )}
       </text>
     </g>
   );
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
