@@ -1,6 +1,6 @@
 /**
- * A data scientist's day in the workbench, at 1440×900, with JupyterLab's
- * own sidebar width (wide) and with a 250-px sidebar (narrow), in the light
+ * A data scientist's day in the workbench, at 1440×900, with a 400-px
+ * sidebar (wide) and with a 250-px sidebar (narrow), in the light
  * and the dark theme: the palette → search → open a dataset → its tabs
  * (overview, files at v1 and v2, schema & profile, history) → upload a
  * changed CSV into the draft → snapshot with Enter → compare v1 with the
@@ -139,6 +139,9 @@ async function dragTo(
 
 type Shot = (name: string) => Promise<string>;
 
+/** The left sidebar's width in each variant: roomy, and the narrowest the panel is made for. */
+const SIDEBAR = { wide: 400, narrow: 250 };
+
 for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
   for (const width of ['wide', 'narrow'] as const) {
     const tag = theme.includes('Dark') ? 'dark' : 'light';
@@ -161,9 +164,7 @@ for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
       const datasets = await openDatasetsPanel(page, testInfo);
       await useTheme(page, theme);
       try {
-        if (width === 'narrow') {
-          await sidebarWidth(page, 250);
-        }
+        await sidebarWidth(page, SIDEBAR[width]);
         await walk(page, testInfo, datasets.panel, id, script, shot);
         await expectConnection(datasets, 'connected');
       } finally {
