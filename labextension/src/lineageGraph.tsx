@@ -14,6 +14,9 @@ import {
   layoutLineage
 } from './lineageModel';
 
+/** Characters of a node's first line that fit its box (NODE_WIDTH) in the code font, with the padding. */
+const LABEL_CHARS = 21;
+
 export function LineageGraph(props: {
   graph: ILineageGraph;
   onOpen: (node: ILineageNode) => void;
@@ -118,7 +121,7 @@ function LineageNode(props: {
         rx={node.kind === 'job' ? 2 : 8}
       />
       <text x={10} y={18} className="kamld-LineageGraph-label">
-        {clipLabel(node.label, 23)}
+        {clipLabel(node.label, LABEL_CHARS)}
       </text>
       <text x={10} y={34} className="kamld-LineageGraph-detail">
         {clipLabel(
