@@ -5,6 +5,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { formField } from './formField';
 import { IFlavor, IRunValues } from './jobApi';
 
 export type RunFormValues = Omit<IRunValues, 'path' | 'contentBase64'>;
@@ -31,10 +32,10 @@ export class RunForm extends Widget {
       option.disabled = f.available === false;
       this._flavor.appendChild(option);
     }
-    form.appendChild(row(trans.__('Flavor'), this._flavor, ''));
+    form.appendChild(formField(trans.__('Flavor'), this._flavor, ''));
     this._inputs = area('inputs', trans.__('iris@v1:/data (one per line)'));
     form.appendChild(
-      row(
+      formField(
         trans.__('Inputs'),
         this._inputs,
         trans.__('A dataset at a ref and the folder it appears in.')
@@ -42,7 +43,7 @@ export class RunForm extends Widget {
     );
     this._outputs = area('outputs', trans.__('model:/out (one per line)'));
     form.appendChild(
-      row(
+      formField(
         trans.__('Outputs'),
         this._outputs,
         trans.__(
@@ -54,9 +55,9 @@ export class RunForm extends Widget {
     const resources = document.createElement('div');
     resources.className = 'kamld-Form-row';
     this._cpu = input('cpu', '1');
-    resources.appendChild(row(trans.__('CPU'), this._cpu, ''));
+    resources.appendChild(formField(trans.__('CPU'), this._cpu, ''));
     this._memory = input('memory', '1Gi');
-    resources.appendChild(row(trans.__('Memory'), this._memory, ''));
+    resources.appendChild(formField(trans.__('Memory'), this._memory, ''));
     form.appendChild(resources);
     this.node.appendChild(form);
   }
@@ -94,21 +95,4 @@ function input(name: string, placeholder: string): HTMLInputElement {
   i.className = 'jp-mod-styled';
   i.placeholder = placeholder;
   return i;
-}
-
-function row(label: string, control: HTMLElement, hint: string): HTMLElement {
-  const wrapper = document.createElement('label');
-  wrapper.className = 'kamld-Form-field';
-  const caption = document.createElement('span');
-  caption.className = 'kamld-Form-label';
-  caption.textContent = label;
-  wrapper.appendChild(caption);
-  wrapper.appendChild(control);
-  if (hint) {
-    const help = document.createElement('span');
-    help.className = 'kamld-Form-hint';
-    help.textContent = hint;
-    wrapper.appendChild(help);
-  }
-  return wrapper;
 }
