@@ -123,7 +123,9 @@ test('a script and a notebook run as jobs from the panel, with live logs and lin
     jobView.locator(`[data-kamld-label="model-${stamp}@v1"]`)
   ).toBeVisible();
   await expect(
-    page.locator('.jp-Notification-Toast-success, .Toastify__toast--success')
+    page
+      .locator('.jp-Notification-Toast-success, .Toastify__toast--success')
+      .filter({ hasText: script })
   ).toContainText('SUCCEEDED');
   await keepScreenshot(page, testInfo, 'job-succeeded', NO_LAUNCHER);
   // The output link opens the output snapshot (v1), not the draft.
