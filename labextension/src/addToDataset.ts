@@ -9,6 +9,7 @@ import { ServerConnection } from '@jupyterlab/services';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
+import { formField } from './formField';
 import { IDataset } from './datasetApi';
 import {
   IWorkspaceUploadRequest,
@@ -52,18 +53,20 @@ class AddToDatasetForm extends Widget {
       option.textContent = dataset.id;
       this._select.appendChild(option);
     }
-    form.appendChild(field(trans.__('Dataset'), this._select, 'dataset', ''));
+    form.appendChild(
+      formField(trans.__('Dataset'), this._select, '', 'dataset')
+    );
 
     this._folder = document.createElement('input');
     this._folder.name = 'prefix';
     this._folder.className = 'jp-mod-styled';
     this._folder.placeholder = trans.__('(the dataset’s root)');
     form.appendChild(
-      field(
+      formField(
         trans.__('Target folder'),
         this._folder,
-        'prefix',
-        trans.__('Inside the dataset, e.g. data/raw; empty for its root.')
+        trans.__('Inside the dataset, e.g. data/raw; empty for its root.'),
+        'prefix'
       )
     );
     this.node.appendChild(form);
@@ -78,29 +81,6 @@ class AddToDatasetForm extends Widget {
 
   private readonly _select: HTMLSelectElement;
   private readonly _folder: HTMLInputElement;
-}
-
-function field(
-  label: string,
-  control: HTMLElement,
-  key: string,
-  hint: string
-): HTMLElement {
-  const wrapper = document.createElement('label');
-  wrapper.className = 'kamld-Form-field';
-  wrapper.dataset.kamldField = key;
-  const caption = document.createElement('span');
-  caption.className = 'kamld-Form-label';
-  caption.textContent = label;
-  wrapper.appendChild(caption);
-  wrapper.appendChild(control);
-  if (hint) {
-    const help = document.createElement('span');
-    help.className = 'kamld-Form-hint';
-    help.textContent = hint;
-    wrapper.appendChild(help);
-  }
-  return wrapper;
 }
 
 /** Asks for the dataset and folder; null when cancelled. */

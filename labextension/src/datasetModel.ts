@@ -109,6 +109,11 @@ export function loadSnippet(datasetId: string, ref: string): string {
   return `import kamld\ndf = kamld.load(${JSON.stringify(datasetRef(datasetId, ref))})`;
 }
 
+/** The cell a notebook gets from "Insert into notebook" or a drop: the load code, then the first rows shown. */
+export function loadCell(datasetId: string, ref: string): string {
+  return `${loadSnippet(datasetId, ref)}\ndf.head()`;
+}
+
 /** The version (`v2`) of a snapshot resource name, or its short id. */
 export function snapshotLabel(
   snapshotName: string,

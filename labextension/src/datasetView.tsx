@@ -19,6 +19,7 @@ import { DatasetLineage } from './datasetLineage';
 import { DRAFT_REF, loadSnippet, notebookRef } from './datasetModel';
 import { DatasetOverview } from './datasetOverview';
 import { DatasetTab, DatasetViewModel } from './datasetViewModel';
+import { submitOnEnter } from './dialogKeys';
 import { mergeDialog } from './mergeDialog';
 import { RefPicker } from './refPicker';
 import { SchemaSection } from './schemaView';
@@ -198,7 +199,11 @@ class MessageForm extends ReactWidget {
           onChange={event => {
             this._message = event.target.value;
           }}
+          onKeyDown={submitOnEnter}
         />
+        <span className="kamld-Form-hint">
+          {this._trans.__('Enter records it; Shift+Enter starts a new line.')}
+        </span>
       </label>
     );
   }

@@ -42,7 +42,8 @@ import {
   IPollSettings
 } from './connectionModel';
 import { DatasetClient, IDataset } from './datasetApi';
-import { DRAFT_REF, loadSnippet } from './datasetModel';
+import { DRAFT_REF, loadCell } from './datasetModel';
+import { DatasetDrag } from './datasetDrag';
 import { DatasetsPanel } from './datasetsPanel';
 import { DATASET_PAGE_SIZE, DatasetListModel } from './datasetListModel';
 import { DatasetsSectionWidget } from './datasetsSection';
@@ -150,7 +151,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
 
     const insertLoadCell = (datasetId: string, ref: string): void => {
       inserter
-        .insert(loadSnippet(datasetId, ref))
+        .insert(loadCell(datasetId, ref))
         .catch(reason =>
           Notification.error(
             trans.__('Could not insert into a notebook: %1', String(reason))
@@ -505,6 +506,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     }
 
     app.shell.add(panel, 'left', { rank: SIDEBAR_RANK });
+    // A dataset dragged from the sidebar into a notebook inserts its load cell (at the latest snapshot).
+    const drag = new DatasetDrag(panel.node, id => loadCell(id, ''));
+    panel.disposed.connect(() => drag.dispose());
     restorer?.add(panel, panel.id);
 
     if (settingRegistry) {

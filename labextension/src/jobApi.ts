@@ -233,6 +233,17 @@ export function datasetOf(name: string): string {
   return /^datasets\/([^/]+)/.exec(name)?.[1] ?? '';
 }
 
+/**
+ * The ref that opens snapshot `name` (`datasets/x/snapshots/<id>`): its version when known, else its id —
+ * never "" (which would open the draft instead of the snapshot).
+ */
+export function snapshotRef(
+  name: string,
+  versions: ReadonlyMap<string, string>
+): string {
+  return versions.get(name) ?? name.slice(name.lastIndexOf('/') + 1);
+}
+
 /** Splits "iris@v1:/data" or "model:/out" at the last ':' (the folder's leading '/' dropped). */
 export function parseMapping(text: string): [string, string] | undefined {
   const at = text.lastIndexOf(':');

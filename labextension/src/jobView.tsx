@@ -8,7 +8,14 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
 import * as React from 'react';
 
-import { datasetOf, IJob, isFinal, jobDuration, jobTitle } from './jobApi';
+import {
+  datasetOf,
+  IJob,
+  isFinal,
+  jobDuration,
+  jobTitle,
+  snapshotRef
+} from './jobApi';
 import { JobLog } from './jobLog';
 import { JobStateBadge } from './jobStateBadge';
 import { JobViewModel } from './jobViewModel';
@@ -112,7 +119,7 @@ function JobBody(props: {
     );
   }
   const openSnapshot = (name: string): void =>
-    actions.openDataset(datasetOf(name), model.versions.get(name));
+    actions.openDataset(datasetOf(name), snapshotRef(name, model.versions));
   return (
     <div className="kamld-JobView-body">
       <header className="kamld-JobView-header">

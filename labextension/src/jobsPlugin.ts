@@ -15,16 +15,16 @@ import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { listIcon, runIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
-import { Widget } from '@lumino/widgets';
 
 import { CommandIds } from './commandIds';
 import { DatasetsPanel } from './datasetsPanel';
-import { buildRunRequest, IFlavor, IRunValues, JobClient } from './jobApi';
+import { buildRunRequest, IFlavor, JobClient, jobTitle } from './jobApi';
 import { JobsModel } from './jobsModel';
 import { JobsSectionWidget } from './jobsSection';
 import { JobsTableWidget } from './jobsTable';
 import { JobViewWidget } from './jobView';
 import { JobViewModel } from './jobViewModel';
+import { RunForm, RunFormValues } from './runForm';
 import { jupyterTransport } from './transport';
 
 /** How often the Jobs section refreshes while the panel is visible. */
@@ -112,7 +112,7 @@ export function setupJobs(
   model.finished.connect((_, job) => {
     const notify =
       job.state === 'SUCCEEDED' ? Notification.success : Notification.error;
-    notify(trans.__('Job %1 ended %2', job.name, job.state), {
+    notify(trans.__('%1 (%2) ended %3', jobTitle(job), job.id, job.state), {
       autoClose: 8000,
       actions: [
         {
@@ -201,9 +201,16 @@ export function setupJobs(
         return;
       }
       model.track(submitted.value);
-      Notification.info(trans.__('Job %1 submitted', submitted.value.name), {
-        autoClose: 4000
-      });
+      Notification.info(
+        trans.__(
+          '%1 (%2) submitted',
+          jobTitle(submitted.value),
+          submitted.value.id
+        ),
+        {
+          autoClose: 4000
+        }
+      );
       // The panel lists it, its tab follows it.
       app.shell.activateById(panel.id);
       openJob(submitted.value.id);
@@ -227,108 +234,6 @@ function base64(text: string): string {
     binary += String.fromCharCode(b);
   }
   return btoa(binary);
-}
-
-type RunFormValues = Omit<IRunValues, 'path' | 'contentBase64'>;
-
-class RunForm extends Widget {
-  constructor(path: string, flavors: IFlavor[], trans: TranslationBundle) {
-    super();
-    this.addClass('kamld-RunForm');
-    const form = document.createElement('div');
-    form.className = 'kamld-Form';
-    const summary = document.createElement('p');
-    summary.textContent = trans.__('Run “%1” as a training job.', path);
-    form.appendChild(summary);
-
-    this._flavor = document.createElement('select');
-    this._flavor.name = 'flavor';
-    this._flavor.className = 'jp-mod-styled';
-    for (const f of flavors.length ? flavors : [{ name: 'cpu' } as IFlavor]) {
-      const option = document.createElement('option');
-      option.value = f.name;
-      option.textContent = f.description
-        ? `${f.name} — ${f.description}`
-        : f.name;
-      option.disabled = f.available === false;
-      this._flavor.appendChild(option);
-    }
-    form.appendChild(row(trans.__('Flavor'), this._flavor, ''));
-    this._inputs = area('inputs', trans.__('iris@v1:/data (one per line)'));
-    form.appendChild(
-      row(
-        trans.__('Inputs'),
-        this._inputs,
-        trans.__('A dataset at a ref and the folder it appears in.')
-      )
-    );
-    this._outputs = area('outputs', trans.__('model:/out (one per line)'));
-    form.appendChild(
-      row(
-        trans.__('Outputs'),
-        this._outputs,
-        trans.__(
-          'A dataset and the folder committed to it when the job succeeds.'
-        )
-      )
-    );
-    this._cpu = input('cpu', '1');
-    form.appendChild(row(trans.__('CPU'), this._cpu, ''));
-    this._memory = input('memory', '1Gi');
-    form.appendChild(row(trans.__('Memory'), this._memory, ''));
-    this.node.appendChild(form);
-  }
-
-  getValue(): RunFormValues {
-    const lines = (t: HTMLTextAreaElement): string[] => t.value.split('\n');
-    return {
-      flavor: this._flavor.value,
-      inputs: lines(this._inputs),
-      outputs: lines(this._outputs),
-      cpu: this._cpu.value,
-      memory: this._memory.value
-    };
-  }
-
-  private readonly _flavor: HTMLSelectElement;
-  private readonly _inputs: HTMLTextAreaElement;
-  private readonly _outputs: HTMLTextAreaElement;
-  private readonly _cpu: HTMLInputElement;
-  private readonly _memory: HTMLInputElement;
-}
-
-function area(name: string, placeholder: string): HTMLTextAreaElement {
-  const t = document.createElement('textarea');
-  t.name = name;
-  t.rows = 2;
-  t.className = 'jp-mod-styled';
-  t.placeholder = placeholder;
-  return t;
-}
-
-function input(name: string, placeholder: string): HTMLInputElement {
-  const i = document.createElement('input');
-  i.name = name;
-  i.className = 'jp-mod-styled';
-  i.placeholder = placeholder;
-  return i;
-}
-
-function row(label: string, control: HTMLElement, hint: string): HTMLElement {
-  const wrapper = document.createElement('label');
-  wrapper.className = 'kamld-Form-field';
-  const caption = document.createElement('span');
-  caption.className = 'kamld-Form-label';
-  caption.textContent = label;
-  wrapper.appendChild(caption);
-  wrapper.appendChild(control);
-  if (hint) {
-    const help = document.createElement('span');
-    help.className = 'kamld-Form-hint';
-    help.textContent = hint;
-    wrapper.appendChild(help);
-  }
-  return wrapper;
 }
 
 async function runDialog(

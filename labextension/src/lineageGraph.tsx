@@ -7,11 +7,15 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import {
+  clipLabel,
   ILineageGraph,
   ILineageNode,
   IPlacedNode,
   layoutLineage
 } from './lineageModel';
+
+/** Characters of a node's first line that fit its box (NODE_WIDTH) in the code font, with the padding. */
+const LABEL_CHARS = 21;
 
 export function LineageGraph(props: {
   graph: ILineageGraph;
@@ -117,15 +121,14 @@ function LineageNode(props: {
         rx={node.kind === 'job' ? 2 : 8}
       />
       <text x={10} y={18} className="kamld-LineageGraph-label">
-        {clip(node.label, 23)}
+        {clipLabel(node.label, LABEL_CHARS)}
       </text>
       <text x={10} y={34} className="kamld-LineageGraph-detail">
-        {clip(node.detail || (node.kind === 'job' ? trans.__('job') : ''), 28)}
+        {clipLabel(
+          node.detail || (node.kind === 'job' ? trans.__('job') : ''),
+          28
+        )}
       </text>
     </g>
   );
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

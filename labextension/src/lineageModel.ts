@@ -147,6 +147,25 @@ function dedupe(edges: ILineageEdge[]): ILineageEdge[] {
 }
 
 export const NODE_WIDTH = 190;
+
+/**
+ * `text` cut to `max` characters for a node's box. A `dataset@version` label keeps its version whole and
+ * loses the middle of the dataset id (`weather-hour…-model@v1`): two snapshots of long, similar ids must not
+ * look the same, and the version is what tells them apart. Other text loses its end.
+ */
+export function clipLabel(text: string, max: number): string {
+  if (text.length <= max) {
+    return text;
+  }
+  const at = text.lastIndexOf('@');
+  const suffix = at > 0 ? text.slice(at) : '';
+  const room = max - suffix.length - 1;
+  if (!suffix || room < 6) {
+    return `${text.slice(0, max - 1)}…`;
+  }
+  const head = Math.ceil(room / 2);
+  return `${text.slice(0, head)}…${text.slice(at - (room - head), at)}${suffix}`;
+}
 export const NODE_HEIGHT = 44;
 
 /** Positions every node and routes every edge, left to right. */

@@ -10,7 +10,8 @@ import {
   parseMapping,
   rerunBody,
   shortState,
-  snapshotLineage
+  snapshotLineage,
+  snapshotRef
 } from '../jobApi';
 import { JobsModel } from '../jobsModel';
 import { parseSnapshot, Transport } from '../datasetApi';
@@ -368,5 +369,13 @@ describe('JobsModel.runningCount', () => {
     await model.refresh();
     expect(model.jobs).toHaveLength(4);
     expect(model.runningCount).toBe(2);
+  });
+});
+
+describe('snapshotRef', () => {
+  const name = 'datasets/iris-model/snapshots/0123456789abcdef';
+  it('opens an output snapshot at its version, or at its id, never the draft', () => {
+    expect(snapshotRef(name, new Map([[name, 'v2']]))).toBe('v2');
+    expect(snapshotRef(name, new Map())).toBe('0123456789abcdef');
   });
 });

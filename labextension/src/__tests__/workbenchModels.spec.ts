@@ -11,7 +11,7 @@ import {
   toggleSort,
   DEFAULT_JOB_SORT
 } from '../jobsTableModel';
-import { datasetLineage, layoutLineage } from '../lineageModel';
+import { clipLabel, datasetLineage, layoutLineage } from '../lineageModel';
 import { parsePerson, People } from '../people';
 import { histogramSql, isNumericType, toHistogram } from '../profileModel';
 import { tableAt } from '../queryRunner';
@@ -254,5 +254,27 @@ describe('people', () => {
     });
     expect(parsePerson({ account: '' })).toBeUndefined();
     expect(parsePerson('x')).toBeUndefined();
+  });
+});
+
+describe('lineage node labels', () => {
+  it('keep the version whole and tell long, similar ids apart', () => {
+    const input = clipLabel('dayw-light-wide-mxdpk0e7@v1', 23);
+    const output = clipLabel('dayw-light-wide-mxdpk0e7-model@v1', 23);
+    expect(input).toHaveLength(23);
+    expect(output).toHaveLength(23);
+    expect(input.endsWith('mxdpk0e7@v1')).toBe(true);
+    expect(output.endsWith('-model@v1')).toBe(true);
+    expect(input).not.toBe(output);
+  });
+
+  it('leave short labels alone and cut other text at its end', () => {
+    expect(clipLabel('iris@v3', 23)).toBe('iris@v3');
+    expect(clipLabel('python forecast-light-wide.py', 23)).toBe(
+      'python forecast-light-…'
+    );
+    expect(clipLabel('x@a-very-long-branch-name-here', 12)).toBe(
+      'x@a-very-lo…'
+    );
   });
 });

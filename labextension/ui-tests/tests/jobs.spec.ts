@@ -123,7 +123,9 @@ test('a script and a notebook run as jobs from the panel, with live logs and lin
     jobView.locator(`[data-kamld-label="model-${stamp}@v1"]`)
   ).toBeVisible();
   await expect(
-    page.locator('.jp-Notification-Toast-success, .Toastify__toast--success')
+    page
+      .locator('.jp-Notification-Toast-success, .Toastify__toast--success')
+      .filter({ hasText: script })
   ).toContainText('SUCCEEDED');
   await keepScreenshot(page, testInfo, 'job-succeeded', NO_LAUNCHER);
   // The output link opens the output snapshot (v1), not the draft.
@@ -178,9 +180,12 @@ test('a script and a notebook run as jobs from the panel, with live logs and lin
   await expect(nbView.locator('.kamld-JobLineage')).toContainText(
     `summary-${stamp}@v1`
   );
-  // The Jobs table lists both, newest first, and filters.
+  // The Jobs table lists both, newest first, and filters (by this test's stamp first: the pipelines
+  // project runs jobs at the same time, and one of theirs may be newer).
   await datasets.panel.locator('.kamld-JobsList-all').click();
   const table = page.locator('.kamld-JobsTable').filter({ visible: true });
+  await table.locator('.kamld-JobsTable-filter').fill(stamp);
+  await expect(table.locator('tbody tr[data-kamld-job]')).toHaveCount(2);
   await expect(table.locator('tbody tr[data-kamld-job]').first()).toContainText(
     notebook
   );
