@@ -1,12 +1,14 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"mime"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -17,6 +19,7 @@ import (
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
+	"github.com/kamld/kamld/sidecar/internal/querysvc"
 	"github.com/kamld/kamld/sidecar/internal/server/interceptors"
 )
 
@@ -30,8 +33,9 @@ const executeQueryMethod = "/kamld.v1.QueryService/ExecuteQuery"
 // one. The call is served in process: the interceptor chain (interceptors.StreamChain: request id, logging,
 // metrics, audit, auth, validation, error mapping) and the query service's own ExecuteQuery run on a stream
 // (arrowStream) whose request is the HTTP body and whose responses are written to the HTTP response as they
-// come. So the Arrow bytes the service makes reach the socket without protobuf framing, the gateway's
-// in-memory gRPC hop or a copy per message, while the call is the same call a gRPC client makes.
+// come; the stream is also the call's querysvc.ArrowSink, so the service's IPC writer writes the record
+// batches into the response's buffer. So the Arrow bytes reach the socket without protobuf framing, the
+// gateway's in-memory gRPC hop or a copy per message, while the call is the same call a gRPC client makes.
 //
 // The body is the IPC stream — schema, record batches, end-of-stream marker — followed by one JSON line
 // after the marker: {"stats": QueryStats}, or {"error": Status} when the query fails once rows were sent
@@ -88,12 +92,24 @@ func acceptsArrow(accept []string) bool {
 }
 
 func (a *arrowQueries) execute(w http.ResponseWriter, r *http.Request) {
-	ss := &arrowStream{w: w, body: r.Body, rc: http.NewResponseController(w)}
-	ss.ctx = grpc.NewContextWithServerTransportStream(incomingContext(r), ss.transport())
+	bw := arrowBuffers.Get().(*bufio.Writer)
+	bw.Reset(w)
+	defer arrowBuffers.Put(bw)
+	ss := &arrowStream{w: w, bw: bw, body: r.Body, rc: http.NewResponseController(w)}
+	ctx := grpc.NewContextWithServerTransportStream(incomingContext(r), ss.transport())
+	ss.ctx = querysvc.WithArrowSink(ctx, ss)
 	info := &grpc.StreamServerInfo{FullMethod: executeQueryMethod, IsServerStream: true}
 	err := a.chain(a.queries, ss, info, a.handler)
 	ss.finish(err)
+	bw.Reset(nil)
 }
+
+// arrowWriteBuffer gathers the IPC writer's many small writes (a batch is a header and a few buffers per
+// column) into large HTTP chunks: clients decode chunked bodies chunk by chunk, Python's urllib3 at a cost
+// per chunk. The buffers are reused across requests.
+const arrowWriteBuffer = 1 << 20
+
+var arrowBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, arrowWriteBuffer) }}
 
 // incomingContext is the request's context as a gRPC call's: the metadata the gateway forwards (the
 // credentials, identity and request id; Grpc-Metadata- headers) and the client as the peer.
@@ -120,6 +136,7 @@ func incomingContext(r *http.Request) context.Context {
 type arrowStream struct {
 	ctx     context.Context
 	w       http.ResponseWriter
+	bw      *bufio.Writer // in front of w once the headers are out
 	rc      *http.ResponseController
 	body    io.Reader
 	header  metadata.MD
@@ -171,20 +188,37 @@ func (s *arrowStream) SendMsg(m any) error {
 	case *kamldv1.ExecuteQueryResponse_Schema:
 		s.start(p.Schema.GetQuery())
 	case *kamldv1.ExecuteQueryResponse_Arrow:
-		if _, err := s.w.Write(p.Arrow); err != nil {
-			return clientGone(err)
+		if _, err := s.Write(p.Arrow); err != nil {
+			return err
 		}
 		if !s.flushed { // the client sees the stream start at once
 			s.flushed = true
-			return s.rc.Flush()
+			return s.Flush()
 		}
 	case *kamldv1.ExecuteQueryResponse_Stats:
 		line, _ := jsonOpts.Marshal(p.Stats)
-		if _, err := s.w.Write([]byte(`{"stats":` + string(line) + "}\n")); err != nil {
-			return clientGone(err)
+		if _, err := s.Write([]byte(`{"stats":` + string(line) + "}\n")); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// Write implements querysvc.ArrowSink: the IPC writer's bytes go into the response buffer.
+func (s *arrowStream) Write(p []byte) (int, error) {
+	n, err := s.bw.Write(p)
+	if err != nil {
+		return n, clientGone(err)
+	}
+	return n, nil
+}
+
+// Flush implements querysvc.ArrowSink: what was written goes to the client now.
+func (s *arrowStream) Flush() error {
+	if err := s.bw.Flush(); err != nil {
+		return clientGone(err)
+	}
+	return s.rc.Flush()
 }
 
 // clientGone is the error of a write the client no longer reads: the call is cancelled, not failed.
@@ -216,11 +250,12 @@ func (s *arrowStream) finish(err error) {
 	case err != nil && !s.started:
 		s.setRequestID()
 		apierr.WriteStatus(s.w, apierr.RESTStatus(err))
+		return
 	case err != nil:
 		line, _ := protojson.Marshal(status.Convert(err).Proto())
-		_, _ = s.w.Write([]byte(`{"error":` + string(line) + "}\n"))
+		_, _ = s.bw.Write([]byte(`{"error":` + string(line) + "}\n"))
 	}
-	_ = s.rc.Flush()
+	_ = s.Flush()
 }
 
 // transport is the stream as grpc.SetHeader finds it in the context (the request-id link sets its header so).
