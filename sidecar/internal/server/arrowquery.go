@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -43,15 +44,17 @@ const executeQueryMethod = "/kamld.v1.QueryService/ExecuteQuery"
 // Failures before the first byte are JSON errors with their HTTP status, as the gateway answers them.
 // docs/arrow.md describes the format for clients.
 type arrowQueries struct {
+	gateway *runtime.ServeMux // whose header rules make the call's metadata
 	queries kamldv1.QueryServiceServer
 	chain   grpc.StreamServerInterceptor
 	handler grpc.StreamHandler
 	limit   int64
 }
 
-// arrowQueries serves Arrow REST queries with the query service behind the interceptor chain of o.
-func (s *Server) arrowQueries(o interceptors.Options) *arrowQueries {
-	return &arrowQueries{queries: s.services.Query, chain: interceptors.StreamChain(o),
+// arrowQueries serves Arrow REST queries with the query service behind the interceptor chain of o, reading
+// the request's headers as gateway does.
+func (s *Server) arrowQueries(o interceptors.Options, gateway *runtime.ServeMux) *arrowQueries {
+	return &arrowQueries{gateway: gateway, queries: s.services.Query, chain: interceptors.StreamChain(o),
 		handler: executeQueryHandler(), limit: int64(s.cfg.Limits.MaxMessageBytes)}
 }
 
@@ -92,15 +95,19 @@ func acceptsArrow(accept []string) bool {
 }
 
 func (a *arrowQueries) execute(w http.ResponseWriter, r *http.Request) {
+	ctx, err := a.incomingContext(r)
+	if err != nil {
+		apierr.WriteStatus(w, apierr.RESTStatus(err))
+		return
+	}
 	bw := arrowBuffers.Get().(*bufio.Writer)
 	bw.Reset(w)
 	defer arrowBuffers.Put(bw)
 	ss := &arrowStream{w: w, bw: bw, body: r.Body, rc: http.NewResponseController(w)}
-	ctx := grpc.NewContextWithServerTransportStream(incomingContext(r), ss.transport())
+	ctx = grpc.NewContextWithServerTransportStream(ctx, ss.transport())
 	ss.ctx = querysvc.WithArrowSink(ctx, ss)
 	info := &grpc.StreamServerInfo{FullMethod: executeQueryMethod, IsServerStream: true}
-	err := a.chain(a.queries, ss, info, a.handler)
-	ss.finish(err)
+	ss.finish(a.chain(a.queries, ss, info, a.handler))
 	bw.Reset(nil)
 }
 
@@ -111,23 +118,18 @@ const arrowWriteBuffer = 1 << 20
 
 var arrowBuffers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, arrowWriteBuffer) }}
 
-// incomingContext is the request's context as a gRPC call's: the metadata the gateway forwards (the
-// credentials, identity and request id; Grpc-Metadata- headers) and the client as the peer.
-func incomingContext(r *http.Request) context.Context {
-	md := metadata.MD{}
-	for key, values := range r.Header {
-		if key == "Authorization" {
-			md.Append("authorization", values...)
-		}
-		if name, ok := incomingHeader(key); ok {
-			md.Append(name, values...)
-		}
+// incomingContext is the request's context as the gateway would make it for its gRPC call — the metadata it
+// forwards (credentials, identity, request id, x-forwarded-for), the deadline of a Grpc-Timeout header — with
+// the HTTP client as the call's peer.
+func (a *arrowQueries) incomingContext(r *http.Request) (context.Context, error) {
+	ctx, err := runtime.AnnotateIncomingContext(r.Context(), a.gateway, r, executeQueryMethod)
+	if err != nil {
+		return nil, err
 	}
-	ctx := metadata.NewIncomingContext(r.Context(), md)
 	if addr, err := net.ResolveTCPAddr("tcp", r.RemoteAddr); err == nil {
 		ctx = peer.NewContext(ctx, &peer.Peer{Addr: addr})
 	}
-	return ctx
+	return ctx, nil
 }
 
 // arrowStream is ExecuteQuery's server stream for one Arrow REST request. RecvMsg decodes the HTTP body —

@@ -130,7 +130,7 @@ func TestArrowREST_DisconnectCancelsTheQuery(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, "POST", s.baseURL+"/v1/queries:execute",
-		bytes.NewReader([]byte(`{"sql": "SELECT i, i * 2 AS j FROM range(100000000) t(i)", "queryId": "arrow-gone", "timeout": "300s"}`)))
+		bytes.NewReader([]byte(`{"sql": "SELECT i, i * 2 AS j FROM range(100000000) t(i)", "queryId": "arrow-gone", "timeout": "300s", "maxRows": "10000000", "maxBytes": "1073741824"}`)))
 	require.NoError(t, err)
 	for k, v := range s.arrowHeader() {
 		req.Header.Set(k, v)

@@ -136,7 +136,7 @@ func (s *Server) Run(ctx context.Context, ready func(Bound)) error {
 		return fmt.Errorf("openapi document: %w", err)
 	}
 	hs := &http.Server{
-		Handler:           s.httpFront(s.newHTTPHandler(limitBody(int64(s.cfg.Limits.MaxMessageBytes), gw), newRawFiles(gwConn, s.cfg.Limits.MaxMessageBytes), s.arrowQueries(chain), newRawBatches(gwConn, s.cfg.Limits.MaxMessageBytes), doc, prometheus.Gatherers{observe.Registry, reg})),
+		Handler:           s.httpFront(s.newHTTPHandler(limitBody(int64(s.cfg.Limits.MaxMessageBytes), gw), newRawFiles(gwConn, s.cfg.Limits.MaxMessageBytes), s.arrowQueries(chain, gw), newRawBatches(gwConn, s.cfg.Limits.MaxMessageBytes), doc, prometheus.Gatherers{observe.Registry, reg})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
