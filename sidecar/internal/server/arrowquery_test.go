@@ -101,6 +101,19 @@ func TestArrowREST_ErrorsAsTheGateway(t *testing.T) {
 			require.Contains(t, jsonBody, `"reason":"MALFORMED_REQUEST"`)
 		})
 	}
+	// A Grpc-Timeout header is read as the gateway reads it.
+	t.Run("grpc-timeout", func(t *testing.T) {
+		for _, h := range []map[string]string{s.bearer(), s.arrowHeader()} {
+			h["Grpc-Timeout"] = "soon"
+			code, body, _ := s.rest(t, "POST", "/v1/queries:execute", `{"sql": "SELECT 1"}`, h)
+			require.Equal(t, http.StatusBadRequest, code, body)
+			require.Contains(t, body, "invalid grpc-timeout: soon")
+		}
+		h := s.arrowHeader()
+		h["Grpc-Timeout"] = "1M"
+		code, body, _ := s.rest(t, "POST", "/v1/queries:execute", `{"sql": "SELECT 1"}`, h)
+		require.Equal(t, http.StatusOK, code, body)
+	})
 }
 
 func statusProto(t *testing.T, b []byte) *spb.Status {
