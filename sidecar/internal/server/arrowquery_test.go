@@ -66,6 +66,13 @@ func TestArrowREST_RowsLimitsAndRequestID(t *testing.T) {
 	rows, end = readArrow(t, body)
 	require.EqualValues(t, 123, rows)
 	require.Equal(t, true, end["stats"].(map[string]any)["truncated"])
+
+	// An empty result is still a whole stream: the schema, the end marker, the stats.
+	code, body, _ = s.rest(t, "POST", "/v1/queries:execute", `{"sql": "SELECT 1 AS x WHERE false"}`, s.arrowHeader())
+	require.Equal(t, http.StatusOK, code, body)
+	rows, end = readArrow(t, body)
+	require.EqualValues(t, 0, rows)
+	require.Equal(t, "0", end["stats"].(map[string]any)["rows"])
 }
 
 // Errors before the first byte have the HTTP status of the JSON answer and its google.rpc.Status as the body
