@@ -56,6 +56,27 @@ def test_sql_into_polars_and_arrow(kernel_sidecar: ExternalSidecar) -> None:
         kamld.sql("SELECT 1", frame="excel")
 
 
+def test_sql_is_one_request_on_a_kept_connection(
+    kernel_sidecar: ExternalSidecar, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = kamld.api.get_client()
+    kamld.sql("SELECT 1")  # the session's connection is open from here on
+    pool = client._session.get_adapter(client.url).poolmanager.connection_from_url(client.url)
+    opened = pool.num_connections
+    sent: list[str] = []
+    send = client._session.send
+
+    def counting(request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+        sent.append(f"{request.method} {request.path_url}")
+        return send(request, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client._session, "send", counting)
+    for _ in range(3):
+        assert len(kamld.sql(MANY)) == 25000
+    assert sent == ["POST /v1/queries:execute"] * 3, "no other round trip per query"
+    assert pool.num_connections == opened, "the connection is kept alive between queries"
+
+
 def test_rest_answers_arrow_when_asked(kernel_sidecar: ExternalSidecar) -> None:
     resp = requests.post(
         f"{kernel_sidecar.url}/v1/queries:execute",

@@ -94,6 +94,10 @@ var (
 	protoJSONNoise = regexp.MustCompile(`^proto:\s*(\(line \d+:\d+\):\s*)?`)
 )
 
+// RESTStatus is the status ErrorHandler answers for err: for REST handlers beside the gateway that read and
+// decode a request body themselves, so that their errors are the gateway's.
+func RESTStatus(err error) *status.Status { return restStatus(err) }
+
 func restStatus(err error) *status.Status {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {

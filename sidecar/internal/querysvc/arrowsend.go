@@ -2,9 +2,12 @@ package querysvc
 
 import (
 	"context"
+	"io"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/ipc"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	kamldv1 "github.com/kamld/kamld/sidecar/gen/kamld/v1"
 	"github.com/kamld/kamld/sidecar/internal/query"
@@ -27,7 +30,11 @@ func (s *Service) sendArrow(ctx context.Context, st *guard.Statement, rows query
 	schema := query.ArrowSchema(rows.Columns())
 	next := recordsOf(rows, schema, l)
 	chunks := &ipcChunks{}
-	w := ipc.NewWriter(chunks, ipc.WithSchema(schema))
+	var dst io.Writer = chunks
+	if out.sink = arrowSinkOf(ctx); out.sink != nil {
+		dst = out.sink
+	}
+	w := ipc.NewWriter(dst, ipc.WithSchema(schema))
 	for !out.stats.Truncated {
 		rec, err := next(ctx)
 		if err != nil {
@@ -42,7 +49,7 @@ func (s *Service) sendArrow(ctx context.Context, st *guard.Statement, rows query
 			return err
 		}
 	}
-	if err := w.Close(); err != nil {
+	if err := w.Close(); err != nil || out.sink != nil {
 		return err
 	}
 	return out.send(&kamldv1.ExecuteQueryResponse{Part: &kamldv1.ExecuteQueryResponse_Arrow{Arrow: chunks.take()}})
@@ -78,6 +85,9 @@ func sendRecord(rec arrow.RecordBatch, w *ipc.Writer, chunks *ipcChunks, l limit
 		slice.Release()
 		if err != nil {
 			return err
+		}
+		if out.sink != nil {
+			return out.flushSink(l.batchSet)
 		}
 		if !l.batchSet && out.stats.TimeToFirstBatch != nil && len(chunks.buf) < arrowMessageTarget {
 			return nil
@@ -161,4 +171,37 @@ func (c *ipcChunks) take() []byte {
 	b := c.buf
 	c.buf, c.last = nil, len(b)
 	return b
+}
+
+// ArrowSink takes the bytes of a result's Arrow IPC stream as the service writes them, for a transport that
+// passes them on as they are (the REST Arrow answer, docs/arrow.md): then there are no Arrow parts and no
+// copy per part. Write has io.Writer's contract; Flush sends what was written on to the client.
+type ArrowSink interface {
+	io.Writer
+	Flush() error
+}
+
+type arrowSinkKey struct{}
+
+// WithArrowSink has ExecuteQuery calls made with ctx write an Arrow result's IPC stream to sink; their
+// response stream still carries the schema part before it and the stats part after it.
+func WithArrowSink(ctx context.Context, sink ArrowSink) context.Context {
+	return context.WithValue(ctx, arrowSinkKey{}, sink)
+}
+
+func arrowSinkOf(ctx context.Context) ArrowSink {
+	sink, _ := ctx.Value(arrowSinkKey{}).(ArrowSink)
+	return sink
+}
+
+// flushSink sends the first batch at once (the client sees the stream start), every batch when the client
+// chose batch_rows; the sink gathers the others.
+func (r *resultStream) flushSink(each bool) error {
+	if r.stats.TimeToFirstBatch != nil && !each {
+		return nil
+	}
+	if r.stats.TimeToFirstBatch == nil {
+		r.stats.TimeToFirstBatch = durationpb.New(time.Since(r.start))
+	}
+	return r.sink.Flush()
 }

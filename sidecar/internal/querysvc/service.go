@@ -230,6 +230,7 @@ type resultStream struct {
 	stream kamldv1.QueryService_ExecuteQueryServer
 	stats  *kamldv1.QueryStats
 	start  time.Time
+	sink   ArrowSink // where the Arrow stream goes when the transport takes it as it is; nil: in parts
 }
 
 // send sends a part carrying rows, noting when the first one went.

@@ -15,7 +15,7 @@ import (
 
 // newHTTPHandler serves the operational endpoints (no token: they reveal nothing a caller could misuse and
 // orchestrators probe them without credentials) and hands everything else to the REST gateway.
-func (s *Server) newHTTPHandler(api http.Handler, raw *rawFiles, batches *rawBatches, openapi []byte, metrics prometheus.Gatherer) http.Handler {
+func (s *Server) newHTTPHandler(api http.Handler, raw *rawFiles, arrow *arrowQueries, batches *rawBatches, openapi []byte, metrics prometheus.Gatherer) http.Handler {
 	mux := http.NewServeMux()
 	// Liveness says only that the process serves HTTP: it never calls a backend, so a backend outage makes the
 	// sidecar unready (traffic goes elsewhere) but never gets it restarted. /healthz is its older name.
@@ -40,7 +40,7 @@ func (s *Server) newHTTPHandler(api http.Handler, raw *rawFiles, batches *rawBat
 	// Many small files in one call, as a tar archive (see rawbatch.go).
 	mux.Handle("POST "+batchRoute, observe.HTTPHandler(http.HandlerFunc(batches.upload), "upload-batch"))
 	// Query results as Arrow when the client asks (see arrowquery.go); JSON ones go to the gateway.
-	mux.Handle("/v1/queries:execute", observe.HTTPHandler(raw.arrow.wrap(api), "query"))
+	mux.Handle("/v1/queries:execute", observe.HTTPHandler(arrow.wrap(api), "query"))
 	mux.Handle("/", observe.HTTPHandler(api, "gateway"))
 	return mux
 }

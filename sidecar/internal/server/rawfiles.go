@@ -34,13 +34,10 @@ const maxUploadChunk = 256 << 10
 type rawFiles struct {
 	files kamldv1.FileServiceClient
 	chunk int
-	// arrow serves query results as Arrow streams, the other body that bypasses JSON.
-	arrow *arrowQueries
 }
 
 func newRawFiles(conn *grpc.ClientConn, maxMessage int) *rawFiles {
-	return &rawFiles{files: kamldv1.NewFileServiceClient(conn), chunk: datasetsvc.ChunkFor(maxMessage, maxUploadChunk),
-		arrow: newArrowQueries(conn, maxMessage)}
+	return &rawFiles{files: kamldv1.NewFileServiceClient(conn), chunk: datasetsvc.ChunkFor(maxMessage, maxUploadChunk)}
 }
 
 // callContext carries the caller's credentials, identity and request id into the gRPC call the route is

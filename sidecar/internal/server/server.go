@@ -120,7 +120,8 @@ func (s *Server) Run(ctx context.Context, ready func(Bound)) error {
 
 	// RPC metrics are this server's; backend, domain and runtime metrics are the process's (observe.Registry).
 	reg := prometheus.NewRegistry()
-	gs, healthSrv := s.newGRPCServer(reg)
+	chain := s.chainOptions(reg)
+	gs, healthSrv := s.newGRPCServer(chain)
 
 	gwLis := bufconn.Listen(gatewayBuffer)
 	gatewayCtx, stopGateway := context.WithCancel(context.Background())
@@ -135,7 +136,7 @@ func (s *Server) Run(ctx context.Context, ready func(Bound)) error {
 		return fmt.Errorf("openapi document: %w", err)
 	}
 	hs := &http.Server{
-		Handler:           s.httpFront(s.newHTTPHandler(limitBody(int64(s.cfg.Limits.MaxMessageBytes), gw), newRawFiles(gwConn, s.cfg.Limits.MaxMessageBytes), newRawBatches(gwConn, s.cfg.Limits.MaxMessageBytes), doc, prometheus.Gatherers{observe.Registry, reg})),
+		Handler:           s.httpFront(s.newHTTPHandler(limitBody(int64(s.cfg.Limits.MaxMessageBytes), gw), newRawFiles(gwConn, s.cfg.Limits.MaxMessageBytes), s.arrowQueries(chain, gw), newRawBatches(gwConn, s.cfg.Limits.MaxMessageBytes), doc, prometheus.Gatherers{observe.Registry, reg})),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
@@ -162,12 +163,13 @@ func (s *Server) Run(ctx context.Context, ready func(Bound)) error {
 	return err
 }
 
-func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health.Server) {
+// chainOptions are what the interceptor chain needs, its RPC metrics registered with reg.
+func (s *Server) chainOptions(reg prometheus.Registerer) interceptors.Options {
 	var metrics *interceptors.Metrics
 	if s.cfg.Observe.Metrics {
 		metrics = interceptors.NewMetrics(reg)
 	}
-	io := interceptors.Options{
+	return interceptors.Options{
 		Logger:          s.log,
 		Metrics:         metrics,
 		Token:           s.token,
@@ -176,6 +178,9 @@ func (s *Server) newGRPCServer(reg prometheus.Registerer) (*grpc.Server, *health
 		Audit:           s.audit,
 		JobTokens:       s.jobTokens,
 	}
+}
+
+func (s *Server) newGRPCServer(io interceptors.Options) (*grpc.Server, *health.Server) {
 	opts := append(interceptors.ServerOptions(io),
 		grpc.InTapHandle(interceptors.TapAuth(io)),
 		grpc.ForceServerCodecV2(validation.Codec{}),

@@ -70,8 +70,13 @@ func chain(o Options) []link {
 // ServerOptions returns the chain as grpc.ServerOptions: one unary and one stream chain, built from the same
 // table in the same order.
 func ServerOptions(o Options) []grpc.ServerOption {
-	links := chain(o)
-	links = slices.DeleteFunc(links, func(l link) bool {
+	unary, stream := activeLinks(o)
+	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...)}
+}
+
+// activeLinks are the chain's unary and stream interceptors, without the links o turns off.
+func activeLinks(o Options) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor) {
+	links := slices.DeleteFunc(chain(o), func(l link) bool {
 		return l.name == "metrics" && o.Metrics == nil || l.name == "audit" && o.Audit == nil
 	})
 	unary := make([]grpc.UnaryServerInterceptor, len(links))
@@ -79,7 +84,27 @@ func ServerOptions(o Options) []grpc.ServerOption {
 	for i, l := range links {
 		unary[i], stream[i] = l.unary, l.stream
 	}
-	return []grpc.ServerOption{grpc.ChainUnaryInterceptor(unary...), grpc.ChainStreamInterceptor(stream...)}
+	return unary, stream
+}
+
+// StreamChain is the stream chain as one interceptor, the links in the order ServerOptions gives grpc-go,
+// for a streaming call served in process without a gRPC transport (the REST Arrow answer of ExecuteQuery):
+// such a call is authenticated, logged, counted, audited and error-mapped exactly as a gRPC one.
+func StreamChain(o Options) grpc.StreamServerInterceptor {
+	_, links := activeLinks(o)
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, h grpc.StreamHandler) error {
+		return links[0](srv, ss, info, nextLink(links[1:], info, h))
+	}
+}
+
+// nextLink is the handler the link before links sees: the rest of the chain, then h.
+func nextLink(links []grpc.StreamServerInterceptor, info *grpc.StreamServerInfo, h grpc.StreamHandler) grpc.StreamHandler {
+	if len(links) == 0 {
+		return h
+	}
+	return func(srv any, ss grpc.ServerStream) error {
+		return links[0](srv, ss, info, nextLink(links[1:], info, h))
+	}
 }
 
 // wrappedStream lets a stream interceptor replace the stream's context.
