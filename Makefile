@@ -121,7 +121,10 @@ GENERATED := sidecar/gen labextension/src/gen
 generate: tools node_modules ## regenerate Go, gateway, OpenAPI and the panel's TypeScript wire types from proto/
 	rm -f sidecar/gen/kamld/v1/*.go sidecar/gen/openapi/*.json
 	buf generate
-	npx openapi-typescript sidecar/gen/openapi/kamld.swagger.json --output labextension/src/gen/kamldApi.ts >/dev/null
+	@# Replaced only when it changed: a new mtime alone would rebuild the extension (make ext) on every make test.
+	npx openapi-typescript sidecar/gen/openapi/kamld.swagger.json --output labextension/src/gen/kamldApi.ts.new >/dev/null
+	cmp -s labextension/src/gen/kamldApi.ts.new labextension/src/gen/kamldApi.ts && rm labextension/src/gen/kamldApi.ts.new || \
+	  mv labextension/src/gen/kamldApi.ts.new labextension/src/gen/kamldApi.ts
 
 .PHONY: check-generate
 check-generate: generate ## fail when the committed generated code is stale
@@ -166,7 +169,22 @@ run: build ext ## start JupyterLab with the extension and a managed sidecar on e
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: test
-test: lint check-generate test-go test-rules test-chart test-image test-py test-js test-e2e test-api-fuzz test-dist test-dist-e2e ## every suite: lint, generated code, Go, alert rules, chart, image, pytest, jest, Playwright, API fuzz, the wheel
+test: ## every suite, in lanes side by side (timings in artifacts/test-times.json): lint, generated code, Go, alert rules, chart, image, pytest, jest, Playwright, API fuzz, the wheel
+	@python3 scripts/test_suites.py --make '$(MAKE)' --first check-generate --prepare '$(TEST_PREPARE)' \
+	  --lanes '$(TEST_LANES)' $(if $(findstring k,$(firstword -$(MAKEFLAGS))),--keep-going) $(TEST_SUITES)
+
+.PHONY: test-serial
+test-serial: $(TEST_SUITES) ## every suite of make test, one after the other in one make (no lanes, no timings)
+
+# make test: check-generate alone first (it rewrites code the others compile), then TEST_PREPARE, what the
+# suites share, made once (two at a time), then the lanes of TEST_LANES side by side, each running its suites
+# in turn as `make -o <prepared>… <suite>`; a suite no lane names joins the shortest lane, and an entry that is
+# no suite (dist) is a build step made once there. Lanes balance waiting with computing: the Go packages wait
+# on their servers, Playwright on JupyterLab and Chromium (docs/development.md has the measured times).
+TEST_SUITES := lint check-generate test-go test-rules test-chart test-image test-py test-js test-e2e test-api-fuzz test-dist test-dist-e2e
+TEST_PREPARE := tools node_modules venv ext build helper es-control chromium minio elasticsearch trino kube \
+                otelcol prometheus chart-tools $(SCHEMATHESIS_VENV)/.stamp
+TEST_LANES := test-go test-chart test-image test-rules | lint test-js test-py test-api-fuzz | test-e2e dist test-dist test-dist-e2e
 
 ## ---- test suites ----------------------------------------------------------------------------------------
 
