@@ -100,6 +100,37 @@ func Start(tb testing.TB) *Server {
 	return s
 }
 
+// Background is Start without the wait: it launches Elasticsearch and returns at once, so that a test can
+// start its other servers meanwhile (a start costs 10-60 s of mostly one core); wait returns the server once it
+// answers, or fails tb. Call wait from the test's goroutine. The shutdown is registered with tb.Cleanup.
+func Background(tb testing.TB) (wait func() *Server) {
+	tb.Helper()
+	if _, _, err := Available(); err != nil {
+		proc.SkipOrFail(tb, err)
+	}
+	var (
+		s    *Server
+		stop func()
+		err  error
+	)
+	done := make(chan struct{})
+	go func() { s, stop, err = StartMain(); close(done) }()
+	tb.Cleanup(func() {
+		<-done // a test that failed before waiting still stops it
+		if stop != nil {
+			stop()
+		}
+	})
+	return func() *Server {
+		tb.Helper()
+		<-done
+		if err != nil {
+			tb.Fatalf("starting Elasticsearch: %v", err)
+		}
+		return s
+	}
+}
+
 // ErrNotInstalled marks a missing Elasticsearch or JDK in StartMain's result.
 var ErrNotInstalled = errors.New("elasticsearch not installed")
 
