@@ -177,20 +177,25 @@ test: ## every suite, in lanes side by side (timings in artifacts/test-times.jso
 test-serial: $(TEST_SUITES) ## every suite of make test, one after the other in one make (no lanes, no timings)
 
 # make test: check-generate alone first (it rewrites code the others compile), then TEST_PREPARE, what the
-# suites share, made once (two at a time), then the lanes of TEST_LANES side by side, each running its suites
-# in turn as `make -o <prepared>… <suite>`; a suite no lane names joins the shortest lane, and an entry that is
-# no suite (dist) is a build step made once there. Lanes balance waiting with computing: the Go packages wait
-# on their servers, Playwright on JupyterLab and Chromium (docs/development.md has the measured times).
+# suites share, made once (each group two targets at a time; dist after ext, as both build the extension into
+# labextension/kamld/labextension, so Playwright tests the release build), then the lanes of TEST_LANES side
+# by side, each running its suites in turn as `make -o <prepared>… <suite>`; a suite no lane names joins the
+# shortest lane. Lanes pair waiting with computing: the Go packages wait on their servers, Playwright on
+# JupyterLab and Chromium (docs/development.md has the measured times).
 TEST_SUITES := lint check-generate test-go test-rules test-chart test-image test-py test-js test-e2e test-api-fuzz test-dist test-dist-e2e
 TEST_PREPARE := tools node_modules venv ext build helper es-control chromium minio elasticsearch trino kube \
-                otelcol prometheus chart-tools $(SCHEMATHESIS_VENV)/.stamp
-TEST_LANES := test-go test-chart test-image test-rules | lint test-js test-py test-api-fuzz | test-e2e dist test-dist test-dist-e2e
+                otelcol prometheus chart-tools $(SCHEMATHESIS_VENV)/.stamp | dist
+TEST_LANES := test-go test-chart test-image test-rules | lint test-js test-py test-api-fuzz test-dist | test-e2e test-dist-e2e
 
 ## ---- test suites ----------------------------------------------------------------------------------------
 
 .PHONY: test-go
 test-go: minio elasticsearch trino kube helper otelcol prometheus ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
-	go test -count=1 -timeout 30m $$(go list ./sidecar/... ./examples/... | grep -v /sidecar/internal/chart$$)
+	go test -count=1 -timeout 30m -p $(GO_TEST_P) $$(go list ./sidecar/... ./examples/... | grep -v /sidecar/internal/chart$$)
+
+# Test packages at once (go test -p; its default is the number of cores): most of the slow ones wait on their
+# servers (MinIO, Elasticsearch, Trino, kube-apiserver) or on grace periods rather than compute.
+GO_TEST_P ?= 4
 
 .PHONY: test-chart
 test-chart: chart-tools kube minio elasticsearch trino build ## Helm chart: lint, presets vs golden files, kubeconform, typos, server-side apply, kamld from the rendered config

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -51,8 +51,7 @@ class Run:
     procs: set[subprocess.Popen[bytes]] = field(default_factory=set)
 
     def make_cmd(self, *targets: str) -> list[str]:
-        with self.lock:
-            old = [f"--old-file={t}" for t in self.prepared]
+        old = [f"--old-file={t}" for t in self.prepared]
         return [*self.make, "--no-print-directory", *old, *targets]
 
     def step(self, name: str, lane: int, cmd: list[str]) -> bool:
@@ -61,7 +60,9 @@ class Run:
         start = time.monotonic()
         print(f"== {name}: started (lane {lane}; log {log})", flush=True)
         with log.open("wb") as out:
-            p = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            p = subprocess.Popen(
+                cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
             with self.lock:
                 self.procs.add(p)
             rc = p.wait()
@@ -71,19 +72,20 @@ class Run:
         ok = rc == 0
         with self.lock:
             sys.stdout.write(log.read_text(errors="replace"))
-            print(f"== {name}: {'ok' if ok else f'FAILED (exit {rc})'} in {seconds:.0f} s", flush=True)
+            print(
+                f"== {name}: {'ok' if ok else f'FAILED (exit {rc})'} in {seconds:.0f} s",
+                flush=True,
+            )
             self.results.append(Result(name, lane, start - self.t0, seconds, ok))
             if not ok:
                 self.failed = True
         return ok
 
-    def lane(self, index: int, entries: list[str]) -> None:
-        for entry in entries:
+    def lane(self, index: int, suites: list[str]) -> None:
+        for suite in suites:
             if self.failed and not self.keep_going:
                 return
-            if self.step(entry, index, self.make_cmd(entry)) and not is_suite(entry):
-                with self.lock:  # a build step: made once, like the prepared targets
-                    self.prepared.append(entry)
+            self.step(suite, index, self.make_cmd(suite))
 
     def stop(self, signum: int, _frame: object) -> None:
         with self.lock:
@@ -95,21 +97,18 @@ class Run:
         raise SystemExit(128 + signum)
 
 
-def plan(suites: list[str], first: list[str], lanes: list[list[str]]) -> list[list[str]]:
+def plan(
+    suites: list[str], first: list[str], lanes: list[list[str]]
+) -> list[list[str]]:
     """The lanes restricted to suites, in their order; a suite no lane names joins the shortest lane (by
-    count), so a suite added to TEST_SUITES alone still runs. A lane's entry that is no test suite (no
-    `test-` prefix, not lint) is a build step, such as dist before the suites that test it."""
+    count), so a suite added to TEST_SUITES alone still runs."""
     wanted = [s for s in suites if s not in first]
-    out = [[s for s in lane if s in wanted or not is_suite(s)] for lane in lanes] or [[]]
+    out = [[s for s in lane if s in wanted] for lane in lanes] or [[]]
     placed = {s for lane in out for s in lane}
     for s in wanted:
         if s not in placed:
             min(out, key=len).append(s)
-    return [lane for lane in out if any(is_suite(s) for s in lane)]
-
-
-def is_suite(name: str) -> bool:
-    return name.startswith("test-") or name in ("lint", "check-generate")
+    return [lane for lane in out if lane]
 
 
 def report(run: Run, total: float, out: Path) -> None:
@@ -117,14 +116,25 @@ def report(run: Run, total: float, out: Path) -> None:
     print(f"== timings (seconds; {out / 'test-times.json'})")
     print(f"  {'suite':<20} {'lane':>4} {'start':>6} {'took':>6}")
     for r in rows:
-        print(f"  {r.name:<20} {r.lane:>4} {r.start:>6.0f} {r.seconds:>6.0f}{'' if r.ok else '  FAILED'}")
+        print(
+            f"  {r.name:<20} {r.lane:>4} {r.start:>6.0f} {r.seconds:>6.0f}{'' if r.ok else '  FAILED'}"
+        )
     print(f"  {'total':<20} {'':>4} {'':>6} {total:>6.0f}")
-    date = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     doc = {
         "date": date,
         "total_s": round(total, 1),
         "load_average": os.getloadavg(),
-        "suites": [{"name": r.name, "lane": r.lane, "start_s": round(r.start, 1), "seconds": round(r.seconds, 1), "ok": r.ok} for r in rows],
+        "suites": [
+            {
+                "name": r.name,
+                "lane": r.lane,
+                "start_s": round(r.start, 1),
+                "seconds": round(r.seconds, 1),
+                "ok": r.ok,
+            }
+            for r in rows
+        ],
     }
     (out / "test-times.json").write_text(json.dumps(doc, indent=2) + "\n")
     history = out / "test-times.csv"
@@ -134,25 +144,54 @@ def report(run: Run, total: float, out: Path) -> None:
         if new:
             w.writerow(["date", "suite", "lane", "start_s", "seconds", "ok"])
         for r in rows + [Result("total", 0, 0, total, all(r.ok for r in rows))]:
-            w.writerow([date, r.name, r.lane, round(r.start, 1), round(r.seconds, 1), int(r.ok)])
+            w.writerow(
+                [
+                    date,
+                    r.name,
+                    r.lane,
+                    round(r.start, 1),
+                    round(r.seconds, 1),
+                    int(r.ok),
+                ]
+            )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--make", default="make", help="the make command (the Makefile passes $(MAKE))")
-    ap.add_argument("--first", default="", help="suites run alone before anything else (check-generate rewrites code the others compile)")
-    ap.add_argument("--prepare", default="", help="targets made once, before the lanes, and not remade by them")
+    ap.add_argument(
+        "--make", default="make", help="the make command (the Makefile passes $(MAKE))"
+    )
+    ap.add_argument(
+        "--first",
+        default="",
+        help="suites run alone before anything else (check-generate rewrites code the others compile)",
+    )
+    ap.add_argument(
+        "--prepare",
+        default="",
+        help="targets made once, before the lanes, and not remade by them; groups separated by '|' are made one after the other",
+    )
     ap.add_argument("--jobs", type=int, default=2, help="make -j for --prepare")
-    ap.add_argument("--lanes", default="", help="lanes separated by '|', each a space-separated list of suites in order")
+    ap.add_argument(
+        "--lanes",
+        default="",
+        help="lanes separated by '|', each a space-separated list of suites in order",
+    )
     ap.add_argument("--out", default="artifacts", help="where the logs and timings go")
-    ap.add_argument("--keep-going", action="store_true", help="start every suite even after one failed")
+    ap.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="start every suite even after one failed",
+    )
     ap.add_argument("suites", nargs="+")
     args = ap.parse_args()
 
     out = Path(args.out)
     logs = out / "test-logs"
     logs.mkdir(parents=True, exist_ok=True)
-    run = Run(make=args.make.split(), prepared=[], logs=logs, keep_going=args.keep_going)
+    run = Run(
+        make=args.make.split(), prepared=[], logs=logs, keep_going=args.keep_going
+    )
     signal.signal(signal.SIGINT, run.stop)
     signal.signal(signal.SIGTERM, run.stop)
 
@@ -161,12 +200,19 @@ def main() -> int:
     for suite in first:
         if not run.step(suite, 0, run.make_cmd(suite)) and not run.keep_going:
             break
-    prepare = args.prepare.split()
-    if prepare and (not run.failed or run.keep_going):
-        run.step("prepare", 0, run.make_cmd(f"-j{args.jobs}", "--output-sync=target", *prepare))
-        run.prepared = list(prepare)
+    for i, group in enumerate(g.split() for g in args.prepare.split("|")):
+        if not group or (run.failed and not run.keep_going):
+            continue
+        name = "prepare" if i == 0 else "prepare-" + "-".join(group)
+        run.step(
+            name, 0, run.make_cmd(f"-j{args.jobs}", "--output-sync=target", *group)
+        )
+        run.prepared += group
     if not run.failed or run.keep_going:
-        threads = [threading.Thread(target=run.lane, args=(i + 1, lane)) for i, lane in enumerate(lanes)]
+        threads = [
+            threading.Thread(target=run.lane, args=(i + 1, lane))
+            for i, lane in enumerate(lanes)
+        ]
         for t in threads:
             t.start()
         for t in threads:
