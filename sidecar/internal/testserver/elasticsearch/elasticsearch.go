@@ -108,27 +108,7 @@ func Background(tb testing.TB) (wait func() *Server) {
 	if _, _, err := Available(); err != nil {
 		proc.SkipOrFail(tb, err)
 	}
-	var (
-		s    *Server
-		stop func()
-		err  error
-	)
-	done := make(chan struct{})
-	go func() { s, stop, err = StartMain(); close(done) }()
-	tb.Cleanup(func() {
-		<-done // a test that failed before waiting still stops it
-		if stop != nil {
-			stop()
-		}
-	})
-	return func() *Server {
-		tb.Helper()
-		<-done
-		if err != nil {
-			tb.Fatalf("starting Elasticsearch: %v", err)
-		}
-		return s
-	}
+	return proc.Background(tb, "Elasticsearch", StartMain)
 }
 
 // ErrNotInstalled marks a missing Elasticsearch or JDK in StartMain's result.

@@ -99,3 +99,31 @@ func FastStartJVM() []string {
 	}
 	return []string{"-XX:TieredStopAtLevel=1"}
 }
+
+// Background runs start (a server's launch, which waits until it answers) in a goroutine and returns at once,
+// so that a test can start its other servers meanwhile; wait returns the server, or fails tb with what, and
+// must be called from the test's goroutine. The stop that start returns runs at tb's cleanup, also when the
+// test ended before waiting.
+func Background[S any](tb testing.TB, what string, start func() (S, func(), error)) (wait func() S) {
+	var (
+		s    S
+		stop func()
+		err  error
+	)
+	done := make(chan struct{})
+	go func() { defer close(done); s, stop, err = start() }()
+	tb.Cleanup(func() {
+		<-done
+		if stop != nil {
+			stop()
+		}
+	})
+	return func() S {
+		tb.Helper()
+		<-done
+		if err != nil {
+			tb.Fatalf("starting %s: %v", what, err)
+		}
+		return s
+	}
+}

@@ -102,18 +102,9 @@ func Background(tb testing.TB, catalogs ...Catalog) (wait func() *Server) {
 		proc.SkipOrFail(tb, err)
 	}
 	s := &Server{Dir: tb.TempDir()}
-	var startErr error
-	done := make(chan struct{})
-	go func() { defer close(done); startErr = s.launch(home, javaHome, catalogs) }()
-	tb.Cleanup(func() { <-done; s.Stop() })
-	return func() *Server {
-		tb.Helper()
-		<-done
-		if startErr != nil {
-			tb.Fatalf("starting Trino: %v", startErr)
-		}
-		return s
-	}
+	return proc.Background(tb, "Trino", func() (*Server, func(), error) {
+		return s, s.Stop, s.launch(home, javaHome, catalogs)
+	})
 }
 
 // launch starts the server on a free port. As with MinIO, the kernel picks the port and Trino binds it later:
