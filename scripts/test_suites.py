@@ -45,6 +45,9 @@ class Run:
     logs: Path
     keep_going: bool
     t0: float = field(default_factory=time.monotonic)
+    started: str = field(
+        default_factory=lambda: datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    )
     results: list[Result] = field(default_factory=list)
     failed: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -120,7 +123,7 @@ def report(run: Run, total: float, out: Path) -> None:
             f"  {r.name:<20} {r.lane:>4} {r.start:>6.0f} {r.seconds:>6.0f}{'' if r.ok else '  FAILED'}"
         )
     print(f"  {'total':<20} {'':>4} {'':>6} {total:>6.0f}")
-    date = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    date = run.started
     doc = {
         "date": date,
         "total_s": round(total, 1),
