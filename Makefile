@@ -168,14 +168,6 @@ $(VENV)/.ext-stamp: $(VENV)/.stamp $(EXT_SOURCES) labextension/tsconfig.json
 run: build ext ## start JupyterLab with the extension and a managed sidecar on embedded backends
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: test
-test: ## every suite, in lanes side by side (timings in artifacts/test-times.json): lint, generated code, Go, alert rules, chart, image, pytest, jest, Playwright, API fuzz, the wheel
-	@python3 scripts/test_suites.py --make '$(MAKE)' --first check-generate --prepare '$(TEST_PREPARE)' \
-	  --lanes '$(TEST_LANES)' $(if $(findstring k,$(firstword -$(MAKEFLAGS))),--keep-going) $(TEST_SUITES)
-
-.PHONY: test-serial
-test-serial: $(TEST_SUITES) ## every suite of make test, one after the other in one make (no lanes, no timings)
-
 # make test: check-generate alone first (it rewrites code the others compile), then TEST_PREPARE, what the
 # suites share, made once (each group two targets at a time; dist after ext, as both build the extension into
 # labextension/kamld/labextension, so Playwright tests the release build), then the lanes of TEST_LANES side
@@ -186,6 +178,15 @@ TEST_SUITES := lint check-generate test-go test-rules test-chart test-image test
 TEST_PREPARE := tools node_modules venv ext build helper es-control chromium minio elasticsearch trino kube \
                 otelcol prometheus chart-tools $(SCHEMATHESIS_VENV)/.stamp | dist
 TEST_LANES := test-go test-chart test-image test-rules | lint test-js test-py test-api-fuzz test-dist | test-e2e test-dist-e2e
+
+.PHONY: test
+test: ## every suite, in lanes side by side (timings in artifacts/test-times.json): lint, generated code, Go, alert rules, chart, image, pytest, jest, Playwright, API fuzz, the wheel
+	@python3 scripts/test_suites.py --make '$(MAKE)' --first check-generate --prepare '$(TEST_PREPARE)' \
+	  --lanes '$(TEST_LANES)' $(if $(findstring k,$(firstword -$(MAKEFLAGS))),--keep-going) $(TEST_SUITES)
+
+.PHONY: test-serial
+test-serial: $(TEST_SUITES) ## every suite of make test, one after the other in one make (no lanes, no timings)
+
 
 ## ---- test suites ----------------------------------------------------------------------------------------
 
