@@ -121,7 +121,10 @@ GENERATED := sidecar/gen labextension/src/gen
 generate: tools node_modules ## regenerate Go, gateway, OpenAPI and the panel's TypeScript wire types from proto/
 	rm -f sidecar/gen/kamld/v1/*.go sidecar/gen/openapi/*.json
 	buf generate
-	npx openapi-typescript sidecar/gen/openapi/kamld.swagger.json --output labextension/src/gen/kamldApi.ts >/dev/null
+	@# Replaced only when it changed: a new mtime alone would rebuild the extension (make ext) on every make test.
+	npx openapi-typescript sidecar/gen/openapi/kamld.swagger.json --output labextension/src/gen/kamldApi.ts.new >/dev/null
+	cmp -s labextension/src/gen/kamldApi.ts.new labextension/src/gen/kamldApi.ts && rm labextension/src/gen/kamldApi.ts.new || \
+	  mv labextension/src/gen/kamldApi.ts.new labextension/src/gen/kamldApi.ts
 
 .PHONY: check-generate
 check-generate: generate ## fail when the committed generated code is stale
@@ -165,18 +168,42 @@ $(VENV)/.ext-stamp: $(VENV)/.stamp $(EXT_SOURCES) labextension/tsconfig.json
 run: build ext ## start JupyterLab with the extension and a managed sidecar on embedded backends
 	KAMLD_BINARY=$(KAMLD) $(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# make test: check-generate alone first (it rewrites code the others compile), then TEST_PREPARE, what the
+# suites share, made once (each group two targets at a time; dist after ext, as both build the extension into
+# labextension/kamld/labextension, so Playwright tests the release build), then the lanes of TEST_LANES side
+# by side, each running its suites in turn as `make -o <prepared>… <suite>`; a suite no lane names joins the
+# shortest lane. Lanes pair waiting with computing: the Go packages wait on their servers, Playwright on
+# JupyterLab and Chromium (docs/development.md has the measured times).
+TEST_SUITES := lint check-generate test-go test-rules test-chart test-image test-py test-js test-e2e test-hub-e2e test-api-fuzz test-dist test-dist-e2e
+TEST_PREPARE := tools node_modules venv ext build helper es-control chromium minio elasticsearch trino kube \
+                otelcol prometheus chart-tools $(SCHEMATHESIS_VENV)/.stamp | dist
+TEST_LANES := test-go test-chart test-image test-rules | lint test-js test-py test-api-fuzz test-dist | test-e2e test-dist-e2e test-hub-e2e
+
 .PHONY: test
-test: lint check-generate test-go test-rules test-chart test-image test-py test-js test-e2e test-hub-e2e test-api-fuzz test-dist test-dist-e2e ## every suite: lint, generated code, Go, alert rules, chart, image, pytest, jest, Playwright, API fuzz, the wheel
+test: ## every suite, in lanes side by side (timings in artifacts/test-times.json): lint, generated code, Go, alert rules, chart, image, pytest, jest, Playwright, API fuzz, the wheel
+	@python3 scripts/test_suites.py --make '$(MAKE)' --first check-generate --prepare '$(TEST_PREPARE)' \
+	  --lanes '$(TEST_LANES)' $(if $(findstring k,$(firstword -$(MAKEFLAGS))),--keep-going) $(TEST_SUITES)
+
+.PHONY: test-serial
+test-serial: $(TEST_SUITES) ## every suite of make test, one after the other in one make (no lanes, no timings)
+
 
 ## ---- test suites ----------------------------------------------------------------------------------------
 
 .PHONY: test-go
 test-go: minio elasticsearch trino kube helper otelcol prometheus ## Go unit, API (gRPC + REST) and conformance tests, the blob suite on a real MinIO
-	go test -count=1 -timeout 30m $$(go list ./sidecar/... ./examples/... | grep -v /sidecar/internal/chart$$)
-	# The draft's concurrency, crash and merge tests again with a checkpoint every 1 KiB of entries (draftindex.go).
-	KAMLD_TEST_DRAFT_INDEX_BYTES=1024 go test -count=1 -timeout 15m \
+	# Beside the whole run, the draft's concurrency, crash and merge tests again with a checkpoint every 1 KiB of
+	# entries (draftindex.go): its output is shown when it ends, and its failure fails the target.
+	@mkdir -p artifacts; KAMLD_TEST_DRAFT_INDEX_BYTES=1024 go test -count=1 -timeout 15m \
 	  -run 'Concurrent|CreateOnlyRace|Killed|SeveralProcesses|GCRacesWriters|BranchesAcrossProcesses|Lifecycle|Merge' \
-	  ./sidecar/internal/dataset/
+	  ./sidecar/internal/dataset/ > artifacts/test-go-draft-index.log 2>&1 & small=$$!; \
+	go test -count=1 -timeout 30m -p $(GO_TEST_P) $$(go list ./sidecar/... ./examples/... | grep -v /sidecar/internal/chart$$) && rc=0 || rc=$$?; \
+	wait $$small && src=0 || src=$$?; echo "== draft index run (KAMLD_TEST_DRAFT_INDEX_BYTES=1024):"; cat artifacts/test-go-draft-index.log; \
+	test $$rc = 0 && test $$src = 0
+
+# Test packages at once (go test -p; its default is the number of cores): most of the slow ones wait on their
+# servers (MinIO, Elasticsearch, Trino, kube-apiserver) or on grace periods rather than compute.
+GO_TEST_P ?= 4
 
 .PHONY: test-chart
 test-chart: chart-tools kube minio elasticsearch trino build ## Helm chart: lint, presets vs golden files, kubeconform, typos, server-side apply, kamld from the rendered config

@@ -49,20 +49,23 @@ func openS3(t testing.TB, srv *minio.Server, bucket string) blob.Store {
 }
 
 // onStores runs fn as a subtest on a fresh fs store and on a fresh bucket of a real MinIO (one MinIO for the
-// package: each test has a bucket of its own).
+// package: each test has a bucket of its own). The two subtests run side by side: they share nothing, and
+// many of them wait (grace periods, racing writers) far more than they compute.
 func onStores(t *testing.T, fn func(t *testing.T, store blob.Store)) {
-	t.Run("fs", func(t *testing.T) { fn(t, newFS(t, t.TempDir())) })
-	t.Run("minio", func(t *testing.T) { fn(t, newS3(t, minio.Shared(t))) })
+	t.Run("fs", func(t *testing.T) { t.Parallel(); fn(t, newFS(t, t.TempDir())) })
+	t.Run("minio", func(t *testing.T) { t.Parallel(); fn(t, newS3(t, minio.Shared(t))) })
 }
 
 // onSharedStores is onStores for tests of several sidecars: open returns a new client (its own fs.Store with
 // its own lock descriptors, or its own minio-go client) on the same storage each time it is called.
 func onSharedStores(t *testing.T, fn func(t *testing.T, open func() blob.Store)) {
 	t.Run("fs", func(t *testing.T) {
+		t.Parallel()
 		dir := t.TempDir()
 		fn(t, func() blob.Store { return newFS(t, dir) })
 	})
 	t.Run("minio", func(t *testing.T) {
+		t.Parallel()
 		srv := minio.Shared(t)
 		b := make([]byte, 6)
 		_, _ = rand.Read(b)

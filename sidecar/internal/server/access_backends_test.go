@@ -20,12 +20,13 @@ func TestAccessSuite_MinIOElasticsearchTrino(t *testing.T) {
 	if _, _, err := trinoserver.Installation(); err != nil && os.Getenv("CI") != "true" {
 		t.Skip(err)
 	}
+	waitES := elasticsearch.Background(t) // the two JVMs start side by side
 	m := minio.Start(t)
 	meta, err := s3.New(context.Background(), s3.Config{Endpoint: m.Endpoint, Region: "us-east-1", Bucket: "trino-metastore", AccessKey: m.AccessKey, SecretKey: m.SecretKey})
 	require.NoError(t, err) // creates the metastore's bucket
 	_ = meta.Close()
-	es := elasticsearch.Start(t)
 	tr := trinoserver.Start(t, trinoserver.HiveOnS3("kamld", m.Endpoint, m.AccessKey, m.SecretKey, "s3://trino-metastore/catalog"))
+	es := waitES()
 	s := startAccessSidecar(t, func(c *config.Config) {
 		c.Blob.Backend = "s3"
 		c.Blob.S3 = config.S3{Endpoint: m.Endpoint, Bucket: "kamld", Region: "us-east-1", AccessKey: m.AccessKey, SecretKey: config.Secret(m.SecretKey)}

@@ -24,9 +24,8 @@
 //
 // Registration happens lazily, on the first query that names a dataset state, and is idempotent (CREATE …
 // IF NOT EXISTS, CREATE OR REPLACE VIEW), so any number of sidecars may race to do it; a sidecar remembers
-// the views it has seen complete. Its cost per state a sidecar has not seen: two rounds of statements, each
-// run concurrently — a query of information_schema for which of its views exist, alongside each table's CREATE
-// TABLE IF NOT EXISTS and a register_partition per part it lacks; then one CREATE VIEW per view missing.
+// the views it has seen complete. Its cost per table a sidecar has not seen: CREATE TABLE IF NOT EXISTS (and a
+// register_partition per part it lacks), then CREATE OR REPLACE VIEW, every table's pair beside the others'.
 // Metastore writes only, no data read or written. A view is created last, so an existing view means its table
 // was registered whole. The Hive file metastore keeps these definitions as small JSON objects in its own folder (hive.metastore.catalog.dir), outside kamld's bucket or prefix: the catalog is
 // derived state and can be dropped and rebuilt by re-registering.

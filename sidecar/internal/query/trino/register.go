@@ -40,10 +40,12 @@ func NewRegistrar(db *sql.DB, catalog, root string, log *slog.Logger) *Registrar
 
 // Register makes the tables of one state of dataset queryable and returns, for each table's name (lower
 // case), the qualified name of the view that reads it. It is idempotent, and free once done: a view seen
-// complete is not checked again. A state this sidecar has not seen costs two rounds of statements, each run
-// concurrently: first a query of which of its views exist, alongside each table's CREATE TABLE IF NOT EXISTS
-// (and the parts of a multi-part table), which changes nothing where the table exists; then CREATE VIEW for
-// the views missing. Tables without columns (extraction pending) or without files are left out.
+// complete is not checked again. A table this sidecar has not seen costs two statements in a row, each table's
+// run beside the others': CREATE TABLE IF NOT EXISTS of its raw table (and the parts of a multi-part table),
+// which changes nothing where the table exists, then CREATE OR REPLACE VIEW, which writes the same view again
+// where it exists (views are named by what they read). Asking first which views exist cost more than it
+// saved: a metadata SELECT is slower than both DDL statements on the Hive metastore (docs/benchmarks.md).
+// Tables without columns (extraction pending) or without files are left out.
 func (r *Registrar) Register(ctx context.Context, dataset string, tables []Table) (map[string]string, error) {
 	tables = r.registrable(tables)
 	views := make(map[string]string, len(tables))
@@ -62,21 +64,13 @@ func (r *Registrar) Register(ctx context.Context, dataset string, tables []Table
 	if len(todo) == 0 {
 		return views, nil
 	}
-	var missing []Table
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) {
-		missing, err = r.missing(gctx, todo)
-		return err
-	})
 	for _, t := range todo {
-		g.Go(func() error { return r.rawTable(gctx, t) })
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	g, gctx = errgroup.WithContext(ctx)
-	for _, t := range missing {
 		g.Go(func() error {
+			// The view comes last, once its raw table is whole: an existing view means a finished registration.
+			if err := r.rawTable(gctx, t); err != nil {
+				return err
+			}
 			cols, _ := rawColumns(t) // what was left out is logged by rawTable
 			return r.exec(gctx, createView(r.catalog, t, cols))
 		})
@@ -84,9 +78,7 @@ func (r *Registrar) Register(ctx context.Context, dataset string, tables []Table
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	if len(missing) > 0 {
-		r.log.Info("trino: registered tables", "dataset", dataset, "new", len(missing), "tables", len(tables))
-	}
+	r.log.Info("trino: registered tables", "dataset", dataset, "new", len(todo), "tables", len(tables))
 	r.mu.Lock()
 	for _, t := range todo {
 		r.known[viewName(t)] = true
@@ -104,40 +96,6 @@ func (r *Registrar) registrable(tables []Table) []Table {
 		}
 	}
 	return out
-}
-
-// missing returns the tables whose views do not exist yet, in one query. Views are created last, after their
-// raw tables are whole, so an existing view means its registration finished.
-func (r *Registrar) missing(ctx context.Context, tables []Table) ([]Table, error) {
-	names := make([]string, len(tables))
-	for i, t := range tables {
-		names[i] = quoteString(viewName(t))
-	}
-	q := fmt.Sprintf("SELECT table_name FROM %s.information_schema.tables WHERE table_schema = %s AND table_name IN (%s)",
-		quoteIdent(r.catalog), quoteString(filesSchema), strings.Join(names, ", "))
-	rows, err := r.db.QueryContext(ctx, q)
-	if err != nil {
-		return nil, fmt.Errorf("checking the Trino schema %s: %w", filesSchema, err)
-	}
-	have := map[string]bool{}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		have[n] = true
-	}
-	if err := rows.Close(); err != nil {
-		return nil, fmt.Errorf("checking the Trino schema %s: %w", filesSchema, err)
-	}
-	var out []Table
-	for _, t := range tables {
-		if !have[viewName(t)] {
-			out = append(out, t)
-		}
-	}
-	return out, nil
 }
 
 // rawTable makes t's raw table if no sidecar did, and its parts; the shared schema too, the first time.

@@ -100,6 +100,17 @@ func Start(tb testing.TB) *Server {
 	return s
 }
 
+// Background is Start without the wait: it launches Elasticsearch and returns at once, so that a test can
+// start its other servers meanwhile (a start costs 10-60 s of mostly one core); wait returns the server once it
+// answers, or fails tb. Call wait from the test's goroutine. The shutdown is registered with tb.Cleanup.
+func Background(tb testing.TB) (wait func() *Server) {
+	tb.Helper()
+	if _, _, err := Available(); err != nil {
+		proc.SkipOrFail(tb, err)
+	}
+	return proc.Background(tb, "Elasticsearch", StartMain)
+}
+
 // ErrNotInstalled marks a missing Elasticsearch or JDK in StartMain's result.
 var ErrNotInstalled = errors.New("elasticsearch not installed")
 

@@ -170,7 +170,7 @@ func (s *Server) start(ctx context.Context) error {
 	cmd.Env = append(os.Environ(),
 		"ES_PATH_CONF="+filepath.Join(s.opts.Dir, "config"),
 		"ES_JAVA_HOME="+s.opts.JavaHome,
-		"ES_JAVA_OPTS="+s.opts.Heap,
+		"ES_JAVA_OPTS="+strings.Join(append([]string{s.opts.Heap}, proc.FastStartJVM()...), " "),
 		"ES_TMPDIR="+tmp,
 	)
 	cmd.SysProcAttr = sysProcAttr()

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -88,26 +89,42 @@ func Installation() (home, javaHome string, err error) {
 // the server answers a query. It skips tb when Trino is not installed, unless CI=true.
 func Start(tb testing.TB, catalogs ...Catalog) *Server {
 	tb.Helper()
+	return Background(tb, catalogs...)()
+}
+
+// Background is Start without the wait: it launches Trino and returns at once, so that a test can start or
+// fill its other servers meanwhile (Trino takes 20 s and more to start); wait returns the server once it
+// answers a query, or fails tb. Call wait from the test's goroutine.
+func Background(tb testing.TB, catalogs ...Catalog) (wait func() *Server) {
+	tb.Helper()
 	home, javaHome, err := Installation()
 	if err != nil {
 		proc.SkipOrFail(tb, err)
 	}
 	s := &Server{Dir: tb.TempDir()}
-	tb.Cleanup(s.Stop)
-	// As with MinIO, the kernel picks the port and Trino binds it later: retry on a new port if it was taken.
+	return proc.Background(tb, "Trino", func() (*Server, func(), error) {
+		return s, s.Stop, s.launch(home, javaHome, catalogs)
+	})
+}
+
+// launch starts the server on a free port. As with MinIO, the kernel picks the port and Trino binds it later:
+// it retries on a new port if that one was taken.
+func (s *Server) launch(home, javaHome string, catalogs []Catalog) error {
 	var lastErr error
 	for range 3 {
-		addr := proc.MustFreeAddr(tb)
+		addr, err := proc.FreeAddr()
+		if err != nil {
+			return err
+		}
 		s.URL = "http://" + addr
 		if err := s.writeConfig(addr, catalogs); err != nil {
-			tb.Fatalf("writing Trino's configuration: %v", err)
+			return fmt.Errorf("writing Trino's configuration: %w", err)
 		}
 		if lastErr = s.start(home, javaHome); lastErr == nil {
-			return s
+			return nil
 		}
 	}
-	tb.Fatalf("starting Trino: %v", lastErr)
-	return nil
+	return lastErr
 }
 
 // Stop stops the server (SIGTERM, then SIGKILL after 20 s) and waits for it to exit.
@@ -156,7 +173,7 @@ func (s *Server) writeConfig(addr string, catalogs []Catalog) error {
 			// Tests should not wait for a client that went away for long.
 			"query.client.timeout": "30s",
 		}),
-		"jvm.config":     strings.Join(jvmOptions, "\n") + "\n",
+		"jvm.config":     strings.Join(append(slices.Clone(jvmOptions), proc.FastStartJVM()...), "\n") + "\n",
 		"log.properties": "io.trino=WARN\nio.airlift=WARN\n",
 	}
 	if err := os.MkdirAll(filepath.Join(etc, "catalog"), 0o755); err != nil {
