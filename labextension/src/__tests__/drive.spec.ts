@@ -168,6 +168,25 @@ describe('listing pages', () => {
     await pages.items('d', load);
     expect(calls[calls.length - 1]).toBe('|a');
   });
+
+  it('do not keep a page that a write overtook on its way', async () => {
+    let files = ['cities.csv', 'big.bin'];
+    let release: () => void = () => undefined;
+    const slow = async (): Promise<IListingPage> => {
+      const seen = files.map(model);
+      await new Promise<void>(resolve => (release = resolve));
+      return { items: seen, nextPageToken: '' };
+    };
+    const pages = new ListingPages();
+    const stale = pages.items('d', slow);
+    files = ['big.bin']; // the delete lands while the listing is in flight
+    pages.invalidate('d');
+    release();
+    expect((await stale).map(m => m.name)).toEqual(['cities.csv', 'big.bin']);
+    const fresh = pages.items('d', slow);
+    release();
+    expect((await fresh).map(m => m.name)).toEqual(['big.bin']);
+  });
 });
 
 describe('drive commands', () => {

@@ -32,8 +32,13 @@ export class ListingPages {
       return cached.items;
     }
     const filter = this._filters.get(path) ?? '';
+    const epoch = this._epoch;
     const page = await load('', filter);
-    this._folders.set(path, { ...page, filter });
+    // A write that invalidated the folder while this page was on its way makes the page stale: show it this
+    // once, but do not keep it, or every later refresh would show the file the write removed.
+    if (epoch === this._epoch) {
+      this._folders.set(path, { ...page, filter });
+    }
     return page.items;
   }
 
@@ -68,10 +73,12 @@ export class ListingPages {
       this._filters.delete(path);
     }
     this._folders.delete(path);
+    this._epoch++;
   }
 
   /** Forgets the pages of `path` (after a write into it), or of every folder. */
   invalidate(path?: string): void {
+    this._epoch++;
     if (path === undefined) {
       this._folders.clear();
     } else {
@@ -81,4 +88,6 @@ export class ListingPages {
 
   private readonly _folders = new Map<string, IFolderPages>();
   private readonly _filters = new Map<string, string>();
+  /** Counts invalidations and filter changes, so a load can tell it was overtaken by one. */
+  private _epoch = 0;
 }
