@@ -199,7 +199,8 @@ async function openShare(page: Page): Promise<Locator> {
 async function saveShare(page: Page, dialog: Locator): Promise<void> {
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(dialog).toHaveCount(0);
-  const saved = page.getByText(`Sharing of ${PRIVATE} saved.`);
+  // The toast of an earlier save may still be up (they close after a few seconds): this save's is the last.
+  const saved = page.getByText(`Sharing of ${PRIVATE} saved.`).last();
   await expect(saved).toBeVisible();
   await saved.click(); // dismisses the notification (it covers the status bar)
 }
