@@ -24,6 +24,12 @@ export interface IDatasetLister {
 
 /** Datasets per ListDatasets page. */
 export const DATASET_PAGE_SIZE = 100;
+/**
+ * Datasets on the first page: a screenful and more, so that the first paint
+ * waits for fewer datasets to be described (page tokens are offsets, so the
+ * following pages may be larger).
+ */
+export const FIRST_PAGE_SIZE = 40;
 /** Loaded datasets and the loading state; emits `changed` on every change. */
 export class DatasetListModel {
   constructor(private readonly _client: IDatasetLister) {}
@@ -73,9 +79,10 @@ export class DatasetListModel {
     this._started = true;
     this._changed.emit();
     const access = this._access;
+    const token = this._list.nextPageToken;
     const result = await this._client.listDatasets(
-      DATASET_PAGE_SIZE,
-      this._list.nextPageToken || undefined,
+      token ? DATASET_PAGE_SIZE : FIRST_PAGE_SIZE,
+      token || undefined,
       access ? { access } : undefined
     );
     this._loading = false;

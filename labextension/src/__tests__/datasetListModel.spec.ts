@@ -1,5 +1,9 @@
 import { DatasetResult, IDataset, IPage } from '../datasetApi';
-import { DATASET_PAGE_SIZE, DatasetListModel } from '../datasetListModel';
+import {
+  DATASET_PAGE_SIZE,
+  DatasetListModel,
+  FIRST_PAGE_SIZE
+} from '../datasetListModel';
 
 function dataset(id: string): IDataset {
   return {
@@ -56,7 +60,7 @@ describe('DatasetListModel', () => {
     expect(model.datasets.map(d => d.id)).toEqual(['a', 'b', 'c']);
     expect(model.hasMore).toBe(false);
     expect(fake.calls).toEqual([
-      [DATASET_PAGE_SIZE, undefined],
+      [FIRST_PAGE_SIZE, undefined],
       [DATASET_PAGE_SIZE, 't2']
     ]);
     // Loading started and finished, twice.
@@ -111,7 +115,7 @@ describe('DatasetListModel', () => {
     model.upsert(dataset('new'));
     expect(model.datasets.map(d => d.id)).toEqual(['new', 'a']);
     await model.reload();
-    expect(fake.calls[1]).toEqual([DATASET_PAGE_SIZE, undefined]);
+    expect(fake.calls[1]).toEqual([FIRST_PAGE_SIZE, undefined]);
     expect(model.datasets.map(d => d.id)).toEqual(['x']);
   });
 });

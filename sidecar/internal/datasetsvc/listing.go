@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/kamld/kamld/sidecar/internal/access"
 	"github.com/kamld/kamld/sidecar/internal/apierr"
 	"github.com/kamld/kamld/sidecar/internal/auth"
@@ -102,21 +104,30 @@ func (s *Datasets) listPage(ctx context.Context, recs []dataset.Record, order li
 	return all[start:min(start+size, len(all))], len(all), nil
 }
 
-// describe reads each record's dataset; one deleted since it was listed is left out.
+// describe reads each record's dataset, a few at a time (each is several small reads); one deleted since it
+// was listed is left out.
 func (s *Datasets) describe(ctx context.Context, recs []dataset.Record) ([]*dataset.Dataset, error) {
-	out := make([]*dataset.Dataset, 0, len(recs))
-	for _, r := range recs {
-		d, err := s.engine.GetDataset(ctx, r.ID)
-		if errors.Is(err, apierr.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
+	out := make([]*dataset.Dataset, len(recs))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(describers)
+	for i, r := range recs {
+		g.Go(func() error {
+			d, err := s.engine.GetDataset(gctx, r.ID)
+			if errors.Is(err, apierr.ErrNotFound) {
+				return nil
+			}
+			out[i] = d
+			return err
+		})
 	}
-	return out, nil
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(out, func(d *dataset.Dataset) bool { return d == nil }), nil
 }
+
+// describers bounds the datasets one ListDatasets describes at once.
+const describers = 8
 
 // A page token is the offset of the next page in the sorted list, bound to the order it was made for.
 func listToken(offset int, order string) string {
