@@ -41,8 +41,13 @@ export class DatasetBrowserModel {
 
   get rows(): readonly IDatasetRow[] {
     if (this._rows === null) {
+      // Results of an earlier query are not shown under a new one: none until its answer is in.
+      const results =
+        this.search.resultsQuery === this.search.query
+          ? this.search.results
+          : [];
       this._rows = this.searching
-        ? this.search.results.map(r => ({
+        ? results.map(r => ({
             dataset: r.dataset,
             fragment:
               r.highlights.find(h => h.field === 'description')?.fragments[0] ??
@@ -55,7 +60,9 @@ export class DatasetBrowserModel {
   }
 
   get loading(): boolean {
-    return this.searching ? this.search.loading : this.list.loading;
+    return this.searching
+      ? this.search.loading || this.search.resultsQuery !== this.search.query
+      : this.list.loading;
   }
 
   get hasMore(): boolean {

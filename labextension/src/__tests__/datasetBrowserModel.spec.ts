@@ -170,3 +170,24 @@ describe('DatasetBrowserModel', () => {
     model.dispose();
   });
 });
+
+describe('DatasetBrowserModel while a query is typed', () => {
+  it('shows no results of an earlier query under a new one', async () => {
+    jest.useFakeTimers();
+    const { model } = browser(
+      lister(() => ['a']),
+      searcher(['b'])
+    );
+    await model.search.search(); // the facet counts: results of the empty query
+    model.setText('b');
+    expect(model.searching).toBe(true);
+    expect(ids(model)).toEqual([]);
+    expect(model.loading).toBe(true);
+    jest.advanceTimersByTime(1000);
+    jest.useRealTimers();
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(ids(model)).toEqual(['b']);
+    expect(model.loading).toBe(false);
+    model.dispose();
+  });
+});
