@@ -6,26 +6,12 @@ import {
 } from '../datasetApi';
 import { DatasetBrowserModel } from '../datasetBrowserModel';
 import { DatasetListModel } from '../datasetListModel';
+import { makeDataset } from './fixtures';
 import { ISearchPage, ISearchRequest } from '../searchApi';
 import { SearchModel } from '../searchModel';
 
-function dataset(id: string): IDataset {
-  return {
-    name: `datasets/${id}`,
-    id,
-    description: `about ${id}`,
-    tags: [],
-    labels: {},
-    owner: '',
-    createTime: '',
-    updateTime: '',
-    stats: { fileCount: 0, totalBytes: 0, rowCount: 0 },
-    headSnapshot: '',
-    snapshotCount: 0,
-    hasDraftChanges: false,
-    etag: ''
-  };
-}
+const dataset = (id: string): IDataset =>
+  makeDataset(id, { description: `about ${id}` });
 
 /** A ListDatasets fake: every call answers with the ids `pages` gives for its access filter. */
 function lister(pages: (options?: IListDatasetsOptions) => string[]) {

@@ -4,24 +4,9 @@ import {
   DatasetListModel,
   FIRST_PAGE_SIZE
 } from '../datasetListModel';
+import { makeDataset } from './fixtures';
 
-function dataset(id: string): IDataset {
-  return {
-    name: `datasets/${id}`,
-    id,
-    description: '',
-    tags: [],
-    labels: {},
-    owner: '',
-    createTime: '',
-    updateTime: '',
-    stats: { fileCount: 0, totalBytes: 0, rowCount: 0 },
-    headSnapshot: '',
-    snapshotCount: 0,
-    hasDraftChanges: false,
-    etag: ''
-  };
-}
+const dataset = (id: string): IDataset => makeDataset(id);
 
 type Answer = DatasetResult<IPage<IDataset>>;
 
