@@ -134,6 +134,21 @@ export interface IDiff {
   nextPageToken: string;
 }
 
+/** ListDatasets' filters and order (a page token belongs to the options it was given with). */
+export interface IListDatasetsOptions {
+  /** Only the datasets whose id contains this, ignoring case; at most MAX_DATASET_FILTER characters. */
+  filter?: string;
+  /** "mine": those the caller owns; "shared": those shared with the caller. */
+  access?: DatasetAccessFilter;
+  /** "name" (the default), "update_time desc", "create_time desc" or "size desc". */
+  orderBy?: string;
+}
+
+export type DatasetAccessFilter = '' | 'mine' | 'shared';
+
+/** ListDatasets' longest filter (a dataset id's length): a longer one matches nothing. */
+export const MAX_DATASET_FILTER = 63;
+
 export interface IPage<T> {
   items: T[];
   nextPageToken: string;
@@ -480,8 +495,18 @@ function ds(id: string): string {
 
 /** Sidecar route paths (relative to the proxy prefix), exported for tests and links. */
 export const routes = {
-  datasets: (pageSize?: number, pageToken?: string): string =>
-    `v1/datasets${query({ pageSize, pageToken })}`,
+  datasets: (
+    pageSize?: number,
+    pageToken?: string,
+    options: IListDatasetsOptions = {}
+  ): string =>
+    `v1/datasets${query({
+      pageSize,
+      pageToken,
+      filter: options.filter,
+      access: options.access,
+      orderBy: options.orderBy
+    })}`,
   createDataset: (id: string): string =>
     `v1/datasets${query({ datasetId: id })}`,
   dataset: (id: string): string => ds(id),
@@ -554,11 +579,12 @@ export class DatasetClient {
 
   listDatasets(
     pageSize?: number,
-    pageToken?: string
+    pageToken?: string,
+    options?: IListDatasetsOptions
   ): Promise<DatasetResult<IPage<IDataset>>> {
     return this._json(
       'GET',
-      routes.datasets(pageSize, pageToken),
+      routes.datasets(pageSize, pageToken, options),
       undefined,
       pageParser('datasets', parseDataset)
     );

@@ -4,19 +4,32 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { DatasetResult, IDataset, IPage } from './datasetApi';
+import {
+  DatasetAccessFilter,
+  DatasetResult,
+  IDataset,
+  IListDatasetsOptions,
+  IPage
+} from './datasetApi';
 import { PagedList } from './datasetModel';
 
 /** What the list model needs of the API client. */
 export interface IDatasetLister {
   listDatasets(
     pageSize?: number,
-    pageToken?: string
+    pageToken?: string,
+    options?: IListDatasetsOptions
   ): Promise<DatasetResult<IPage<IDataset>>>;
 }
 
 /** Datasets per ListDatasets page. */
 export const DATASET_PAGE_SIZE = 100;
+/**
+ * Datasets on the first page: a screenful and more, so that the first paint
+ * waits for fewer datasets to be described (page tokens are offsets, so the
+ * following pages may be larger).
+ */
+export const FIRST_PAGE_SIZE = 40;
 /** Loaded datasets and the loading state; emits `changed` on every change. */
 export class DatasetListModel {
   constructor(private readonly _client: IDatasetLister) {}
@@ -41,18 +54,43 @@ export class DatasetListModel {
     return this._error;
   }
 
+  /** The access filter: every readable dataset, "mine" or "shared" with me. */
+  get access(): DatasetAccessFilter {
+    return this._access;
+  }
+
+  /** Whether a first page was asked for (by loadMore or reload). */
+  get started(): boolean {
+    return this._started;
+  }
+
+  /** Changes the access filter and lists from the first page again. */
+  setAccess(access: DatasetAccessFilter): Promise<void> {
+    this._access = access;
+    return this.reload();
+  }
+
   /** Loads the next page unless one is loading or all are loaded. */
   async loadMore(): Promise<void> {
     if (this._loading || !this._list.hasMore) {
       return;
     }
     this._loading = true;
+    this._started = true;
     this._changed.emit();
+    const access = this._access;
+    const token = this._list.nextPageToken;
     const result = await this._client.listDatasets(
-      DATASET_PAGE_SIZE,
-      this._list.nextPageToken || undefined
+      token ? DATASET_PAGE_SIZE : FIRST_PAGE_SIZE,
+      token || undefined,
+      access ? { access } : undefined
     );
     this._loading = false;
+    if (access !== this._access) {
+      // The filter changed while this page loaded: its answer is of the old one.
+      this._reloadAgain = false;
+      return this.reload();
+    }
     if (result.ok) {
       this._list.append(result.value);
       this._error = '';
@@ -86,6 +124,8 @@ export class DatasetListModel {
 
   private readonly _list = new PagedList<IDataset>();
   private _loading = false;
+  private _started = false;
+  private _access: DatasetAccessFilter = '';
   private _reloadAgain = false;
   private _error = '';
   private readonly _changed = new Signal<this, void>(this);

@@ -2,8 +2,9 @@
  * The left-sidebar "Datasets" panel.
  *
  * A JupyterLab SidePanel: the sidecar connection as a compact line in the
- * header, then an accordion of sections (`addSection`): datasets, search and
- * a jobs summary, each with its own title.
+ * header (it expands only when something is wrong), then a Lumino accordion
+ * of sections (`addSection`): the one search-first dataset list and a jobs
+ * summary, each with its own title.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import { SidePanel } from '@jupyterlab/ui-components';
@@ -51,8 +52,8 @@ export class DatasetsPanel extends SidePanel {
   }
 
   /**
-   * Adds a section below the existing ones: the datasets and search lists get
-   * most of the height, the jobs summary (the last) less.
+   * Adds a section below the existing ones: the dataset list gets most of
+   * the height, the jobs summary (the last) a third.
    */
   addSection(widget: Widget): void {
     this.addWidget(widget);
@@ -60,7 +61,7 @@ export class DatasetsPanel extends SidePanel {
       const count = this.content.widgets.length;
       this.content.setRelativeSizes(
         Array.from({ length: count }, (_, i) =>
-          i === count - 1 && count > 2 ? 1 : 2
+          i === count - 1 && count > 1 ? 1 : 2
         )
       );
     }

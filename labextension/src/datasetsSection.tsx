@@ -1,36 +1,47 @@
 /**
- * The "Datasets" section of the panel: the sidecar's datasets, loaded page by
- * page as the list scrolls, windowed (only visible rows are in the DOM), with
- * a filter over the loaded names and a "New dataset" dialog.
+ * The "Datasets" section of the panel: one search-first list. The search box
+ * on top (syntax hints, tag / owner / column completion); below it the
+ * access filter and the facet filters, collapsed; then the list — every
+ * dataset while the box is empty, the search results once a query is typed
+ * or a facet value picked. Also the "New dataset" dialog.
+ *
+ * The list starts loading as soon as the panel is shown, beside the
+ * connection check rather than after it: the check only decides what to say
+ * when the list cannot load.
  */
 import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Button, ReactWidget, UseSignal } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
 import * as React from 'react';
 
 import { ConnectionModel } from './connectionModel';
 import { ConnectionState } from './connectionState';
-import { DatasetClient, IDataset, IDatasetApiFailure } from './datasetApi';
-import { DatasetListModel } from './datasetListModel';
+import {
+  DatasetAccessFilter,
+  DatasetClient,
+  IDataset,
+  IDatasetApiFailure
+} from './datasetApi';
+import { DatasetBrowserModel } from './datasetBrowserModel';
 import {
   DatasetFormField,
-  filterDatasets,
-  formatBytes,
   formErrors,
-  nearEnd,
   parseTagsInput,
-  validateDatasetId,
-  windowRange
+  validateDatasetId
 } from './datasetModel';
-
-/** Height of one list row in px (the windowing needs a fixed height). */
-const ROW_HEIGHT = 44;
+import { DatasetRows } from './datasetRows';
+import { FacetFilters } from './facetFilters';
+import { IFacetValue } from './searchApi';
+import { completionTarget } from './searchCompletion';
 
 export interface IDatasetsSectionOptions {
   connection: ConnectionModel;
   client: DatasetClient;
-  model: DatasetListModel;
+  model: DatasetBrowserModel;
   trans: TranslationBundle;
+  /** Completions of one field ("tag", "owner", "column", …) for a prefix. */
+  suggest: (field: string, prefix: string) => Promise<IFacetValue[]>;
   /** Opens the dataset view of a dataset id. */
   open: (id: string) => void;
 }
@@ -46,11 +57,12 @@ export class DatasetsSectionWidget extends ReactWidget {
 
   /** True when the sidecar is connected and serves datasets. */
   get available(): boolean {
-    const { connection } = this._options;
-    return (
-      connection.viewModel.state === ConnectionState.Connected &&
-      connection.capabilities.includes('datasets')
-    );
+    return this._serves('datasets');
+  }
+
+  /** True when the sidecar is connected and serves search. */
+  get searchAvailable(): boolean {
+    return this._serves('search');
   }
 
   /** Asks for a new dataset; adds it to the list and opens it when created. */
@@ -60,9 +72,27 @@ export class DatasetsSectionWidget extends ReactWidget {
       this._options.trans
     );
     if (created) {
-      this._options.model.upsert(created);
+      this._options.model.list.upsert(created);
       this._options.open(created.id);
     }
+  }
+
+  /** Reloads the list shown and the facet counts. */
+  reload(): void {
+    const { model } = this._options;
+    void model.list.reload();
+    if (this.searchAvailable) {
+      void model.search.search();
+    }
+  }
+
+  /** Puts the cursor in the search box (selecting what is typed there). */
+  focusSearch(): void {
+    const box = this.node.querySelector<HTMLInputElement>(
+      '.kamld-Search-input'
+    );
+    box?.focus();
+    box?.select();
   }
 
   dispose(): void {
@@ -73,170 +103,253 @@ export class DatasetsSectionWidget extends ReactWidget {
     super.dispose();
   }
 
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    this._start();
+  }
+
+  protected onAfterAttach(msg: Message): void {
+    super.onAfterAttach(msg);
+    if (this.isVisible) {
+      this._start();
+    }
+  }
+
   protected render(): React.ReactElement {
-    const { model, connection, trans, open } = this._options;
+    const { model, connection, trans } = this._options;
     return (
       <UseSignal signal={connection.changed}>
         {() =>
-          this.available ? (
-            <UseSignal signal={model.changed}>
-              {() => (
-                <DatasetList
-                  model={model}
-                  trans={trans}
-                  onOpen={open}
-                  onCreate={() => void this.createDataset()}
-                />
-              )}
-            </UseSignal>
-          ) : (
+          this._unavailable() ? (
             <div className="kamld-DatasetsSection-unavailable">
               {trans.__(
                 'Datasets appear here once the sidecar is connected and serves datasets.'
               )}
             </div>
+          ) : (
+            <UseSignal signal={model.changed}>
+              {() => (
+                <DatasetBrowser
+                  {...this._options}
+                  searchAvailable={this.searchAvailable}
+                  onCreate={() => void this.createDataset()}
+                />
+              )}
+            </UseSignal>
           )
         }
       </UseSignal>
     );
   }
 
+  /** The first page, once, as soon as someone can see the list. */
+  private _start(): void {
+    if (!this._options.model.list.started) {
+      void this._options.model.list.loadMore();
+    }
+  }
+
+  /** Known not to serve datasets, and the list has nothing to show. */
+  private _unavailable(): boolean {
+    const { connection, model } = this._options;
+    const known = connection.viewModel.state !== ConnectionState.Checking;
+    return (
+      known &&
+      !this.available &&
+      (model.list.datasets.length === 0 || !!model.list.error)
+    );
+  }
+
+  private _serves(capability: string): boolean {
+    const { connection } = this._options;
+    return (
+      connection.viewModel.state === ConnectionState.Connected &&
+      connection.capabilities.includes(capability)
+    );
+  }
+
   private _onConnection(): void {
+    const { model } = this._options;
     const available = this.available;
-    if (available && !this._wasAvailable) {
-      void this._options.model.reload();
+    // Back (or first) in touch: a list that failed meanwhile loads again.
+    if (
+      available &&
+      !this._wasAvailable &&
+      (model.list.error || !model.list.started)
+    ) {
+      void model.list.reload();
     }
     this._wasAvailable = available;
+    const searchAvailable = this.searchAvailable;
+    if (searchAvailable && !this._wasSearchAvailable) {
+      void model.search.search(); // the facet counts, and results if a query waits
+    }
+    this._wasSearchAvailable = searchAvailable;
   }
 
   private _wasAvailable = false;
+  private _wasSearchAvailable = false;
 }
 
-interface IDatasetListProps {
-  model: DatasetListModel;
-  trans: TranslationBundle;
-  onOpen: (id: string) => void;
+interface IDatasetBrowserProps extends IDatasetsSectionOptions {
+  searchAvailable: boolean;
   onCreate: () => void;
 }
 
-function DatasetList(props: IDatasetListProps): React.ReactElement {
-  const { model, trans, onOpen, onCreate } = props;
-  const [filter, setFilter] = React.useState('');
-  const [scrollTop, setScrollTop] = React.useState(0);
-  const [viewport, setViewport] = React.useState(400);
-  const scroller = React.useRef<HTMLDivElement>(null);
+const FACETS_ID = 'kamld-DatasetList-facets';
+const COMPLETIONS_ID = 'kamld-DatasetList-completions';
 
-  React.useEffect(() => {
-    const node = scroller.current;
-    if (!node) {
+function DatasetBrowser(props: IDatasetBrowserProps): React.ReactElement {
+  const { model, trans, open, suggest, searchAvailable, onCreate } = props;
+  const search = model.search;
+  const [completions, setCompletions] = React.useState<IFacetValue[]>([]);
+  const [showFilters, setShowFilters] = React.useState(false);
+  const list = React.useRef<HTMLDivElement>(null);
+
+  const onInput = (text: string): void => {
+    model.setText(text);
+    const target = completionTarget(text);
+    if (!target || !searchAvailable) {
+      setCompletions([]);
       return;
     }
-    const observer = new ResizeObserver(() => setViewport(node.clientHeight));
-    observer.observe(node);
-    setViewport(node.clientHeight);
-    return () => observer.disconnect();
-  }, []);
+    void suggest(target.field, target.prefix).then(setCompletions);
+  };
+  const target = completionTarget(search.text);
+  const picked = search.facets.reduce(
+    (n, facet) =>
+      n +
+      facet.values.filter(v => search.isPicked(facet.field, v.value)).length,
+    0
+  );
 
-  const visible = filterDatasets(model.datasets, filter);
-  const range = windowRange(scrollTop, viewport, ROW_HEIGHT, visible.length);
-
-  // Infinite scroll: fetch the next page when the end comes into view
-  // (also when a filter leaves too few rows to scroll at all).
-  React.useEffect(() => {
+  // "/" anywhere in the list but a text field: to the search box.
+  const onKeyDown = (event: React.KeyboardEvent<HTMLDivElement>): void => {
+    const target = event.target as HTMLElement;
     if (
-      model.hasMore &&
-      !model.loading &&
-      !model.error &&
-      nearEnd(scrollTop, viewport, range.totalHeight, ROW_HEIGHT * 5)
+      event.key === '/' &&
+      !event.ctrlKey &&
+      !event.metaKey &&
+      !event.altKey &&
+      !['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName)
     ) {
-      void model.loadMore();
+      event.preventDefault();
+      const box = event.currentTarget.querySelector<HTMLInputElement>(
+        '.kamld-Search-input'
+      );
+      box?.focus();
+      box?.select();
     }
-  });
+  };
 
   return (
-    <div className="kamld-DatasetList">
+    <div className="kamld-DatasetList" onKeyDown={onKeyDown}>
       <div className="kamld-DatasetList-toolbar">
         <input
-          className="jp-mod-styled kamld-DatasetList-filter"
           type="search"
-          placeholder={trans.__('Filter loaded datasets')}
-          aria-label={trans.__('Filter loaded datasets')}
-          value={filter}
-          onChange={event => setFilter(event.target.value)}
+          className="jp-mod-styled kamld-Search-input"
+          aria-label={trans.__('Search datasets')}
+          placeholder={
+            searchAvailable
+              ? trans.__(
+                  'Search: words, tag:x, format:csv, column:age, size:>10MB'
+                )
+              : trans.__('Search is not served by this sidecar')
+          }
+          title={trans.__(
+            'Free text, "phrases", tag:, label:key=value, format:, owner:, column:, size:>10MB, rows:>1000, updated:>2026-01-01, created:2025-01..2025-06, -negation, a OR b, (groups). ↓ moves to the list.'
+          )}
+          value={search.text}
+          list={COMPLETIONS_ID}
+          onChange={event => onInput(event.currentTarget.value)}
+          onKeyDown={event => {
+            if (event.key === 'Enter') {
+              void search.search();
+            } else if (event.key === 'ArrowDown' && !event.altKey) {
+              event.preventDefault();
+              list.current?.focus();
+            } else if (event.key === 'Escape' && search.text) {
+              event.preventDefault();
+              model.setText('', true);
+            }
+          }}
         />
+        <datalist id={COMPLETIONS_ID}>
+          {target &&
+            completions.map(c => (
+              <option
+                key={c.value}
+                value={search.text.slice(0, target.start) + c.value}
+              >
+                {trans.__('%1 (%2)', c.value, c.count)}
+              </option>
+            ))}
+        </datalist>
         <Button
           className="kamld-DatasetList-new"
           small
           onClick={onCreate}
           title={trans.__('Create a new dataset')}
         >
-          {trans.__('New dataset')}
+          {trans.__('New')}
         </Button>
       </div>
-      <div
-        className="kamld-DatasetList-scroller"
-        ref={scroller}
-        onScroll={event => setScrollTop(event.currentTarget.scrollTop)}
-      >
-        <ul
-          className="kamld-DatasetList-rows"
-          role="list"
-          style={{ height: range.totalHeight }}
+      <div className="kamld-DatasetList-filters">
+        <select
+          className="jp-mod-styled kamld-DatasetList-access"
+          aria-label={trans.__('Which datasets')}
+          title={
+            model.searching
+              ? trans.__(
+                  'Applies to the full list; to search one owner’s datasets, type owner:name'
+                )
+              : trans.__(
+                  'All datasets you can read, yours, or those shared with you'
+                )
+          }
+          value={model.access}
+          disabled={model.searching}
+          onChange={event =>
+            void model.setAccess(
+              event.currentTarget.value as DatasetAccessFilter
+            )
+          }
         >
-          {visible.slice(range.start, range.end).map((dataset, i) => (
-            <li
-              key={dataset.name}
-              className="kamld-DatasetList-row"
-              data-kamld-dataset={dataset.id}
-              style={{
-                top: range.offsetTop + i * ROW_HEIGHT,
-                height: ROW_HEIGHT
-              }}
-              role="listitem"
-            >
-              <button
-                className="kamld-DatasetList-open"
-                title={dataset.description || dataset.id}
-                onClick={() => onOpen(dataset.id)}
-              >
-                <span className="kamld-DatasetList-name">{dataset.id}</span>
-                <span className="kamld-DatasetList-meta">
-                  {trans._n(
-                    '%1 snapshot',
-                    '%1 snapshots',
-                    dataset.snapshotCount
-                  )}
-                  {' · '}
-                  {formatBytes(dataset.stats.totalBytes)}
-                  {dataset.description ? ` · ${dataset.description}` : ''}
-                </span>
-              </button>
-            </li>
-          ))}
-        </ul>
-        <div className="kamld-DatasetList-footer">
-          {model.loading && <span>{trans.__('Loading…')}</span>}
-          {model.error && (
-            <span className="kamld-DatasetList-error" role="alert">
-              {trans.__('Could not list datasets: %1', model.error)}{' '}
-              <Button small onClick={() => void model.loadMore()}>
-                {trans.__('Retry')}
-              </Button>
-            </span>
-          )}
-          {!model.loading && !model.error && model.hasMore && (
-            <Button small onClick={() => void model.loadMore()}>
-              {trans.__('Load more')}
-            </Button>
-          )}
-          {!model.loading && !model.hasMore && model.datasets.length === 0 && (
-            <span>{trans.__('No datasets yet.')}</span>
-          )}
-          {filter && visible.length === 0 && model.datasets.length > 0 && (
-            <span>{trans.__('No loaded dataset matches “%1”.', filter)}</span>
-          )}
-        </div>
+          <option value="">{trans.__('All')}</option>
+          <option value="mine">{trans.__('Mine')}</option>
+          <option value="shared">{trans.__('Shared with me')}</option>
+        </select>
+        {search.facets.length > 0 && (
+          <button
+            type="button"
+            className="kamld-Search-filtersToggle"
+            aria-expanded={showFilters}
+            aria-controls={FACETS_ID}
+            onClick={() => setShowFilters(!showFilters)}
+          >
+            {picked > 0
+              ? trans.__('Filters (%1 on)', picked)
+              : trans.__('Filters')}
+          </button>
+        )}
+        <span className="kamld-Search-total" aria-live="polite">
+          {model.searching && !search.loading
+            ? trans._n('%1 match', '%1 matches', search.total)
+            : ''}
+        </span>
       </div>
+      <FacetFilters
+        model={search}
+        trans={trans}
+        id={FACETS_ID}
+        hidden={!showFilters}
+      />
+      {search.error && model.searching && (
+        <div className="kamld-Search-error" role="alert">
+          {search.error.message}
+        </div>
+      )}
+      <DatasetRows model={model} trans={trans} onOpen={open} listRef={list} />
     </div>
   );
 }

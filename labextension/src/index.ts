@@ -45,12 +45,12 @@ import { DatasetClient, IDataset } from './datasetApi';
 import { DRAFT_REF, loadCell } from './datasetModel';
 import { DatasetDrag } from './datasetDrag';
 import { DatasetsPanel } from './datasetsPanel';
+import { DatasetBrowserModel } from './datasetBrowserModel';
 import { DATASET_PAGE_SIZE, DatasetListModel } from './datasetListModel';
 import { DatasetsSectionWidget } from './datasetsSection';
 import { SearchClient } from './searchApi';
 import { shareDialog } from './shareDialog';
 import { SearchModel } from './searchModel';
-import { SearchSectionWidget } from './searchSection';
 import { DatasetViewWidget } from './datasetView';
 import { DatasetViewModel } from './datasetViewModel';
 import { drivePlugin } from './drive/drivePlugin';
@@ -309,28 +309,18 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: args => openSqlEditor(String(args.sql ?? ''))
     });
 
-    const section = new DatasetsSectionWidget({
-      connection,
-      client: datasetClient,
-      model: datasetList,
-      trans,
-      open: openDataset
-    });
-    panel.addSection(section);
-    panel.addRefreshHandler(() => {
-      if (section.available) {
-        void datasetList.reload();
-      }
-    });
-
     const searchClient = new SearchClient({
       baseUrl: serverSettings.baseUrl,
       transport: jupyterTransport(serverSettings)
     });
-    const searchModel = new SearchModel(searchClient);
-    const searchSection = new SearchSectionWidget({
+    const browser = new DatasetBrowserModel(
+      datasetList,
+      new SearchModel(searchClient)
+    );
+    const section = new DatasetsSectionWidget({
       connection,
-      model: searchModel,
+      client: datasetClient,
+      model: browser,
       trans,
       suggest: async (field, prefix) => {
         const result = await searchClient.suggest(field, prefix);
@@ -338,12 +328,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
       },
       open: openDataset
     });
-    panel.addSection(searchSection);
-    panel.addRefreshHandler(() => {
-      if (searchSection.available) {
-        void searchModel.search();
-      }
-    });
+    panel.addSection(section);
+    panel.addRefreshHandler(() => section.reload());
+    panel.disposed.connect(() => browser.dispose());
 
     // Live: anything written to a dataset (here, in a notebook, by a job) reloads the lists and open views.
     const feed = new ChangeFeed(
@@ -356,12 +343,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
         window.setTimeout(() => void reloadAll.invoke(), DIALOG_RETRY_MS);
         return;
       }
-      if (section.available) {
-        void datasetList.reload();
-      }
-      if (searchSection.available) {
-        void searchModel.search();
-      }
+      section.reload();
       views.forEach(view => void view.content.model.refresh(true));
     }, CHANGE_DEBOUNCE_MS);
     feed.changed.connect(() => void reloadAll.invoke());

@@ -56,6 +56,11 @@ export class SearchModel {
     return this._results;
   }
 
+  /** The query the results (and facets) answer: `query` once the search for it is in. */
+  get resultsQuery(): string {
+    return this._resultsQuery;
+  }
+
   get facets(): readonly IFacet[] {
     return this._facets;
   }
@@ -103,11 +108,13 @@ export class SearchModel {
     const seq = ++this._seq;
     this._loading = true;
     this._changed.emit();
+    const query = this.query;
     const result = await this._client.search(this._request(''));
     if (seq !== this._seq) {
       return;
     }
     this._results = [];
+    this._resultsQuery = query;
     this._apply(result, true);
   }
 
@@ -168,6 +175,7 @@ export class SearchModel {
   private _text = '';
   private readonly _picked = new Set<string>();
   private _results: ISearchResult[] = [];
+  private _resultsQuery = '';
   private _facets: IFacet[] = [];
   private _total = 0;
   private _next = '';

@@ -98,10 +98,10 @@ function registerPanelCommands(o: IWorkbenchCommandsOptions): void {
     icon: searchIcon,
     execute: () => {
       app.shell.activateById(panel.id);
-      // The search box; the list's filter where search is not served.
-      const box =
-        panel.node.querySelector<HTMLInputElement>('.kamld-Search-input') ??
-        panel.node.querySelector<HTMLInputElement>('.kamld-DatasetList-filter');
+      // The search box of the dataset list.
+      const box = panel.node.querySelector<HTMLInputElement>(
+        '.kamld-Search-input'
+      );
       // After the frame: the palette, when it ran this, hands focus back as it closes.
       requestAnimationFrame(() => {
         box?.focus();

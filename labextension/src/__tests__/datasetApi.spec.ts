@@ -238,6 +238,9 @@ describe('routes', () => {
       'v1/datasets?pageSize=50&pageToken=tok'
     );
     expect(routes.datasets()).toBe('v1/datasets');
+    expect(
+      routes.datasets(40, undefined, { filter: 'ir is', access: 'mine' })
+    ).toBe('v1/datasets?pageSize=40&filter=ir%20is&access=mine');
     expect(routes.createDataset('iris')).toBe('v1/datasets?datasetId=iris');
     expect(routes.updateDataset('iris', ['description', 'tags'])).toBe(
       'v1/datasets/iris?updateMask=description%2Ctags'

@@ -1,23 +1,12 @@
 import { DatasetResult, IDataset, IPage } from '../datasetApi';
-import { DATASET_PAGE_SIZE, DatasetListModel } from '../datasetListModel';
+import {
+  DATASET_PAGE_SIZE,
+  DatasetListModel,
+  FIRST_PAGE_SIZE
+} from '../datasetListModel';
+import { makeDataset } from './fixtures';
 
-function dataset(id: string): IDataset {
-  return {
-    name: `datasets/${id}`,
-    id,
-    description: '',
-    tags: [],
-    labels: {},
-    owner: '',
-    createTime: '',
-    updateTime: '',
-    stats: { fileCount: 0, totalBytes: 0, rowCount: 0 },
-    headSnapshot: '',
-    snapshotCount: 0,
-    hasDraftChanges: false,
-    etag: ''
-  };
-}
+const dataset = (id: string): IDataset => makeDataset(id);
 
 type Answer = DatasetResult<IPage<IDataset>>;
 
@@ -56,7 +45,7 @@ describe('DatasetListModel', () => {
     expect(model.datasets.map(d => d.id)).toEqual(['a', 'b', 'c']);
     expect(model.hasMore).toBe(false);
     expect(fake.calls).toEqual([
-      [DATASET_PAGE_SIZE, undefined],
+      [FIRST_PAGE_SIZE, undefined],
       [DATASET_PAGE_SIZE, 't2']
     ]);
     // Loading started and finished, twice.
@@ -111,7 +100,7 @@ describe('DatasetListModel', () => {
     model.upsert(dataset('new'));
     expect(model.datasets.map(d => d.id)).toEqual(['new', 'a']);
     await model.reload();
-    expect(fake.calls[1]).toEqual([DATASET_PAGE_SIZE, undefined]);
+    expect(fake.calls[1]).toEqual([FIRST_PAGE_SIZE, undefined]);
     expect(model.datasets.map(d => d.id)).toEqual(['x']);
   });
 });

@@ -28,25 +28,10 @@ import {
   validateDatasetId,
   windowRange
 } from '../datasetModel';
+import { makeDataset } from './fixtures';
 
-function dataset(id: string, overrides: Partial<IDataset> = {}): IDataset {
-  return {
-    name: `datasets/${id}`,
-    id,
-    description: '',
-    tags: [],
-    labels: {},
-    owner: 'root',
-    createTime: '',
-    updateTime: '',
-    stats: { fileCount: 0, totalBytes: 0, rowCount: 0 },
-    headSnapshot: '',
-    snapshotCount: 0,
-    hasDraftChanges: false,
-    etag: 'e',
-    ...overrides
-  };
-}
+const dataset = (id: string, overrides: Partial<IDataset> = {}): IDataset =>
+  makeDataset(id, { owner: 'root', etag: 'e', ...overrides });
 
 function snapshot(sequence: number, message = ''): ISnapshot {
   return {

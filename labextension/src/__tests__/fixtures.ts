@@ -1,5 +1,6 @@
 /** Shared sample answers, shaped exactly as in the interface contract. */
 import { IKamldStatus, ISystemInfo } from '../contract';
+import { IDataset } from '../datasetApi';
 import { ITranslate } from '../connectionState';
 
 export function makeStatus(
@@ -63,3 +64,26 @@ export const trans: ITranslate = {
     );
   }
 };
+
+/** A dataset as the API client parses it: empty but for its id and `overrides`. */
+export function makeDataset(
+  id: string,
+  overrides: Partial<IDataset> = {}
+): IDataset {
+  return {
+    name: `datasets/${id}`,
+    id,
+    description: '',
+    tags: [],
+    labels: {},
+    owner: '',
+    createTime: '',
+    updateTime: '',
+    stats: { fileCount: 0, totalBytes: 0, rowCount: 0 },
+    headSnapshot: '',
+    snapshotCount: 0,
+    hasDraftChanges: false,
+    etag: '',
+    ...overrides
+  };
+}

@@ -1811,6 +1811,12 @@ export interface operations {
          * owns, "shared" those shared with the caller by a grant to them or their group (and not owned by them).
          */
         access?: "" | "mine" | "shared";
+        /**
+         * When set, only the datasets whose id contains this text, ignoring case, e.g. "iris". The page size and
+         * token work as without it; a token belongs to the filter it was given with. At most 63 characters (a
+         * dataset id's length), no control characters.
+         */
+        filter?: string;
       };
     };
     responses: {

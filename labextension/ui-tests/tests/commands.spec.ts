@@ -7,6 +7,7 @@
 import { expect, test } from '@playwright/test';
 
 import {
+  datasetRow,
   expectConnection,
   kamldConsoleErrors,
   keepScreenshot,
@@ -104,12 +105,22 @@ for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
       await expect(datasets.panel).toBeVisible();
       await expect(datasets.panel.locator('.kamld-Search-input')).toBeFocused();
 
-      // ---- right-click a dataset → Open Dataset --------------------------
-      const list = datasets.panel.locator('.kamld-DatasetsSection');
-      await list.locator('.kamld-DatasetList-filter').fill('iris');
-      await list
-        .locator('[data-kamld-dataset="iris"]')
-        .click({ button: 'right' });
+      // ---- the context-menu key on a dataset → Open Dataset -------------
+      await page.keyboard.type('"iris"');
+      await page.keyboard.press('Enter');
+      const iris = datasetRow(datasets, 'iris');
+      await expect(iris).toBeVisible();
+      await page.keyboard.press('ArrowDown');
+      await expect(datasets.list.getByRole('listbox')).toBeFocused();
+      // Down to the row of iris (other results may rank before it).
+      for (let i = 0; i < 50; i++) {
+        if ((await iris.getAttribute('aria-selected')) === 'true') {
+          break;
+        }
+        await page.keyboard.press('ArrowDown');
+      }
+      await expect(iris).toHaveAttribute('aria-selected', 'true');
+      await page.keyboard.press('Shift+F10');
       const menu = page.locator('.lm-Menu').filter({ visible: true });
       for (const label of [
         'Open Dataset',

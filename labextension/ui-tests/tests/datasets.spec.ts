@@ -9,8 +9,11 @@ import { readFileSync } from 'node:fs';
 
 import { E2E_TOKEN } from './constants';
 import {
+  datasetRow,
+  findDataset,
   kamldConsoleErrors,
   keepScreenshot,
+  openDataset,
   openDatasetsPanel,
   expectConnection,
   showTab
@@ -69,7 +72,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   await expectConnection(datasets, 'connected');
 
   // ---- create from the panel --------------------------------------------
-  const section = datasets.panel.locator('.kamld-DatasetsSection');
+  const section = datasets.list;
   await section.locator('.kamld-DatasetList-new').click();
   let dialog = page.locator('.jp-Dialog');
   await dialog.locator('input[name="id"]').fill(id);
@@ -84,7 +87,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
     'Fisher’s irises'
   );
   await expect(view.locator('.kamld-Tags')).toContainText('flowers');
-  await expect(section.locator(`[data-kamld-dataset="${id}"]`)).toBeVisible();
+  await expect(datasetRow(datasets, id)).toBeVisible();
 
   // The same id again: the sidecar refuses, and the dialog says so at the id.
   await section.locator('.kamld-DatasetList-new').click();
@@ -308,7 +311,7 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
   expect(consoleErrors).toEqual([]);
 });
 
-test('the dataset list shows many datasets windowed, filters and loads more', async ({
+test('the dataset list shows many datasets windowed, searches, loads more and follows the keyboard', async ({
   page
 }, testInfo) => {
   test.setTimeout(180_000);
@@ -332,35 +335,73 @@ test('the dataset list shows many datasets windowed, filters and loads more', as
   }
 
   const datasets = await openDatasetsPanel(page, testInfo);
-  const section = datasets.panel.locator('.kamld-DatasetsSection');
-  const rows = section.locator('.kamld-DatasetList-row');
+  const rows = datasets.rows;
   await expect(rows.first()).toBeVisible();
   // Windowed: far fewer rows in the DOM than datasets loaded.
   expect(await rows.count()).toBeLessThan(60);
 
   // Scrolling to the end loads the following pages.
-  const scroller = section.locator('.kamld-DatasetList-scroller');
-  const filter = section.locator('.kamld-DatasetList-filter');
-  for (let i = 0; i < 10; i++) {
+  const scroller = datasets.list.locator('.kamld-DatasetList-scroller');
+  const height = await scroller.evaluate(node => node.scrollHeight);
+  for (let i = 0; i < 3; i++) {
     await scroller.evaluate(node => {
       node.scrollTop = node.scrollHeight;
     });
     await page.waitForTimeout(300);
   }
-  await filter.fill(`${prefix}-229`);
-  await expect(
-    section.locator(`[data-kamld-dataset="${prefix}-229"]`)
-  ).toBeVisible();
-  await expect(rows).toHaveCount(1);
-  await filter.fill(prefix);
-  await expect(rows.first()).toBeVisible();
+  expect(await scroller.evaluate(node => node.scrollHeight)).toBeGreaterThan(
+    height
+  );
   expect(await rows.count()).toBeLessThan(60);
+
+  // A query turns the same list into search results.
+  await findDataset(datasets, `${prefix}-229`);
+  await datasets.search.fill(`"${prefix}"`);
+  await datasets.search.press('Enter');
+  const results = datasets.list.locator('.kamld-Search-result');
+  await expect(results.first()).toBeVisible();
+  expect(await results.count()).toBeLessThan(60);
   await keepScreenshot(page, testInfo, 'datasets-list-filtered');
 
-  // The same panel and a dataset view in the dark theme (only --jp-* colours).
-  await page.locator(`[data-kamld-dataset="${prefix}-007"] button`).click();
+  // The keyboard: ↓ from the search box into the list, ↓/↑/Home/End move the
+  // active row, / goes back to the search box, Enter opens the active row.
+  const listbox = datasets.list.getByRole('listbox');
+  await datasets.search.press('ArrowDown');
+  await expect(listbox).toBeFocused();
+  const optionId = (id: string | null) => `kamld-DatasetList-option-${id}`;
+  const first = await results.nth(0).getAttribute('data-kamld-dataset');
+  const second = await results.nth(1).getAttribute('data-kamld-dataset');
+  await expect(listbox).toHaveAttribute(
+    'aria-activedescendant',
+    optionId(first)
+  );
+  await page.keyboard.press('ArrowDown');
+  await expect(listbox).toHaveAttribute(
+    'aria-activedescendant',
+    optionId(second)
+  );
+  await expect(results.nth(1)).toHaveAttribute('aria-selected', 'true');
+  await page.keyboard.press('End');
+  const last = await listbox.getAttribute('aria-activedescendant');
+  expect(last).not.toBe(optionId(second));
+  await expect(page.locator(`#${last}`)).toBeInViewport();
+  await page.keyboard.press('Home');
+  await page.keyboard.press('ArrowDown');
+  await page.keyboard.press('/');
+  await expect(datasets.search).toBeFocused();
+  await datasets.search.press('ArrowDown');
+  await expect(listbox).toHaveAttribute(
+    'aria-activedescendant',
+    optionId(second)
+  );
+  await page.keyboard.press('Enter');
   await expect(
-    page.locator(`.kamld-DatasetView[data-kamld-dataset="${prefix}-007"]`)
+    page.locator(`.kamld-DatasetView[data-kamld-dataset="${second}"]`)
+  ).toBeVisible();
+
+  // The same panel and a dataset view in the dark theme (only --jp-* colours).
+  await expect(
+    await openDataset(page, datasets, `${prefix}-007`)
   ).toContainText(`bulk ${prefix}-007`);
   await setTheme(page, 'JupyterLab Dark');
   try {
@@ -469,10 +510,7 @@ test('the sample iris dataset shows its schema and column statistics', async ({
   expect(put.status()).toBe(200);
   const datasets = await openDatasetsPanel(page, testInfo);
   await expectConnection(datasets, 'connected');
-  const section = datasets.panel.locator('.kamld-DatasetsSection');
-  await section.locator('.kamld-DatasetList-filter').fill('iris');
-  await section.locator('[data-kamld-dataset="iris"] button').first().click();
-  const view = page.locator('.kamld-DatasetView[data-kamld-dataset="iris"]');
+  const view = await openDataset(page, datasets, 'iris');
   await showTab(view, 'schema');
 
   const schema = view.locator('.kamld-Schema[data-kamld-schema-ref="draft"]');
@@ -531,9 +569,7 @@ test('the sample iris dataset shows its schema and column statistics', async ({
   ).toContainText('150 rows');
 
   // A dataset of text only (made above) has no tables: a note, not an error.
-  await section.locator('.kamld-DatasetList-filter').fill(id);
-  await section.locator(`[data-kamld-dataset="${id}"] button`).first().click();
-  const notes = page.locator(`.kamld-DatasetView[data-kamld-dataset="${id}"]`);
+  const notes = await openDataset(page, datasets, id);
   await showTab(notes, 'files');
   await expect(notes.locator('[data-kamld-file="README.txt"]')).toBeVisible();
   await showTab(notes, 'schema');

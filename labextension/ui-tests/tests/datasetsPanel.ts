@@ -17,6 +17,12 @@ export const SCREENSHOT_DIR = join(__dirname, '..', 'artefacts', 'screenshots');
 
 export interface IDatasetsPanel {
   panel: Locator;
+  /** The panel's one dataset list: the full list, or search results once a query is typed. */
+  list: Locator;
+  /** The list's search box (the focus-search command and `/` put the cursor here). */
+  search: Locator;
+  /** Every row of the list in the DOM (windowed: only those in view). */
+  rows: Locator;
   /** The connection section; `data-kamld-state` holds the ConnectionState. */
   connection: Locator;
   title: Locator;
@@ -63,8 +69,12 @@ export async function openDatasetsPanel(
   const panel = page.locator(`#${PANEL_ID}`);
   await expect(panel).toBeVisible();
   const connection = panel.locator('.kamld-Connection');
+  const list = panel.locator('.kamld-DatasetsSection');
   return {
     panel,
+    list,
+    search: list.locator('.kamld-Search-input'),
+    rows: list.locator('.kamld-DatasetList-row'),
     connection,
     title: connection.locator('.kamld-Connection-title'),
     details: connection.locator('.kamld-Connection-details'),
@@ -73,6 +83,50 @@ export async function openDatasetsPanel(
         `.kamld-Backends tr[data-kamld-capability="${capability}"]`
       )
   };
+}
+
+/** The list row of one dataset (in the full list and among search results alike). */
+export function datasetRow(datasets: IDatasetsPanel, id: string): Locator {
+  return datasets.list.locator(
+    `.kamld-DatasetList-row[data-kamld-dataset="${id}"]`
+  );
+}
+
+/**
+ * Searches the panel's list for a dataset id (a phrase, so that `a-b-7` is
+ * one term) and returns its row once it is listed; searches again while the
+ * index has not caught up with a dataset just made.
+ */
+export async function findDataset(
+  datasets: IDatasetsPanel,
+  id: string
+): Promise<Locator> {
+  const row = datasetRow(datasets, id);
+  await expect(async () => {
+    await datasets.search.fill(`"${id}"`);
+    await datasets.search.press('Enter');
+    await expect(row).toBeVisible({ timeout: 3_000 });
+  }).toPass({ timeout: 30_000 });
+  return row;
+}
+
+/** Finds a dataset in the panel's list and opens its view; returns the view. */
+export async function openDataset(
+  page: Page,
+  datasets: IDatasetsPanel,
+  id: string
+): Promise<Locator> {
+  await (await findDataset(datasets, id)).click();
+  const view = page.locator(`.kamld-DatasetView[data-kamld-dataset="${id}"]`);
+  await expect(view).toBeVisible();
+  return view;
+}
+
+/** Empties the search box: the list is the full list again. */
+export async function clearSearch(datasets: IDatasetsPanel): Promise<void> {
+  await datasets.search.fill('');
+  await datasets.search.press('Enter');
+  await expect(datasets.list.locator('.kamld-Search-result')).toHaveCount(0);
 }
 
 /** Saves a full-page screenshot under artefacts/ and attaches it to the report. */

@@ -11,6 +11,7 @@ import {
   expectConnection,
   kamldConsoleErrors,
   keepScreenshot,
+  openDataset,
   openDatasetsPanel,
   showTab
 } from './datasetsPanel';
@@ -23,10 +24,7 @@ test('a sample CSV is previewed with its column types', async ({
   const datasets = await openDatasetsPanel(page, testInfo);
   await expectConnection(datasets, 'connected');
 
-  const section = datasets.panel.locator('.kamld-DatasetsSection');
-  await section.locator('.kamld-DatasetList-filter').fill('iris');
-  await section.locator('[data-kamld-dataset="iris"] button').first().click();
-  const view = page.locator('.kamld-DatasetView[data-kamld-dataset="iris"]');
+  const view = await openDataset(page, datasets, 'iris');
   await showTab(view, 'files');
   const file = view.locator('[data-kamld-file="iris.csv"]');
   await expect(file).toBeVisible();
@@ -63,9 +61,7 @@ test('a GROUP BY runs from the SQL editor', async ({ page }, testInfo) => {
   const consoleErrors = kamldConsoleErrors(page);
   const datasets = await openDatasetsPanel(page, testInfo);
   await expectConnection(datasets, 'connected');
-  const section = datasets.panel.locator('.kamld-DatasetsSection');
-  await section.locator('.kamld-DatasetList-filter').fill('iris');
-  await section.locator('[data-kamld-dataset="iris"] button').first().click();
+  await openDataset(page, datasets, 'iris');
   await page
     .locator('.jp-MainAreaWidget .kamld-SqlButton')
     .filter({ visible: true })

@@ -12,6 +12,7 @@ import {
   expectConnection,
   kamldConsoleErrors,
   keepScreenshot,
+  openDataset,
   openDatasetsPanel,
   showTab
 } from './datasetsPanel';
@@ -57,10 +58,7 @@ test('the preview shows the rows of the ref named beside it', async ({
   await twoVersions(page, id);
   const datasets = await openDatasetsPanel(page, testInfo);
   await expectConnection(datasets, 'connected');
-  const section = datasets.panel.locator('.kamld-DatasetsSection');
-  await section.locator('.kamld-DatasetList-filter').fill(id);
-  await section.locator(`[data-kamld-dataset="${id}"] button`).first().click();
-  const view = page.locator(`.kamld-DatasetView[data-kamld-dataset="${id}"]`);
+  const view = await openDataset(page, datasets, id);
   await showTab(view, 'files');
   await view
     .locator('[data-kamld-file="rows.csv"] .kamld-Files-preview')

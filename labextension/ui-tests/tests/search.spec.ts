@@ -20,9 +20,10 @@ test('search the sample datasets, filter by a facet and open a result', async ({
   const datasets = await openDatasetsPanel(page, testInfo);
   await expectConnection(datasets, 'connected');
 
-  const section = datasets.panel.locator('.kamld-SearchSection');
-  await expect(section).toBeVisible();
-  const input = section.locator('.kamld-Search-input');
+  // One list: the full list until a query is typed, then the results.
+  const section = datasets.list;
+  await expect(datasets.rows.first()).toBeVisible();
+  const input = datasets.search;
   const results = section.locator('.kamld-Search-result');
   const ids = async () =>
     (
@@ -41,14 +42,20 @@ test('search the sample datasets, filter by a facet and open a result', async ({
 
   // Narrow with the format facet: only the Parquet ones stay.
   await section.locator('.kamld-Search-filtersToggle').click();
+  // One collapsed group per facet: open Formats.
+  await section.locator('[data-kamld-facet="format"] summary').click();
   const parquet = section.locator(
     '[data-kamld-facet="format"] .kamld-Search-facetValue',
     { hasText: 'parquet' }
   );
   await parquet.click();
-  await expect(parquet).toHaveAttribute('aria-pressed', 'true');
+  await expect(parquet.locator('input')).toBeChecked();
   await expect.poll(ids).toEqual(['penguins', 'wine']);
+  await keepScreenshot(page, testInfo, 'search-facets', {
+    waitForLauncher: false
+  });
   await parquet.click();
+  await expect(parquet.locator('input')).not.toBeChecked();
 
   // By column name, and by free text with a highlighted match.
   await input.fill('column:flipper_length_mm');
@@ -74,6 +81,12 @@ test('search the sample datasets, filter by a facet and open a result', async ({
     '.kamld-DatasetView[data-kamld-dataset="penguins"]'
   );
   await expect(view.locator('.kamld-DatasetView-title')).toHaveText('penguins');
+
+  // An empty query is the full list again (no search results).
+  await input.fill('');
+  await input.press('Enter');
+  await expect(results).toHaveCount(0);
+  await expect(datasets.rows.first()).toBeVisible();
   await keepScreenshot(page, testInfo, 'search-penguins', {
     waitForLauncher: false
   });

@@ -26,6 +26,8 @@ type Engine struct {
 	retries int
 	// observer, when set, hears about metadata and snapshot writes (WithObserver).
 	observer Observer
+	// records caches the dataset records ListRecords read, checked against the store's versions on each call.
+	records recordCache
 
 	// refreshAge: a stored blob or chunk older than this that a write reuses is written again, so that
 	// garbage collection (whose grace must be at least twice this) cannot take it (see doc.go).

@@ -60,8 +60,8 @@ func (s *Datasets) GetDataset(ctx context.Context, req *kamldv1.GetDatasetReques
 	return s.opts.withHeadTables(ctx, s.engine, d, toDataset(d)), nil
 }
 
-// ListDatasets implements kamld.v1.DatasetService: every order dataset.proto documents, and total_size (see
-// listing.go).
+// ListDatasets implements kamld.v1.DatasetService: every order dataset.proto documents, the access and id
+// filters, and total_size (see listing.go).
 func (s *Datasets) ListDatasets(ctx context.Context, req *kamldv1.ListDatasetsRequest) (*kamldv1.ListDatasetsResponse, error) {
 	order, ok := datasetOrders[req.GetOrderBy()]
 	if !ok {
@@ -74,28 +74,34 @@ func (s *Datasets) ListDatasets(ctx context.Context, req *kamldv1.ListDatasetsRe
 	if !ok {
 		return nil, apierr.InvalidArgument("access", "%q is not a filter: use \"mine\", \"shared\" or nothing", req.GetAccess())
 	}
-	key := listKey(req.GetOrderBy(), req.GetAccess())
+	match, err := idFilter(req.GetFilter())
+	if err != nil {
+		return nil, err
+	}
+	key := listKey(req.GetOrderBy(), req.GetAccess(), req.GetFilter())
 	offset, err := parseListToken(req.GetPageToken(), key)
 	if err != nil {
 		return nil, err
 	}
-	all, err := s.allDatasets(ctx, keep)
+	recs, err := s.engine.ListRecords(ctx)
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(all, order)
+	recs = slices.DeleteFunc(recs, func(r dataset.Record) bool { return !match(r.ID) || !keep(ctx, r.Access) })
 	size := int(req.GetPageSize())
 	if size == 0 {
 		size = dataset.DefaultPageSize
 	}
 	size = min(size, dataset.MaxPageSize)
-	start := min(offset, len(all))
-	end := min(start+size, len(all))
+	page, total, err := s.listPage(ctx, recs, order, offset, size)
+	if err != nil {
+		return nil, err
+	}
 	next := ""
-	if end < len(all) {
+	if end := min(offset, total) + size; end < total {
 		next = listToken(end, key)
 	}
-	return &kamldv1.ListDatasetsResponse{Datasets: each(all[start:end], toDataset), NextPageToken: next, TotalSize: int64(len(all))}, nil
+	return &kamldv1.ListDatasetsResponse{Datasets: each(page, toDataset), NextPageToken: next, TotalSize: int64(total)}, nil
 }
 
 // UpdateDataset implements kamld.v1.DatasetService.

@@ -67,3 +67,40 @@ func TestListDatasetsOrdersAndTotal_GRPCAndREST(t *testing.T) {
 	code, _, _ = s.rest(t, "GET", "/v1/datasets?orderBy=sideways", "", s.bearer())
 	assert.Equal(t, http.StatusBadRequest, code)
 }
+
+// TestListDatasetsFilter_GRPCAndREST: filter keeps the datasets whose id contains it (ignoring case), pages and
+// total_size follow it, a token belongs to its filter, and a bad filter is a field violation.
+func TestListDatasetsFilter_GRPCAndREST(t *testing.T) {
+	s := startSidecar(t)
+	dc := kamldv1.NewDatasetServiceClient(s.conn)
+	for _, id := range []string{"iris", "iris-small", "penguins", "tiris"} {
+		_, err := dc.CreateDataset(s.authed(), &kamldv1.CreateDatasetRequest{DatasetId: id})
+		require.NoError(t, err)
+	}
+	first, err := dc.ListDatasets(s.authed(), &kamldv1.ListDatasetsRequest{Filter: "IRIS", PageSize: 2})
+	require.NoError(t, err)
+	assert.EqualValues(t, 3, first.GetTotalSize())
+	rest, err := dc.ListDatasets(s.authed(), &kamldv1.ListDatasetsRequest{Filter: "IRIS", PageSize: 2, PageToken: first.GetNextPageToken()})
+	require.NoError(t, err)
+	var got []string
+	for _, d := range append(first.GetDatasets(), rest.GetDatasets()...) {
+		got = append(got, strings.TrimPrefix(d.GetName(), "datasets/"))
+	}
+	assert.Equal(t, []string{"iris", "iris-small", "tiris"}, got)
+	assert.Empty(t, rest.GetNextPageToken())
+	_, err = dc.ListDatasets(s.authed(), &kamldv1.ListDatasetsRequest{Filter: "pen", PageToken: first.GetNextPageToken()})
+	assert.Equal(t, codes.InvalidArgument, status.Code(err), "a token is bound to its filter")
+
+	code, body, _ := s.rest(t, "GET", "/v1/datasets?filter=pen&orderBy=create_time%20desc", "", s.bearer())
+	require.Equal(t, http.StatusOK, code, body)
+	assert.Contains(t, body, `"datasets/penguins"`)
+	assert.NotContains(t, body, `"datasets/iris"`)
+
+	for _, filter := range []string{strings.Repeat("a", 64), "ir\x01is"} {
+		_, err = dc.ListDatasets(s.authed(), &kamldv1.ListDatasetsRequest{Filter: filter})
+		assertInvalidArgumentWithField(t, err, "filter")
+	}
+	code, body, _ = s.rest(t, "GET", "/v1/datasets?filter="+strings.Repeat("a", 64), "", s.bearer())
+	assert.Equal(t, http.StatusBadRequest, code, body)
+	assert.Contains(t, body, "filter")
+}

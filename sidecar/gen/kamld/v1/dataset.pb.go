@@ -305,7 +305,11 @@ type ListDatasetsRequest struct {
 	OrderBy string `protobuf:"bytes,3,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
 	// Which of the datasets the caller can read to list (access.proto): "" all of them, "mine" those the caller
 	// owns, "shared" those shared with the caller by a grant to them or their group (and not owned by them).
-	Access        string `protobuf:"bytes,4,opt,name=access,proto3" json:"access,omitempty"`
+	Access string `protobuf:"bytes,4,opt,name=access,proto3" json:"access,omitempty"`
+	// When set, only the datasets whose id contains this text, ignoring case, e.g. "iris". The page size and
+	// token work as without it; a token belongs to the filter it was given with. At most 63 characters (a
+	// dataset id's length), no control characters.
+	Filter        string `protobuf:"bytes,5,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -364,6 +368,13 @@ func (x *ListDatasetsRequest) GetOrderBy() string {
 func (x *ListDatasetsRequest) GetAccess() string {
 	if x != nil {
 		return x.Access
+	}
+	return ""
+}
+
+func (x *ListDatasetsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
 	}
 	return ""
 }
@@ -576,13 +587,14 @@ const file_kamld_v1_dataset_proto_rawDesc = "" +
 	"visibility\x18\x03 \x01(\tB$\x92A!\xf2\x02\x00\xf2\x02\aprivate\xf2\x02\binternal\xf2\x02\x06publicR\n" +
 	"visibility\"'\n" +
 	"\x11GetDatasetRequest\x12\x12\n" +
-	"\x04name\x18\x01 \x01(\tR\x04name\"\xed\x01\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\"\x8c\x02\n" +
 	"\x13ListDatasetsRequest\x12+\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\x0e\x92A\vi\x00\x00\x00\x00\x00\x00\xf0\xbfp\x01R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\x12Z\n" +
 	"\border_by\x18\x03 \x01(\tB?\x92A<\xf2\x02\x00\xf2\x02\x04name\xf2\x02\x10update_time desc\xf2\x02\x10create_time desc\xf2\x02\tsize descR\aorderBy\x12.\n" +
-	"\x06access\x18\x04 \x01(\tB\x16\x92A\x13\xf2\x02\x00\xf2\x02\x04mine\xf2\x02\x06sharedR\x06access\"\x8c\x01\n" +
+	"\x06access\x18\x04 \x01(\tB\x16\x92A\x13\xf2\x02\x00\xf2\x02\x04mine\xf2\x02\x06sharedR\x06access\x12\x1d\n" +
+	"\x06filter\x18\x05 \x01(\tB\x05\x92A\x02x?R\x06filter\"\x8c\x01\n" +
 	"\x14ListDatasetsResponse\x12-\n" +
 	"\bdatasets\x18\x01 \x03(\v2\x11.kamld.v1.DatasetR\bdatasets\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12\x1d\n" +
