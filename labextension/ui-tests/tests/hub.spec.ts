@@ -123,11 +123,18 @@ async function search(panel: Locator, query: string): Promise<void> {
   await box.press('Enter');
 }
 
-/** The tag facet's count of `tag` in the Datasets panel's search (a "Filters" group). */
-function tagFacet(panel: Locator, tag: string): Locator {
-  return panel
+/** The count beside `tag` in the Datasets panel's Tags facet (Filters, then the Tags group, opened). */
+async function tagFacetCount(panel: Locator, tag: string): Promise<Locator> {
+  const tags = panel
     .getByRole('group', { name: 'Filters' })
-    .getByRole('button', { name: new RegExp(`^${tag}`) });
+    .locator('[data-kamld-facet="tag"]');
+  if ((await tags.getAttribute('open')) === null) {
+    await tags.locator('summary').click();
+  }
+  return tags
+    .locator('.kamld-Search-facetValue')
+    .filter({ has: panel.page().getByText(tag, { exact: true }) })
+    .locator('.kamld-Search-count');
 }
 
 /** What `panel` (the Datasets panel) shows of datasets: each id listed or found, with the search facets. */
@@ -150,9 +157,10 @@ async function expectListed(
     if ((await filters.getAttribute('aria-expanded')) !== 'true') {
       await filters.click();
     }
-    await expect(
-      tagFacet(panel, TAG).getByText(String(listed.length), { exact: true })
-    ).toBeVisible({ timeout: 2_000 });
+    await expect(await tagFacetCount(panel, TAG)).toHaveText(
+      String(listed.length),
+      { timeout: 2_000 }
+    );
   }).toPass({ timeout: 45_000 });
   for (const id of hidden) {
     await expect(panel.getByText(id, { exact: true })).toHaveCount(0);
