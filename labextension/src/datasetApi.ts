@@ -552,7 +552,10 @@ export const routes = {
       recursive: options.recursive ? 'true' : undefined
     })}`,
   content: (id: string, path: string, ref?: string): string =>
-    `${ds(id)}/content/${encodePath(path)}${query({ ref })}`
+    `${ds(id)}/content/${encodePath(path)}${query({ ref })}`,
+  /** One file's metadata (size, digest) at a ref. */
+  file: (id: string, path: string, ref?: string): string =>
+    `${ds(id)}/files/${encodePath(path)}${query({ ref })}`
 };
 
 export interface IDatasetPatch {

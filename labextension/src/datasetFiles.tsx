@@ -3,6 +3,7 @@
  * file type, sizes, preview of tabular files, open (what the browser can
  * show) and download; files dropped on it are uploaded into the draft.
  */
+import { Dialog, showDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Button, downloadIcon, folderIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
@@ -19,6 +20,33 @@ import { isViewable } from './fileTypeIcon';
 import { FileIcon } from './fileIcon';
 import { PreviewSection } from './previewGrid';
 import { isTabular } from './previewModel';
+
+/** Uploads `files` into the draft, after asking whether to replace the draft's files of the same names. */
+async function uploadAsking(
+  model: DatasetViewModel,
+  trans: TranslationBundle,
+  files: readonly File[]
+): Promise<void> {
+  const replaced = await model.replacedByUpload(files);
+  if (replaced.length > 0) {
+    const answer = await showDialog({
+      title: trans._n('Replace %1 file?', 'Replace %1 files?', replaced.length),
+      body: trans.__(
+        'The draft of %1 already has %2. Uploading replaces the draft’s copy; snapshots keep theirs.',
+        model.datasetId,
+        replaced.join(', ')
+      ),
+      buttons: [
+        Dialog.cancelButton({ label: trans.__('Cancel') }),
+        Dialog.warnButton({ label: trans.__('Replace') })
+      ]
+    });
+    if (!answer.button.accept) {
+      return;
+    }
+  }
+  await model.upload(files);
+}
 
 export function DatasetFiles(props: {
   model: DatasetViewModel;
@@ -38,7 +66,7 @@ export function DatasetFiles(props: {
     event.stopPropagation();
     setDragging(false);
     const files = Array.from(event.dataTransfer.files);
-    void model.upload(files);
+    void uploadAsking(model, trans, files);
   };
   return (
     <section
@@ -106,7 +134,7 @@ export function DatasetFiles(props: {
           onChange={event => {
             const files = Array.from(event.target.files ?? []);
             event.target.value = '';
-            void model.upload(files);
+            void uploadAsking(model, trans, files);
           }}
         />
       </div>

@@ -305,6 +305,25 @@ export class DatasetViewModel {
     return false;
   }
 
+  /**
+   * The draft paths that uploading `files` under the folder shown would replace: the view asks before it
+   * overwrites them. A path whose check fails is not reported (the upload itself then says what is wrong).
+   */
+  async replacedByUpload(files: readonly File[]): Promise<string[]> {
+    const prefix = this.prefix;
+    const found = await Promise.all(
+      files.map(async file => {
+        const path = uploadPath(prefix, file.name);
+        const stat = await this._client.getJson(
+          routes.file(this.datasetId, path, DRAFT_REF),
+          body => body
+        );
+        return stat.ok ? path : '';
+      })
+    );
+    return found.filter(path => path !== '');
+  }
+
   /** Uploads files into the draft, under the folder shown. */
   async upload(files: readonly File[]): Promise<void> {
     if (files.length === 0) {

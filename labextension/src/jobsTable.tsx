@@ -1,6 +1,6 @@
 /**
  * The Jobs table in the main area: every recent job with state, id, name,
- * owner, flavor, start time and duration; sortable by any column header,
+ * owner, flavor, start time, duration and output datasets; sortable by any column header,
  * filtered by a text box; a row opens the job's tab.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -15,6 +15,7 @@ import {
   filterJobs,
   IJobSort,
   JobColumn,
+  jobOutputs,
   sortJobs,
   toggleSort
 } from './jobsTableModel';
@@ -62,7 +63,8 @@ function JobsTable(props: {
     ['owner', trans.__('Owner'), false],
     ['flavor', trans.__('Flavor'), false],
     ['started', trans.__('Started'), false],
-    ['duration', trans.__('Duration'), true]
+    ['duration', trans.__('Duration'), true],
+    ['outputs', trans.__('Outputs'), false]
   ];
   return (
     <div className="kamld-JobsTable-body">
@@ -71,7 +73,9 @@ function JobsTable(props: {
           className="jp-mod-styled kamld-JobsTable-filter"
           type="search"
           aria-label={trans.__('Filter jobs')}
-          placeholder={trans.__('Filter by id, name, owner, flavor, state')}
+          placeholder={trans.__(
+            'Filter by id, name, owner, flavor, state, output'
+          )}
           value={filter}
           onChange={event => setFilter(event.target.value)}
         />
@@ -138,6 +142,18 @@ function JobsTable(props: {
               <td>{job.flavor}</td>
               <td>{formatTime(job.startTime || job.createTime)}</td>
               <td className="kamld-Num">{jobDuration(job)}</td>
+              <td
+                title={
+                  job.outputSnapshots.length === 0 && job.outputs.length > 0
+                    ? trans.__('written when the job succeeds')
+                    : undefined
+                }
+                className={
+                  job.outputSnapshots.length === 0 ? 'kamld-Muted' : undefined
+                }
+              >
+                {jobOutputs(job).join(', ')}
+              </td>
             </tr>
           ))}
           {jobs.length === 0 && (

@@ -1,12 +1,24 @@
 /**
  * How the Jobs table sorts and filters: by any column, newest first by
- * default; a filter matches id, name, owner, flavor and state. Pure
+ * default; a filter matches id, name, owner, flavor, state and outputs. Pure
  * functions, no JupyterLab imports.
  */
-import { IJob, jobTitle } from './jobApi';
+import { datasetOf, IJob, jobTitle } from './jobApi';
 
 export type JobColumn =
-  'state' | 'id' | 'name' | 'owner' | 'flavor' | 'started' | 'duration';
+  | 'state'
+  | 'id'
+  | 'name'
+  | 'owner'
+  | 'flavor'
+  | 'started'
+  | 'duration'
+  | 'outputs';
+
+/** The datasets a job writes, as the table shows them: each output dataset's id, in the order given. */
+export function jobOutputs(job: IJob): string[] {
+  return job.outputs.map(o => datasetOf(o.dataset) || o.dataset);
+}
 
 export interface IJobSort {
   column: JobColumn;
@@ -41,6 +53,8 @@ function sortKey(job: IJob, column: JobColumn, now: number): string | number {
       return job.flavor;
     case 'duration':
       return durationMs(job, now);
+    case 'outputs':
+      return jobOutputs(job).join(' ');
     default:
       return job.startTime || job.createTime;
   }
@@ -59,14 +73,21 @@ export function sortJobs(
   });
 }
 
-/** Jobs whose id, name, owner, flavor or state contain every word of `text`. */
+/** Jobs whose id, name, owner, flavor, state or output datasets contain every word of `text`. */
 export function filterJobs(jobs: readonly IJob[], text: string): IJob[] {
   const words = text.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) {
     return [...jobs];
   }
   return jobs.filter(job => {
-    const hay = [job.id, jobTitle(job), job.owner, job.flavor, job.state]
+    const hay = [
+      job.id,
+      jobTitle(job),
+      job.owner,
+      job.flavor,
+      job.state,
+      ...jobOutputs(job)
+    ]
       .join(' ')
       .toLowerCase();
     return words.every(word => hay.includes(word));

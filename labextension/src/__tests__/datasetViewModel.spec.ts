@@ -332,6 +332,21 @@ describe('DatasetViewModel', () => {
     expect(percents).toContain(50);
   });
 
+  it('names the draft files an upload would replace, so the view asks first', async () => {
+    const { model } = makeModel({
+      'GET v1/datasets/iris/files/a.csv?ref=draft': [
+        200,
+        { path: 'a.csv', size: '4' }
+      ]
+    });
+    await model.setRef('v1');
+    const replaced = await model.replacedByUpload([
+      new File(['abcd'], 'a.csv'),
+      new File(['x'], 'new.bin')
+    ]);
+    expect(replaced).toEqual(['a.csv']);
+  });
+
   it('takes a snapshot and reports it, or the failure', async () => {
     let answer: Route = [200, snapshot(3)];
     const { model, requests } = makeModel({

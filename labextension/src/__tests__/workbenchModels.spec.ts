@@ -7,6 +7,7 @@ import { ISnapshot } from '../datasetApi';
 import { IJob } from '../jobApi';
 import {
   filterJobs,
+  jobOutputs,
   sortJobs,
   toggleSort,
   DEFAULT_JOB_SORT
@@ -230,6 +231,21 @@ describe('jobs table', () => {
       'b',
       'a'
     ]);
+  });
+
+  it('shows, sorts and filters by the datasets a job writes', () => {
+    const writers = [
+      job('w1', {
+        outputs: [{ path: 'out', dataset: 'datasets/zeta-model' }]
+      }),
+      job('w2', {
+        outputs: [{ path: 'out', dataset: 'datasets/alpha-model' }]
+      })
+    ];
+    expect(jobOutputs(writers[0])).toEqual(['zeta-model']);
+    const byOutputs = toggleSort(DEFAULT_JOB_SORT, 'outputs');
+    expect(sortJobs(writers, byOutputs).map(j => j.id)).toEqual(['w2', 'w1']);
+    expect(filterJobs(writers, 'zeta').map(j => j.id)).toEqual(['w1']);
   });
 
   it('filters on every word', () => {

@@ -131,6 +131,11 @@ test('a dataset from creation to snapshots, diff, restore, download and notebook
     { name: 'iris.csv', mimeType: 'text/csv', buffer: Buffer.from(V2_CSV) },
     { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from(NOTES) }
   ]);
+  // iris.csv is in the draft already: replacing it is asked first (notes.txt is new).
+  const replace = page.locator('.jp-Dialog');
+  await expect(replace).toContainText('Replace 1 file?');
+  await expect(replace).toContainText('iris.csv');
+  await replace.getByRole('button', { name: 'Replace' }).click();
   await expect(view.locator('[data-kamld-file="notes.txt"]')).toBeVisible();
   await expect(view.locator('[data-kamld-file="iris.csv"]')).toContainText(
     `${V2_CSV.length} B`

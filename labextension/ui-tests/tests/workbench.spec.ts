@@ -288,6 +288,10 @@ async function uploadSnapshotCompare(
     .setInputFiles([
       { name: 'cities.csv', mimeType: 'text/csv', buffer: Buffer.from(DRAFT) }
     ]);
+  // The draft has a cities.csv: the view asks before it replaces it.
+  const replace = page.locator('.jp-Dialog');
+  await expect(replace).toContainText('Replace 1 file?');
+  await replace.getByRole('button', { name: 'Replace' }).click();
   await expect(view.locator('[data-kamld-file="cities.csv"]')).toContainText(
     `${DRAFT.length} B`
   );
