@@ -177,7 +177,7 @@ run: build ext ## start JupyterLab with the extension and a managed sidecar on e
 TEST_SUITES := lint check-generate test-go test-rules test-chart test-image test-py test-js test-e2e test-hub-e2e test-api-fuzz test-dist test-dist-e2e
 TEST_PREPARE := tools node_modules venv ext build helper es-control chromium minio elasticsearch trino kube \
                 otelcol prometheus chart-tools $(SCHEMATHESIS_VENV)/.stamp | dist
-TEST_LANES := test-go test-chart test-image test-rules | lint test-js test-py test-api-fuzz test-dist | test-e2e test-dist-e2e test-hub-e2e
+TEST_LANES := test-go test-chart test-image test-rules test-hub-e2e | lint test-js test-py test-api-fuzz test-dist | test-e2e test-dist-e2e
 
 .PHONY: test
 test: ## every suite, in lanes side by side (timings in artifacts/test-times.json): lint, generated code, Go, alert rules, chart, image, pytest, jest, Playwright, API fuzz, the wheel
