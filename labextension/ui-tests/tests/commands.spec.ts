@@ -6,6 +6,7 @@
  */
 import { expect, test } from '@playwright/test';
 
+import { seriousAxeViolations } from './axe';
 import {
   datasetRow,
   expectConnection,
@@ -99,6 +100,7 @@ for (const theme of ['JupyterLab Light', 'JupyterLab Dark']) {
       const grid = editor.locator('.kamld-PreviewTable');
       await expect(grid.locator('tbody td').first()).toHaveText('1.462');
       await expect(grid.locator('tbody td').nth(1)).toHaveText('NULL');
+      expect(await seriousAxeViolations(page, '.kamld-SqlEditor')).toEqual([]);
 
       // ---- the focus-search shortcut -------------------------------------
       await page.keyboard.press('Control+Alt+D');

@@ -21,6 +21,7 @@ import {
   TestInfo
 } from '@playwright/test';
 
+import { seriousAxeViolations } from './axe';
 import { keepScreenshot } from './datasetsPanel';
 
 const PASSWORD = process.env.KAMLD_E2E_HUB_PASSWORD ?? '';
@@ -386,7 +387,10 @@ test('two users under JupyterHub: private, shared as reader, refused a write, au
   await expect(row('alice', 'SetAccess', 'OK')).toHaveCount(2);
   // The upload and the drive's save (both WriteFile).
   await expect(row('bob', 'WriteFile', 'PERMISSION_DENIED')).toHaveCount(2);
+  // His SQL naming it, answered as a missing dataset, is recorded as the denial it is.
+  await expect(row('bob', 'ExecuteQuery', 'NOT_FOUND')).toHaveCount(1);
   await shot(erin, testInfo, 'erin-audit-dataset');
+  expect(await seriousAxeViolations(erin, '.kamld-Audit')).toEqual([]);
   await filters.getByLabel('Dataset').fill('');
   await filters.getByLabel('User').fill('bob');
   await filters.getByLabel('Outcome').selectOption('PERMISSION_DENIED');

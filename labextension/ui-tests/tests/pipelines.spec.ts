@@ -8,6 +8,7 @@ import { expect, Page, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { seriousAxeViolations } from './axe';
 import { E2E_TOKEN } from './constants';
 import { keepScreenshot, openDatasetsPanel } from './datasetsPanel';
 
@@ -109,6 +110,9 @@ test('the iris pipeline runs from the file browser and its DAG goes green', asyn
   const output = detail.locator('.kamld-StepDetail-output');
   await expect(output).toContainText(`iris-metrics-${stamp}@`);
   await keepScreenshot(page, testInfo, 'pipeline-succeeded', NO_LAUNCHER);
+  expect(await seriousAxeViolations(page, '.kamld-PipelineRunView')).toEqual(
+    []
+  );
   await output.click();
   await expect(
     page.locator(

@@ -6,9 +6,9 @@
  * turns it green. Screenshots in the light and dark themes and at a narrow
  * width; axe-core finds no serious or critical violation in the view.
  */
-import AxeBuilder from '@axe-core/playwright';
 import { expect, Locator, Page, test, TestInfo } from '@playwright/test';
 
+import { seriousAxeViolations } from './axe';
 import { E2E_TOKEN } from './constants';
 import { kamldConsoleErrors, keepScreenshot, useTheme } from './datasetsPanel';
 
@@ -72,15 +72,7 @@ test('an Elasticsearch outage turns the index red, a restart green again', async
   });
 
   // axe-core on the view itself (JupyterLab's own chrome is not under test).
-  const axe = await new AxeBuilder({ page })
-    .include('.kamld-Platform')
-    .analyze();
-  const serious = axe.violations.filter(
-    v => v.impact === 'serious' || v.impact === 'critical'
-  );
-  expect(
-    serious.map(v => `${v.id}: ${v.nodes.map(n => n.target).join(', ')}`)
-  ).toEqual([]);
+  expect(await seriousAxeViolations(page, '.kamld-Platform')).toEqual([]);
 
   try {
     await esControl(page, 'stop');

@@ -10,9 +10,9 @@
  * view (no serious or critical violation); every step leaves a screenshot
  * under artefacts/screenshots/dayw-<theme>-<width>-*.png.
  */
-import AxeBuilder from '@axe-core/playwright';
 import { expect, Locator, Page, test, TestInfo } from '@playwright/test';
 
+import { seriousAxeViolations } from './axe';
 import { E2E_TOKEN } from './constants';
 import {
   expectConnection,
@@ -35,14 +35,6 @@ import os
 os.makedirs("out", exist_ok=True)
 open("out/model.txt", "w").write(rows[1])
 `;
-
-/** Serious and critical axe violations inside `selector`. */
-async function axe(page: Page, selector: string): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).include(selector).analyze();
-  return result.violations
-    .filter(v => v.impact === 'serious' || v.impact === 'critical')
-    .map(v => `${v.id}: ${v.nodes.map(n => n.target.join(' ')).join(', ')}`);
-}
 
 /** Drags the left sidebar's edge until the sidebar is `width` px wide. */
 async function sidebarWidth(page: Page, width: number): Promise<void> {
@@ -215,7 +207,7 @@ async function searchAndOpen(
   );
   await expect(result).toBeVisible();
   await shot('1-search');
-  expect(await axe(page, `#${PANEL_ID}`)).toEqual([]);
+  expect(await seriousAxeViolations(page, `#${PANEL_ID}`)).toEqual([]);
 
   await result.click();
   const view = page.locator(`.kamld-DatasetView[data-kamld-dataset="${id}"]`);
@@ -226,7 +218,7 @@ async function searchAndOpen(
     'Kyiv joins'
   );
   await shot('2-overview');
-  expect(await axe(page, viewSelector(id))).toEqual([]);
+  expect(await seriousAxeViolations(page, viewSelector(id))).toEqual([]);
   return view;
 }
 
@@ -269,7 +261,7 @@ async function filesAndProfile(
   const temp = view.locator('[data-kamld-column="temp"]');
   await expect(temp.locator('.kamld-Histogram rect')).toHaveCount(20);
   await shot('4-schema');
-  expect(await axe(page, viewSelector(id))).toEqual([]);
+  expect(await seriousAxeViolations(page, viewSelector(id))).toEqual([]);
   await showTab(view, 'history');
   await expect(view.locator('[data-kamld-snapshot="v2"]')).toBeVisible();
 }
@@ -326,7 +318,7 @@ async function uploadSnapshotCompare(
     compare.locator('[data-kamld-row-change="to"] .kamld-mod-changedCell')
   ).toHaveText('5.5');
   await shot('5-compare');
-  expect(await axe(page, viewSelector(id))).toEqual([]);
+  expect(await seriousAxeViolations(page, viewSelector(id))).toEqual([]);
 }
 
 /** A new notebook; the dataset dragged from the sidebar into it; the cell run in a real kernel. */
@@ -392,7 +384,7 @@ async function submitJob(
   await dialog.locator('textarea[name="outputs"]').fill(`${id}-model:/out`);
   await dialog.locator('input[name="cpu"]').fill('100m');
   await shot('7-submit');
-  expect(await axe(page, '.jp-Dialog')).toEqual([]);
+  expect(await seriousAxeViolations(page, '.jp-Dialog')).toEqual([]);
   await dialog.locator('.jp-mod-accept').click();
   await expect(dialog).toHaveCount(0);
   // Submitting shows the kamld sidebar and the job's tab.
@@ -424,7 +416,7 @@ async function followJob(
   );
   await table.locator('[data-kamld-sort="duration"]').click();
   await shot('8-jobs-table');
-  expect(await axe(page, '.kamld-JobsTable')).toEqual([]);
+  expect(await seriousAxeViolations(page, '.kamld-JobsTable')).toEqual([]);
 
   await row.locator('.kamld-JobsGrid-open').click();
   const job = page.locator(`.kamld-JobView[data-kamld-job="${jobId}"]`);
@@ -435,9 +427,12 @@ async function followJob(
   await expect(graph.locator(`[data-kamld-label="${id}@v1"]`)).toBeVisible();
   await expect(output).toBeVisible();
   await shot('9-job-lineage');
-  expect(await axe(page, `.kamld-JobView[data-kamld-job="${jobId}"]`)).toEqual(
-    []
-  );
+  expect(
+    await seriousAxeViolations(
+      page,
+      `.kamld-JobView[data-kamld-job="${jobId}"]`
+    )
+  ).toEqual([]);
 
   // The output node opens the output dataset at that snapshot, named beside its files.
   await output.click();
@@ -455,7 +450,9 @@ async function followJob(
     model.locator(`.kamld-LineageGraph [data-kamld-label="${id}@v1"]`)
   ).toBeVisible();
   await shot('10-output-lineage');
-  expect(await axe(page, viewSelector(`${id}-model`))).toEqual([]);
+  expect(await seriousAxeViolations(page, viewSelector(`${id}-model`))).toEqual(
+    []
+  );
   // The input snapshot opens its dataset at v1.
   await model
     .locator(`.kamld-LineageGraph [data-kamld-label="${id}@v1"]`)
