@@ -17,7 +17,9 @@ import { listIcon, runIcon } from '@jupyterlab/ui-components';
 import { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 
 import { CommandIds } from './commandIds';
+import { DatasetClient } from './datasetApi';
 import { DatasetsPanel } from './datasetsPanel';
+import { datasetInputChoices, IInputChoices } from './inputChoices';
 import { buildRunRequest, IFlavor, JobClient, jobTitle } from './jobApi';
 import { JobsModel } from './jobsModel';
 import { JobsSectionWidget } from './jobsSection';
@@ -44,6 +46,12 @@ export function setupJobs(
 ): IJobs {
   const settings = app.serviceManager.serverSettings;
   const client = new JobClient(settings.baseUrl, jupyterTransport(settings));
+  const inputChoices = datasetInputChoices(
+    new DatasetClient({
+      baseUrl: settings.baseUrl,
+      transport: jupyterTransport(settings)
+    })
+  );
   const model = new JobsModel(client);
   const jobViews = new WidgetTracker<MainAreaWidget<JobViewWidget>>({
     namespace: 'kamld-job'
@@ -164,7 +172,8 @@ export function setupJobs(
       const values = await runDialog(
         path,
         flavors.ok ? flavors.value : [],
-        trans
+        trans,
+        inputChoices
       );
       if (!values) {
         return;
@@ -239,11 +248,12 @@ function base64(text: string): string {
 async function runDialog(
   path: string,
   flavors: IFlavor[],
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  choices: IInputChoices
 ): Promise<RunFormValues | null> {
   const result = await showDialog({
     title: trans.__('Run as job'),
-    body: new RunForm(path, flavors, trans),
+    body: new RunForm(path, flavors, trans, choices),
     buttons: [
       Dialog.cancelButton({ label: trans.__('Cancel') }),
       Dialog.okButton({ label: trans.__('Run') })

@@ -1,17 +1,24 @@
 /**
- * The body of the "Run as job…" dialog: flavor, inputs (`iris@v1:/data`, one per line), outputs
- * (`model:/out`) and resources of the script or notebook to run.
+ * The body of the "Run as job…" dialog: flavor, inputs (picked as a dataset at a version or tag, or typed
+ * as `iris@v1:/data`, one per line), outputs (`model:/out`) and resources of the script or notebook to run.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { formField } from './formField';
+import { IInputChoices } from './inputChoices';
+import { inputPicker } from './inputPicker';
 import { IFlavor, IRunValues } from './jobApi';
 
 export type RunFormValues = Omit<IRunValues, 'path' | 'contentBase64'>;
 
 export class RunForm extends Widget {
-  constructor(path: string, flavors: IFlavor[], trans: TranslationBundle) {
+  constructor(
+    path: string,
+    flavors: IFlavor[],
+    trans: TranslationBundle,
+    choices?: IInputChoices
+  ) {
     super();
     this.addClass('kamld-RunForm');
     const form = document.createElement('div');
@@ -34,6 +41,9 @@ export class RunForm extends Widget {
     }
     form.appendChild(formField(trans.__('Flavor'), this._flavor, ''));
     this._inputs = area('inputs', trans.__('iris@v1:/data (one per line)'));
+    if (choices) {
+      form.appendChild(inputPicker(choices, this._inputs, trans));
+    }
     form.appendChild(
       formField(
         trans.__('Inputs'),

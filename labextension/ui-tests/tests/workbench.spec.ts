@@ -380,7 +380,13 @@ async function submitJob(
   const dialog = page.locator('.jp-Dialog');
   await expect(dialog.locator('.kamld-RunForm')).toContainText(script);
   await dialog.locator('select[name="flavor"]').selectOption('cpu');
-  await dialog.locator('textarea[name="inputs"]').fill(`${id}@v1:/data`);
+  // The input picked: the dataset, its v1, the folder (/data by default), Add.
+  await dialog.locator('select[name="pick-dataset"]').selectOption(id);
+  await dialog.locator('select[name="pick-ref"]').selectOption('v1');
+  await dialog.getByRole('button', { name: 'Add input' }).click();
+  await expect(dialog.locator('textarea[name="inputs"]')).toHaveValue(
+    `${id}@v1:/data`
+  );
   await dialog.locator('textarea[name="outputs"]').fill(`${id}-model:/out`);
   await dialog.locator('input[name="cpu"]').fill('100m');
   await shot('7-submit');
