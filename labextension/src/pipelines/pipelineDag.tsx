@@ -12,6 +12,8 @@ export interface IPipelineDagProps {
   onSelect: (step: string) => void;
   /** Label of a state for people ("running", "cached" …), translated by the caller. */
   stateLabel: (state: string) => string;
+  /** What the graph is, for assistive technology (translated by the caller). */
+  label: string;
 }
 
 function edgePath(points: Array<{ x: number; y: number }>): string {
@@ -19,14 +21,16 @@ function edgePath(points: Array<{ x: number; y: number }>): string {
 }
 
 export function PipelineDag(props: IPipelineDagProps): React.ReactElement {
-  const { layout, selected, onSelect, stateLabel } = props;
+  const { layout, selected, onSelect, stateLabel, label } = props;
+  // A labelled group, not an image: its steps are buttons, and an image may not contain controls.
   return (
     <svg
       className="kamld-PipelineDag"
       width={layout.width}
       height={layout.height}
       viewBox={`0 0 ${layout.width} ${layout.height}`}
-      role="img"
+      role="group"
+      aria-label={label}
     >
       <defs>
         <marker
@@ -58,6 +62,8 @@ export function PipelineDag(props: IPipelineDagProps): React.ReactElement {
           transform={`translate(${n.x},${n.y})`}
           onClick={() => onSelect(n.name)}
           role="button"
+          aria-pressed={n.name === selected}
+          aria-label={`${n.name}: ${stateLabel(n.state)}`}
           tabIndex={0}
           onKeyDown={e => {
             if (e.key === 'Enter' || e.key === ' ') {

@@ -101,6 +101,7 @@ export class PipelineRunView extends ReactWidget {
                   selected={selected?.name ?? ''}
                   onSelect={step => model.select(step)}
                   stateLabel={stateLabel}
+                  label={trans.__('Steps of the pipeline run')}
                 />
               </div>
               {selected ? (
