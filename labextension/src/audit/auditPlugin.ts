@@ -15,6 +15,7 @@ import {
 } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
+import { singletonOpener } from '../mainAreaSingleton';
 import { CommandIds } from '../commandIds';
 import { ConnectionModel } from '../connectionModel';
 import { jupyterTransport } from '../transport';
@@ -35,12 +36,7 @@ export function setupAudit(o: IAuditOptions): void {
   const tracker = new WidgetTracker<MainAreaWidget<AuditViewWidget>>({
     namespace: 'kamld-audit'
   });
-  const open = (): void => {
-    const existing = tracker.currentWidget;
-    if (existing && !existing.isDisposed) {
-      app.shell.activateById(existing.id);
-      return;
-    }
+  const open = singletonOpener(app, tracker, () => {
     const model = new AuditModel(
       new AuditClient({
         baseUrl: settings.baseUrl,
@@ -57,7 +53,6 @@ export function setupAudit(o: IAuditOptions): void {
       'Who did what to which dataset (platform admins)'
     );
     view.title.icon = historyIcon;
-    view.title.closable = true;
     view.toolbar.addItem(
       'refresh',
       new ToolbarButton({
@@ -66,10 +61,8 @@ export function setupAudit(o: IAuditOptions): void {
         onClick: () => void model.reload()
       })
     );
-    void tracker.add(view);
-    app.shell.add(view, 'main');
-    app.shell.activateById(view.id);
-  };
+    return view;
+  });
   app.commands.addCommand(CommandIds.openAudit, {
     label: trans.__('Audit Log'),
     caption: trans.__(

@@ -10,6 +10,7 @@ import { IStatusBar } from '@jupyterlab/statusbar';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon, ToolbarButton } from '@jupyterlab/ui-components';
 
+import { singletonOpener } from '../mainAreaSingleton';
 import { auditToolbarButton } from '../audit/auditPlugin';
 import { CommandIds } from '../commandIds';
 import { ConnectionModel } from '../connectionModel';
@@ -35,12 +36,7 @@ export function setupPlatform(o: IPlatformOptions): void {
   const tracker = new WidgetTracker<MainAreaWidget<PlatformViewWidget>>({
     namespace: 'kamld-platform'
   });
-  const open = (): void => {
-    const existing = tracker.currentWidget;
-    if (existing && !existing.isDisposed) {
-      app.shell.activateById(existing.id);
-      return;
-    }
+  const open = singletonOpener(app, tracker, () => {
     const model = new PlatformModel(
       new PlatformClient({
         baseUrl: settings.baseUrl,
@@ -55,7 +51,6 @@ export function setupPlatform(o: IPlatformOptions): void {
     view.title.label = trans.__('Platform');
     view.title.caption = trans.__('Health and activity of the kamld platform');
     view.title.icon = platformIcon;
-    view.title.closable = true;
     view.toolbar.addItem(
       'refresh',
       new ToolbarButton({
@@ -65,10 +60,8 @@ export function setupPlatform(o: IPlatformOptions): void {
       })
     );
     view.toolbar.addItem('audit', auditToolbarButton(app, o.connection, trans));
-    void tracker.add(view);
-    app.shell.add(view, 'main');
-    app.shell.activateById(view.id);
-  };
+    return view;
+  });
   app.commands.addCommand(CommandIds.openPlatform, {
     label: trans.__('Platform Health'),
     caption: trans.__(
