@@ -17,7 +17,9 @@ import (
 
 // jobProbe is a job's code: with only its environment it calls the API and reports what it was allowed, then
 // prints its token so the test can try it once the job has ended.
-const jobProbe = `import json, os, urllib.request, urllib.error
+// jobProbePrelude is the start of every probe job: `call(method, path, body)` answers the HTTP status of a
+// call to the API with only the job's own environment (KAMLD_URL, KAMLD_JOB_TOKEN).
+const jobProbePrelude = `import json, os, urllib.request, urllib.error
 url, tok = os.environ["KAMLD_URL"], os.environ["KAMLD_JOB_TOKEN"]
 def call(method, path, body=None):
     req = urllib.request.Request(url + path, data=body, method=method, headers={"Authorization": "Bearer " + tok})
@@ -26,7 +28,9 @@ def call(method, path, body=None):
             return r.status
     except urllib.error.HTTPError as e:
         return e.code
-res = {
+`
+
+const jobProbe = jobProbePrelude + `res = {
     "readInput": call("GET", "/v1/datasets/iris/content/iris.csv"),
     "writeOutput": call("PUT", "/v1/datasets/model/content/from-job.txt", b"written by the job"),
     "readOther": call("GET", "/v1/datasets/other/content/o.txt"),

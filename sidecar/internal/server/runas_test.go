@@ -25,16 +25,7 @@ const jobUserName = "kamld-job"
 
 // isolationProbe is a job's code run as another uid: it reports what it could read and write, with its
 // files and with its job token. Paths it must not reach are given in PROBE_SECRETS (JSON).
-const isolationProbe = `import json, os, urllib.request, urllib.error
-url, tok = os.environ["KAMLD_URL"], os.environ["KAMLD_JOB_TOKEN"]
-def call(method, path, body=None):
-    req = urllib.request.Request(url + path, data=body, method=method, headers={"Authorization": "Bearer " + tok})
-    try:
-        with urllib.request.urlopen(req) as r:
-            return r.status
-    except urllib.error.HTTPError as e:
-        return e.code
-def reach(p):
+const isolationProbe = jobProbePrelude + `def reach(p):
     try:
         if os.path.isdir(p):
             os.listdir(p)
