@@ -264,7 +264,9 @@ const hubProject = {
 
 const config = defineConfig({
   testDir: './tests',
-  outputDir: './test-results',
+  // The hub run has folders of its own: make test runs it beside the other Playwright run, and each run
+  // empties its output folder when it starts.
+  outputDir: withHub ? './test-results-hub' : './test-results',
   // Both servers and a browser share a 2-core machine: one worker per project.
   workers: 2,
   fullyParallel: false,
@@ -274,7 +276,13 @@ const config = defineConfig({
   expect: { timeout: 30_000 },
   reporter: [
     ['list'],
-    ['html', { outputFolder: 'artefacts/report', open: 'never' }]
+    [
+      'html',
+      {
+        outputFolder: withHub ? 'artefacts/report-hub' : 'artefacts/report',
+        open: 'never'
+      }
+    ]
   ],
   globalTeardown: './globalTeardown.ts',
   use: {
