@@ -31,6 +31,13 @@ export function str(value: unknown): string {
   return typeof value === 'string' ? value : '';
 }
 
+/** The strings of a JSON array (anything else dropped); [] when it is not an array. */
+export function strings(value: unknown): string[] {
+  return Array.isArray(value)
+    ? value.filter((item): item is string => typeof item === 'string')
+    : [];
+}
+
 /** The parsed JSON, or `undefined` when the text is not JSON (e.g. a proxy's HTML error page). */
 export function safeJson(text: string): unknown {
   try {

@@ -12,7 +12,8 @@ import {
   JsonRequester,
   jsonRequester,
   proxiedUrl,
-  str
+  str,
+  strings
 } from './apiRequest';
 import type { DatasetResult, IDatasetApiFailure, Transport } from './apiTypes';
 import { ApiResult, IApiFailure } from './contract';
@@ -246,12 +247,6 @@ function int(value: unknown): number {
     return Number.isFinite(n) ? n : 0;
   }
   return 0;
-}
-
-function strings(value: unknown): string[] {
-  return Array.isArray(value)
-    ? value.filter((item): item is string => typeof item === 'string')
-    : [];
 }
 
 function lastSegment(name: string): string {

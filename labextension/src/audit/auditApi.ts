@@ -5,7 +5,7 @@
  *
  * No JupyterLab imports: the transport is handed in, as for datasetApi.
  */
-import { JsonRequester, jsonRequester, str } from '../apiRequest';
+import { JsonRequester, jsonRequester, str, strings } from '../apiRequest';
 import type { DatasetResult, Transport } from '../apiTypes';
 import { wire } from '../wire';
 
@@ -64,12 +64,6 @@ export const OUTCOMES: readonly string[] = [
   'DATA_LOSS',
   'UNAUTHENTICATED'
 ];
-
-function strings(value: unknown): string[] {
-  return Array.isArray(value)
-    ? value.filter((v): v is string => typeof v === 'string')
-    : [];
-}
 
 export function parseAuditRecord(value: unknown): IAuditRecord {
   const r = wire<'v1AuditRecord'>(value);
