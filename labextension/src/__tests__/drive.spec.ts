@@ -1,4 +1,5 @@
 import type { Contents } from '@jupyterlab/services';
+import { Signal } from '@lumino/signaling';
 
 import { CommandIds } from '../commandIds';
 import { DriveCommandIds } from '../drive/driveCommandIds';
@@ -18,6 +19,7 @@ import {
   scopedDataset
 } from '../drive/drivePath';
 import { withSuffix } from '../drive/driveWrites';
+import { followWrites } from '../drive/followWrites';
 import { IListingPage, ListingPages } from '../drive/listingPages';
 import { enterCode, versionNotebookPath } from '../drive/versionNotebook';
 
@@ -186,6 +188,69 @@ describe('listing pages', () => {
     const fresh = pages.items('d', slow);
     release();
     expect((await fresh).map(m => m.name)).toEqual(['big.bin']);
+  });
+});
+
+describe('the open folder after a write', () => {
+  it('is listed again until the listing shown began after the write', async () => {
+    let files = ['cities.csv', 'big.bin'];
+    let release: () => void = () => undefined;
+    const load = async (): Promise<IListingPage> => {
+      const seen = files.map(name => ({ name }) as Contents.IModel);
+      await new Promise<void>(resolve => (release = resolve));
+      return { items: seen, nextPageToken: '' };
+    };
+    const drive = {
+      fileChanged: new Signal<unknown, Contents.IChangedArgs>({}),
+      pages: new ListingPages()
+    };
+    let shown: string[] = [];
+    let inFlight: Promise<void> | null = null;
+    // Like FileBrowserModel.cd('.'): a call while a listing is on its way gets that listing.
+    const relist = (): Promise<void> =>
+      (inFlight ??= drive.pages.items('ds@draft', load).then(items => {
+        shown = items.map(m => m.name);
+        inFlight = null;
+      }));
+    followWrites(drive, () => 'ds@draft', relist);
+
+    const poll = relist(); // a poll lists the folder, and the delete lands meanwhile
+    files = ['big.bin'];
+    drive.pages.invalidate('ds@draft');
+    drive.fileChanged.emit({
+      type: 'delete',
+      oldValue: { path: 'ds@draft/cities.csv' },
+      newValue: null
+    });
+    release();
+    await poll;
+    expect(shown).toEqual(['cities.csv', 'big.bin']); // the stale listing
+    await new Promise(resolve => setTimeout(resolve, 0));
+    release();
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(shown).toEqual(['big.bin']);
+  });
+
+  it('is left alone by a write elsewhere', async () => {
+    const drive = {
+      fileChanged: new Signal<unknown, Contents.IChangedArgs>({}),
+      pages: new ListingPages()
+    };
+    let relists = 0;
+    followWrites(
+      drive,
+      () => 'ds@draft',
+      async () => {
+        relists++;
+      }
+    );
+    drive.fileChanged.emit({
+      type: 'new',
+      oldValue: null,
+      newValue: { path: 'ds@draft/sub/a.csv' }
+    });
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(relists).toBe(0);
   });
 });
 

@@ -18,6 +18,7 @@ import {
 
 import { DriveFilterBox } from './driveFilter';
 import { driveIcon } from './driveIcon';
+import { followWrites } from './followWrites';
 import { DRIVE_NAME } from './drivePath';
 import { KamldDrive } from './kamldDrive';
 
@@ -44,6 +45,8 @@ export function createDriveBrowser(
   browser.showFileFilter = false;
   browser.showFileSizeColumn = true;
   const local = (): string => browser.model.path.replace(/^kamld:/, '');
+  // cd('.') rather than refresh(): the poll drops a refresh while one is in flight.
+  followWrites(drive, local, () => browser.model.cd('.'));
 
   const loadMore = new ToolbarButton({
     className: 'kamld-DriveLoadMore',

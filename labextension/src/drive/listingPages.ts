@@ -27,12 +27,13 @@ interface IFolderPages {
 export class ListingPages {
   /** The items loaded so far: the cached pages, or the first page when none is. */
   async items(path: string, load: PageLoader): Promise<Contents.IModel[]> {
+    const epoch = this._epoch;
+    this._listedAt.set(path, epoch);
     const cached = this._folders.get(path);
     if (cached) {
       return cached.items;
     }
     const filter = this._filters.get(path) ?? '';
-    const epoch = this._epoch;
     const page = await load('', filter);
     // A write that invalidated the folder while this page was on its way makes the page stale: show it this
     // once, but do not keep it, or every later refresh would show the file the write removed.
@@ -55,6 +56,16 @@ export class ListingPages {
       folder.nextPageToken = page.nextPageToken;
     }
     return true;
+  }
+
+  /** Counts invalidations and filter changes; a write reads it after its invalidation. */
+  get epoch(): number {
+    return this._epoch;
+  }
+
+  /** Whether the last listing of `path` began at or after `epoch` (so it shows every write before it). */
+  listedSince(path: string, epoch: number): boolean {
+    return (this._listedAt.get(path) ?? -1) >= epoch;
   }
 
   hasMore(path: string): boolean {
@@ -88,6 +99,8 @@ export class ListingPages {
 
   private readonly _folders = new Map<string, IFolderPages>();
   private readonly _filters = new Map<string, string>();
+  /** The epoch at which each folder's last listing began. */
+  private readonly _listedAt = new Map<string, number>();
   /** Counts invalidations and filter changes, so a load can tell it was overtaken by one. */
   private _epoch = 0;
 }
