@@ -30,6 +30,8 @@ export const DATASET_PAGE_SIZE = 100;
  * following pages may be larger).
  */
 export const FIRST_PAGE_SIZE = 40;
+/** The most a reload asks for in one request (the server's largest page). */
+export const MAX_RELOAD_SIZE = 1000;
 /** Loaded datasets and the loading state; emits `changed` on every change. */
 export class DatasetListModel {
   constructor(private readonly _client: IDatasetLister) {}
@@ -67,6 +69,7 @@ export class DatasetListModel {
   /** Changes the access filter and lists from the first page again. */
   setAccess(access: DatasetAccessFilter): Promise<void> {
     this._access = access;
+    this._list.reset();
     return this.reload();
   }
 
@@ -85,41 +88,63 @@ export class DatasetListModel {
       token || undefined,
       access ? { access } : undefined
     );
-    this._loading = false;
-    if (access !== this._access) {
-      // The filter changed while this page loaded: its answer is of the old one.
-      this._reloadAgain = false;
-      return this.reload();
-    }
-    if (result.ok) {
-      this._list.append(result.value);
-      this._error = '';
-    } else {
-      this._error = result.failure.message;
-    }
-    this._changed.emit();
+    await this._settle(access, result, page => this._list.append(page));
   }
 
-  /** Starts over from the first page. */
+  /**
+   * Lists again from the start, as many datasets as are loaded now, and swaps
+   * them in when the answer is in. A live change (anyone's write) reloads the
+   * list: it must neither empty it meanwhile nor drop the pages the user has
+   * scrolled through, or their place in the list is lost.
+   */
   async reload(): Promise<void> {
     if (this._loading) {
       // A change arrived while a page loads: read the list again once it is in.
       this._reloadAgain = true;
       return;
     }
-    this._list.reset();
-    this._error = '';
-    await this.loadMore();
-    if (this._reloadAgain) {
-      this._reloadAgain = false;
-      await this.reload();
-    }
+    this._loading = true;
+    this._started = true;
+    this._changed.emit();
+    const access = this._access;
+    const size = Math.min(
+      Math.max(this._list.items.length, FIRST_PAGE_SIZE),
+      MAX_RELOAD_SIZE
+    );
+    const result = await this._client.listDatasets(
+      size,
+      undefined,
+      access ? { access } : undefined
+    );
+    await this._settle(access, result, page => this._list.replace(page));
   }
 
   /** A dataset that was created or changed elsewhere in the UI. */
   upsert(dataset: IDataset): void {
     this._list.upsert(dataset);
     this._changed.emit();
+  }
+
+  /** Takes in a page's answer, unless the filter changed meanwhile; then the reload a change asked for. */
+  private async _settle(
+    access: DatasetAccessFilter,
+    result: DatasetResult<IPage<IDataset>>,
+    apply: (page: IPage<IDataset>) => void
+  ): Promise<void> {
+    this._loading = false;
+    if (access !== this._access) {
+      this._reloadAgain = true; // the answer is of the old filter
+    } else if (result.ok) {
+      apply(result.value);
+      this._error = '';
+    } else {
+      this._error = result.failure.message;
+    }
+    this._changed.emit();
+    if (this._reloadAgain) {
+      this._reloadAgain = false;
+      await this.reload();
+    }
   }
 
   private readonly _list = new PagedList<IDataset>();

@@ -365,6 +365,13 @@ export class PagedList<T extends { name: string }> {
     }
   }
 
+  /** The items of one page that lists from the start again, in place of all loaded. */
+  replace(page: IPage<T>): void {
+    this._items = [...page.items];
+    this._nextPageToken = page.nextPageToken;
+    this._loadedOnce = true;
+  }
+
   reset(): void {
     this._items = [];
     this._nextPageToken = '';

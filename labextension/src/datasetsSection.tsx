@@ -77,12 +77,12 @@ export class DatasetsSectionWidget extends ReactWidget {
     }
   }
 
-  /** Reloads the list shown and the facet counts. */
+  /** Reloads the list shown and the facet counts, keeping the rows loaded (and so the user's place). */
   reload(): void {
     const { model } = this._options;
     void model.list.reload();
     if (this.searchAvailable) {
-      void model.search.search();
+      void model.search.refresh();
     }
   }
 

@@ -25,6 +25,8 @@ export interface ISearcher {
 export const SEARCH_PAGE_SIZE = 50;
 /** Quiet time after a keystroke before searching, in ms. */
 export const SEARCH_DEBOUNCE_MS = 250;
+/** The most a refresh asks for in one request (the server's largest page). */
+const MAX_REFRESH_SIZE = 1000;
 
 /** A rejected query: the server's message and, when it gave one, the 1-based position. */
 export interface IQueryError {
@@ -103,19 +105,21 @@ export class SearchModel {
   }
 
   /** Runs the query from the first page; answers to older queries are dropped. */
-  async search(): Promise<void> {
-    clearTimeout(this._timer);
-    const seq = ++this._seq;
-    this._loading = true;
-    this._changed.emit();
-    const query = this.query;
-    const result = await this._client.search(this._request(''));
-    if (seq !== this._seq) {
-      return;
-    }
-    this._results = [];
-    this._resultsQuery = query;
-    this._apply(result, true);
+  search(): Promise<void> {
+    return this._fromStart(SEARCH_PAGE_SIZE);
+  }
+
+  /**
+   * Runs the query again after a live change, as many results as are loaded
+   * now: the pages the user scrolled through stay, and so does their place.
+   */
+  refresh(): Promise<void> {
+    return this._fromStart(
+      Math.min(
+        Math.max(this._results.length, SEARCH_PAGE_SIZE),
+        MAX_REFRESH_SIZE
+      )
+    );
   }
 
   /** Loads the next page of the current query. */
@@ -138,11 +142,29 @@ export class SearchModel {
     this._seq++;
   }
 
-  private _request(pageToken: string): ISearchRequest {
+  private async _fromStart(pageSize: number): Promise<void> {
+    clearTimeout(this._timer);
+    const seq = ++this._seq;
+    this._loading = true;
+    this._changed.emit();
+    const query = this.query;
+    const result = await this._client.search(this._request('', pageSize));
+    if (seq !== this._seq) {
+      return;
+    }
+    this._results = [];
+    this._resultsQuery = query;
+    this._apply(result, true);
+  }
+
+  private _request(
+    pageToken: string,
+    pageSize = SEARCH_PAGE_SIZE
+  ): ISearchRequest {
     return {
       query: this.query,
       facets: SEARCH_FACETS,
-      pageSize: SEARCH_PAGE_SIZE,
+      pageSize,
       pageToken,
       highlight: true
     };

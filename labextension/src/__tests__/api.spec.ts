@@ -8,6 +8,14 @@ const BASE_URL = 'http://127.0.0.1:8888/user/alice/';
 type FetchMock = jest.Mock<Promise<Response>, [RequestInfo, RequestInit?]>;
 
 /** A client whose ServerConnection is real and whose fetch is the mock. */
+/**
+ * Requests the hanging-fetch test leaves pending. Node's Request follows the
+ * caller's abort signal only through a weak reference, and a pending promise
+ * chain is no GC root: unless something long-lived holds the request, it can
+ * be collected before the timeout aborts it, and the test hangs instead.
+ */
+const HANGING: Request[] = [];
+
 function clientWith(
   fetchMock: FetchMock,
   requestTimeoutMs?: number
@@ -133,6 +141,7 @@ describe('KamldClient', () => {
     const fetchMock: FetchMock = jest.fn(
       (input: RequestInfo) =>
         new Promise<Response>((_, reject) => {
+          HANGING.push(input as Request);
           (input as Request).signal.addEventListener('abort', () =>
             reject(new TypeError('aborted'))
           );
@@ -142,6 +151,7 @@ describe('KamldClient', () => {
 
     expect(result.ok).toBe(false);
     expect(!result.ok && result.failure.kind).toBe('timeout');
+    expect(HANGING).toHaveLength(1);
   });
 
   it('rejects a 200 whose body is not the contract shape', async () => {

@@ -8,7 +8,7 @@ import { DatasetBrowserModel } from '../datasetBrowserModel';
 import { DatasetListModel } from '../datasetListModel';
 import { makeDataset } from './fixtures';
 import { ISearchPage, ISearchRequest } from '../searchApi';
-import { SearchModel } from '../searchModel';
+import { SEARCH_PAGE_SIZE, SearchModel } from '../searchModel';
 
 const dataset = (id: string): IDataset =>
   makeDataset(id, { description: `about ${id}` });
@@ -117,6 +117,19 @@ describe('DatasetBrowserModel', () => {
     expect(model.access).toBe('mine');
     expect(listed.calls).toEqual([undefined, { access: 'mine' }]);
     expect(ids(model)).toEqual(['mine-1']);
+    model.dispose();
+  });
+
+  it('refreshes a search with as many results as were loaded', async () => {
+    const many = Array.from({ length: 120 }, (_, i) => `r${i}`);
+    const { model, found } = browser(undefined, searcher(many));
+    await model.search.toggle('tag', 'weather');
+    expect(found.calls[0].pageSize).toBe(SEARCH_PAGE_SIZE);
+    await model.search.refresh(); // a live change: the 120 rows loaded stay
+    expect(found.calls[1].pageSize).toBe(120);
+    expect(found.calls[1].pageToken).toBe('');
+    expect(found.calls[1].query).toBe('tag:weather');
+    expect(ids(model)).toHaveLength(120);
     model.dispose();
   });
 

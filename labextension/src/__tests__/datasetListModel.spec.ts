@@ -103,4 +103,41 @@ describe('DatasetListModel', () => {
     expect(fake.calls[1]).toEqual([FIRST_PAGE_SIZE, undefined]);
     expect(model.datasets.map(d => d.id)).toEqual(['x']);
   });
+
+  it('reloads as many as were loaded, and keeps them shown until the answer is in', async () => {
+    const many = (from: number, n: number) =>
+      Array.from({ length: n }, (_, i) => `d${from + i}`);
+    const fake = lister([
+      page(many(0, FIRST_PAGE_SIZE), 't2'),
+      page(many(FIRST_PAGE_SIZE, DATASET_PAGE_SIZE), 't3'),
+      page(many(0, FIRST_PAGE_SIZE + DATASET_PAGE_SIZE), 't3')
+    ]);
+    const model = new DatasetListModel(fake);
+    await model.loadMore();
+    await model.loadMore();
+    const reloading = model.reload();
+    // Meanwhile the rows the user scrolled through are still there.
+    expect(model.datasets).toHaveLength(FIRST_PAGE_SIZE + DATASET_PAGE_SIZE);
+    expect(model.loading).toBe(true);
+    await reloading;
+    expect(fake.calls[2]).toEqual([
+      FIRST_PAGE_SIZE + DATASET_PAGE_SIZE,
+      undefined
+    ]);
+    expect(model.datasets).toHaveLength(FIRST_PAGE_SIZE + DATASET_PAGE_SIZE);
+    expect(model.hasMore).toBe(true);
+  });
+
+  it('reads the list again after a page when a change came while it loaded', async () => {
+    const fake = lister([page(['a'], 't2'), page(['a', 'b'], 't2')]);
+    const model = new DatasetListModel(fake);
+    const first = model.loadMore();
+    await model.reload(); // a live change while the first page is on its way
+    await first;
+    expect(fake.calls).toEqual([
+      [FIRST_PAGE_SIZE, undefined],
+      [FIRST_PAGE_SIZE, undefined]
+    ]);
+    expect(model.datasets.map(d => d.id)).toEqual(['a', 'b']);
+  });
 });

@@ -348,15 +348,17 @@ test('the dataset list shows many datasets windowed, searches, loads more and fo
   // Scrolling to the end loads the following pages.
   const scroller = datasets.list.locator('.kamld-DatasetList-scroller');
   const height = await scroller.evaluate(node => node.scrollHeight);
-  for (let i = 0; i < 3; i++) {
-    await scroller.evaluate(node => {
-      node.scrollTop = node.scrollHeight;
-    });
-    await page.waitForTimeout(300);
-  }
-  expect(await scroller.evaluate(node => node.scrollHeight)).toBeGreaterThan(
-    height
-  );
+  await expect
+    .poll(
+      async () => {
+        await scroller.evaluate(node => {
+          node.scrollTop = node.scrollHeight;
+        });
+        return scroller.evaluate(node => node.scrollHeight);
+      },
+      { timeout: 30_000 }
+    )
+    .toBeGreaterThan(height);
   expect(await rows.count()).toBeLessThan(60);
 
   // A query turns the same list into search results.
