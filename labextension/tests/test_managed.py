@@ -247,6 +247,39 @@ async def test_stops_the_sidecar_with_jupyter(
     assert body["code"] == 14
 
 
+async def test_stops_gracefully_while_a_client_long_polls(
+    jp_serverapp: Any, jp_fetch: Fetch, connection_file: Path
+) -> None:
+    """The panel keeps a 25 s long poll on the change feed open; stopping must neither wait for it nor end
+    in SIGKILL. The sidecar's own graceful timeout sits below the grace period Jupyter gives it."""
+    await wait_running(jp_fetch)
+    conn = read_connection(connection_file)
+    argv = _cmdline(conn["pid"])
+    assert float(_flag(argv, "--shutdown-timeout").rstrip("s")) < 5.0
+
+    headers = {"Authorization": f"Bearer {conn['token']}"}
+
+    def long_poll() -> int:
+        now = requests.get(f"{conn['url']}/v1/changes", headers=headers, timeout=10).json()
+        resp = requests.get(
+            f"{conn['url']}/v1/changes",
+            params={"waitSeconds": 60, "epoch": now["epoch"], "afterSequence": now.get("sequence", 0)},
+            headers=headers,
+            timeout=90,
+        )
+        return resp.status_code
+
+    polling = asyncio.ensure_future(asyncio.to_thread(long_poll))
+    await asyncio.sleep(1.0)  # the poll is waiting in the sidecar
+    started = asyncio.get_running_loop().time()
+    await jp_serverapp.cleanup_extensions()
+    took = asyncio.get_running_loop().time() - started
+
+    assert not process_alive(conn["pid"])
+    assert took < 3.0, f"stopping took {took:.1f} s"
+    assert await polling == 200  # answered, not cut off
+
+
 async def test_only_starting_then_running_on_the_way_up(jp_fetch: Fetch) -> None:
     seen: list[str] = []
 

@@ -292,6 +292,9 @@ class ManagedSidecar(Sidecar):
         argv += ["--compute-local-python", sys.executable]
         if self.workspace:
             argv += ["--compute-workspace", self.workspace]
+        # The sidecar's graceful stop ends before Jupyter's grace period does: stopping never needs SIGKILL.
+        graceful = max(self.config.stop_timeout - 1.0, self.config.stop_timeout / 2)
+        argv += ["--shutdown-timeout", f"{graceful:g}s"]
         argv += list(self.config.extra_args)
         if self.state != RESTARTING and self.state != FAILED:
             self._set(STARTING, f"starting {binary}")

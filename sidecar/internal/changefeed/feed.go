@@ -20,13 +20,16 @@ type Feed struct {
 	seq   int64
 	// moved is closed and replaced on every change: waiters select on the one they saw.
 	moved chan struct{}
+	// stopping is closed by Stop: a sidecar shutting down answers its long polls at once.
+	stopping chan struct{}
+	stopOnce sync.Once
 }
 
 // New returns a feed at sequence 0 with a fresh epoch.
 func New() *Feed {
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	return &Feed{epoch: hex.EncodeToString(b), moved: make(chan struct{})}
+	return &Feed{epoch: hex.EncodeToString(b), moved: make(chan struct{}), stopping: make(chan struct{})}
 }
 
 // Epoch names this process's sequence.
@@ -48,7 +51,12 @@ func (f *Feed) Bump() {
 	f.mu.Unlock()
 }
 
-// Wait returns the sequence once it is past after, or after wait, or when ctx ends — whichever is first.
+// Stop answers every wait now and every later one at once, so that a graceful shutdown is not held up by
+// clients' long polls (they ask again, and reach the next process). Safe to call more than once.
+func (f *Feed) Stop() { f.stopOnce.Do(func() { close(f.stopping) }) }
+
+// Wait returns the sequence once it is past after, or after wait, or when ctx ends, or once the feed is
+// stopped — whichever is first.
 func (f *Feed) Wait(ctx context.Context, after int64, wait time.Duration) int64 {
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
@@ -64,6 +72,8 @@ func (f *Feed) Wait(ctx context.Context, after int64, wait time.Duration) int64 
 		case <-timer.C:
 			return f.Current()
 		case <-ctx.Done():
+			return f.Current()
+		case <-f.stopping:
 			return f.Current()
 		}
 	}

@@ -76,3 +76,25 @@ func TestObserverPassesOnAndCountsFinishedWrites(t *testing.T) {
 		t.Fatalf("Current = %d, want 1", f.Current())
 	}
 }
+
+func TestStopAnswersWaitsAtOnce(t *testing.T) {
+	f := New()
+	answered := make(chan int64, 1)
+	go func() { answered <- f.Wait(context.Background(), 0, time.Minute) }()
+	time.Sleep(20 * time.Millisecond)
+	f.Stop()
+	f.Stop()
+	select {
+	case got := <-answered:
+		if got != 0 {
+			t.Fatalf("Wait = %d, want 0", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a wait outlived Stop")
+	}
+	start := time.Now()
+	f.Wait(context.Background(), 0, time.Minute)
+	if time.Since(start) > time.Second {
+		t.Fatal("a wait after Stop blocked")
+	}
+}

@@ -232,6 +232,9 @@ func (s *Server) watchHealth(ctx context.Context, h *health.Server) {
 // shutdown stops taking new calls, lets running ones finish within the configured timeout, then cuts the rest.
 func (s *Server) shutdown(gs *grpc.Server, h *health.Server, hs *http.Server) {
 	h.Shutdown()
+	if s.services.Changes != nil {
+		s.services.Changes.Stop() // long polls answer now instead of holding the shutdown for their wait
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Shutdown)
 	defer cancel()
 	done := make(chan struct{})
