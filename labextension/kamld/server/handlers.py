@@ -362,6 +362,10 @@ class ProxyHandler(KamldHandler):
         self._response_started = True
 
     async def _on_chunk(self, chunk: bytes) -> None:
+        if self._finished:
+            # The browser went away (tornado finished the response): tornado's client cannot be told to stop
+            # reading, and an exception here is logged as uncaught, so the rest of the answer is dropped.
+            return
         if not self._response_started:
             self._start_response()
         self.write(chunk)
