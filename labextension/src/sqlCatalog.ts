@@ -122,8 +122,10 @@ export class SqlCatalog {
       }
     }
     this._datasets = datasets.map(d => d.id);
+    // Only a snapshot has tables: a dataset without one would answer 404, one request per dataset.
+    const heads = datasets.filter(d => d.headSnapshot).map(d => d.id);
     const schemas = await Promise.all(
-      this._datasets.map(async id => {
+      heads.map(async id => {
         try {
           return parseTables(
             await this._get(`v1/datasets/${encodeURIComponent(id)}/tables`)
@@ -134,7 +136,6 @@ export class SqlCatalog {
       })
     );
     this._schemas = schemas.filter(s => s !== undefined);
-    const heads = datasets.filter(d => d.headSnapshot).map(d => d.id);
     const aliases = await Promise.all(heads.map(id => this._latestRefs(id)));
     this._aliases = new Map(heads.map((id, i) => [id, aliases[i]]));
   }
