@@ -19,6 +19,15 @@ interface IWatched {
   kernel: Kernel.IKernelConnection;
 }
 
+/**
+ * How long a new connection may take to learn the kernel's language. In one CI run the folder was never
+ * entered and no call of the kernel reached the sidecar, while the notebook's own cells ran: awaiting the
+ * info was the one unbounded wait here. Past this, the connection is dropped and made again, at most
+ * MAX_CONNECTS times per kernel.
+ */
+const INFO_TIMEOUT_MS = 15_000;
+const MAX_CONNECTS = 3;
+
 /** Watches the running sessions and sets up the kernels of version notebooks. */
 export class VersionKernels {
   constructor(
@@ -26,6 +35,8 @@ export class VersionKernels {
     private readonly _trans: TranslationBundle
   ) {
     _manager.sessions.runningChanged.connect(() => this._update());
+    // A session may be listed before its kernel is: a change of the kernels looks again.
+    _manager.kernels.runningChanged.connect(() => this._update());
     this._update();
   }
 
@@ -38,43 +49,55 @@ export class VersionKernels {
       }
       const key = `${session.id}/${session.kernel.id}`;
       live.add(key);
-      if (!this._watched.has(key)) {
+      const connects = this._connects.get(key) ?? 0;
+      if (!this._watched.has(key) && connects < MAX_CONNECTS) {
         const kernel = this._manager.kernels.connectTo({
           model: session.kernel,
           handleComms: false
         });
+        this._connects.set(key, connects + 1);
         this._watched.set(key, { path, kernel });
-        this._follow(path, kernel);
+        this._follow(key, path, kernel);
       }
     }
     for (const [key, watched] of this._watched) {
       if (!live.has(key)) {
         watched.kernel.dispose();
         this._watched.delete(key);
+        this._connects.delete(key);
       }
     }
   }
 
   /** Enters the folder now, and again after each restart of the kernel. */
-  private _follow(path: string, kernel: Kernel.IKernelConnection): void {
+  private _follow(
+    key: string,
+    path: string,
+    kernel: Kernel.IKernelConnection
+  ): void {
     let restarted = false;
     kernel.statusChanged.connect((_, status) => {
       if (status === 'restarting' || status === 'autorestarting') {
         restarted = true;
       } else if (status === 'idle' && restarted) {
         restarted = false;
-        void this._enter(path, kernel);
+        void this._enter(key, path, kernel);
       }
     });
-    void this._enter(path, kernel);
+    void this._enter(key, path, kernel);
   }
 
   private async _enter(
+    key: string,
     path: string,
     kernel: Kernel.IKernelConnection
   ): Promise<void> {
     try {
-      const info = await kernel.info;
+      const info = await within(kernel.info, INFO_TIMEOUT_MS);
+      if (info === undefined) {
+        this._reconnect(key, kernel);
+        return;
+      }
       if (info.language_info.name !== 'python') {
         return;
       }
@@ -100,5 +123,25 @@ export class VersionKernels {
     }
   }
 
+  /** Drops a connection that never learnt the kernel's language, and makes a new one. */
+  private _reconnect(key: string, kernel: Kernel.IKernelConnection): void {
+    if (this._watched.get(key)?.kernel === kernel) {
+      kernel.dispose();
+      this._watched.delete(key);
+      this._update();
+    }
+  }
+
   private readonly _watched = new Map<string, IWatched>();
+  /** Connections made per session and kernel (see MAX_CONNECTS). */
+  private readonly _connects = new Map<string, number>();
+}
+
+/** The promise's value, or undefined if it takes longer than `ms`. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>(resolve => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
