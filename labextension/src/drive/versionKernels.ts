@@ -20,12 +20,14 @@ interface IWatched {
 }
 
 /**
- * How long a new connection may take to learn the kernel's language. In one CI run the folder was never
- * entered and no call of the kernel reached the sidecar, while the notebook's own cells ran: awaiting the
- * info was the one unbounded wait here. Past this, the connection is dropped and made again, at most
- * MAX_CONNECTS times per kernel.
+ * In two CI runs out of six the folder was never entered: the notebook's own cells ran, and no call of the
+ * kernel reached the sidecar. Either the second connection never learnt the kernel's info or its request
+ * never reached the kernel; both waits are bounded here (the kernel announces "busy" when it takes a
+ * request up). Past either, the connection is dropped and made again, at most MAX_CONNECTS times per
+ * kernel. A user's long cell ahead of the request only costs a second, harmless entering.
  */
 const INFO_TIMEOUT_MS = 15_000;
+const TAKE_UP_TIMEOUT_MS = 20_000;
 const MAX_CONNECTS = 3;
 
 /** Watches the running sessions and sets up the kernels of version notebooks. */
@@ -101,12 +103,26 @@ export class VersionKernels {
       if (info.language_info.name !== 'python') {
         return;
       }
-      const reply = await kernel.requestExecute({
+      const future = kernel.requestExecute({
         code: enterCode(path),
         silent: true,
         store_history: false,
         stop_on_error: false
-      }).done;
+      });
+      // The kernel announces "busy" for a request it takes up; one never taken up is sent again anew.
+      const takenUp = new Promise<true>(resolve => {
+        future.onIOPub = msg => {
+          if (msg.header.msg_type === 'status') {
+            resolve(true);
+          }
+        };
+      });
+      if ((await within(takenUp, TAKE_UP_TIMEOUT_MS)) === undefined) {
+        future.dispose();
+        this._reconnect(key, kernel);
+        return;
+      }
+      const reply = await future.done;
       if (reply.content.status === 'error') {
         const error = reply.content as KernelMessage.IReplyErrorContent;
         Notification.warning(
