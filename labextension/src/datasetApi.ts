@@ -150,6 +150,17 @@ export type DatasetAccessFilter = '' | 'mine' | 'shared';
 /** ListDatasets' longest filter (a dataset id's length): a longer one matches nothing. */
 export const MAX_DATASET_FILTER = 63;
 
+/** The largest page the sidecar answers (its List* and SearchDatasets calls cap page_size here). */
+export const MAX_PAGE_SIZE = 1000;
+
+/**
+ * The page size that lists again from the start as many items as are loaded
+ * (at least `least`): a live reload keeps the rows the user scrolled through.
+ */
+export function reloadSize(loaded: number, least: number): number {
+  return Math.min(Math.max(loaded, least), MAX_PAGE_SIZE);
+}
+
 export interface IPage<T> {
   items: T[];
   nextPageToken: string;
@@ -524,7 +535,7 @@ export const routes = {
   merge: (id: string, target: string): string =>
     `${ds(id)}/branches/${encodeURIComponent(target)}:merge`,
   branches: (id: string): string =>
-    `${ds(id)}/branches${query({ pageSize: 1000 })}`,
+    `${ds(id)}/branches${query({ pageSize: MAX_PAGE_SIZE })}`,
   files: (
     id: string,
     options: {

@@ -9,7 +9,8 @@ import {
   DatasetResult,
   IDataset,
   IListDatasetsOptions,
-  IPage
+  IPage,
+  reloadSize
 } from './datasetApi';
 import { PagedList } from './datasetModel';
 
@@ -30,8 +31,6 @@ export const DATASET_PAGE_SIZE = 100;
  * following pages may be larger).
  */
 export const FIRST_PAGE_SIZE = 40;
-/** The most a reload asks for in one request (the server's largest page). */
-export const MAX_RELOAD_SIZE = 1000;
 /** Loaded datasets and the loading state; emits `changed` on every change. */
 export class DatasetListModel {
   constructor(private readonly _client: IDatasetLister) {}
@@ -78,17 +77,12 @@ export class DatasetListModel {
     if (this._loading || !this._list.hasMore) {
       return;
     }
-    this._loading = true;
-    this._started = true;
-    this._changed.emit();
-    const access = this._access;
     const token = this._list.nextPageToken;
-    const result = await this._client.listDatasets(
+    await this._fetch(
       token ? DATASET_PAGE_SIZE : FIRST_PAGE_SIZE,
-      token || undefined,
-      access ? { access } : undefined
+      token,
+      page => this._list.append(page)
     );
-    await this._settle(access, result, page => this._list.append(page));
   }
 
   /**
@@ -103,20 +97,11 @@ export class DatasetListModel {
       this._reloadAgain = true;
       return;
     }
-    this._loading = true;
-    this._started = true;
-    this._changed.emit();
-    const access = this._access;
-    const size = Math.min(
-      Math.max(this._list.items.length, FIRST_PAGE_SIZE),
-      MAX_RELOAD_SIZE
+    await this._fetch(
+      reloadSize(this._list.items.length, FIRST_PAGE_SIZE),
+      '',
+      page => this._list.replace(page)
     );
-    const result = await this._client.listDatasets(
-      size,
-      undefined,
-      access ? { access } : undefined
-    );
-    await this._settle(access, result, page => this._list.replace(page));
   }
 
   /** A dataset that was created or changed elsewhere in the UI. */
@@ -125,12 +110,24 @@ export class DatasetListModel {
     this._changed.emit();
   }
 
-  /** Takes in a page's answer, unless the filter changed meanwhile; then the reload a change asked for. */
-  private async _settle(
-    access: DatasetAccessFilter,
-    result: DatasetResult<IPage<IDataset>>,
+  /**
+   * Asks for one page and takes it in with `apply`, unless the access filter
+   * changed meanwhile; then reads the list again if a change asked for it.
+   */
+  private async _fetch(
+    size: number,
+    token: string,
     apply: (page: IPage<IDataset>) => void
   ): Promise<void> {
+    this._loading = true;
+    this._started = true;
+    this._changed.emit();
+    const access = this._access;
+    const result = await this._client.listDatasets(
+      size,
+      token || undefined,
+      access ? { access } : undefined
+    );
     this._loading = false;
     if (access !== this._access) {
       this._reloadAgain = true; // the answer is of the old filter

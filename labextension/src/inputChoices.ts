@@ -2,7 +2,7 @@
  * What the "Run as job…" dialog offers as inputs: readable datasets, and the immutable refs of one
  * (versions newest first, then tags), as `dataset@ref:/folder` lines. No JupyterLab imports.
  */
-import { DatasetClient } from './datasetApi';
+import { DatasetClient, MAX_PAGE_SIZE } from './datasetApi';
 
 export interface IInputChoices {
   /** Dataset ids the caller can read, newest first (the first 1,000: the one just made is among them). */
@@ -14,13 +14,13 @@ export interface IInputChoices {
 export function datasetInputChoices(client: DatasetClient): IInputChoices {
   return {
     async datasets() {
-      const page = await client.listDatasets(1000, undefined, {
+      const page = await client.listDatasets(MAX_PAGE_SIZE, undefined, {
         orderBy: 'create_time desc'
       });
       return page.ok ? page.value.items.map(d => d.id) : [];
     },
     async refs(dataset) {
-      const page = await client.listSnapshots(dataset, 1000);
+      const page = await client.listSnapshots(dataset, MAX_PAGE_SIZE);
       if (!page.ok) {
         return [];
       }

@@ -6,7 +6,7 @@
  */
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { DatasetResult } from './datasetApi';
+import { DatasetResult, reloadSize } from './datasetApi';
 import {
   facetTerm,
   IFacet,
@@ -25,8 +25,6 @@ export interface ISearcher {
 export const SEARCH_PAGE_SIZE = 50;
 /** Quiet time after a keystroke before searching, in ms. */
 export const SEARCH_DEBOUNCE_MS = 250;
-/** The most a refresh asks for in one request (the server's largest page). */
-const MAX_REFRESH_SIZE = 1000;
 
 /** A rejected query: the server's message and, when it gave one, the 1-based position. */
 export interface IQueryError {
@@ -114,12 +112,7 @@ export class SearchModel {
    * now: the pages the user scrolled through stay, and so does their place.
    */
   refresh(): Promise<void> {
-    return this._fromStart(
-      Math.min(
-        Math.max(this._results.length, SEARCH_PAGE_SIZE),
-        MAX_REFRESH_SIZE
-      )
-    );
+    return this._fromStart(reloadSize(this._results.length, SEARCH_PAGE_SIZE));
   }
 
   /** Loads the next page of the current query. */
